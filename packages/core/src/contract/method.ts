@@ -1,0 +1,132 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Batch } from './batch.js';
+import type { DataInfo } from './dataset.js';
+import type { HParamSchema } from './hparams.js';
+import type { ModelArchitecture, TappedModel } from './model.js';
+import type { Module } from './module.js';
+import type { Participant, Role } from './participant.js';
+import type { TapSpec, TapValues } from './taps.js';
+
+/** A loss term a method can produce, with its default weight. Weight 0 switches it off (not computed). */
+export interface TermSpec {
+  readonly name: string;
+  readonly defaultWeight: number;
+  readonly description: string;
+}
+
+/** A tap a method reads, on one participant. `model` defaults to the primary teacher / student. */
+export interface TapRequest {
+  readonly role: Role;
+  readonly tap: string;
+  readonly model?: string;
+}
+
+/** A trainable part added by a method (connector, adaptor, fusion module, peer network, …). */
+export interface AuxModule {
+  readonly name: string;
+  readonly module: Module;
+  /**
+   * Optimizer group. Variables of the group `main` (default) share the run's optimizer; any other
+   * group gets its own optimizer from `train.groups.<group>` in the config (or the main settings).
+   */
+  readonly group?: string;
+}
+
+/** What a method sees when it is set up for a run, after its hyperparameters are parsed. */
+export interface MethodSetupContext<H> {
+  readonly hparams: H;
+  readonly data: DataInfo;
+  readonly teacher?: Participant;
+  readonly student: Participant;
+  readonly participants: readonly Participant[];
+  /** Tap spec lookup that throws a MissingTapError naming the tap, model and method. */
+  tap(role: Role, tap: string, model?: string): TapSpec;
+  /** Seed for the method's own initialisations. */
+  readonly seed: number;
+  /** Builds extra networks (e.g. peers) from registered architectures. */
+  architecture(id: string): ModelArchitecture;
+}
+
+/** One training step as a method sees it. Teacher taps are constants (no gradient) unless trainable. */
+export interface StepContext {
+  readonly batch: Batch;
+  /** Tap values by participant name. */
+  readonly outputs: Readonly<Record<string, TapValues>>;
+  readonly teacher?: TapValues;
+  readonly student: TapValues;
+  readonly epoch: number; // 1-based
+  readonly step: number; // global step, 0-based
+  readonly stepsPerEpoch: number;
+  readonly totalEpochs: number;
+  /** Terms whose weight is non-zero; a method computes only these. */
+  readonly active: ReadonlySet<string>;
+}
+
+/**
+ * An extra training stage a method needs before the distillation stage (e.g. FitNets' hint stage).
+ * The stage trains `trainable` (names of participants and aux modules) on the returned terms only.
+ */
+export interface StageSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly defaultEpochs: number;
+  /** Participant names ("student", …) and aux module names whose variables train in this stage. */
+  readonly trainable: readonly string[];
+  /** Taps needed from each participant during the stage. */
+  readonly taps: readonly TapRequest[];
+  /** Optional: train only part of a participant (variable path prefixes, e.g. FitNets' lower layers). */
+  readonly variableFilter?: (participant: string, path: string) => boolean;
+  losses(step: StepContext): Record<string, tf.Scalar>;
+}
+
+/** Serializable method state (e.g. a negative queue); saved with checkpoints. */
+export interface MethodState {
+  tensors: Record<string, tf.Tensor>;
+  values: Record<string, number | string | boolean>;
+}
+
+/**
+ * A distillation method plugin. Implementations are classes resolved per run from a child
+ * container; `setup` runs once per run before training.
+ */
+export interface DistillationMethod<H = unknown> {
+  /** Loss terms, unprefixed (the runner namespaces them as `<methodId>.<term>`). */
+  readonly terms: readonly TermSpec[];
+  setup(ctx: MethodSetupContext<H>): void;
+  /** Taps read by `losses` (validated at build time; missing taps are reported by name). */
+  requiredTaps(): readonly TapRequest[];
+  /** Trainable auxiliary modules created in `setup`. */
+  auxModules(): readonly AuxModule[];
+  /** Extra stages run before distillation, in order. */
+  stages?(): readonly StageSpec[];
+  /** Named loss terms for one step; only those in `step.active` need be computed. */
+  losses(step: StepContext): Record<string, tf.Scalar>;
+  onEpochStart?(epoch: number): void;
+  /** After the optimizer step; receives the step's outputs (e.g. to push into a queue). */
+  onStepEnd?(step: StepContext): void;
+  getState?(): MethodState;
+  setState?(state: MethodState): void;
+  dispose?(): void;
+}
+
+export interface PaperRef {
+  readonly title: string;
+  readonly authors: string;
+  readonly venue: string;
+  readonly year: number;
+  readonly url?: string;
+}
+
+/** Cheap, static description of a method (listing methods creates no instance). */
+export interface MethodDescriptor {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly paper: PaperRef;
+  readonly hparams: HParamSchema;
+  readonly terms: readonly TermSpec[];
+  readonly impl: new (...args: any[]) => DistillationMethod<any>;
+}
+
+/** Re-exported for method packages that size connectors. */
+export type { TappedModel };

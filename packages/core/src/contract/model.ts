@@ -1,0 +1,40 @@
+import type { Batch } from './batch.js';
+import { Module } from './module.js';
+import type { TapSpecs, TapValues } from './taps.js';
+
+export interface ForwardOptions {
+  /** Training mode: batch norm uses batch statistics and updates its running averages. */
+  readonly training: boolean;
+  /** Taps wanted besides `logits`; models may return more. Undefined means all. */
+  readonly taps?: ReadonlySet<string>;
+}
+
+/**
+ * A model with named taps. Teachers and students are both TappedModels; which one is which is the
+ * run's business (see Participant), not the model's.
+ */
+export abstract class TappedModel extends Module {
+  abstract readonly arch: string;
+  /** Declared taps (shapes without batch dim). */
+  abstract tapSpecs(): TapSpecs;
+  /** Runs the model on a batch; always returns `logits` when the model is a classifier. */
+  abstract forward(batch: Batch, options: ForwardOptions): TapValues;
+}
+
+/** What a model architecture needs to be built. */
+export interface ModelBuildInput {
+  /** Input shape without batch dim, NHWC (e.g. [28, 28, 1]). */
+  readonly inputShape: readonly number[];
+  readonly numClasses: number;
+  /** Seed for weight initialisation. */
+  readonly seed: number;
+  /** Architecture-specific options (validated by the architecture's schema). */
+  readonly options: Record<string, unknown>;
+}
+
+/** A registered architecture (e.g. resnet20). Listing architectures builds nothing. */
+export interface ModelArchitecture {
+  readonly id: string;
+  readonly description: string;
+  build(input: ModelBuildInput): TappedModel;
+}

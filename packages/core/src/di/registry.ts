@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import { container as rootContainer, Lifecycle, type DependencyContainer } from 'tsyringe';
+import type { DatasetProvider } from '../contract/dataset.js';
+import type { DistillationMethod, MethodDescriptor } from '../contract/method.js';
+import type { ModelArchitecture } from '../contract/model.js';
+import { UserError } from '../util/errors.js';
+import { DATASET_PROVIDER, METHOD_DESCRIPTOR, MODEL_ARCHITECTURE } from './tokens.js';
+
+/**
+ * Plugin wiring. Every plugin package exports `register(container)` and has no import side effects.
+ * The app makes one host container, registers every plugin into it, and only then creates one
+ * child container per run; methods are ContainerScoped, so each run gets fresh instances.
+ */
+export type PluginRegister = (container: DependencyContainer) => void;
+
+export function registerMethod(c: DependencyContainer, descriptor: MethodDescriptor): void {
+  c.register(descriptor.impl, { useClass: descriptor.impl }, { lifecycle: Lifecycle.ContainerScoped });
+  c.register(METHOD_DESCRIPTOR, { useValue: descriptor });
+}
+
+export function registerArchitecture(c: DependencyContainer, arch: ModelArchitecture): void {
+  c.register(MODEL_ARCHITECTURE, { useValue: arch });
+}
+
+export function registerDataset(c: DependencyContainer, provider: DatasetProvider): void {
+  c.register(DATASET_PROVIDER, { useValue: provider });
+}
+
+/** A fresh host container (child of the global one, so tests stay isolated). */
+export function createHost(plugins: readonly PluginRegister[] = []): DependencyContainer {
+  const host = rootContainer.createChildContainer();
+  for (const register of plugins) register(host);
+  return host;
+}
+
+function all<T>(c: DependencyContainer, token: symbol): T[] {
+  return c.isRegistered(token, true) ? c.resolveAll<T>(token) : [];
+}
+
+function unique<T extends { id: string }>(items: T[], what: string): T[] {
+  const seen = new Set<string>();
+  for (const i of items) {
+    if (seen.has(i.id)) throw new Error(`${what} '${i.id}' is registered twice`);
+    seen.add(i.id);
+  }
+  return items.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export function listMethods(c: DependencyContainer): MethodDescriptor[] {
+  return unique(all<MethodDescriptor>(c, METHOD_DESCRIPTOR as symbol), 'method');
+}
+
+export function listArchitectures(c: DependencyContainer): ModelArchitecture[] {
+  return unique(all<ModelArchitecture>(c, MODEL_ARCHITECTURE as symbol), 'architecture');
+}
+
+export function listDatasets(c: DependencyContainer): DatasetProvider[] {
+  return unique(all<DatasetProvider>(c, DATASET_PROVIDER as symbol), 'dataset');
+}
+
+function find<T extends { id: string }>(items: T[], id: string, what: string): T {
+  const hit = items.find((i) => i.id === id);
+  if (!hit) throw new UserError(`unknown ${what} '${id}' (installed: ${items.map((i) => i.id).join(', ') || 'none'})`);
+  return hit;
+}
+
+export const findMethod = (c: DependencyContainer, id: string) => find(listMethods(c), id, 'method');
+export const findArchitecture = (c: DependencyContainer, id: string) => find(listArchitectures(c), id, 'architecture');
+export const findDataset = (c: DependencyContainer, id: string) => find(listDatasets(c), id, 'dataset');
+
+/** One run's container: a child of the host, with fresh ContainerScoped method instances. */
+export function createRunContainer(host: DependencyContainer): DependencyContainer {
+  return host.createChildContainer();
+}
+
+/** Resolves a method instance inside a run container. */
+export function resolveMethod(run: DependencyContainer, id: string): { descriptor: MethodDescriptor; method: DistillationMethod<any> } {
+  const descriptor = findMethod(run, id);
+  return { descriptor, method: run.resolve(descriptor.impl) };
+}

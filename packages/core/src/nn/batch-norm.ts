@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs';
+import { Module } from '../contract/module.js';
+
+/**
+ * Batch normalisation over the last (channel) axis, PyTorch semantics: training normalises with the
+ * biased batch variance and updates running stats with the unbiased one, momentum 0.1.
+ * Inference (and frozen teachers) uses the running statistics.
+ */
+export class BatchNorm extends Module {
+  readonly gamma: tf.Variable;
+  readonly beta: tf.Variable;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+
+  constructor(
+    readonly channels: number,
+    private readonly momentum = 0.1,
+    private readonly eps = 1e-5,
+  ) {
+    super();
+    this.gamma = this.addParam('gamma', tf.ones([channels]));
+    this.beta = this.addParam('beta', tf.zeros([channels]));
+    this.runningMean = this.addBuffer('running_mean', tf.zeros([channels]));
+    this.runningVar = this.addBuffer('running_var', tf.ones([channels]));
+  }
+
+  apply(x: tf.Tensor, training: boolean): tf.Tensor {
+    return tf.tidy(() => {
+      if (!training) {
+        return tf.add(
+          tf.mul(tf.sub(x, this.runningMean), tf.mul(this.gamma, tf.rsqrt(tf.add(this.runningVar, this.eps)))),
+          this.beta,
+        );
+      }
+      const axes = x.shape.slice(0, -1).map((_, i) => i);
+      const { mean, variance } = tf.moments(x, axes);
+      const n = x.size / this.channels;
+      const m = this.momentum;
+      // running statistics: not part of the gradient (assign is not recorded).
+      const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
+      const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
+      return tf.add(tf.mul(xhat, this.gamma), this.beta);
+    });
+  }
+}
