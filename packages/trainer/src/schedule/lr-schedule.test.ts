@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { learningRate, ScheduleConfigSchema } from './lr-schedule.js';
+
+const cfg = (o: object) => ScheduleConfigSchema.parse(o);
+
+describe('learningRate', () => {
+  it('multistep decays after each milestone (torch MultiStepLR semantics)', () => {
+    const s = cfg({ type: 'multistep', milestones: [2, 4], gamma: 0.1 });
+    expect(learningRate(1, s, 0, 6)).toBeCloseTo(1);
+    expect(learningRate(1, s, 1.99, 6)).toBeCloseTo(1);
+    expect(learningRate(1, s, 2, 6)).toBeCloseTo(0.1);
+    expect(learningRate(1, s, 4.5, 6)).toBeCloseTo(0.01);
+  });
+
+  it('step decays every stepSize epochs', () => {
+    const s = cfg({ type: 'step', stepSize: 3, gamma: 0.5 });
+    expect([0, 2.9, 3, 6].map((e) => learningRate(2, s, e, 9))).toEqual([2, 2, 1, 0.5]);
+  });
+
+  it('cosine goes from base to minLr', () => {
+    const s = cfg({ type: 'cosine', minLr: 0.001 });
+    expect(learningRate(0.1, s, 0, 10)).toBeCloseTo(0.1);
+    expect(learningRate(0.1, s, 5, 10)).toBeCloseTo(0.0505);
+    expect(learningRate(0.1, s, 10, 10)).toBeCloseTo(0.001);
+  });
+
+  it('linear warm-up ramps per step then hands over', () => {
+    const s = cfg({ type: 'cosine', warmupEpochs: 2, warmupStartFactor: 0 });
+    expect(learningRate(1, s, 0, 12)).toBeCloseTo(0);
+    expect(learningRate(1, s, 1, 12)).toBeCloseTo(0.5);
+    expect(learningRate(1, s, 2, 12)).toBeCloseTo(1);
+    expect(learningRate(1, s, 7, 12)).toBeCloseTo(0.5);
+  });
+});

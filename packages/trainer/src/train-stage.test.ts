@@ -1,0 +1,147 @@
+import * as tf from '@tensorflow/tfjs';
+import { crossEntropy, type Participant } from '@kd/core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ToyNet, toySplit } from '../test/toy.js';
+import { OptimizerConfigSchema } from './optim/config.js';
+import { ScheduleConfigSchema } from './schedule/lr-schedule.js';
+import { trainStage, type StageSpecRun } from './train-stage.js';
+import type { TrainEvent } from './events.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'kd-trainer-'));
+  dirs.push(d);
+  return d;
+};
+
+function spec(model: ToyNet, over: Partial<StageSpecRun> = {}): StageSpecRun {
+  const student: Participant = { name: 'student', role: 'student', model, trainable: true };
+  return {
+    name: 'train',
+    epochs: 4,
+    batchSize: 16,
+    seed: 7,
+    train: toySplit(96, 1),
+    val: toySplit(48, 2),
+    test: toySplit(48, 3),
+    participants: [student],
+    taps: new Map([['student', new Set(['logits'])]]),
+    primary: { student: 'student' },
+    trainable: [{ group: 'main', variables: model.namedParameters('student/') }],
+    stateVariables: model.namedVariables('student/'),
+    optim: {
+      main: {
+        optimizer: OptimizerConfigSchema.parse({ type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true }),
+        schedule: ScheduleConfigSchema.parse({ type: 'cosine', warmupEpochs: 1 }),
+      },
+    },
+    active: new Set(['ce']),
+    objective: (step) => {
+      const ce = crossEntropy(step.student.logits!, step.batch.y!);
+      return { total: ce, parts: { 'task.ce': ce } };
+    },
+    evaluate: 'student',
+    ...over,
+  };
+}
+
+const weights = (m: ToyNet) => [...m.namedVariables().values()].flatMap((v) => Array.from(v.dataSync()));
+
+describe('trainStage', () => {
+  it('learns, logs each term, records best and last test accuracy', () => {
+    const events: TrainEvent[] = [];
+    const model = new ToyNet(3);
+    const r = trainStage(spec(model, { events: (e) => events.push(e) }));
+    expect(r.completed).toBe(true);
+    expect(r.epochs).toHaveLength(4);
+    expect(r.epochs[0]!.train['task.ce']).toBeGreaterThan(r.epochs[3]!.train['task.ce']!);
+    expect(r.test!.last.accuracy).toBeGreaterThan(0.6);
+    expect(r.best!.epoch).toBeGreaterThanOrEqual(1);
+    expect(r.test!.best).toBeDefined();
+    expect(events.filter((e) => e.type === 'step')).toHaveLength(4 * 6);
+  });
+
+  it('resume after an interruption reaches exactly the uninterrupted result', () => {
+    const full = new ToyNet(11);
+    const dirA = tmp();
+    const a = trainStage(spec(full, { checkpointDir: dirA }));
+
+    const dirB = tmp();
+    const first = new ToyNet(11);
+    const partial = trainStage(spec(first, { checkpointDir: dirB, stopAfterEpochs: 2 }));
+    expect(partial.completed).toBe(false);
+    expect(partial.epochs).toHaveLength(2);
+    // a fresh process: new model object with a different init, state comes only from the checkpoint
+    const second = new ToyNet(999);
+    const b = trainStage(spec(second, { checkpointDir: dirB }));
+    expect(b.completed).toBe(true);
+    expect(weights(second)).toEqual(weights(full));
+    expect(b.test).toEqual(a.test);
+    expect(b.epochs.map((e) => e.train)).toEqual(a.epochs.map((e) => e.train));
+    // a completed stage is skipped on a further resume
+    const again = trainStage(spec(new ToyNet(5), { checkpointDir: dirB }));
+    expect(again.test).toEqual(a.test);
+  });
+
+  it('keeps the tensor count flat over 100+ steps', () => {
+    const model = new ToyNet(4);
+    const counts: number[] = [];
+    trainStage(
+      spec(model, {
+        epochs: 20,
+        batchSize: 16, // 6 steps per epoch → 120 steps
+        optim: {
+          main: {
+            optimizer: OptimizerConfigSchema.parse({ type: 'adamw', lr: 0.01 }),
+            schedule: ScheduleConfigSchema.parse({ type: 'constant' }),
+          },
+        },
+        events: (e) => {
+          if (e.type === 'step') counts.push(tf.memory().numTensors);
+        },
+      }),
+    );
+    expect(counts.length).toBeGreaterThanOrEqual(100);
+    // optimizer state is created on the first step; after that nothing may grow
+    expect(new Set(counts.slice(2)).size).toBe(1);
+  });
+
+  it('a frozen participant gets no update; separate groups get separate optimizers', () => {
+    const teacher = new ToyNet(21);
+    const student = new ToyNet(22);
+    const before = weights(teacher);
+    const extra = new ToyNet(23);
+    trainStage(
+      spec(student, {
+        epochs: 1,
+        participants: [
+          { name: 'teacher', role: 'teacher', model: teacher.setFrozen(true), trainable: false },
+          { name: 'student', role: 'student', model: student, trainable: true },
+          { name: 'peer', role: 'student', model: extra, trainable: true },
+        ],
+        taps: new Map([
+          ['teacher', new Set(['logits'])],
+          ['student', new Set(['logits'])],
+          ['peer', new Set(['logits'])],
+        ]),
+        primary: { teacher: 'teacher', student: 'student' },
+        trainable: [
+          { group: 'main', variables: student.namedParameters('student/') },
+          { group: 'peers', variables: extra.namedParameters('peer/') },
+        ],
+        stateVariables: new Map([...student.namedVariables('student/'), ...extra.namedVariables('peer/')]),
+        objective: (step) => {
+          const ce = crossEntropy(step.student.logits!, step.batch.y!);
+          const peer = crossEntropy(step.outputs.peer!.logits!, step.batch.y!);
+          const fromTeacher = tf.mean(tf.square(tf.sub(step.student.logits!, step.teacher!.logits!))) as tf.Scalar;
+          return { total: tf.addN([ce, peer, fromTeacher]) as tf.Scalar, parts: { ce, peer } };
+        },
+      }),
+    );
+    expect(weights(teacher)).toEqual(before);
+  });
+});

@@ -1,0 +1,285 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+
+  deriveSeed,
+  Rng,
+  type Batch,
+  type DataSplit,
+  type MethodState,
+  type Participant,
+  type StepContext,
+  type TapValues,
+} from '@kd/core';
+import { join } from 'node:path';
+import { checkpointExists, disposeCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.js';
+import { assignVariables, readTensors, writeTensors } from './checkpoint/tensor-file.js';
+import { evaluateAccuracy, type EvalResult } from './evaluate.js';
+import type { EpochRecord, EventSink } from './events.js';
+import { clipByGlobalNorm } from './optim/clip.js';
+import type { OptimizerConfig } from './optim/config.js';
+import { createOptimizer } from './optim/create-optimizer.js';
+import type { Optimizer } from './optim/optimizer.js';
+import { Adam } from './optim/adam.js';
+import { learningRate, type ScheduleConfig } from './schedule/lr-schedule.js';
+import { mkdirSync } from 'node:fs';
+
+/** Variables trained by one optimizer group, by qualified path (e.g. `student/layer1.0.conv1.weight`). */
+export interface TrainableGroup {
+  readonly group: string;
+  readonly variables: ReadonlyMap<string, tf.Variable>;
+}
+
+export interface GroupOptim {
+  readonly optimizer: OptimizerConfig;
+  readonly schedule: ScheduleConfig;
+}
+
+/** Hooks for state that is not a variable (a method's queue, …), saved with each checkpoint. */
+export interface ExtraState {
+  save(): MethodState;
+  load(state: MethodState): void;
+}
+
+export interface StageSpecRun {
+  readonly name: string;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly train: DataSplit;
+  readonly val?: DataSplit;
+  readonly test?: DataSplit;
+  readonly evalBatchSize?: number;
+  /** Forward order. Participants with `trainable: false` run outside the gradient tape in inference mode. */
+  readonly participants: readonly Participant[];
+  readonly taps: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Names of the primary teacher / student in `participants` (for StepContext.teacher/student). */
+  readonly primary: { readonly teacher?: string; readonly student: string };
+  readonly trainable: readonly TrainableGroup[];
+  /** Every variable whose value changes in this stage (parameters and buffers), saved in checkpoints. */
+  readonly stateVariables: ReadonlyMap<string, tf.Variable>;
+  readonly optim: Readonly<Record<string, GroupOptim>> & { readonly main: GroupOptim };
+  readonly clipGradNorm?: number;
+  readonly active: ReadonlySet<string>;
+  /** Builds the total loss (scalar) and its named parts from one step's outputs. */
+  objective(step: StepContext): { total: tf.Scalar; parts: Record<string, tf.Scalar> };
+  /** Participant whose accuracy is evaluated on val each epoch and on test at the end. */
+  readonly evaluate?: string;
+  readonly onEpochStart?: (epoch: number) => void;
+  readonly onStepEnd?: (step: StepContext) => void;
+  readonly extraState?: ExtraState;
+  /** Folder for this stage's checkpoints (`last/`, `best/`); omitted = no checkpoints. */
+  readonly checkpointDir?: string;
+  readonly events?: EventSink;
+  /** Stop after this many epochs of this call (for tests of interrupted runs). */
+  readonly stopAfterEpochs?: number;
+}
+
+export interface StageResult {
+  readonly stage: string;
+  readonly epochs: readonly EpochRecord[];
+  readonly completed: boolean;
+  readonly best?: { epoch: number; val: number };
+  readonly test?: { last: EvalResult; best?: EvalResult };
+  readonly lastVal?: number;
+}
+
+interface SavedState {
+  epoch: number;
+  completed: boolean;
+  history: EpochRecord[];
+  best?: { epoch: number; val: number };
+  test?: StageResult['test'];
+  adamSteps: Record<string, number>;
+  extra: MethodState['values'];
+}
+
+function participantVars(p: Participant): Map<string, tf.Variable> {
+  return p.model.namedVariables(`${p.name}/`);
+}
+
+/**
+ * Trains one stage: epochs over a seeded data order (the permutation and the augmentation of epoch e
+ * derive from (seed, e) alone, so a resumed run replays the uninterrupted one exactly), one gradient
+ * step per batch across every optimizer group, per-term logging, val accuracy each epoch, test
+ * accuracy of the last and best (by val) weights at the end, and a checkpoint after every epoch.
+ */
+export function trainStage(spec: StageSpecRun): StageResult {
+  const optimizers = new Map<string, Optimizer>();
+  for (const g of spec.trainable) {
+    if (!optimizers.has(g.group)) optimizers.set(g.group, createOptimizer((spec.optim[g.group] ?? spec.optim.main).optimizer));
+  }
+  const lastDir = spec.checkpointDir && join(spec.checkpointDir, 'last');
+  const bestDir = spec.checkpointDir && join(spec.checkpointDir, 'best');
+
+  let state: SavedState = { epoch: 0, completed: false, history: [], adamSteps: {}, extra: {} };
+  if (lastDir && checkpointExists(lastDir)) {
+    const ck = loadCheckpoint<SavedState>(lastDir);
+    assignVariables(spec.stateVariables, ck.variables, `checkpoint ${lastDir}`);
+    for (const [group, opt] of optimizers) {
+      const prefix = `${group}::`;
+      const own = Object.fromEntries(
+        Object.entries(ck.optimizer)
+          .filter(([k]) => k.startsWith(prefix))
+          .map(([k, v]) => [k.slice(prefix.length), v]),
+      );
+      opt.setState(own);
+      if (opt instanceof Adam) opt.stepCount = ck.state.adamSteps[group] ?? 0;
+    }
+    spec.extraState?.load({ tensors: ck.method, values: ck.state.extra });
+    state = ck.state;
+    disposeCheckpoint(ck);
+  }
+
+  const stepsPerEpoch = Math.floor(spec.train.size / spec.batchSize) || 1;
+  if (state.completed) {
+    spec.events?.({ type: 'stage-skip', stage: spec.name, epochs: spec.epochs });
+    for (const o of optimizers.values()) o.dispose();
+    return resultOf(spec.name, state);
+  }
+  spec.events?.({ type: 'stage-start', stage: spec.name, epochs: spec.epochs, startEpoch: state.epoch + 1 });
+
+  const varsByGroup = new Map<string, Map<string, tf.Variable>>();
+  for (const g of spec.trainable) {
+    const m = varsByGroup.get(g.group) ?? new Map<string, tf.Variable>();
+    for (const [k, v] of g.variables) m.set(k, v);
+    varsByGroup.set(g.group, m);
+  }
+  const allVars = [...varsByGroup.values()].flatMap((m) => [...m.entries()]);
+  const varList = allVars.map(([, v]) => v);
+  const nameOf = new Map(allVars.map(([k, v]) => [v.name, k]));
+  const frozen = spec.participants.filter((p) => !p.trainable);
+  const live = spec.participants.filter((p) => p.trainable);
+  const evalModel = spec.evaluate ? spec.participants.find((p) => p.name === spec.evaluate)?.model : undefined;
+
+  let epochsThisCall = 0;
+  for (let epoch = state.epoch + 1; epoch <= spec.epochs; epoch++) {
+    const t0 = Date.now();
+    spec.onEpochStart?.(epoch);
+    const order = new Rng(deriveSeed(spec.seed, 'order', epoch)).permutation(spec.train.size);
+    const sums: Record<string, number> = {};
+    let lr = 0;
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      const globalStep = (epoch - 1) * stepsPerEpoch + s;
+      const idx = order.subarray(s * spec.batchSize, Math.min((s + 1) * spec.batchSize, order.length));
+      const fractionalEpoch = epoch - 1 + s / stepsPerEpoch;
+      const lrs = new Map<string, number>();
+      for (const group of optimizers.keys()) {
+        const o = spec.optim[group] ?? spec.optim.main;
+        lrs.set(group, learningRate(o.optimizer.lr, o.schedule, fractionalEpoch, spec.epochs));
+      }
+      lr = lrs.get('main') ?? [...lrs.values()][0] ?? 0;
+      const values = tf.tidy(() => {
+        const batch: Batch = spec.train.batch(idx, { augmentSeed: deriveSeed(spec.seed, 'augment', epoch, s) });
+        const outputs: Record<string, TapValues> = {};
+        for (const p of frozen) outputs[p.name] = p.model.forward(batch, { training: false, taps: spec.taps.get(p.name) });
+        const kept: tf.Tensor[] = [];
+        const partValues: Record<string, number> = {};
+        const makeStep = (): StepContext => ({
+          batch,
+          outputs,
+          teacher: spec.primary.teacher ? outputs[spec.primary.teacher] : undefined,
+          student: outputs[spec.primary.student]!,
+          epoch,
+          step: globalStep,
+          stepsPerEpoch,
+          totalEpochs: spec.epochs,
+          active: spec.active,
+        });
+        const { value, grads } = tf.variableGrads(() => {
+          for (const p of live) {
+            const out = p.model.forward(batch, { training: true, taps: spec.taps.get(p.name) });
+            for (const t of Object.values(out)) kept.push(tf.keep(t));
+            outputs[p.name] = out;
+          }
+          const { total, parts } = spec.objective(makeStep());
+          for (const [k, v] of Object.entries(parts)) partValues[k] = v.dataSync()[0]!;
+          return total;
+        }, varList);
+        const named: Record<string, tf.Tensor> = {};
+        for (const [vname, g] of Object.entries(grads)) named[nameOf.get(vname)!] = g;
+        const clipped = spec.clipGradNorm ? clipByGlobalNorm(named, spec.clipGradNorm).grads : named;
+        for (const [group, vars] of varsByGroup) optimizers.get(group)!.step(vars, clipped, lrs.get(group)!);
+        spec.onStepEnd?.(makeStep());
+        for (const t of kept) t.dispose();
+        return { loss: value.dataSync()[0]!, ...partValues };
+      });
+      if (!Number.isFinite(values.loss)) throw new Error(`stage ${spec.name}: loss is ${values.loss} at epoch ${epoch}, step ${s + 1}`);
+      for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v;
+      spec.events?.({ type: 'step', stage: spec.name, epoch, step: s + 1, stepsPerEpoch, loss: values.loss, lr });
+    }
+    const train = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / stepsPerEpoch]));
+    const val = evalModel && spec.val ? evaluateAccuracy(evalModel, spec.val, spec.evalBatchSize) : undefined;
+    const record: EpochRecord = {
+      stage: spec.name,
+      epoch,
+      lr,
+      train,
+      ...(val ? { val: { accuracy: val.accuracy, loss: val.loss } } : {}),
+      seconds: (Date.now() - t0) / 1000,
+    };
+    state.history.push(record);
+    state.epoch = epoch;
+    if (val && (!state.best || val.accuracy > state.best.val)) {
+      state.best = { epoch, val: val.accuracy };
+      if (bestDir) saveWeights(bestDir, spec.stateVariables);
+    }
+    spec.events?.({ type: 'epoch', record });
+    epochsThisCall += 1;
+    if (epoch === spec.epochs) {
+      state.completed = true;
+      if (evalModel && spec.test) state.test = testLastAndBest(evalModel, spec, bestDir, state.best);
+    }
+    if (lastDir) saveState(lastDir, spec, optimizers, state);
+    if (spec.stopAfterEpochs !== undefined && epochsThisCall >= spec.stopAfterEpochs && !state.completed) break;
+  }
+  if (state.completed) spec.events?.({ type: 'stage-end', stage: spec.name, epochs: spec.epochs });
+  for (const o of optimizers.values()) o.dispose();
+  return resultOf(spec.name, state);
+}
+
+function resultOf(stage: string, s: SavedState): StageResult {
+  return {
+    stage,
+    epochs: s.history,
+    completed: s.completed,
+    ...(s.best ? { best: s.best } : {}),
+    ...(s.test ? { test: s.test } : {}),
+    ...(s.history.at(-1)?.val ? { lastVal: s.history.at(-1)!.val!.accuracy } : {}),
+  };
+}
+
+function saveWeights(dir: string, vars: ReadonlyMap<string, tf.Variable>): void {
+  mkdirSync(dir, { recursive: true });
+  writeTensors(dir, 'variables', Object.fromEntries(vars));
+}
+
+/** Test accuracy of the last weights, then of the best-by-val weights (restoring the last afterwards). */
+function testLastAndBest(
+  model: Participant['model'],
+  spec: StageSpecRun,
+  bestDir: string | undefined,
+  best: SavedState['best'],
+): StageResult['test'] {
+  const last = evaluateAccuracy(model, spec.test!, spec.evalBatchSize);
+  if (!bestDir || !best || best.epoch === spec.epochs) return { last, best: last };
+  const snapshot = tf.tidy(() => Object.fromEntries([...spec.stateVariables].map(([k, v]) => [k, v.clone()])));
+  const saved = readTensors(bestDir, 'variables');
+  assignVariables(spec.stateVariables, saved, `best weights ${bestDir}`);
+  const bestResult = evaluateAccuracy(model, spec.test!, spec.evalBatchSize);
+  assignVariables(spec.stateVariables, snapshot, 'restore last weights');
+  for (const t of [...Object.values(saved), ...Object.values(snapshot)]) t.dispose();
+  return { last, best: bestResult };
+}
+
+function saveState(dir: string, spec: StageSpecRun, optimizers: Map<string, Optimizer>, state: SavedState): void {
+  const optimizer: Record<string, tf.Tensor> = {};
+  for (const [group, opt] of optimizers) {
+    for (const [k, v] of Object.entries(opt.getState())) optimizer[`${group}::${k}`] = v;
+    if (opt instanceof Adam) state.adamSteps[group] = opt.stepCount;
+  }
+  const extra = spec.extraState?.save() ?? { tensors: {}, values: {} };
+  state.extra = extra.values;
+  saveCheckpoint(dir, { variables: Object.fromEntries(spec.stateVariables), optimizer, method: extra.tensors, state });
+}
+
+export { participantVars };

@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs';
+import { BatchNorm, Linear, Rng, TappedModel, type Batch, type DataSplit, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
+
+/** A tiny classification split: Gaussian clusters in 2×2×2 "images", with jitter as augmentation. */
+export function toySplit(n: number, seed: number, classes = 3): DataSplit {
+  const rng = new Rng(seed);
+  const x = new Float32Array(n * 8);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % classes;
+    for (let j = 0; j < 8; j++) x[i * 8 + j] = (j % classes === labels[i] ? 1.5 : 0) + rng.normal();
+  }
+  return {
+    size: n,
+    labels,
+    batch(indices: Int32Array, options?: { augmentSeed?: number }): Batch {
+      const b = indices.length;
+      const data = new Float32Array(b * 8);
+      const y = new Int32Array(b);
+      const jitter = options?.augmentSeed !== undefined ? new Rng(options.augmentSeed) : undefined;
+      indices.forEach((idx, k) => {
+        y[k] = labels[idx]!;
+        for (let j = 0; j < 8; j++) data[k * 8 + j] = x[idx * 8 + j]! + (jitter ? 0.1 * jitter.normal() : 0);
+      });
+      return { x: tf.tensor4d(data, [b, 2, 2, 2]), y: tf.tensor1d(y, 'int32'), index: tf.tensor1d(indices, 'int32') };
+    },
+  };
+}
+
+/** An MLP with a batch-norm layer and a hidden tap. */
+export class ToyNet extends TappedModel {
+  readonly arch = 'toy';
+  private readonly fc1: Linear;
+  private readonly bn: BatchNorm;
+  private readonly fc2: Linear;
+
+  constructor(seed: number, hidden = 6, classes = 3) {
+    super();
+    const rng = new Rng(seed);
+    this.fc1 = this.addChild('fc1', new Linear(8, hidden, rng));
+    this.bn = this.addChild('bn', new BatchNorm(hidden));
+    this.fc2 = this.addChild('fc2', new Linear(hidden, classes, rng));
+  }
+
+  tapSpecs(): TapSpecs {
+    return { hidden: { shape: [this.fc1.outFeatures], kind: 'embedding' }, logits: { shape: [this.fc2.outFeatures], kind: 'logits' } };
+  }
+
+  forward(batch: Batch, options: ForwardOptions): TapValues {
+    const flat = tf.reshape(batch.x, [batch.x.shape[0]!, 8]);
+    const hidden = tf.relu(this.bn.apply(this.fc1.apply(flat), options.training));
+    return { hidden, logits: this.fc2.apply(hidden) };
+  }
+}
