@@ -1,0 +1,18 @@
+import { registerArchitecture, type DependencyContainer } from '@kd/core';
+import { architectures } from './architectures.js';
+
+export * from './architectures.js';
+export * from './basic-block.js';
+export * from './module-list.js';
+export * from './options.js';
+export * from './resnet.js';
+export * from './shapes.js';
+export * from './small-cnn.js';
+export * from './tap-recorder.js';
+export * from './wide-block.js';
+export * from './wide-resnet.js';
+
+/** Registers every architecture of this package into a container (no side effects at import). */
+export function register(container: DependencyContainer): void {
+  for (const arch of architectures) registerArchitecture(container, arch);
+}

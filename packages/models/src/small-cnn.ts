@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  BatchNorm,
+  Conv2d,
+  Linear,
+  Rng,
+  TappedModel,
+  type Batch,
+  type ForwardOptions,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
+import { checkInputShape, pooledSize } from './shapes.js';
+import { TapRecorder } from './tap-recorder.js';
+
+export interface SmallCnnConfig {
+  /** Input shape without batch dim, NHWC. */
+  readonly inputShape: readonly number[];
+  readonly numClasses: number;
+  /** Base width c: stage widths c, 2c, 4c. */
+  readonly width: number;
+  /** Weight-initialisation seed. */
+  readonly seed: number;
+  /** Architecture id reported by `arch` (defaults to `cnn`). */
+  readonly arch?: string;
+}
+
+/**
+ * A plain small CNN (the quickstart student): three stages of conv3x3(pad 1, no bias)–BN–ReLU with
+ * widths c, 2c, 4c; a 2x2 max-pool (stride 2, floor, as PyTorch's MaxPool2d(2)) opens stages 2
+ * and 3; global average pool; Linear. On 28×28 inputs the stages are 28, 14, 7 — the same sizes
+ * (and, for c = 16, the same widths) as resnet20's stages, so feature taps pair up by name.
+ *
+ * Taps: `stage{i}` (post-ReLU conv output of stage i, before the next stage's pool),
+ * `stage{i}.pre` (its BN output before the ReLU), `embedding`, `logits`. The first conv *is*
+ * stage 1, so this model has no separate `stem` tap.
+ */
+export class SmallCnn extends TappedModel {
+  readonly arch: string;
+  readonly inputShape: readonly [number, number, number];
+  readonly numClasses: number;
+  readonly width: number;
+  readonly convs: readonly Conv2d[];
+  readonly bns: readonly BatchNorm[];
+  readonly fc: Linear;
+  private readonly specs: TapSpecs;
+
+  constructor(config: SmallCnnConfig) {
+    super();
+    this.inputShape = checkInputShape(config.inputShape);
+    if (!Number.isInteger(config.width) || config.width < 1) {
+      throw new Error(`cnn width must be a positive integer, got ${config.width}`);
+    }
+    if (!Number.isInteger(config.numClasses) || config.numClasses < 1) {
+      throw new Error(`numClasses must be a positive integer, got ${config.numClasses}`);
+    }
+    this.width = config.width;
+    this.numClasses = config.numClasses;
+    this.arch = config.arch ?? 'cnn';
+    const rng = new Rng(config.seed);
+    const [h, w, c] = this.inputShape;
+    const widths = [config.width, 2 * config.width, 4 * config.width];
+    const specs: Record<string, TapSpecs[string]> = {};
+    const convs: Conv2d[] = [];
+    const bns: BatchNorm[] = [];
+    let inChannels = c;
+    let size: [number, number] = [h, w];
+    widths.forEach((width, s) => {
+      if (s > 0) size = [pooledSize(size[0]), pooledSize(size[1])];
+      convs.push(this.addChild(`conv${s + 1}`, new Conv2d(inChannels, width, { kernel: 3, stride: 1, padding: 1 }, rng)));
+      bns.push(this.addChild(`bn${s + 1}`, new BatchNorm(width)));
+      inChannels = width;
+      const shape = [size[0], size[1], width];
+      specs[`stage${s + 1}`] = { shape, kind: 'feature', description: `stage ${s + 1} conv–BN–ReLU output` };
+      specs[`stage${s + 1}.pre`] = { shape, kind: 'feature', description: `stage ${s + 1} BN output before the ReLU` };
+    });
+    this.convs = convs;
+    this.bns = bns;
+    this.fc = this.addChild('fc', new Linear(inChannels, config.numClasses, rng));
+    specs.embedding = { shape: [inChannels], kind: 'embedding', description: 'global-average-pooled stage 3 output' };
+    specs.logits = { shape: [config.numClasses], kind: 'logits' };
+    this.specs = specs;
+  }
+
+  tapSpecs(): TapSpecs {
+    return this.specs;
+  }
+
+  forward(batch: Batch, options: ForwardOptions): TapValues {
+    return tf.tidy(() => {
+      const taps = new TapRecorder(options.taps);
+      let x = batch.x as tf.Tensor4D;
+      this.convs.forEach((conv, s) => {
+        if (s > 0) x = tf.maxPool(x, 2, 2, 'valid');
+        const pre = this.bns[s]!.apply(conv.apply(x), options.training) as tf.Tensor4D;
+        x = tf.relu(pre);
+        taps.record(`stage${s + 1}.pre`, pre);
+        taps.record(`stage${s + 1}`, x);
+      });
+      const embedding = tf.mean(x, [1, 2]);
+      taps.record('embedding', embedding);
+      taps.record('logits', this.fc.apply(embedding));
+      return taps.values;
+    }) as TapValues;
+  }
+}
