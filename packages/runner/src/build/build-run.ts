@@ -1,0 +1,187 @@
+import {
+  activeTerms,
+  findArchitecture,
+  findDataset,
+  MissingTapError,
+  resolveMethod,
+  resolveWeights,
+  UserError,
+  ConfigError,
+  createRunContainer,
+  type AuxModule,
+  type Dataset,
+  type DependencyContainer,
+  type DistillationMethod,
+  type MethodDescriptor,
+  type Participant,
+  type Role,
+  type TappedModel,
+  type WeightedTerm,
+} from '@kd/core';
+import { toConfigError } from '../config/load-config.js';
+import type { RunConfig, TeacherConfig } from '../config/schema.js';
+
+export interface BuiltMethod {
+  readonly id: string;
+  readonly descriptor: MethodDescriptor;
+  readonly method: DistillationMethod<any>;
+  readonly hparams: Record<string, unknown>;
+  readonly aux: readonly AuxModule[];
+  readonly stageEpochs: Readonly<Record<string, number>>;
+}
+
+export interface BuiltRun {
+  readonly config: RunConfig;
+  readonly container: DependencyContainer;
+  readonly dataset: Dataset;
+  readonly teacher?: Participant;
+  readonly teacherConfigs: ReadonlyMap<string, TeacherConfig>;
+  readonly participants: readonly Participant[];
+  readonly student: Participant;
+  readonly methods: readonly BuiltMethod[];
+  /** Task term + every method's terms with resolved weights. */
+  readonly weights: readonly WeightedTerm[];
+  /** Taps each participant must return in the distillation stage. */
+  readonly taps: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+export const TASK = 'task';
+
+function buildModel(container: DependencyContainer, dataset: Dataset, arch: string, options: Record<string, unknown>, seed: number, where: string): TappedModel {
+  let a;
+  try {
+    a = findArchitecture(container, arch);
+  } catch (e) {
+    throw new ConfigError(`${where}.arch`, (e as Error).message);
+  }
+  try {
+    return a.build({ inputShape: dataset.inputShape, numClasses: dataset.numClasses, seed, options });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`${where}.${e.path}`, e.message.replace(/^config [^:]*: /, ''));
+    throw e;
+  }
+}
+
+/**
+ * Validates and constructs everything a run needs, without training and without touching the disk:
+ * resolves the dataset, builds teacher(s) and student, resolves each method in the run's own child
+ * container, parses its hyperparameters, sets it up (auxiliary modules sized from declared taps) and
+ * checks that every tap it reads exists. Any problem is a UserError naming the field or tap.
+ */
+export async function buildRun(host: DependencyContainer, config: RunConfig): Promise<BuiltRun> {
+  const container = createRunContainer(host);
+  let provider;
+  try {
+    provider = findDataset(container, config.data.dataset);
+  } catch (e) {
+    throw new ConfigError('data.dataset', (e as Error).message);
+  }
+  // Validate method ids and hparams before loading data (cheap errors first).
+  const entries = config.methods.map((entry, i) => {
+    let resolved;
+    try {
+      resolved = resolveMethod(container, entry.id);
+    } catch (e) {
+      throw new ConfigError(`methods[${i}].id`, (e as Error).message);
+    }
+    // Strict regardless of how the plugin wrote its schema: an unknown hyperparameter is a typo.
+    const parsed = resolved.descriptor.hparams.strict().safeParse(entry.hparams);
+    if (!parsed.success) throw toConfigError(parsed.error, `methods[${i}].hparams`);
+    let weights;
+    try {
+      weights = resolveWeights(entry.id, resolved.descriptor.terms, entry.weights);
+    } catch (e) {
+      throw new ConfigError(`methods[${i}].weights`, (e as Error).message);
+    }
+    return { entry, i, ...resolved, hparams: parsed.data as Record<string, unknown>, weights };
+  });
+  const ids = entries.map((e) => e.entry.id);
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup) throw new ConfigError('methods', `method '${dup}' is listed twice`);
+
+  const dataset = await provider.load(config.data.options, config.seed).catch((e: Error) => {
+    if (e instanceof ConfigError) throw new ConfigError(`data.${e.path}`.replace(/^data\.data\./, 'data.'), e.message.replace(/^config [^:]*: /, ''));
+    throw e;
+  });
+
+  const teacherConfigs = new Map<string, TeacherConfig>();
+  const participants: Participant[] = [];
+  let teacher: Participant | undefined;
+  if (config.teacher) {
+    const model = buildModel(container, dataset, config.teacher.arch, config.teacher.options, config.teacher.seed, 'teacher');
+    teacher = { name: 'teacher', role: 'teacher', model: model.setFrozen(!config.teacher.trainable), trainable: config.teacher.trainable };
+    teacherConfigs.set('teacher', config.teacher);
+    participants.push(teacher);
+  }
+  for (const [name, tc] of Object.entries(config.extraTeachers)) {
+    if (name === 'teacher' || name === 'student') throw new ConfigError(`extraTeachers.${name}`, 'reserved participant name');
+    const model = buildModel(container, dataset, tc.arch, tc.options, tc.seed, `extraTeachers.${name}`);
+    participants.push({ name, role: 'teacher', model: model.setFrozen(!tc.trainable), trainable: tc.trainable });
+    teacherConfigs.set(name, tc);
+  }
+  const studentModel = buildModel(container, dataset, config.student.arch, config.student.options, config.seed, 'student');
+  const student: Participant = { name: 'student', role: 'student', model: studentModel, trainable: true };
+  participants.push(student);
+
+  const find = (methodId: string, role: Role, model?: string): Participant => {
+    const p = model ? participants.find((q) => q.name === model) : role === 'teacher' ? teacher : student;
+    if (!p) {
+      if (role === 'teacher' && !model) throw new UserError(`method '${methodId}' needs a teacher: add a 'teacher:' section to the config`);
+      throw new UserError(`method '${methodId}' refers to model '${model}', which is not in this run`);
+    }
+    return p;
+  };
+  const taps = new Map<string, Set<string>>(participants.map((p) => [p.name, new Set(['logits'])]));
+  const methods: BuiltMethod[] = [];
+  for (const e of entries) {
+    const tapOf = (role: Role, tap: string, model?: string) => {
+      const p = find(e.entry.id, role, model);
+      const specs = p.model.tapSpecs();
+      const spec = specs[tap];
+      if (!spec) throw new MissingTapError(e.entry.id, `${p.name} (${p.model.arch})`, tap, Object.keys(specs));
+      return spec;
+    };
+    e.method.setup({
+      hparams: e.hparams,
+      data: dataset,
+      teacher,
+      student,
+      participants,
+      tap: tapOf,
+      seed: config.seed,
+      architecture: (id: string) => findArchitecture(container, id),
+    });
+    const needs = [...e.method.requiredTaps(), ...(e.method.stages?.() ?? []).flatMap((s) => s.taps)];
+    for (const req of needs) {
+      tapOf(req.role, req.tap, req.model);
+      taps.get(find(e.entry.id, req.role, req.model).name)!.add(req.tap);
+    }
+    const stageNames = new Set((e.method.stages?.() ?? []).map((s) => s.name));
+    for (const name of Object.keys(e.entry.stages)) {
+      if (!stageNames.has(name)) throw new ConfigError(`methods[${e.i}].stages.${name}`, `method '${e.entry.id}' has no stage '${name}' (stages: ${[...stageNames].join(', ') || 'none'})`);
+    }
+    methods.push({
+      id: e.entry.id,
+      descriptor: e.descriptor,
+      method: e.method,
+      hparams: e.hparams,
+      aux: e.method.auxModules(),
+      stageEpochs: Object.fromEntries(Object.entries(e.entry.stages).map(([k, v]) => [k, v.epochs])),
+    });
+  }
+  const weights: WeightedTerm[] = [{ method: TASK, term: 'ce', weight: config.task.weight }, ...entries.flatMap((e) => e.weights)];
+  return { config, container, dataset, teacher, teacherConfigs, participants, student, methods, weights, taps };
+}
+
+export function methodActive(run: BuiltRun, id: string): Set<string> {
+  return activeTerms(run.weights, id);
+}
+
+/** Disposes every variable the run created. */
+export function disposeRun(run: BuiltRun): void {
+  for (const m of run.methods) {
+    m.method.dispose?.();
+    for (const a of m.aux) a.module.dispose();
+  }
+  for (const p of run.participants) p.model.dispose();
+}

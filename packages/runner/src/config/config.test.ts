@@ -1,0 +1,71 @@
+import { ConfigError, UserError } from '@kd/core';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfigFile, parseRunConfig } from './load-config.js';
+import { applySet } from './set-override.js';
+
+const base = { student: { arch: 'cnn' } };
+const errorOf = (f: () => unknown): ConfigError => {
+  try {
+    f();
+  } catch (e) {
+    return e as ConfigError;
+  }
+  throw new Error('expected an error');
+};
+
+describe('run config', () => {
+  it('fills defaults', () => {
+    const c = parseRunConfig(base);
+    expect(c.data.dataset).toBe('mnist');
+    expect(c.train.optimizer.type).toBe('sgd');
+    expect(c.task.weight).toBe(1);
+    expect(c.methods).toEqual([]);
+  });
+
+  it('rejects unknown keys with the path of the field', () => {
+    const e = errorOf(() => parseRunConfig({ ...base, train: { epochz: 3 } }));
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.path).toBe('train.epochz');
+    expect(e.message).toContain("'train.epochz'");
+  });
+
+  it('rejects wrong types with the path', () => {
+    expect(errorOf(() => parseRunConfig({ ...base, train: { optimizer: { lr: 'fast' } } })).path).toBe('train.optimizer.lr');
+    expect(errorOf(() => parseRunConfig({ ...base, methods: [{ id: 'kd', weights: { soft: 'x' } }] })).path).toBe('methods[0].weights.soft');
+    expect(errorOf(() => parseRunConfig({})).path).toBe('student');
+  });
+
+  it('--set overrides nested keys, list items, and parses values as YAML', () => {
+    const raw = { ...base, methods: [{ id: 'kd', hparams: { T: 4 } }] };
+    let r = applySet(raw, 'methods[0].hparams.T=2');
+    r = applySet(r, 'train.optimizer.nesterov=true');
+    r = applySet(r, 'train.schedule.milestones=[3, 5]');
+    r = applySet(r, 'name=abc');
+    const c = parseRunConfig(r);
+    expect(c.methods[0]!.hparams).toEqual({ T: 2 });
+    expect(c.train.optimizer.nesterov).toBe(true);
+    expect(c.train.schedule.milestones).toEqual([3, 5]);
+    expect(c.name).toBe('abc');
+    expect(raw.methods[0]!.hparams.T).toBe(4); // the input is not mutated
+  });
+
+  it('--set goes through the same validation', () => {
+    const e = errorOf(() => parseRunConfig(applySet(base, 'train.epochs=-1')));
+    expect(e.path).toBe('train.epochs');
+    expect(() => applySet(base, 'no-equals')).toThrow(UserError);
+  });
+
+  it('loads YAML and JSON files; a missing file is a UserError naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kd-cfg-'));
+    writeFileSync(join(dir, 'a.yaml'), 'student:\n  arch: cnn\ntrain:\n  epochs: 2\n');
+    writeFileSync(join(dir, 'b.json'), JSON.stringify(base));
+    expect(loadConfigFile(join(dir, 'a.yaml'), ['train.epochs=3']).train.epochs).toBe(3);
+    expect(loadConfigFile(join(dir, 'b.json')).student.arch).toBe('cnn');
+    const missing = errorOf(() => loadConfigFile(join(dir, 'nope.yaml')));
+    expect(missing).toBeInstanceOf(UserError);
+    expect(missing.message).toContain('nope.yaml');
+  });
+});

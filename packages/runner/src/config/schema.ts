@@ -1,0 +1,84 @@
+import { z } from '@kd/core';
+import { OptimizerConfigSchema, ScheduleConfigSchema } from '@kd/trainer';
+
+/**
+ * The experiment config: one file = one run (YAML or JSON). Every object is strict (unknown keys are
+ * errors) and every field has a default where one makes sense. Method hyperparameters are validated
+ * afterwards by each method's own schema (so adding a method touches nothing here).
+ */
+const ModelSchema = z
+  .object({
+    arch: z.string().describe('registered architecture id, e.g. resnet20, cnn'),
+    options: z.record(z.string(), z.unknown()).default({}).describe('architecture options'),
+  })
+  .strict();
+
+const OptimSettingsSchema = z
+  .object({
+    optimizer: OptimizerConfigSchema.default(OptimizerConfigSchema.parse({})),
+    schedule: ScheduleConfigSchema.default(ScheduleConfigSchema.parse({})),
+  })
+  .strict();
+
+export const TrainSettingsSchema = z
+  .object({
+    epochs: z.number().int().positive().default(10),
+    batchSize: z.number().int().positive().default(64),
+    evalBatchSize: z.number().int().positive().default(500),
+    optimizer: OptimizerConfigSchema.default(OptimizerConfigSchema.parse({})),
+    schedule: ScheduleConfigSchema.default(ScheduleConfigSchema.parse({})),
+    clipGradNorm: z.number().positive().optional().describe('global gradient-norm clipping'),
+    groups: z
+      .record(z.string(), OptimSettingsSchema.partial())
+      .default({})
+      .describe('per optimizer-group settings (groups named by methods); unset fields follow the main optimizer'),
+  })
+  .strict();
+export type TrainSettings = z.infer<typeof TrainSettingsSchema>;
+
+export const TeacherSchema = ModelSchema.extend({
+  checkpoint: z.string().optional().describe('load trained weights from this folder (a run folder, or a saved model folder)'),
+  seed: z.number().int().min(0).default(0).describe('teacher init/data seed (fixed across student seeds by default)'),
+  trainable: z.boolean().default(false).describe('train the teacher together with the student (no gradient stop)'),
+  train: TrainSettingsSchema.default(TrainSettingsSchema.parse({})).describe('settings when the teacher must be trained first'),
+  cache: z.boolean().default(true).describe('reuse a teacher trained earlier with the same data, model, seed and settings'),
+}).strict();
+export type TeacherConfig = z.infer<typeof TeacherSchema>;
+
+export const MethodEntrySchema = z
+  .object({
+    id: z.string().describe('method id (see `kd list`)'),
+    hparams: z.record(z.string(), z.unknown()).default({}),
+    weights: z.record(z.string(), z.number()).default({}).describe('term weights; 0 switches a term off'),
+    stages: z.record(z.string(), z.object({ epochs: z.number().int().min(0) }).strict()).default({}),
+  })
+  .strict();
+
+export const RunConfigSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only').default('run'),
+    seed: z.number().int().min(0).default(1),
+    backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    outDir: z.string().default('runs'),
+    cacheDir: z.string().default('.kd-cache'),
+    data: z
+      .object({
+        dataset: z.string().default('mnist'),
+        options: z.record(z.string(), z.unknown()).default({}),
+      })
+      .strict()
+      .default({ dataset: 'mnist', options: {} }),
+    teacher: TeacherSchema.optional(),
+    extraTeachers: z.record(z.string(), TeacherSchema).default({}).describe('further frozen teachers, by participant name'),
+    student: ModelSchema,
+    train: TrainSettingsSchema.default(TrainSettingsSchema.parse({})),
+    task: z
+      .object({ weight: z.number().min(0).default(1).describe('weight of the student cross-entropy (γ)') })
+      .strict()
+      .default({ weight: 1 }),
+    methods: z.array(MethodEntrySchema).default([]),
+  })
+  .strict();
+
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+export type RunConfigInput = z.input<typeof RunConfigSchema>;

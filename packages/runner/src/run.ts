@@ -1,0 +1,160 @@
+import { UserError, type DependencyContainer } from '@kd/core';
+import { selectBackend, type BackendReport } from '@kd/tfjs-runtime';
+import { evaluateAccuracy, type EpochRecord, type EventSink, type StageResult } from '@kd/trainer';
+import { join } from 'node:path';
+import { buildRun, disposeRun, type BuiltRun } from './build/build-run.js';
+import { saveModel } from './build/saved-model.js';
+import type { RunConfig } from './config/schema.js';
+import { environmentRecord } from './folder/environment.js';
+import { RunFolder } from './folder/run-folder.js';
+import { runDistillStage } from './stages/distill-stage.js';
+import { runMethodStages } from './stages/method-stages.js';
+import { prepareTeacher, type TeacherOutcome } from './stages/teacher-stage.js';
+
+export interface RunSummary {
+  readonly name: string;
+  readonly runDir: string;
+  readonly seed: number;
+  readonly backend: string;
+  readonly methods: readonly string[];
+  readonly weights: Readonly<Record<string, number>>;
+  readonly teachers: readonly TeacherOutcome[];
+  readonly student: {
+    readonly arch: string;
+    readonly params: number;
+    readonly test: { readonly last: number; readonly best: number };
+    readonly val: { readonly best: number; readonly bestEpoch: number; readonly last: number };
+  };
+  readonly stages: readonly { name: string; epochs: number; completed: boolean }[];
+  readonly seconds: number;
+  readonly completed: boolean;
+}
+
+export interface RunOptions {
+  /** Where to write the run; default `<outDir>/<name>-s<seed>-<timestamp>`. */
+  readonly runDir?: string;
+  readonly events?: EventSink;
+  /** Human-readable progress lines (stage changes, results). */
+  readonly log?: (line: string) => void;
+  /** Stop the distill stage after this many epochs (for interruption tests). */
+  readonly stopAfterEpochs?: number;
+}
+
+function defaultRunDir(config: RunConfig): string {
+  return join(config.outDir, `${config.name}-s${config.seed}-${RunFolder.stamp()}`);
+}
+
+async function backendFor(config: RunConfig): Promise<BackendReport> {
+  try {
+    return await selectBackend({ backend: config.backend });
+  } catch (e) {
+    throw new UserError(`backend '${config.backend}': ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Runs one experiment: validate and build everything (no disk writes), then create the run folder,
+ * give teachers their weights (load, cache, or train), run the methods' extra stages, distill, and
+ * write summary.json. Calling it again on the same folder resumes from the last checkpoint.
+ */
+export async function runExperiment(host: DependencyContainer, config: RunConfig, options: RunOptions = {}): Promise<RunSummary> {
+  const started = Date.now();
+  const backend = await backendFor(config);
+  const run = await buildRun(host, config);
+  const folder = new RunFolder(options.runDir ?? defaultRunDir(config));
+  const log = options.log ?? (() => {});
+  try {
+    const resuming = folder.exists();
+    folder.create();
+    if (!resuming) folder.writeJson('config.json', config);
+    folder.writeJson(resuming ? `environment.resume-${RunFolder.stamp()}.json` : 'environment.json', environmentRecord(backend));
+    const events: EventSink = (e) => {
+      if (e.type === 'epoch') folder.appendMetric({ type: 'epoch', ...e.record });
+      else if (e.type !== 'step') folder.appendMetric({ ...e, time: new Date().toISOString() });
+      options.events?.(e);
+    };
+    const teachers: TeacherOutcome[] = [];
+    for (const p of run.participants.filter((q) => q.role === 'teacher')) {
+      const t = prepareTeacher(p, run.teacherConfigs.get(p.name)!, config, run.dataset, folder.dir, events);
+      log(`${p.name}: ${t.arch} (${t.params.toLocaleString('en-US')} params) ${t.source} from ${t.path}, test accuracy ${(t.test * 100).toFixed(2)}%`);
+      teachers.push(t);
+    }
+    const stages: StageResult[] = runMethodStages(run, folder.dir, events);
+    const distill = runDistillStage(run, folder.dir, events, options.stopAfterEpochs);
+    stages.push(distill);
+    const summary = summarize(run, folder, backend, teachers, stages, distill, started);
+    if (distill.completed) {
+      saveModel(folder.studentDir, run.student.model, {
+        arch: config.student.arch,
+        options: config.student.options,
+        inputShape: run.dataset.inputShape,
+        numClasses: run.dataset.numClasses,
+        metrics: { test: summary.student.test, val: summary.student.val },
+      });
+      folder.writeJson('summary.json', summary);
+    }
+    return summary;
+  } finally {
+    disposeRun(run);
+  }
+}
+
+function summarize(
+  run: BuiltRun,
+  folder: RunFolder,
+  backend: BackendReport,
+  teachers: TeacherOutcome[],
+  stages: StageResult[],
+  distill: StageResult,
+  started: number,
+): RunSummary {
+  const history: readonly EpochRecord[] = distill.epochs;
+  return {
+    name: run.config.name,
+    runDir: folder.dir,
+    seed: run.config.seed,
+    backend: backend.backend,
+    methods: run.methods.map((m) => m.id),
+    weights: Object.fromEntries(run.weights.map((w) => [`${w.method}.${w.term}`, w.weight])),
+    teachers,
+    student: {
+      arch: run.config.student.arch,
+      params: run.student.model.paramCount(),
+      test: { last: distill.test?.last.accuracy ?? NaN, best: distill.test?.best?.accuracy ?? NaN },
+      val: { best: distill.best?.val ?? NaN, bestEpoch: distill.best?.epoch ?? 0, last: history.at(-1)?.val?.accuracy ?? NaN },
+    },
+    stages: stages.map((s) => ({ name: s.stage, epochs: s.epochs.length, completed: s.completed })),
+    seconds: (Date.now() - started) / 1000,
+    completed: distill.completed,
+  };
+}
+
+/** Continues an interrupted run from its folder (same config, same seed; finished stages are skipped). */
+export async function resumeRun(host: DependencyContainer, runDir: string, options: Omit<RunOptions, 'runDir'> = {}): Promise<RunSummary> {
+  const folder = new RunFolder(runDir);
+  if (!folder.exists()) throw new UserError(`not a run folder (no config.json): ${runDir}`);
+  const { parseRunConfig } = await import('./config/load-config.js');
+  const config = parseRunConfig(folder.readJson('config.json'));
+  return runExperiment(host, config, { ...options, runDir });
+}
+
+/** Re-evaluates a finished run's saved student on val and test. */
+export async function evalRun(host: DependencyContainer, runDir: string): Promise<{ val: number; test: number; arch: string }> {
+  const folder = new RunFolder(runDir);
+  if (!folder.exists()) throw new UserError(`not a run folder (no config.json): ${runDir}`);
+  const { parseRunConfig } = await import('./config/load-config.js');
+  const { loadModelWeights } = await import('./build/saved-model.js');
+  const config = parseRunConfig(folder.readJson('config.json'));
+  await backendFor(config);
+  const run = await buildRun(host, { ...config, methods: [], teacher: undefined, extraTeachers: {} });
+  try {
+    const { existsSync } = await import('node:fs');
+    if (!existsSync(join(folder.studentDir, 'model.json'))) throw new UserError(`run ${runDir} has no saved student yet (unfinished run? try 'kd resume')`);
+    loadModelWeights(folder.studentDir, run.student.model);
+    const val = evaluateAccuracy(run.student.model, run.dataset.split('val'), config.train.evalBatchSize).accuracy;
+    const test = evaluateAccuracy(run.student.model, run.dataset.split('test'), config.train.evalBatchSize).accuracy;
+    return { val, test, arch: config.student.arch };
+  } finally {
+    disposeRun(run);
+  }
+}

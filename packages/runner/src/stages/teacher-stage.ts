@@ -1,0 +1,98 @@
+import { crossEntropy, UserError, type Dataset, type Participant } from '@kd/core';
+import { evaluateAccuracy, trainStage, type EventSink } from '@kd/trainer';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunConfig, TeacherConfig } from '../config/schema.js';
+import { loadModelWeights, readModelCard, resolveModelDir, saveModel } from '../build/saved-model.js';
+import { groupOptims } from './stage-settings.js';
+
+export interface TeacherOutcome {
+  readonly name: string;
+  readonly arch: string;
+  readonly params: number;
+  readonly source: 'checkpoint' | 'cache' | 'trained';
+  readonly path: string;
+  readonly test: number;
+}
+
+/** Cache key of a trained teacher: everything that determines its weights. */
+export function teacherCacheKey(config: RunConfig, tc: TeacherConfig): string {
+  const key = { v: 1, data: config.data, arch: tc.arch, options: tc.options, seed: tc.seed, train: tc.train };
+  return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
+}
+
+/**
+ * Gives a teacher its weights: from `checkpoint` if set, else from the teacher cache, else by training
+ * it on the task (a `teacher` stage with checkpoints in the run folder, so it resumes) and storing
+ * the result in the cache. Returns where the weights came from and the teacher's test accuracy.
+ */
+export function prepareTeacher(
+  p: Participant,
+  tc: TeacherConfig,
+  config: RunConfig,
+  dataset: Dataset,
+  runDir: string,
+  events?: EventSink,
+): TeacherOutcome {
+  const base = { name: p.name, arch: tc.arch, params: p.model.paramCount() };
+  const card = { arch: tc.arch, options: tc.options, inputShape: dataset.inputShape, numClasses: dataset.numClasses };
+  let source: TeacherOutcome['source'];
+  let path: string;
+  if (tc.checkpoint) {
+    path = resolveModelDir(tc.checkpoint);
+    const saved = readModelCard(path);
+    if (saved.arch !== tc.arch || JSON.stringify(saved.inputShape) !== JSON.stringify(dataset.inputShape)) {
+      throw new UserError(
+        `teacher checkpoint ${path} holds ${saved.arch} for input [${saved.inputShape}], config asks for ${tc.arch} on [${dataset.inputShape}]`,
+      );
+    }
+    loadModelWeights(path, p.model);
+    source = 'checkpoint';
+  } else {
+    const cached = join(config.cacheDir, 'teachers', teacherCacheKey(config, tc));
+    if (tc.cache && existsSync(join(cached, 'model.json'))) {
+      loadModelWeights(cached, p.model);
+      source = 'cache';
+      path = cached;
+    } else {
+      p.model.setFrozen(false);
+      const ckDir = join(runDir, 'checkpoints', `${p.name}-train`);
+      trainStage({
+        name: `${p.name}-train`,
+        epochs: tc.train.epochs,
+        batchSize: tc.train.batchSize,
+        evalBatchSize: tc.train.evalBatchSize,
+        seed: tc.seed,
+        train: dataset.split('train'),
+        val: dataset.split('val'),
+        participants: [{ ...p, trainable: true }],
+        taps: new Map([[p.name, new Set(['logits'])]]),
+        primary: { student: p.name },
+        trainable: [{ group: 'main', variables: p.model.namedParameters(`${p.name}/`) }],
+        stateVariables: p.model.namedVariables(`${p.name}/`),
+        optim: groupOptims(tc.train),
+        clipGradNorm: tc.train.clipGradNorm,
+        active: new Set(['ce']),
+        objective: (step) => {
+          const ce = crossEntropy(step.student.logits!, step.batch.y!);
+          return { total: ce, parts: { 'task.ce': ce } };
+        },
+        evaluate: p.name,
+        checkpointDir: ckDir,
+        events,
+      });
+      p.model.setFrozen(!tc.trainable);
+      source = 'trained';
+      path = join(runDir, p.name);
+      saveModel(path, p.model, card);
+      if (tc.cache) {
+        mkdirSync(join(config.cacheDir, 'teachers'), { recursive: true });
+        rmSync(cached, { recursive: true, force: true });
+        cpSync(path, cached, { recursive: true });
+      }
+    }
+  }
+  const test = evaluateAccuracy(p.model, dataset.split('test'), tc.train.evalBatchSize).accuracy;
+  return { ...base, source, path, test };
+}
