@@ -19,6 +19,14 @@ export abstract class TappedModel extends Module {
   abstract tapSpecs(): TapSpecs;
   /** Runs the model on a batch; always returns `logits` when the model is a classifier. */
   abstract forward(batch: Batch, options: ForwardOptions): TapValues;
+  /**
+   * Optional: runs the rest of the network from a tap, given a replacement value for it (e.g. AdaIN-KD
+   * injects student statistics into the teacher's feature and lets the teacher's remaining layers
+   * judge it). Returns the taps downstream of `tap`, including `logits`. Architectures that support it
+   * list the tap names in `resumableTaps()`.
+   */
+  forwardFrom?(tap: string, value: import('@tensorflow/tfjs').Tensor, options: ForwardOptions): TapValues;
+  resumableTaps?(): readonly string[];
 }
 
 /** What a model architecture needs to be built. */
