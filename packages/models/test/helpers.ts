@@ -13,7 +13,7 @@ export function build(
 
 /** A deterministic NHWC batch. */
 export function inputBatch(batch: number, inputShape: readonly number[], seed = 7): tf.Tensor4D {
-  return tf.randomNormal([batch, ...inputShape], 0, 1, 'float32', seed) as tf.Tensor4D;
+  return tf.randomNormal([batch, inputShape[0]!, inputShape[1]!, inputShape[2]!], 0, 1, 'float32', seed);
 }
 
 export function valuesOf(model: TappedModel): Map<string, Float32Array> {
