@@ -9,3 +9,4 @@ export * from './stages/teacher-stage.js';
 export * from './stages/method-stages.js';
 export * from './stages/distill-stage.js';
 export * from './run.js';
+export * from './sweep/index.js';

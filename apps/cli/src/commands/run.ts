@@ -1,0 +1,64 @@
+import { evalRun, loadConfigFile, resumeRun, runExperiment, type RunConfig } from '@kd/runner';
+import type { Io } from '../io.js';
+import { loadHost } from '../plugins.js';
+import { createReporter } from '../progress/index.js';
+import { formatPercent } from '../progress/format.js';
+import { formatSummary } from '../results.js';
+
+export interface RunFlags {
+  readonly set: readonly string[];
+  readonly outDir?: string;
+  readonly runDir?: string;
+  readonly backend?: RunConfig['backend'];
+  readonly quiet?: boolean;
+  readonly stopAfterEpochs?: number;
+}
+
+/** `--out-dir` and `--backend` are config fields too: applied as the last overrides, validated alike. */
+export function overrides(flags: Pick<RunFlags, 'set' | 'outDir' | 'backend'>): string[] {
+  return [
+    ...flags.set,
+    ...(flags.outDir !== undefined ? [`outDir=${JSON.stringify(flags.outDir)}`] : []),
+    ...(flags.backend !== undefined ? [`backend=${flags.backend}`] : []),
+  ];
+}
+
+/** `kd run <config>`: load and validate (nothing written yet), run, print the results. */
+export async function runCommand(configPath: string, flags: RunFlags, io: Io): Promise<void> {
+  const config = loadConfigFile(configPath, overrides(flags));
+  const { host } = await loadHost();
+  const reporter = createReporter(flags.quiet);
+  try {
+    const summary = await runExperiment(host, config, {
+      runDir: flags.runDir,
+      events: reporter.events,
+      log: reporter.log,
+      stopAfterEpochs: flags.stopAfterEpochs,
+    });
+    reporter.close();
+    io.out(formatSummary(summary));
+  } finally {
+    reporter.close();
+  }
+}
+
+/** `kd resume <run-dir>`: continue an interrupted run from its last checkpoint. */
+export async function resumeCommand(runDir: string, flags: { quiet?: boolean }, io: Io): Promise<void> {
+  const { host } = await loadHost();
+  const reporter = createReporter(flags.quiet);
+  try {
+    const summary = await resumeRun(host, runDir, { events: reporter.events, log: reporter.log });
+    reporter.close();
+    io.out(formatSummary(summary));
+  } finally {
+    reporter.close();
+  }
+}
+
+/** `kd eval <run-dir>`: re-evaluate the saved student on val and test. */
+export async function evalCommand(runDir: string, flags: { json?: boolean }, io: Io): Promise<void> {
+  const { host } = await loadHost();
+  const r = await evalRun(host, runDir);
+  if (flags.json) io.out(JSON.stringify({ runDir, ...r }, null, 2) + '\n');
+  else io.out(`student ${r.arch}: val ${formatPercent(r.val)}  test ${formatPercent(r.test)}  (${runDir})\n`);
+}

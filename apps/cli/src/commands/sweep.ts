@@ -1,0 +1,59 @@
+import { planSweep, runSweep, type GridAxis, type RunConfig, type Variant } from '@kd/runner';
+import type { Io } from '../io.js';
+import { loadHost } from '../plugins.js';
+import { createReporter } from '../progress/index.js';
+
+export interface SweepFlags {
+  readonly grid: readonly GridAxis[];
+  readonly variant: readonly Variant[];
+  readonly set: readonly string[];
+  readonly seeds?: number;
+  readonly seedStart?: number;
+  readonly out?: string;
+  readonly name?: string;
+  readonly backend?: RunConfig['backend'];
+  readonly quiet?: boolean;
+  readonly stopAfterEpochs?: number;
+}
+
+/**
+ * `kd sweep <config>`: expand variants × grid into cells and validate them all (nothing written
+ * yet), then run cells × seeds in order, skipping finished runs, and print the results table.
+ */
+export async function sweepCommand(configPath: string, flags: SweepFlags, command: string, io: Io): Promise<void> {
+  const plan = planSweep({
+    configPath,
+    grid: flags.grid,
+    variants: flags.variant,
+    sets: flags.set,
+    seeds: flags.seeds,
+    seedStart: flags.seedStart,
+    out: flags.out,
+    name: flags.name,
+    backend: flags.backend,
+  });
+  const { host } = await loadHost();
+  const reporter = createReporter(flags.quiet);
+  if (!flags.quiet) {
+    reporter.log(`sweep ${plan.name}: ${plan.cells.length} cell(s) × ${plan.seeds.length} seed(s) = ${plan.runs.length} run(s) in ${plan.dir}`);
+    reporter.log(`cells: ${plan.cells.map((c) => c.name).join(', ')}`);
+  }
+  try {
+    const result = await runSweep(host, plan, {
+      events: reporter.events,
+      log: reporter.log,
+      command,
+      stopAfterEpochs: flags.stopAfterEpochs,
+      onRun: (run, i, total, status) => {
+        const what = status === 'finished' ? 'finished earlier, skipped' : status === 'interrupted' ? 'resuming' : 'running';
+        reporter.log(`[sweep ${i}/${total}] ${run.cell} seed ${run.seed}: ${what} (${run.runDir})`);
+      },
+    });
+    reporter.close();
+    io.out(`${result.table}\n\n`);
+    io.out(`${result.summaries.length}/${plan.runs.length} runs finished (${result.skipped} skipped as done earlier)\n`);
+    io.out(`results: ${result.resultsPath}, ${result.csvPath}\n`);
+  } finally {
+    reporter.close();
+  }
+}

@@ -1,0 +1,111 @@
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { parseGridArg, parseVariantArg, type GridAxis, type Variant } from '@kd/runner';
+import { createRequire } from 'node:module';
+import { formatListing, listing } from './commands/list.js';
+import { evalCommand, resumeCommand, runCommand } from './commands/run.js';
+import { sweepCommand } from './commands/sweep.js';
+import { commandLine, type Io } from './io.js';
+import { loadHost } from './plugins.js';
+
+const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function intAtLeast(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
+    return n;
+  };
+}
+
+const backendOption = () => new Option('--backend <name>', 'TensorFlow.js backend (overrides the config)').choices(BACKENDS);
+const quietOption = () => new Option('-q, --quiet', 'no progress output (results are still printed)');
+const stopOption = () => new Option('--stop-after-epochs <n>', 'stop the distill stage after n epochs (testing resume)').argParser(intAtLeast(1)).hideHelp();
+
+function version(): string {
+  try {
+    return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** The `kd` command tree. Errors surface as exceptions (exitOverride); `main` turns them into exit codes. */
+export function buildProgram(io: Io, argv: readonly string[]): Command {
+  const program = new Command('kd')
+    .description('kd: knowledge-distillation experiments with TensorFlow.js')
+    .version(version())
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: () => {} })
+    .showSuggestionAfterError(true);
+
+  program
+    .command('list')
+    .description('list installed methods (terms, hyperparameters), architectures and datasets')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => {
+      const { host, plugins } = await loadHost();
+      const l = listing(host, plugins);
+      io.out(opts.json ? JSON.stringify(l, null, 2) + '\n' : formatListing(l));
+    });
+
+  program
+    .command('run')
+    .description('run one experiment from a YAML/JSON config')
+    .argument('<config>', 'config file (YAML or JSON)')
+    .option('--set <path=value>', 'override a config value, e.g. methods[0].hparams.T=2 (repeatable)', collect, [] as string[])
+    .option('--out-dir <dir>', 'parent folder for the run folder (config outDir)')
+    .option('--run-dir <dir>', 'exact run folder (an existing one is resumed)')
+    .addOption(backendOption())
+    .addOption(quietOption())
+    .addOption(stopOption())
+    .action(async (config, opts) => {
+      await runCommand(config, { ...opts, set: opts.set }, io);
+    });
+
+  program
+    .command('eval')
+    .description("re-evaluate a finished run's student on val and test")
+    .argument('<run-dir>', 'run folder')
+    .option('--json', 'machine-readable output')
+    .action(async (runDir, opts) => {
+      await evalCommand(runDir, opts, io);
+    });
+
+  program
+    .command('resume')
+    .description('continue an interrupted run from its last checkpoint')
+    .argument('<run-dir>', 'run folder')
+    .addOption(quietOption())
+    .action(async (runDir, opts) => {
+      await resumeCommand(runDir, opts, io);
+    });
+
+  program
+    .command('sweep')
+    .description('run variants × grid cells × seeds, skipping finished runs; write results.md and results.csv')
+    .argument('<config>', 'base run config, or a sweep file (top-level `sweep:`)')
+    .option('--grid <path=v1,v2,...>', 'sweep a config path over values, parsed like --set (repeatable; cartesian product)', (v: string, prev: GridAxis[]) => [...prev, parseGridArg(v)], [] as GridAxis[])
+    .option(
+      '--variant <name=file|mapping>',
+      "a named cell merged onto the base: an override file, or inline YAML like 'student={methods: []}' (repeatable)",
+      (v: string, prev: Variant[]) => [...prev, parseVariantArg(v)],
+      [] as Variant[],
+    )
+    .option('--set <path=value>', 'override the base config for every cell (repeatable)', collect, [] as string[])
+    .option('--seeds <n>', 'seeds per cell (default 1, or the sweep file)', intAtLeast(1))
+    .option('--seed-start <k>', 'first seed (default 1)', intAtLeast(0))
+    .option('--out <dir>', 'parent folder of the sweep folder (default sweeps)')
+    .option('--name <name>', 'sweep folder name (default: config file name)')
+    .addOption(backendOption())
+    .addOption(quietOption())
+    .addOption(stopOption())
+    .action(async (config, opts) => {
+      await sweepCommand(config, { ...opts, variant: opts.variant }, commandLine(argv), io);
+    });
+
+  return program;
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import type { RunSummary } from '../run.js';
+import { aggregateCell, meanStd } from './aggregate.js';
+import { formatPercent, markdownTable, resultsCsv, resultsMarkdown } from './report.js';
+
+function summary(seed: number, last: number, best: number, val: number, teacher?: number): RunSummary {
+  return {
+    name: 'x',
+    runDir: `r/seed-${seed}`,
+    seed,
+    backend: 'cpu',
+    methods: ['kd'],
+    weights: {},
+    teachers: teacher === undefined ? [] : [{ name: 'teacher', arch: 'resnet8', params: 1, source: 'cache', path: 'p', test: teacher }],
+    student: { arch: 'cnn', params: 1, test: { last, best }, val: { best: val, bestEpoch: 1, last: val } },
+    stages: [],
+    seconds: 10 * seed,
+    completed: true,
+  };
+}
+
+describe('aggregation', () => {
+  it('computes the mean and the sample standard deviation (n − 1)', () => {
+    const s = meanStd([0.9, 0.92, 0.94]);
+    expect(s.n).toBe(3);
+    expect(s.mean).toBeCloseTo(0.92, 12);
+    // deviations ±0.02, 0 → Σ = 0.0008; / (3 − 1) = 0.0004 → std 0.02 (population std would be 0.01633)
+    expect(s.std).toBeCloseTo(0.02, 12);
+    expect(meanStd([2, 4, 4, 4, 5, 5, 7, 9]).std).toBeCloseTo(Math.sqrt(32 / 7), 12);
+  });
+
+  it('has no std for one value and nothing for none; ignores non-finite values', () => {
+    expect(meanStd([0.5])).toEqual({ n: 1, mean: 0.5, std: NaN });
+    expect(meanStd([])).toEqual({ n: 0, mean: NaN, std: NaN });
+    expect(meanStd([0.5, NaN, 0.7]).n).toBe(2);
+  });
+
+  it('aggregates a cell over seeds: student test last/best-by-val, val best, teacher test', () => {
+    const r = aggregateCell('kd', [summary(1, 0.97, 0.975, 0.98, 0.99), summary(2, 0.98, 0.985, 0.99, 0.99)]);
+    expect(r.seeds).toEqual([1, 2]);
+    expect(r.studentTestLast.mean).toBeCloseTo(0.975, 12);
+    expect(r.studentTestLast.std).toBeCloseTo(Math.sqrt(2 * 0.005 ** 2), 12);
+    expect(r.studentTestBest.mean).toBeCloseTo(0.98, 12);
+    expect(r.studentValBest.mean).toBeCloseTo(0.985, 12);
+    expect(r.teacherTest).toMatchObject({ n: 2, mean: 0.99, std: 0 });
+    expect(r.seconds.mean).toBe(15);
+    expect(aggregateCell('student', [summary(1, 0.9, 0.9, 0.9)]).teacherTest.n).toBe(0);
+  });
+
+  it('writes a markdown table, a header and a CSV', () => {
+    const rows = [aggregateCell('kd', [summary(1, 0.97, 0.975, 0.98, 0.99), summary(2, 0.98, 0.985, 0.99, 0.99)]), aggregateCell('student', [summary(1, 0.9, 0.9, 0.9)])];
+    expect(formatPercent(rows[0]!.studentTestLast)).toBe('97.50 ± 0.71');
+    expect(formatPercent(rows[1]!.teacherTest)).toBe('—');
+    const table = markdownTable(rows);
+    const lines = table.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^\| cell +\| seeds \| student test % \(last\) \|/);
+    expect(lines[2]).toContain('`kd`');
+    expect(lines[2]).toContain('97.50 ± 0.71');
+    expect(lines[3]).toContain('90.00');
+    const md = resultsMarkdown('s', { command: 'kd sweep a.yaml --seeds 2', config: 'a.yaml', seeds: [1, 2], backends: ['cpu'], machine: 'test box', date: new Date('2025-01-02T03:04:05Z') }, rows);
+    expect(md).toContain('- command: `kd sweep a.yaml --seeds 2`');
+    expect(md).toContain('- seeds: 1, 2 (2 per cell; mean ± sample std, n − 1)');
+    expect(md).toContain('- machine: test box');
+    expect(md).toContain('- backend: cpu');
+    expect(md).toContain('- date: 2025-01-02 03:04 UTC');
+    expect(md).toContain(table);
+    const csv = resultsCsv(rows).trim().split('\n');
+    expect(csv[0]).toBe(
+      'cell,seeds,student_test_last_mean,student_test_last_std,student_test_best_mean,student_test_best_std,student_val_best_mean,student_val_best_std,teacher_test_mean,teacher_test_std,seconds_mean,seconds_std',
+    );
+    expect(csv[1]).toBe('kd,2,0.975,0.007071,0.98,0.007071,0.985,0.007071,0.99,0,15,7.071068');
+    expect(csv[2]).toBe('student,1,0.9,,0.9,,0.9,,,,10,');
+  });
+});
