@@ -34,15 +34,16 @@ export async function sweepCommand(configPath: string, flags: SweepFlags, comman
   });
   const { host } = await loadHost();
   const reporter = createReporter(flags.quiet);
-  if (!flags.quiet) {
-    reporter.log(`sweep ${plan.name}: ${plan.cells.length} cell(s) × ${plan.seeds.length} seed(s) = ${plan.runs.length} run(s) in ${plan.dir}`);
-    reporter.log(`cells: ${plan.cells.map((c) => c.name).join(', ')}`);
-  }
   try {
     const result = await runSweep(host, plan, {
       events: reporter.events,
       log: reporter.log,
       command,
+      onStart: (p, statuses) => {
+        const done = statuses.filter((s) => s === 'finished').length;
+        reporter.log(`sweep ${p.name}: ${p.cells.length} cell(s) × ${p.seeds.length} seed(s) = ${p.runs.length} run(s) in ${p.dir}${done ? `, ${done} finished earlier` : ''}`);
+        reporter.log(`cells: ${p.cells.map((c) => c.name).join(', ')}`);
+      },
       stopAfterEpochs: flags.stopAfterEpochs,
       onRun: (run, i, total, status) => {
         const what = status === 'finished' ? 'finished earlier, skipped' : status === 'interrupted' ? 'resuming' : 'running';

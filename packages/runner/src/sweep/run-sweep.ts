@@ -20,6 +20,8 @@ export interface SweepOptions {
   readonly log?: (line: string) => void;
   /** Called before each run (index is 1-based), with what will happen to it. */
   readonly onRun?: (run: SweepRun, index: number, total: number, status: RunStatus) => void;
+  /** Called once every cell has validated, before the sweep folder is created. */
+  readonly onStart?: (plan: SweepPlan, statuses: readonly RunStatus[]) => void;
   /** The command line, for the header of results.md. */
   readonly command?: string;
   /** Stop each started run's distill stage after this many epochs (interruption tests). */
@@ -94,6 +96,7 @@ async function preflight(host: DependencyContainer, plan: SweepPlan, todo: reado
 export async function runSweep(host: DependencyContainer, plan: SweepPlan, options: SweepOptions = {}): Promise<SweepResult> {
   const statuses = plan.runs.map(runStatus);
   await preflight(host, plan, plan.runs.filter((_, i) => statuses[i] !== 'finished'));
+  options.onStart?.(plan, statuses);
 
   mkdirSync(plan.dir, { recursive: true });
   writeFileSync(

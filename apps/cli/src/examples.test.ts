@@ -1,0 +1,35 @@
+import { loadConfigFile, planSweep, teacherCacheKey } from '@kd/runner';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const examples = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples');
+
+describe('examples/', () => {
+  const kd = loadConfigFile(join(examples, 'mnist-kd.yaml'));
+  const fitnet = loadConfigFile(join(examples, 'mnist-fitnet.yaml'));
+  const student = loadConfigFile(join(examples, 'mnist-student.yaml'));
+
+  it('are valid configs: KD and FitNets share one teacher (one cache entry), the baseline has none', () => {
+    expect(kd.methods.map((m) => m.id)).toEqual(['kd']);
+    expect(fitnet.methods.map((m) => m.id)).toEqual(['fitnet']);
+    expect(student.methods).toEqual([]);
+    expect(student.teacher).toBeUndefined();
+    expect(teacherCacheKey(fitnet, fitnet.teacher!)).toBe(teacherCacheKey(kd, kd.teacher!));
+    expect({ ...student.student, ...student.train }).toEqual({ ...kd.student, ...kd.train });
+  });
+
+  it('the baseline sweep is student alone vs KD vs FitNets, 3 seeds, with the same teacher and student', () => {
+    const plan = planSweep({ configPath: join(examples, 'mnist-baselines.sweep.yaml'), out: 'sweeps' });
+    expect(plan.cells.map((c) => c.name)).toEqual(['student', 'kd', 'fitnet']);
+    expect(plan.seeds).toEqual([1, 2, 3]);
+    expect(plan.runs.map((r) => r.runDir).slice(0, 2)).toEqual([join('sweeps', 'mnist-baselines', 'student', 'seed-1'), join('sweeps', 'mnist-baselines', 'student', 'seed-2')]);
+    const [s, k, f] = plan.cells.map((c) => c.config);
+    expect(s!.teacher).toBeUndefined();
+    expect(s!.methods).toEqual([]);
+    expect(k!.methods).toEqual(kd.methods);
+    expect(f!.methods).toEqual(fitnet.methods);
+    expect(teacherCacheKey(f!, f!.teacher!)).toBe(teacherCacheKey(kd, kd.teacher!));
+    for (const c of [s!, k!, f!]) expect([c.student, c.train, c.data]).toEqual([kd.student, kd.train, kd.data]);
+  });
+});

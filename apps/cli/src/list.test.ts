@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { kd, tempDir } from '../test/kd.js';
+import { discoverPlugins } from './plugins.js';
+
+describe('plugins', () => {
+  it('discovers every installed @kd package flagged "kd": {"plugin": true}', () => {
+    const names = discoverPlugins().map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(['@kd/data', '@kd/method-fitnet', '@kd/method-kd', '@kd/models']));
+    expect(names).not.toContain('@kd/core');
+    expect(names).not.toContain('@kd/runner');
+  });
+});
+
+describe('kd list', () => {
+  const cwd = tempDir('list');
+
+  it('shows both methods with terms and hyperparameters, then architectures and datasets', async () => {
+    const r = await kd(['list'], cwd);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}kd — Knowledge distillation/m);
+    expect(r.stdout).toMatch(/^ {2}fitnet — FitNets/m);
+    expect(r.stdout).toMatch(/^ {6}T +number += 4 +Softmax temperature/m);
+    expect(r.stdout).toMatch(/^ {6}soft +weight 0\.9/m);
+    expect(r.stdout).toMatch(/^ {6}hintEpochs +integer += 5 /m);
+    expect(r.stdout).toMatch(/^ {6}connector +"conv-bn-relu"\|"conv-bn"\|"conv" += "conv-bn-relu"/m);
+    expect(r.stdout).toMatch(/^ {6}hint +weight 100/m);
+    expect(r.stdout.indexOf('Architectures')).toBeGreaterThan(r.stdout.indexOf('fitnet —'));
+    expect(r.stdout).toMatch(/^ {2}resnet8 +CIFAR ResNet-8/m);
+    expect(r.stdout).toMatch(/^ {2}cnn +Small plain CNN/m);
+    expect(r.stdout).toMatch(/^ {2}mnist +MNIST digits/m);
+  });
+
+  it('--json gives the same listing as data', async () => {
+    const r = await kd(['list', '--json'], cwd);
+    expect(r.code).toBe(0);
+    const l = JSON.parse(r.stdout);
+    expect(l.methods.map((m: { id: string }) => m.id)).toEqual(['fitnet', 'kd']);
+    const kdm = l.methods.find((m: { id: string }) => m.id === 'kd');
+    expect(kdm.paper.year).toBe(2015);
+    expect(kdm.terms).toEqual([expect.objectContaining({ name: 'soft', defaultWeight: 0.9 })]);
+    expect(kdm.hparams).toEqual([expect.objectContaining({ name: 'T', type: 'number', default: 4 })]);
+    const fit = l.methods.find((m: { id: string }) => m.id === 'fitnet');
+    expect(fit.hparams.map((h: { name: string }) => h.name)).toEqual(['studentTap', 'teacherTap', 'connector', 'hintEpochs']);
+    expect(fit.hparams.every((h: { description: string }) => h.description.length > 0)).toBe(true);
+    expect(l.architectures.map((a: { id: string }) => a.id)).toEqual(expect.arrayContaining(['cnn', 'resnet8', 'resnet20', 'wrn']));
+    expect(l.datasets.map((d: { id: string }) => d.id)).toEqual(['mnist']);
+    expect(l.plugins.map((p: { name: string }) => p.name)).toEqual(['@kd/data', '@kd/method-fitnet', '@kd/method-kd', '@kd/models']);
+  });
+});

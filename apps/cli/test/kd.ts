@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI (the nx test target depends on build). */
+export const KD = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
+
+export interface KdResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `node dist/main.js …args` in `cwd` (not a TTY: plain progress lines). */
+export function kd(args: readonly string[], cwd: string, timeoutMs = 170_000): Promise<KdResult> {
+  return new Promise((done) => {
+    execFile(process.execPath, [KD, ...args], { cwd, timeout: timeoutMs, maxBuffer: 64 << 20, env: { ...process.env, FORCE_COLOR: '0' } }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `kd-cli-${prefix}-`));
+}
+
+export function writeFile(dir: string, name: string, text: string): string {
+  const path = join(dir, name);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+  return path;
+}
+
+/** Every entry below `dir`, as relative paths (for "nothing was written" checks). */
+export function listTree(dir: string): string[] {
+  return readdirSync(dir, { recursive: true }).map(String).sort();
+}
+
+/** A tiny MNIST run: 256 training digits, a narrow ResNet-8 teacher and a width-2 CNN, 1 epoch each. */
+export function tinyConfig(extra = ''): string {
+  return `name: tiny
+seed: 1
+backend: cpu
+data:
+  dataset: mnist
+  options: { trainSize: 256, val: 200, test: 200 }
+teacher:
+  arch: resnet8
+  options: { width: 4 }
+  train: { epochs: 1, batchSize: 64, evalBatchSize: 200, optimizer: { lr: 0.05 } }
+student:
+  arch: cnn
+  options: { width: 2 }
+train: { epochs: 1, batchSize: 64, evalBatchSize: 200, optimizer: { lr: 0.05 } }
+methods:
+  - id: kd
+${extra}`;
+}
