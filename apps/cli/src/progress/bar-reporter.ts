@@ -78,7 +78,7 @@ export function barReporter(stream: NodeJS.WriteStream = process.stderr): Report
           multi.remove(s.bar);
         }
         stages.delete(e.stage);
-        log(`[${e.stage}] done (${e.epochs} epochs)`);
+        log(`[${e.stage}] done (${e.epochs} epoch${e.epochs === 1 ? '' : 's'})`);
         break;
       }
     }
