@@ -1,0 +1,23 @@
+export {
+  selectBackend,
+  backendSummary,
+  BackendUnavailableError,
+  type BackendReport,
+  type BackendAttempt,
+  type BackendRequest,
+  type Candidate,
+  type SelectBackendOptions,
+} from './select-backend.js';
+export {
+  registerComposedKernels,
+  unregisterComposedKernels,
+  composedKernelsFor,
+  COMPOSED_KERNEL_NAMES,
+} from './kernels/register.js';
+export {
+  conv2DBackpropFilterNHWC,
+  chooseConv2DBackpropFilterMethod,
+  type Conv2DBackpropFilterMethod,
+} from './kernels/Conv2DBackpropFilter.js';
+export { depthwiseConv2dBackpropFilterNHWC } from './kernels/DepthwiseConv2dNativeBackpropFilter.js';
+export { depthwiseConv2dBackpropInputNHWC } from './kernels/DepthwiseConv2dNativeBackpropInput.js';

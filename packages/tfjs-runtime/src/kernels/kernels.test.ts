@@ -1,0 +1,295 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chooseConv2DBackpropFilterMethod, conv2DBackpropFilterNHWC } from './Conv2DBackpropFilter.js';
+import { COMPOSED_KERNEL_NAMES, composedKernelsFor, registerComposedKernels } from './register.js';
+import { maxScaledDiff, onBackend, seeded, size } from '../test-utils.js';
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+const TOL = 1e-5;
+
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  await tf.ready();
+});
+
+describe('negative control (stock wasm backend)', () => {
+  it('lacks the three kernels before registration, and gradients fail', async () => {
+    await tf.setBackend('wasm');
+    for (const name of COMPOSED_KERNEL_NAMES) expect(tf.getKernel(name, 'wasm')).toBeUndefined();
+    expect(composedKernelsFor('wasm')).toEqual([]);
+    const x = tf.tensor4d(seeded(2 * 5 * 5 * 2, 1), [2, 5, 5, 2]);
+    const f = tf.tensor4d(seeded(3 * 3 * 2 * 3, 2), [3, 3, 2, 3]);
+    expect(() => tf.grad((w: tf.Tensor4D) => tf.sum(tf.conv2d(x, w, 1, 'same')))(f)).toThrow(/Conv2DBackpropFilter/);
+    const d = tf.tensor4d(seeded(3 * 3 * 2 * 2, 3), [3, 3, 2, 2]);
+    expect(() => tf.grad((w: tf.Tensor4D) => tf.sum(tf.depthwiseConv2d(x, w, 1, 'same')))(d)).toThrow(
+      /DepthwiseConv2dNativeBackpropFilter/,
+    );
+    expect(() => tf.grad((v: tf.Tensor4D) => tf.sum(tf.depthwiseConv2d(v, d, 1, 'same')))(x)).toThrow(
+      /DepthwiseConv2dNativeBackpropInput/,
+    );
+    tf.dispose([x, f, d]);
+  });
+
+  it('registers only missing kernels, idempotently', () => {
+    expect(registerComposedKernels('wasm')).toEqual([...COMPOSED_KERNEL_NAMES]);
+    expect(registerComposedKernels('wasm')).toEqual([]);
+    expect(registerComposedKernels('cpu')).toEqual([]); // cpu has all three natively
+    expect(composedKernelsFor('wasm')).toEqual([...COMPOSED_KERNEL_NAMES]);
+    for (const name of COMPOSED_KERNEL_NAMES) expect(tf.getKernel(name, 'wasm')).toBeDefined();
+  });
+});
+
+interface ConvCase {
+  x: [number, number, number, number];
+  k: [number, number];
+  co: number;
+  s: number | [number, number];
+  pad: Pad;
+}
+
+const convCases: ConvCase[] = [];
+for (const x of [[2, 7, 7, 3], [2, 8, 9, 3]] as const) {
+  for (const k of [3, 2]) {
+    for (const s of [1, 2]) {
+      for (const pad of ['same', 'valid'] as const) convCases.push({ x: [...x], k: [k, k], co: 4, s, pad });
+    }
+  }
+}
+convCases.push(
+  { x: [3, 6, 5, 5], k: [1, 1], co: 3, s: 1, pad: 'valid' },
+  { x: [3, 6, 5, 5], k: [1, 1], co: 3, s: 2, pad: 'same' },
+  { x: [2, 9, 7, 2], k: [3, 2], co: 5, s: [2, 1], pad: 'same' },
+  { x: [2, 8, 8, 6], k: [5, 5], co: 4, s: 1, pad: 'same' },
+  { x: [2, 7, 8, 3], k: [3, 3], co: 2, s: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  { x: [1, 4, 4, 1], k: [3, 3], co: 2, s: 3, pad: 'valid' },
+);
+
+const label = (c: ConvCase) =>
+  `x=[${c.x}] k=${c.k.join('x')} co=${c.co} s=${String(c.s)} pad=${typeof c.pad === 'string' ? c.pad : 'explicit'}`;
+
+function convInfo(c: ConvCase, depthwise = false, m = 1): tf.backend_util.Conv2DInfo {
+  const fs: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], depthwise ? m : c.co];
+  return tf.backend_util.computeConv2DInfo(c.x, fs, c.s, 1, c.pad, undefined, depthwise);
+}
+
+async function compare(fn: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+  const ref = await onBackend('cpu', fn);
+  const got = await onBackend('wasm', fn);
+  expect(got.length).toBe(ref.length);
+  return Math.max(...got.map((g, i) => maxScaledDiff(g, ref[i]!)));
+}
+
+describe('Conv2DBackpropFilter (wasm vs cpu)', () => {
+  it.each(convCases.map((c) => [label(c), c] as const))('%s', async (_name, c) => {
+    const info = convInfo(c);
+    const xv = seeded(size(c.x), 11);
+    const dyv = seeded(size(info.outShape), 12);
+    const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: info.filterShape };
+    const run = () =>
+      tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(dyv, info.outShape) },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor;
+    expect(await compare(run)).toBeLessThanOrEqual(TOL);
+  });
+
+  it.each(convCases.filter((c) => c.s === 1).map((c) => [label(c), c] as const))(
+    'both formulations agree with cpu: %s',
+    async (_name, c) => {
+      const info = convInfo(c);
+      const xv = seeded(size(c.x), 21);
+      const dyv = seeded(size(info.outShape), 22);
+      const ref = await onBackend('cpu', () =>
+        tf.engine().runKernel(
+          'Conv2DBackpropFilter',
+          { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(dyv, info.outShape) },
+          { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: info.filterShape } as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor,
+      );
+      for (const method of ['conv', 'im2col'] as const) {
+        const [got] = await onBackend('wasm', () =>
+          conv2DBackpropFilterNHWC(tf.tensor4d(xv, c.x), tf.tensor4d(dyv, info.outShape), info, method),
+        );
+        expect(maxScaledDiff(got!, ref[0]!), method).toBeLessThanOrEqual(TOL);
+      }
+    },
+  );
+
+  it('NCHW data format', async () => {
+    const x: [number, number, number, number] = [2, 3, 7, 6];
+    const fs: [number, number, number, number] = [3, 3, 3, 4];
+    const info = tf.backend_util.computeConv2DInfo(x, fs, 2, 1, 'same', undefined, false, 'channelsFirst');
+    const xv = seeded(size(x), 31);
+    const dyv = seeded(size(info.outShape), 32);
+    const diff = await compare(
+      () =>
+        tf.engine().runKernel(
+          'Conv2DBackpropFilter',
+          { x: tf.tensor4d(xv, x), dy: tf.tensor4d(dyv, info.outShape) },
+          { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: fs } as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor,
+    );
+    expect(diff).toBeLessThanOrEqual(TOL);
+  });
+
+  it('picks im2col for 1x1 / few-channel stride-1 shapes and conv otherwise', () => {
+    const pick = (x: [number, number, number, number], k: number, s: number) =>
+      chooseConv2DBackpropFilterMethod(tf.backend_util.computeConv2DInfo(x, [k, k, x[3], 16], s, 1, 'same'));
+    expect(pick([64, 28, 28, 1], 3, 1)).toBe('im2col');
+    expect(pick([64, 14, 14, 64], 1, 1)).toBe('im2col');
+    expect(pick([64, 28, 28, 16], 3, 1)).toBe('conv');
+    expect(pick([64, 28, 28, 1], 3, 2)).toBe('conv');
+  });
+});
+
+const dwCases: (ConvCase & { m: number })[] = [];
+for (const x of [[2, 7, 7, 3], [2, 8, 9, 3]] as const) {
+  for (const k of [3, 2]) {
+    for (const s of [1, 2]) {
+      for (const pad of ['same', 'valid'] as const) dwCases.push({ x: [...x], k: [k, k], co: 0, s, pad, m: (k + s) % 2 + 1 });
+    }
+  }
+}
+dwCases.push(
+  { x: [2, 9, 7, 2], k: [3, 2], co: 0, s: [2, 1], pad: 'same', m: 2 },
+  { x: [1, 6, 6, 4], k: [5, 5], co: 0, s: 1, pad: 'same', m: 1 },
+  { x: [2, 7, 8, 3], k: [3, 3], co: 0, s: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]], m: 2 },
+  { x: [1, 4, 4, 1], k: [3, 3], co: 0, s: 3, pad: 'valid', m: 3 },
+);
+const dwLabel = (c: ConvCase & { m: number }) => `${label(c).replace(/ co=\d+/, '')} M=${c.m}`;
+
+describe('DepthwiseConv2dNative backprop kernels (wasm vs cpu)', () => {
+  it.each(dwCases.map((c) => [dwLabel(c), c] as const))('%s', async (_name, c) => {
+    const info = convInfo(c, true, c.m);
+    const xv = seeded(size(c.x), 41);
+    const dyv = seeded(size(info.outShape), 42);
+    const wv = seeded(size(info.filterShape), 43);
+    const attrs = { strides: c.s, pad: c.pad, dilations: 1 };
+    const filterGrad = () =>
+      tf.engine().runKernel(
+        'DepthwiseConv2dNativeBackpropFilter',
+        { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(dyv, info.outShape) },
+        { ...attrs, filterShape: info.filterShape } as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor;
+    const inputGrad = () =>
+      tf.engine().runKernel(
+        'DepthwiseConv2dNativeBackpropInput',
+        { dy: tf.tensor4d(dyv, info.outShape), filter: tf.tensor4d(wv, info.filterShape) },
+        { ...attrs, inputShape: c.x } as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor;
+    expect(await compare(filterGrad)).toBeLessThanOrEqual(TOL);
+    expect(await compare(inputGrad)).toBeLessThanOrEqual(TOL);
+  });
+
+  it('rejects dilations > 1 with a clear message', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.zeros([1, 5, 5, 2]);
+    const dy = tf.zeros([1, 5, 5, 2]);
+    expect(() =>
+      tf.engine().runKernel(
+        'DepthwiseConv2dNativeBackpropFilter',
+        { x, dy },
+        { strides: 1, pad: 'same', dilations: 2, filterShape: [3, 3, 2, 1] } as unknown as tf.NamedAttrMap,
+      ),
+    ).toThrow(/dilations must be 1/);
+    tf.dispose([x, dy]);
+  });
+});
+
+describe('through tf.grads (wasm vs cpu)', () => {
+  const gradCases: ConvCase[] = [
+    { x: [2, 7, 7, 3], k: [3, 3], co: 4, s: 1, pad: 'same' },
+    { x: [2, 7, 7, 3], k: [3, 3], co: 4, s: 2, pad: 'same' },
+    { x: [2, 8, 9, 3], k: [2, 2], co: 4, s: 2, pad: 'same' },
+    { x: [2, 8, 9, 3], k: [2, 2], co: 4, s: 1, pad: 'valid' },
+    { x: [2, 8, 9, 3], k: [3, 3], co: 4, s: 2, pad: 'valid' },
+  ];
+  it.each(gradCases.map((c) => [label(c), c] as const))('conv2d wrt input and filter: %s', async (_name, c) => {
+    const info = convInfo(c);
+    const xv = seeded(size(c.x), 51);
+    const fv = seeded(size(info.filterShape), 52);
+    const rv = seeded(size(info.outShape), 53);
+    const diff = await compare(() => {
+      const r = tf.tensor4d(rv, info.outShape);
+      const loss = (x: tf.Tensor, f: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.s, c.pad as 'same' | 'valid'), r));
+      return tf.grads(loss)([tf.tensor4d(xv, c.x), tf.tensor4d(fv, info.filterShape)]);
+    });
+    expect(diff).toBeLessThanOrEqual(TOL);
+  });
+
+  it.each(gradCases.map((c) => [label(c).replace(/ co=\d+/, ''), c] as const))(
+    'depthwiseConv2d (M=2) wrt input and filter: %s',
+    async (_name, c) => {
+      const info = convInfo(c, true, 2);
+      const xv = seeded(size(c.x), 61);
+      const fv = seeded(size(info.filterShape), 62);
+      const rv = seeded(size(info.outShape), 63);
+      const diff = await compare(() => {
+        const r = tf.tensor4d(rv, info.outShape);
+        const loss = (x: tf.Tensor, f: tf.Tensor) =>
+          tf.sum(tf.mul(tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.s, c.pad as 'same' | 'valid'), r));
+        return tf.grads(loss)([tf.tensor4d(xv, c.x), tf.tensor4d(fv, info.filterShape)]);
+      });
+      expect(diff).toBeLessThanOrEqual(TOL);
+    },
+  );
+
+  it('a small conv net trains identically on wasm and cpu (3 SGD steps)', async () => {
+    const xv = seeded(4 * 8 * 8 * 3, 71);
+    const w1v = seeded(3 * 3 * 3 * 2, 72);
+    const w2v = seeded(3 * 3 * 6 * 4, 73);
+    const train = () => {
+      const x = tf.tensor4d(xv, [4, 8, 8, 3]);
+      let w1: tf.Tensor = tf.tensor4d(w1v, [3, 3, 3, 2]).mul(0.5);
+      let w2: tf.Tensor = tf.tensor4d(w2v, [3, 3, 6, 4]).mul(0.5);
+      for (let step = 0; step < 3; step++) {
+        const loss = (a: tf.Tensor, b: tf.Tensor) => {
+          const h = tf.relu(tf.depthwiseConv2d(x, a as tf.Tensor4D, 1, 'same'));
+          return tf.mean(tf.square(tf.conv2d(h, b as tf.Tensor4D, 2, 'same')));
+        };
+        const [g1, g2] = tf.grads(loss)([w1, w2]);
+        w1 = tf.sub(w1, tf.mul(g1!, 0.1));
+        w2 = tf.sub(w2, tf.mul(g2!, 0.1));
+      }
+      return [w1, w2];
+    };
+    expect(await compare(train)).toBeLessThanOrEqual(TOL);
+  });
+});
+
+describe('memory', () => {
+  it('leaves tf.memory().numTensors unchanged after repeated kernel and gradient calls', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor4d(seeded(2 * 8 * 9 * 3, 81), [2, 8, 9, 3]);
+    const f = tf.tensor4d(seeded(3 * 3 * 3 * 4, 82), [3, 3, 3, 4]);
+    const d = tf.tensor4d(seeded(3 * 3 * 3 * 2, 83), [3, 3, 3, 2]);
+    const dyConv = tf.tensor4d(seeded(2 * 4 * 5 * 4, 84), [2, 4, 5, 4]);
+    const dyDw = tf.tensor4d(seeded(2 * 4 * 5 * 6, 85), [2, 4, 5, 6]);
+    const dySame = tf.tensor4d(seeded(2 * 8 * 9 * 4, 86), [2, 8, 9, 4]);
+    const calls: Array<() => tf.Tensor | tf.Tensor[]> = [
+      () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dyConv }, {
+        strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 4],
+      } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      () => conv2DBackpropFilterNHWC(x, dySame,
+        tf.backend_util.computeConv2DInfo(x.shape, [3, 3, 3, 4], 1, 1, 'same'), 'im2col'),
+      () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: dyDw }, {
+        strides: 2, pad: 'same', dilations: 1, filterShape: [3, 3, 3, 2],
+      } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dyDw, filter: d }, {
+        strides: 2, pad: 'same', dilations: 1, inputShape: [2, 8, 9, 3],
+      } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([x, f]),
+      () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid')))([x, d]),
+    ];
+    for (const call of calls) {
+      tf.dispose(call()); // warm-up
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 10; i++) tf.dispose(call());
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    tf.dispose([x, f, d, dyConv, dyDw, dySame]);
+  });
+});
