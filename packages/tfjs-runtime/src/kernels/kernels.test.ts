@@ -20,12 +20,12 @@ describe('negative control (stock wasm backend)', () => {
     expect(composedKernelsFor('wasm')).toEqual([]);
     const x = tf.tensor4d(seeded(2 * 5 * 5 * 2, 1), [2, 5, 5, 2]);
     const f = tf.tensor4d(seeded(3 * 3 * 2 * 3, 2), [3, 3, 2, 3]);
-    expect(() => tf.grad((w: tf.Tensor4D) => tf.sum(tf.conv2d(x, w, 1, 'same')))(f)).toThrow(/Conv2DBackpropFilter/);
+    expect(() => tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 1, 'same')))(f)).toThrow(/Conv2DBackpropFilter/);
     const d = tf.tensor4d(seeded(3 * 3 * 2 * 2, 3), [3, 3, 2, 2]);
-    expect(() => tf.grad((w: tf.Tensor4D) => tf.sum(tf.depthwiseConv2d(x, w, 1, 'same')))(d)).toThrow(
+    expect(() => tf.grad((w: tf.Tensor) => tf.sum(tf.depthwiseConv2d(x, w as tf.Tensor4D, 1, 'same')))(d)).toThrow(
       /DepthwiseConv2dNativeBackpropFilter/,
     );
-    expect(() => tf.grad((v: tf.Tensor4D) => tf.sum(tf.depthwiseConv2d(v, d, 1, 'same')))(x)).toThrow(
+    expect(() => tf.grad((v: tf.Tensor) => tf.sum(tf.depthwiseConv2d(v as tf.Tensor4D, d, 1, 'same')))(x)).toThrow(
       /DepthwiseConv2dNativeBackpropInput/,
     );
     tf.dispose([x, f, d]);

@@ -1,0 +1,201 @@
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import {
+  BackendUnavailableError,
+  backendSummary,
+  oneLine,
+  selectBackend,
+  selectBackendWith,
+  type BackendReport,
+} from './select-backend.js';
+import { COMPOSED_KERNEL_NAMES } from './kernels/register.js';
+
+const resolvable = (pkg: string): boolean => {
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const nodeBackendInstalled = resolvable('@tensorflow/tfjs-node-gpu') || resolvable('@tensorflow/tfjs-node');
+
+const realImport = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier);
+
+describe('selectBackend', () => {
+  it('auto: tries tfjs-node-gpu, tfjs-node, then settles on wasm with composed kernels', async () => {
+    const report = await selectBackend({ backend: 'auto' });
+    if (nodeBackendInstalled) {
+      // a machine with a native backend: it must win
+      expect(report.backend).toBe('tensorflow');
+      return;
+    }
+    expect(report.requested).toBe('auto');
+    expect(report.backend).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(report.attempts.map((a) => a.candidate)).toEqual(['tfjs-node-gpu', 'tfjs-node', 'wasm']);
+    for (const failed of report.attempts.slice(0, 2)) {
+      expect(failed.ok).toBe(false);
+      expect(failed.error).toMatch(/\S/);
+      expect(failed.error).not.toContain('\n');
+      expect(failed.ms).toBeGreaterThanOrEqual(0);
+    }
+    expect(report.attempts[2]).toMatchObject({ candidate: 'wasm', ok: true });
+    expect(report.attempts[2]!.error).toBeUndefined();
+    expect(report.kernels).toEqual([...COMPOSED_KERNEL_NAMES]);
+    expect(typeof report.wasm?.simd).toBe('boolean');
+    expect(report.wasm?.threads).toBeGreaterThanOrEqual(1);
+    expect(report.tfjsVersion).toBe('4.22.0');
+    for (const name of COMPOSED_KERNEL_NAMES) expect(tf.getKernel(name, 'wasm')).toBeDefined();
+  });
+
+  it('is idempotent: a second call reports the same backend and kernels', async () => {
+    const first = await selectBackend({ backend: 'auto' });
+    const second = await selectBackend({ backend: 'auto' });
+    expect(second.backend).toBe(first.backend);
+    expect(second.kernels).toEqual(first.kernels);
+    expect(second.attempts.map((a) => [a.candidate, a.ok])).toEqual(first.attempts.map((a) => [a.candidate, a.ok]));
+  });
+
+  it('report is plain JSON (round-trips unchanged)', async () => {
+    const report = await selectBackend({ backend: 'auto' });
+    const json = JSON.stringify(report);
+    expect(JSON.parse(json)).toEqual(report);
+    const walk = (v: unknown): void => {
+      if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) return;
+      if (Array.isArray(v)) return v.forEach(walk);
+      expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+      Object.values(v as object).forEach(walk);
+    };
+    walk(report);
+  });
+
+  it('explicit cpu: only cpu is tried, no wasm details, no composed kernels', async () => {
+    const report = await selectBackend({ backend: 'cpu' });
+    expect(report.backend).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(report.attempts).toHaveLength(1);
+    expect(report.attempts[0]).toMatchObject({ candidate: 'cpu', ok: true });
+    expect(report.wasm).toBeUndefined();
+    expect(report.kernels).toEqual([]);
+    expect(backendSummary(report)).toBe('cpu [requested cpu]');
+  });
+
+  it('explicit wasm: only wasm is tried', async () => {
+    const report = await selectBackend({ backend: 'wasm' });
+    expect(report.backend).toBe('wasm');
+    expect(report.attempts.map((a) => a.candidate)).toEqual(['wasm']);
+    expect(report.kernels).toEqual([...COMPOSED_KERNEL_NAMES]);
+  });
+
+  it('explicit tensorflow without tfjs-node throws a one-line BackendUnavailableError', async () => {
+    if (nodeBackendInstalled) {
+      expect((await selectBackend({ backend: 'tensorflow' })).backend).toBe('tensorflow');
+      return;
+    }
+    const before = tf.getBackend();
+    const err = await selectBackend({ backend: 'tensorflow' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BackendUnavailableError);
+    const e = err as BackendUnavailableError;
+    expect(e.message).toMatch(/^tfjs backend 'tensorflow' is unavailable: tfjs-node-gpu: .+; tfjs-node: .+/);
+    expect(e.message).not.toContain('\n');
+    expect(e.backend).toBe('tensorflow');
+    expect(e.attempts.map((a) => a.candidate)).toEqual(['tfjs-node-gpu', 'tfjs-node']);
+    expect(tf.getBackend()).toBe(before); // a failed explicit request leaves the active backend alone
+  });
+
+  it('explicit wasm whose package fails to load throws BackendUnavailableError naming wasm', async () => {
+    const deps = { importModule: () => Promise.reject(new Error('boom: wasm binary missing\nstack...')) };
+    await expect(selectBackendWith({ backend: 'wasm' }, deps)).rejects.toThrow(
+      /^tfjs backend 'wasm' is unavailable: wasm: boom: wasm binary missing$/,
+    );
+  });
+
+  it('treats any load error (e.g. a broken native addon) as a failed candidate and falls through', async () => {
+    const addonError = new Error(
+      'The specified module could not be found.\n' +
+        '\\?\\C:\\node_modules\\@tensorflow\\tfjs-node\\lib\\napi-v8\\tfjs_binding.node',
+    );
+    const deps = {
+      importModule: (specifier: string) => {
+        if (specifier === '@tensorflow/tfjs-node-gpu') {
+          return Promise.reject(new Error('native addon module tfjs_binding.node can not be found at /x/napi-v8'));
+        }
+        if (specifier === '@tensorflow/tfjs-node') return Promise.reject(addonError);
+        return realImport(specifier);
+      },
+    };
+    const report = await selectBackendWith({ backend: 'auto' }, deps);
+    expect(report.backend).toBe('wasm');
+    expect(report.attempts[0]).toMatchObject({ candidate: 'tfjs-node-gpu', ok: false });
+    expect(report.attempts[0]!.error).toMatch(/native addon module .* can not be found/);
+    expect(report.attempts[1]).toMatchObject({
+      candidate: 'tfjs-node',
+      ok: false,
+      error: 'The specified module could not be found.',
+    });
+    expect(backendSummary(report)).toContain('tfjs-node-gpu: native addon module tfjs_binding.node can not be found');
+  });
+
+  it('a package that loads but registers no backend is a failed candidate', async () => {
+    const deps = {
+      importModule: (specifier: string) =>
+        specifier.includes('tfjs-node') ? Promise.resolve({}) : realImport(specifier),
+    };
+    const report = await selectBackendWith({ backend: 'auto' }, deps);
+    if (nodeBackendInstalled) return; // the real package registered 'tensorflow' already
+    expect(report.attempts[0]!.error).toBe("@tensorflow/tfjs-node-gpu loaded but registered no 'tensorflow' backend");
+    expect(report.backend).toBe('wasm');
+  });
+
+  it('falls back to cpu when wasm is unavailable too', async () => {
+    const deps = { importModule: () => Promise.reject(new Error("Cannot find package '@x/y'")) };
+    const report = await selectBackendWith({ backend: 'auto' }, deps);
+    expect(report.backend).toBe('cpu');
+    expect(report.attempts.map((a) => [a.candidate, a.ok])).toEqual([
+      ['tfjs-node-gpu', false],
+      ['tfjs-node', false],
+      ['wasm', false],
+      ['cpu', true],
+    ]);
+    expect(backendSummary(report)).toBe('cpu; tfjs-node-gpu: not installed, tfjs-node: not installed, wasm: not installed');
+  });
+
+  it('rejects an unknown backend name', async () => {
+    await expect(selectBackend({ backend: 'webgpu' as never })).rejects.toBeInstanceOf(BackendUnavailableError);
+  });
+});
+
+describe('backendSummary', () => {
+  it('one line for logs', () => {
+    const report: BackendReport = {
+      requested: 'auto',
+      backend: 'wasm',
+      attempts: [
+        { candidate: 'tfjs-node-gpu', ok: false, error: "Cannot find package '@tensorflow/tfjs-node-gpu'", ms: 3 },
+        { candidate: 'tfjs-node', ok: false, error: "Cannot find module '@tensorflow/tfjs-node'", ms: 1 },
+        { candidate: 'wasm', ok: true, ms: 40 },
+      ],
+      wasm: { simd: true, threads: 1 },
+      kernels: [...COMPOSED_KERNEL_NAMES],
+      tfjsVersion: '4.22.0',
+    };
+    expect(backendSummary(report)).toBe(
+      'wasm (simd, 1 thread; composed: Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter, ' +
+        'DepthwiseConv2dNativeBackpropInput); tfjs-node-gpu: not installed, tfjs-node: not installed',
+    );
+    expect(backendSummary({ ...report, wasm: { simd: false, threads: 4 }, kernels: [], attempts: [] })).toBe(
+      'wasm (no simd, 4 threads)',
+    );
+  });
+
+  it('oneLine keeps the first non-empty line', () => {
+    expect(oneLine(new Error('\n  first\nsecond'))).toBe('first');
+    expect(oneLine('plain string')).toBe('plain string');
+    expect(oneLine(new Error('x'.repeat(400)))).toHaveLength(300);
+  });
+});
