@@ -22,7 +22,7 @@ describe('kd run / eval / resume (tiny MNIST)', () => {
     const files = readdirSync(runDir);
     expect(files).toEqual(expect.arrayContaining(['config.json', 'environment.json', 'metrics.jsonl', 'summary.json', 'student']));
     const env = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8'));
-    expect(env.backend).toMatchObject({ backend: 'cpu' });
+    expect(env.backend).toMatchObject({ backend: 'wasm', requested: 'wasm' });
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
     expect(summary.completed).toBe(true);
     expect(summary.methods).toEqual(['kd']);

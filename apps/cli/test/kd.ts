@@ -43,7 +43,7 @@ export function listTree(dir: string): string[] {
 export function tinyConfig(extra = ''): string {
   return `name: tiny
 seed: 1
-backend: cpu
+backend: wasm
 data:
   dataset: mnist
   options: { trainSize: 256, val: 200, test: 200 }
