@@ -186,7 +186,7 @@ describe('backendSummary', () => {
     };
     expect(backendSummary(report)).toBe(
       'wasm (simd, 1 thread; composed: Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter, ' +
-        'DepthwiseConv2dNativeBackpropInput); tfjs-node-gpu: not installed, tfjs-node: not installed',
+        'DepthwiseConv2dNativeBackpropInput, Conv2DBackpropInput); tfjs-node-gpu: not installed, tfjs-node: not installed',
     );
     expect(backendSummary({ ...report, wasm: { simd: false, threads: 4 }, kernels: [], attempts: [] })).toBe(
       'wasm (no simd, 4 threads)',
