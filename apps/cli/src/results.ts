@@ -19,7 +19,8 @@ export function formatSummary(s: RunSummary): string {
     const distill = s.stages.find((x) => x.name === 'distill');
     lines.push(`student  stopped after epoch ${distill?.epochs ?? '?'}; continue with: kd resume ${s.runDir}`);
   }
-  lines.push(`methods: ${s.methods.length ? s.methods.join(', ') : 'none (student alone)'}  backend: ${s.backend}  time: ${formatDuration(s.seconds)}`);
+  lines.push(`methods: ${s.methods.length ? s.methods.join(', ') : 'none (student alone)'}  time: ${formatDuration(s.seconds)}`);
+  lines.push(`backend: ${s.backendSummary}`);
   lines.push(`run folder: ${s.runDir}`);
   return lines.join('\n') + '\n';
 }

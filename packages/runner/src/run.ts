@@ -1,5 +1,5 @@
 import { UserError, type DependencyContainer } from '@kd/core';
-import { selectBackend, type BackendReport } from '@kd/tfjs-runtime';
+import { backendSummary, selectBackend, type BackendReport } from '@kd/tfjs-runtime';
 import { evaluateAccuracy, type EpochRecord, type EventSink, type StageResult } from '@kd/trainer';
 import { join } from 'node:path';
 import { buildRun, disposeRun, type BuiltRun } from './build/build-run.js';
@@ -16,6 +16,8 @@ export interface RunSummary {
   readonly runDir: string;
   readonly seed: number;
   readonly backend: string;
+  /** One line: the backend, its details, and why the others were not used. */
+  readonly backendSummary: string;
   readonly methods: readonly string[];
   readonly weights: Readonly<Record<string, number>>;
   readonly teachers: readonly TeacherOutcome[];
@@ -114,6 +116,7 @@ function summarize(
     runDir: folder.dir,
     seed: run.config.seed,
     backend: backend.backend,
+    backendSummary: backendSummary(backend),
     methods: run.methods.map((m) => m.id),
     weights: Object.fromEntries(run.weights.map((w) => [`${w.method}.${w.term}`, w.weight])),
     teachers,

@@ -3,6 +3,9 @@ import { register as registerData } from '@kd/data';
 import { register as registerFitnet } from '@kd/method-fitnet';
 import { register as registerKd } from '@kd/method-kd';
 import { register as registerModels } from '@kd/models';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../config/load-config.js';
 import { buildRun, disposeRun } from './build-run.js';
@@ -85,4 +88,28 @@ describe('buildRun validates before anything runs', () => {
     disposeRun(a);
     disposeRun(b);
   });
+
+  it('a teacher no method reads is not run in the distill stage', async () => {
+    const alone = await buildRun(host, parseRunConfig({ ...small, teacher }));
+    const withKd = await buildRun(host, parseRunConfig({ ...small, teacher, methods: [{ id: 'kd' }] }));
+    try {
+      expect(alone.active.map((p) => p.name)).toEqual(['student']);
+      expect(withKd.active.map((p) => p.name)).toEqual(['teacher', 'student']);
+    } finally {
+      disposeRun(alone);
+      disposeRun(withKd);
+    }
+  });
+
+  it('a teacher checkpoint that is missing or holds another model is a ConfigError at teacher.checkpoint', async () => {
+    const e = (await failure({ ...small, teacher: { ...teacher, checkpoint: '/nonexistent/run' } })) as ConfigError;
+    expect(e.path).toBe('teacher.checkpoint');
+    expect(e.message).toContain('/nonexistent/run');
+    const dir = mkdtempSync(join(tmpdir(), 'kd-ck-'));
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'kd-model/1', arch: 'resnet20', options: {}, inputShape: [28, 28, 1], numClasses: 10, params: 1 }));
+    const m = (await failure({ ...small, teacher: { ...teacher, checkpoint: dir } })) as ConfigError;
+    expect(m.path).toBe('teacher.checkpoint');
+    expect(m.message).toContain('resnet20');
+  });
 });
+

@@ -19,6 +19,7 @@ import {
   type WeightedTerm,
 } from '@kd/core';
 import { toConfigError } from '../config/load-config.js';
+import { readModelCard, resolveModelDir } from './saved-model.js';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
 
 export interface BuiltMethod {
@@ -43,9 +44,28 @@ export interface BuiltRun {
   readonly weights: readonly WeightedTerm[];
   /** Taps each participant must return in the distillation stage. */
   readonly taps: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Participants the distillation stage runs: the student and every model a method reads. */
+  readonly active: readonly Participant[];
 }
 
 export const TASK = 'task';
+
+/** A teacher checkpoint must exist and hold the configured architecture for this data (checked before any file is written). */
+function checkTeacherCheckpoint(where: string, tc: TeacherConfig, dataset: Dataset): void {
+  let dir: string;
+  try {
+    dir = resolveModelDir(tc.checkpoint!);
+  } catch (e) {
+    throw new ConfigError(`${where}.checkpoint`, (e as Error).message);
+  }
+  const saved = readModelCard(dir);
+  if (saved.arch !== tc.arch || JSON.stringify(saved.inputShape) !== JSON.stringify(dataset.inputShape) || saved.numClasses !== dataset.numClasses) {
+    throw new ConfigError(
+      `${where}.checkpoint`,
+      `${dir} holds ${saved.arch} for input [${saved.inputShape}] with ${saved.numClasses} classes; the config asks for ${tc.arch} on [${dataset.inputShape}] with ${dataset.numClasses}`,
+    );
+  }
+}
 
 function buildModel(container: DependencyContainer, dataset: Dataset, arch: string, options: Record<string, unknown>, seed: number, where: string): TappedModel {
   let a;
@@ -107,6 +127,11 @@ export async function buildRun(host: DependencyContainer, config: RunConfig): Pr
   const teacherConfigs = new Map<string, TeacherConfig>();
   const participants: Participant[] = [];
   let teacher: Participant | undefined;
+  const declared: [string, TeacherConfig | undefined][] = [
+    ['teacher', config.teacher],
+    ...Object.entries(config.extraTeachers).map(([k, v]): [string, TeacherConfig] => [`extraTeachers.${k}`, v]),
+  ];
+  for (const [where, tc] of declared) if (tc?.checkpoint) checkTeacherCheckpoint(where, tc, dataset);
   if (config.teacher) {
     const model = buildModel(container, dataset, config.teacher.arch, config.teacher.options, config.teacher.seed, 'teacher');
     teacher = { name: 'teacher', role: 'teacher', model: model.setFrozen(!config.teacher.trainable), trainable: config.teacher.trainable };
@@ -132,6 +157,7 @@ export async function buildRun(host: DependencyContainer, config: RunConfig): Pr
     return p;
   };
   const taps = new Map<string, Set<string>>(participants.map((p) => [p.name, new Set(['logits'])]));
+  const used = new Set<string>([student.name]);
   const methods: BuiltMethod[] = [];
   for (const e of entries) {
     const tapOf = (role: Role, tap: string, model?: string) => {
@@ -154,7 +180,9 @@ export async function buildRun(host: DependencyContainer, config: RunConfig): Pr
     const needs = [...e.method.requiredTaps(), ...(e.method.stages?.() ?? []).flatMap((s) => s.taps)];
     for (const req of needs) {
       tapOf(req.role, req.tap, req.model);
-      taps.get(find(e.entry.id, req.role, req.model).name)!.add(req.tap);
+      const p = find(e.entry.id, req.role, req.model);
+      taps.get(p.name)!.add(req.tap);
+      used.add(p.name);
     }
     const stageNames = new Set((e.method.stages?.() ?? []).map((s) => s.name));
     for (const name of Object.keys(e.entry.stages)) {
@@ -170,7 +198,9 @@ export async function buildRun(host: DependencyContainer, config: RunConfig): Pr
     });
   }
   const weights: WeightedTerm[] = [{ method: TASK, term: 'ce', weight: config.task.weight }, ...entries.flatMap((e) => e.weights)];
-  return { config, container, dataset, teacher, teacherConfigs, participants, student, methods, weights, taps };
+  // A teacher no method reads is still prepared (its accuracy is reported) but not run each step.
+  const active = participants.filter((p) => used.has(p.name) || p.trainable);
+  return { config, container, dataset, teacher, teacherConfigs, participants, student, methods, weights, taps, active };
 }
 
 export function methodActive(run: BuiltRun, id: string): Set<string> {

@@ -42,7 +42,7 @@ export function runDistillStage(run: BuiltRun, runDir: string, events?: EventSin
     train: dataset.split('train'),
     val: dataset.split('val'),
     test: dataset.split('test'),
-    participants: run.participants,
+    participants: run.active,
     taps: run.taps,
     primary: { teacher: run.teacher?.name, student: run.student.name },
     trainable,

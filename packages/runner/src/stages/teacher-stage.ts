@@ -1,10 +1,10 @@
-import { crossEntropy, UserError, type Dataset, type Participant } from '@kd/core';
+import { crossEntropy, type Dataset, type Participant } from '@kd/core';
 import { evaluateAccuracy, trainStage, type EventSink } from '@kd/trainer';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
-import { loadModelWeights, readModelCard, resolveModelDir, saveModel } from '../build/saved-model.js';
+import { loadModelWeights, resolveModelDir, saveModel } from '../build/saved-model.js';
 import { groupOptims } from './stage-settings.js';
 
 export interface TeacherOutcome {
@@ -40,13 +40,7 @@ export function prepareTeacher(
   let source: TeacherOutcome['source'];
   let path: string;
   if (tc.checkpoint) {
-    path = resolveModelDir(tc.checkpoint);
-    const saved = readModelCard(path);
-    if (saved.arch !== tc.arch || JSON.stringify(saved.inputShape) !== JSON.stringify(dataset.inputShape)) {
-      throw new UserError(
-        `teacher checkpoint ${path} holds ${saved.arch} for input [${saved.inputShape}], config asks for ${tc.arch} on [${dataset.inputShape}]`,
-      );
-    }
+    path = resolveModelDir(tc.checkpoint); // validated against the config by buildRun
     loadModelWeights(path, p.model);
     source = 'checkpoint';
   } else {

@@ -9,6 +9,7 @@ function summary(seed: number, last: number, best: number, val: number, teacher?
     runDir: `r/seed-${seed}`,
     seed,
     backend: 'cpu',
+    backendSummary: 'cpu',
     methods: ['kd'],
     weights: {},
     teachers: teacher === undefined ? [] : [{ name: 'teacher', arch: 'resnet8', params: 1, source: 'cache', path: 'p', test: teacher }],
