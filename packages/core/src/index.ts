@@ -24,3 +24,4 @@ export * from './nn/conv2d.js';
 export * from './nn/batch-norm.js';
 export * from './nn/linear.js';
 export * from './ops/detach.js';
+export * from './ops/batch-norm-train.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../contract/module.js';
+import { batchNormTrain } from '../ops/batch-norm-train.js';
 
 /**
  * Batch normalisation over the last (channel) axis, PyTorch semantics: training normalises with the
@@ -27,21 +28,18 @@ export class BatchNorm extends Module {
   apply(x: tf.Tensor, training: boolean): tf.Tensor {
     return tf.tidy(() => {
       if (!training) {
-        return tf.add(
-          tf.mul(tf.sub(x, this.runningMean), tf.mul(this.gamma, tf.rsqrt(tf.add(this.runningVar, this.eps)))),
-          this.beta,
-        );
+        // y = x·scale + shift with per-channel scale = γ/√(var+ε), shift = β − mean·scale
+        const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(this.runningVar, this.eps)));
+        return tf.add(tf.mul(x, scale), tf.sub(this.beta, tf.mul(this.runningMean, scale)));
       }
-      const axes = x.shape.slice(0, -1).map((_, i) => i);
-      const { mean, variance } = tf.moments(x, axes);
+      const { y, mean, variance } = batchNormTrain(x, this.gamma as tf.Tensor1D, this.beta as tf.Tensor1D, this.eps);
       const n = x.size / this.channels;
       const m = this.momentum;
-      // running statistics: not part of the gradient (assign is not recorded).
+      // running statistics (unbiased variance, as torch); assign is not recorded on the tape
       const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
       this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
       this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
-      const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-      return tf.add(tf.mul(xhat, this.gamma), this.beta);
+      return y;
     });
   }
 }

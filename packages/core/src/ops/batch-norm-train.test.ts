@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../util/rng.js';
+import { normalTensor } from '../nn/init.js';
+import { batchNormTrain } from './batch-norm-train.js';
+
+/** The textbook composite (autodiff through moments), the reference for the fused op. */
+function composite(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const { mean, variance } = tf.moments(x, axes);
+  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), g), b);
+}
+
+const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+
+describe('batchNormTrain (fused forward + closed-form backward)', () => {
+  for (const shape of [
+    [4, 5, 5, 3],
+    [7, 6],
+  ]) {
+    it(`matches the composite in value and in every gradient, shape [${shape}]`, () => {
+      const rng = new Rng(3);
+      const x = tf.add(tf.mul(normalTensor(shape, 1, rng), 2), 0.5);
+      const c = shape.at(-1)!;
+      const g = tf.add(normalTensor([c], 0.5, rng), 1) as tf.Tensor1D;
+      const b = normalTensor([c], 0.5, rng) as tf.Tensor1D;
+      const w = normalTensor(shape, 1, rng); // a non-uniform upstream gradient
+      const lossFused = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) =>
+        tf.sum(tf.mul(batchNormTrain(xi, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5).y, w));
+      const lossRef = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(composite(xi, gi, bi, 1e-5), w));
+      expect(maxDiff(batchNormTrain(x, g, b, 1e-5).y, composite(x, g, b, 1e-5))).toBeLessThan(1e-5);
+      const gf = tf.grads(lossFused)([x, g, b]);
+      const gr = tf.grads(lossRef)([x, g, b]);
+      gf.forEach((t, i) => expect(maxDiff(t, gr[i]!)).toBeLessThan(2e-5));
+      const { mean, variance } = batchNormTrain(x, g, b, 1e-5);
+      const m = tf.moments(x, shape.slice(0, -1).map((_, i) => i));
+      expect(maxDiff(mean, m.mean)).toBeLessThan(1e-6);
+      expect(maxDiff(variance, m.variance)).toBeLessThan(1e-5);
+    });
+  }
+
+  it('leaks no tensor inside tidy, forward and backward', () => {
+    const x = tf.randomNormal([3, 4, 4, 2], 0, 1, 'float32', 1);
+    const g = tf.ones([2]) as tf.Tensor1D;
+    const b = tf.zeros([2]) as tf.Tensor1D;
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      tf.grads((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(batchNormTrain(xi, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5).y))([x, g, b]);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Training-mode batch normalisation over every axis but the last, as ONE gradient node with the
+ * closed-form backward pass (instead of the ~20 small kernels autodiff of moments/sub/rsqrt/mul
+ * records):
+ *   x̂ = (x − μ)·r,  r = 1/√(σ² + ε),  y = γ·x̂ + β            (σ² biased, over the M reduced entries)
+ *   ∂β = Σ dy,  ∂γ = Σ dy·x̂,  ∂x = γ·r·(dy − ∂β/M − x̂·∂γ/M)
+ * Returns y and the batch mean / biased variance (for the running statistics; not differentiated).
+ */
+export function batchNormTrain(
+  x: tf.Tensor,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps: number,
+): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const m = x.size / x.shape[x.rank - 1]!;
+  let mean!: tf.Tensor1D;
+  let variance!: tf.Tensor1D;
+  const op = tf.customGrad((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    // kept: they must outlive customGrad's forward scope (handed to the caller's scope below)
+    mean = tf.keep(tf.mean(xi, axes) as tf.Tensor1D);
+    const xc = tf.sub(xi, mean);
+    variance = tf.keep(tf.mean(tf.square(xc), axes) as tf.Tensor1D);
+    const r = tf.rsqrt(tf.add(variance, eps));
+    const xhat = tf.mul(xc, r);
+    save([xhat, r, g]);
+    return {
+      value: tf.add(tf.mul(xhat, g), b),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sr, sg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const dbeta = tf.sum(dy, axes);
+        const dgamma = tf.sum(tf.mul(dy, sx), axes);
+        const centred = tf.sub(tf.sub(dy, tf.div(dbeta, m)), tf.mul(sx, tf.div(dgamma, m)));
+        return [tf.mul(centred, tf.mul(sg, sr)), dgamma, dbeta];
+      },
+    };
+  });
+  const y = op(x, gamma, beta);
+  const out = { y, mean: mean.clone(), variance: variance.clone() };
+  mean.dispose();
+  variance.dispose();
+  return out;
+}
