@@ -5,7 +5,7 @@ import { connectorGeometry } from './connector.js';
 import { fitnetDescriptor } from './descriptor.js';
 import { CONNECTOR, FitnetMethod, fitnetHParams, type FitnetHParams } from './fitnet.js';
 import { traceVariablesUpTo } from './guided.js';
-import { gradNorm, participant, setupContext, SpecModel, stepContext, TinyNet } from '../test/helpers.js';
+import { gradNorm, participant, setupContext, SpecModel, stepContext, TinyNet } from '@kd/testing';
 
 // Tiny teacher (width 8) and student (width 4) on 8x8x1 inputs: stage1 [8,8,w], stage2 [4,4,2w].
 function tinyRun(overrides: Partial<FitnetHParams> = {}, seed = 7) {

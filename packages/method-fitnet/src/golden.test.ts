@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { FitnetMethod, fitnetHParams } from './fitnet.js';
 import type { ConnectorKind } from './connector.js';
-import { loadFixture, participant, relErr, relErrTensor, setupContext, SpecModel, stepContext, tensorOf, type Arr } from '../test/helpers.js';
+import { loadFixture, participant, relErr, relErrTensor, setupContext, SpecModel, stepContext, tensorOf, type Arr } from '@kd/testing';
 
 interface FitnetCase {
   name: string;

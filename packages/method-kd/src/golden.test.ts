@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { crossEntropy, softTargetKL } from '@kd/core';
 import { describe, expect, it } from 'vitest';
 import { KdMethod } from './kd.js';
-import { loadFixture, relErr, relErrTensor, stepContext, tensorOf, type Arr } from '../test/helpers.js';
+import { loadFixture, relErr, relErrTensor, stepContext, tensorOf, type Arr } from '@kd/testing';
 
 interface KdGolden {
   student: Arr;

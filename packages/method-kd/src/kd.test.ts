@@ -3,7 +3,7 @@ import { describeHParams, detach, MissingTapError } from '@kd/core';
 import { describe, expect, it } from 'vitest';
 import { kdDescriptor } from './descriptor.js';
 import { KdMethod, kdHParams } from './kd.js';
-import { gradNorm, participant, setupContext, stepContext, TinyNet } from '../test/helpers.js';
+import { gradNorm, participant, setupContext, stepContext, TinyNet } from '@kd/testing';
 
 function tinyRun(T = 4) {
   const teacherModel = new TinyNet(8, 8, 5, 1);

@@ -18,7 +18,8 @@ export function batchNormTrain(
   const m = x.size / x.shape[x.rank - 1]!;
   let mean!: tf.Tensor1D;
   let variance!: tf.Tensor1D;
-  const op = tf.customGrad((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     // kept: they must outlive customGrad's forward scope (handed to the caller's scope below)
     mean = tf.keep(tf.mean(xi, axes) as tf.Tensor1D);
     const xc = tf.sub(xi, mean);
