@@ -39,6 +39,10 @@ export class ArraySplit implements DataSplit {
   private readonly shape: ImageShape;
   private readonly sampleSize: number;
 
+  get augments(): boolean {
+    return this.augmentation !== null;
+  }
+
   constructor(
     readonly name: SplitName,
     private readonly source: ArraySource,

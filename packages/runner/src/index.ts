@@ -8,5 +8,6 @@ export * from './folder/environment.js';
 export * from './stages/teacher-stage.js';
 export * from './stages/method-stages.js';
 export * from './stages/distill-stage.js';
+export * from './stages/cached-outputs.js';
 export * from './run.js';
 export * from './sweep/index.js';

@@ -7,6 +7,7 @@ import { saveModel } from './build/saved-model.js';
 import type { RunConfig } from './config/schema.js';
 import { environmentRecord } from './folder/environment.js';
 import { RunFolder } from './folder/run-folder.js';
+import { CachedOutputs } from './stages/cached-outputs.js';
 import { runDistillStage } from './stages/distill-stage.js';
 import { runMethodStages } from './stages/method-stages.js';
 import { prepareTeacher, type TeacherOutcome } from './stages/teacher-stage.js';
@@ -65,6 +66,7 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
   const run = await buildRun(host, config);
   const folder = new RunFolder(options.runDir ?? defaultRunDir(config));
   const log = options.log ?? (() => {});
+  const cachedModels: CachedOutputs[] = [];
   try {
     const resuming = folder.exists();
     folder.create();
@@ -82,7 +84,14 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
       teachers.push(t);
     }
     const stages: StageResult[] = runMethodStages(run, folder.dir, events);
-    const distill = runDistillStage(run, folder.dir, events, options.stopAfterEpochs);
+    const participants = run.active.map((p) => {
+      if (p.role !== 'teacher' || !run.teacherConfigs.get(p.name)?.cacheOutputs) return p;
+      const cached = CachedOutputs.precompute(p.model, run.dataset.split('train'), run.taps.get(p.name)!, config.train.evalBatchSize);
+      cachedModels.push(cached);
+      log(`${p.name}: outputs cached for ${run.dataset.split('train').size} training samples (${[...run.taps.get(p.name)!].join(', ')})`);
+      return { ...p, model: cached };
+    });
+    const distill = runDistillStage(run, folder.dir, events, options.stopAfterEpochs, participants);
     stages.push(distill);
     const summary = summarize(run, folder, backend, teachers, stages, distill, started);
     if (distill.completed) {
@@ -97,6 +106,7 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
     }
     return summary;
   } finally {
+    for (const c of cachedModels) c.dispose();
     disposeRun(run);
   }
 }

@@ -20,6 +20,8 @@ export interface DataSplit {
   readonly size: number;
   /** Labels of every sample (for class counts, long-tail groups, per-class metrics). */
   readonly labels: Int32Array;
+  /** True when `batch` with an `augmentSeed` changes the samples (random augmentation is on). */
+  readonly augments?: boolean;
   batch(indices: Int32Array, options?: { augmentSeed?: number }): Batch;
 }
 

@@ -131,7 +131,13 @@ export async function buildRun(host: DependencyContainer, config: RunConfig): Pr
     ['teacher', config.teacher],
     ...Object.entries(config.extraTeachers).map(([k, v]): [string, TeacherConfig] => [`extraTeachers.${k}`, v]),
   ];
-  for (const [where, tc] of declared) if (tc?.checkpoint) checkTeacherCheckpoint(where, tc, dataset);
+  for (const [where, tc] of declared) {
+    if (tc?.checkpoint) checkTeacherCheckpoint(where, tc, dataset);
+    if (tc?.cacheOutputs && tc.trainable) throw new ConfigError(`${where}.cacheOutputs`, 'a trainable teacher cannot use cached outputs');
+    if (tc?.cacheOutputs && dataset.split('train').augments) {
+      throw new ConfigError(`${where}.cacheOutputs`, 'cached outputs would not match augmented samples; turn data augmentation off or cacheOutputs off');
+    }
+  }
   if (config.teacher) {
     const model = buildModel(container, dataset, config.teacher.arch, config.teacher.options, config.teacher.seed, 'teacher');
     teacher = { name: 'teacher', role: 'teacher', model: model.setFrozen(!config.teacher.trainable), trainable: config.teacher.trainable };

@@ -42,6 +42,10 @@ export const TeacherSchema = ModelSchema.extend({
   trainable: z.boolean().default(false).describe('train the teacher together with the student (no gradient stop)'),
   train: TrainSettingsSchema.default(TrainSettingsSchema.parse({})).describe('settings when the teacher must be trained first'),
   cache: z.boolean().default(true).describe('reuse a teacher trained earlier with the same data, model, seed and settings'),
+  cacheOutputs: z
+    .boolean()
+    .default(false)
+    .describe("precompute the teacher's taps once per training sample instead of a forward pass every step (needs augmentation off)"),
 }).strict();
 export type TeacherConfig = z.infer<typeof TeacherSchema>;
 

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { activeTerms, combineTerms, crossEntropy, type MethodState, type StepContext } from '@kd/core';
+import { activeTerms, combineTerms, crossEntropy, type MethodState, type Participant, type StepContext } from '@kd/core';
 import { trainStage, type EventSink, type StageResult, type TrainableGroup } from '@kd/trainer';
 import { join } from 'node:path';
 import { TASK, type BuiltRun } from '../build/build-run.js';
@@ -10,7 +10,13 @@ import { groupOptims } from './stage-settings.js';
  *   total = w_task · CE(student) + Σ_method Σ_term w · term.
  * Frozen teachers run outside the tape; each method computes only its active terms.
  */
-export function runDistillStage(run: BuiltRun, runDir: string, events?: EventSink, stopAfterEpochs?: number): StageResult {
+export function runDistillStage(
+  run: BuiltRun,
+  runDir: string,
+  events?: EventSink,
+  stopAfterEpochs?: number,
+  participants: readonly Participant[] = run.active,
+): StageResult {
   const { config, dataset } = run;
   const groups = new Map<string, Map<string, tf.Variable>>();
   const addGroup = (group: string, vars: Map<string, tf.Variable>) => {
@@ -42,7 +48,7 @@ export function runDistillStage(run: BuiltRun, runDir: string, events?: EventSin
     train: dataset.split('train'),
     val: dataset.split('val'),
     test: dataset.split('test'),
-    participants: run.active,
+    participants,
     taps: run.taps,
     primary: { teacher: run.teacher?.name, student: run.student.name },
     trainable,
