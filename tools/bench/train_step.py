@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""PyTorch twin of tools/bench/train-step.mjs: milliseconds per SGD training step of a workload.
+
+    /usr/bin/python3 tools/bench/train_step.py <workload> <steps> <warmup>
+
+Prints one JSON line {"workload", "ms": [per-step times]}. One thread (the TFJS wasm backend has one).
+Needs Debian's python3-torch and libopenblas0-pthread (without it matmuls are ~15x slower).
+"""
+import json
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'packages', 'models', 'tools'))
+from torch_twins import ResNet  # noqa: E402  (the same architectures as @kd/models)
+
+WORKLOADS = {
+    'resnet20': dict(depth=20, widths=[16, 16, 32, 64], batch=128, shape=(1, 28, 28)),
+    'resnet8': dict(depth=8, widths=[16, 16, 32, 64], batch=128, shape=(1, 28, 28)),
+}
+
+
+def main():
+    name, steps, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    w = WORKLOADS[name]
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    model = ResNet(w['depth'], w['widths'], 10, in_ch=w['shape'][0]).train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+    x = torch.randn(w['batch'], *w['shape'])
+    y = torch.randint(0, 10, (w['batch'],))
+    times = []
+    for i in range(warmup + steps):
+        t = time.perf_counter()
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+        if i >= warmup:
+            times.append((time.perf_counter() - t) * 1000)
+    print(json.dumps(dict(workload=name, ms=times)))
+
+
+if __name__ == '__main__':
+    main()
