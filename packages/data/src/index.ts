@@ -5,7 +5,6 @@ export * from './array-dataset.js';
 export * from './augment.js';
 export * from './normalize.js';
 export * from './options.js';
-export * from './order.js';
 export * from './split.js';
 export * from './mnist/decode-json-numbers.js';
 export * from './mnist/mnist-source.js';

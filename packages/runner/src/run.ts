@@ -1,9 +1,11 @@
 import { UserError, type DependencyContainer } from '@kd/core';
 import { backendSummary, selectBackend, type BackendReport } from '@kd/tfjs-runtime';
 import { evaluateAccuracy, type EpochRecord, type EventSink, type StageResult } from '@kd/trainer';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRun, disposeRun, type BuiltRun } from './build/build-run.js';
-import { saveModel } from './build/saved-model.js';
+import { loadModelWeights, saveModel } from './build/saved-model.js';
+import { parseRunConfig } from './config/load-config.js';
 import type { RunConfig } from './config/schema.js';
 import { environmentRecord } from './folder/environment.js';
 import { RunFolder } from './folder/run-folder.js';
@@ -146,7 +148,6 @@ function summarize(
 export async function resumeRun(host: DependencyContainer, runDir: string, options: Omit<RunOptions, 'runDir'> = {}): Promise<RunSummary> {
   const folder = new RunFolder(runDir);
   if (!folder.exists()) throw new UserError(`not a run folder (no config.json): ${runDir}`);
-  const { parseRunConfig } = await import('./config/load-config.js');
   const config = parseRunConfig(folder.readJson('config.json'));
   return runExperiment(host, config, { ...options, runDir });
 }
@@ -155,13 +156,10 @@ export async function resumeRun(host: DependencyContainer, runDir: string, optio
 export async function evalRun(host: DependencyContainer, runDir: string): Promise<{ val: number; test: number; arch: string }> {
   const folder = new RunFolder(runDir);
   if (!folder.exists()) throw new UserError(`not a run folder (no config.json): ${runDir}`);
-  const { parseRunConfig } = await import('./config/load-config.js');
-  const { loadModelWeights } = await import('./build/saved-model.js');
   const config = parseRunConfig(folder.readJson('config.json'));
   await backendFor(config);
   const run = await buildRun(host, { ...config, methods: [], teacher: undefined, extraTeachers: {} });
   try {
-    const { existsSync } = await import('node:fs');
     if (!existsSync(join(folder.studentDir, 'model.json'))) throw new UserError(`run ${runDir} has no saved student yet (unfinished run? try 'kd resume')`);
     loadModelWeights(folder.studentDir, run.student.model);
     const val = evaluateAccuracy(run.student.model, run.dataset.split('val'), config.train.evalBatchSize).accuracy;

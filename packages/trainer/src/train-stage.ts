@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import {
 
   deriveSeed,
-  Rng,
   type Batch,
   type DataSplit,
   type MethodState,
@@ -13,6 +12,7 @@ import {
 import { join } from 'node:path';
 import { checkpointExists, disposeCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.js';
 import { assignVariables, readTensors, writeTensors } from './checkpoint/tensor-file.js';
+import { batchCount, batchIndices, epochOrder } from './data-order.js';
 import { evaluateAccuracy, type EvalResult } from './evaluate.js';
 import type { EpochRecord, EventSink } from './events.js';
 import { clipByGlobalNorm } from './optim/clip.js';
@@ -93,10 +93,6 @@ interface SavedState {
   extra: MethodState['values'];
 }
 
-function participantVars(p: Participant): Map<string, tf.Variable> {
-  return p.model.namedVariables(`${p.name}/`);
-}
-
 /**
  * Trains one stage: epochs over a seeded data order (the permutation and the augmentation of epoch e
  * derive from (seed, e) alone, so a resumed run replays the uninterrupted one exactly), one gradient
@@ -130,7 +126,9 @@ export function trainStage(spec: StageSpecRun): StageResult {
     disposeCheckpoint(ck);
   }
 
-  const stepsPerEpoch = Math.floor(spec.train.size / spec.batchSize) || 1;
+  // Full batches only, unless the split is smaller than one batch (then one short batch).
+  const dropLast = spec.train.size >= spec.batchSize;
+  const stepsPerEpoch = batchCount(spec.train.size, spec.batchSize, dropLast);
   if (state.completed) {
     spec.events?.({ type: 'stage-skip', stage: spec.name, epochs: spec.epochs });
     for (const o of optimizers.values()) o.dispose();
@@ -155,12 +153,12 @@ export function trainStage(spec: StageSpecRun): StageResult {
   for (let epoch = state.epoch + 1; epoch <= spec.epochs; epoch++) {
     const t0 = Date.now();
     spec.onEpochStart?.(epoch);
-    const order = new Rng(deriveSeed(spec.seed, 'order', epoch)).permutation(spec.train.size);
     const sums: Record<string, number> = {};
     let lr = 0;
-    for (let s = 0; s < stepsPerEpoch; s++) {
+    let s = -1;
+    for (const idx of batchIndices(epochOrder(spec.train.size, spec.seed, epoch), spec.batchSize, dropLast)) {
+      s += 1;
       const globalStep = (epoch - 1) * stepsPerEpoch + s;
-      const idx = order.subarray(s * spec.batchSize, Math.min((s + 1) * spec.batchSize, order.length));
       const fractionalEpoch = epoch - 1 + s / stepsPerEpoch;
       const lrs = new Map<string, number>();
       for (const group of optimizers.keys()) {
@@ -281,5 +279,3 @@ function saveState(dir: string, spec: StageSpecRun, optimizers: Map<string, Opti
   state.extra = extra.values;
   saveCheckpoint(dir, { variables: Object.fromEntries(spec.stateVariables), optimizer, method: extra.tensors, state });
 }
-
-export { participantVars };

@@ -11,7 +11,3 @@ export interface Batch {
   readonly index?: tf.Tensor1D;
   readonly [key: string]: tf.Tensor | undefined;
 }
-
-export function batchSize(batch: Batch): number {
-  return batch.x.shape[0]!;
-}

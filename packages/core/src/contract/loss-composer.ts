@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { StepContext, TermSpec } from './method.js';
+import type { TermSpec } from './method.js';
 
 /**
  * Turns per-method terms into the run's objective:
@@ -51,4 +51,3 @@ export function combineTerms(
   return { total, parts };
 }
 
-export type { StepContext };

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Batch } from './batch.js';
 import type { DataInfo } from './dataset.js';
 import type { HParamSchema } from './hparams.js';
-import type { ModelArchitecture, TappedModel } from './model.js';
+import type { ModelArchitecture } from './model.js';
 import type { Module } from './module.js';
 import type { Participant, Role } from './participant.js';
 import type { TapSpec, TapValues } from './taps.js';
@@ -128,5 +128,3 @@ export interface MethodDescriptor {
   readonly impl: new (...args: any[]) => DistillationMethod<any>;
 }
 
-/** Re-exported for method packages that size connectors. */
-export type { TappedModel };

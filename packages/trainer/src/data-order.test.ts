@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchCount, batchIndices, epochOrder } from './order.js';
+import { batchCount, batchIndices, epochOrder } from './data-order.js';
 
 describe('epochOrder', () => {
   it('is a permutation of 0..n-1', () => {
