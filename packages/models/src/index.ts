@@ -4,6 +4,7 @@ import { architectures } from './architectures.js';
 export * from './architectures.js';
 export * from './basic-block.js';
 export * from './module-list.js';
+export * from './pooled-classifier.js';
 export * from './options.js';
 export * from './resnet.js';
 export * from './shapes.js';

@@ -2,18 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import {
   BatchNorm,
   Conv2d,
-  Linear,
   Rng,
-  TappedModel,
-  type Batch,
-  type ForwardOptions,
   type TapSpecs,
-  type TapValues,
 } from '@kd/core';
 import { BasicBlock } from './basic-block.js';
 import { ModuleList } from './module-list.js';
 import { checkInputShape, stridedSize } from './shapes.js';
-import { TapRecorder } from './tap-recorder.js';
+import { PooledClassifier } from './pooled-classifier.js';
+import type { TapRecorder } from './tap-recorder.js';
 
 export interface CifarResNetConfig {
   /** Input shape without batch dim, NHWC. */
@@ -54,7 +50,7 @@ export function resnetBlocksPerStage(depth: number): number {
  * block's residual sum before its final ReLU, mdistiller's `preact_feats`), `embedding` (pooled
  * vector), `logits`.
  */
-export class CifarResNet extends TappedModel {
+export class CifarResNet extends PooledClassifier {
   readonly arch: string;
   readonly inputShape: readonly [number, number, number];
   readonly numClasses: number;
@@ -63,8 +59,6 @@ export class CifarResNet extends TappedModel {
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm;
   readonly stages: readonly ModuleList<BasicBlock>[];
-  readonly fc: Linear;
-  private readonly specs: TapSpecs;
 
   constructor(config: CifarResNetConfig) {
     super();
@@ -110,34 +104,20 @@ export class CifarResNet extends TappedModel {
       };
     });
     this.stages = stages;
-    this.fc = this.addChild('fc', new Linear(inChannels, config.numClasses, rng));
-    specs.embedding = { shape: [inChannels], kind: 'embedding', description: 'global-average-pooled stage 3 output' };
-    specs.logits = { shape: [config.numClasses], kind: 'logits' };
-    this.specs = specs;
+    this.addHead(specs, inChannels, config.numClasses, rng, 'global-average-pooled stage 3 output');
   }
 
-  tapSpecs(): TapSpecs {
-    return this.specs;
-  }
-
-  forward(batch: Batch, options: ForwardOptions): TapValues {
-    return tf.tidy(() => {
-      const taps = new TapRecorder(options.taps);
-      const training = options.training;
-      let x = tf.relu(this.bn1.apply(this.conv1.apply(batch.x as tf.Tensor4D), training)) as tf.Tensor4D;
-      taps.record('stem', x);
-      this.stages.forEach((stage, s) => {
-        for (const block of stage.items) {
-          const { out, preact } = block.apply(x, training);
-          x = out;
-          if (block === stage.items[stage.length - 1]) taps.record(`stage${s + 1}.pre`, preact);
-        }
-        taps.record(`stage${s + 1}`, x);
-      });
-      const embedding = tf.mean(x, [1, 2]);
-      taps.record('embedding', embedding);
-      taps.record('logits', this.fc.apply(embedding));
-      return taps.values;
-    }) as TapValues;
+  protected features(input: tf.Tensor4D, training: boolean, taps: TapRecorder): tf.Tensor4D {
+    let x = tf.relu(this.bn1.apply(this.conv1.apply(input), training)) as tf.Tensor4D;
+    taps.record('stem', x);
+    this.stages.forEach((stage, s) => {
+      for (const block of stage.items) {
+        const { out, preact } = block.apply(x, training);
+        x = out;
+        if (block === stage.items[stage.length - 1]) taps.record(`stage${s + 1}.pre`, preact);
+      }
+      taps.record(`stage${s + 1}`, x);
+    });
+    return x;
   }
 }

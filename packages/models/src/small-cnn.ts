@@ -2,16 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import {
   BatchNorm,
   Conv2d,
-  Linear,
   Rng,
-  TappedModel,
-  type Batch,
-  type ForwardOptions,
   type TapSpecs,
-  type TapValues,
 } from '@kd/core';
 import { checkInputShape, pooledSize } from './shapes.js';
-import { TapRecorder } from './tap-recorder.js';
+import { PooledClassifier } from './pooled-classifier.js';
+import type { TapRecorder } from './tap-recorder.js';
 
 export interface SmallCnnConfig {
   /** Input shape without batch dim, NHWC. */
@@ -35,15 +31,13 @@ export interface SmallCnnConfig {
  * `stage{i}.pre` (its BN output before the ReLU), `embedding`, `logits`. The first conv *is*
  * stage 1, so this model has no separate `stem` tap.
  */
-export class SmallCnn extends TappedModel {
+export class SmallCnn extends PooledClassifier {
   readonly arch: string;
   readonly inputShape: readonly [number, number, number];
   readonly numClasses: number;
   readonly width: number;
   readonly convs: readonly Conv2d[];
   readonly bns: readonly BatchNorm[];
-  readonly fc: Linear;
-  private readonly specs: TapSpecs;
 
   constructor(config: SmallCnnConfig) {
     super();
@@ -76,31 +70,18 @@ export class SmallCnn extends TappedModel {
     });
     this.convs = convs;
     this.bns = bns;
-    this.fc = this.addChild('fc', new Linear(inChannels, config.numClasses, rng));
-    specs.embedding = { shape: [inChannels], kind: 'embedding', description: 'global-average-pooled stage 3 output' };
-    specs.logits = { shape: [config.numClasses], kind: 'logits' };
-    this.specs = specs;
+    this.addHead(specs, inChannels, config.numClasses, rng, 'global-average-pooled stage 3 output');
   }
 
-  tapSpecs(): TapSpecs {
-    return this.specs;
-  }
-
-  forward(batch: Batch, options: ForwardOptions): TapValues {
-    return tf.tidy(() => {
-      const taps = new TapRecorder(options.taps);
-      let x = batch.x as tf.Tensor4D;
-      this.convs.forEach((conv, s) => {
-        if (s > 0) x = tf.maxPool(x, 2, 2, 'valid');
-        const pre = this.bns[s]!.apply(conv.apply(x), options.training) as tf.Tensor4D;
-        x = tf.relu(pre);
-        taps.record(`stage${s + 1}.pre`, pre);
-        taps.record(`stage${s + 1}`, x);
-      });
-      const embedding = tf.mean(x, [1, 2]);
-      taps.record('embedding', embedding);
-      taps.record('logits', this.fc.apply(embedding));
-      return taps.values;
-    }) as TapValues;
+  protected features(input: tf.Tensor4D, training: boolean, taps: TapRecorder): tf.Tensor4D {
+    let x = input;
+    this.convs.forEach((conv, s) => {
+      if (s > 0) x = tf.maxPool(x, 2, 2, 'valid');
+      const pre = this.bns[s]!.apply(conv.apply(x), training) as tf.Tensor4D;
+      x = tf.relu(pre);
+      taps.record(`stage${s + 1}.pre`, pre);
+      taps.record(`stage${s + 1}`, x);
+    });
+    return x;
   }
 }

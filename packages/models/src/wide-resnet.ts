@@ -2,18 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import {
   BatchNorm,
   Conv2d,
-  Linear,
   Module,
   Rng,
-  TappedModel,
-  type Batch,
-  type ForwardOptions,
   type TapSpecs,
-  type TapValues,
 } from '@kd/core';
 import { ModuleList } from './module-list.js';
 import { checkInputShape, stridedSize } from './shapes.js';
-import { TapRecorder } from './tap-recorder.js';
+import { PooledClassifier } from './pooled-classifier.js';
+import type { TapRecorder } from './tap-recorder.js';
 import { WideBasicBlock } from './wide-block.js';
 
 export interface WideResNetConfig {
@@ -61,7 +57,7 @@ export class WideStage extends Module {
  * Both are computed once in the forward pass anyway (BN running stats are updated once).
  * `stem` is the bare stem conv output (a pre-activation stem has no BN/ReLU of its own).
  */
-export class WideResNet extends TappedModel {
+export class WideResNet extends PooledClassifier {
   readonly arch: string;
   readonly inputShape: readonly [number, number, number];
   readonly numClasses: number;
@@ -70,8 +66,6 @@ export class WideResNet extends TappedModel {
   readonly conv1: Conv2d;
   readonly stages: readonly WideStage[];
   readonly bn1: BatchNorm;
-  readonly fc: Linear;
-  private readonly specs: TapSpecs;
 
   constructor(config: WideResNetConfig) {
     super();
@@ -115,41 +109,27 @@ export class WideResNet extends TappedModel {
     });
     this.stages = stages;
     this.bn1 = this.addChild('bn1', new BatchNorm(inChannels));
-    this.fc = this.addChild('fc', new Linear(inChannels, config.numClasses, rng));
-    specs.embedding = { shape: [inChannels], kind: 'embedding', description: 'global-average-pooled final BN–ReLU output' };
-    specs.logits = { shape: [config.numClasses], kind: 'logits' };
-    this.specs = specs;
+    this.addHead(specs, inChannels, config.numClasses, rng, 'global-average-pooled final BN–ReLU output');
   }
 
-  tapSpecs(): TapSpecs {
-    return this.specs;
-  }
-
-  forward(batch: Batch, options: ForwardOptions): TapValues {
-    return tf.tidy(() => {
-      const taps = new TapRecorder(options.taps);
-      const training = options.training;
-      let x = this.conv1.apply(batch.x as tf.Tensor4D);
-      taps.record('stem', x);
-      this.stages.forEach((stage, s) => {
-        stage.layer.items.forEach((block, b) => {
-          const { out, inputPre, inputPost } = block.apply(x, training);
-          // The first block of stage s+1 activates stage s's output.
-          if (b === 0 && s > 0) {
-            taps.record(`stage${s}.pre`, inputPre);
-            taps.record(`stage${s}`, inputPost);
-          }
-          x = out;
-        });
+  protected features(input: tf.Tensor4D, training: boolean, taps: TapRecorder): tf.Tensor4D {
+    let x = this.conv1.apply(input);
+    taps.record('stem', x);
+    this.stages.forEach((stage, s) => {
+      stage.layer.items.forEach((block, b) => {
+        const { out, inputPre, inputPost } = block.apply(x, training);
+        // The first block of stage s+1 activates stage s's output.
+        if (b === 0 && s > 0) {
+          taps.record(`stage${s}.pre`, inputPre);
+          taps.record(`stage${s}`, inputPost);
+        }
+        x = out;
       });
-      const pre = this.bn1.apply(x, training);
-      const post = tf.relu(pre);
-      taps.record('stage3.pre', pre);
-      taps.record('stage3', post);
-      const embedding = tf.mean(post, [1, 2]);
-      taps.record('embedding', embedding);
-      taps.record('logits', this.fc.apply(embedding));
-      return taps.values;
-    }) as TapValues;
+    });
+    const pre = this.bn1.apply(x, training);
+    const post = tf.relu(pre);
+    taps.record('stage3.pre', pre);
+    taps.record('stage3', post);
+    return post as tf.Tensor4D;
   }
 }
