@@ -43,4 +43,17 @@ describe('a tiny end-to-end run per method', () => {
     expect(logged).toContain('task.ce');
     expect(existsSync(join(runDir, 'student', 'model.json'))).toBe(true);
   });
+
+  it('a later run loads the cached teacher with the accuracy stored when it was trained', async () => {
+    const cacheDir = join(dir, 'cache-reuse');
+    const config = parseRunConfig({ ...base, cacheDir, methods: [{ id: 'kd' }] });
+    const first = await runExperiment(host, config, { runDir: join(dir, 'reuse-1') });
+    const second = await runExperiment(host, config, { runDir: join(dir, 'reuse-2') });
+    expect(first.teachers[0]!.source).toBe('trained');
+    expect(second.teachers[0]!.source).toBe('cache');
+    expect(second.teachers[0]!.test).toBe(first.teachers[0]!.test);
+    const card = JSON.parse(readFileSync(join(second.teachers[0]!.path, 'model.json'), 'utf8'));
+    expect(card.metrics.test).toBe(first.teachers[0]!.test);
+  });
 });
+

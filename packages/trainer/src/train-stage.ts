@@ -171,7 +171,8 @@ export function trainStage(spec: StageSpecRun): StageResult {
         const outputs: Record<string, TapValues> = {};
         for (const p of frozen) outputs[p.name] = p.model.forward(batch, { training: false, taps: spec.taps.get(p.name) });
         const kept: tf.Tensor[] = [];
-        const partValues: Record<string, number> = {};
+        let partNames: string[] = [];
+        let partStack: tf.Tensor | undefined;
         const makeStep = (): StepContext => ({
           batch,
           outputs,
@@ -190,7 +191,9 @@ export function trainStage(spec: StageSpecRun): StageResult {
             outputs[p.name] = out;
           }
           const { total, parts } = spec.objective(makeStep());
-          for (const [k, v] of Object.entries(parts)) partValues[k] = v.dataSync()[0]!;
+          // one read-back for all logged terms (kept past the tape's scope, disposed by the outer tidy)
+          partNames = Object.keys(parts);
+          if (partNames.length) partStack = tf.keep(tf.stack(Object.values(parts)));
           return total;
         }, varList);
         const named: Record<string, tf.Tensor> = {};
@@ -199,7 +202,9 @@ export function trainStage(spec: StageSpecRun): StageResult {
         for (const [group, vars] of varsByGroup) optimizers.get(group)!.step(vars, clipped, lrs.get(group)!);
         spec.onStepEnd?.(makeStep());
         for (const t of kept) t.dispose();
-        return { loss: value.dataSync()[0]!, ...partValues };
+        const read = partStack ? partStack.dataSync() : [];
+        partStack?.dispose();
+        return { loss: value.dataSync()[0]!, ...Object.fromEntries(partNames.map((k, i) => [k, read[i]!])) };
       });
       if (!Number.isFinite(values.loss)) throw new Error(`stage ${spec.name}: loss is ${values.loss} at epoch ${epoch}, step ${s + 1}`);
       for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v;

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
-import { loadModelWeights, resolveModelDir, saveModel } from '../build/saved-model.js';
+import { loadModelWeights, readModelCard, resolveModelDir, saveModel } from '../build/saved-model.js';
 import { groupOptims } from './stage-settings.js';
 
 export interface TeacherOutcome {
@@ -49,6 +49,9 @@ export function prepareTeacher(
       loadModelWeights(cached, p.model);
       source = 'cache';
       path = cached;
+      // the cache key fixes the data (and so the test split): the stored accuracy holds
+      const stored = readModelCard(cached).metrics?.test;
+      if (typeof stored === 'number') return { ...base, source, path, test: stored };
     } else {
       p.model.setFrozen(false);
       const ckDir = join(runDir, 'checkpoints', `${p.name}-train`);
@@ -79,14 +82,17 @@ export function prepareTeacher(
       p.model.setFrozen(!tc.trainable);
       source = 'trained';
       path = join(runDir, p.name);
-      saveModel(path, p.model, card);
+      const test = evaluateAccuracy(p.model, dataset.split('test'), tc.train.evalBatchSize).accuracy;
+      saveModel(path, p.model, { ...card, metrics: { test } });
       if (tc.cache) {
         mkdirSync(join(config.cacheDir, 'teachers'), { recursive: true });
         rmSync(cached, { recursive: true, force: true });
         cpSync(path, cached, { recursive: true });
       }
+      return { ...base, source, path, test };
     }
   }
+  // a user's checkpoint (or an older cache entry without a stored accuracy): measure it here
   const test = evaluateAccuracy(p.model, dataset.split('test'), tc.train.evalBatchSize).accuracy;
   return { ...base, source, path, test };
 }
