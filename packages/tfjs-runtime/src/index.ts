@@ -21,3 +21,4 @@ export {
 } from './kernels/Conv2DBackpropFilter.js';
 export { depthwiseConv2dBackpropFilterNHWC } from './kernels/DepthwiseConv2dNativeBackpropFilter.js';
 export { depthwiseConv2dBackpropInputNHWC } from './kernels/DepthwiseConv2dNativeBackpropInput.js';
+export { BATCH_NORM_TRAIN_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL } from './native/batch-norm-train.js';

@@ -185,8 +185,9 @@ describe('backendSummary', () => {
       tfjsVersion: '4.22.0',
     };
     expect(backendSummary(report)).toBe(
-      'wasm (simd, 1 thread; composed: Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter, ' +
-        'DepthwiseConv2dNativeBackpropInput, Conv2DBackpropInput); tfjs-node-gpu: not installed, tfjs-node: not installed',
+      'wasm (simd, 1 thread; kd kernels: Conv2DBackpropInput, Conv2DBackpropFilter, Conv2D, KdBatchNormTrain, ' +
+        'KdBatchNormTrainGrad, BatchMatMul, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput); ' +
+        'tfjs-node-gpu: not installed, tfjs-node: not installed',
     );
     expect(backendSummary({ ...report, wasm: { simd: false, threads: 4 }, kernels: [], attempts: [] })).toBe(
       'wasm (no simd, 4 threads)',

@@ -22,7 +22,7 @@ export interface BackendReport {
   backend: string;
   attempts: BackendAttempt[];
   wasm?: { simd: boolean; threads: number };
-  /** composed kernels of this package registered for the chosen backend */
+  /** kernels of this package (native wasm or composed) registered for the chosen backend */
   kernels: string[];
   tfjsVersion: string;
 }
@@ -160,7 +160,7 @@ export async function selectBackendWith(
 /**
  * Choose and activate a TensorFlow.js backend. `auto` tries tfjs-node-gpu, tfjs-node, wasm,
  * then cpu; an explicit backend tries only that one and throws `BackendUnavailableError`.
- * When wasm is chosen, the composed training kernels it lacks are registered.
+ * When wasm is chosen, the native training kernels (and the composed ones it lacks) are registered.
  */
 export function selectBackend(options: SelectBackendOptions = {}): Promise<BackendReport> {
   return selectBackendWith(options, defaultDeps);
@@ -175,7 +175,7 @@ function candidateStatus(a: BackendAttempt): string {
 
 /**
  * One line for logs, e.g.
- * "wasm (simd, 1 thread; composed: Conv2DBackpropFilter, …); tfjs-node-gpu: not installed, tfjs-node: not installed"
+ * "wasm (simd, 1 thread; kd kernels: Conv2DBackpropInput, …); tfjs-node-gpu: not installed, tfjs-node: not installed"
  */
 export function backendSummary(report: BackendReport): string {
   const details: string[] = [];
@@ -183,7 +183,7 @@ export function backendSummary(report: BackendReport): string {
     const t = report.wasm.threads;
     details.push(`${report.wasm.simd ? 'simd' : 'no simd'}, ${t} thread${t === 1 ? '' : 's'}`);
   }
-  if (report.kernels.length > 0) details.push(`composed: ${report.kernels.join(', ')}`);
+  if (report.kernels.length > 0) details.push(`kd kernels: ${report.kernels.join(', ')}`);
   const head = details.length > 0 ? `${report.backend} (${details.join('; ')})` : report.backend;
   const failed = report.attempts.filter((a) => !a.ok).map(candidateStatus);
   const requested = report.requested === 'auto' ? '' : ` [requested ${report.requested}]`;

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-wasm';
+import { BATCH_NORM_TRAIN_KERNEL, registerComposedKernels } from '@kd/tfjs-runtime';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../util/rng.js';
 import { normalTensor } from '../nn/init.js';
 import { batchNormTrain } from './batch-norm-train.js';
@@ -13,10 +15,23 @@ function composite(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number): tf.Te
 
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
 
-describe('batchNormTrain (fused forward + closed-form backward)', () => {
+// cpu: composed from tfjs ops; wasm: the native kernels of @kd/tfjs-runtime
+describe.each(['cpu', 'wasm'])('batchNormTrain (fused forward + closed-form backward) on %s', (backend) => {
+  beforeAll(async () => {
+    await tf.setBackend(backend);
+    await tf.ready();
+    if (backend === 'wasm') registerComposedKernels('wasm');
+  });
+
+  it('takes the path expected for the backend', () => {
+    expect(tf.getBackend()).toBe(backend);
+    expect(tf.getKernel(BATCH_NORM_TRAIN_KERNEL, backend) != null).toBe(backend === 'wasm');
+  });
+
   for (const shape of [
     [4, 5, 5, 3],
     [7, 6],
+    [6, 3, 4, 16],
   ]) {
     it(`matches the composite in value and in every gradient, shape [${shape}]`, () => {
       const rng = new Rng(3);

@@ -1,4 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
+import { BATCH_NORM_TRAIN_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL } from '@kd/tfjs-runtime';
+
+/** Does the active backend have the fused training batch-norm kernels (@kd/tfjs-runtime, wasm)? */
+function hasFusedKernels(x: tf.Tensor): boolean {
+  const backend = tf.getBackend();
+  return (
+    x.dtype === 'float32' &&
+    tf.getKernel(BATCH_NORM_TRAIN_KERNEL, backend) != null &&
+    tf.getKernel(BATCH_NORM_TRAIN_GRAD_KERNEL, backend) != null
+  );
+}
 
 /**
  * Training-mode batch normalisation over every axis but the last, as ONE gradient node with the
@@ -7,6 +18,8 @@ import * as tf from '@tensorflow/tfjs';
  *   x̂ = (x − μ)·r,  r = 1/√(σ² + ε),  y = γ·x̂ + β            (σ² biased, over the M reduced entries)
  *   ∂β = Σ dy,  ∂γ = Σ dy·x̂,  ∂x = γ·r·(dy − ∂β/M − x̂·∂γ/M)
  * Returns y and the batch mean / biased variance (for the running statistics; not differentiated).
+ * On backends with the fused kernels of @kd/tfjs-runtime (wasm), forward and backward are one
+ * kernel each; elsewhere they are composed from tfjs ops.
  */
 export function batchNormTrain(
   x: tf.Tensor,
@@ -18,6 +31,29 @@ export function batchNormTrain(
   const m = x.size / x.shape[x.rank - 1]!;
   let mean!: tf.Tensor1D;
   let variance!: tf.Tensor1D;
+  if (hasFusedKernels(x)) {
+    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+      const [y, mu, v] = tf.engine().runKernel(BATCH_NORM_TRAIN_KERNEL, { x: xi, gamma: g, beta: b }, { epsilon: eps }) as tf.Tensor[];
+      mean = tf.keep(mu as tf.Tensor1D);
+      variance = tf.keep(v as tf.Tensor1D);
+      save([xi, mu!, v!, g]);
+      return {
+        value: y!,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sx, smu, sv, sg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          return tf.engine().runKernel(
+            BATCH_NORM_TRAIN_GRAD_KERNEL, { dy, x: sx, mean: smu, variance: sv, gamma: sg }, { epsilon: eps },
+          ) as tf.Tensor[];
+        },
+      };
+    });
+    const y = fused(x, gamma, beta);
+    const out = { y, mean: mean.clone(), variance: variance.clone() };
+    mean.dispose();
+    variance.dispose();
+    return out;
+  }
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     // kept: they must outlive customGrad's forward scope (handed to the caller's scope below)

@@ -66,6 +66,11 @@ convCases.push(
   { x: [2, 8, 8, 6], k: [5, 5], co: 4, s: 1, pad: 'same' },
   { x: [2, 7, 8, 3], k: [3, 3], co: 2, s: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
   { x: [1, 4, 4, 1], k: [3, 3], co: 2, s: 3, pad: 'valid' },
+  // channel counts that reach the native kernels' 4×8 register tiles and their 4-wide and scalar tails
+  { x: [2, 9, 10, 16], k: [3, 3], co: 24, s: 1, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { x: [2, 9, 10, 16], k: [3, 3], co: 20, s: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { x: [2, 11, 6, 8], k: [1, 1], co: 13, s: 2, pad: 'valid' },
+  { x: [1, 7, 7, 12], k: [3, 3], co: 8, s: 1, pad: 'same' },
 );
 
 const label = (c: ConvCase) =>
@@ -207,6 +212,115 @@ describe('Conv2DBackpropInput replacement (wasm vs cpu)', () => {
       // (issue 3's parity budget for replaced kernels is 1e-4 relative).
       expect(await compare(run), label(c)).toBeLessThanOrEqual(1e-4);
     }
+  });
+});
+
+describe('Conv2D native forward (wasm vs cpu)', () => {
+  const dilated: (ConvCase & { d: number })[] = [
+    { x: [2, 9, 9, 8], k: [3, 3], co: 8, s: 1, pad: 'same', d: 2 },
+    { x: [1, 10, 7, 4], k: [2, 3], co: 12, s: 1, pad: 'valid', d: 3 },
+  ];
+  it.each([...convCases.map((c) => ({ ...c, d: 1 })), ...dilated].map((c) => [`${label(c)} d=${c.d}`, c] as const))(
+    '%s',
+    async (_name, c) => {
+      const fs: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], c.co];
+      const xv = seeded(size(c.x), 61);
+      const fv = seeded(size(fs), 62);
+      const run = () => tf.conv2d(tf.tensor4d(xv, c.x), tf.tensor4d(fv, fs), c.s, c.pad, 'NHWC', c.d);
+      expect(await compare(run)).toBeLessThanOrEqual(TOL);
+    },
+  );
+
+  it('NCHW is left to the stock kernel (which, as before, rejects it)', async () => {
+    await tf.setBackend('wasm');
+    const run = () =>
+      tf.engine().runKernel(
+        'Conv2D',
+        { x: tf.zeros([2, 3, 6, 5]), filter: tf.zeros([3, 3, 3, 4]) },
+        { strides: 1, pad: 'same', dataFormat: 'NCHW', dilations: 1 } as unknown as tf.NamedAttrMap,
+      );
+    expect(run).toThrow(/wasm backend Conv2D does not support dataFormat/);
+  });
+});
+
+describe('BatchMatMul with transposes (wasm vs cpu)', () => {
+  it.each([
+    [[3, 5, 7], [3, 7, 4], false, false],
+    [[3, 7, 5], [3, 7, 4], true, false],
+    [[3, 5, 7], [3, 4, 7], false, true],
+    [[2, 7, 5], [2, 4, 7], true, true],
+    [[1, 9, 6], [2, 9, 3], true, false], // broadcast batch
+    [[2, 2, 6, 9], [2, 2, 5, 9], false, true], // rank 4 (attention scores)
+  ] as const)('a=%j b=%j transposeA=%s transposeB=%s', async (sa, sb, ta, tb) => {
+    const av = seeded(size(sa), 81);
+    const bv = seeded(size(sb), 82);
+    const run = () => tf.matMul(tf.tensor(av, [...sa]), tf.tensor(bv, [...sb]), ta, tb);
+    expect(await compare(run)).toBeLessThanOrEqual(TOL);
+    // and through the gradient, whose products are transposed ones (not for a broadcast batch:
+    // tfjs's own BatchMatMul gradient does not reduce it, on every backend)
+    if (sa[0] !== sb[0]) return;
+    const grad = () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.matMul(a, b, ta, tb))))([tf.tensor(av, [...sa]), tf.tensor(bv, [...sb])]);
+    expect(await compare(grad)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('frees its temporary transposes', async () => {
+    await tf.setBackend('wasm');
+    const a = tf.tensor(seeded(60, 83), [3, 4, 5]);
+    const b = tf.tensor(seeded(60, 84), [3, 4, 5]);
+    tf.tidy(() => tf.matMul(a, b, true, false)); // warm-up
+    const before = tf.memory();
+    const ids = tf.engine().backend.numDataIds();
+    tf.tidy(() => tf.matMul(a, b, true, false).dataSync());
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+    expect(tf.engine().backend.numDataIds()).toBe(ids); // the transposed copies are gone from the heap
+    tf.dispose([a, b]);
+  });
+});
+
+describe('fused training batch norm kernels (wasm vs cpu composition)', () => {
+  const eps = 1e-5;
+  const reference = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const axes = x.shape.slice(0, -1).map((_, i) => i);
+    const { mean, variance } = tf.moments(x, axes);
+    return [tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), g), b), mean, variance];
+  };
+  it.each([
+    [[4, 5, 6, 8]],
+    [[3, 7, 6]],
+    [[2, 3, 3, 13]],
+    [[300, 9]],
+  ] as const)('forward and backward, shape %j', async (shape) => {
+    const c = shape[shape.length - 1]!;
+    const xv = seeded(size(shape), 71).map((v) => 3 * v + 0.5);
+    const gv = seeded(c, 72);
+    const bv = seeded(c, 73);
+    const dyv = seeded(size(shape), 74);
+    const [ry, rm, rv] = await onBackend('cpu', () => reference(tf.tensor(xv, [...shape]), tf.tensor(gv), tf.tensor(bv)));
+    const got = await onBackend('wasm', () =>
+      tf.engine().runKernel('KdBatchNormTrain', { x: tf.tensor(xv, [...shape]), gamma: tf.tensor(gv), beta: tf.tensor(bv) }, { epsilon: eps }) as tf.Tensor[],
+    );
+    expect(maxScaledDiff(got[0]!, ry!)).toBeLessThanOrEqual(TOL);
+    expect(maxScaledDiff(got[1]!, rm!)).toBeLessThanOrEqual(TOL);
+    expect(maxScaledDiff(got[2]!, rv!)).toBeLessThanOrEqual(TOL);
+    const grads = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.grads((a: tf.Tensor, bb: tf.Tensor, cc: tf.Tensor) => tf.sum(tf.mul(reference(a, bb, cc)[0]!, tf.tensor(dyv, [...shape]))))([x, g, b]);
+    const ref = await onBackend('cpu', () => grads(tf.tensor(xv, [...shape]), tf.tensor(gv), tf.tensor(bv)));
+    const mine = await onBackend('wasm', () =>
+      tf.engine().runKernel(
+        'KdBatchNormTrainGrad',
+        { dy: tf.tensor(dyv, [...shape]), x: tf.tensor(xv, [...shape]), mean: tf.tensor(got[1]!), variance: tf.tensor(got[2]!), gamma: tf.tensor(gv) },
+        { epsilon: eps },
+      ) as tf.Tensor[],
+    );
+    for (let i = 0; i < 3; i++) expect(maxScaledDiff(mine[i]!, ref[i]!), `grad ${i}`).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('rejects non-float32 input with a message naming the kernel', async () => {
+    await tf.setBackend('wasm');
+    expect(() =>
+      tf.engine().runKernel('KdBatchNormTrain', { x: tf.tensor([[1, 2]], [1, 2], 'int32'), gamma: tf.ones([2]), beta: tf.zeros([2]) }, { epsilon: eps }),
+    ).toThrow(/KdBatchNormTrain: input x must be float32/);
   });
 });
 

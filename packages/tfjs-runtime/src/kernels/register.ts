@@ -1,8 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchMatMulConfig } from './BatchMatMul.js';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.js';
-import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.js';
+import { nativeConv2DBackpropFilterConfig } from '../native/conv2d-backprop-filter.js';
+import { nativeConv2DBackpropInputConfig } from '../native/conv2d-backprop-input.js';
+import { nativeConv2DConfig } from '../native/conv2d.js';
+import {
+  BATCH_NORM_TRAIN_GRAD_KERNEL,
+  BATCH_NORM_TRAIN_KERNEL,
+  batchNormTrainConfig,
+  batchNormTrainGradConfig,
+} from '../native/batch-norm-train.js';
 
 const factories: ReadonlyArray<(backendName: string) => tf.KernelConfig> = [
   conv2DBackpropFilterConfig,
@@ -16,15 +25,27 @@ const factories: ReadonlyArray<(backendName: string) => tf.KernelConfig> = [
  * backends' own kernels are fine.
  */
 const replacements: ReadonlyArray<{ backend: string; make: (backendName: string) => tf.KernelConfig }> = [
-  { backend: 'wasm', make: conv2DBackpropInputConfig },
+  { backend: 'wasm', make: nativeConv2DBackpropInputConfig },
+  { backend: 'wasm', make: nativeConv2DBackpropFilterConfig },
+  { backend: 'wasm', make: nativeConv2DConfig },
+  { backend: 'wasm', make: batchNormTrainConfig },
+  { backend: 'wasm', make: batchNormTrainGradConfig },
+  { backend: 'wasm', make: batchMatMulConfig },
 ];
 
-/** Names of the kernels this package can compose or replace. */
+/**
+ * Names of the kernels this package registers, in registration order: the native wasm kernels
+ * (native/kd_kernels.c) over or beside the stock ones, then the composed ones the backend lacks.
+ */
 export const COMPOSED_KERNEL_NAMES: readonly string[] = [
+  tf.Conv2DBackpropInput,
   tf.Conv2DBackpropFilter,
+  tf.Conv2D,
+  BATCH_NORM_TRAIN_KERNEL,
+  BATCH_NORM_TRAIN_GRAD_KERNEL,
+  tf.BatchMatMul,
   tf.DepthwiseConv2dNativeBackpropFilter,
   tf.DepthwiseConv2dNativeBackpropInput,
-  tf.Conv2DBackpropInput,
 ];
 
 const ours = new Map<string, Set<string>>();
@@ -37,15 +58,6 @@ const stock = new Map<string, tf.KernelConfig>();
  */
 export function registerComposedKernels(backendName = 'wasm'): string[] {
   const registered: string[] = [];
-  for (const make of factories) {
-    const config = make(backendName);
-    if (tf.getKernel(config.kernelName, backendName) != null) continue;
-    tf.registerKernel(config);
-    registered.push(config.kernelName);
-    let set = ours.get(backendName);
-    if (!set) ours.set(backendName, (set = new Set()));
-    set.add(config.kernelName);
-  }
   for (const r of replacements) {
     if (r.backend !== backendName || ours.get(backendName)?.has(r.make(backendName).kernelName)) continue;
     const config = r.make(backendName);
@@ -54,6 +66,15 @@ export function registerComposedKernels(backendName = 'wasm'): string[] {
       stock.set(`${backendName}/${config.kernelName}`, existing);
       tf.unregisterKernel(config.kernelName, backendName);
     }
+    tf.registerKernel(config);
+    registered.push(config.kernelName);
+    let set = ours.get(backendName);
+    if (!set) ours.set(backendName, (set = new Set()));
+    set.add(config.kernelName);
+  }
+  for (const make of factories) {
+    const config = make(backendName);
+    if (tf.getKernel(config.kernelName, backendName) != null) continue;
     tf.registerKernel(config);
     registered.push(config.kernelName);
     let set = ours.get(backendName);

@@ -1,0 +1,393 @@
+// Training kernels for the tfjs wasm backend, compiled to wasm32 + SIMD128 by ./build.sh.
+//
+// The module imports the backend's own linear memory, so every pointer below is an offset into the
+// tfjs heap (tensors are read and written in place, no copies). Nothing here uses the linear-memory
+// stack or static data: build.sh checks that the output has neither, because both would live at
+// addresses the backend already owns. Scratch space is malloc'ed by the caller through the backend.
+//
+// Layouts are TensorFlow's: activations NHWC, filters [KH, KW, C, Co].
+#include <wasm_simd128.h>
+
+typedef float f32;
+#define EXPORT(name) __attribute__((export_name(name)))
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE int floor_div(int a, int b) { int q = a / b; return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q; }
+INLINE int ceil_div(int a, int b) { return -floor_div(-a, b); }
+INLINE int imax(int a, int b) { return a > b ? a : b; }
+INLINE int imin(int a, int b) { return a < b ? a : b; }
+
+// ---------------------------------------------------------------------------------------------
+// Filter gradient of a 2-D convolution:
+//   dW[kh,kw,c,co] = sum_{n,ho,wo} x[n, ho*sh - ph + kh*dh, wo*sw - pw + kw*dwl, c] * dy[n,ho,wo,co]
+// A GEMM over the pixels (K = N*Ho*Wo) with the im2col matrix left implicit. For each image, tap
+// and tile of 4 input channels x 8 output channels, the tile of dW stays in registers while the
+// image's valid pixels stream by (the image's x and dy stay in cache across the taps).
+// ---------------------------------------------------------------------------------------------
+
+// One register tile: MR input channels x (4*NV) output channels, NV in {1, 2}.
+INLINE void bf_tile(const f32* x, const f32* dy, f32* dw, int mr, int nv,
+                    int rows, int cols, int xRowStep, int xColStep, int dyRowStep, int Co) {
+  v128_t a00 = wasm_f32x4_splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+  for (int r = 0; r < rows; r++) {
+    const f32* xp = x + r * xRowStep;
+    const f32* dp = dy + r * dyRowStep;
+    for (int q = 0; q < cols; q++) {
+      v128_t d0 = wasm_v128_load(dp);
+      v128_t d1 = nv > 1 ? wasm_v128_load(dp + 4) : d0;
+      v128_t s0 = wasm_v128_load32_splat(xp);
+      a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(s0, d0));
+      if (nv > 1) a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(s0, d1));
+      if (mr > 1) {
+        v128_t s1 = wasm_v128_load32_splat(xp + 1);
+        a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(s1, d0));
+        if (nv > 1) a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(s1, d1));
+      }
+      if (mr > 2) {
+        v128_t s2 = wasm_v128_load32_splat(xp + 2);
+        a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(s2, d0));
+        if (nv > 1) a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(s2, d1));
+      }
+      if (mr > 3) {
+        v128_t s3 = wasm_v128_load32_splat(xp + 3);
+        a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(s3, d0));
+        if (nv > 1) a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(s3, d1));
+      }
+      xp += xColStep;
+      dp += Co;
+    }
+  }
+  f32* o = dw;
+  wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), a00));
+  if (nv > 1) wasm_v128_store(o + 4, wasm_f32x4_add(wasm_v128_load(o + 4), a01));
+  if (mr > 1) {
+    o += Co;
+    wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), a10));
+    if (nv > 1) wasm_v128_store(o + 4, wasm_f32x4_add(wasm_v128_load(o + 4), a11));
+  }
+  if (mr > 2) {
+    o += Co;
+    wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), a20));
+    if (nv > 1) wasm_v128_store(o + 4, wasm_f32x4_add(wasm_v128_load(o + 4), a21));
+  }
+  if (mr > 3) {
+    o += Co;
+    wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), a30));
+    if (nv > 1) wasm_v128_store(o + 4, wasm_f32x4_add(wasm_v128_load(o + 4), a31));
+  }
+}
+
+INLINE void bf_rows(const f32* x, const f32* dy, f32* dw, int mr,
+                    int rows, int cols, int xRowStep, int xColStep, int dyRowStep, int Co) {
+  int co = 0;
+  for (; co + 8 <= Co; co += 8) bf_tile(x, dy + co, dw + co, mr, 2, rows, cols, xRowStep, xColStep, dyRowStep, Co);
+  for (; co + 4 <= Co; co += 4) bf_tile(x, dy + co, dw + co, mr, 1, rows, cols, xRowStep, xColStep, dyRowStep, Co);
+  for (; co < Co; co++) {
+    for (int i = 0; i < mr; i++) {
+      f32 acc = 0;
+      for (int r = 0; r < rows; r++) {
+        const f32* xp = x + r * xRowStep + i;
+        const f32* dp = dy + r * dyRowStep + co;
+        for (int q = 0; q < cols; q++) { acc += *xp * *dp; xp += xColStep; dp += Co; }
+      }
+      dw[i * Co + co] += acc;
+    }
+  }
+}
+
+EXPORT("conv2d_backprop_filter")
+void conv2d_backprop_filter(const f32* x, const f32* dy, f32* dw,
+                            int N, int H, int W, int C, int Ho, int Wo, int Co,
+                            int KH, int KW, int sh, int sw, int ph, int pw, int dh, int dwl) {
+  const int total = KH * KW * C * Co;
+  for (int i = 0; i < total; i++) dw[i] = 0;
+  for (int n = 0; n < N; n++) {
+    const f32* xn = x + n * H * W * C;
+    const f32* dyn = dy + n * Ho * Wo * Co;
+    for (int kh = 0; kh < KH; kh++) {
+      // rows with 0 <= ho*sh - ph + kh*dh < H
+      const int hoLo = imax(0, ceil_div(ph - kh * dh, sh));
+      const int hoHi = imin(Ho - 1, floor_div(H - 1 + ph - kh * dh, sh));
+      if (hoHi < hoLo) continue;
+      for (int kw = 0; kw < KW; kw++) {
+        const int woLo = imax(0, ceil_div(pw - kw * dwl, sw));
+        const int woHi = imin(Wo - 1, floor_div(W - 1 + pw - kw * dwl, sw));
+        if (woHi < woLo) continue;
+        const int rows = hoHi - hoLo + 1, cols = woHi - woLo + 1;
+        const f32* xs = xn + ((hoLo * sh - ph + kh * dh) * W + (woLo * sw - pw + kw * dwl)) * C;
+        const f32* ds = dyn + (hoLo * Wo + woLo) * Co;
+        f32* dwt = dw + (kh * KW + kw) * C * Co;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) bf_rows(xs + c, ds, dwt + c * Co, 4, rows, cols, sh * W * C, sw * C, Wo * Co, Co);
+        for (; c < C; c++) bf_rows(xs + c, ds, dwt + c * Co, 1, rows, cols, sh * W * C, sw * C, Wo * Co, Co);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A "gather" convolution that covers both the forward convolution and its input gradient:
+//
+//   dst[n,oh,ow,o] = sum_{kh,kw,i} src[n, sh_(oh,kh), sw_(ow,kw), i] * w[kh,kw,i,o]
+//   with  sh_(oh,kh) = (oh*Ah + Bh + kh*Dh) / Sh  when that division is exact (else no term),
+//
+// and the same for columns. src is zero-padded by the caller so that every exact index is inside.
+//   forward conv:   src = x padded,  A = stride, B = 0, D = dilation, S = 1, w = filter
+//   input gradient: src = dy padded, A = 1, B = pad - (K-1)*dilation (+ dy's padding * stride),
+//                   D = dilation, S = stride, w = the filter rotated by 180 degrees with its two
+//                   channel axes swapped (rotate_transpose_filter)
+// Output columns are taken by phase r = ow mod Sw: within a phase the same taps contribute and
+// consecutive columns read src columns Aw apart, so MR columns x 8 channels form one register tile
+// and a strided gradient's zeros are never multiplied.
+// ---------------------------------------------------------------------------------------------
+
+INLINE void gc_tile(const f32* srcN, const f32* w, f32* dstp, int mr, int nv,
+                    int oh, int ow0, int Ws, int Cin, int Cout, int KH, int KW,
+                    int Ah, int Aw, int Bh, int Bw, int Dh, int Dw, int Sh, int Sw, int dstColStep) {
+  v128_t a00 = wasm_f32x4_splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+  const int srcColStep = Aw * Cin;
+  // With unit column stride and dilation the taps of one filter row read one contiguous run of
+  // KW*Cin source values (and filter rows): one inner loop instead of KW short ones.
+  const int merged = Sw == 1 && Dw == 1;
+  for (int kh = 0; kh < KH; kh++) {
+    const int th = oh * Ah + Bh + kh * Dh;
+    if (th % Sh != 0) continue;
+    const f32* srcRow = srcN + (th / Sh) * Ws * Cin;
+    for (int kw = 0; kw < (merged ? 1 : KW); kw++) {
+      const int tw = ow0 * Aw + Bw + kw * Dw;
+      if (tw % Sw != 0) continue;
+      const f32* sp = srcRow + (tw / Sw) * Cin;
+      const f32* wp = w + (kh * KW + kw) * Cin * Cout;
+      const int run = merged ? KW * Cin : Cin;
+      for (int i = 0; i < run; i++) {
+        v128_t w0 = wasm_v128_load(wp);
+        v128_t w1 = nv > 1 ? wasm_v128_load(wp + 4) : w0;
+        v128_t s0 = wasm_v128_load32_splat(sp);
+        a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(s0, w0));
+        if (nv > 1) a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(s0, w1));
+        if (mr > 1) {
+          v128_t s1 = wasm_v128_load32_splat(sp + srcColStep);
+          a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(s1, w0));
+          if (nv > 1) a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(s1, w1));
+        }
+        if (mr > 2) {
+          v128_t s2 = wasm_v128_load32_splat(sp + 2 * srcColStep);
+          a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(s2, w0));
+          if (nv > 1) a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(s2, w1));
+        }
+        if (mr > 3) {
+          v128_t s3 = wasm_v128_load32_splat(sp + 3 * srcColStep);
+          a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(s3, w0));
+          if (nv > 1) a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(s3, w1));
+        }
+        sp++;
+        wp += Cout;
+      }
+    }
+  }
+  wasm_v128_store(dstp, a00);
+  if (nv > 1) wasm_v128_store(dstp + 4, a01);
+  if (mr > 1) { wasm_v128_store(dstp + dstColStep, a10); if (nv > 1) wasm_v128_store(dstp + dstColStep + 4, a11); }
+  if (mr > 2) { wasm_v128_store(dstp + 2 * dstColStep, a20); if (nv > 1) wasm_v128_store(dstp + 2 * dstColStep + 4, a21); }
+  if (mr > 3) { wasm_v128_store(dstp + 3 * dstColStep, a30); if (nv > 1) wasm_v128_store(dstp + 3 * dstColStep + 4, a31); }
+}
+
+// The output channels left over after the 4-wide tiles, one pixel at a time.
+INLINE void gc_scalar(const f32* srcN, const f32* w, f32* dstp, int o0,
+                      int oh, int ow, int Ws, int Cin, int Cout, int KH, int KW,
+                      int Ah, int Aw, int Bh, int Bw, int Dh, int Dw, int Sh, int Sw) {
+  for (int o = o0; o < Cout; o++) {
+    f32 acc = 0;
+    for (int kh = 0; kh < KH; kh++) {
+      const int th = oh * Ah + Bh + kh * Dh;
+      if (th % Sh != 0) continue;
+      for (int kw = 0; kw < KW; kw++) {
+        const int tw = ow * Aw + Bw + kw * Dw;
+        if (tw % Sw != 0) continue;
+        const f32* sp = srcN + ((th / Sh) * Ws + tw / Sw) * Cin;
+        const f32* wp = w + (kh * KW + kw) * Cin * Cout + o;
+        for (int i = 0; i < Cin; i++) acc += sp[i] * wp[i * Cout];
+      }
+    }
+    dstp[o] = acc;
+  }
+}
+
+#define GC_ARGS oh, ow0, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw, Sw * Cout
+
+INLINE void gc_columns(const f32* srcN, const f32* w, f32* dstp, int mr,
+                       int oh, int ow0, int Ws, int Cin, int Cout, int KH, int KW,
+                       int Ah, int Aw, int Bh, int Bw, int Dh, int Dw, int Sh, int Sw) {
+  int o = 0;
+  for (; o + 8 <= Cout; o += 8) gc_tile(srcN, w + o, dstp + o, mr, 2, GC_ARGS);
+  for (; o + 4 <= Cout; o += 4) gc_tile(srcN, w + o, dstp + o, mr, 1, GC_ARGS);
+  if (o < Cout)
+    for (int j = 0; j < mr; j++)
+      gc_scalar(srcN, w, dstp + j * Sw * Cout, o, oh, ow0 + j * Sw, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
+}
+
+EXPORT("gather_conv")
+void gather_conv(const f32* src, const f32* w, f32* dst,
+                 int N, int Hs, int Ws, int Cin, int Ho, int Wo, int Cout, int KH, int KW,
+                 int Ah, int Aw, int Bh, int Bw, int Dh, int Dw, int Sh, int Sw) {
+  for (int n = 0; n < N; n++) {
+    const f32* srcN = src + n * Hs * Ws * Cin;
+    for (int oh = 0; oh < Ho; oh++) {
+      f32* dstRow = dst + (n * Ho + oh) * Wo * Cout;
+      for (int r = 0; r < Sw && r < Wo; r++) {
+        const int count = (Wo - r + Sw - 1) / Sw;  // columns ow = r + m*Sw
+        int m = 0;
+        for (; m + 4 <= count; m += 4)
+          gc_columns(srcN, w, dstRow + (r + m * Sw) * Cout, 4, oh, r + m * Sw, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
+        const int left = count - m;
+        f32* dstp = dstRow + (r + m * Sw) * Cout;
+        const int ow0 = r + m * Sw;
+        if (left == 3) gc_columns(srcN, w, dstp, 3, oh, ow0, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
+        else if (left == 2) gc_columns(srcN, w, dstp, 2, oh, ow0, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
+        else if (left == 1) gc_columns(srcN, w, dstp, 1, oh, ow0, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
+      }
+    }
+  }
+}
+
+// dst[n, top + h, left + w, c] = src[n, h, w, c], zeros elsewhere (dst is [N, Hp, Wp, C]).
+EXPORT("pad_nhwc")
+void pad_nhwc(const f32* src, f32* dst, int N, int H, int W, int C, int Hp, int Wp, int top, int left) {
+  const int total = N * Hp * Wp * C;
+  for (int i = 0; i < total; i++) dst[i] = 0;
+  for (int n = 0; n < N; n++)
+    for (int h = 0; h < H; h++) {
+      const f32* s = src + (n * H + h) * W * C;
+      f32* d = dst + ((n * Hp + top + h) * Wp + left) * C;
+      for (int i = 0; i < W * C; i++) d[i] = s[i];
+    }
+}
+
+// wt[KH-1-kh, KW-1-kw, co, c] = w[kh, kw, c, co]: the filter rotated by 180 degrees with its channel
+// axes swapped, for the input gradient (rotated so that its taps run forward, see gather_conv).
+EXPORT("rotate_transpose_filter")
+void rotate_transpose_filter(const f32* w, f32* wt, int taps, int C, int Co) {
+  for (int t = 0; t < taps; t++)
+    for (int c = 0; c < C; c++)
+      for (int co = 0; co < Co; co++) wt[((taps - 1 - t) * Co + co) * C + c] = w[(t * C + c) * Co + co];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training-mode batch normalisation over the rows of an [M, C] matrix (NHWC flattened), with the
+// per-channel sums accumulated in float32 over chunks of rows and in float64 across chunks.
+//   forward:  mean, biased var, y = (x - mean) * r * gamma + beta,  r = 1/sqrt(var + eps)
+//   backward: dbeta = sum dy, dgamma = sum dy * xhat,
+//             dx = gamma * r * (dy - dbeta/M - xhat * dgamma/M)
+// ---------------------------------------------------------------------------------------------
+
+#define BN_CHUNK 256
+
+// out[c] (+)= sum_m term(m, c) for mode 0: a; 1: (a - center)^2; 2: b * (a - center)
+INLINE void bn_col_sums(const f32* a, const f32* b, const f32* center, double* out, int M, int C, int mode) {
+  for (int c = 0; c < C; c++) out[c] = 0;
+  int c0 = 0;
+  for (; c0 + 4 <= C; c0 += 4) {
+    const v128_t ctr = mode == 0 ? wasm_f32x4_splat(0) : wasm_v128_load(center + c0);
+    for (int m0 = 0; m0 < M; m0 += BN_CHUNK) {
+      const int m1 = imin(M, m0 + BN_CHUNK);
+      v128_t acc = wasm_f32x4_splat(0);
+      for (int m = m0; m < m1; m++) {
+        v128_t v = wasm_v128_load(a + m * C + c0);
+        if (mode == 1) { v = wasm_f32x4_sub(v, ctr); v = wasm_f32x4_mul(v, v); }
+        if (mode == 2) v = wasm_f32x4_mul(wasm_v128_load(b + m * C + c0), wasm_f32x4_sub(v, ctr));
+        acc = wasm_f32x4_add(acc, v);
+      }
+      out[c0] += wasm_f32x4_extract_lane(acc, 0);
+      out[c0 + 1] += wasm_f32x4_extract_lane(acc, 1);
+      out[c0 + 2] += wasm_f32x4_extract_lane(acc, 2);
+      out[c0 + 3] += wasm_f32x4_extract_lane(acc, 3);
+    }
+  }
+  for (; c0 < C; c0++) {
+    const f32 ctr = mode == 0 ? 0 : center[c0];
+    for (int m0 = 0; m0 < M; m0 += BN_CHUNK) {
+      const int m1 = imin(M, m0 + BN_CHUNK);
+      f32 acc = 0;
+      for (int m = m0; m < m1; m++) {
+        f32 v = a[m * C + c0];
+        if (mode == 1) { v -= ctr; v *= v; }
+        if (mode == 2) v = b[m * C + c0] * (v - ctr);
+        acc += v;
+      }
+      out[c0] += acc;
+    }
+  }
+}
+
+// y[m, c] = x[m, c] * scale[c] + shift[c]   (also: dx from dy with the backward's scale/shift terms)
+INLINE void bn_affine(const f32* x, const f32* scale, const f32* shift, f32* y, int M, int C) {
+  for (int m = 0; m < M; m++) {
+    const f32* xr = x + m * C;
+    f32* yr = y + m * C;
+    int c = 0;
+    for (; c + 4 <= C; c += 4)
+      wasm_v128_store(yr + c, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(xr + c), wasm_v128_load(scale + c)),
+                                             wasm_v128_load(shift + c)));
+    for (; c < C; c++) yr[c] = xr[c] * scale[c] + shift[c];
+  }
+}
+
+// scratch: 2*C doubles then 2*C floats
+EXPORT("bn_train_forward")
+void bn_train_forward(const f32* x, const f32* gamma, const f32* beta, f32* y, f32* mean, f32* var,
+                      int M, int C, f32 eps, double* scratch) {
+  double* sums = scratch;
+  f32* scale = (f32*)(scratch + 2 * C);
+  f32* shift = scale + C;
+  bn_col_sums(x, 0, 0, sums, M, C, 0);
+  for (int c = 0; c < C; c++) mean[c] = (f32)(sums[c] / M);
+  bn_col_sums(x, 0, mean, sums, M, C, 1);
+  for (int c = 0; c < C; c++) {
+    var[c] = (f32)(sums[c] / M);
+    const f32 r = 1.0f / __builtin_sqrtf(var[c] + eps);
+    scale[c] = gamma[c] * r;
+    shift[c] = beta[c] - mean[c] * scale[c];
+  }
+  bn_affine(x, scale, shift, y, M, C);
+}
+
+// dx = dy * k1[c] + x * k2[c] + k3[c], the backward's closed form regrouped per channel.
+INLINE void bn_backward_dx(const f32* dy, const f32* x, const f32* k1, const f32* k2, const f32* k3, f32* dx, int M, int C) {
+  for (int m = 0; m < M; m++) {
+    const f32* dr = dy + m * C;
+    const f32* xr = x + m * C;
+    f32* o = dx + m * C;
+    int c = 0;
+    for (; c + 4 <= C; c += 4)
+      wasm_v128_store(o + c, wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(dr + c), wasm_v128_load(k1 + c)),
+                                                          wasm_f32x4_mul(wasm_v128_load(xr + c), wasm_v128_load(k2 + c))),
+                                            wasm_v128_load(k3 + c)));
+    for (; c < C; c++) o[c] = dr[c] * k1[c] + xr[c] * k2[c] + k3[c];
+  }
+}
+
+// scratch: 2*C doubles then 3*C floats
+EXPORT("bn_train_backward")
+void bn_train_backward(const f32* dy, const f32* x, const f32* mean, const f32* var, const f32* gamma,
+                       f32* dx, f32* dgamma, f32* dbeta, int M, int C, f32 eps, double* scratch) {
+  double* s1 = scratch;
+  double* s2 = scratch + C;
+  f32* k1 = (f32*)(scratch + 2 * C);
+  f32* k2 = k1 + C;
+  f32* k3 = k2 + C;
+  bn_col_sums(dy, 0, 0, s1, M, C, 0);
+  bn_col_sums(x, dy, mean, s2, M, C, 2);
+  for (int c = 0; c < C; c++) {
+    const f32 r = 1.0f / __builtin_sqrtf(var[c] + eps);
+    const f32 db = (f32)s1[c];
+    const f32 dg = (f32)(s2[c] * r);  // sum dy * xhat
+    dbeta[c] = db;
+    dgamma[c] = dg;
+    // dx = g r (dy - db/M - (x - mean) r dg/M)
+    const f32 gr = gamma[c] * r;
+    k1[c] = gr;
+    k2[c] = -gr * r * dg / (f32)M;
+    k3[c] = -gr * db / (f32)M + gr * r * dg / (f32)M * mean[c];
+  }
+  bn_backward_dx(dy, x, k1, k2, k3, dx, M, C);
+}

@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs';
+import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+
+/**
+ * The project's own wasm training kernels (native/kd_kernels.c), instantiated on the wasm
+ * backend's linear memory so that they read and write tensors in place: every pointer is an
+ * offset into the tfjs heap, as given by `offsetOf`.
+ */
+export interface NativeKernels {
+  conv2d_backprop_filter(x: number, dy: number, dw: number, ...dims: number[]): void;
+  /** see native/kd_kernels.c: the forward conv and the input gradient, over a zero-padded source */
+  gather_conv(src: number, w: number, dst: number, ...dims: number[]): void;
+  pad_nhwc(src: number, dst: number, n: number, h: number, w: number, c: number, hp: number, wp: number, top: number, left: number): void;
+  rotate_transpose_filter(w: number, wt: number, taps: number, c: number, co: number): void;
+  bn_train_forward(x: number, gamma: number, beta: number, y: number, mean: number, variance: number, m: number, c: number, eps: number, scratch: number): void;
+  bn_train_backward(dy: number, x: number, mean: number, variance: number, gamma: number, dx: number, dgamma: number, dbeta: number, m: number, c: number, eps: number, scratch: number): void;
+  /** byte offset of a tensor's data in the shared heap */
+  offsetOf(t: tf.TensorInfo): number;
+  /** output tensor allocated by the backend; returns it with its offset */
+  output(shape: number[]): { info: tf.TensorInfo; offset: number };
+  /** scratch space from the backend's allocator; release with `free` */
+  malloc(bytes: number): number;
+  free(offset: number): void;
+}
+
+interface WasmBackendLike {
+  wasm: { asm?: { memory?: unknown }; _malloc(n: number): number; _free(p: number): void };
+  dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+/** The part of the WebAssembly JS API used here (the project's lib setting has no DOM types). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: abstract new (...args: never[]) => object;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: object | undefined;
+const instances = new WeakMap<object, NativeKernels>();
+
+function compile(): object {
+  compiled ??= new wasmApi.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+  return compiled;
+}
+
+/**
+ * The native kernels bound to `backend` (a tfjs wasm backend), or undefined when the backend does
+ * not expose its memory the way tfjs-backend-wasm 4.x does (the composed kernels are used then).
+ */
+export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
+  const b = backend as WasmBackendLike;
+  const memory = b?.wasm?.asm?.memory;
+  if (!(memory instanceof wasmApi.Memory) || typeof b.wasm._malloc !== 'function') return undefined;
+  const cached = instances.get(b);
+  if (cached) return cached;
+  const exports = new wasmApi.Instance(compile(), { env: { memory } }).exports as unknown as Pick<
+    NativeKernels,
+    'conv2d_backprop_filter' | 'gather_conv' | 'pad_nhwc' | 'rotate_transpose_filter' | 'bn_train_forward' | 'bn_train_backward'
+  >;
+  const offsetOf = (t: tf.TensorInfo): number => {
+    const data = b.dataIdMap.get(t.dataId);
+    if (!data) throw new Error('tensor data is not on the wasm backend');
+    return data.memoryOffset;
+  };
+  const kernels: NativeKernels = {
+    conv2d_backprop_filter: exports.conv2d_backprop_filter,
+    gather_conv: exports.gather_conv,
+    pad_nhwc: exports.pad_nhwc,
+    rotate_transpose_filter: exports.rotate_transpose_filter,
+    bn_train_forward: exports.bn_train_forward,
+    bn_train_backward: exports.bn_train_backward,
+    offsetOf,
+    output: (shape) => {
+      const info = b.makeOutput(shape, 'float32');
+      return { info, offset: offsetOf(info) };
+    },
+    malloc: (bytes) => b.wasm._malloc(bytes),
+    free: (offset) => b.wasm._free(offset),
+  };
+  instances.set(b, kernels);
+  return kernels;
+}
