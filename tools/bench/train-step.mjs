@@ -2,7 +2,8 @@
 // Milliseconds per SGD training step of a workload with kd's own runtime, models and optimizer
 // (the TFJS side of tools/bench/run.mjs). Run after `npm test` (or `npx nx run-many -t build`):
 //   node tools/bench/train-step.mjs <workload> <steps> <warmup> [backend]
-// Prints one JSON line {"workload", "backend", "ms": [per-step times], "tensors": [count after each step]}.
+// Prints one JSON line {"workload", "backend", "ms": [per-step times], "tensors": [count after each
+// step], "rssMiB": [resident set size after each step]}.
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy } from '@kd/core';
 import { architectures } from '@kd/models';
@@ -12,6 +13,8 @@ import { createOptimizer, OptimizerConfigSchema } from '@kd/trainer';
 export const WORKLOADS = {
   resnet20: { arch: 'resnet20', options: { width: 16 }, batch: 128, shape: [28, 28, 1] },
   resnet8: { arch: 'resnet8', options: { width: 16 }, batch: 128, shape: [28, 28, 1] },
+  // 4 layers, d 128, 4 heads, FFN 512 (the architecture's defaults), 48 tokens of 32 features
+  transformer: { arch: 'transformer', options: {}, batch: 64, shape: [48, 32] },
 };
 
 const [name, steps = '10', warmup = '3', backend = 'wasm'] = process.argv.slice(2);
@@ -30,6 +33,7 @@ const opt = createOptimizer(OptimizerConfigSchema.parse({ type: 'sgd', lr: 0.1, 
 const x = tf.randomNormal([w.batch, ...w.shape], 0, 1, 'float32', 1);
 const y = tf.tensor1d(Array.from({ length: w.batch }, (_, i) => i % 10), 'int32');
 const taps = new Set(['logits']);
+const rss = [];
 const ms = [];
 const tensors = [];
 for (let i = 0; i < Number(warmup) + Number(steps); i++) {
@@ -42,6 +46,7 @@ for (let i = 0; i < Number(warmup) + Number(steps); i++) {
   if (i >= Number(warmup)) {
     ms.push(performance.now() - t);
     tensors.push(tf.memory().numTensors);
+    rss.push(Math.round(process.memoryUsage().rss / 2 ** 20));
   }
 }
-console.log(JSON.stringify({ workload: name, backend: report.backend, kernels: report.kernels, ms, tensors }));
+console.log(JSON.stringify({ workload: name, backend: report.backend, kernels: report.kernels, ms, tensors, rssMiB: rss }));

@@ -2,6 +2,7 @@ import { z, type ModelArchitecture, type ModelBuildInput } from '@kd/core';
 import { parseOptions } from './options.js';
 import { CifarResNet, RESNET_X4_WIDTHS, resnetBlocksPerStage, resnetWidths } from './resnet.js';
 import { SmallCnn } from './small-cnn.js';
+import { TransformerClassifier } from './transformer.js';
 import { WideResNet, wrnBlocksPerStage } from './wide-resnet.js';
 
 const positiveInt = z.number().int().positive();
@@ -115,6 +116,24 @@ export const cnn: ModelArchitecture = {
   },
 };
 
+export const transformer: ModelArchitecture = {
+  id: 'transformer',
+  description:
+    'Transformer encoder classifier over [tokens, features] inputs (Linear embedding + learned positions, mean pool). ' +
+    'Options: layers (4), dModel (128), heads (4), ffn (512), normFirst (false: post-norm as PyTorch), activation (relu|gelu).',
+  build(input) {
+    const o = parseOptions('transformer', input.options, {
+      layers: positiveInt.default(4),
+      dModel: positiveInt.default(128),
+      heads: positiveInt.default(4),
+      ffn: positiveInt.default(512),
+      normFirst: z.boolean().default(false),
+      activation: z.enum(['relu', 'gelu']).default('relu'),
+    });
+    return new TransformerClassifier({ ...input, ...o });
+  },
+};
+
 /** Every architecture this package provides, in registration order. */
 export const architectures: readonly ModelArchitecture[] = [
   resnet,
@@ -129,4 +148,5 @@ export const architectures: readonly ModelArchitecture[] = [
   wrn16x2,
   wrn40x2,
   cnn,
+  transformer,
 ];

@@ -10,6 +10,7 @@ export * from './resnet.js';
 export * from './shapes.js';
 export * from './small-cnn.js';
 export * from './tap-recorder.js';
+export * from './transformer.js';
 export * from './wide-block.js';
 export * from './wide-resnet.js';
 

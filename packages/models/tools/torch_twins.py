@@ -126,6 +126,23 @@ class SmallCnn(nn.Module):
         return self.fc(x.mean(dim=(2, 3)))
 
 
+class TransformerClassifier(nn.Module):
+    """Twin of @kd/models' TransformerClassifier: Linear embedding + learned positions, PyTorch's
+    post-norm (or pre-norm) nn.TransformerEncoder without dropout, mean pool, Linear head."""
+
+    def __init__(self, tokens, features, num_classes=10, layers=4, d_model=128, heads=4, ffn=512, norm_first=False):
+        super().__init__()
+        self.embed = nn.Linear(features, d_model)
+        self.pos = nn.Parameter(torch.randn(tokens, d_model) * 0.02)
+        layer = nn.TransformerEncoderLayer(d_model, heads, ffn, dropout=0.0, batch_first=True, norm_first=norm_first)
+        self.layers = nn.TransformerEncoder(layer, layers, norm=nn.LayerNorm(d_model) if norm_first else None,
+                                            enable_nested_tensor=False)
+        self.fc = nn.Linear(d_model, num_classes)
+
+    def forward(self, x):
+        return self.fc(self.layers(self.embed(x) + self.pos).mean(dim=1))
+
+
 SCALE = 4096
 
 
@@ -199,6 +216,9 @@ def main():
     counts = {}
     for arch, make in TWINS.items():
         counts[arch] = {'in3': count(make(3)), 'in1': count(make(1))}
+    # sequence models: [tokens, features] inputs instead of image channels
+    counts['transformer'] = {'in48x32': count(TransformerClassifier(48, 32)),
+                             'in48x32-prenorm': count(TransformerClassifier(48, 32, norm_first=True))}
     print(json.dumps({'numClasses': 10, 'counts': counts}, indent=2))
     if '--fixture' in sys.argv:
         torch.manual_seed(0)

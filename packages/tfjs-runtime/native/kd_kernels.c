@@ -391,3 +391,139 @@ void bn_train_backward(const f32* dy, const f32* x, const f32* mean, const f32* 
   }
   bn_backward_dx(dy, x, k1, k2, k3, dx, M, C);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Batched matrix product C[b] = op(A[b]) * op(B[b]) with op = optional transpose, row-major.
+// Blocks of KC rows of op(B) are packed into panels of 8 columns and blocks of op(A) into panels of
+// 4 rows (so transposes cost only the packing), then a 4x8 register tile runs over each block.
+// Batch strides of 0 broadcast an operand. scratch: KC*(N rounded up to 8) + KC*4 + 32 floats.
+// ---------------------------------------------------------------------------------------------
+
+#define MM_KC 256
+
+// Bp[panel][k][8] from op(B) rows k0..k0+kc, columns padded with zeros to a multiple of 8.
+INLINE void mm_pack_b(const f32* B, f32* Bp, int k0, int kc, int N, int K, int transB) {
+  const int panels = (N + 7) / 8;
+  for (int p = 0; p < panels; p++) {
+    f32* dst = Bp + p * kc * 8;
+    const int n0 = p * 8;
+    const int nn = imin(8, N - n0);
+    for (int k = 0; k < kc; k++) {
+      for (int j = 0; j < 8; j++) {
+        f32 v = 0;
+        if (j < nn) v = transB ? B[(n0 + j) * K + k0 + k] : B[(k0 + k) * N + n0 + j];
+        dst[k * 8 + j] = v;
+      }
+    }
+  }
+}
+
+// Ap[k][4] from op(A) rows m0..m0+4 (zero-padded), columns k0..k0+kc.
+INLINE void mm_pack_a(const f32* A, f32* Ap, int m0, int mm, int k0, int kc, int M, int K, int transA) {
+  for (int k = 0; k < kc; k++)
+    for (int i = 0; i < 4; i++)
+      Ap[k * 4 + i] = i < mm ? (transA ? A[(k0 + k) * M + m0 + i] : A[(m0 + i) * K + k0 + k]) : 0;
+}
+
+EXPORT("batch_matmul")
+void batch_matmul(const f32* A, const f32* B, f32* C, int batch, int M, int N, int K,
+                  int strideA, int strideB, int transA, int transB, f32* scratch) {
+  const int panels = (N + 7) / 8;
+  f32* Bp = scratch;
+  f32* Ap = Bp + MM_KC * panels * 8;
+  f32* tile = Ap + MM_KC * 4;
+  for (int b = 0; b < batch; b++) {
+    const f32* Ab = A + b * strideA;
+    const f32* Bb = B + b * strideB;
+    f32* Cb = C + b * M * N;
+    for (int i = 0; i < M * N; i++) Cb[i] = 0;
+    for (int k0 = 0; k0 < K; k0 += MM_KC) {
+      const int kc = imin(MM_KC, K - k0);
+      mm_pack_b(Bb, Bp, k0, kc, N, K, transB);
+      for (int m0 = 0; m0 < M; m0 += 4) {
+        const int mm = imin(4, M - m0);
+        mm_pack_a(Ab, Ap, m0, mm, k0, kc, M, K, transA);
+        for (int p = 0; p < panels; p++) {
+          const f32* bp = Bp + p * kc * 8;
+          const f32* ap = Ap;
+          v128_t a00 = wasm_f32x4_splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+          for (int k = 0; k < kc; k++) {
+            const v128_t b0 = wasm_v128_load(bp);
+            const v128_t b1 = wasm_v128_load(bp + 4);
+            const v128_t s0 = wasm_v128_load32_splat(ap);
+            const v128_t s1 = wasm_v128_load32_splat(ap + 1);
+            const v128_t s2 = wasm_v128_load32_splat(ap + 2);
+            const v128_t s3 = wasm_v128_load32_splat(ap + 3);
+            a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(s0, b0));
+            a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(s0, b1));
+            a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(s1, b0));
+            a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(s1, b1));
+            a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(s2, b0));
+            a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(s2, b1));
+            a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(s3, b0));
+            a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(s3, b1));
+            bp += 8;
+            ap += 4;
+          }
+          const int n0 = p * 8;
+          if (mm == 4 && n0 + 8 <= N) {
+            f32* c = Cb + m0 * N + n0;
+            wasm_v128_store(c, wasm_f32x4_add(wasm_v128_load(c), a00));
+            wasm_v128_store(c + 4, wasm_f32x4_add(wasm_v128_load(c + 4), a01));
+            c += N;
+            wasm_v128_store(c, wasm_f32x4_add(wasm_v128_load(c), a10));
+            wasm_v128_store(c + 4, wasm_f32x4_add(wasm_v128_load(c + 4), a11));
+            c += N;
+            wasm_v128_store(c, wasm_f32x4_add(wasm_v128_load(c), a20));
+            wasm_v128_store(c + 4, wasm_f32x4_add(wasm_v128_load(c + 4), a21));
+            c += N;
+            wasm_v128_store(c, wasm_f32x4_add(wasm_v128_load(c), a30));
+            wasm_v128_store(c + 4, wasm_f32x4_add(wasm_v128_load(c + 4), a31));
+          } else {
+            wasm_v128_store(tile, a00); wasm_v128_store(tile + 4, a01);
+            wasm_v128_store(tile + 8, a10); wasm_v128_store(tile + 12, a11);
+            wasm_v128_store(tile + 16, a20); wasm_v128_store(tile + 20, a21);
+            wasm_v128_store(tile + 24, a30); wasm_v128_store(tile + 28, a31);
+            const int nn = imin(8, N - n0);
+            for (int i = 0; i < mm; i++)
+              for (int j = 0; j < nn; j++) Cb[(m0 + i) * N + n0 + j] += tile[i * 8 + j];
+          }
+        }
+      }
+    }
+  }
+}
+
+// out[c] = sum_r x[r, c] for x of shape [R, C]: a reduction over leading axes, rows streamed once.
+EXPORT("sum_rows")
+void sum_rows(const f32* x, f32* out, int R, int C) {
+  for (int c = 0; c < C; c++) out[c] = 0;
+  for (int r0 = 0; r0 < R; r0 += BN_CHUNK) {
+    const int r1 = imin(R, r0 + BN_CHUNK);
+    int c = 0;
+    for (; c + 16 <= C; c += 16) {
+      v128_t s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
+      for (int r = r0; r < r1; r++) {
+        const f32* p = x + r * C + c;
+        s0 = wasm_f32x4_add(s0, wasm_v128_load(p));
+        s1 = wasm_f32x4_add(s1, wasm_v128_load(p + 4));
+        s2 = wasm_f32x4_add(s2, wasm_v128_load(p + 8));
+        s3 = wasm_f32x4_add(s3, wasm_v128_load(p + 12));
+      }
+      wasm_v128_store(out + c, wasm_f32x4_add(wasm_v128_load(out + c), s0));
+      wasm_v128_store(out + c + 4, wasm_f32x4_add(wasm_v128_load(out + c + 4), s1));
+      wasm_v128_store(out + c + 8, wasm_f32x4_add(wasm_v128_load(out + c + 8), s2));
+      wasm_v128_store(out + c + 12, wasm_f32x4_add(wasm_v128_load(out + c + 12), s3));
+    }
+    for (; c + 4 <= C; c += 4) {
+      v128_t s0 = wasm_f32x4_splat(0);
+      for (int r = r0; r < r1; r++) s0 = wasm_f32x4_add(s0, wasm_v128_load(x + r * C + c));
+      wasm_v128_store(out + c, wasm_f32x4_add(wasm_v128_load(out + c), s0));
+    }
+    for (; c < C; c++) {
+      f32 s = 0;
+      for (int r = r0; r < r1; r++) s += x[r * C + c];
+      out[c] += s;
+    }
+  }
+}

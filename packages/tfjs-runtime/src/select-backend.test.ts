@@ -186,7 +186,8 @@ describe('backendSummary', () => {
     };
     expect(backendSummary(report)).toBe(
       'wasm (simd, 1 thread; kd kernels: Conv2DBackpropInput, Conv2DBackpropFilter, Conv2D, KdBatchNormTrain, ' +
-        'KdBatchNormTrainGrad, BatchMatMul, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput); ' +
+        'KdBatchNormTrainGrad, BatchMatMul, Sum, Identity, Cast, ' +
+        'DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput); ' +
         'tfjs-node-gpu: not installed, tfjs-node: not installed',
     );
     expect(backendSummary({ ...report, wasm: { simd: false, threads: 4 }, kernels: [], attempts: [] })).toBe(

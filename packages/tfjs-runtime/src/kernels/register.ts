@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchMatMulConfig } from './BatchMatMul.js';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.js';
+import { castConfig, identityConfig } from './Identity.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.js';
 import { nativeConv2DBackpropFilterConfig } from '../native/conv2d-backprop-filter.js';
 import { nativeConv2DBackpropInputConfig } from '../native/conv2d-backprop-input.js';
 import { nativeConv2DConfig } from '../native/conv2d.js';
+import { nativeBatchMatMulConfig } from '../native/batch-matmul.js';
+import { nativeSumConfig } from '../native/sum.js';
 import {
   BATCH_NORM_TRAIN_GRAD_KERNEL,
   BATCH_NORM_TRAIN_KERNEL,
@@ -30,7 +32,10 @@ const replacements: ReadonlyArray<{ backend: string; make: (backendName: string)
   { backend: 'wasm', make: nativeConv2DConfig },
   { backend: 'wasm', make: batchNormTrainConfig },
   { backend: 'wasm', make: batchNormTrainGradConfig },
-  { backend: 'wasm', make: batchMatMulConfig },
+  { backend: 'wasm', make: nativeBatchMatMulConfig },
+  { backend: 'wasm', make: nativeSumConfig },
+  { backend: 'wasm', make: identityConfig },
+  { backend: 'wasm', make: castConfig },
 ];
 
 /**
@@ -44,6 +49,9 @@ export const COMPOSED_KERNEL_NAMES: readonly string[] = [
   BATCH_NORM_TRAIN_KERNEL,
   BATCH_NORM_TRAIN_GRAD_KERNEL,
   tf.BatchMatMul,
+  tf.Sum,
+  tf.Identity,
+  tf.Cast,
   tf.DepthwiseConv2dNativeBackpropFilter,
   tf.DepthwiseConv2dNativeBackpropInput,
 ];

@@ -14,6 +14,8 @@ export interface NativeKernels {
   rotate_transpose_filter(w: number, wt: number, taps: number, c: number, co: number): void;
   bn_train_forward(x: number, gamma: number, beta: number, y: number, mean: number, variance: number, m: number, c: number, eps: number, scratch: number): void;
   bn_train_backward(dy: number, x: number, mean: number, variance: number, gamma: number, dx: number, dgamma: number, dbeta: number, m: number, c: number, eps: number, scratch: number): void;
+  batch_matmul(a: number, b: number, c: number, batch: number, m: number, n: number, k: number, strideA: number, strideB: number, transA: number, transB: number, scratch: number): void;
+  sum_rows(x: number, out: number, rows: number, cols: number): void;
   /** byte offset of a tensor's data in the shared heap */
   offsetOf(t: tf.TensorInfo): number;
   /** output tensor allocated by the backend; returns it with its offset */
@@ -57,7 +59,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
   if (cached) return cached;
   const exports = new wasmApi.Instance(compile(), { env: { memory } }).exports as unknown as Pick<
     NativeKernels,
-    'conv2d_backprop_filter' | 'gather_conv' | 'pad_nhwc' | 'rotate_transpose_filter' | 'bn_train_forward' | 'bn_train_backward'
+    'conv2d_backprop_filter' | 'gather_conv' | 'pad_nhwc' | 'rotate_transpose_filter' | 'bn_train_forward' | 'bn_train_backward' | 'batch_matmul' | 'sum_rows'
   >;
   const offsetOf = (t: tf.TensorInfo): number => {
     const data = b.dataIdMap.get(t.dataId);
@@ -71,6 +73,8 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
     rotate_transpose_filter: exports.rotate_transpose_filter,
     bn_train_forward: exports.bn_train_forward,
     bn_train_backward: exports.bn_train_backward,
+    batch_matmul: exports.batch_matmul,
+    sum_rows: exports.sum_rows,
     offsetOf,
     output: (shape) => {
       const info = b.makeOutput(shape, 'float32');
