@@ -44,6 +44,8 @@ describe('transformer classifier', () => {
       expect(out['layer2']!.shape).toEqual([3, 6, 8]);
       expect(out['layer1.attention']!.shape).toEqual([3, 2, 6, 6]);
       expect(out['logits']!.shape).toEqual([3, 4]);
+      expect(Object.keys(out).sort()).toEqual(Object.keys(specs).sort());
+      for (const [name, spec] of Object.entries(specs)) expect([name, out[name]!.shape]).toEqual([name, [3, ...spec.shape]]);
       // probabilities: each query's row sums to 1
       const rows = tf.sum(out['layer1.attention']!, -1).dataSync();
       for (const r of rows) expect(r).toBeCloseTo(1, 5);
