@@ -1,4 +1,4 @@
-// Per-kernel profile of one training step (wasm): node tools/bench/profile-step.mjs resnet8 '{"width":8}'
+// Per-kernel profile of one training step (wasm): node tools/bench/profile-step.mjs resnet8 '{"width":8}' [batch=64]
 // Run from the repository root after `npx nx run-many -t build`.
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '@kd/tfjs-runtime';
@@ -7,9 +7,10 @@ import { crossEntropy } from '@kd/core';
 tf.enableProdMode();
 await selectBackend({ backend: 'wasm' });
 const arch = architectures.find(a => a.id === (process.argv[2] ?? 'resnet8'));
+const batch = Number(process.argv[4] ?? 64);
 const model = arch.build({ inputShape: [28,28,1], numClasses: 10, seed: 1, options: JSON.parse(process.argv[3] ?? '{"width":8}') });
 const vars = model.trainableVariables();
-const x = tf.randomNormal([64,28,28,1]); const y = tf.tensor1d(Array.from({length:64},(_, i)=>i%10),'int32');
+const x = tf.randomNormal([batch,28,28,1]); const y = tf.tensor1d(Array.from({length:batch},(_, i)=>i%10),'int32');
 const step = () => tf.tidy(() => { const {grads} = tf.variableGrads(() => crossEntropy(model.forward({x,y},{training:true, taps:new Set(['logits'])}).logits, y), vars); for (const g of Object.values(grads)) g.dataSync(); });
 for (let i=0;i<3;i++) step();
 let t=Date.now(); for (let i=0;i<10;i++) step(); console.log('ms/step', (Date.now()-t)/10);

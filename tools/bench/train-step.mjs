@@ -3,7 +3,7 @@
 // (the TFJS side of tools/bench/run.mjs). Run after `npm test` (or `npx nx run-many -t build`):
 //   node tools/bench/train-step.mjs <workload> <steps> <warmup> [backend]
 // Prints one JSON line {"workload", "backend", "ms": [per-step times], "tensors": [count after each
-// step], "rssMiB": [resident set size after each step]}.
+// step], "rssMiB": [resident set size], "wasmHeapMiB": [wasm linear memory], "jsHeapMiB": [V8 heap used]}.
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy } from '@kd/core';
 import { architectures } from '@kd/models';
@@ -34,6 +34,8 @@ const x = tf.randomNormal([w.batch, ...w.shape], 0, 1, 'float32', 1);
 const y = tf.tensor1d(Array.from({ length: w.batch }, (_, i) => i % 10), 'int32');
 const taps = new Set(['logits']);
 const rss = [];
+const heap = [];
+const jsHeap = [];
 const ms = [];
 const tensors = [];
 for (let i = 0; i < Number(warmup) + Number(steps); i++) {
@@ -46,7 +48,11 @@ for (let i = 0; i < Number(warmup) + Number(steps); i++) {
   if (i >= Number(warmup)) {
     ms.push(performance.now() - t);
     tensors.push(tf.memory().numTensors);
-    rss.push(Math.round(process.memoryUsage().rss / 2 ** 20));
+    const mem = process.memoryUsage();
+    rss.push(Math.round(mem.rss / 2 ** 20));
+    jsHeap.push(Math.round(mem.heapUsed / 2 ** 20));
+    const wasm = tf.backend().wasm; // the wasm backend's linear memory (grows, never shrinks)
+    heap.push(wasm ? Math.round(wasm.HEAPU8.length / 2 ** 20) : 0);
   }
 }
-console.log(JSON.stringify({ workload: name, backend: report.backend, kernels: report.kernels, ms, tensors, rssMiB: rss }));
+console.log(JSON.stringify({ workload: name, backend: report.backend, kernels: report.kernels, ms, tensors, rssMiB: rss, wasmHeapMiB: heap, jsHeapMiB: jsHeap }));
