@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Side-by-side training-step benchmark: TFJS (kd runtime + models) vs PyTorch, interleaved.
-//   npm run bench [-- --reps 3 --steps 10 --warmup 3 --workloads resnet8,resnet20,transformer]
+//   npm run bench [-- --reps 3 --steps 10 --warmup 3 --workloads resnet8,resnet20,transformer,cnn]
 // Each repetition runs every workload once in TFJS and once in PyTorch (separate processes, one
 // thread each), alternating; the median per-step time over all repetitions is reported. The last
 // lines are `<workload> tfjs_ms=<median> torch_ms=<median> ratio=<tfjs/torch>`.
@@ -16,7 +16,7 @@ const arg = (name, fallback) => {
 const reps = Number(arg('reps', '3'));
 const steps = arg('steps', '10');
 const warmup = arg('warmup', '3');
-const workloads = arg('workloads', 'resnet8,resnet20,transformer').split(',');
+const workloads = arg('workloads', 'resnet8,resnet20,transformer,cnn').split(',');
 const median = (a) => {
   const s = [...a].sort((p, q) => p - q);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

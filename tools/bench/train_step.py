@@ -15,11 +15,12 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'packages', 'models', 'tools'))
-from torch_twins import ResNet, TransformerClassifier  # noqa: E402  (the same architectures as @kd/models)
+from torch_twins import ResNet, SmallCnn, TransformerClassifier  # noqa: E402  (the same architectures as @kd/models)
 
 WORKLOADS = {
     'resnet20': dict(depth=20, widths=[16, 16, 32, 64], batch=128, shape=(1, 28, 28)),
     'resnet8': dict(depth=8, widths=[16, 16, 32, 64], batch=128, shape=(1, 28, 28)),
+    'cnn': dict(batch=128, shape=(1, 28, 28)),
     'transformer': dict(batch=64, shape=(48, 32)),
 }
 
@@ -31,6 +32,8 @@ def main():
     torch.manual_seed(0)
     if name == 'transformer':
         model = TransformerClassifier(*w['shape']).train()
+    elif name == 'cnn':
+        model = SmallCnn(16, in_ch=1).train()
     else:
         model = ResNet(w['depth'], w['widths'], 10, in_ch=w['shape'][0]).train()
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)

@@ -527,3 +527,57 @@ void sum_rows(const f32* x, f32* out, int R, int C) {
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Max-pool gradient: each output's gradient goes to the first maximum of its window (row-major
+// order, strictly greater replaces; TensorFlow.js's cpu semantics). Windows clipped at the border.
+// ---------------------------------------------------------------------------------------------
+EXPORT("max_pool_grad")
+void max_pool_grad(const f32* x, const f32* dy, f32* dx, int N, int H, int W, int C, int Ho, int Wo,
+                   int KH, int KW, int sh, int sw, int pt, int pl) {
+  const int total = N * H * W * C;
+  for (int i = 0; i < total; i++) dx[i] = 0;
+  for (int n = 0; n < N; n++) {
+    const f32* xn = x + n * H * W * C;
+    f32* dxn = dx + n * H * W * C;
+    for (int oh = 0; oh < Ho; oh++) {
+      const int ih0 = oh * sh - pt;
+      const int khLo = imax(0, -ih0), khHi = imin(KH, H - ih0);
+      for (int ow = 0; ow < Wo; ow++) {
+        const int iw0 = ow * sw - pl;
+        const int kwLo = imax(0, -iw0), kwHi = imin(KW, W - iw0);
+        if (khLo >= khHi || kwLo >= kwHi) continue;
+        const f32* dyp = dy + ((n * Ho + oh) * Wo + ow) * C;
+        const int first = (ih0 + khLo) * W + iw0 + kwLo;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) {
+          v128_t best = wasm_v128_load(xn + first * C + c);
+          v128_t where = wasm_i32x4_splat(first);
+          for (int kh = khLo; kh < khHi; kh++)
+            for (int kw = kwLo; kw < kwHi; kw++) {
+              const int p = (ih0 + kh) * W + iw0 + kw;
+              if (p == first) continue;
+              const v128_t v = wasm_v128_load(xn + p * C + c);
+              const v128_t greater = wasm_f32x4_gt(v, best);
+              best = wasm_v128_bitselect(v, best, greater);
+              where = wasm_v128_bitselect(wasm_i32x4_splat(p), where, greater);
+            }
+          dxn[wasm_i32x4_extract_lane(where, 0) * C + c] += dyp[c];
+          dxn[wasm_i32x4_extract_lane(where, 1) * C + c + 1] += dyp[c + 1];
+          dxn[wasm_i32x4_extract_lane(where, 2) * C + c + 2] += dyp[c + 2];
+          dxn[wasm_i32x4_extract_lane(where, 3) * C + c + 3] += dyp[c + 3];
+        }
+        for (; c < C; c++) {
+          f32 best = xn[first * C + c];
+          int where = first;
+          for (int kh = khLo; kh < khHi; kh++)
+            for (int kw = kwLo; kw < kwHi; kw++) {
+              const int p = (ih0 + kh) * W + iw0 + kw;
+              if (xn[p * C + c] > best) { best = xn[p * C + c]; where = p; }
+            }
+          dxn[where * C + c] += dyp[c];
+        }
+      }
+    }
+  }
+}

@@ -278,6 +278,21 @@ describe('BatchMatMul with transposes (wasm vs cpu)', () => {
   });
 });
 
+describe('MaxPoolGrad native (wasm vs cpu)', () => {
+  it.each([
+    [[2, 8, 8, 16], 2, 2, 'valid'],
+    [[2, 7, 9, 6], 2, 2, 'valid'], // odd sizes: the last row/column is never pooled
+    [[1, 9, 9, 5], 3, 2, 'same'], // overlapping windows, clipped at the border
+    [[2, 6, 5, 3], 3, 1, 'same'],
+  ] as const)('x=%j k=%i s=%i pad=%s', async (shape, k, s, pad) => {
+    // a coarse grid of values so that windows hold ties: the first maximum must win
+    const xv = seeded(size(shape), 91).map((v) => Math.round(v * 3) / 3);
+    const run = () =>
+      tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, k, s, pad), tf.linspace(1, 2, size(tf.maxPool(x as tf.Tensor4D, k, s, pad).shape)).reshape(tf.maxPool(x as tf.Tensor4D, k, s, pad).shape))))(tf.tensor4d(xv, [...shape]));
+    expect(await compare(run)).toBeLessThanOrEqual(TOL);
+  });
+});
+
 describe('fused training batch norm kernels (wasm vs cpu composition)', () => {
   const eps = 1e-5;
   const reference = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {

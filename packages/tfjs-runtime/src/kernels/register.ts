@@ -8,6 +8,7 @@ import { nativeConv2DBackpropInputConfig } from '../native/conv2d-backprop-input
 import { nativeConv2DConfig } from '../native/conv2d.js';
 import { nativeBatchMatMulConfig } from '../native/batch-matmul.js';
 import { nativeSumConfig } from '../native/sum.js';
+import { nativeMaxPoolGradConfig } from '../native/max-pool-grad.js';
 import {
   BATCH_NORM_TRAIN_GRAD_KERNEL,
   BATCH_NORM_TRAIN_KERNEL,
@@ -34,6 +35,7 @@ const replacements: ReadonlyArray<{ backend: string; make: (backendName: string)
   { backend: 'wasm', make: batchNormTrainGradConfig },
   { backend: 'wasm', make: nativeBatchMatMulConfig },
   { backend: 'wasm', make: nativeSumConfig },
+  { backend: 'wasm', make: nativeMaxPoolGradConfig },
   { backend: 'wasm', make: identityConfig },
   { backend: 'wasm', make: castConfig },
 ];
@@ -50,6 +52,7 @@ export const COMPOSED_KERNEL_NAMES: readonly string[] = [
   BATCH_NORM_TRAIN_GRAD_KERNEL,
   tf.BatchMatMul,
   tf.Sum,
+  tf.MaxPoolGrad,
   tf.Identity,
   tf.Cast,
   tf.DepthwiseConv2dNativeBackpropFilter,
