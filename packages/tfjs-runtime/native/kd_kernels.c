@@ -282,39 +282,50 @@ void rotate_transpose_filter(const f32* w, f32* wt, int taps, int C, int Co) {
 
 #define BN_CHUNK 256
 
-// out[c] (+)= sum_m term(m, c) for mode 0: a; 1: (a - center)^2; 2: b * (a - center)
-INLINE void bn_col_sums(const f32* a, const f32* b, const f32* center, double* out, int M, int C, int mode) {
-  for (int c = 0; c < C; c++) out[c] = 0;
+// Two per-channel sums in one pass over the rows:
+//   pair 0 (statistics):  s1 = sum (a - ctr),  s2 = sum (a - ctr)^2      (ctr: a shift, e.g. row 0)
+//   pair 1 (gradients):   s1 = sum b,          s2 = sum b * (a - ctr)
+INLINE void bn_col_sums2(const f32* a, const f32* b, const f32* center, double* s1, double* s2, int M, int C, int pair) {
+  for (int c = 0; c < C; c++) { s1[c] = 0; s2[c] = 0; }
   int c0 = 0;
   for (; c0 + 4 <= C; c0 += 4) {
-    const v128_t ctr = mode == 0 ? wasm_f32x4_splat(0) : wasm_v128_load(center + c0);
+    const v128_t ctr = wasm_v128_load(center + c0);
     for (int m0 = 0; m0 < M; m0 += BN_CHUNK) {
       const int m1 = imin(M, m0 + BN_CHUNK);
-      v128_t acc = wasm_f32x4_splat(0);
+      v128_t acc1 = wasm_f32x4_splat(0), acc2 = acc1;
       for (int m = m0; m < m1; m++) {
-        v128_t v = wasm_v128_load(a + m * C + c0);
-        if (mode == 1) { v = wasm_f32x4_sub(v, ctr); v = wasm_f32x4_mul(v, v); }
-        if (mode == 2) v = wasm_f32x4_mul(wasm_v128_load(b + m * C + c0), wasm_f32x4_sub(v, ctr));
-        acc = wasm_f32x4_add(acc, v);
+        const v128_t d = wasm_f32x4_sub(wasm_v128_load(a + m * C + c0), ctr);
+        if (pair == 0) {
+          acc1 = wasm_f32x4_add(acc1, d);
+          acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(d, d));
+        } else {
+          const v128_t g = wasm_v128_load(b + m * C + c0);
+          acc1 = wasm_f32x4_add(acc1, g);
+          acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(g, d));
+        }
       }
-      out[c0] += wasm_f32x4_extract_lane(acc, 0);
-      out[c0 + 1] += wasm_f32x4_extract_lane(acc, 1);
-      out[c0 + 2] += wasm_f32x4_extract_lane(acc, 2);
-      out[c0 + 3] += wasm_f32x4_extract_lane(acc, 3);
+      s1[c0] += wasm_f32x4_extract_lane(acc1, 0);
+      s1[c0 + 1] += wasm_f32x4_extract_lane(acc1, 1);
+      s1[c0 + 2] += wasm_f32x4_extract_lane(acc1, 2);
+      s1[c0 + 3] += wasm_f32x4_extract_lane(acc1, 3);
+      s2[c0] += wasm_f32x4_extract_lane(acc2, 0);
+      s2[c0 + 1] += wasm_f32x4_extract_lane(acc2, 1);
+      s2[c0 + 2] += wasm_f32x4_extract_lane(acc2, 2);
+      s2[c0 + 3] += wasm_f32x4_extract_lane(acc2, 3);
     }
   }
   for (; c0 < C; c0++) {
-    const f32 ctr = mode == 0 ? 0 : center[c0];
+    const f32 ctr = center[c0];
     for (int m0 = 0; m0 < M; m0 += BN_CHUNK) {
       const int m1 = imin(M, m0 + BN_CHUNK);
-      f32 acc = 0;
+      f32 acc1 = 0, acc2 = 0;
       for (int m = m0; m < m1; m++) {
-        f32 v = a[m * C + c0];
-        if (mode == 1) { v -= ctr; v *= v; }
-        if (mode == 2) v = b[m * C + c0] * (v - ctr);
-        acc += v;
+        const f32 d = a[m * C + c0] - ctr;
+        if (pair == 0) { acc1 += d; acc2 += d * d; }
+        else { const f32 g = b[m * C + c0]; acc1 += g; acc2 += g * d; }
       }
-      out[c0] += acc;
+      s1[c0] += acc1;
+      s2[c0] += acc2;
     }
   }
 }
@@ -332,18 +343,21 @@ INLINE void bn_affine(const f32* x, const f32* scale, const f32* shift, f32* y, 
   }
 }
 
-// scratch: 2*C doubles then 2*C floats
+// scratch: 2*C doubles then 2*C floats. Statistics in one pass, shifted by the first row (so the
+// E[d^2] - E[d]^2 form does not cancel catastrophically when |mean| >> std).
 EXPORT("bn_train_forward")
 void bn_train_forward(const f32* x, const f32* gamma, const f32* beta, f32* y, f32* mean, f32* var,
                       int M, int C, f32 eps, double* scratch) {
-  double* sums = scratch;
+  double* s1 = scratch;
+  double* s2 = scratch + C;
   f32* scale = (f32*)(scratch + 2 * C);
   f32* shift = scale + C;
-  bn_col_sums(x, 0, 0, sums, M, C, 0);
-  for (int c = 0; c < C; c++) mean[c] = (f32)(sums[c] / M);
-  bn_col_sums(x, 0, mean, sums, M, C, 1);
+  bn_col_sums2(x, 0, x, s1, s2, M, C, 0);  // centre = row 0
   for (int c = 0; c < C; c++) {
-    var[c] = (f32)(sums[c] / M);
+    const double dm = s1[c] / M;
+    const double v = s2[c] / M - dm * dm;
+    mean[c] = (f32)(x[c] + dm);
+    var[c] = (f32)(v > 0 ? v : 0);
     const f32 r = 1.0f / __builtin_sqrtf(var[c] + eps);
     scale[c] = gamma[c] * r;
     shift[c] = beta[c] - mean[c] * scale[c];
@@ -375,8 +389,7 @@ void bn_train_backward(const f32* dy, const f32* x, const f32* mean, const f32* 
   f32* k1 = (f32*)(scratch + 2 * C);
   f32* k2 = k1 + C;
   f32* k3 = k2 + C;
-  bn_col_sums(dy, 0, 0, s1, M, C, 0);
-  bn_col_sums(x, dy, mean, s2, M, C, 2);
+  bn_col_sums2(x, dy, mean, s1, s2, M, C, 1);
   for (int c = 0; c < C; c++) {
     const f32 r = 1.0f / __builtin_sqrtf(var[c] + eps);
     const f32 db = (f32)s1[c];
