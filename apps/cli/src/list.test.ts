@@ -44,7 +44,7 @@ describe('kd list', () => {
     expect(fit.hparams.map((h: { name: string }) => h.name)).toEqual(['studentTap', 'teacherTap', 'connector', 'hintEpochs']);
     expect(fit.hparams.every((h: { description: string }) => h.description.length > 0)).toBe(true);
     expect(l.architectures.map((a: { id: string }) => a.id)).toEqual(expect.arrayContaining(['cnn', 'resnet8', 'resnet20', 'wrn']));
-    expect(l.datasets.map((d: { id: string }) => d.id)).toEqual(['mnist']);
+    expect(l.datasets.map((d: { id: string }) => d.id)).toEqual(['fashion-mnist', 'image-folder', 'mnist', 'scenes']);
     expect(l.plugins.map((p: { name: string }) => p.name)).toEqual(['@kd/data', '@kd/method-fitnet', '@kd/method-kd', '@kd/models']);
   });
 });

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { formatListing, listing } from './commands/list.js';
 import { evalCommand, resumeCommand, runCommand } from './commands/run.js';
 import { sweepCommand } from './commands/sweep.js';
+import { dataPreviewCommand } from './commands/data-preview.js';
 import { commandLine, type Io } from './io.js';
 import { loadHost } from './plugins.js';
 
@@ -64,6 +65,20 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
     .addOption(stopOption())
     .action(async (config, opts) => {
       await runCommand(config, { ...opts, set: opts.set }, io);
+    });
+
+  const data = program.command('data').description('look at datasets');
+  data
+    .command('preview')
+    .description("write a PNG grid of a split's first samples (images, boxes, labels, text) of a config's dataset")
+    .argument('<config>', 'config file (YAML or JSON); only its data part is used')
+    .option('--set <path=value>', 'override a config value, e.g. data.options.longTail.imbalance=10 (repeatable)', collect, [] as string[])
+    .addOption(new Option('--split <name>', 'which split').choices(['train', 'val', 'test'] as const).default('train' as const))
+    .option('--count <n>', 'how many samples', intAtLeast(1), 16)
+    .option('--columns <n>', 'tiles per row (default: about square)', intAtLeast(1))
+    .option('--out <file>', 'PNG path (default <outDir>/preview-<dataset>-<split>.png)')
+    .action(async (config, opts) => {
+      await dataPreviewCommand(config, { ...opts, set: opts.set }, io);
     });
 
   program

@@ -15,6 +15,10 @@ export function formatSummary(s: RunSummary): string {
       `${'student'.padEnd(8)} ${st.arch.padEnd(10)} ${count(st.params).padStart(9)} params  test ${formatPercent(st.test.last)} (last), ` +
         `${formatPercent(st.test.best)} (best val, epoch ${st.val.bestEpoch})  val best ${formatPercent(st.val.best)}`,
     );
+    if (st.testGroups) {
+      const groups = (g: Readonly<Record<string, number>>) => Object.entries(g).map(([name, acc]) => `${name} ${formatPercent(acc)}`).join(', ');
+      lines.push(`${''.padEnd(8)} test by class group: ${groups(st.testGroups.last)} (last)${st.testGroups.best ? `; ${groups(st.testGroups.best)} (best val)` : ''}`);
+    }
   } else {
     const distill = s.stages.find((x) => x.name === 'distill');
     lines.push(`student  stopped after epoch ${distill?.epochs ?? '?'}; continue with: kd resume ${s.runDir}`);

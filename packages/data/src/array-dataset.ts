@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng, UserError, deriveSeed, type Batch, type DataInfo, type DataSplit, type Dataset, type SplitName } from '@kd/core';
+import { Rng, UserError, deriveSeed, type Batch, type DataInfo, type DataSplit, type Dataset, type SamplePreview, type SplitName } from '@kd/core';
 import type { ImageShape, ImageTransform } from './augment.js';
 import { normalizeInPlace, type Normalization } from './normalize.js';
 import type { SplitIndices } from './split.js';
@@ -82,6 +82,16 @@ export class ArraySplit implements DataSplit {
     return out;
   }
 
+  /** The raw (un-normalised, un-augmented) image and the class name of split index `index`. */
+  preview(index: number): SamplePreview {
+    const { height, width, channels } = this.shape;
+    const label = this.labels[index]!;
+    return {
+      image: { data: this.fill(Int32Array.of(index), { normalize: false }), shape: [height, width, channels] },
+      lines: [`${label}: ${this.source.info.classNames[label] ?? label}`],
+    };
+  }
+
   /** A batch `{x: float32 [B, H, W, C], y: int32 [B], index: int32 [B]}` (index = split indices). */
   batch(indices: Int32Array, options: BatchOptions = {}): Batch {
     const x = this.fill(indices, options);
@@ -105,6 +115,7 @@ export class ArrayDataset implements Dataset {
   readonly inputShape: readonly number[];
   readonly numClasses: number;
   readonly classNames: readonly string[];
+  readonly classGroups?: DataInfo['classGroups'];
   private readonly splits: Record<SplitName, ArraySplit>;
 
   constructor(source: ArraySource, options: ArrayDatasetOptions) {
@@ -121,6 +132,7 @@ export class ArrayDataset implements Dataset {
     this.inputShape = [...info.inputShape];
     this.numClasses = info.numClasses;
     this.classNames = [...info.classNames];
+    if (info.classGroups) this.classGroups = info.classGroups;
     const norm = options.normalization ?? null;
     const make = (name: SplitName) => {
       const idx = options.splits[name];

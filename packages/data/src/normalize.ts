@@ -10,6 +10,9 @@ export interface Normalization {
 /** The usual MNIST statistics (of its 60k training images). */
 export const MNIST_NORMALIZATION: Normalization = Object.freeze({ mean: [0.1307], std: [0.3081] });
 
+/** Fashion-MNIST's statistics (of its 60k training images, computed with `channelStats`). */
+export const FASHION_MNIST_NORMALIZATION: Normalization = Object.freeze({ mean: [0.286], std: [0.353] });
+
 /** Normalises `data` (HWC images packed back to back, `channels` innermost) in place. */
 export function normalizeInPlace(data: Float32Array, norm: Normalization, channels: number): void {
   if (norm.mean.length !== channels || norm.std.length !== channels) {

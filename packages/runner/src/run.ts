@@ -28,6 +28,8 @@ export interface RunSummary {
     readonly arch: string;
     readonly params: number;
     readonly test: { readonly last: number; readonly best: number };
+    /** Test accuracy per class group (e.g. many / medium / few) when the dataset declares groups. */
+    readonly testGroups?: { readonly last: Readonly<Record<string, number>>; readonly best?: Readonly<Record<string, number>> };
     readonly val: { readonly best: number; readonly bestEpoch: number; readonly last: number };
   };
   readonly stages: readonly { name: string; epochs: number; completed: boolean }[];
@@ -136,6 +138,9 @@ function summarize(
       arch: run.config.student.arch,
       params: run.student.model.paramCount(),
       test: { last: distill.test?.last.accuracy ?? NaN, best: distill.test?.best?.accuracy ?? NaN },
+      ...(distill.test?.last.groups
+        ? { testGroups: { last: distill.test.last.groups, ...(distill.test.best?.groups ? { best: distill.test.best.groups } : {}) } }
+        : {}),
       val: { best: distill.best?.val ?? NaN, bestEpoch: distill.best?.epoch ?? 0, last: history.at(-1)?.val?.accuracy ?? NaN },
     },
     stages: stages.map((s) => ({ name: s.stage, epochs: s.epochs.length, completed: s.completed })),

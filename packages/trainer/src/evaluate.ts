@@ -1,29 +1,43 @@
 import * as tf from '@tensorflow/tfjs';
-import { countCorrect, crossEntropy, type DataSplit, type TappedModel } from '@kd/core';
+import { crossEntropy, type DataInfo, type DataSplit, type TappedModel } from '@kd/core';
+import { groupAccuracy, top1Accuracy } from '@kd/metrics';
 
 export interface EvalResult {
   readonly accuracy: number;
   readonly loss: number;
   readonly count: number;
+  /** Top-1 accuracy per class group (e.g. many / medium / few) when the dataset declares groups. */
+  readonly groups?: Readonly<Record<string, number>>;
 }
 
 const LOGITS = new Set(['logits']);
 
-/** Top-1 accuracy and mean cross-entropy of `model` (inference mode) over a whole split. */
-export function evaluateAccuracy(model: TappedModel, split: DataSplit, batchSize = 500): EvalResult {
-  let correct = 0;
+/**
+ * Top-1 accuracy and mean cross-entropy of `model` (inference mode) over a whole split, and the
+ * accuracy per class group when `classGroups` is given (samples counted by their true class).
+ */
+export function evaluateAccuracy(
+  model: TappedModel,
+  split: DataSplit,
+  batchSize = 500,
+  classGroups?: DataInfo['classGroups'],
+): EvalResult {
+  const predictions = new Int32Array(split.size);
   let lossSum = 0;
   for (let start = 0; start < split.size; start += batchSize) {
     const n = Math.min(batchSize, split.size - start);
     const idx = new Int32Array(n);
     for (let i = 0; i < n; i++) idx[i] = start + i;
-    const [c, l] = tf.tidy(() => {
+    lossSum += tf.tidy(() => {
       const batch = split.batch(idx);
       const { logits } = model.forward(batch, { training: false, taps: LOGITS });
-      return [countCorrect(logits!, batch.y!), crossEntropy(logits!, batch.y!).dataSync()[0]! * n];
+      predictions.set(tf.argMax(logits!, 1).dataSync() as Int32Array, start);
+      return crossEntropy(logits!, batch.y!).dataSync()[0]! * n;
     });
-    correct += c;
-    lossSum += l;
   }
-  return { accuracy: split.size ? correct / split.size : 0, loss: split.size ? lossSum / split.size : 0, count: split.size };
+  if (split.size === 0) return { accuracy: 0, loss: 0, count: 0 };
+  const result = { accuracy: top1Accuracy(predictions, split.labels), loss: lossSum / split.size, count: split.size };
+  if (!classGroups) return result;
+  const groups = groupAccuracy(predictions, split.labels, classGroups.ofClass, classGroups.names);
+  return { ...result, groups: Object.fromEntries(groups.map((g) => [g.name, g.accuracy])) };
 }

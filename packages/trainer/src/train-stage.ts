@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-
   deriveSeed,
   type Batch,
   type DataSplit,
@@ -8,6 +7,7 @@ import {
   type Participant,
   type StepContext,
   type TapValues,
+  type DataInfo,
 } from '@kd/core';
 import { join } from 'node:path';
 import { checkpointExists, disposeCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.js';
@@ -49,6 +49,8 @@ export interface StageSpecRun {
   readonly val?: DataSplit;
   readonly test?: DataSplit;
   readonly evalBatchSize?: number;
+  /** Class groups (e.g. many / medium / few) whose test accuracy is reported too. */
+  readonly classGroups?: DataInfo['classGroups'];
   /** Forward order. Participants with `trainable: false` run outside the gradient tape in inference mode. */
   readonly participants: readonly Participant[];
   readonly taps: ReadonlyMap<string, ReadonlySet<string>>;
@@ -263,12 +265,12 @@ function testLastAndBest(
   bestDir: string | undefined,
   best: SavedState['best'],
 ): StageResult['test'] {
-  const last = evaluateAccuracy(model, spec.test!, spec.evalBatchSize);
+  const last = evaluateAccuracy(model, spec.test!, spec.evalBatchSize, spec.classGroups);
   if (!bestDir || !best || best.epoch === spec.epochs) return { last, best: last };
   const snapshot = tf.tidy(() => Object.fromEntries([...spec.stateVariables].map(([k, v]) => [k, v.clone()])));
   const saved = readTensors(bestDir, 'variables');
   assignVariables(spec.stateVariables, saved, `best weights ${bestDir}`);
-  const bestResult = evaluateAccuracy(model, spec.test!, spec.evalBatchSize);
+  const bestResult = evaluateAccuracy(model, spec.test!, spec.evalBatchSize, spec.classGroups);
   assignVariables(spec.stateVariables, snapshot, 'restore last weights');
   for (const t of [...Object.values(saved), ...Object.values(snapshot)]) t.dispose();
   return { last, best: bestResult };

@@ -9,6 +9,21 @@ export interface DataInfo {
   readonly inputShape: readonly number[];
   readonly numClasses: number;
   readonly classNames: readonly string[];
+  /**
+   * Optional grouping of the classes for group-wise metrics, e.g. Many / Medium / Few shots of a
+   * long-tailed training set: `ofClass[k]` is the index into `names` of class k's group.
+   */
+  readonly classGroups?: { readonly names: readonly string[]; readonly ofClass: readonly number[] };
+}
+
+/** What a person should see of one sample (`kd data preview`): raw image, boxes, text. */
+export interface SamplePreview {
+  /** HWC values in [0, 1] (before normalisation) */
+  readonly image: { readonly data: ArrayLike<number>; readonly shape: readonly [number, number, number] };
+  /** boxes in image pixels, [x1, y1, x2, y2] */
+  readonly boxes?: readonly { readonly box: readonly [number, number, number, number]; readonly classId?: number; readonly label?: string }[];
+  /** text lines shown under the image (label, caption, question and answer, …) */
+  readonly lines?: readonly string[];
 }
 
 /**
@@ -23,6 +38,8 @@ export interface DataSplit {
   /** True when `batch` with an `augmentSeed` changes the samples (random augmentation is on). */
   readonly augments?: boolean;
   batch(indices: Int32Array, options?: { augmentSeed?: number }): Batch;
+  /** The sample at split index `index` as a person should see it (optional; used by `kd data preview`). */
+  preview?(index: number): SamplePreview;
 }
 
 export interface Dataset extends DataInfo {

@@ -2,6 +2,8 @@ import { z, type DataInfo, type DatasetProvider } from '@kd/core';
 import { ArrayDataset } from '../array-dataset.js';
 import { randomTranslate } from '../augment.js';
 import { MNIST_NORMALIZATION } from '../normalize.js';
+import { longTailOptionsSchema } from '../long-tail.js';
+import { applyLongTail } from '../long-tail-splits.js';
 import { parseDatasetOptions } from '../options.js';
 import { DEFAULT_SPLIT_SEED, splitIndices } from '../split.js';
 import { MNIST_CLASSES, MNIST_SIZE, loadMnistArrays } from './mnist-source.js';
@@ -31,6 +33,7 @@ export const mnistOptionsSchema = z
     splitSeed: z.number().int().min(0).max(0xffffffff).default(DEFAULT_SPLIT_SEED).describe('seed of the train/val/test assignment (independent of the run seed)'),
     normalize: z.boolean().default(true).describe('normalise with mean 0.1307, std 0.3081'),
     augment: z.boolean().default(false).describe('random ±2 px translation of train batches given an augmentSeed'),
+    longTail: longTailOptionsSchema.optional().describe('make train long-tailed (val/test stay balanced)'),
   })
   .strict();
 
@@ -43,9 +46,11 @@ export type MnistOptions = z.input<typeof mnistOptionsSchema>;
 export async function loadMnist(options: MnistOptions = {}): Promise<ArrayDataset> {
   const o = parseDatasetOptions(mnistOptionsSchema, options as Record<string, unknown>);
   const { images, labels } = await loadMnistArrays();
-  const splits = splitIndices(labels, { val: o.val, test: o.test, trainSize: o.trainSize, seed: o.splitSeed, stratified: true });
+  let splits = splitIndices(labels, { val: o.val, test: o.test, trainSize: o.trainSize, seed: o.splitSeed, stratified: true });
+  let info = MNIST_INFO;
+  if (o.longTail) ({ splits, info } = applyLongTail(splits, labels, info, o.longTail, o.splitSeed));
   return new ArrayDataset(
-    { info: MNIST_INFO, images, labels },
+    { info, images, labels },
     {
       splits,
       normalization: o.normalize ? MNIST_NORMALIZATION : null,

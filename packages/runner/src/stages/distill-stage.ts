@@ -48,6 +48,7 @@ export function runDistillStage(
     train: dataset.split('train'),
     val: dataset.split('val'),
     test: dataset.split('test'),
+    ...(dataset.classGroups ? { classGroups: dataset.classGroups } : {}),
     participants,
     taps: run.taps,
     primary: { teacher: run.teacher?.name, student: run.student.name },

@@ -32,6 +32,8 @@ export interface CellResult {
   readonly teacherTest: Stat;
   /** Wall time of a run (this invocation or the one that finished it). */
   readonly seconds: Stat;
+  /** Student test accuracy (last epoch) per class group, when the dataset declares groups. */
+  readonly studentTestGroups?: Readonly<Record<string, Stat>>;
 }
 
 /** Aggregates the finished runs of one cell. */
@@ -45,5 +47,14 @@ export function aggregateCell(cell: string, summaries: readonly RunSummary[]): C
     studentValBest: pick((s) => s.student.val.best),
     teacherTest: pick((s) => s.teachers.find((t) => t.name === 'teacher')?.test),
     seconds: pick((s) => s.seconds),
+    ...groupStats(summaries),
+  };
+}
+
+function groupStats(summaries: readonly RunSummary[]): { studentTestGroups?: Record<string, Stat> } {
+  const names = [...new Set(summaries.flatMap((s) => Object.keys(s.student.testGroups?.last ?? {})))];
+  if (names.length === 0) return {};
+  return {
+    studentTestGroups: Object.fromEntries(names.map((g) => [g, meanStd(summaries.map((s) => s.student.testGroups?.last[g] ?? NaN))])),
   };
 }

@@ -33,10 +33,21 @@ const COLUMNS: readonly { title: string; get: (r: CellResult) => string }[] = [
   { title: 'time/run (s)', get: (r) => (r.seconds.n ? r.seconds.mean.toFixed(0) : '—') },
 ];
 
+/** Class groups reported by any row (e.g. many, medium, few for a long-tailed dataset), in first-seen order. */
+function groupNames(rows: readonly CellResult[]): string[] {
+  return [...new Set(rows.flatMap((r) => Object.keys(r.studentTestGroups ?? {})))];
+}
+
+const NO_STAT: Stat = { n: 0, mean: NaN, std: NaN };
+
 /** The results table alone (GitHub markdown, columns padded for reading in a terminal). */
 export function markdownTable(rows: readonly CellResult[]): string {
-  const cells = [COLUMNS.map((c) => c.title), ...rows.map((r) => COLUMNS.map((c) => c.get(r)))];
-  const widths = COLUMNS.map((_, j) => Math.max(3, ...cells.map((row) => row[j]!.length)));
+  const columns = [
+    ...COLUMNS,
+    ...groupNames(rows).map((g) => ({ title: `student test % ${g} (last)`, get: (r: CellResult) => formatPercent(r.studentTestGroups?.[g] ?? NO_STAT) })),
+  ];
+  const cells = [columns.map((c) => c.title), ...rows.map((r) => columns.map((c) => c.get(r)))];
+  const widths = columns.map((_, j) => Math.max(3, ...cells.map((row) => row[j]!.length)));
   const line = (row: readonly string[]) => `| ${row.map((v, j) => (j === 0 ? v.padEnd(widths[j]!) : v.padStart(widths[j]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, j) => (j === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(cells[0]!), rule, ...cells.slice(1).map(line)].join('\n');
@@ -70,10 +81,11 @@ const num = (v: number) => (Number.isFinite(v) ? String(+v.toFixed(6)) : '');
 
 /** results.csv: one line per cell, accuracies as fractions (mean and sample std). */
 export function resultsCsv(rows: readonly CellResult[]): string {
-  const stats = ['student_test_last', 'student_test_best', 'student_val_best', 'teacher_test', 'seconds'] as const;
+  const groups = groupNames(rows);
+  const stats = ['student_test_last', 'student_test_best', 'student_val_best', 'teacher_test', 'seconds', ...groups.map((g) => `student_test_${g}_last`)];
   const header = ['cell', 'seeds', ...stats.flatMap((s) => [`${s}_mean`, `${s}_std`])];
   const lines = rows.map((r) => {
-    const values = [r.studentTestLast, r.studentTestBest, r.studentValBest, r.teacherTest, r.seconds];
+    const values = [r.studentTestLast, r.studentTestBest, r.studentValBest, r.teacherTest, r.seconds, ...groups.map((g) => r.studentTestGroups?.[g] ?? NO_STAT)];
     return [csvField(r.cell), String(r.seeds.length), ...values.flatMap((s) => [num(s.mean), num(s.std)])].join(',');
   });
   return [header.join(','), ...lines].join('\n') + '\n';

@@ -1,0 +1,155 @@
+import { UserError, deriveSeed, z, type Batch, type DataInfo, type DataSplit, type Dataset, type SamplePreview, type SplitName } from '@kd/core';
+import { FASHION_MNIST_DEFAULT_DIR } from '../fashion-mnist/fashion-mnist-files.js';
+import { loadFashionMnist } from '../fashion-mnist/fashion-mnist-provider.js';
+import { FASHION_MNIST_CLASSES, loadFashionMnistArrays } from '../fashion-mnist/fashion-mnist-source.js';
+import { loadMnist } from '../mnist/mnist-provider.js';
+import { loadMnistArrays } from '../mnist/mnist-source.js';
+import type { ArrayDataset } from '../array-dataset.js';
+import { parseDatasetOptions } from '../options.js';
+import { BIASED_PROPOSAL_CONFIG, DEFAULT_PROPOSAL_CONFIG, type ProposalConfig } from '../proposals/proposal-config.js';
+import { DEFAULT_SPLIT_SEED } from '../split.js';
+import type { ItemSource } from './item-source.js';
+import { mnistItemSource } from './mnist-item-source.js';
+import { SceneSet } from './scene-set.js';
+
+const positiveInt = z.number().int().positive();
+
+export const sceneOptionsSchema = z
+  .object({
+    items: z.enum(['mnist', 'fashion-mnist']).default('mnist').describe('where the objects come from'),
+    dir: z.string().min(1).default(FASHION_MNIST_DEFAULT_DIR).describe('Fashion-MNIST folder (items: fashion-mnist)'),
+    size: positiveInt.default(64).describe('canvas side in pixels'),
+    minObjects: positiveInt.default(1),
+    maxObjects: positiveInt.max(20).default(4),
+    minItemSize: positiveInt.default(16).describe('longer side of a pasted item, pixels'),
+    maxItemSize: positiveInt.default(32),
+    maxOverlap: z.number().min(0).max(1).default(0.1).describe('max IoU between two objects’ ink boxes'),
+    novelClasses: z.array(z.number().int().min(0)).default([]).describe('classes kept in the images but removed from the annotations (ViLD base/novel)'),
+    positionGrid: z.union([z.literal(2), z.literal(3)]).default(2),
+    train: positiveInt.default(8000).describe('training scenes'),
+    val: positiveInt.default(1000),
+    test: positiveInt.default(1000),
+    proposals: z.enum(['one', 'two', 'none']).default('two').describe("'two': the default source plus a differently biased one (batch keys proposals… and biasedProposals…)"),
+    splitSeed: z.number().int().min(0).max(0xffffffff).default(DEFAULT_SPLIT_SEED).describe('seeds the item split and every scene'),
+    cacheSize: z.number().int().min(0).default(0).describe('scenes kept in memory per split (0: regenerate, which is fast)'),
+  })
+  .strict();
+
+export type SceneDatasetOptions = z.input<typeof sceneOptionsSchema>;
+
+/** One split of a scene dataset: a `SceneSet` drawing its objects from that split's items only. */
+export class SceneSplit implements DataSplit {
+  readonly size: number;
+  /** The single-label view required by `DataSplit`: the class of the largest annotated object (0 when none). */
+  readonly labels: Int32Array;
+  readonly augments = false;
+
+  constructor(readonly scenes: SceneSet) {
+    this.size = scenes.size;
+    this.labels = new Int32Array(this.size);
+    for (let i = 0; i < this.size; i++) {
+      let best = -1;
+      for (const o of scenes.get(i).objects) {
+        const area = (o.box[2] - o.box[0]) * (o.box[3] - o.box[1]);
+        if (area > best) {
+          best = area;
+          this.labels[i] = o.classId;
+        }
+      }
+    }
+  }
+
+  /** x [B,H,W,1], y multi-hot [B,K], boxes, boxClasses, boxCount, proposals… (see scenes/README.md). */
+  batch(indices: Int32Array): Batch {
+    return this.scenes.batch(indices, { annotations: 'base' });
+  }
+
+  preview(index: number): SamplePreview {
+    const s = this.scenes.get(index);
+    const question = s.questions[0];
+    return {
+      image: { data: s.image, shape: [s.height, s.width, 1] },
+      boxes: s.full.objects.map((o) => ({ box: o.box, classId: o.classId, label: o.novel ? `${o.className} (novel)` : o.className })),
+      lines: [s.caption, ...(question ? [`Q: ${question.text} A: ${question.answer}`] : [])],
+    };
+  }
+}
+
+export class SceneDataset implements Dataset {
+  readonly name: string;
+  readonly inputShape: readonly number[];
+  readonly numClasses: number;
+  readonly classNames: readonly string[];
+  private readonly splits: Record<SplitName, SceneSplit>;
+
+  constructor(info: DataInfo, splits: Record<SplitName, SceneSplit>) {
+    this.name = info.name;
+    this.inputShape = info.inputShape;
+    this.numClasses = info.numClasses;
+    this.classNames = info.classNames;
+    this.splits = splits;
+  }
+
+  split(name: SplitName): SceneSplit {
+    const s = (this.splits as Partial<Record<string, SceneSplit>>)[name];
+    if (!s) throw new UserError(`dataset '${this.name}' has no split '${name}' (has: train, val, test)`);
+    return s;
+  }
+}
+
+/**
+ * Scenes composed from MNIST or Fashion-MNIST items. The items are split first (the item dataset's
+ * own stratified split), so train scenes contain only train items; each split's scenes are seeded
+ * by (splitSeed, split) and regenerated on demand.
+ */
+export async function loadScenes(options: SceneDatasetOptions = {}): Promise<SceneDataset> {
+  const o = parseDatasetOptions(sceneOptionsSchema, options as Record<string, unknown>);
+  if (o.minObjects > o.maxObjects) throw new UserError(`config field 'data.options.minObjects': ${o.minObjects} exceeds maxObjects ${o.maxObjects}`);
+  if (o.minItemSize > o.maxItemSize || o.maxItemSize > o.size) {
+    throw new UserError(`config field 'data.options.maxItemSize': items must fit the canvas (minItemSize ≤ maxItemSize ≤ size)`);
+  }
+  let source: ItemSource;
+  let itemSplits: ArrayDataset;
+  if (o.items === 'mnist') {
+    source = mnistItemSource(await loadMnistArrays());
+    itemSplits = await loadMnist({ splitSeed: o.splitSeed, normalize: false });
+  } else {
+    const arrays = loadFashionMnistArrays(o.dir);
+    source = { name: 'fashion-mnist', images: arrays.images, labels: arrays.labels, height: 28, width: 28, classNames: [...FASHION_MNIST_CLASSES] };
+    itemSplits = loadFashionMnist({ dir: o.dir, splitSeed: o.splitSeed, normalize: false });
+  }
+  for (const k of o.novelClasses) {
+    if (k >= source.classNames.length) throw new UserError(`config field 'data.options.novelClasses': class ${k} outside [0, ${source.classNames.length})`);
+  }
+  const proposals: Record<string, ProposalConfig> =
+    o.proposals === 'none' ? {} : o.proposals === 'one' ? { '': DEFAULT_PROPOSAL_CONFIG } : { '': DEFAULT_PROPOSAL_CONFIG, biased: BIASED_PROPOSAL_CONFIG };
+  const make = (name: SplitName, size: number) =>
+    new SceneSplit(
+      new SceneSet({
+        source,
+        size,
+        seed: deriveSeed(o.splitSeed, 'scenes', name),
+        proposals,
+        cacheSize: o.cacheSize,
+        scene: {
+          height: o.size,
+          width: o.size,
+          minObjects: o.minObjects,
+          maxObjects: o.maxObjects,
+          minItemSize: o.minItemSize,
+          maxItemSize: o.maxItemSize,
+          maxOverlap: o.maxOverlap,
+          novelClasses: o.novelClasses,
+          positionGrid: o.positionGrid,
+          pool: itemSplits.split(name).sourceIndices,
+        },
+      }),
+    );
+  const info: DataInfo = {
+    name: `scenes-${o.items}`,
+    inputShape: [o.size, o.size, 1],
+    numClasses: source.classNames.length,
+    classNames: source.classNames,
+  };
+  return new SceneDataset(info, { train: make('train', o.train), val: make('val', o.val), test: make('test', o.test) });
+}
