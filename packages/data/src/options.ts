@@ -1,4 +1,4 @@
-import { ConfigError, type z } from '@kd/core';
+import { ConfigError, z } from '@kd/core';
 
 /**
  * Validates a dataset's options with its zod schema; the first problem becomes a `ConfigError`
@@ -15,3 +15,9 @@ export function parseDatasetOptions<S extends z.ZodType>(schema: S, options: Rec
   }
   throw new ConfigError(base.join('.'), issue.message);
 }
+
+/** A split-size option: a count (integer ≥ `min`) or a fraction in (0, 1). */
+export const countOrFraction = (min: 0 | 1) =>
+  z.number().refine((v) => Number.isFinite(v) && v >= 0 && (min === 0 || v > 0) && (v < 1 || Number.isInteger(v)), {
+    message: `must be a count (integer ≥ ${min}) or a fraction in (0, 1)`,
+  });

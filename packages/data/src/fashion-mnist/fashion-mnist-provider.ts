@@ -4,7 +4,7 @@ import { compose, randomHorizontalFlip, randomTranslate } from '../augment.js';
 import { longTailOptionsSchema } from '../long-tail.js';
 import { applyLongTail } from '../long-tail-splits.js';
 import { FASHION_MNIST_NORMALIZATION } from '../normalize.js';
-import { parseDatasetOptions } from '../options.js';
+import { countOrFraction, parseDatasetOptions } from '../options.js';
 import { DEFAULT_SPLIT_SEED, splitIndices, type SplitIndices } from '../split.js';
 import { FASHION_MNIST_DEFAULT_DIR } from './fashion-mnist-files.js';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_SIZE, loadFashionMnistArrays } from './fashion-mnist-source.js';
@@ -15,11 +15,6 @@ export const FASHION_MNIST_INFO: DataInfo = Object.freeze({
   numClasses: FASHION_MNIST_CLASSES.length,
   classNames: Object.freeze([...FASHION_MNIST_CLASSES]),
 });
-
-const countOrFraction = (min: 0 | 1) =>
-  z.number().refine((v) => Number.isFinite(v) && v >= 0 && (min === 0 || v > 0) && (v < 1 || Number.isInteger(v)), {
-    message: `must be a count (integer ≥ ${min}) or a fraction in (0, 1)`,
-  });
 
 export const fashionMnistOptionsSchema = z
   .object({

@@ -6,14 +6,9 @@ import { compose, randomHorizontalFlip, randomTranslate } from '../augment.js';
 import { longTailOptionsSchema } from '../long-tail.js';
 import { applyLongTail } from '../long-tail-splits.js';
 import { channelStats } from '../normalize.js';
-import { parseDatasetOptions } from '../options.js';
+import { countOrFraction, parseDatasetOptions } from '../options.js';
 import { DEFAULT_SPLIT_SEED, splitIndices } from '../split.js';
 import { IMAGE_EXTENSIONS, decodeImageFile, resizeToFloat } from './decode-image.js';
-
-const countOrFraction = (min: 0 | 1) =>
-  z.number().refine((v) => Number.isFinite(v) && v >= 0 && (min === 0 || v > 0) && (v < 1 || Number.isInteger(v)), {
-    message: `must be a count (integer ≥ ${min}) or a fraction in (0, 1)`,
-  });
 
 export const imageFolderOptionsSchema = z
   .object({

@@ -4,7 +4,7 @@ import { randomTranslate } from '../augment.js';
 import { MNIST_NORMALIZATION } from '../normalize.js';
 import { longTailOptionsSchema } from '../long-tail.js';
 import { applyLongTail } from '../long-tail-splits.js';
-import { parseDatasetOptions } from '../options.js';
+import { countOrFraction, parseDatasetOptions } from '../options.js';
 import { DEFAULT_SPLIT_SEED, splitIndices } from '../split.js';
 import { MNIST_CLASSES, MNIST_SIZE, loadMnistArrays } from './mnist-source.js';
 
@@ -17,13 +17,6 @@ export const MNIST_INFO: DataInfo = Object.freeze({
 
 /** Pixels of random translation for MNIST train augmentation (random crop with padding 2). */
 export const MNIST_MAX_SHIFT = 2;
-
-const countOrFraction = (min: 0 | 1) =>
-  z
-    .number()
-    .refine((v) => Number.isFinite(v) && v >= 0 && (min === 0 || v > 0) && (v < 1 || Number.isInteger(v)), {
-      message: `must be a count (integer ≥ ${min}) or a fraction in (0, 1)`,
-    });
 
 export const mnistOptionsSchema = z
   .object({
