@@ -13,6 +13,9 @@ export * from './tap-recorder.js';
 export * from './transformer.js';
 export * from './wide-block.js';
 export * from './wide-resnet.js';
+export * from './io/file-io-handler.js';
+export * from './io/tapped-model-files.js';
+export * from './io/graph-model-teacher.js';
 
 /** Registers every architecture of this package into a container (no side effects at import). */
 export function register(container: DependencyContainer): void {

@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs';
+import { UserError, type ModelArchitecture, type TappedModel } from '@kd/core';
+import { fileIOHandler } from './file-io-handler.js';
+
+/** What rebuilds a saved model: its architecture id and build inputs. */
+export interface ModelCard {
+  readonly arch: string;
+  readonly options: Record<string, unknown>;
+  readonly inputShape: readonly number[];
+  readonly numClasses: number;
+}
+
+/** `model.json`'s `format` for kd models (topology = the card; weights = every variable by path). */
+export const KD_MODEL_FORMAT = 'kd-tapped-model';
+
+/**
+ * Saves a model in the TensorFlow.js artifact layout (`model.json` + binary weights shard) with the
+ * standard weights manifest, so any tfjs tool can read the weights; `modelTopology` holds the card.
+ */
+export async function saveTappedModel(model: TappedModel, dir: string, card: ModelCard): Promise<void> {
+  const named = Object.fromEntries(model.namedVariables()) as Record<string, tf.Tensor>;
+  const { data, specs } = await tf.io.encodeWeights(named);
+  await fileIOHandler(dir).save!({
+    modelTopology: { kd: card } as unknown as object,
+    format: KD_MODEL_FORMAT,
+    generatedBy: `kd (TensorFlow.js ${tf.version.tfjs})`,
+    convertedBy: null,
+    weightSpecs: specs,
+    weightData: data,
+  });
+}
+
+/** The card of a saved kd model (throws a one-line error if `dir` holds something else). */
+export async function readModelCard(dir: string): Promise<ModelCard> {
+  const artifacts = await fileIOHandler(dir).load!();
+  const card = (artifacts.modelTopology as { kd?: ModelCard } | undefined)?.kd;
+  if (artifacts.format !== KD_MODEL_FORMAT || !card) throw new UserError(`${dir}/model.json is not a kd model (format '${artifacts.format ?? 'none'}')`);
+  return card;
+}
+
+/** Assigns the saved weights to `model`; names and shapes must match exactly. */
+export async function loadTappedModelWeights(model: TappedModel, dir: string): Promise<void> {
+  const artifacts = await fileIOHandler(dir).load!();
+  const saved = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs ?? []);
+  try {
+    const vars = model.namedVariables();
+    const missing = [...vars.keys()].filter((k) => !(k in saved));
+    const extra = Object.keys(saved).filter((k) => !vars.has(k));
+    if (missing.length || extra.length) {
+      throw new UserError(`${dir}/model.json does not fit the model: missing ${missing.slice(0, 3).join(', ') || 'none'}; unexpected ${extra.slice(0, 3).join(', ') || 'none'}`);
+    }
+    for (const [k, v] of vars) {
+      const t = saved[k]!;
+      if (t.shape.join() !== v.shape.join()) throw new UserError(`${dir}/model.json: ${k} has shape [${t.shape}] but the model's is [${v.shape}]`);
+      v.assign(t);
+    }
+  } finally {
+    tf.dispose(Object.values(saved));
+  }
+}
+
+/** Rebuilds a saved kd model from its card with `architectures`, then loads its weights. */
+export async function loadTappedModel(dir: string, architectures: readonly ModelArchitecture[]): Promise<TappedModel> {
+  const card = await readModelCard(dir);
+  const arch = architectures.find((a) => a.id === card.arch);
+  if (!arch) throw new UserError(`${dir}: unknown architecture '${card.arch}'`);
+  const model = arch.build({ inputShape: card.inputShape, numClasses: card.numClasses, seed: 0, options: card.options });
+  await loadTappedModelWeights(model, dir);
+  return model;
+}
