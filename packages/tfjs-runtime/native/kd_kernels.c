@@ -594,3 +594,21 @@ void max_pool_grad(const f32* x, const f32* dy, f32* dx, int N, int H, int W, in
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// UnsortedSegmentSum (the gradient of gather, i.e. of every embedding lookup; stock wasm lacks it):
+//   out[s, :] = sum over rows i with ids[i] == s of x[i, :]; ids outside [0, segments) are dropped.
+// ---------------------------------------------------------------------------------------------
+EXPORT("unsorted_segment_sum")
+void unsorted_segment_sum(const f32* x, const int* ids, f32* out, int n, int inner, int segments) {
+  for (int i = 0; i < segments * inner; i++) out[i] = 0;
+  for (int i = 0; i < n; i++) {
+    const int s = ids[i];
+    if (s < 0 || s >= segments) continue;
+    const f32* src = x + i * inner;
+    f32* dst = out + s * inner;
+    int j = 0;
+    for (; j + 4 <= inner; j += 4) wasm_v128_store(dst + j, wasm_f32x4_add(wasm_v128_load(dst + j), wasm_v128_load(src + j)));
+    for (; j < inner; j++) dst[j] += src[j];
+  }
+}

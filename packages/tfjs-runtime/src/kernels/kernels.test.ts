@@ -293,6 +293,24 @@ describe('MaxPoolGrad native (wasm vs cpu)', () => {
   });
 });
 
+describe('UnsortedSegmentSum (wasm has none; gather gradients need it)', () => {
+  it.each([
+    [[6, 5], [0, 2, 2, 5, -1, 1], 4], // id 5 and −1 fall outside: dropped
+    [[3, 3, 7], [1, 3, 1], 4], // rank-3 rows
+    [[5], [0, 0, 1, 1, 1], 2], // scalar rows
+  ] as const)('x=%j ids=%j segments=%i', async (shape, ids, segments) => {
+    const xv = seeded(size(shape), 101);
+    const run = () => tf.unsortedSegmentSum(tf.tensor(xv, [...shape]), tf.tensor(ids as unknown as number[], undefined, 'int32'), segments);
+    expect(await compare(run)).toBeLessThanOrEqual(TOL);
+  });
+
+  it('makes embedding lookups (tf.gather) differentiable on wasm', async () => {
+    const table = seeded(10 * 6, 102);
+    const run = () => tf.grad((e: tf.Tensor) => tf.sum(tf.square(tf.gather(e, tf.tensor1d([3, 1, 3, 9], 'int32')))))(tf.tensor2d(table, [10, 6]));
+    expect(await compare(run)).toBeLessThanOrEqual(TOL);
+  });
+});
+
 describe('fused training batch norm kernels (wasm vs cpu composition)', () => {
   const eps = 1e-5;
   const reference = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {

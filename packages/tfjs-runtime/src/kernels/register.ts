@@ -9,6 +9,7 @@ import { nativeConv2DConfig } from '../native/conv2d.js';
 import { nativeBatchMatMulConfig } from '../native/batch-matmul.js';
 import { nativeSumConfig } from '../native/sum.js';
 import { nativeMaxPoolGradConfig } from '../native/max-pool-grad.js';
+import { unsortedSegmentSumConfig } from '../native/unsorted-segment-sum.js';
 import {
   BATCH_NORM_TRAIN_GRAD_KERNEL,
   BATCH_NORM_TRAIN_KERNEL,
@@ -36,6 +37,7 @@ const replacements: ReadonlyArray<{ backend: string; make: (backendName: string)
   { backend: 'wasm', make: nativeBatchMatMulConfig },
   { backend: 'wasm', make: nativeSumConfig },
   { backend: 'wasm', make: nativeMaxPoolGradConfig },
+  { backend: 'wasm', make: unsortedSegmentSumConfig },
   { backend: 'wasm', make: identityConfig },
   { backend: 'wasm', make: castConfig },
 ];
@@ -53,6 +55,7 @@ export const COMPOSED_KERNEL_NAMES: readonly string[] = [
   tf.BatchMatMul,
   tf.Sum,
   tf.MaxPoolGrad,
+  tf.UnsortedSegmentSum,
   tf.Identity,
   tf.Cast,
   tf.DepthwiseConv2dNativeBackpropFilter,

@@ -17,6 +17,7 @@ export interface NativeKernels {
   batch_matmul(a: number, b: number, c: number, batch: number, m: number, n: number, k: number, strideA: number, strideB: number, transA: number, transB: number, scratch: number): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
   max_pool_grad(x: number, dy: number, dx: number, ...dims: number[]): void;
+  unsorted_segment_sum(x: number, ids: number, out: number, n: number, inner: number, segments: number): void;
   /** byte offset of a tensor's data in the shared heap */
   offsetOf(t: tf.TensorInfo): number;
   /** output tensor allocated by the backend; returns it with its offset */
@@ -60,7 +61,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
   if (cached) return cached;
   const exports = new wasmApi.Instance(compile(), { env: { memory } }).exports as unknown as Pick<
     NativeKernels,
-    'conv2d_backprop_filter' | 'gather_conv' | 'pad_nhwc' | 'rotate_transpose_filter' | 'bn_train_forward' | 'bn_train_backward' | 'batch_matmul' | 'sum_rows' | 'max_pool_grad'
+    'conv2d_backprop_filter' | 'gather_conv' | 'pad_nhwc' | 'rotate_transpose_filter' | 'bn_train_forward' | 'bn_train_backward' | 'batch_matmul' | 'sum_rows' | 'max_pool_grad' | 'unsorted_segment_sum'
   >;
   const offsetOf = (t: tf.TensorInfo): number => {
     const data = b.dataIdMap.get(t.dataId);
@@ -77,6 +78,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
     batch_matmul: exports.batch_matmul,
     sum_rows: exports.sum_rows,
     max_pool_grad: exports.max_pool_grad,
+    unsorted_segment_sum: exports.unsorted_segment_sum,
     offsetOf,
     output: (shape) => {
       const info = b.makeOutput(shape, 'float32');
