@@ -24,5 +24,6 @@ export * from './nn/conv2d.js';
 export * from './nn/batch-norm.js';
 export * from './nn/linear.js';
 export * from './nn/layer-norm.js';
+export * from './nn/embedding.js';
 export * from './ops/detach.js';
 export * from './ops/batch-norm-train.js';

@@ -3,6 +3,7 @@ import { parseOptions } from './options.js';
 import { CifarResNet, RESNET_X4_WIDTHS, resnetBlocksPerStage, resnetWidths } from './resnet.js';
 import { SmallCnn } from './small-cnn.js';
 import { TransformerClassifier } from './transformer.js';
+import { VlTransformer } from './vl-transformer.js';
 import { WideResNet, wrnBlocksPerStage } from './wide-resnet.js';
 
 const positiveInt = z.number().int().positive();
@@ -134,6 +135,31 @@ export const transformer: ModelArchitecture = {
   },
 };
 
+export const vlTransformer: ModelArchitecture = {
+  id: 'vl-transformer',
+  description:
+    'Single-stream vision-language transformer over text tokens + region tokens (features + box geometry + segment), ' +
+    'with [CLS], masked-token, image-text matching and relation heads. Options: vocabSize, textLength (16), regions (8), ' +
+    'regionFeatures (64), layers (4), dModel (128), heads (4), ffn (512), normFirst, activation, predicates (0), textAttention (bidirectional|causal).',
+  build(input) {
+    const o = parseOptions('vl-transformer', input.options, {
+      vocabSize: positiveInt,
+      textLength: positiveInt.default(16),
+      regions: positiveInt.default(8),
+      regionFeatures: positiveInt.default(64),
+      layers: positiveInt.default(4),
+      dModel: positiveInt.default(128),
+      heads: positiveInt.default(4),
+      ffn: positiveInt.default(512),
+      normFirst: z.boolean().default(false),
+      activation: z.enum(['relu', 'gelu']).default('gelu'),
+      predicates: z.number().int().min(0).default(0),
+      textAttention: z.enum(['bidirectional', 'causal']).default('bidirectional'),
+    });
+    return new VlTransformer({ ...o, numClasses: input.numClasses, seed: input.seed });
+  },
+};
+
 /** Every architecture this package provides, in registration order. */
 export const architectures: readonly ModelArchitecture[] = [
   resnet,
@@ -149,4 +175,5 @@ export const architectures: readonly ModelArchitecture[] = [
   wrn40x2,
   cnn,
   transformer,
+  vlTransformer,
 ];

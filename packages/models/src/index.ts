@@ -11,6 +11,8 @@ export * from './shapes.js';
 export * from './small-cnn.js';
 export * from './tap-recorder.js';
 export * from './transformer.js';
+export * from './linear-last-axis.js';
+export * from './vl-transformer.js';
 export * from './wide-block.js';
 export * from './wide-resnet.js';
 export * from './io/file-io-handler.js';

@@ -12,15 +12,10 @@ import {
   type TapSpecs,
   type TapValues,
 } from '@kd/core';
+import { linearLastAxis as linear } from './linear-last-axis.js';
 import { ModuleList } from './module-list.js';
 import { TapRecorder } from './tap-recorder.js';
 
-/** A Linear over the last axis of a tensor of any rank ≥ 2. */
-function linear(layer: Linear, x: tf.Tensor): tf.Tensor {
-  const shape = x.shape;
-  const flat = tf.reshape(x, [-1, shape[shape.length - 1]!]);
-  return tf.reshape(layer.apply(flat), [...shape.slice(0, -1), layer.outFeatures]);
-}
 
 /**
  * Multi-head scaled dot-product self-attention with separate q/k/v/out projections (the same
