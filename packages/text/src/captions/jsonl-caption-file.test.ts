@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captionAll, captionTexts } from './caption-provider.js';
+import { JsonlCaptionFile } from './jsonl-caption-file.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kd-captions-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, lines: string[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+describe('JsonlCaptionFile', () => {
+  const path = file('ok.jsonl', [
+    '{"id": 0, "captions": ["a boot", "a dark boot"]}',
+    '',
+    '{"id": "1", "general": "a shoe", "targeted": ["this is a sneaker"]}',
+    '{"id": 2, "targeted": ["t1", "t2", "t3", "t4"]}',
+  ]);
+
+  it('reads untagged and tagged captions, matching ids by their text', () => {
+    const f = new JsonlCaptionFile(path);
+    expect(f.size).toBe(3);
+    expect(f.captions({ index: 0, label: 9 })).toEqual({ general: ['a boot', 'a dark boot'], targeted: [] });
+    expect(f.captions({ index: 5, id: 1, label: 7 })).toEqual({ general: ['a shoe'], targeted: ['this is a sneaker'] });
+    expect(captionTexts(f.captions({ index: 0, id: '2', label: 0 }))).toEqual(['t1', 't2', 't3', 't4']);
+    expect(captionAll(f, [{ index: 2, label: 0 }, { index: 0, label: 0 }]).map((c) => c.targeted.length)).toEqual([4, 0]);
+  });
+
+  it('names the file and line of a malformed line', () => {
+    expect(() => new JsonlCaptionFile(file('bad-json.jsonl', ['{"id": 0, "captions": ["a"]}', '{"id": 1, "captions": ['])))
+      .toThrow(/bad-json\.jsonl:2: not valid JSON/);
+    expect(() => new JsonlCaptionFile(file('no-id.jsonl', ['{"captions": ["a"]}']))).toThrow(/no-id\.jsonl:1: "id" must be/);
+    expect(() => new JsonlCaptionFile(file('bad-list.jsonl', ['{"id": 0, "captions": "a"}']))).toThrow(/bad-list\.jsonl:1: "captions" must be an array/);
+    expect(() => new JsonlCaptionFile(file('empty.jsonl', ['{"id": 0, "captions": []}']))).toThrow(/empty\.jsonl:1: no captions/);
+    expect(() => new JsonlCaptionFile(file('array.jsonl', ['[1]']))).toThrow(/array\.jsonl:1: expected an object/);
+    expect(() => new JsonlCaptionFile(join(dir, 'absent.jsonl'))).toThrow(/absent\.jsonl: cannot read captions/);
+  });
+
+  it('rejects duplicate ids naming both lines', () => {
+    expect(() => new JsonlCaptionFile(file('dup.jsonl', ['{"id": 3, "captions": ["a"]}', '{"id": 4, "captions": ["b"]}', '{"id": "3", "captions": ["c"]}'])))
+      .toThrow(/dup\.jsonl:3: duplicate id 3 \(first on line 1\)/);
+  });
+
+  it('lists the missing ids of a split in one error', () => {
+    const f = new JsonlCaptionFile(path);
+    const samples = [0, 1, 2, 3, 4].map((index) => ({ index, label: 0 }));
+    expect(() => f.captionMany(samples)).toThrow(/ok\.jsonl: no captions for 2 of 5 samples \(ids 3, 4\)/);
+    expect(() => f.captions({ index: 9, label: 0 })).toThrow(/ok\.jsonl: no captions for sample id 9/);
+  });
+
+  it('keys its options on the file content', () => {
+    const a = new JsonlCaptionFile(file('v.jsonl', ['{"id": 0, "captions": ["a"]}']));
+    const b = new JsonlCaptionFile(file('v.jsonl', ['{"id": 0, "captions": ["b"]}']));
+    expect(a.options.sha256).not.toBe(b.options.sha256);
+  });
+});
