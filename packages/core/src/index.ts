@@ -14,6 +14,7 @@ export * from './di/registry.js';
 export * from './util/errors.js';
 export * from './util/rng.js';
 export * from './ops/losses.js';
+export * from './ops/info-nce.js';
 
 // tsyringe is imported only here; plugins take these from @kd/core so there is one copy of its metadata.
 export { injectable, inject, injectAll, Lifecycle, container } from 'tsyringe';

@@ -7,6 +7,7 @@ export * from './module-list.js';
 export * from './pooled-classifier.js';
 export * from './options.js';
 export * from './resnet.js';
+export * from './roi-pool.js';
 export * from './shapes.js';
 export * from './small-cnn.js';
 export * from './tap-recorder.js';
