@@ -263,6 +263,25 @@ describe('BatchMatMul with transposes (wasm vs cpu)', () => {
     expect(await compare(grad)).toBeLessThanOrEqual(1e-4);
   });
 
+  it('any batch broadcast, e.g. [R,1,m,k]·[R,H,k,n] (which tfjs 4.22 gets wrong even on cpu)', async () => {
+    for (const [sa, sb, ta] of [
+      [[3, 1, 4, 5], [3, 2, 5, 6], false],
+      [[2, 1, 5, 4], [1, 3, 5, 2], true],
+    ] as const) {
+      const av = seeded(size(sa), 85);
+      const bv = seeded(size(sb), 86);
+      const [got] = await onBackend('wasm', () => tf.matMul(tf.tensor(av, [...sa]), tf.tensor(bv, [...sb]), ta, false));
+      // reference: broadcast explicitly by tiling, then an equal-batch product on cpu
+      const [ref] = await onBackend('cpu', () => {
+        const a = tf.tensor(av, [...sa]);
+        const b = tf.tensor(bv, [...sb]);
+        const batch = sa.slice(0, 2).map((d, i) => Math.max(d, sb[i]!));
+        return tf.matMul(tf.tile(a, [batch[0]! / sa[0]!, batch[1]! / sa[1]!, 1, 1]), tf.tile(b, [batch[0]! / sb[0]!, batch[1]! / sb[1]!, 1, 1]), ta, false);
+      });
+      expect(maxScaledDiff(got!, ref!)).toBeLessThanOrEqual(TOL);
+    }
+  });
+
   it('frees its temporary transposes', async () => {
     await tf.setBackend('wasm');
     const a = tf.tensor(seeded(60, 83), [3, 4, 5]);

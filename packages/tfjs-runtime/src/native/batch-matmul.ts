@@ -5,10 +5,26 @@ import { nativeKernelsFor } from './module.js';
 const KC = 256; // native/kd_kernels.c MM_KC
 const MR = 4; // native/kd_kernels.c: rows of the register tile
 
+/** Maps an output batch index to the (flat) batch index of an operand broadcast to `outShape`. */
+function broadcastIndex(shape: readonly number[], outShape: readonly number[]): (o: number) => number {
+  const lead = outShape.length - shape.length;
+  return (o: number) => {
+    let index = 0;
+    let stride = 1;
+    for (let d = outShape.length - 1; d >= 0; d--) {
+      const coord = o % outShape[d]!;
+      o = Math.floor(o / outShape[d]!);
+      if (d >= lead && shape[d - lead]! !== 1) index += coord * stride;
+      if (d >= lead) stride *= shape[d - lead]!;
+    }
+    return index;
+  };
+}
+
 /**
  * BatchMatMul by the native packed GEMM (4×8 register tile; transposes are absorbed by the
- * packing, so transposeA/B cost nothing extra). Batch dimensions must be equal or one side 1
- * (broadcast); other broadcasts and non-float32 inputs take the explicit-transpose path.
+ * packing, so transposeA/B cost nothing extra), for any batch broadcast. Non-float32 inputs take
+ * the explicit-transpose path.
  */
 export function nativeBatchMatMulConfig(backendName: string): tf.KernelConfig {
   const fallback = batchMatMulConfig(backendName).kernelFunc;
@@ -29,20 +45,31 @@ export function nativeBatchMatMulConfig(backendName: string): tf.KernelConfig {
       const kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
       const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
       if (k !== kb) return fallback(args); // let the stock kernel raise its own error
-      const batchA = a.shape.slice(0, -2).reduce((p, d) => p * d, 1);
-      const batchB = b.shape.slice(0, -2).reduce((p, d) => p * d, 1);
-      if (batchA !== batchB && batchA !== 1 && batchB !== 1) return fallback(args);
-      const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
-      if (outBatch.reduce((p, d) => p * d, 1) !== Math.max(batchA, batchB)) return fallback(args);
+      const batchShapeA = a.shape.slice(0, -2);
+      const batchShapeB = b.shape.slice(0, -2);
+      const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(batchShapeA, batchShapeB);
       const out = native.output([...outBatch, m, n]);
-      const batch = Math.max(batchA, batchB);
+      const batch = outBatch.reduce((p, d) => p * d, 1);
       if (m * n === 0 || batch === 0) return out.info;
+      const batchA = batchShapeA.reduce((p, d) => p * d, 1);
+      const batchB = batchShapeB.reduce((p, d) => p * d, 1);
       const scratch = native.malloc((KC * Math.ceil(n / 8) * 8 + KC * MR + 8 * MR) * 4);
       try {
-        native.batch_matmul(
-          native.offsetOf(a), native.offsetOf(b), out.offset, batch, m, n, k,
-          batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, transposeA ? 1 : 0, transposeB ? 1 : 0, scratch,
-        );
+        const [offA, offB, offC] = [native.offsetOf(a), native.offsetOf(b), out.offset];
+        const transA = transposeA ? 1 : 0;
+        const transB = transposeB ? 1 : 0;
+        if ((batchA === batch || batchA === 1) && (batchB === batch || batchB === 1)) {
+          // equal batches, or one operand shared by all (stride 0): one call
+          native.batch_matmul(offA, offB, offC, batch, m, n, k, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, transA, transB, scratch);
+        } else {
+          // any other broadcast (e.g. [R,1,…]·[R,H,…]): one product per output batch, operands located
+          // by the broadcasting rules (tfjs's own kernels get these wrong in 4.22)
+          const ia = broadcastIndex(batchShapeA, outBatch);
+          const ib = broadcastIndex(batchShapeB, outBatch);
+          for (let o = 0; o < batch; o++) {
+            native.batch_matmul(offA + ia(o) * m * k * 4, offB + ib(o) * k * n * 4, offC + o * m * n * 4, 1, m, n, k, 0, 0, transA, transB, scratch);
+          }
+        }
       } finally {
         native.free(scratch);
       }
