@@ -5,6 +5,7 @@ import { formatListing, listing } from './commands/list.js';
 import { evalCommand, resumeCommand, runCommand } from './commands/run.js';
 import { sweepCommand } from './commands/sweep.js';
 import { dataPreviewCommand } from './commands/data-preview.js';
+import { textCaptionsCommand } from './commands/text-captions.js';
 import { commandLine, type Io } from './io.js';
 import { loadHost } from './plugins.js';
 
@@ -79,6 +80,21 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
     .option('--out <file>', 'PNG path (default <outDir>/preview-<dataset>-<split>.png)')
     .action(async (config, opts) => {
       await dataPreviewCommand(config, { ...opts, set: opts.set }, io);
+    });
+
+  const text = program.command('text').description('text for vision-language methods');
+  text
+    .command('captions')
+    .description("caption a split of a config's dataset once and cache it (template captioner, or a JSON Lines file from a real VLM)")
+    .argument('<config>', 'config file (YAML or JSON); its data, seed and cacheDir are used')
+    .option('--set <path=value>', 'override a config value (repeatable)', collect, [] as string[])
+    .addOption(new Option('--split <name>', 'which split').choices(['train', 'val', 'test'] as const).default('train' as const))
+    .option('--count <n>', 'only the first n samples of the split', intAtLeast(1))
+    .option('--file <captions.jsonl>', 'captions from a file: one JSON object per line, {"id": …, "captions": [...]}')
+    .addOption(new Option('--key <kind>', "what a line's id means: the sample's source index or its index in the split").choices(['source', 'index'] as const).default('source' as const))
+    .option('--show <n>', 'print the captions of the first n samples', intAtLeast(0), 3)
+    .action(async (config, opts) => {
+      await textCaptionsCommand(config, { ...opts, set: opts.set }, io);
     });
 
   program

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { UserError } from '@kd/core';
 import { captionAll, sampleId, type CaptionProvider, type CaptionSample, type SampleCaptions } from './caption-provider.js';
 
 /**
@@ -26,7 +27,7 @@ export class JsonlCaptionFile implements CaptionProvider {
     try {
       text = readFileSync(path, 'utf8');
     } catch (e) {
-      throw new Error(`${path}: cannot read captions: ${(e as Error).message}`);
+      throw new UserError(`${path}: cannot read captions: ${(e as Error).message}`);
     }
     this.byId = parseCaptionLines(text, path);
     this.options = { path, sha256: createHash('sha256').update(text).digest('hex') };
@@ -38,7 +39,7 @@ export class JsonlCaptionFile implements CaptionProvider {
 
   captions(sample: CaptionSample): SampleCaptions {
     const c = this.byId.get(sampleId(sample));
-    if (!c) throw new Error(`${this.path}: no captions for sample id ${sampleId(sample)} (split index ${sample.index})`);
+    if (!c) throw new UserError(`${this.path}: no captions for sample id ${sampleId(sample)} (split index ${sample.index})`);
     return c;
   }
 
@@ -46,7 +47,7 @@ export class JsonlCaptionFile implements CaptionProvider {
     const missing = samples.map(sampleId).filter((id) => !this.byId.has(id));
     if (missing.length > 0) {
       const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ', …' : '');
-      throw new Error(`${this.path}: no captions for ${missing.length} of ${samples.length} samples (ids ${shown})`);
+      throw new UserError(`${this.path}: no captions for ${missing.length} of ${samples.length} samples (ids ${shown})`);
     }
     return captionAll({ id: this.id, options: this.options, captions: (s) => this.captions(s) }, samples);
   }
@@ -55,7 +56,7 @@ export class JsonlCaptionFile implements CaptionProvider {
 function stringList(value: unknown, field: string, where: string): string[] {
   if (value === undefined) return [];
   const list = typeof value === 'string' && field === 'general' ? [value] : value;
-  if (!Array.isArray(list) || !list.every((c) => typeof c === 'string')) throw new Error(`${where}: "${field}" must be an array of strings`);
+  if (!Array.isArray(list) || !list.every((c) => typeof c === 'string')) throw new UserError(`${where}: "${field}" must be an array of strings`);
   return list as string[];
 }
 
@@ -70,17 +71,17 @@ export function parseCaptionLines(text: string, file: string): Map<string, Sampl
     try {
       obj = JSON.parse(line);
     } catch (e) {
-      throw new Error(`${where}: not valid JSON (${(e as Error).message})`);
+      throw new UserError(`${where}: not valid JSON (${(e as Error).message})`);
     }
-    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new Error(`${where}: expected an object {"id": …, "captions": […]}`);
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new UserError(`${where}: expected an object {"id": …, "captions": […]}`);
     const o = obj as Record<string, unknown>;
-    if (typeof o.id !== 'number' && typeof o.id !== 'string') throw new Error(`${where}: "id" must be a number or a string`);
+    if (typeof o.id !== 'number' && typeof o.id !== 'string') throw new UserError(`${where}: "id" must be a number or a string`);
     const id = String(o.id);
     const previous = firstLine.get(id);
-    if (previous !== undefined) throw new Error(`${where}: duplicate id ${id} (first on line ${previous})`);
+    if (previous !== undefined) throw new UserError(`${where}: duplicate id ${id} (first on line ${previous})`);
     const general = [...stringList(o.captions, 'captions', where), ...stringList(o.general, 'general', where)];
     const targeted = stringList(o.targeted, 'targeted', where);
-    if (general.length + targeted.length === 0) throw new Error(`${where}: no captions (give "captions", "general" or "targeted")`);
+    if (general.length + targeted.length === 0) throw new UserError(`${where}: no captions (give "captions", "general" or "targeted")`);
     firstLine.set(id, i + 1);
     byId.set(id, { general, targeted });
   });

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { UserError } from '@kd/core';
 import { SPECIAL_TOKENS, UNK_ID } from './special-tokens.js';
 import { splitWords } from './split-words.js';
 
@@ -92,11 +93,11 @@ export function loadVocabulary(path: string): Vocabulary {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new Error(`${path}: cannot read vocabulary: ${(e as Error).message}`);
+    throw new UserError(`${path}: cannot read vocabulary: ${(e as Error).message}`);
   }
   try {
     return Vocabulary.fromJSON(json);
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    throw new UserError(`${path}: ${(e as Error).message}`);
   }
 }

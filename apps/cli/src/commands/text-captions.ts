@@ -1,0 +1,46 @@
+import { UserError, findDataset, type SplitName } from '@kd/core';
+import { ArraySplit } from '@kd/data';
+import { loadConfigFile } from '@kd/runner';
+import { JsonlCaptionFile, KNOWLEDGE_TABLES, TemplateCaptioner, arraySplitSamples, cachedCaptions, type CaptionProvider } from '@kd/text';
+import type { Io } from '../io.js';
+import { loadHost } from '../plugins.js';
+
+export interface CaptionFlags {
+  readonly set: readonly string[];
+  readonly split: SplitName;
+  readonly count?: number;
+  readonly file?: string;
+  readonly key: 'source' | 'index';
+  readonly show: number;
+}
+
+/**
+ * `kd text captions <config>`: captions a split of the config's dataset once and caches them
+ * (`<cacheDir>/captions/<hash>.json`): with the built-in template captioner (the stand-in VLM), or
+ * from a JSON Lines file written by a real VLM (`--file`). Lines are matched by the sample's source
+ * index (`--key source`, stable across splits) or its index in the split (`--key index`).
+ */
+export async function textCaptionsCommand(configPath: string, flags: CaptionFlags, io: Io): Promise<void> {
+  const config = loadConfigFile(configPath, flags.set);
+  const { host } = await loadHost();
+  const dataset = await findDataset(host, config.data.dataset).load(config.data.options ?? {}, config.seed);
+  const split = dataset.split(flags.split);
+  if (!(split instanceof ArraySplit)) throw new UserError(`dataset '${config.data.dataset}' is not an image classification set: it cannot be captioned`);
+  let samples = arraySplitSamples(split, dataset.inputShape);
+  if (flags.count !== undefined) samples = samples.slice(0, flags.count);
+  if (flags.key === 'index') samples = samples.map((s) => ({ ...s, id: s.index }));
+  let provider: CaptionProvider;
+  if (flags.file) provider = new JsonlCaptionFile(flags.file);
+  else {
+    const knowledge = Object.keys(KNOWLEDGE_TABLES).find((k) => dataset.name === k || dataset.name.startsWith(`${k}-`));
+    if (!knowledge) throw new UserError(`no built-in class knowledge for dataset '${dataset.name}' (have: ${Object.keys(KNOWLEDGE_TABLES).join(', ')}); pass --file captions.jsonl`);
+    provider = new TemplateCaptioner({ seed: config.seed, knowledge, classNames: dataset.classNames });
+  }
+  const part = `${flags.split}${flags.count !== undefined ? `[0:${samples.length}]` : ''}/${flags.key}`;
+  const { captions, path, fromCache } = cachedCaptions({ cacheDir: config.cacheDir, provider, dataset: dataset.name, split: part, samples });
+  io.out(`${fromCache ? 'cached' : 'captioned'}: ${samples.length} ${flags.split} samples of ${dataset.name} by ${provider.id} → ${path}\n`);
+  for (const [i, c] of captions.slice(0, flags.show).entries()) {
+    const s = samples[i]!;
+    io.out(`  #${s.id} (${dataset.classNames[s.label]}): ${[...c.general, ...c.targeted].join(' | ')}\n`);
+  }
+}
