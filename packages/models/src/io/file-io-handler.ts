@@ -19,6 +19,34 @@ function concatWeightData(data: ArrayBuffer | ArrayBuffer[] | undefined): Uint8A
   return out;
 }
 
+/** Reads `model.json` and its weight shards synchronously (one-line errors naming the file). */
+export function readModelArtifacts(path: string): tf.io.ModelArtifacts {
+  const modelJson = basename(path) === 'model.json' || path.endsWith('.json') ? path : join(path, 'model.json');
+  const dir = dirname(modelJson);
+  let json: tf.io.ModelJSON;
+  try {
+    json = JSON.parse(readFileSync(modelJson, 'utf8')) as tf.io.ModelJSON;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(code ? `cannot read model file ${modelJson} (${code})` : `model file ${modelJson} is not valid JSON`);
+  }
+  if (!json.modelTopology && !json.weightsManifest) throw new UserError(`${modelJson} has neither modelTopology nor weightsManifest`);
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const shards: Uint8Array[] = [];
+  for (const group of json.weightsManifest ?? []) {
+    specs.push(...group.weights);
+    for (const p of group.paths) {
+      try {
+        shards.push(readFileSync(join(dir, p)));
+      } catch {
+        throw new UserError(`missing weights shard ${join(dir, p)} named by ${modelJson}`);
+      }
+    }
+  }
+  const weightData = concatWeightData(shards.map((s) => s.buffer.slice(s.byteOffset, s.byteOffset + s.byteLength) as ArrayBuffer));
+  return tf.io.getModelArtifactsForJSONSync(json, specs, weightData.buffer as ArrayBuffer);
+}
+
 /**
  * A TensorFlow.js IOHandler over the local disk (what `tfjs-node`'s `file://` does, without
  * tfjs-node): `save` writes `<dir>/model.json` (topology, format, weights manifest) and one binary
@@ -51,28 +79,7 @@ export function fileIOHandler(path: string): tf.io.IOHandler {
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
     async load(): Promise<tf.io.ModelArtifacts> {
-      let json: tf.io.ModelJSON;
-      try {
-        json = JSON.parse(readFileSync(modelJson, 'utf8')) as tf.io.ModelJSON;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new UserError(code ? `cannot read model file ${modelJson} (${code})` : `model file ${modelJson} is not valid JSON`);
-      }
-      if (!json.modelTopology && !json.weightsManifest) throw new UserError(`${modelJson} has neither modelTopology nor weightsManifest`);
-      const specs: tf.io.WeightsManifestEntry[] = [];
-      const shards: Uint8Array[] = [];
-      for (const group of json.weightsManifest ?? []) {
-        specs.push(...group.weights);
-        for (const p of group.paths) {
-          try {
-            shards.push(readFileSync(join(dir, p)));
-          } catch {
-            throw new UserError(`missing weights shard ${join(dir, p)} named by ${modelJson}`);
-          }
-        }
-      }
-      const weightData = concatWeightData(shards.map((s) => s.buffer.slice(s.byteOffset, s.byteOffset + s.byteLength) as ArrayBuffer));
-      return tf.io.getModelArtifactsForJSONSync(json, specs, weightData.buffer as ArrayBuffer);
+      return readModelArtifacts(modelJson);
     },
   };
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TappedModel, UserError, type Batch, type ForwardOptions, type TapKind, type TapSpecs, type TapValues } from '@kd/core';
-import { fileIOHandler } from './file-io-handler.js';
+import { readModelArtifacts } from './file-io-handler.js';
 
 export interface GraphTeacherOptions {
   /** The graph's input node (default: its only input). */
@@ -22,7 +22,7 @@ export class GraphModelTeacher extends TappedModel {
   private readonly specs: TapSpecs;
 
   private constructor(
-    private readonly graph: tf.GraphModel,
+    private readonly graph: tf.GraphModel<tf.io.IOHandlerSync>,
     private readonly inputName: string,
     private readonly nodes: ReadonlyMap<string, string>,
     specs: TapSpecs,
@@ -34,9 +34,14 @@ export class GraphModelTeacher extends TappedModel {
     this.setFrozen(true);
   }
 
-  static async load(path: string, options: GraphTeacherOptions): Promise<GraphModelTeacher> {
+  static load(path: string, options: GraphTeacherOptions): Promise<GraphModelTeacher> {
+    return Promise.resolve().then(() => GraphModelTeacher.loadSync(path, options));
+  }
+
+  /** Loads synchronously (the files are local), so an architecture's `build` can return it. */
+  static loadSync(path: string, options: GraphTeacherOptions): GraphModelTeacher {
     if (!options.taps['logits']) throw new UserError(`graph teacher ${path}: taps must include 'logits'`);
-    const graph = await tf.loadGraphModel(fileIOHandler(path));
+    const graph = tf.loadGraphModelSync(readModelArtifacts(path));
     const inputs = graph.inputs.map((i) => i.name);
     const inputName = options.input ?? (inputs.length === 1 ? inputs[0]! : '');
     if (!inputs.includes(inputName)) throw new UserError(`graph teacher ${path}: input '${options.input ?? ''}' not among ${inputs.join(', ')}`);

@@ -11,7 +11,8 @@ export interface TeacherOutcome {
   readonly name: string;
   readonly arch: string;
   readonly params: number;
-  readonly source: 'checkpoint' | 'cache' | 'trained';
+  /** where the weights came from; 'model' = with the architecture itself (e.g. a tfjs graph model file) */
+  readonly source: 'checkpoint' | 'cache' | 'trained' | 'model';
   readonly path: string;
   readonly test: number;
 }
@@ -39,6 +40,11 @@ export function prepareTeacher(
   const card = { arch: tc.arch, options: tc.options, inputShape: dataset.inputShape, numClasses: dataset.numClasses };
   let source: TeacherOutcome['source'];
   let path: string;
+  if (p.model.namedVariables().size === 0 && !tc.checkpoint) {
+    // nothing to load or train: the architecture brought its weights (graph-model)
+    const test = evaluateAccuracy(p.model, dataset.split('test'), tc.train.evalBatchSize).accuracy;
+    return { ...base, source: 'model', path: typeof tc.options['path'] === 'string' ? tc.options['path'] : tc.arch, test };
+  }
   if (tc.checkpoint) {
     path = resolveModelDir(tc.checkpoint); // validated against the config by buildRun
     loadModelWeights(path, p.model);
