@@ -1,10 +1,11 @@
-import { z, type ModelArchitecture, type ModelBuildInput } from '@kd/core';
+import { ConfigError, z, type ModelArchitecture, type ModelBuildInput } from '@kd/core';
 import { parseOptions } from './options.js';
 import { CifarResNet, RESNET_X4_WIDTHS, resnetBlocksPerStage, resnetWidths } from './resnet.js';
 import { SmallCnn } from './small-cnn.js';
 import { TransformerClassifier } from './transformer.js';
 import { VlTransformer } from './vl-transformer.js';
 import { GraphModelTeacher } from './io/graph-model-teacher.js';
+import { ClipDualEncoder } from './clip-dual-encoder.js';
 import { WideResNet, wrnBlocksPerStage } from './wide-resnet.js';
 
 const positiveInt = z.number().int().positive();
@@ -179,6 +180,37 @@ export const graphModel: ModelArchitecture = {
   },
 };
 
+/** A small CLIP (image tower + text tower) for image–text datasets; see ClipDualEncoder. */
+export const clip: ModelArchitecture = {
+  id: 'clip',
+  description:
+    'A small CLIP-like dual encoder for image–text datasets (data.dataset: captioned): an image tower (any architecture here, its embedding projected) ' +
+    'and a text encoder in one normalised space; zero-shot logits from class-name prompt ensembles. ' +
+    "Options: image ({arch, options}; default cnn), embedDim (64), text ({kind: transformer|bag, dModel, layers, heads, ffn}).",
+  build(input) {
+    const o = parseOptions('clip', input.options, {
+      image: z.object({ arch: z.string().default('cnn'), options: z.record(z.string(), z.unknown()).default({}) }).strict().default({ arch: 'cnn', options: {} }),
+      embedDim: positiveInt.default(64),
+      text: z
+        .object({
+          kind: z.enum(['transformer', 'bag']).default('transformer'),
+          dModel: positiveInt.default(64),
+          layers: positiveInt.default(2),
+          heads: positiveInt.default(4),
+          ffn: positiveInt.default(128),
+        })
+        .strict()
+        .default({ kind: 'transformer', dModel: 64, layers: 2, heads: 4, ffn: 128 }),
+    });
+    const text = input.data?.text;
+    if (!text) throw new ConfigError('arch', "clip needs an image–text dataset with a vocabulary (e.g. data.dataset: captioned)");
+    const tower = architectures.find((a) => a.id === o.image.arch);
+    if (!tower || tower.id === 'clip') throw new ConfigError('options.image.arch', `unknown image architecture '${o.image.arch}'`);
+    const image = tower.build({ inputShape: input.inputShape, numClasses: input.numClasses, seed: input.seed, options: o.image.options });
+    return new ClipDualEncoder({ image, embedDim: o.embedDim, text: o.text, data: text, numClasses: input.numClasses, seed: input.seed + 1 });
+  },
+};
+
 /** Every architecture this package provides, in registration order. */
 export const architectures: readonly ModelArchitecture[] = [
   resnet,
@@ -196,4 +228,5 @@ export const architectures: readonly ModelArchitecture[] = [
   transformer,
   vlTransformer,
   graphModel,
+  clip,
 ];

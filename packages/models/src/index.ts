@@ -15,6 +15,7 @@ export * from './transformer.js';
 export * from './linear-last-axis.js';
 export * from './vl-transformer.js';
 export * from './text-encoder.js';
+export * from './clip-dual-encoder.js';
 export * from './wide-block.js';
 export * from './wide-resnet.js';
 export * from './io/file-io-handler.js';

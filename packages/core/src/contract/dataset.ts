@@ -14,6 +14,24 @@ export interface DataInfo {
    * long-tailed training set: `ofClass[k]` is the index into `names` of class k's group.
    */
   readonly classGroups?: { readonly names: readonly string[]; readonly ofClass: readonly number[] };
+  /** Text that comes with an image–text dataset (captioned images): what text towers are sized from. */
+  readonly text?: DataText;
+}
+
+/**
+ * The text side of an image–text dataset. Its batches carry `tokens` [B, length] int32 and
+ * `tokenMask` [B, length] (1 token, 0 padding), tokenised with a vocabulary of `vocabSize` ids.
+ */
+export interface DataText {
+  readonly vocabSize: number;
+  /** tokens per text */
+  readonly length: number;
+  /**
+   * Class-name prompts for zero-shot classification ("a photo of a {class}", …): `ids` and `mask`
+   * are [numClasses, prompts, length] row-major; a class's embedding is the mean over its prompts
+   * (a prompt ensemble, as in CLIP and ViLD).
+   */
+  readonly classPrompts: { readonly prompts: number; readonly ids: Int32Array; readonly mask: Float32Array };
 }
 
 /** What a person should see of one sample (`kd data preview`): raw image, boxes, text. */

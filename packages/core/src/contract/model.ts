@@ -1,3 +1,4 @@
+import type { DataInfo } from './dataset.js';
 import type { Batch } from './batch.js';
 import { Module } from './module.js';
 import type { TapSpecs, TapValues } from './taps.js';
@@ -38,6 +39,8 @@ export interface ModelBuildInput {
   readonly seed: number;
   /** Architecture-specific options (validated by the architecture's schema). */
   readonly options: Record<string, unknown>;
+  /** What is known about the data beyond shape and classes (e.g. its text vocabulary), when a run builds the model. */
+  readonly data?: DataInfo;
 }
 
 /** A registered architecture (e.g. resnet20). Listing architectures builds nothing. */

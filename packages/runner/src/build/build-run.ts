@@ -75,7 +75,7 @@ function buildModel(container: DependencyContainer, dataset: Dataset, arch: stri
     throw new ConfigError(`${where}.arch`, (e as Error).message);
   }
   try {
-    return a.build({ inputShape: dataset.inputShape, numClasses: dataset.numClasses, seed, options });
+    return a.build({ inputShape: dataset.inputShape, numClasses: dataset.numClasses, seed, options, data: dataset });
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`${where}.${e.path}`, e.message.replace(/^config [^:]*: /, ''));
     throw e;
