@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  infoNce,
+  injectable,
+  UserError,
+  z,
+  type DistillationMethod,
+  type MethodSetupContext,
+  type StepContext,
+  type TapRequest,
+  type TermSpec,
+} from '@kd/core';
+
+/** Hyperparameters of CLIP-style contrastive training. */
+export const clipHParams = z.object({
+  temperature: z.number().positive().default(0.07).describe('softmax temperature τ of the InfoNCE logits (CLIP initialises its learned τ at 0.07)'),
+  sameClassPositives: z
+    .boolean()
+    .default(false)
+    .describe('count every same-class image–caption pair in the batch as a positive (soft targets) instead of the diagonal only'),
+});
+
+export type ClipHParams = z.output<typeof clipHParams>;
+
+export const clipTerms: readonly TermSpec[] = [
+  {
+    name: 'contrastive',
+    defaultWeight: 1,
+    description: "symmetric InfoNCE between the student's imageEmbedding and textEmbedding taps (mean of image→text and text→image cross-entropies)",
+  },
+];
+
+/**
+ * Radford et al. 2021 (CLIP): an image encoder and a text encoder are trained so that each image's
+ * embedding is closest to its own caption's among the batch, and vice versa. Here the "student" is
+ * the dual encoder itself (architecture `clip`, data `captioned`); there is no teacher. The trained
+ * model is the CLIP-like teacher of later runs (ViLD, VLM-KD).
+ */
+@injectable()
+export class ClipMethod implements DistillationMethod<ClipHParams> {
+  readonly terms = clipTerms;
+  private hparams: ClipHParams = { temperature: 0.07, sameClassPositives: false };
+
+  setup(ctx: MethodSetupContext<ClipHParams>): void {
+    this.hparams = ctx.hparams;
+    for (const r of this.requiredTaps()) ctx.tap(r.role, r.tap, r.model);
+  }
+
+  requiredTaps(): readonly TapRequest[] {
+    return [
+      { role: 'student', tap: 'imageEmbedding' },
+      { role: 'student', tap: 'textEmbedding' },
+    ];
+  }
+
+  auxModules(): [] {
+    return [];
+  }
+
+  losses(step: StepContext): Record<string, tf.Scalar> {
+    const out: Record<string, tf.Scalar> = {};
+    if (!step.active.has('contrastive')) return out;
+    const image = step.student['imageEmbedding'];
+    const text = step.student['textEmbedding'];
+    if (!image || !text) throw new UserError("method 'clip': the student returned no 'imageEmbedding' / 'textEmbedding' taps (use architecture 'clip')");
+    out['contrastive'] = tf.tidy(() => {
+      if (!this.hparams.sameClassPositives) return infoNce(image, text, this.hparams.temperature);
+      const y = step.batch.y;
+      if (!y) throw new UserError("method 'clip': sameClassPositives needs labels (batch.y)");
+      const targets = tf.equal(tf.expandDims(y, 1), tf.expandDims(y, 0));
+      return infoNce(image, text, this.hparams.temperature, { targets });
+    });
+    return out;
+  }
+}
