@@ -1,4 +1,5 @@
 import { loadConfigFile, planSweep, teacherCacheKey } from '@kd/runner';
+import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +7,10 @@ import { describe, expect, it } from 'vitest';
 const examples = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples');
 
 describe('examples/', () => {
+  it.each(readdirSync(examples).filter((f) => f.endsWith('.yaml') && !f.endsWith('.sweep.yaml')))('%s is a valid config', (file) => {
+    expect(() => loadConfigFile(join(examples, file))).not.toThrow();
+  });
+
   const kd = loadConfigFile(join(examples, 'mnist-kd.yaml'));
   const fitnet = loadConfigFile(join(examples, 'mnist-fitnet.yaml'));
   const student = loadConfigFile(join(examples, 'mnist-student.yaml'));

@@ -35,7 +35,7 @@ describe('kd list', () => {
     const r = await kd(['list', '--json'], cwd);
     expect(r.code).toBe(0);
     const l = JSON.parse(r.stdout);
-    expect(l.methods.map((m: { id: string }) => m.id)).toEqual(['fitnet', 'kd']);
+    expect(l.methods.map((m: { id: string }) => m.id)).toEqual(['clip', 'fitnet', 'kd']);
     const kdm = l.methods.find((m: { id: string }) => m.id === 'kd');
     expect(kdm.paper.year).toBe(2015);
     expect(kdm.terms).toEqual([expect.objectContaining({ name: 'soft', defaultWeight: 0.9 })]);
@@ -44,7 +44,7 @@ describe('kd list', () => {
     expect(fit.hparams.map((h: { name: string }) => h.name)).toEqual(['studentTap', 'teacherTap', 'connector', 'hintEpochs']);
     expect(fit.hparams.every((h: { description: string }) => h.description.length > 0)).toBe(true);
     expect(l.architectures.map((a: { id: string }) => a.id)).toEqual(expect.arrayContaining(['cnn', 'resnet8', 'resnet20', 'wrn']));
-    expect(l.datasets.map((d: { id: string }) => d.id)).toEqual(['fashion-mnist', 'image-folder', 'mnist', 'scenes']);
-    expect(l.plugins.map((p: { name: string }) => p.name)).toEqual(['@kd/data', '@kd/method-fitnet', '@kd/method-kd', '@kd/models']);
+    expect(l.datasets.map((d: { id: string }) => d.id)).toEqual(['captioned', 'fashion-mnist', 'image-folder', 'mnist', 'scenes']);
+    expect(l.plugins.map((p: { name: string }) => p.name)).toEqual(['@kd/data', '@kd/method-clip', '@kd/method-fitnet', '@kd/method-kd', '@kd/models', '@kd/text']);
   });
 });

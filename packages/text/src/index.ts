@@ -1,3 +1,6 @@
+import { registerDataset, type DependencyContainer } from '@kd/core';
+import { captionedProvider } from './dataset/captioned-provider.js';
+
 export * from './tokenizer/special-tokens.js';
 export * from './tokenizer/split-words.js';
 export * from './tokenizer/vocabulary.js';
@@ -15,3 +18,15 @@ export * from './captions/template-captioner.js';
 export * from './captions/jsonl-caption-file.js';
 export * from './captions/array-split-samples.js';
 export * from './captions/caption-cache.js';
+export * from './dataset/caption-choice.js';
+export * from './dataset/captioned-dataset.js';
+export * from './dataset/captioned-options.js';
+export * from './dataset/captioned-provider.js';
+export * from './dataset/captioned-split.js';
+export * from './dataset/captioned-vocabulary.js';
+export * from './dataset/class-prompts.js';
+
+/** Registers this package's datasets (`captioned`) into a DI container. No side effects at import. */
+export function register(container: DependencyContainer): void {
+  registerDataset(container, captionedProvider);
+}
