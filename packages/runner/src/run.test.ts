@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from './config/load-config.js';
 import { runExperiment } from './run.js';
+import { readModelCard } from './build/saved-model.js';
 
 const host = createHost([registerModels, registerData, registerKd, registerFitnet]);
 const dir = mkdtempSync(join(tmpdir(), 'kd-run-'));
@@ -52,8 +53,8 @@ describe('a tiny end-to-end run per method', () => {
     expect(first.teachers[0]!.source).toBe('trained');
     expect(second.teachers[0]!.source).toBe('cache');
     expect(second.teachers[0]!.test).toBe(first.teachers[0]!.test);
-    const card = JSON.parse(readFileSync(join(second.teachers[0]!.path, 'model.json'), 'utf8'));
-    expect(card.metrics.test).toBe(first.teachers[0]!.test);
+    const card = readModelCard(second.teachers[0]!.path);
+    expect(card.metrics?.['test']).toBe(first.teachers[0]!.test);
   });
 });
 

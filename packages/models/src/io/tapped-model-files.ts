@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserError, type ModelArchitecture, type TappedModel } from '@kd/core';
-import { fileIOHandler } from './file-io-handler.js';
+import { WEIGHTS_FILE, fileIOHandler, readModelArtifacts } from './file-io-handler.js';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** What rebuilds a saved model: its architecture id and build inputs. */
 export interface ModelCard {
@@ -30,6 +32,50 @@ export async function saveTappedModel(model: TappedModel, dir: string, card: Mod
   });
 }
 
+/**
+ * `saveTappedModel` without awaiting: the variables' values are read synchronously and written as
+ * one little-endian shard in the standard weights-manifest layout (what `tf.io.encodeWeights` makes).
+ * `card` may carry more fields (a run's metrics, parameter count, …); all of it lands in
+ * `modelTopology.kd`.
+ */
+export function saveTappedModelSync(model: TappedModel, dir: string, card: ModelCard & Record<string, unknown>): void {
+  mkdirSync(dir, { recursive: true });
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const parts: Uint8Array[] = [];
+  for (const [name, v] of model.namedVariables()) {
+    if (v.dtype !== 'float32' && v.dtype !== 'int32') throw new Error(`saveTappedModelSync: ${name} has dtype ${v.dtype}`);
+    const values = v.dataSync() as Float32Array | Int32Array;
+    parts.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    specs.push({ name, shape: [...v.shape], dtype: v.dtype });
+  }
+  const total = parts.reduce((n, p) => n + p.byteLength, 0);
+  const data = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.byteLength;
+  }
+  const json: tf.io.ModelJSON = {
+    modelTopology: { kd: card },
+    format: KD_MODEL_FORMAT,
+    generatedBy: `kd (TensorFlow.js ${tf.version.tfjs})`,
+    convertedBy: null,
+    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: specs }],
+  };
+  const write = (file: string, content: string | Uint8Array) => {
+    writeFileSync(`${file}.tmp`, content);
+    renameSync(`${file}.tmp`, file);
+  };
+  write(join(dir, WEIGHTS_FILE), data);
+  write(join(dir, 'model.json'), JSON.stringify(json, null, 1));
+}
+
+/** `loadTappedModelWeights` without awaiting (the files are local). */
+export function loadTappedModelWeightsSync(model: TappedModel, dir: string): void {
+  const artifacts = readModelArtifacts(dir);
+  assignSaved(model, dir, tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs ?? []));
+}
+
 /** The card of a saved kd model (throws a one-line error if `dir` holds something else). */
 export async function readModelCard(dir: string): Promise<ModelCard> {
   const artifacts = await fileIOHandler(dir).load!();
@@ -41,7 +87,10 @@ export async function readModelCard(dir: string): Promise<ModelCard> {
 /** Assigns the saved weights to `model`; names and shapes must match exactly. */
 export async function loadTappedModelWeights(model: TappedModel, dir: string): Promise<void> {
   const artifacts = await fileIOHandler(dir).load!();
-  const saved = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs ?? []);
+  assignSaved(model, dir, tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs ?? []));
+}
+
+function assignSaved(model: TappedModel, dir: string, saved: tf.NamedTensorMap): void {
   try {
     const vars = model.namedVariables();
     const missing = [...vars.keys()].filter((k) => !(k in saved));

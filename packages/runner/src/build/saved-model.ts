@@ -1,11 +1,11 @@
 import { UserError, type TappedModel } from '@kd/core';
-import { assignVariables, readTensors, writeTensors } from '@kd/trainer';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { KD_MODEL_FORMAT, loadTappedModelWeightsSync, saveTappedModelSync } from '@kd/models';
+import { assignVariables, readTensors } from '@kd/trainer';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What a saved model folder holds besides its variables: enough to rebuild the same model. */
 export interface ModelCard {
-  readonly format: 'kd-model/1';
   readonly arch: string;
   readonly options: Record<string, unknown>;
   readonly inputShape: readonly number[];
@@ -14,12 +14,15 @@ export interface ModelCard {
   readonly metrics?: Record<string, unknown>;
 }
 
-/** Saves a model folder: model.json (the card) + variables.json/.bin. */
-export function saveModel(dir: string, model: TappedModel, card: Omit<ModelCard, 'format' | 'params'>): void {
-  mkdirSync(dir, { recursive: true });
-  writeTensors(dir, 'variables', Object.fromEntries(model.namedVariables()));
-  const full: ModelCard = { format: 'kd-model/1', ...card, params: model.paramCount() };
-  writeFileSync(join(dir, 'model.json'), JSON.stringify(full, null, 1));
+/** The layout of kd's first sessions: model.json was the card itself, the weights variables.json/.bin. */
+const LEGACY_FORMAT = 'kd-model/1';
+
+/**
+ * Saves a model folder in the TensorFlow.js layout: `model.json` (format `kd-tapped-model`, the card
+ * in `modelTopology.kd`, a standard weights manifest) and one binary shard.
+ */
+export function saveModel(dir: string, model: TappedModel, card: Omit<ModelCard, 'params'>): void {
+  saveTappedModelSync(model, dir, { ...card, params: model.paramCount() });
 }
 
 /** Resolves a user-given path to a model folder: the folder itself, or `<run folder>/student`. */
@@ -29,12 +32,29 @@ export function resolveModelDir(path: string): string {
   throw new UserError(`no saved model in ${path} (expected model.json, or a run folder with student/model.json)`);
 }
 
-export function readModelCard(dir: string): ModelCard {
-  return JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelCard;
+function readJson(dir: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    throw new UserError(`${join(dir, 'model.json')} is not readable JSON`);
+  }
 }
 
-/** Loads saved variables into an already built model of the same architecture. */
+/** The card of a saved model folder (either layout). */
+export function readModelCard(dir: string): ModelCard {
+  const json = readJson(dir);
+  if (json['format'] === LEGACY_FORMAT) return json as unknown as ModelCard;
+  const card = (json['modelTopology'] as { kd?: ModelCard } | undefined)?.kd;
+  if (json['format'] !== KD_MODEL_FORMAT || !card) throw new UserError(`${join(dir, 'model.json')} is not a kd model (format '${String(json['format'] ?? 'none')}')`);
+  return card;
+}
+
+/** Loads saved variables into an already built model of the same architecture (either layout). */
 export function loadModelWeights(dir: string, model: TappedModel): void {
+  if (readJson(dir)['format'] !== LEGACY_FORMAT) {
+    loadTappedModelWeightsSync(model, dir);
+    return;
+  }
   const saved = readTensors(dir, 'variables');
   try {
     assignVariables(model.namedVariables(), saved, `model ${dir}`);
