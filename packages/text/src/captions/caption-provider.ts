@@ -17,6 +17,11 @@ export interface CaptionSample {
 export interface SampleCaptions {
   readonly general: readonly string[];
   readonly targeted: readonly string[];
+  /**
+   * Text embeddings computed elsewhere (e.g. by the VLM's own text encoder), one per caption in the
+   * order [...general, ...targeted], all of one dimension; only file providers give them.
+   */
+  readonly embeddings?: readonly (readonly number[])[];
 }
 
 /** Something that yields captions per training image: the "VLM" of VLM-KD. */

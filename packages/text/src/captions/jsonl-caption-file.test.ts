@@ -53,6 +53,23 @@ describe('JsonlCaptionFile', () => {
     expect(() => f.captions({ index: 9, label: 0 })).toThrow(/ok\.jsonl: no captions for sample id 9/);
   });
 
+  it('carries precomputed text embeddings, one per caption (general first), of one dimension', () => {
+    const withEmbeddings = file('emb.jsonl', [
+      '{"id": 0, "general": "a boot", "targeted": ["an ankle boot"], "embeddings": [[0.1, 0.2, 0.3], [1, 0, 0]]}',
+      '{"id": 1, "captions": ["a shoe"], "embeddings": [[0, 1, 0]]}',
+    ]);
+    const f = new JsonlCaptionFile(withEmbeddings);
+    expect(f.embeddingDim).toBe(3);
+    expect(f.captions({ index: 0, label: 9 }).embeddings).toEqual([[0.1, 0.2, 0.3], [1, 0, 0]]);
+    expect(new JsonlCaptionFile(path).embeddingDim).toBeUndefined();
+    const count = file('emb-count.jsonl', ['{"id": 0, "captions": ["a", "b"], "embeddings": [[1, 2]]}']);
+    expect(() => new JsonlCaptionFile(count)).toThrow(`${count}:1: 1 embeddings for 2 captions (one per caption, general first)`);
+    const dims = file('emb-dim.jsonl', ['{"id": 0, "captions": ["a"], "embeddings": [[1, 2]]}', '{"id": 1, "captions": ["b"], "embeddings": [[1, 2, 3]]}']);
+    expect(() => new JsonlCaptionFile(dims)).toThrow(`${dims}:2: an embedding of dimension 3, but line 1 has 2`);
+    const bad = file('emb-bad.jsonl', ['{"id": 0, "captions": ["a"], "embeddings": [["x"]]}']);
+    expect(() => new JsonlCaptionFile(bad)).toThrow(`${bad}:1: "embeddings" must be a list of non-empty number lists`);
+  });
+
   it('keys its options on the file content', () => {
     const a = new JsonlCaptionFile(file('v.jsonl', ['{"id": 0, "captions": ["a"]}']));
     const b = new JsonlCaptionFile(file('v.jsonl', ['{"id": 0, "captions": ["b"]}']));

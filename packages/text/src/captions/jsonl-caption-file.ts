@@ -13,6 +13,8 @@ import { captionAll, sampleId, type CaptionProvider, type CaptionSample, type Sa
  *   numbers and strings match by their text (17 matches "17").
  * - `captions` (string[]): untagged captions, read as general-prompt answers;
  * - `general` (string | string[]), `targeted` (string[]): tagged answers. At least one caption.
+ * - `embeddings` (number[][], optional): precomputed text embeddings, one per caption in the order
+ *   [...captions/general, ...targeted], every one of the same dimension across the file.
  *
  * Malformed lines and duplicate ids fail at load with `file:line: reason`; a sample with no line
  * fails when its captions are requested (`captionMany` lists every missing id at once).
@@ -21,6 +23,8 @@ export class JsonlCaptionFile implements CaptionProvider {
   readonly id = 'file';
   readonly options: Readonly<Record<string, unknown>>;
   private readonly byId: Map<string, SampleCaptions>;
+  /** dimension of the file's precomputed embeddings (undefined when it has none) */
+  readonly embeddingDim?: number;
 
   constructor(readonly path: string) {
     let text: string;
@@ -30,6 +34,8 @@ export class JsonlCaptionFile implements CaptionProvider {
       throw new UserError(`${path}: cannot read captions: ${(e as Error).message}`);
     }
     this.byId = parseCaptionLines(text, path);
+    const dims = new Set([...this.byId.values()].flatMap((c) => (c.embeddings ?? []).map((e) => e.length)));
+    if (dims.size === 1) this.embeddingDim = [...dims][0];
     this.options = { path, sha256: createHash('sha256').update(text).digest('hex') };
   }
 
@@ -64,6 +70,7 @@ function stringList(value: unknown, field: string, where: string): string[] {
 export function parseCaptionLines(text: string, file: string): Map<string, SampleCaptions> {
   const byId = new Map<string, SampleCaptions>();
   const firstLine = new Map<string, number>();
+  let dim: { size: number; line: number } | undefined;
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
     const where = `${file}:${i + 1}`;
@@ -83,7 +90,21 @@ export function parseCaptionLines(text: string, file: string): Map<string, Sampl
     const targeted = stringList(o.targeted, 'targeted', where);
     if (general.length + targeted.length === 0) throw new UserError(`${where}: no captions (give "captions", "general" or "targeted")`);
     firstLine.set(id, i + 1);
-    byId.set(id, { general, targeted });
+    if (o.embeddings === undefined) {
+      byId.set(id, { general, targeted });
+      return;
+    }
+    const e = o.embeddings;
+    const count = general.length + targeted.length;
+    if (!Array.isArray(e) || !e.every((v) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x)))) {
+      throw new UserError(`${where}: "embeddings" must be a list of non-empty number lists`);
+    }
+    if (e.length !== count) throw new UserError(`${where}: ${e.length} embeddings for ${count} captions (one per caption, general first)`);
+    for (const v of e as number[][]) {
+      dim ??= { size: v.length, line: i + 1 };
+      if (v.length !== dim.size) throw new UserError(`${where}: an embedding of dimension ${v.length}, but line ${dim.line} has ${dim.size}`);
+    }
+    byId.set(id, { general, targeted, embeddings: e as number[][] });
   });
   return byId;
 }
