@@ -21,7 +21,7 @@ describe('kd run: a tiny CLIP-like teacher', () => {
         '  options: { image: { arch: cnn, options: { width: 2 } }, embedDim: 16, text: { kind: bag, dModel: 16 } }',
         'task: { weight: 0 }',
         'train: { epochs: 1, batchSize: 64 }',
-        'methods: [{ id: clip, hparams: { sameClassPositives: true } }]',
+        'methods: [{ id: clip, hparams: { sameClassPositives: true, learnTemperature: true } }]',
       ].join('\n'),
     );
     const r = await kd(['run', config, '--run-dir', join(cwd, 'run')], cwd);

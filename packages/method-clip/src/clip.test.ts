@@ -22,6 +22,7 @@ describe('clip method', () => {
     const docs = describeHParams(clipDescriptor.hparams);
     expect(docs.map((d) => [d.name, d.default])).toEqual([
       ['temperature', 0.07],
+      ['learnTemperature', false],
       ['sameClassPositives', false],
     ]);
     expect(clipDescriptor.terms).toEqual([expect.objectContaining({ name: 'contrastive', defaultWeight: 1 })]);
@@ -55,6 +56,23 @@ describe('clip method', () => {
     const plain = method();
     const plainLoss = (t: tf.Tensor) => plain.losses(stepContext({ imageEmbedding: a, textEmbedding: t }, undefined, ['contrastive']))['contrastive']!.dataSync()[0]!;
     expect(Math.abs(plainLoss(swapped) - plainLoss(b))).toBeGreaterThan(1e-3);
+  });
+
+  it('a learned temperature: an aux parameter starting at log(1/τ) that gets a gradient, logit scale clamped at 100', () => {
+    const m = method({ learnTemperature: true, temperature: 0.1 });
+    const [aux] = m.auxModules();
+    expect(aux!.name).toBe('logitScale');
+    const [logScale] = [...aux!.module.namedParameters().values()];
+    expect(logScale!.dataSync()[0]).toBeCloseTo(Math.log(10), 6);
+    const a = tf.randomNormal([5, 4], 0, 1, 'float32', 8);
+    const b = tf.randomNormal([5, 4], 0, 1, 'float32', 9);
+    const step = () => m.losses(stepContext({ imageEmbedding: a, textEmbedding: b }, undefined, ['contrastive']))['contrastive']!;
+    expect(step().dataSync()[0]).toBeCloseTo(infoNce(a, b, 0.1).dataSync()[0]!, 5);
+    const { grads } = tf.variableGrads(step, [logScale!]);
+    expect(Math.abs(grads[logScale!.name]!.dataSync()[0]!)).toBeGreaterThan(0);
+    logScale!.assign(tf.scalar(Math.log(1000)));
+    expect(step().dataSync()[0]).toBeCloseTo(infoNce(a, b, 0.01).dataSync()[0]!, 4); // exp(s) = 1000 → clamped to 100
+    expect(method().auxModules()).toEqual([]);
   });
 
   it('gradients reach both embeddings; the tensor count stays flat', () => {

@@ -7,13 +7,19 @@ import {
   type DistillationMethod,
   type MethodSetupContext,
   type StepContext,
+  type AuxModule,
   type TapRequest,
   type TermSpec,
 } from '@kd/core';
+import { LogitScale } from './logit-scale.js';
 
 /** Hyperparameters of CLIP-style contrastive training. */
 export const clipHParams = z.object({
   temperature: z.number().positive().default(0.07).describe('softmax temperature τ of the InfoNCE logits (CLIP initialises its learned τ at 0.07)'),
+  learnTemperature: z
+    .boolean()
+    .default(false)
+    .describe('learn τ as CLIP does (a log-scale parameter starting at 1/temperature, logit scale clamped at 100); off: τ stays fixed'),
   sameClassPositives: z
     .boolean()
     .default(false)
@@ -39,10 +45,13 @@ export const clipTerms: readonly TermSpec[] = [
 @injectable()
 export class ClipMethod implements DistillationMethod<ClipHParams> {
   readonly terms = clipTerms;
-  private hparams: ClipHParams = { temperature: 0.07, sameClassPositives: false };
+  private hparams: ClipHParams = { temperature: 0.07, learnTemperature: false, sameClassPositives: false };
+  private scale?: LogitScale;
 
   setup(ctx: MethodSetupContext<ClipHParams>): void {
     this.hparams = ctx.hparams;
+    this.scale?.dispose();
+    this.scale = ctx.hparams.learnTemperature ? new LogitScale(ctx.hparams.temperature) : undefined;
     for (const r of this.requiredTaps()) ctx.tap(r.role, r.tap, r.model);
   }
 
@@ -53,8 +62,13 @@ export class ClipMethod implements DistillationMethod<ClipHParams> {
     ];
   }
 
-  auxModules(): [] {
-    return [];
+  auxModules(): readonly AuxModule[] {
+    return this.scale ? [{ name: 'logitScale', module: this.scale }] : [];
+  }
+
+  /** The temperature of this step: learned (a tensor) or fixed. */
+  temperature(): tf.Scalar | number {
+    return this.scale ? this.scale.temperature() : this.hparams.temperature;
   }
 
   losses(step: StepContext): Record<string, tf.Scalar> {
@@ -64,11 +78,12 @@ export class ClipMethod implements DistillationMethod<ClipHParams> {
     const text = step.student['textEmbedding'];
     if (!image || !text) throw new UserError("method 'clip': the student returned no 'imageEmbedding' / 'textEmbedding' taps (use architecture 'clip')");
     out['contrastive'] = tf.tidy(() => {
-      if (!this.hparams.sameClassPositives) return infoNce(image, text, this.hparams.temperature);
+      const tau = this.temperature();
+      if (!this.hparams.sameClassPositives) return infoNce(image, text, tau);
       const y = step.batch.y;
       if (!y) throw new UserError("method 'clip': sameClassPositives needs labels (batch.y)");
       const targets = tf.equal(tf.expandDims(y, 1), tf.expandDims(y, 0));
-      return infoNce(image, text, this.hparams.temperature, { targets });
+      return infoNce(image, text, tau, { targets });
     });
     return out;
   }
