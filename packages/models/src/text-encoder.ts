@@ -3,6 +3,7 @@ import { Embedding, LayerNorm, Linear, Module, type Rng } from '@kd/core';
 import { linearLastAxis as linear } from './linear-last-axis.js';
 import { ModuleList } from './module-list.js';
 import { TransformerEncoderLayer } from './transformer.js';
+import { keyPaddingMask, maskedMean } from './token-masks.js';
 
 export interface TextEncoderConfig {
   readonly vocabSize: number;
@@ -54,17 +55,15 @@ export class TextEncoder extends Module {
   /** ids [B, T] int32, mask [B, T] (1 token, 0 padding) → [B, outDim] */
   apply(ids: tf.Tensor, mask: tf.Tensor): tf.Tensor2D {
     return tf.tidy(() => {
-      const [b, t] = ids.shape as [number, number];
+      const t = ids.shape[1]!;
       if (t !== this.config.length) throw new Error(`text encoder: texts of length ${t}, expected ${this.config.length}`);
-      const keep = tf.cast(mask, 'float32');
       let h = tf.add(this.tokens.apply(ids), this.positions.apply(tf.range(0, t, 1, 'int32'))) as tf.Tensor3D;
       if (this.layers) {
-        const additive = tf.reshape(tf.mul(tf.sub(1, keep), -1e9), [b, 1, 1, t]);
+        const additive = keyPaddingMask(mask);
         for (const layer of this.layers.items) h = layer.apply(h, additive).y;
       }
       h = this.norm.apply(h) as tf.Tensor3D;
-      const w = tf.expandDims(keep, 2);
-      let pooled = tf.div(tf.sum(tf.mul(h, w), 1), tf.maximum(tf.sum(w, 1), 1));
+      let pooled: tf.Tensor = maskedMean(h, mask);
       if (this.hidden) pooled = tf.relu(linear(this.hidden, pooled));
       return this.projection.apply(pooled) as tf.Tensor2D;
     });

@@ -15,6 +15,7 @@ import {
 import { linearLastAxis as linear } from './linear-last-axis.js';
 import { ModuleList } from './module-list.js';
 import { TapRecorder } from './tap-recorder.js';
+import { keyPaddingMask, maskedMean } from './token-masks.js';
 
 
 /**
@@ -170,7 +171,7 @@ export class TransformerClassifier extends TappedModel {
       const taps = new TapRecorder(options.taps);
       const x = batch.x as tf.Tensor3D;
       const keep = (batch as Batch & { mask?: tf.Tensor2D }).mask;
-      const mask = keep ? tf.reshape(tf.mul(tf.sub(1, tf.cast(keep, 'float32')), -1e9), [x.shape[0], 1, 1, x.shape[1]]) : undefined;
+      const mask = keep ? keyPaddingMask(keep) : undefined;
       let h = tf.add(linear(this.embed, x), this.pos) as tf.Tensor3D;
       this.layers.items.forEach((layer, i) => {
         const out = layer.apply(h, mask);
@@ -179,11 +180,7 @@ export class TransformerClassifier extends TappedModel {
         taps.record(`layer${i + 1}.attention`, out.probs);
       });
       if (this.finalNorm) h = this.finalNorm.apply(h) as tf.Tensor3D;
-      let embedding: tf.Tensor;
-      if (keep) {
-        const w = tf.expandDims(tf.cast(keep, 'float32'), 2);
-        embedding = tf.div(tf.sum(tf.mul(h, w), 1), tf.maximum(tf.sum(w, 1), 1));
-      } else embedding = tf.mean(h, 1);
+      const embedding = keep ? maskedMean(h, keep) : tf.mean(h, 1);
       taps.record('embedding', embedding);
       taps.record('logits', this.fc.apply(embedding));
       return taps.values;
