@@ -32,6 +32,8 @@ export interface RunSummary {
     readonly testGroups?: { readonly last: Readonly<Record<string, number>>; readonly best?: Readonly<Record<string, number>> };
     readonly val: { readonly best: number; readonly bestEpoch: number; readonly last: number };
   };
+  /** Further test metrics methods report (e.g. `ffsd.peer1`, `ffsd.ensemble`), by `<method>.<name>`. */
+  readonly reported?: Readonly<Record<string, number>>;
   readonly stages: readonly { name: string; epochs: number; completed: boolean }[];
   readonly seconds: number;
   readonly completed: boolean;
@@ -97,7 +99,9 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
     });
     const distill = runDistillStage(run, folder.dir, events, options.stopAfterEpochs, participants);
     stages.push(distill);
-    const summary = summarize(run, folder, backend, teachers, stages, distill, started);
+    const reported = distill.completed ? methodReports(run) : {};
+    for (const [k, v] of Object.entries(reported)) log(`${k}: test accuracy ${(v * 100).toFixed(2)}%`);
+    const summary = summarize(run, folder, backend, teachers, stages, distill, started, reported);
     if (distill.completed) {
       saveModel(folder.studentDir, run.student.model, {
         arch: config.student.arch,
@@ -123,6 +127,7 @@ function summarize(
   stages: StageResult[],
   distill: StageResult,
   started: number,
+  reported: Record<string, number>,
 ): RunSummary {
   const history: readonly EpochRecord[] = distill.epochs;
   return {
@@ -143,10 +148,22 @@ function summarize(
         : {}),
       val: { best: distill.best?.val ?? NaN, bestEpoch: distill.best?.epoch ?? 0, last: history.at(-1)?.val?.accuracy ?? NaN },
     },
+    ...(Object.keys(reported).length ? { reported } : {}),
     stages: stages.map((s) => ({ name: s.stage, epochs: s.epochs.length, completed: s.completed })),
     seconds: (Date.now() - started) / 1000,
     completed: distill.completed,
   };
+}
+
+/** The methods' own test metrics after distillation (`report`), keyed `<method>.<name>`. */
+function methodReports(run: BuiltRun): Record<string, number> {
+  const out: Record<string, number> = {};
+  const split = run.dataset.split('test');
+  for (const m of run.methods) {
+    const r = m.method.report?.({ split, batchSize: run.config.train.evalBatchSize, student: run.student.model }) ?? {};
+    for (const [k, v] of Object.entries(r)) out[`${m.id}.${k}`] = v;
+  }
+  return out;
 }
 
 /** Continues an interrupted run from its folder (same config, same seed; finished stages are skipped). */

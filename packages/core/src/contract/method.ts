@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Batch } from './batch.js';
-import type { DataInfo } from './dataset.js';
+import type { DataInfo, DataSplit } from './dataset.js';
 import type { HParamSchema } from './hparams.js';
-import type { ModelArchitecture } from './model.js';
+import type { ModelArchitecture, TappedModel } from './model.js';
 import type { Module } from './module.js';
 import type { Participant, Role } from './participant.js';
 import type { TapSpec, TapValues } from './taps.js';
@@ -106,7 +106,20 @@ export interface DistillationMethod<H = unknown> {
   onStepEnd?(step: StepContext): void;
   getState?(): MethodState;
   setState?(state: MethodState): void;
+  /**
+   * Optional: further test metrics after the distillation stage, by name (accuracies in [0, 1]),
+   * e.g. FFSD's common students, fusion head and ensemble. The runner reports them in
+   * `summary.json` as `reported["<method>.<name>"]` and sweeps tabulate them.
+   */
+  report?(ctx: ReportContext): Record<string, number>;
   dispose?(): void;
+}
+
+/** What a method's `report` sees: the test split and the trained student. */
+export interface ReportContext {
+  readonly split: DataSplit;
+  readonly batchSize: number;
+  readonly student: TappedModel;
 }
 
 export interface PaperRef {

@@ -48,6 +48,20 @@ describe('aggregation', () => {
     expect(aggregateCell('student', [summary(1, 0.9, 0.9, 0.9)]).teacherTest.n).toBe(0);
   });
 
+  it("aggregates and tabulates the methods' reported metrics (e.g. FFSD's ensemble)", () => {
+    const withReport = (seed: number, v: number): RunSummary => ({ ...summary(seed, 0.9, 0.9, 0.9), reported: { 'ffsd.ensemble': v } });
+    const rows = [aggregateCell('ffsd', [withReport(1, 0.91), withReport(2, 0.93)]), aggregateCell('student', [summary(1, 0.9, 0.9, 0.9)])];
+    expect(rows[0]!.reported!['ffsd.ensemble']!.mean).toBeCloseTo(0.92, 12);
+    expect(rows[1]!.reported).toBeUndefined();
+    const table = markdownTable(rows).split('\n');
+    expect(table[0]).toContain('ffsd.ensemble test %');
+    expect(table[2]).toContain('92.00 ± 1.41');
+    expect(table[3]!.trim().endsWith('— |')).toBe(true);
+    const csv = resultsCsv(rows).split('\n');
+    expect(csv[0]).toContain('ffsd.ensemble_test_mean');
+    expect(csv[1]).toContain('0.92');
+  });
+
   it('writes a markdown table, a header and a CSV', () => {
     const rows = [aggregateCell('kd', [summary(1, 0.97, 0.975, 0.98, 0.99), summary(2, 0.98, 0.985, 0.99, 0.99)]), aggregateCell('student', [summary(1, 0.9, 0.9, 0.9)])];
     expect(formatPercent(rows[0]!.studentTestLast)).toBe('97.50 ± 0.71');

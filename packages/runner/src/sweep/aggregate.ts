@@ -34,6 +34,8 @@ export interface CellResult {
   readonly seconds: Stat;
   /** Student test accuracy (last epoch) per class group, when the dataset declares groups. */
   readonly studentTestGroups?: Readonly<Record<string, Stat>>;
+  /** The methods' own reported test metrics (`summary.reported`), e.g. FFSD's peers and ensemble. */
+  readonly reported?: Readonly<Record<string, Stat>>;
 }
 
 /** Aggregates the finished runs of one cell. */
@@ -48,7 +50,14 @@ export function aggregateCell(cell: string, summaries: readonly RunSummary[]): C
     teacherTest: pick((s) => s.teachers.find((t) => t.name === 'teacher')?.test),
     seconds: pick((s) => s.seconds),
     ...groupStats(summaries),
+    ...reportedStats(summaries),
   };
+}
+
+function reportedStats(summaries: readonly RunSummary[]): { reported?: Record<string, Stat> } {
+  const names = [...new Set(summaries.flatMap((s) => Object.keys(s.reported ?? {})))];
+  if (names.length === 0) return {};
+  return { reported: Object.fromEntries(names.map((k) => [k, meanStd(summaries.map((s) => s.reported?.[k] ?? NaN))])) };
 }
 
 function groupStats(summaries: readonly RunSummary[]): { studentTestGroups?: Record<string, Stat> } {

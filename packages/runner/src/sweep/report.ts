@@ -38,6 +38,11 @@ function groupNames(rows: readonly CellResult[]): string[] {
   return [...new Set(rows.flatMap((r) => Object.keys(r.studentTestGroups ?? {})))];
 }
 
+/** Metrics methods report besides the student (e.g. ffsd.ensemble), in first-seen order. */
+function reportedNames(rows: readonly CellResult[]): string[] {
+  return [...new Set(rows.flatMap((r) => Object.keys(r.reported ?? {})))];
+}
+
 const NO_STAT: Stat = { n: 0, mean: NaN, std: NaN };
 
 /** The results table alone (GitHub markdown, columns padded for reading in a terminal). */
@@ -45,6 +50,7 @@ export function markdownTable(rows: readonly CellResult[]): string {
   const columns = [
     ...COLUMNS,
     ...groupNames(rows).map((g) => ({ title: `student test % ${g} (last)`, get: (r: CellResult) => formatPercent(r.studentTestGroups?.[g] ?? NO_STAT) })),
+    ...reportedNames(rows).map((k) => ({ title: `${k} test %`, get: (r: CellResult) => formatPercent(r.reported?.[k] ?? NO_STAT) })),
   ];
   const cells = [columns.map((c) => c.title), ...rows.map((r) => columns.map((c) => c.get(r)))];
   const widths = columns.map((_, j) => Math.max(3, ...cells.map((row) => row[j]!.length)));
@@ -82,10 +88,19 @@ const num = (v: number) => (Number.isFinite(v) ? String(+v.toFixed(6)) : '');
 /** results.csv: one line per cell, accuracies as fractions (mean and sample std). */
 export function resultsCsv(rows: readonly CellResult[]): string {
   const groups = groupNames(rows);
-  const stats = ['student_test_last', 'student_test_best', 'student_val_best', 'teacher_test', 'seconds', ...groups.map((g) => `student_test_${g}_last`)];
+  const reported = reportedNames(rows);
+  const stats = [
+    'student_test_last',
+    'student_test_best',
+    'student_val_best',
+    'teacher_test',
+    'seconds',
+    ...groups.map((g) => `student_test_${g}_last`),
+    ...reported.map((k) => `${k}_test`),
+  ];
   const header = ['cell', 'seeds', ...stats.flatMap((s) => [`${s}_mean`, `${s}_std`])];
   const lines = rows.map((r) => {
-    const values = [r.studentTestLast, r.studentTestBest, r.studentValBest, r.teacherTest, r.seconds, ...groups.map((g) => r.studentTestGroups?.[g] ?? NO_STAT)];
+    const values = [r.studentTestLast, r.studentTestBest, r.studentValBest, r.teacherTest, r.seconds, ...groups.map((g) => r.studentTestGroups?.[g] ?? NO_STAT), ...reported.map((k) => r.reported?.[k] ?? NO_STAT)];
     return [csvField(r.cell), String(r.seeds.length), ...values.flatMap((s) => [num(s.mean), num(s.std)])].join(',');
   });
   return [header.join(','), ...lines].join('\n') + '\n';
