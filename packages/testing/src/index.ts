@@ -101,6 +101,8 @@ export function setupContext<H>(
   teacher: Participant | undefined,
   student: Participant,
   seed = 7,
+  /** How `buildLike` copies a participant's network (default: throws, as `architecture` does). */
+  buildLike?: (participant: string, seed: number) => TappedModel,
 ): MethodSetupContext<H> {
   const participants = teacher ? [teacher, student] : [student];
   return {
@@ -120,6 +122,10 @@ export function setupContext<H>(
     },
     architecture(id: string) {
       throw new Error(`no architecture ${id} in tests`);
+    },
+    buildLike(participant: string, s: number) {
+      if (!buildLike) throw new Error(`no copy of ${participant} in this test (pass buildLike to setupContext)`);
+      return buildLike(participant, s);
     },
   };
 }

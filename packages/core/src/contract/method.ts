@@ -45,6 +45,11 @@ export interface MethodSetupContext<H> {
   readonly seed: number;
   /** Builds extra networks (e.g. peers) from registered architectures. */
   architecture(id: string): ModelArchitecture;
+  /**
+   * Builds a fresh copy of a participant's network (same architecture, options and data) with new
+   * weights drawn from `seed`: the peers of online KD (FFSD's common students, DML).
+   */
+  buildLike(participant: string, seed: number): TappedModel;
 }
 
 /** One training step as a method sees it. Teacher taps are constants (no gradient) unless trainable. */

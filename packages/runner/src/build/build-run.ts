@@ -182,6 +182,11 @@ export async function buildRun(host: DependencyContainer, config: RunConfig): Pr
       tap: tapOf,
       seed: config.seed,
       architecture: (id: string) => findArchitecture(container, id),
+      buildLike: (name: string, seed: number) => {
+        const mc = name === 'student' ? config.student : (name === 'teacher' ? config.teacher : config.extraTeachers[name]);
+        if (!mc) throw new UserError(`method '${e.entry.id}' asked for a copy of '${name}', which is not in this run`);
+        return buildModel(container, dataset, mc.arch, mc.options, seed, `${name} (copy for ${e.entry.id})`);
+      },
     });
     const needs = [...e.method.requiredTaps(), ...(e.method.stages?.() ?? []).flatMap((s) => s.taps)];
     for (const req of needs) {
