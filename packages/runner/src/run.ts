@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { buildRun, disposeRun, type BuiltRun } from './build/build-run.js';
 import { loadModelWeights, saveModel } from './build/saved-model.js';
 import { parseRunConfig } from './config/load-config.js';
-import type { RunConfig } from './config/schema.js';
+import type { RunConfig, TeacherConfig } from './config/schema.js';
 import { environmentRecord } from './folder/environment.js';
 import { RunFolder } from './folder/run-folder.js';
 import { CachedOutputs } from './stages/cached-outputs.js';
 import { runDistillStage } from './stages/distill-stage.js';
 import { runMethodStages } from './stages/method-stages.js';
+import { ensureRecipe, loadRecipe } from './stages/recipe-teacher.js';
 import { prepareTeacher, type TeacherOutcome } from './stages/teacher-stage.js';
 
 export interface RunSummary {
@@ -47,7 +48,11 @@ export interface RunOptions {
   readonly log?: (line: string) => void;
   /** Stop the distill stage after this many epochs (for interruption tests). */
   readonly stopAfterEpochs?: number;
+  /** How many recipe runs this run is nested in (a guard against recipes that name themselves). */
+  readonly recipeDepth?: number;
 }
+
+const MAX_RECIPE_DEPTH = 4;
 
 function defaultRunDir(config: RunConfig): string {
   return join(config.outDir, `${config.name}-s${config.seed}-${RunFolder.stamp()}`);
@@ -85,7 +90,9 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
     };
     const teachers: TeacherOutcome[] = [];
     for (const p of run.participants.filter((q) => q.role === 'teacher')) {
-      const t = prepareTeacher(p, run.teacherConfigs.get(p.name)!, config, run.dataset, folder.dir, events);
+      const tc = run.teacherConfigs.get(p.name)!;
+      const recipeDir = tc.recipe ? await runRecipe(host, p.name, tc, config, options) : undefined;
+      const t = prepareTeacher(p, tc, config, run.dataset, folder.dir, events, recipeDir);
       log(`${p.name}: ${t.arch} (${t.params.toLocaleString('en-US')} params) ${t.source} from ${t.path}, test accuracy ${(t.test * 100).toFixed(2)}%`);
       teachers.push(t);
     }
@@ -153,6 +160,22 @@ function summarize(
     seconds: (Date.now() - started) / 1000,
     completed: distill.completed,
   };
+}
+
+/** Runs a teacher's recipe once (cached by its content) and returns the folder of its saved student. */
+async function runRecipe(host: DependencyContainer, name: string, tc: TeacherConfig, config: RunConfig, options: RunOptions): Promise<string> {
+  const depth = (options.recipeDepth ?? 0) + 1;
+  const where = name === 'teacher' ? 'teacher' : `extraTeachers.${name}`;
+  if (depth > MAX_RECIPE_DEPTH) throw new UserError(`${where}.recipe: recipes nested more than ${MAX_RECIPE_DEPTH} deep (does ${tc.recipe} name itself?)`);
+  const log = options.log ?? (() => {});
+  const { modelDir } = await ensureRecipe(
+    host,
+    loadRecipe(where, tc),
+    config.cacheDir,
+    (h, c, runDir) => runExperiment(h, c, { runDir, recipeDepth: depth, log: (line) => log(`[recipe ${c.name}] ${line}`) }),
+    log,
+  );
+  return modelDir;
 }
 
 /** The methods' own test metrics after distillation (`report`), keyed `<method>.<name>`. */

@@ -20,6 +20,7 @@ import {
 } from '@kd/core';
 import { toConfigError } from '../config/load-config.js';
 import { readModelCard, resolveModelDir } from './saved-model.js';
+import { loadRecipe } from '../stages/recipe-teacher.js';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
 
 export interface BuiltMethod {
@@ -132,7 +133,9 @@ export async function buildRun(host: DependencyContainer, config: RunConfig): Pr
     ...Object.entries(config.extraTeachers).map(([k, v]): [string, TeacherConfig] => [`extraTeachers.${k}`, v]),
   ];
   for (const [where, tc] of declared) {
+    if (tc?.checkpoint && tc.recipe) throw new ConfigError(`${where}.recipe`, 'give either checkpoint or recipe, not both');
     if (tc?.checkpoint) checkTeacherCheckpoint(where, tc, dataset);
+    if (tc?.recipe) loadRecipe(where, tc);
     if (tc?.cacheOutputs && tc.trainable) throw new ConfigError(`${where}.cacheOutputs`, 'a trainable teacher cannot use cached outputs');
     if (tc?.cacheOutputs && dataset.split('train').augments) {
       throw new ConfigError(`${where}.cacheOutputs`, 'cached outputs would not match augmented samples; turn data augmentation off or cacheOutputs off');

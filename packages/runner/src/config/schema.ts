@@ -38,6 +38,10 @@ export type TrainSettings = z.infer<typeof TrainSettingsSchema>;
 
 export const TeacherSchema = ModelSchema.extend({
   checkpoint: z.string().optional().describe('load trained weights from this folder (a run folder, or a saved model folder)'),
+  recipe: z
+    .string()
+    .optional()
+    .describe('the run config that trains this teacher (its student); it runs once and is cached by its content under <cacheDir>/recipes/'),
   seed: z.number().int().min(0).default(0).describe('teacher init/data seed (fixed across student seeds by default)'),
   trainable: z.boolean().default(false).describe('train the teacher together with the student (no gradient stop)'),
   train: TrainSettingsSchema.default(TrainSettingsSchema.parse({})).describe('settings when the teacher must be trained first'),

@@ -12,7 +12,7 @@ export interface TeacherOutcome {
   readonly arch: string;
   readonly params: number;
   /** where the weights came from; 'model' = with the architecture itself (e.g. a tfjs graph model file) */
-  readonly source: 'checkpoint' | 'cache' | 'trained' | 'model';
+  readonly source: 'checkpoint' | 'recipe' | 'cache' | 'trained' | 'model';
   readonly path: string;
   readonly test: number;
 }
@@ -35,6 +35,8 @@ export function prepareTeacher(
   dataset: Dataset,
   runDir: string,
   events?: EventSink,
+  /** The saved student of the teacher's recipe run (`teacher.recipe`), when it has one. */
+  recipeModelDir?: string,
 ): TeacherOutcome {
   const base = { name: p.name, arch: tc.arch, params: p.model.paramCount() };
   const card = { arch: tc.arch, options: tc.options, inputShape: dataset.inputShape, numClasses: dataset.numClasses };
@@ -49,6 +51,10 @@ export function prepareTeacher(
     path = resolveModelDir(tc.checkpoint); // validated against the config by buildRun
     loadModelWeights(path, p.model);
     source = 'checkpoint';
+  } else if (recipeModelDir) {
+    path = recipeModelDir;
+    loadModelWeights(path, p.model);
+    source = 'recipe';
   } else {
     const cached = join(config.cacheDir, 'teachers', teacherCacheKey(config, tc));
     if (tc.cache && existsSync(join(cached, 'model.json'))) {

@@ -1,0 +1,72 @@
+import { ConfigError, createHost } from '@kd/core';
+import { register as registerData } from '@kd/data';
+import { register as registerKd } from '@kd/method-kd';
+import { register as registerModels } from '@kd/models';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { buildRun, disposeRun } from './build/build-run.js';
+import { parseRunConfig } from './config/load-config.js';
+import { runExperiment } from './run.js';
+import { recipeKey } from './stages/recipe-teacher.js';
+
+const host = createHost([registerModels, registerData, registerKd]);
+const dir = mkdtempSync(join(tmpdir(), 'kd-recipe-'));
+const data = { options: { trainSize: 64, val: 100, test: 100 } };
+const teacherModel = { arch: 'resnet8', options: { width: 2 } };
+const recipeFile = join(dir, 'teacher-recipe.yaml');
+// the recipe: a plain run whose student becomes the teacher of later runs
+writeFileSync(recipeFile, stringify({ name: 'tiny-teacher', backend: 'cpu', data, student: teacherModel, train: { epochs: 1, batchSize: 32 }, methods: [] }));
+
+const later = (cacheDir: string, seed: number) =>
+  parseRunConfig({
+    backend: 'cpu',
+    seed,
+    cacheDir,
+    data,
+    teacher: { ...teacherModel, recipe: recipeFile },
+    student: { arch: 'cnn', options: { width: 2 } },
+    train: { epochs: 1, batchSize: 32 },
+    methods: [{ id: 'kd' }],
+  });
+
+describe('teachers by recipe (teacher.recipe: a run config trained once and cached by its content)', () => {
+  it('runs the recipe once; later runs of any seed load its saved student', async () => {
+    const cacheDir = join(dir, 'cache');
+    const lines: string[] = [];
+    const first = await runExperiment(host, later(cacheDir, 1), { runDir: join(dir, 'r1'), log: (l) => lines.push(l) });
+    const second = await runExperiment(host, later(cacheDir, 2), { runDir: join(dir, 'r2') });
+    expect(first.teachers[0]!.source).toBe('recipe');
+    expect(second.teachers[0]!.source).toBe('recipe');
+    expect(second.teachers[0]!.path).toBe(first.teachers[0]!.path);
+    expect(second.teachers[0]!.test).toBe(first.teachers[0]!.test);
+    expect(readdirSync(join(cacheDir, 'recipes'))).toHaveLength(1);
+    expect(lines.some((l) => l.startsWith('recipe tiny-teacher: not in the cache'))).toBe(true);
+    expect(lines.some((l) => /^recipe tiny-teacher: done in \d+ s$/.test(l))).toBe(true);
+    expect(existsSync(join(first.teachers[0]!.path, 'model.json'))).toBe(true);
+  });
+
+  it('keys recipes by content: where things go does not count, the seed does', () => {
+    const a = parseRunConfig({ name: 'a', student: teacherModel });
+    expect(recipeKey(parseRunConfig({ name: 'b', outDir: 'elsewhere', student: teacherModel }))).toBe(recipeKey(a));
+    expect(recipeKey(parseRunConfig({ name: 'a', seed: 5, student: teacherModel }))).not.toBe(recipeKey(a));
+  });
+
+  it('rejects, before any file is written, a recipe whose student is not the configured teacher, a missing file, and recipe + checkpoint', async () => {
+    const bad = async (teacher: object, field: string) => {
+      const config = parseRunConfig({ backend: 'cpu', data, teacher, student: { arch: 'cnn', options: { width: 2 } }, methods: [{ id: 'kd' }] });
+      const err = await buildRun(host, config).then(
+        (r) => (disposeRun(r), undefined),
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).path).toBe(field);
+    };
+    await bad({ arch: 'resnet8', options: { width: 4 }, recipe: recipeFile }, 'teacher.options');
+    await bad({ arch: 'cnn', options: { width: 2 }, recipe: recipeFile }, 'teacher.arch');
+    await bad({ ...teacherModel, recipe: join(dir, 'missing.yaml') }, 'teacher.recipe');
+    await bad({ ...teacherModel, recipe: recipeFile, checkpoint: dir }, 'teacher.recipe');
+  });
+});
