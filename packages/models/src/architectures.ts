@@ -4,6 +4,7 @@ import { CifarResNet, RESNET_X4_WIDTHS, resnetBlocksPerStage, resnetWidths } fro
 import { SmallCnn } from './small-cnn.js';
 import { TransformerClassifier } from './transformer.js';
 import { VlTransformer } from './vl-transformer.js';
+import { VlSceneModel } from './vl-scene-model.js';
 import { GraphModelTeacher } from './io/graph-model-teacher.js';
 import { ClipDualEncoder } from './clip-dual-encoder.js';
 import { WideResNet, wrnBlocksPerStage } from './wide-resnet.js';
@@ -211,6 +212,33 @@ export const clip: ModelArchitecture = {
   },
 };
 
+export const vlScene: ModelArchitecture = {
+  id: 'vl-scene',
+  description:
+    'Vision-language model over images with region proposals (data: scene-captions): small CNN backbone (stride 4) → RoIAlign of the first R proposals → ' +
+    'vl-transformer over caption tokens + region tokens. Options: width (16), pool (2), regions (8), proposals ("" | "biased"), layers (2), dModel (64), ' +
+    'heads (4), ffn (128), normFirst, activation, predicates (0), textAttention.',
+  build(input) {
+    const o = parseOptions('vl-scene', input.options, {
+      width: positiveInt.default(16),
+      pool: positiveInt.default(2),
+      regions: positiveInt.default(8),
+      proposals: z.string().default(''),
+      layers: positiveInt.default(2),
+      dModel: positiveInt.default(64),
+      heads: positiveInt.default(4),
+      ffn: positiveInt.default(128),
+      normFirst: z.boolean().default(false),
+      activation: z.enum(['relu', 'gelu']).default('gelu'),
+      predicates: z.number().int().min(0).default(0),
+      textAttention: z.enum(['bidirectional', 'causal']).default('bidirectional'),
+    });
+    const text = input.data?.text;
+    if (!text) throw new ConfigError('arch', 'vl-scene needs scenes with captions and a vocabulary (data.dataset: scene-captions)');
+    return new VlSceneModel({ ...o, inputShape: input.inputShape, vocabSize: text.vocabSize, textLength: text.length, numClasses: input.numClasses, seed: input.seed });
+  },
+};
+
 /** Every architecture this package provides, in registration order. */
 export const architectures: readonly ModelArchitecture[] = [
   resnet,
@@ -227,6 +255,7 @@ export const architectures: readonly ModelArchitecture[] = [
   cnn,
   transformer,
   vlTransformer,
+  vlScene,
   graphModel,
   clip,
 ];

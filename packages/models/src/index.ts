@@ -14,6 +14,7 @@ export * from './tap-recorder.js';
 export * from './transformer.js';
 export * from './linear-last-axis.js';
 export * from './vl-transformer.js';
+export * from './vl-scene-model.js';
 export * from './text-encoder.js';
 export * from './clip-dual-encoder.js';
 export * from './wide-block.js';

@@ -1,5 +1,6 @@
 import { registerDataset, type DependencyContainer } from '@kd/core';
 import { captionedProvider } from './dataset/captioned-provider.js';
+import { sceneCaptionsProvider } from './scenes/scene-captions-dataset.js';
 
 export * from './tokenizer/special-tokens.js';
 export * from './tokenizer/split-words.js';
@@ -25,8 +26,12 @@ export * from './dataset/captioned-provider.js';
 export * from './dataset/captioned-split.js';
 export * from './dataset/captioned-vocabulary.js';
 export * from './dataset/class-prompts.js';
+export * from './scenes/scene-captions-options.js';
+export * from './scenes/scene-captions-split.js';
+export * from './scenes/scene-captions-dataset.js';
 
-/** Registers this package's datasets (`captioned`) into a DI container. No side effects at import. */
+/** Registers this package's datasets (`captioned`, `scene-captions`) into a DI container. No side effects at import. */
 export function register(container: DependencyContainer): void {
   registerDataset(container, captionedProvider);
+  registerDataset(container, sceneCaptionsProvider);
 }

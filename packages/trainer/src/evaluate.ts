@@ -32,7 +32,8 @@ export function evaluateAccuracy(
       const batch = split.batch(idx);
       const { logits } = model.forward(batch, { training: false, taps: LOGITS });
       predictions.set(tf.argMax(logits!, 1).dataSync() as Int32Array, start);
-      return crossEntropy(logits!, batch.y!).dataSync()[0]! * n;
+      // the split's single-label view (a batch's `y` may be multi-hot, e.g. scenes)
+      return crossEntropy(logits!, tf.tensor1d(split.labels.subarray(start, start + n), 'int32')).dataSync()[0]! * n;
     });
   }
   if (split.size === 0) return { accuracy: 0, loss: 0, count: 0 };

@@ -1,0 +1,137 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  deriveSeed,
+  injectable,
+  Rng,
+  UserError,
+  z,
+  type AuxModule,
+  type Batch,
+  type DistillationMethod,
+  type MethodSetupContext,
+  type ReportContext,
+  type StepContext,
+  type TappedModel,
+  type TapRequest,
+  type TermSpec,
+} from '@kd/core';
+import { mismatchedCaptions } from './mismatched-captions.js';
+import { maskedTokenLoss, matchingLoss } from './pretraining-losses.js';
+import { maskTokens, type MaskingOptions } from './token-masking.js';
+
+export const vlPretrainHParams = z.object({
+  maskProbability: z.number().gt(0).lt(1).default(0.15).describe('share of caption words chosen for masked-token prediction (BERT, VisualBERT, UNITER: 0.15)'),
+  maskShare: z.number().min(0).max(1).default(0.8).describe('chosen words replaced by [MASK] (BERT: 0.8)'),
+  randomShare: z.number().min(0).max(1).default(0.1).describe('chosen words replaced by a random word (BERT: 0.1); the rest stay unchanged'),
+});
+
+export type VlPretrainHParams = z.output<typeof vlPretrainHParams>;
+
+export const vlPretrainTerms: readonly TermSpec[] = [
+  { name: 'mlm', defaultWeight: 1, description: 'masked-token prediction: cross-entropy of mlmLogits at the masked caption words, given the image regions' },
+  { name: 'itm', defaultWeight: 1, description: 'image–text matching: 2-way cross-entropy of itmLogits on the matched pairs and on captions shifted by one in the batch' },
+];
+
+/** Token ids, mask and shape of a batch's captions, read once. */
+function captionsOf(batch: Batch): { ids: Int32Array; mask: Float32Array; b: number; t: number } {
+  const tokens = batch['tokens'];
+  const tokenMask = batch['tokenMask'];
+  if (!tokens || !tokenMask) throw new UserError("method 'vl-pretrain': the batch has no 'tokens'/'tokenMask' (use data.dataset: scene-captions)");
+  const [b, t] = tokens.shape as [number, number];
+  return { ids: tokens.dataSync() as Int32Array, mask: tokenMask.dataSync() as Float32Array, b, t };
+}
+
+/**
+ * Vision-language pre-training as in VisualBERT / UNITER (the pre-trained VL knowledge RVL-BERT
+ * freezes and the teacher DistillVLM compresses): the model (architecture `vl-scene` on
+ * `scene-captions`) learns to predict masked caption words from the other words and the image regions
+ * (`mlm`), and to tell an image's own caption from another image's (`itm`). The trained run is
+ * reused as a teacher by later runs (`teacher.recipe` or `teacher.checkpoint`).
+ */
+@injectable()
+export class VlPretrainMethod implements DistillationMethod<VlPretrainHParams> {
+  readonly terms = vlPretrainTerms;
+  private hparams: VlPretrainHParams = vlPretrainHParams.parse({});
+  private student?: TappedModel;
+  private vocabSize = 0;
+  private seed = 0;
+
+  setup(ctx: MethodSetupContext<VlPretrainHParams>): void {
+    this.hparams = ctx.hparams;
+    if (ctx.hparams.maskShare + ctx.hparams.randomShare > 1) throw new UserError("method 'vl-pretrain': maskShare + randomShare must not exceed 1");
+    const text = ctx.data.text;
+    if (!text) throw new UserError("method 'vl-pretrain' needs a dataset with captions and a vocabulary (data.dataset: scene-captions)");
+    this.vocabSize = text.vocabSize;
+    this.student = ctx.student.model;
+    this.seed = ctx.seed;
+    for (const r of this.requiredTaps()) ctx.tap(r.role, r.tap, r.model);
+    ctx.tap('student', 'mlmLogits');
+  }
+
+  requiredTaps(): readonly TapRequest[] {
+    return [{ role: 'student', tap: 'itmLogits' }];
+  }
+
+  auxModules(): readonly AuxModule[] {
+    return [];
+  }
+
+  private masking(): MaskingOptions {
+    const h = this.hparams;
+    return { probability: h.maskProbability, maskShare: h.maskShare, randomShare: h.randomShare, vocabSize: this.vocabSize };
+  }
+
+  /** The model's outputs on the batch with other captions (same images, same mode). */
+  private forwardWith(batch: Batch, ids: Int32Array, mask: Float32Array, b: number, t: number, tap: string, training: boolean): tf.Tensor {
+    const tokens = tf.tensor2d(ids, [b, t], 'int32');
+    const tokenMask = tf.tensor2d(mask, [b, t], 'float32');
+    return this.student!.forward({ ...batch, tokens, tokenMask }, { training, taps: new Set([tap]) })[tap]!;
+  }
+
+  losses(step: StepContext): Record<string, tf.Scalar> {
+    const out: Record<string, tf.Scalar> = {};
+    const { ids, mask, b, t } = captionsOf(step.batch);
+    if (step.active.has('mlm')) {
+      const masked = maskTokens(ids, b, t, new Rng(deriveSeed(this.seed, 'vl-pretrain.mlm', step.step)), this.masking());
+      out['mlm'] = tf.tidy(() => maskedTokenLoss(this.forwardWith(step.batch, masked.input, mask, b, t, 'mlmLogits', true), masked.targets));
+    }
+    if (step.active.has('itm')) {
+      const positive = step.student['itmLogits'];
+      if (!positive) throw new UserError("method 'vl-pretrain': the student returned no 'itmLogits' tap (use architecture vl-scene)");
+      const neg = mismatchedCaptions(ids, mask, b, t);
+      out['itm'] = tf.tidy(() => matchingLoss(positive, this.forwardWith(step.batch, neg.ids, neg.mask, b, t, 'itmLogits', true), neg.labels));
+    }
+    return out;
+  }
+
+  /** Masked-token top-1 accuracy and image–text matching accuracy on the test split (fixed masking seed). */
+  report(ctx: ReportContext): Record<string, number> {
+    let mlmHits = 0;
+    let mlmCount = 0;
+    let itmHits = 0;
+    let itmCount = 0;
+    for (let start = 0; start < ctx.split.size; start += ctx.batchSize) {
+      const n = Math.min(ctx.batchSize, ctx.split.size - start);
+      const batch = ctx.split.batch(Int32Array.from({ length: n }, (_, i) => start + i));
+      try {
+        const { ids, mask, b, t } = captionsOf(batch);
+        const masked = maskTokens(ids, b, t, new Rng(deriveSeed(0, 'vl-pretrain.report', start)), this.masking());
+        const predicted = tf.tidy(() => tf.argMax(this.forwardWith(batch, masked.input, mask, b, t, 'mlmLogits', false), 2).dataSync() as Int32Array);
+        masked.targets.forEach((y, i) => {
+          if (y < 0) return;
+          mlmCount++;
+          if (predicted[i] === y) mlmHits++;
+        });
+        const neg = mismatchedCaptions(ids, mask, b, t);
+        const pos = tf.tidy(() => tf.argMax(this.forwardWith(batch, ids, mask, b, t, 'itmLogits', false), 1).dataSync() as Int32Array);
+        const negPred = tf.tidy(() => tf.argMax(this.forwardWith(batch, neg.ids, neg.mask, b, t, 'itmLogits', false), 1).dataSync() as Int32Array);
+        pos.forEach((p) => (itmHits += p === 1 ? 1 : 0));
+        negPred.forEach((p, i) => (itmHits += p === neg.labels[i] ? 1 : 0));
+        itmCount += 2 * b;
+      } finally {
+        tf.dispose(Object.values(batch));
+      }
+    }
+    return { mlm_accuracy: mlmCount ? mlmHits / mlmCount : NaN, itm_accuracy: itmCount ? itmHits / itmCount : NaN };
+  }
+}

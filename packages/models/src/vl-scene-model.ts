@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs';
+import { BatchNorm, Conv2d, Rng, TappedModel, UserError, type Batch, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
+import { checkInputShape } from './shapes.js';
+import { roiAlign } from './roi-pool.js';
+import { VlTransformer, type VlTransformerConfig } from './vl-transformer.js';
+
+export interface VlSceneConfig extends Omit<VlTransformerConfig, 'regionFeatures' | 'arch'> {
+  /** Image shape without batch dim, NHWC. */
+  readonly inputShape: readonly number[];
+  /** Backbone widths: conv3x3 stride 1, then two conv3x3 stride 2 (feature stride 4). */
+  readonly width: number;
+  /** RoIAlign output grid per region (pool × pool bins of the last backbone map). */
+  readonly pool: number;
+  /** Proposal source ('' = the primary `proposals`; 'biased' = `biasedProposals`, …). */
+  readonly proposals: string;
+}
+
+/** Batch keys of a proposal source: '' → proposals/proposalMask, name → <name>Proposals/<name>ProposalMask. */
+function proposalBatchKeys(source: string): { boxes: string; mask: string } {
+  return source === '' ? { boxes: 'proposals', mask: 'proposalMask' } : { boxes: `${source}Proposals`, mask: `${source}ProposalMask` };
+}
+
+/**
+ * A vision-language model over images with region proposals: a small CNN backbone (stride 4),
+ * RoIAlign of the first R proposals of the batch (`proposals` [B, P, 4] in pixels, best first, with
+ * `proposalMask`) into pool × pool × C region features, and a `VlTransformer` over the caption tokens
+ * (`tokens`, `tokenMask`) and these region tokens (features + normalised box geometry + segment).
+ * The backbone trains with the transformer (end to end, as in VL pre-training with a trainable
+ * region encoder). Taps: the transformer's (`layer{i}`, `layer{i}.attention`, `text`,
+ * `regionStates`, `embedding`, `logits`, `mlmLogits`, `itmLogits`) plus `feature` (the backbone map)
+ * and `regions` (the pooled region features [R, pool²·C]).
+ */
+export class VlSceneModel extends TappedModel {
+  readonly arch = 'vl-scene';
+  readonly inputShape: readonly [number, number, number];
+  readonly numClasses: number;
+  readonly convs: readonly Conv2d[];
+  readonly bns: readonly BatchNorm[];
+  readonly transformer: VlTransformer;
+  private readonly featureShape: [number, number, number];
+  private readonly specs: TapSpecs;
+
+  constructor(readonly config: VlSceneConfig) {
+    super();
+    this.inputShape = checkInputShape(config.inputShape);
+    this.numClasses = config.numClasses;
+    const rng = new Rng(config.seed);
+    const [h, w, c] = this.inputShape;
+    const widths = [config.width, 2 * config.width, 2 * config.width];
+    const strides = [1, 2, 2];
+    let inChannels = c;
+    const convs: Conv2d[] = [];
+    const bns: BatchNorm[] = [];
+    widths.forEach((width, i) => {
+      convs.push(this.addChild(`conv${i + 1}`, new Conv2d(inChannels, width, { kernel: 3, stride: strides[i]!, padding: 1 }, rng)));
+      bns.push(this.addChild(`bn${i + 1}`, new BatchNorm(width)));
+      inChannels = width;
+    });
+    this.convs = convs;
+    this.bns = bns;
+    const down = (n: number) => Math.floor((n - 1) / 2) + 1; // conv3x3, stride 2, pad 1
+    this.featureShape = [down(down(h)), down(down(w)), inChannels];
+    const regionFeatures = config.pool * config.pool * inChannels;
+    this.transformer = this.addChild('vl', new VlTransformer({ ...config, regionFeatures, arch: 'vl-scene', seed: config.seed + 1 }));
+    this.specs = {
+      ...this.transformer.tapSpecs(),
+      feature: { shape: this.featureShape, kind: 'feature', description: 'backbone map (stride 4) the regions are pooled from' },
+      regions: { shape: [config.regions, regionFeatures], kind: 'region', description: 'RoIAlign-pooled region features of the first R proposals' },
+    };
+  }
+
+  tapSpecs(): TapSpecs {
+    return this.specs;
+  }
+
+  /** Region features [B, R, pool²·C] of the first R proposals of `boxes` [B, P, 4] (pixels). */
+  private pool(feature: tf.Tensor4D, boxes: tf.Tensor3D): tf.Tensor3D {
+    const [b] = feature.shape;
+    const r = this.config.regions;
+    const flat = tf.reshape(boxes, [b * r, 4]) as tf.Tensor2D;
+    const index = tf.tensor1d(Int32Array.from({ length: b * r }, (_, i) => Math.floor(i / r)), 'int32');
+    const pooled = roiAlign(feature, flat, index, [this.inputShape[0], this.inputShape[1]], [this.config.pool, this.config.pool]);
+    return tf.reshape(pooled, [b, r, -1]) as tf.Tensor3D;
+  }
+
+  forward(batch: Batch, options: ForwardOptions): TapValues {
+    return tf.tidy(() => {
+      const keys = proposalBatchKeys(this.config.proposals);
+      const proposals = batch[keys.boxes];
+      const mask = batch[keys.mask];
+      if (!proposals || !mask) throw new UserError(`vl-scene: the batch has no '${keys.boxes}'/'${keys.mask}' (use the scene-captions dataset, or set options.proposals)`);
+      const [b, p] = proposals.shape as [number, number, number];
+      const r = this.config.regions;
+      if (p < r) throw new UserError(`vl-scene: ${p} proposals per image, the model takes regions: ${r}`);
+      let x = batch.x! as tf.Tensor4D;
+      this.convs.forEach((conv, i) => (x = tf.relu(this.bns[i]!.apply(conv.apply(x), options.training)) as tf.Tensor4D));
+      const boxes = tf.slice(proposals, [0, 0, 0], [b, r, 4]) as tf.Tensor3D;
+      const regions = this.pool(x, boxes);
+      const [h, w] = this.inputShape;
+      const regionBoxes = tf.div(boxes, tf.tensor1d([w, h, w, h]));
+      const regionMask = tf.slice(mask, [0, 0], [b, r]);
+      const out = this.transformer.forward({ ...batch, regions, regionBoxes, regionMask }, options);
+      const wanted = (k: string) => !options.taps || options.taps.has(k);
+      return { ...out, ...(wanted('feature') ? { feature: x } : {}), ...(wanted('regions') ? { regions } : {}) };
+    }) as TapValues;
+  }
+}
