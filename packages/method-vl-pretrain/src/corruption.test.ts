@@ -63,3 +63,18 @@ describe('image–text matching negatives', () => {
     expect(Array.from(m.labels)).toEqual([0, 1, 0]);
   });
 });
+
+describe('class words (the words a masked caption can only recover from the image)', () => {
+  it('are the prompt words of one class but not of all', async () => {
+    const { classWordIds } = await import('./class-words.js');
+    const L = 4;
+    // class prompts "a {}": [CLS] a <name> [SEP]; class 2's name is two words, one shared with class 0
+    const rows = [
+      [CLS_ID, 5, 6, SEP_ID],
+      [CLS_ID, 5, 7, SEP_ID],
+      [CLS_ID, 5, 6, 8],
+    ];
+    const text = { vocabSize: 9, length: L, classPrompts: { prompts: 1, ids: Int32Array.from(rows.flat()), mask: new Float32Array(3 * L).fill(1) } };
+    expect([...classWordIds(text, 3)].sort()).toEqual([6, 7, 8]);
+  });
+});

@@ -6,6 +6,7 @@ export { VlPretrainMethod, vlPretrainHParams, vlPretrainTerms, type VlPretrainHP
 export { maskTokens, type MaskedTokens, type MaskingOptions } from './token-masking.js';
 export { mismatchedCaptions, type MismatchedCaptions } from './mismatched-captions.js';
 export { maskedTokenLoss, matchingLoss } from './pretraining-losses.js';
+export { classWordIds } from './class-words.js';
 
 /** Registers the `vl-pretrain` method into a host container (creates no method instance). */
 export function register(container: DependencyContainer): void {

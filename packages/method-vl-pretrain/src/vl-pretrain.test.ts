@@ -38,7 +38,7 @@ describe('vl-pretrain: masked tokens + image–text matching on scene captions',
     const vars = model.namedParameters();
     const loss: Record<string, number> = {};
     const { value, grads } = tf.variableGrads(() => {
-      const student = model.forward(batch, { training: true, taps: new Set(['itmLogits']) });
+      const student = model.forward(batch, { training: true, taps: new Set(['itmLogits', 'regions']) });
       const ctx: StepContext = { batch, outputs: { student }, student, epoch: 1, step: s, stepsPerEpoch: 1, totalEpochs: 1, active: new Set(active) };
       const terms = method.losses(ctx);
       for (const [k, v] of Object.entries(terms)) loss[k] = v.dataSync()[0]!;

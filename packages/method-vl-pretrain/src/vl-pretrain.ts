@@ -15,6 +15,7 @@ import {
   type TapRequest,
   type TermSpec,
 } from '@kd/core';
+import { classWordIds } from './class-words.js';
 import { mismatchedCaptions } from './mismatched-captions.js';
 import { maskedTokenLoss, matchingLoss } from './pretraining-losses.js';
 import { maskTokens, type MaskingOptions } from './token-masking.js';
@@ -55,6 +56,7 @@ export class VlPretrainMethod implements DistillationMethod<VlPretrainHParams> {
   private student?: TappedModel;
   private vocabSize = 0;
   private seed = 0;
+  private classWords = new Set<number>();
 
   setup(ctx: MethodSetupContext<VlPretrainHParams>): void {
     this.hparams = ctx.hparams;
@@ -62,6 +64,7 @@ export class VlPretrainMethod implements DistillationMethod<VlPretrainHParams> {
     const text = ctx.data.text;
     if (!text) throw new UserError("method 'vl-pretrain' needs a dataset with captions and a vocabulary (data.dataset: scene-captions)");
     this.vocabSize = text.vocabSize;
+    this.classWords = classWordIds(text, ctx.data.numClasses);
     this.student = ctx.student.model;
     this.seed = ctx.seed;
     for (const r of this.requiredTaps()) ctx.tap(r.role, r.tap, r.model);
@@ -69,7 +72,10 @@ export class VlPretrainMethod implements DistillationMethod<VlPretrainHParams> {
   }
 
   requiredTaps(): readonly TapRequest[] {
-    return [{ role: 'student', tap: 'itmLogits' }];
+    return [
+      { role: 'student', tap: 'itmLogits' },
+      { role: 'student', tap: 'regions' },
+    ];
   }
 
   auxModules(): readonly AuxModule[] {
@@ -81,11 +87,21 @@ export class VlPretrainMethod implements DistillationMethod<VlPretrainHParams> {
     return { probability: h.maskProbability, maskShare: h.maskShare, randomShare: h.randomShare, vocabSize: this.vocabSize };
   }
 
-  /** The model's outputs on the batch with other captions (same images, same mode). */
-  private forwardWith(batch: Batch, ids: Int32Array, mask: Float32Array, b: number, t: number, tap: string, training: boolean): tf.Tensor {
+  /**
+   * The model's `tap` for the same images with other captions. The images' region features
+   * (`regions`, from the step's own forward pass, on the tape) are reused, so the backbone runs once
+   * a step and receives the gradients of every term through them.
+   */
+  private forwardWith(batch: Batch, regions: tf.Tensor, ids: Int32Array, mask: Float32Array, b: number, t: number, tap: string, training: boolean): tf.Tensor {
     const tokens = tf.tensor2d(ids, [b, t], 'int32');
     const tokenMask = tf.tensor2d(mask, [b, t], 'float32');
-    return this.student!.forward({ ...batch, tokens, tokenMask }, { training, taps: new Set([tap]) })[tap]!;
+    return this.student!.forward({ ...batch, regions, tokens, tokenMask }, { training, taps: new Set([tap]) })[tap]!;
+  }
+
+  private regionsOf(outputs: Record<string, tf.Tensor | undefined>): tf.Tensor {
+    const r = outputs['regions'];
+    if (!r) throw new UserError("method 'vl-pretrain': the student returned no 'regions' tap (use architecture vl-scene)");
+    return r;
   }
 
   losses(step: StepContext): Record<string, tf.Scalar> {
@@ -93,21 +109,28 @@ export class VlPretrainMethod implements DistillationMethod<VlPretrainHParams> {
     const { ids, mask, b, t } = captionsOf(step.batch);
     if (step.active.has('mlm')) {
       const masked = maskTokens(ids, b, t, new Rng(deriveSeed(this.seed, 'vl-pretrain.mlm', step.step)), this.masking());
-      out['mlm'] = tf.tidy(() => maskedTokenLoss(this.forwardWith(step.batch, masked.input, mask, b, t, 'mlmLogits', true), masked.targets));
+      out['mlm'] = tf.tidy(() => maskedTokenLoss(this.forwardWith(step.batch, this.regionsOf(step.student), masked.input, mask, b, t, 'mlmLogits', true), masked.targets));
     }
     if (step.active.has('itm')) {
       const positive = step.student['itmLogits'];
       if (!positive) throw new UserError("method 'vl-pretrain': the student returned no 'itmLogits' tap (use architecture vl-scene)");
       const neg = mismatchedCaptions(ids, mask, b, t);
-      out['itm'] = tf.tidy(() => matchingLoss(positive, this.forwardWith(step.batch, neg.ids, neg.mask, b, t, 'itmLogits', true), neg.labels));
+      out['itm'] = tf.tidy(() =>
+        matchingLoss(positive, this.forwardWith(step.batch, this.regionsOf(step.student), neg.ids, neg.mask, b, t, 'itmLogits', true), neg.labels),
+      );
     }
     return out;
   }
 
-  /** Masked-token top-1 accuracy and image–text matching accuracy on the test split (fixed masking seed). */
+  /**
+   * On the test split (fixed masking seed): masked-token top-1 accuracy over all masked words and over
+   * masked class words only (those need the image: grounding), and image–text matching accuracy.
+   */
   report(ctx: ReportContext): Record<string, number> {
     let mlmHits = 0;
     let mlmCount = 0;
+    let classHits = 0;
+    let classCount = 0;
     let itmHits = 0;
     let itmCount = 0;
     for (let start = 0; start < ctx.split.size; start += ctx.batchSize) {
@@ -116,15 +139,20 @@ export class VlPretrainMethod implements DistillationMethod<VlPretrainHParams> {
       try {
         const { ids, mask, b, t } = captionsOf(batch);
         const masked = maskTokens(ids, b, t, new Rng(deriveSeed(0, 'vl-pretrain.report', start)), this.masking());
-        const predicted = tf.tidy(() => tf.argMax(this.forwardWith(batch, masked.input, mask, b, t, 'mlmLogits', false), 2).dataSync() as Int32Array);
+        const regions = ctx.student.forward(batch, { training: false, taps: new Set(['regions']) })['regions']!;
+        const predicted = tf.tidy(() => tf.argMax(this.forwardWith(batch, regions, masked.input, mask, b, t, 'mlmLogits', false), 2).dataSync() as Int32Array);
         masked.targets.forEach((y, i) => {
           if (y < 0) return;
           mlmCount++;
           if (predicted[i] === y) mlmHits++;
+          if (!this.classWords.has(y)) return;
+          classCount++;
+          if (predicted[i] === y) classHits++;
         });
         const neg = mismatchedCaptions(ids, mask, b, t);
-        const pos = tf.tidy(() => tf.argMax(this.forwardWith(batch, ids, mask, b, t, 'itmLogits', false), 1).dataSync() as Int32Array);
-        const negPred = tf.tidy(() => tf.argMax(this.forwardWith(batch, neg.ids, neg.mask, b, t, 'itmLogits', false), 1).dataSync() as Int32Array);
+        const pos = tf.tidy(() => tf.argMax(this.forwardWith(batch, regions, ids, mask, b, t, 'itmLogits', false), 1).dataSync() as Int32Array);
+        const negPred = tf.tidy(() => tf.argMax(this.forwardWith(batch, regions, neg.ids, neg.mask, b, t, 'itmLogits', false), 1).dataSync() as Int32Array);
+        regions.dispose();
         pos.forEach((p) => (itmHits += p === 1 ? 1 : 0));
         negPred.forEach((p, i) => (itmHits += p === neg.labels[i] ? 1 : 0));
         itmCount += 2 * b;
@@ -132,6 +160,10 @@ export class VlPretrainMethod implements DistillationMethod<VlPretrainHParams> {
         tf.dispose(Object.values(batch));
       }
     }
-    return { mlm_accuracy: mlmCount ? mlmHits / mlmCount : NaN, itm_accuracy: itmCount ? itmHits / itmCount : NaN };
+    return {
+      mlm_accuracy: mlmCount ? mlmHits / mlmCount : NaN,
+      mlm_class_word_accuracy: classCount ? classHits / classCount : NaN,
+      itm_accuracy: itmCount ? itmHits / itmCount : NaN,
+    };
   }
 }

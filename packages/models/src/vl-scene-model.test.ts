@@ -51,6 +51,16 @@ describe('vl-scene: CNN backbone → RoIAlign over proposals → VL transformer'
     });
   });
 
+  it('takes precomputed regions instead of running the backbone again (same outputs)', () => {
+    tf.tidy(() => {
+      const b = batch();
+      const first = model.forward(b, { training: false });
+      const again = model.forward({ ...b, regions: first['regions']! }, { training: false, taps: new Set(['text', 'feature']) });
+      expect(tf.max(tf.abs(tf.sub(first['text']!, again['text']!))).dataSync()[0]).toBe(0);
+      expect(again['feature']).toBeUndefined();
+    });
+  });
+
   it('ignores padded proposals: moving a masked box changes no text state', () => {
     tf.tidy(() => {
       const a = model.forward(batch(), { training: false, taps: new Set(['text']) })['text']!;

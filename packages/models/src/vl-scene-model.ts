@@ -26,7 +26,9 @@ function proposalBatchKeys(source: string): { boxes: string; mask: string } {
  * `proposalMask`) into pool × pool × C region features, and a `VlTransformer` over the caption tokens
  * (`tokens`, `tokenMask`) and these region tokens (features + normalised box geometry + segment).
  * The backbone trains with the transformer (end to end, as in VL pre-training with a trainable
- * region encoder). Taps: the transformer's (`layer{i}`, `layer{i}.attention`, `text`,
+ * region encoder). A batch that already carries `regions` ([B, R, pool²·C], e.g. the `regions` tap of
+ * an earlier forward pass on the same images, still on the gradient tape) skips the backbone: VL
+ * pre-training scores several captions against one image this way. Taps: the transformer's (`layer{i}`, `layer{i}.attention`, `text`,
  * `regionStates`, `embedding`, `logits`, `mlmLogits`, `itmLogits`) plus `feature` (the backbone map)
  * and `regions` (the pooled region features [R, pool²·C]).
  */
@@ -92,16 +94,22 @@ export class VlSceneModel extends TappedModel {
       const [b, p] = proposals.shape as [number, number, number];
       const r = this.config.regions;
       if (p < r) throw new UserError(`vl-scene: ${p} proposals per image, the model takes regions: ${r}`);
-      let x = batch.x! as tf.Tensor4D;
-      this.convs.forEach((conv, i) => (x = tf.relu(this.bns[i]!.apply(conv.apply(x), options.training)) as tf.Tensor4D));
       const boxes = tf.slice(proposals, [0, 0, 0], [b, r, 4]) as tf.Tensor3D;
-      const regions = this.pool(x, boxes);
+      let x: tf.Tensor4D | undefined;
+      let regions = batch['regions'] as tf.Tensor3D | undefined;
+      if (!regions) {
+        x = batch.x! as tf.Tensor4D;
+        this.convs.forEach((conv, i) => (x = tf.relu(this.bns[i]!.apply(conv.apply(x!), options.training)) as tf.Tensor4D));
+        regions = this.pool(x, boxes);
+      } else if (regions.shape[0] !== b || regions.shape[1] !== r) {
+        throw new UserError(`vl-scene: the batch's regions are [${regions.shape}], the model takes [${b}, ${r}, …]`);
+      }
       const [h, w] = this.inputShape;
       const regionBoxes = tf.div(boxes, tf.tensor1d([w, h, w, h]));
       const regionMask = tf.slice(mask, [0, 0], [b, r]);
       const out = this.transformer.forward({ ...batch, regions, regionBoxes, regionMask }, options);
       const wanted = (k: string) => !options.taps || options.taps.has(k);
-      return { ...out, ...(wanted('feature') ? { feature: x } : {}), ...(wanted('regions') ? { regions } : {}) };
+      return { ...out, ...(x && wanted('feature') ? { feature: x } : {}), ...(wanted('regions') ? { regions } : {}) };
     }) as TapValues;
   }
 }
