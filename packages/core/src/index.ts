@@ -15,6 +15,7 @@ export * from './util/errors.js';
 export * from './util/rng.js';
 export * from './ops/losses.js';
 export * from './ops/info-nce.js';
+export * from './ops/task-loss.js';
 
 // tsyringe is imported only here; plugins take these from @kd/core so there is one copy of its metadata.
 export { injectable, inject, injectAll, Lifecycle, container } from 'tsyringe';

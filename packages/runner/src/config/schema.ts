@@ -81,7 +81,7 @@ export const RunConfigSchema = z
     student: ModelSchema,
     train: TrainSettingsSchema.default(TrainSettingsSchema.parse({})),
     task: z
-      .object({ weight: z.number().min(0).default(1).describe('weight of the student cross-entropy (γ)') })
+      .object({ weight: z.number().min(0).default(1).describe('weight γ of the student task loss task.ce: softmax cross-entropy for class labels, per-class binary cross-entropy for multi-hot labels') })
       .strict()
       .default({ weight: 1 }),
     methods: z.array(MethodEntrySchema).default([]),

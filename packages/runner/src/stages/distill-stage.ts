@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { activeTerms, combineTerms, crossEntropy, type MethodState, type Participant, type StepContext } from '@kd/core';
+import { activeTerms, combineTerms, taskLoss, type MethodState, type Participant, type StepContext } from '@kd/core';
 import { trainStage, type EventSink, type StageResult, type TrainableGroup } from '@kd/trainer';
 import { join } from 'node:path';
 import { TASK, type BuiltRun } from '../build/build-run.js';
@@ -59,7 +59,7 @@ export function runDistillStage(
     active: new Set(run.weights.filter((w) => w.weight !== 0).map((w) => `${w.method}.${w.term}`)),
     objective: (step: StepContext) => {
       const terms = new Map<string, Record<string, tf.Scalar>>();
-      if (taskOn) terms.set(TASK, { ce: crossEntropy(step.student.logits!, step.batch.y!) });
+      if (taskOn) terms.set(TASK, { ce: taskLoss(step.student.logits!, step.batch.y!) });
       for (const m of run.methods) {
         const on = active.get(m.id)!;
         if (on.size) terms.set(m.id, m.method.losses({ ...step, active: on }));

@@ -1,4 +1,4 @@
-import { crossEntropy, type Dataset, type Participant } from '@kd/core';
+import { taskLoss, type Dataset, type Participant } from '@kd/core';
 import { evaluateAccuracy, trainStage, type EventSink } from '@kd/trainer';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -84,7 +84,7 @@ export function prepareTeacher(
         clipGradNorm: tc.train.clipGradNorm,
         active: new Set(['ce']),
         objective: (step) => {
-          const ce = crossEntropy(step.student.logits!, step.batch.y!);
+          const ce = taskLoss(step.student.logits!, step.batch.y!);
           return { total: ce, parts: { 'task.ce': ce } };
         },
         evaluate: p.name,
