@@ -85,6 +85,15 @@ export class ClipDualEncoder extends TappedModel {
     });
   }
 
+  /**
+   * The text tower alone: normalised embeddings [B, E] of token ids [B, T] (int32) with their mask
+   * [B, T] (1 token, 0 padding; default all ones) — the `textEmbedding` tap without running the
+   * image tower. VLM-KD encodes captions with a frozen CLIP this way.
+   */
+  encodeText(tokens: tf.Tensor, mask?: tf.Tensor): tf.Tensor2D {
+    return tf.tidy(() => l2(this.text.apply(tokens, mask ?? tf.onesLike(tokens))) as tf.Tensor2D);
+  }
+
   forward(batch: Batch, options: ForwardOptions): TapValues {
     return tf.tidy(() => {
       const wants = (tap: string) => tap === 'logits' || !options.taps || options.taps.has(tap);
@@ -96,7 +105,7 @@ export class ClipDualEncoder extends TappedModel {
       if (wants('textEmbedding')) {
         const tokens = batch['tokens'];
         if (!tokens) throw new UserError("clip: the batch has no 'tokens' (use an image–text dataset, e.g. data.dataset: captioned)");
-        out['textEmbedding'] = l2(this.text.apply(tokens, batch['tokenMask'] ?? tf.onesLike(tokens)));
+        out['textEmbedding'] = this.encodeText(tokens, batch['tokenMask']);
       }
       out['logits'] = tf.mul(tf.matMul(image, tf.transpose(this.classEmbeddings())), 100);
       return out;

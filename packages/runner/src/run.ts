@@ -107,7 +107,7 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
     const distill = runDistillStage(run, folder.dir, events, options.stopAfterEpochs, participants);
     stages.push(distill);
     const reported = distill.completed ? methodReports(run) : {};
-    for (const [k, v] of Object.entries(reported)) log(`${k}: test accuracy ${(v * 100).toFixed(2)}%`);
+    for (const [k, v] of Object.entries(reported)) log(`${k}: ${(v * 100).toFixed(2)}%`);
     const summary = summarize(run, folder, backend, teachers, stages, distill, started, reported);
     if (distill.completed) {
       saveModel(folder.studentDir, run.student.model, {

@@ -112,8 +112,8 @@ export interface DistillationMethod<H = unknown> {
   getState?(): MethodState;
   setState?(state: MethodState): void;
   /**
-   * Optional: further test metrics after the distillation stage, by name (accuracies in [0, 1]),
-   * e.g. FFSD's common students, fusion head and ensemble. The runner reports them in
+   * Optional: further metrics after the distillation stage, by name (fractions in [0, 1]; on the
+   * test split unless the name says otherwise), e.g. FFSD's common students, fusion head and ensemble. The runner reports them in
    * `summary.json` as `reported["<method>.<name>"]` and sweeps tabulate them.
    */
   report?(ctx: ReportContext): Record<string, number>;

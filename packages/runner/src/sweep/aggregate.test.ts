@@ -54,11 +54,11 @@ describe('aggregation', () => {
     expect(rows[0]!.reported!['ffsd.ensemble']!.mean).toBeCloseTo(0.92, 12);
     expect(rows[1]!.reported).toBeUndefined();
     const table = markdownTable(rows).split('\n');
-    expect(table[0]).toContain('ffsd.ensemble test %');
+    expect(table[0]).toContain('ffsd.ensemble %');
     expect(table[2]).toContain('92.00 ± 1.41');
     expect(table[3]!.trim().endsWith('— |')).toBe(true);
     const csv = resultsCsv(rows).split('\n');
-    expect(csv[0]).toContain('ffsd.ensemble_test_mean');
+    expect(csv[0]).toContain('ffsd.ensemble_mean');
     expect(csv[1]).toContain('0.92');
   });
 

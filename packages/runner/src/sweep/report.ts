@@ -50,7 +50,7 @@ export function markdownTable(rows: readonly CellResult[]): string {
   const columns = [
     ...COLUMNS,
     ...groupNames(rows).map((g) => ({ title: `student test % ${g} (last)`, get: (r: CellResult) => formatPercent(r.studentTestGroups?.[g] ?? NO_STAT) })),
-    ...reportedNames(rows).map((k) => ({ title: `${k} test %`, get: (r: CellResult) => formatPercent(r.reported?.[k] ?? NO_STAT) })),
+    ...reportedNames(rows).map((k) => ({ title: `${k} %`, get: (r: CellResult) => formatPercent(r.reported?.[k] ?? NO_STAT) })),
   ];
   const cells = [columns.map((c) => c.title), ...rows.map((r) => columns.map((c) => c.get(r)))];
   const widths = columns.map((_, j) => Math.max(3, ...cells.map((row) => row[j]!.length)));
@@ -96,7 +96,7 @@ export function resultsCsv(rows: readonly CellResult[]): string {
     'teacher_test',
     'seconds',
     ...groups.map((g) => `student_test_${g}_last`),
-    ...reported.map((k) => `${k}_test`),
+    ...reported.map((k) => k),
   ];
   const header = ['cell', 'seeds', ...stats.flatMap((s) => [`${s}_mean`, `${s}_std`])];
   const lines = rows.map((r) => {

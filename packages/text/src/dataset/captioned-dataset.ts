@@ -14,6 +14,8 @@ export class CaptionedDataset implements Dataset {
   readonly numClasses: number;
   readonly classNames: readonly string[];
   readonly classGroups?: DataInfo['classGroups'];
+  /** Dimension of the precomputed caption embeddings (`captionEmbedding` in train batches); undefined: none. */
+  readonly captionEmbeddingDim?: number;
 
   constructor(
     readonly base: ArrayDataset,
@@ -27,6 +29,8 @@ export class CaptionedDataset implements Dataset {
     this.numClasses = base.numClasses;
     this.classNames = base.classNames;
     if (base.classGroups) this.classGroups = base.classGroups;
+    const dim = splits.train.embeddingDim;
+    if (dim !== undefined) this.captionEmbeddingDim = dim;
   }
 
   split(name: SplitName): CaptionedSplit {

@@ -17,6 +17,12 @@ export const captionedOptionsSchema = z
       .min(1)
       .default([...DEFAULT_CLASS_PROMPTS])
       .describe('class-name prompt templates for zero-shot classification; {} is the class name'),
+    captionKinds: z
+      .enum(['all', 'general', 'targeted'])
+      .default('all')
+      .describe(
+        "which captions a batch may show: all (general + targeted), general (the general prompt's answers only) or targeted (T1–T4 only); the vocabulary is built from all train captions either way (our choice, for VLM-KD's prompt ablation)",
+      ),
     cacheDir: z.string().min(1).default('.kd-cache').describe('caption cache root (captions go to <cacheDir>/captions/)'),
   })
   .strict()

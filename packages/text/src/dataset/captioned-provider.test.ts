@@ -149,6 +149,71 @@ describe('captioned dataset', () => {
   });
 });
 
+describe('captioned dataset: caption kinds', () => {
+  it('captionKinds general / targeted restrict what batches show; the vocabulary does not change', async () => {
+    const general = await loadCaptioned({ base: 'mnist', baseOptions, cacheDir, captionKinds: 'general' });
+    const targeted = await loadCaptioned({ base: 'mnist', baseOptions, cacheDir, captionKinds: 'targeted' });
+    expect(general.tokenizer.vocabulary.tokens).toEqual(data.tokenizer.vocabulary.tokens);
+    expect(targeted.tokenizer.vocabulary.tokens).toEqual(data.tokenizer.vocabulary.tokens);
+    const indices = Int32Array.from({ length: 40 }, (_, i) => i);
+    for (const seed of [1, 2, 3]) {
+      for (const [d, kind] of [[general, 'general'], [targeted, 'targeted']] as const) {
+        const split = d.split('train');
+        const batch = split.batch(indices, { augmentSeed: seed });
+        const ids = batch.tokens!.dataSync();
+        indices.forEach((i, b) => {
+          const allowed = split.captions[i]![kind].map((c) => words(c).split(' ').slice(0, 30).join(' '));
+          expect(allowed).toContain(d.tokenizer.decode(ids.subarray(b * 32, (b + 1) * 32)));
+        });
+        tf.dispose(Object.values(batch));
+      }
+    }
+    // 'all' (the default) is the draw of a dataset without the option
+    const all = await loadCaptioned({ base: 'mnist', baseOptions, cacheDir, captionKinds: 'all' });
+    expect(Array.from(indices, (i) => all.split('train').caption(i, 7))).toEqual(Array.from(indices, (i) => data.split('train').caption(i, 7)));
+    await expect(loadCaptioned({ base: 'mnist', captionKinds: 'some' } as never)).rejects.toThrow(/data\.options\.captionKinds/);
+  });
+});
+
+describe('captioned dataset: precomputed caption embeddings', () => {
+  it("puts the chosen caption's file embedding into batches as captionEmbedding [B, dim]", async () => {
+    const tiny = { trainSize: 4, val: 3, test: 3 };
+    const dir = mkdtempSync(join(tmpdir(), 'kd-captioned-emb-'));
+    try {
+      const probe = await loadCaptioned({ base: 'mnist', baseOptions: tiny, cacheDir: dir });
+      const ids = (['train', 'val', 'test'] as const).flatMap((s) => Array.from(probe.base.split(s).sourceIndices));
+      const file = join(dir, 'captions.jsonl');
+      const line = (id: number) => ({ id, general: [`plain ${id}`], targeted: [`named ${id}`], embeddings: [[id, 0, 1], [id, 1, 0]] });
+      writeFileSync(file, ids.map((id) => JSON.stringify(line(id))).join('\n') + '\n');
+      for (const captionKinds of ['all', 'general', 'targeted'] as const) {
+        const d = await loadCaptioned({ base: 'mnist', baseOptions: tiny, cacheDir: dir, captions: 'file', file, captionKinds });
+        expect(d.captionEmbeddingDim).toBe(3);
+        const split = d.split('train');
+        const indices = Int32Array.of(0, 1, 2, 3);
+        const batch = split.batch(indices, { augmentSeed: 5 });
+        expect(batch.captionEmbedding!.shape).toEqual([4, 3]);
+        const emb = batch.captionEmbedding!.arraySync() as number[][];
+        const texts = indices.length;
+        for (let b = 0; b < texts; b++) {
+          const id = split.base.sourceIndices[b]!;
+          const position = split.captionPosition(b, 5);
+          expect(emb[b]).toEqual(line(id).embeddings[position]);
+          expect(d.tokenizer.decode(batch.tokens!.dataSync().subarray(b * 32, (b + 1) * 32))).toBe(position === 0 ? `plain ${id}` : `named ${id}`);
+          if (captionKinds !== 'all') expect(position).toBe(captionKinds === 'general' ? 0 : 1);
+        }
+        tf.dispose(Object.values(batch));
+      }
+      // without embeddings there is no captionEmbedding key
+      expect(probe.captionEmbeddingDim).toBeUndefined();
+      const plain = probe.split('train').batch(Int32Array.of(0));
+      expect(plain.captionEmbedding).toBeUndefined();
+      tf.dispose(Object.values(plain));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('captioned dataset from a caption file', () => {
   it('reads captions from JSON Lines, matched by source index', async () => {
     const tiny = { trainSize: 4, val: 3, test: 3 };

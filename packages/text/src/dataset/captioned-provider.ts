@@ -43,7 +43,7 @@ export async function loadCaptioned(options: CaptionedOptions = {}): Promise<Cap
   }
   const promptTexts = classPromptTexts(base.classNames, o.prompts);
   const tokenizer = new WordTokenizer(captionedVocabulary(captions.train, promptTexts, o.minCount));
-  const make = (name: SplitName) => new CaptionedSplit(base.split(name), captions[name], tokenizer, o.length);
+  const make = (name: SplitName) => new CaptionedSplit(base.split(name), captions[name], tokenizer, o.length, { kinds: o.captionKinds });
   return new CaptionedDataset(base, { train: make('train'), val: make('val'), test: make('test') }, tokenizer, {
     vocabSize: tokenizer.vocabulary.size,
     length: o.length,

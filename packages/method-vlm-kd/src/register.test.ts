@@ -1,0 +1,32 @@
+import { createHost, createRunContainer, listMethods, resolveMethod } from '@kd/core';
+import { describe, expect, it, vi } from 'vitest';
+
+// Wrap the method class to count constructions; the descriptor imports the wrapped class.
+const constructed = vi.hoisted(() => ({ count: 0 }));
+vi.mock('./vlm-kd.js', async (importOriginal) => {
+  const mod = await importOriginal<typeof import('./vlm-kd.js')>();
+  class CountingVlmKdMethod extends mod.VlmKdMethod {
+    constructor() {
+      super();
+      constructed.count++;
+    }
+  }
+  return { ...mod, VlmKdMethod: CountingVlmKdMethod };
+});
+
+describe('vlm-kd registration', () => {
+  it('lists the descriptor without instantiating the method; a run resolves a fresh instance', async () => {
+    const { register, vlmKdDescriptor } = await import('./index.js');
+    expect(constructed.count).toBe(0);
+    const host = createHost([register]);
+    const listed = listMethods(host);
+    expect(listed.map((d) => d.id)).toEqual(['vlm-kd']);
+    expect(listed[0]).toBe(vlmKdDescriptor);
+    expect(constructed.count).toBe(0);
+    const run1 = resolveMethod(createRunContainer(host), 'vlm-kd');
+    const run2 = resolveMethod(createRunContainer(host), 'vlm-kd');
+    expect(constructed.count).toBe(2);
+    expect(run1.method).not.toBe(run2.method);
+    expect(run1.method.terms.map((t) => t.name)).toEqual(['text', 'vkd', 'bsce']);
+  });
+});
