@@ -115,6 +115,7 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
         options: config.student.options,
         inputShape: run.dataset.inputShape,
         numClasses: run.dataset.numClasses,
+        ...(run.dataset.text?.vocabularyId ? { vocabularyId: run.dataset.text.vocabularyId } : {}),
         metrics: { test: summary.student.test, val: summary.student.val },
       });
       folder.writeJson('summary.json', summary);

@@ -32,6 +32,11 @@ export interface DataText {
    * (a prompt ensemble, as in CLIP and ViLD).
    */
   readonly classPrompts: { readonly prompts: number; readonly ids: Int32Array; readonly mask: Float32Array };
+  /**
+   * A fingerprint of the vocabulary (token ↔ id). Saved models record it, and a run refuses to load a
+   * text model trained with another vocabulary: equal sizes with other ids would silently misread.
+   */
+  readonly vocabularyId?: string;
 }
 
 /** What a person should see of one sample (`kd data preview`): raw image, boxes, text. */

@@ -18,9 +18,10 @@ import {
   type TappedModel,
   type WeightedTerm,
 } from '@kd/core';
+import { join } from 'node:path';
 import { toConfigError } from '../config/load-config.js';
-import { readModelCard, resolveModelDir } from './saved-model.js';
-import { loadRecipe } from '../stages/recipe-teacher.js';
+import { checkVocabulary, readModelCard, resolveModelDir } from './saved-model.js';
+import { loadRecipe, recipeDone, recipeRunDir } from '../stages/recipe-teacher.js';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
 
 export interface BuiltMethod {
@@ -60,6 +61,7 @@ function checkTeacherCheckpoint(where: string, tc: TeacherConfig, dataset: Datas
     throw new ConfigError(`${where}.checkpoint`, (e as Error).message);
   }
   const saved = readModelCard(dir);
+  checkVocabulary(`config field '${where}.checkpoint'`, dir, saved, dataset.text);
   if (saved.arch !== tc.arch || JSON.stringify(saved.inputShape) !== JSON.stringify(dataset.inputShape) || saved.numClasses !== dataset.numClasses) {
     throw new ConfigError(
       `${where}.checkpoint`,
@@ -135,7 +137,12 @@ export async function buildRun(host: DependencyContainer, config: RunConfig): Pr
   for (const [where, tc] of declared) {
     if (tc?.checkpoint && tc.recipe) throw new ConfigError(`${where}.recipe`, 'give either checkpoint or recipe, not both');
     if (tc?.checkpoint) checkTeacherCheckpoint(where, tc, dataset);
-    if (tc?.recipe) loadRecipe(where, tc);
+    if (tc?.recipe) {
+      const recipe = loadRecipe(where, tc);
+      const done = recipeRunDir(config.cacheDir, recipe);
+      // a recipe already in the cache can be checked now; a new one is checked when it has run
+      if (recipeDone(done)) checkVocabulary(`config field '${where}.recipe'`, join(done, 'student'), readModelCard(join(done, 'student')), dataset.text);
+    }
     if (tc?.cacheOutputs && tc.trainable) throw new ConfigError(`${where}.cacheOutputs`, 'a trainable teacher cannot use cached outputs');
     if (tc?.cacheOutputs && dataset.split('train').augments) {
       throw new ConfigError(`${where}.cacheOutputs`, 'cached outputs would not match augmented samples; turn data augmentation off or cacheOutputs off');

@@ -56,3 +56,22 @@ describe('saved model folders', () => {
     expect(() => readModelCard(dir)).toThrow(`${join(dir, 'model.json')} is not a kd model (format 'layers-model')`);
   });
 });
+
+describe('text vocabulary fingerprints', () => {
+  const text = (vocabularyId?: string) => ({ vocabSize: 9, length: 4, classPrompts: { prompts: 1, ids: new Int32Array(0), mask: new Float32Array(0) }, ...(vocabularyId ? { vocabularyId } : {}) });
+  const saved = (vocabularyId?: string) => ({ ...card, params: 1, ...(vocabularyId ? { vocabularyId } : {}) });
+
+  it('are saved in the card and refuse a model trained with another vocabulary, naming the field', async () => {
+    const { checkVocabulary } = await import('./saved-model.js');
+    const dir = mkdtempSync(join(tmpdir(), 'kd-vocab-'));
+    saveModel(dir, build(1), { ...card, vocabularyId: 'abc' });
+    expect(readModelCard(dir).vocabularyId).toBe('abc');
+    expect(() => checkVocabulary("config field 'teacher.checkpoint'", dir, readModelCard(dir), text('abd'))).toThrow(
+      /^config field 'teacher\.checkpoint': the model in .* was trained with another text vocabulary \(fingerprint abc, this data's is abd\)/,
+    );
+    expect(() => checkVocabulary('x', dir, saved('abc'), text('abc'))).not.toThrow();
+    // nothing to compare: an image model, or a model saved before fingerprints existed
+    expect(() => checkVocabulary('x', dir, saved(), text('abc'))).not.toThrow();
+    expect(() => checkVocabulary('x', dir, saved('abc'), undefined)).not.toThrow();
+  });
+});

@@ -1,4 +1,4 @@
-import { UserError, type TappedModel } from '@kd/core';
+import { UserError, type DataText, type TappedModel } from '@kd/core';
 import { KD_MODEL_FORMAT, loadTappedModelWeightsSync, saveTappedModelSync } from '@kd/models';
 import { assignVariables, readTensors } from '@kd/trainer';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,6 +12,8 @@ export interface ModelCard {
   readonly numClasses: number;
   readonly params: number;
   readonly metrics?: Record<string, unknown>;
+  /** The text vocabulary's fingerprint of the data the model was trained on (text models only). */
+  readonly vocabularyId?: string;
 }
 
 /** The layout of kd's first sessions: model.json was the card itself, the weights variables.json/.bin. */
@@ -47,6 +49,18 @@ export function readModelCard(dir: string): ModelCard {
   const card = (json['modelTopology'] as { kd?: ModelCard } | undefined)?.kd;
   if (json['format'] !== KD_MODEL_FORMAT || !card) throw new UserError(`${join(dir, 'model.json')} is not a kd model (format '${String(json['format'] ?? 'none')}')`);
   return card;
+}
+
+/**
+ * A text model must be read with the vocabulary it was trained with: throws a one-line error naming
+ * `where` when the saved card's vocabulary fingerprint differs from the data's.
+ */
+export function checkVocabulary(where: string, dir: string, card: ModelCard, text: DataText | undefined): void {
+  if (!card.vocabularyId || !text?.vocabularyId || card.vocabularyId === text.vocabularyId) return;
+  throw new UserError(
+    `${where}: the model in ${dir} was trained with another text vocabulary (fingerprint ${card.vocabularyId}, this data's is ${text.vocabularyId}); ` +
+      'token ids would be misread — train it on the same captions (data section) as this run',
+  );
 }
 
 /** Loads saved variables into an already built model of the same architecture (either layout). */

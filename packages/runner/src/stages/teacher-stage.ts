@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
-import { loadModelWeights, readModelCard, resolveModelDir, saveModel } from '../build/saved-model.js';
+import { checkVocabulary, loadModelWeights, readModelCard, resolveModelDir, saveModel } from '../build/saved-model.js';
 import { groupOptims } from './stage-settings.js';
 
 export interface TeacherOutcome {
@@ -39,7 +39,13 @@ export function prepareTeacher(
   recipeModelDir?: string,
 ): TeacherOutcome {
   const base = { name: p.name, arch: tc.arch, params: p.model.paramCount() };
-  const card = { arch: tc.arch, options: tc.options, inputShape: dataset.inputShape, numClasses: dataset.numClasses };
+  const card = {
+    arch: tc.arch,
+    options: tc.options,
+    inputShape: dataset.inputShape,
+    numClasses: dataset.numClasses,
+    ...(dataset.text?.vocabularyId ? { vocabularyId: dataset.text.vocabularyId } : {}),
+  };
   let source: TeacherOutcome['source'];
   let path: string;
   if (p.model.namedVariables().size === 0 && !tc.checkpoint) {
@@ -53,6 +59,7 @@ export function prepareTeacher(
     source = 'checkpoint';
   } else if (recipeModelDir) {
     path = recipeModelDir;
+    checkVocabulary(`${p.name === 'teacher' ? 'teacher' : `extraTeachers.${p.name}`}.recipe ${tc.recipe}`, path, readModelCard(path), dataset.text);
     loadModelWeights(path, p.model);
     source = 'recipe';
   } else {

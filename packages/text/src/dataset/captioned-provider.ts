@@ -46,6 +46,7 @@ export async function loadCaptioned(options: CaptionedOptions = {}): Promise<Cap
   const make = (name: SplitName) => new CaptionedSplit(base.split(name), captions[name], tokenizer, o.length, { kinds: o.captionKinds });
   return new CaptionedDataset(base, { train: make('train'), val: make('val'), test: make('test') }, tokenizer, {
     vocabSize: tokenizer.vocabulary.size,
+    vocabularyId: tokenizer.vocabulary.fingerprint(),
     length: o.length,
     classPrompts: encodeClassPrompts(tokenizer, base.classNames, o.prompts, o.length),
   });

@@ -47,6 +47,7 @@ export async function loadSceneCaptions(options: SceneCaptionsOptions = {}): Pro
   const splits = Object.fromEntries(SPLITS.map((s) => [s, new SceneCaptionsSplit(scenes.split(s), tokenizer, o.length)])) as Record<SplitName, SceneCaptionsSplit>;
   return new SceneCaptionsDataset(scenes, splits, tokenizer, {
     vocabSize: tokenizer.vocabulary.size,
+    vocabularyId: tokenizer.vocabulary.fingerprint(),
     length: o.length,
     classPrompts: encodeClassPrompts(tokenizer, scenes.classNames, o.prompts, o.length),
   });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { UserError } from '@kd/core';
 import { SPECIAL_TOKENS, UNK_ID } from './special-tokens.js';
@@ -58,6 +59,11 @@ export class Vocabulary {
       throw new Error('vocabulary: expected {"format": "kd-vocabulary", "version": 1, "tokens": [string, …]}');
     }
     return new Vocabulary(j.tokens);
+  }
+
+  /** A short fingerprint of the token list (sha-256 prefix): equal for equal vocabularies only. */
+  fingerprint(): string {
+    return createHash('sha256').update(JSON.stringify(this.tokens)).digest('hex').slice(0, 16);
   }
 
   get size(): number {

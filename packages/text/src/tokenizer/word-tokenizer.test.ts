@@ -53,6 +53,15 @@ describe('Vocabulary', () => {
   });
 });
 
+describe('Vocabulary fingerprints', () => {
+  it('are equal for equal token lists and differ when only the order differs', () => {
+    const a = Vocabulary.build(['b a c a']);
+    expect(Vocabulary.build(['b a c a']).fingerprint()).toBe(a.fingerprint());
+    expect(new Vocabulary([...a.tokens.slice(0, 5), ...a.tokens.slice(5).reverse()]).fingerprint()).not.toBe(a.fingerprint());
+    expect(a.fingerprint()).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
 describe('WordTokenizer', () => {
   const tok = new WordTokenizer(Vocabulary.build(corpus));
 
