@@ -3,13 +3,15 @@ import {
   BatchNorm,
   Conv2d,
   Rng,
+  type ForwardOptions,
   type TapSpecs,
+  type TapValues,
 } from '@kd/core';
 import { BasicBlock } from './basic-block.js';
 import { ModuleList } from './module-list.js';
 import { checkInputShape, stridedSize } from './shapes.js';
 import { PooledClassifier } from './pooled-classifier.js';
-import type { TapRecorder } from './tap-recorder.js';
+import { TapRecorder } from './tap-recorder.js';
 
 export interface CifarResNetConfig {
   /** Input shape without batch dim, NHWC. */
@@ -49,6 +51,9 @@ export function resnetBlocksPerStage(depth: number): number {
  * Taps: `stem` (post-ReLU stem output), `stage{i}` (post-ReLU stage output), `stage{i}.pre` (the last
  * block's residual sum before its final ReLU, mdistiller's `preact_feats`), `embedding` (pooled
  * vector), `logits`.
+ *
+ * `forwardFrom` resumes the network at `stem`, `stage{i}`, `stage{i}.pre` or `embedding` (AdaIN-KD
+ * feeds the teacher's remaining layers a modified feature); it runs the very same ops as `forward`.
  */
 export class CifarResNet extends PooledClassifier {
   readonly arch: string;
@@ -108,16 +113,56 @@ export class CifarResNet extends PooledClassifier {
   }
 
   protected features(input: tf.Tensor4D, training: boolean, taps: TapRecorder): tf.Tensor4D {
-    let x = tf.relu(this.bn1.apply(this.conv1.apply(input), training)) as tf.Tensor4D;
+    const x = tf.relu(this.bn1.apply(this.conv1.apply(input), training)) as tf.Tensor4D;
     taps.record('stem', x);
-    this.stages.forEach((stage, s) => {
+    return this.stagesFrom(0, x, training, taps);
+  }
+
+  /** Runs stages `first`..3 (0-based index `first`) on `x`, recording their taps. */
+  private stagesFrom(first: number, input: tf.Tensor4D, training: boolean, taps: TapRecorder): tf.Tensor4D {
+    let x = input;
+    for (let s = first; s < this.stages.length; s++) {
+      const stage = this.stages[s]!;
       for (const block of stage.items) {
         const { out, preact } = block.apply(x, training);
         x = out;
         if (block === stage.items[stage.length - 1]) taps.record(`stage${s + 1}.pre`, preact);
       }
       taps.record(`stage${s + 1}`, x);
-    });
+    }
     return x;
+  }
+
+  /** Taps `forwardFrom` can start at: `stem`, every stage output (post- and pre-ReLU), `embedding`. */
+  override resumableTaps(): readonly string[] {
+    return ['stem', ...this.stages.flatMap((_, s) => [`stage${s + 1}.pre`, `stage${s + 1}`]), 'embedding'];
+  }
+
+  /**
+   * The rest of the network from `tap`, with `value` in place of the tap's own value: the taps
+   * downstream of `tap` (not `tap` itself), always including `logits`. Gradients flow to `value`.
+   * `stage{i}.pre` resumes with the last block's final ReLU.
+   */
+  override forwardFrom(tap: string, value: tf.Tensor, options: ForwardOptions): TapValues {
+    const m = /^stage(\d+)(\.pre)?$/.exec(tap);
+    const stage = tap === 'stem' ? 0 : m ? Number(m[1]) : undefined;
+    if (tap !== 'embedding' && (stage === undefined || stage > this.stages.length || (m && stage < 1))) {
+      throw new Error(`model '${this.arch}' cannot resume at tap '${tap}'; resumable: ${this.resumableTaps().join(', ')}`);
+    }
+    return tf.tidy(() => {
+      const taps = new TapRecorder(options.taps);
+      let embedding = value;
+      if (tap !== 'embedding') {
+        let x = value as tf.Tensor4D;
+        if (m?.[2]) {
+          x = tf.relu(x);
+          taps.record(`stage${stage}`, x);
+        }
+        embedding = tf.mean(this.stagesFrom(stage!, x, options.training, taps), [1, 2]);
+        taps.record('embedding', embedding);
+      }
+      taps.record('logits', this.fc.apply(embedding));
+      return taps.values;
+    }) as TapValues;
   }
 }

@@ -3,11 +3,13 @@ import {
   BatchNorm,
   Conv2d,
   Rng,
+  type ForwardOptions,
   type TapSpecs,
+  type TapValues,
 } from '@kd/core';
 import { checkInputShape, pooledSize } from './shapes.js';
 import { PooledClassifier } from './pooled-classifier.js';
-import type { TapRecorder } from './tap-recorder.js';
+import { TapRecorder } from './tap-recorder.js';
 
 export interface SmallCnnConfig {
   /** Input shape without batch dim, NHWC. */
@@ -30,6 +32,9 @@ export interface SmallCnnConfig {
  * Taps: `stage{i}` (post-ReLU conv output of stage i, before the next stage's pool),
  * `stage{i}.pre` (its BN output before the ReLU), `embedding`, `logits`. The first conv *is*
  * stage 1, so this model has no separate `stem` tap.
+ *
+ * `forwardFrom` resumes the network at `stage{i}`, `stage{i}.pre` or `embedding` (AdaIN-KD feeds the
+ * teacher's remaining layers a modified feature); it runs the very same ops as `forward`.
  */
 export class SmallCnn extends PooledClassifier {
   readonly arch: string;
@@ -74,14 +79,51 @@ export class SmallCnn extends PooledClassifier {
   }
 
   protected features(input: tf.Tensor4D, training: boolean, taps: TapRecorder): tf.Tensor4D {
+    return this.stagesFrom(0, input, training, taps);
+  }
+
+  /** Runs stages `first`..3 (0-based index `first`) on `x`, recording their taps. */
+  private stagesFrom(first: number, input: tf.Tensor4D, training: boolean, taps: TapRecorder): tf.Tensor4D {
     let x = input;
-    this.convs.forEach((conv, s) => {
+    for (let s = first; s < this.convs.length; s++) {
       if (s > 0) x = tf.maxPool(x, 2, 2, 'valid');
-      const pre = this.bns[s]!.apply(conv.apply(x), training) as tf.Tensor4D;
+      const pre = this.bns[s]!.apply(this.convs[s]!.apply(x), training) as tf.Tensor4D;
       x = tf.relu(pre);
       taps.record(`stage${s + 1}.pre`, pre);
       taps.record(`stage${s + 1}`, x);
-    });
+    }
     return x;
+  }
+
+  /** Taps `forwardFrom` can start at: every stage output (post- and pre-ReLU) and `embedding`. */
+  override resumableTaps(): readonly string[] {
+    return [...this.convs.flatMap((_, s) => [`stage${s + 1}.pre`, `stage${s + 1}`]), 'embedding'];
+  }
+
+  /**
+   * The rest of the network from `tap`, with `value` in place of the tap's own value: the taps
+   * downstream of `tap` (not `tap` itself), always including `logits`. Gradients flow to `value`.
+   */
+  override forwardFrom(tap: string, value: tf.Tensor, options: ForwardOptions): TapValues {
+    const m = /^stage(\d+)(\.pre)?$/.exec(tap);
+    const stage = m ? Number(m[1]) : undefined;
+    if (tap !== 'embedding' && (stage === undefined || stage < 1 || stage > this.convs.length)) {
+      throw new Error(`model '${this.arch}' cannot resume at tap '${tap}'; resumable: ${this.resumableTaps().join(', ')}`);
+    }
+    return tf.tidy(() => {
+      const taps = new TapRecorder(options.taps);
+      let embedding = value;
+      if (tap !== 'embedding') {
+        let x = value as tf.Tensor4D;
+        if (m![2]) {
+          x = tf.relu(x);
+          taps.record(`stage${stage}`, x);
+        }
+        embedding = tf.mean(this.stagesFrom(stage!, x, options.training, taps), [1, 2]);
+        taps.record('embedding', embedding);
+      }
+      taps.record('logits', this.fc.apply(embedding));
+      return taps.values;
+    }) as TapValues;
   }
 }

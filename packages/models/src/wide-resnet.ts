@@ -4,12 +4,14 @@ import {
   Conv2d,
   Module,
   Rng,
+  type ForwardOptions,
   type TapSpecs,
+  type TapValues,
 } from '@kd/core';
 import { ModuleList } from './module-list.js';
 import { checkInputShape, stridedSize } from './shapes.js';
 import { PooledClassifier } from './pooled-classifier.js';
-import type { TapRecorder } from './tap-recorder.js';
+import { TapRecorder } from './tap-recorder.js';
 import { WideBasicBlock } from './wide-block.js';
 
 export interface WideResNetConfig {
@@ -56,6 +58,12 @@ export class WideStage extends Module {
  * `stage{i}` = its ReLU (the activated stage output, what the next layer actually consumes).
  * Both are computed once in the forward pass anyway (BN running stats are updated once).
  * `stem` is the bare stem conv output (a pre-activation stem has no BN/ReLU of its own).
+ *
+ * `forwardFrom` resumes the network at `stem`, `stage{i}`, `stage{i}.pre` or `embedding` (AdaIN-KD
+ * feeds the teacher's remaining layers a modified feature). Resuming at `stage{i}` (i < 3) enters
+ * the next stage's first block *after* its BN–ReLU, which is possible because that block's shortcut
+ * is a 1x1 conv on the activated input (the channel count doubles), so the raw residual sum is not
+ * needed; the ops are the very same as in `forward`.
  */
 export class WideResNet extends PooledClassifier {
   readonly arch: string;
@@ -113,10 +121,20 @@ export class WideResNet extends PooledClassifier {
   }
 
   protected features(input: tf.Tensor4D, training: boolean, taps: TapRecorder): tf.Tensor4D {
-    let x = this.conv1.apply(input);
+    const x = this.conv1.apply(input);
     taps.record('stem', x);
-    this.stages.forEach((stage, s) => {
-      stage.layer.items.forEach((block, b) => {
+    return this.blocksFrom(0, 0, x, training, taps);
+  }
+
+  /**
+   * Runs the blocks from block `firstBlock` of stage `first` (0-based) to the end, then the final
+   * BN–ReLU, recording the taps on the way.
+   */
+  private blocksFrom(first: number, firstBlock: number, input: tf.Tensor4D, training: boolean, taps: TapRecorder): tf.Tensor4D {
+    let x = input;
+    for (let s = first; s < this.stages.length; s++) {
+      this.stages[s]!.layer.items.forEach((block, b) => {
+        if (s === first && b < firstBlock) return;
         const { out, inputPre, inputPost } = block.apply(x, training);
         // The first block of stage s+1 activates stage s's output.
         if (b === 0 && s > 0) {
@@ -125,11 +143,63 @@ export class WideResNet extends PooledClassifier {
         }
         x = out;
       });
-    });
+    }
     const pre = this.bn1.apply(x, training);
     const post = tf.relu(pre);
     taps.record('stage3.pre', pre);
     taps.record('stage3', post);
     return post as tf.Tensor4D;
+  }
+
+  /** The first block of the stage after stage `stage` (1-based), when it can start from its activated input. */
+  private resumableBlock(stage: number): WideBasicBlock | undefined {
+    const block = this.stages[stage]?.layer.items[0];
+    return block?.convShortcut ? block : undefined;
+  }
+
+  /** Taps `forwardFrom` can start at: `stem`, the stage outputs (post- and pre-ReLU), `embedding`. */
+  override resumableTaps(): readonly string[] {
+    const stages = this.stages.flatMap((_, s) =>
+      s + 1 === this.stages.length || this.resumableBlock(s + 1) ? [`stage${s + 1}.pre`, `stage${s + 1}`] : [],
+    );
+    return ['stem', ...stages, 'embedding'];
+  }
+
+  /**
+   * The rest of the network from `tap`, with `value` in place of the tap's own value: the taps
+   * downstream of `tap` (not `tap` itself), always including `logits`. Gradients flow to `value`.
+   */
+  override forwardFrom(tap: string, value: tf.Tensor, options: ForwardOptions): TapValues {
+    if (!this.resumableTaps().includes(tap)) {
+      throw new Error(`model '${this.arch}' cannot resume at tap '${tap}'; resumable: ${this.resumableTaps().join(', ')}`);
+    }
+    const training = options.training;
+    return tf.tidy(() => {
+      const taps = new TapRecorder(options.taps);
+      let embedding = value;
+      if (tap === 'stem') {
+        embedding = tf.mean(this.blocksFrom(0, 0, value as tf.Tensor4D, training, taps), [1, 2]);
+        taps.record('embedding', embedding);
+      } else if (tap !== 'embedding') {
+        const m = /^stage(\d+)(\.pre)?$/.exec(tap)!;
+        const stage = Number(m[1]);
+        let post = value as tf.Tensor4D;
+        if (m[2]) {
+          post = tf.relu(post);
+          taps.record(`stage${stage}`, post);
+        }
+        const block = this.resumableBlock(stage);
+        if (block) {
+          // The block's own computation after its BN–ReLU (WideBasicBlock.apply with inputPost given).
+          const h = tf.relu(block.bn2.apply(block.conv1.apply(post), training)) as tf.Tensor4D;
+          const out = tf.add(block.convShortcut!.apply(post), block.conv2.apply(h)) as tf.Tensor4D;
+          post = this.blocksFrom(stage, 1, out, training, taps);
+        }
+        embedding = tf.mean(post, [1, 2]);
+        taps.record('embedding', embedding);
+      }
+      taps.record('logits', this.fc.apply(embedding));
+      return taps.values;
+    }) as TapValues;
   }
 }

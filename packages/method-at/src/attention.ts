@@ -1,0 +1,27 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Spatial attention map of an NHWC feature map, as in the official attention-transfer code
+ * (`at(x) = F.normalize(x.pow(p).mean(1).view(B, -1))`): the mean over channels of |F|^p,
+ * flattened to [B, H·W] and divided by its L2 norm per sample (norm floored at 1e-12 as
+ * `F.normalize` does). For p = 2 (the default) |F|^p = F^p; the official code raises F itself to p,
+ * which only differs for odd p on maps with negative values (pre-ReLU taps).
+ */
+export function attentionMap(feature: tf.Tensor, p: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [b] = feature.shape;
+    const powered = p === 2 ? tf.square(feature) : tf.pow(tf.abs(feature), p);
+    const flat = tf.reshape(tf.mean(powered, -1), [b!, -1]) as tf.Tensor2D;
+    const norm = tf.maximum(tf.norm(flat, 'euclidean', 1, true), 1e-12);
+    return tf.div(flat, norm) as tf.Tensor2D;
+  });
+}
+
+/**
+ * One pair's attention-transfer loss, the official `at_loss`: the mean over batch and spatial
+ * positions of the squared difference of the normalised attention maps,
+ * (1 / (B·H·W)) Σ_b ‖â_S(b) − â_T(b)‖².
+ */
+export function attentionPairLoss(student: tf.Tensor, teacher: tf.Tensor, p: number): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.squaredDifference(attentionMap(student, p), attentionMap(teacher, p))) as tf.Scalar);
+}
