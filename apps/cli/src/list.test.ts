@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kd, tempDir } from '../test/kd.js';
-import { discoverPlugins } from './plugins.js';
+import { discoverPlugins, importPlugins } from './plugins.js';
 
 describe('plugins', () => {
   it('discovers every installed @kd package flagged "kd": {"plugin": true}', () => {
@@ -8,6 +8,13 @@ describe('plugins', () => {
     expect(names).toEqual(expect.arrayContaining(['@kd/data', '@kd/method-fitnet', '@kd/method-kd', '@kd/models']));
     expect(names).not.toContain('@kd/core');
     expect(names).not.toContain('@kd/runner');
+  });
+
+  it('names a plugin that cannot be loaded (e.g. not built) in one line', async () => {
+    const err = await importPlugins([{ name: '@kd/no-such-plugin', version: '0.0.0', dir: '/nowhere' }]).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).name).toBe('UserError');
+    expect((err as Error).message).toMatch(/^plugin @kd\/no-such-plugin \(\/nowhere\) cannot be loaded: .* — build it \(npx nx run-many -t build\) or remove it$/);
   });
 });
 
@@ -35,7 +42,10 @@ describe('kd list', () => {
     const r = await kd(['list', '--json'], cwd);
     expect(r.code).toBe(0);
     const l = JSON.parse(r.stdout);
-    expect(l.methods.map((m: { id: string }) => m.id)).toEqual(['clip', 'fitnet', 'kd']);
+    expect(l.methods.map((m: { id: string }) => m.id)).toEqual(['adain', 'at', 'clip', 'ffsd', 'fitnet', 'kd', 'vl-pretrain', 'vlm-kd']);
+    for (const m of l.methods as { id: string; hparams: { default?: unknown; description: string }[] }[]) {
+      expect(m.hparams.every((h) => h.description.length > 0), m.id).toBe(true);
+    }
     const kdm = l.methods.find((m: { id: string }) => m.id === 'kd');
     expect(kdm.paper.year).toBe(2015);
     expect(kdm.terms).toEqual([expect.objectContaining({ name: 'soft', defaultWeight: 0.9 })]);
@@ -44,7 +54,19 @@ describe('kd list', () => {
     expect(fit.hparams.map((h: { name: string }) => h.name)).toEqual(['studentTap', 'teacherTap', 'connector', 'hintEpochs']);
     expect(fit.hparams.every((h: { description: string }) => h.description.length > 0)).toBe(true);
     expect(l.architectures.map((a: { id: string }) => a.id)).toEqual(expect.arrayContaining(['cnn', 'resnet8', 'resnet20', 'wrn']));
-    expect(l.datasets.map((d: { id: string }) => d.id)).toEqual(['captioned', 'fashion-mnist', 'image-folder', 'mnist', 'scenes']);
-    expect(l.plugins.map((p: { name: string }) => p.name)).toEqual(['@kd/data', '@kd/method-clip', '@kd/method-fitnet', '@kd/method-kd', '@kd/models', '@kd/text']);
+    expect(l.datasets.map((d: { id: string }) => d.id)).toEqual(['captioned', 'fashion-mnist', 'image-folder', 'mnist', 'scene-captions', 'scenes']);
+    expect(l.plugins.map((p: { name: string }) => p.name)).toEqual([
+      '@kd/data',
+      '@kd/method-adain',
+      '@kd/method-at',
+      '@kd/method-clip',
+      '@kd/method-ffsd',
+      '@kd/method-fitnet',
+      '@kd/method-kd',
+      '@kd/method-vl-pretrain',
+      '@kd/method-vlm-kd',
+      '@kd/models',
+      '@kd/text',
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { createHost, type DependencyContainer, type PluginRegister } from '@kd/core';
+import { createHost, UserError, type DependencyContainer, type PluginRegister } from '@kd/core';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -45,8 +45,14 @@ export function discoverPlugins(from: string | URL = import.meta.url): PluginPac
 export async function importPlugins(plugins: readonly PluginPackage[]): Promise<PluginRegister[]> {
   const registers: PluginRegister[] = [];
   for (const p of plugins) {
-    const mod = (await import(p.name)) as { register?: unknown };
-    if (typeof mod.register !== 'function') throw new Error(`plugin package ${p.name} does not export a register(container) function`);
+    let mod: { register?: unknown };
+    try {
+      mod = (await import(p.name)) as { register?: unknown };
+    } catch (e) {
+      const why = (e as Error).message.split('\n')[0];
+      throw new UserError(`plugin ${p.name} (${p.dir}) cannot be loaded: ${why} — build it (npx nx run-many -t build) or remove it`);
+    }
+    if (typeof mod.register !== 'function') throw new UserError(`plugin package ${p.name} does not export a register(container) function`);
     registers.push(mod.register as PluginRegister);
   }
   return registers;
