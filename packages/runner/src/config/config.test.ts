@@ -69,3 +69,28 @@ describe('run config', () => {
     expect(missing.message).toContain('nope.yaml');
   });
 });
+
+describe('optimizer groups (train.groups.<group>)', () => {
+  it('override only the fields they name; the rest follows the main optimizer and schedule', async () => {
+    const { groupOptims } = await import('../stages/stage-settings.js');
+    const config = parseRunConfig({
+      student: { arch: 'cnn' },
+      train: {
+        optimizer: { type: 'sgd', lr: 0.1, weightDecay: 1e-4, nesterov: true },
+        schedule: { type: 'cosine' },
+        groups: { sd: { optimizer: { type: 'adam', lr: 0.001 } }, fusion: { optimizer: { weightDecay: 1e-5 } }, slow: { schedule: { type: 'constant' } } },
+      },
+    });
+    const g = groupOptims(config.train);
+    expect(g['sd']!.schedule.type).toBe('cosine');
+    expect(g['sd']!.optimizer).toMatchObject({ type: 'adam', lr: 0.001, weightDecay: 1e-4 });
+    expect(g['fusion']!.optimizer).toMatchObject({ type: 'sgd', lr: 0.1, nesterov: true, weightDecay: 1e-5 });
+    expect(g['fusion']!.schedule).toEqual(g.main.schedule);
+    expect(g['slow']!.schedule.type).toBe('constant');
+    expect(g['slow']!.optimizer).toEqual(g.main.optimizer);
+  });
+
+  it('reject unknown fields with the field path', () => {
+    expect(() => parseRunConfig({ student: { arch: 'cnn' }, train: { groups: { sd: { optimizer: { lrr: 1 } } } } })).toThrow(/train\.groups\.sd\.optimizer\.lrr/);
+  });
+});

@@ -13,10 +13,23 @@ const ModelSchema = z
   })
   .strict();
 
-const OptimSettingsSchema = z
+/**
+ * The same fields with no defaults, all optional: a group's settings override only what they name and
+ * take the rest from the main optimizer and schedule (a default here would silently replace them).
+ */
+function overridesOf<T extends z.ZodRawShape>(schema: z.ZodObject<T>) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(schema.shape) as [string, z.ZodType][]) {
+    const inner = field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field;
+    shape[key] = (field.description ? inner.describe(field.description) : inner).optional();
+  }
+  return z.object(shape).strict();
+}
+
+const GroupSettingsSchema = z
   .object({
-    optimizer: OptimizerConfigSchema.default(OptimizerConfigSchema.parse({})),
-    schedule: ScheduleConfigSchema.default(ScheduleConfigSchema.parse({})),
+    optimizer: overridesOf(OptimizerConfigSchema).optional().describe('fields that differ from train.optimizer'),
+    schedule: overridesOf(ScheduleConfigSchema).optional().describe('fields that differ from train.schedule'),
   })
   .strict();
 
@@ -29,7 +42,7 @@ export const TrainSettingsSchema = z
     schedule: ScheduleConfigSchema.default(ScheduleConfigSchema.parse({})),
     clipGradNorm: z.number().positive().optional().describe('global gradient-norm clipping'),
     groups: z
-      .record(z.string(), OptimSettingsSchema.partial())
+      .record(z.string(), GroupSettingsSchema)
       .default({})
       .describe('per optimizer-group settings (groups named by methods); unset fields follow the main optimizer'),
   })
