@@ -39,7 +39,7 @@ describe('user errors', () => {
 
   it('unknown method', async () => {
     const path = config('unknown-method.yaml', tinyConfig().replace('- id: kd', '- id: nope'));
-    await expectUserError(['run', path, '--out-dir', out], /config field 'methods\[0\]\.id': unknown method 'nope' \(installed: clip, fitnet, kd\)/);
+    await expectUserError(['run', path, '--out-dir', out], /config field 'methods\[0\]\.id': unknown method 'nope' \(installed: adain, at, clip, ffsd, fitnet, kd, vl-pretrain, vlm-kd\)/);
   });
 
   it('bad method hyperparameter', async () => {
