@@ -29,3 +29,4 @@ export * from './nn/layer-norm.js';
 export * from './nn/embedding.js';
 export * from './ops/detach.js';
 export * from './ops/batch-norm-train.js';
+export * from './nn/learned-temperature.js';

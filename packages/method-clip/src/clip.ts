@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   infoNce,
   injectable,
+  LearnedTemperature,
   UserError,
   z,
   type DistillationMethod,
@@ -11,7 +12,6 @@ import {
   type TapRequest,
   type TermSpec,
 } from '@kd/core';
-import { LogitScale } from './logit-scale.js';
 
 /** Hyperparameters of CLIP-style contrastive training. */
 export const clipHParams = z.object({
@@ -46,12 +46,12 @@ export const clipTerms: readonly TermSpec[] = [
 export class ClipMethod implements DistillationMethod<ClipHParams> {
   readonly terms = clipTerms;
   private hparams: ClipHParams = { temperature: 0.07, learnTemperature: false, sameClassPositives: false };
-  private scale?: LogitScale;
+  private scale?: LearnedTemperature;
 
   setup(ctx: MethodSetupContext<ClipHParams>): void {
     this.hparams = ctx.hparams;
     this.scale?.dispose();
-    this.scale = ctx.hparams.learnTemperature ? new LogitScale(ctx.hparams.temperature) : undefined;
+    this.scale = ctx.hparams.learnTemperature ? new LearnedTemperature(ctx.hparams.temperature) : undefined;
     for (const r of this.requiredTaps()) ctx.tap(r.role, r.tap, r.model);
   }
 

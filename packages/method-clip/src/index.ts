@@ -3,7 +3,6 @@ import { clipDescriptor } from './descriptor.js';
 
 export { clipDescriptor } from './descriptor.js';
 export { ClipMethod, clipHParams, clipTerms, type ClipHParams } from './clip.js';
-export { LogitScale } from './logit-scale.js';
 
 /** Registers the `clip` method into a host container (creates no method instance). */
 export function register(container: DependencyContainer): void {

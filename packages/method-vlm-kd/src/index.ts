@@ -8,7 +8,6 @@ export { captionContrastive, type SameClassMode } from './caption-contrastive.js
 export { balancedSoftmaxCrossEntropy, classCounts, logClassPrior } from './balanced-softmax.js';
 export { CaptionEmbeddingCache, type TextEncodeFn } from './caption-embedding-cache.js';
 export { TextAdaptor, ImageProjection, l2Rows } from './text-adaptor.js';
-export { LearnedTemperature } from './temperature.js';
 export { VocabularyGuard } from './vocabulary-guard.js';
 
 /** Registers the `vlm-kd` method into a host container (creates no method instance). */

@@ -4,6 +4,7 @@ import {
   deriveSeed,
   detach,
   injectable,
+  LearnedTemperature,
   Rng,
   softTargetKL,
   UserError,
@@ -20,7 +21,6 @@ import { balancedSoftmaxCrossEntropy, classCounts, logClassPrior } from './balan
 import { captionContrastive } from './caption-contrastive.js';
 import { CaptionEmbeddingCache, type TextEncodeFn } from './caption-embedding-cache.js';
 import { vlmKdHParams, vlmKdTerms, type VlmKdHParams } from './hparams.js';
-import { LearnedTemperature } from './temperature.js';
 import { ImageProjection, l2Rows, TextAdaptor } from './text-adaptor.js';
 import { VocabularyGuard } from './vocabulary-guard.js';
 

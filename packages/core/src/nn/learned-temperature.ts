@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '@kd/core';
+import { Module } from '../contract/module.js';
 
 /**
- * A learned contrastive temperature, as CLIP learns it: a scalar log-scale s with τ = 1 / min(e^s, 100),
- * initialised at s = log(1 / τ₀). (Our own small copy of the idea in @kd/method-clip; a method
- * package depends on @kd/core only.)
+ * A contrastive temperature learned as CLIP learns it: a scalar log-scale s (parameter `logScale`)
+ * with τ = 1 / min(e^s, 100), initialised at s = log(1 / τ₀). Used by CLIP-style training and VLM-KD.
  */
 export class LearnedTemperature extends Module {
+  /** CLIP clamps the logit scale e^s at 100. */
   static readonly MAX_SCALE = 100;
   readonly logScale: tf.Variable;
 
