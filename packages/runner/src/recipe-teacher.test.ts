@@ -70,3 +70,42 @@ describe('teachers by recipe (teacher.recipe: a run config trained once and cach
     await bad({ ...teacherModel, recipe: recipeFile, checkpoint: dir }, 'teacher.recipe');
   });
 });
+
+describe('recipe locks (two processes never train one recipe into one folder)', () => {
+  it('lets one holder in at a time, and takes over a lock whose owner has died', async () => {
+    const { tryLock } = await import('./stages/recipe-lock.js');
+    const path = join(dir, 'locks', 'r.lock');
+    const release = tryLock(path);
+    expect(release).toBeDefined();
+    expect(tryLock(path)).toBeUndefined(); // held by this (live) process
+    release!();
+    writeFileSync(path, '999999999'); // no such process
+    const again = tryLock(path);
+    expect(again).toBeDefined();
+    again!();
+  });
+
+  it('waits while another process holds the recipe, then loads what it trained', async () => {
+    const { ensureRecipe, recipeRunDir } = await import('./stages/recipe-teacher.js');
+    const { mkdirSync } = await import('node:fs');
+    const cacheDir = join(dir, 'cache-wait');
+    const recipe = parseRunConfig({ name: 'waited', student: teacherModel });
+    const runDir = recipeRunDir(cacheDir, recipe);
+    mkdirSync(join(cacheDir, 'recipes'), { recursive: true });
+    writeFileSync(`${runDir}.lock`, String(process.pid)); // "another process" (alive) holds it
+    const lines: string[] = [];
+    let ran = 0;
+    const pending = ensureRecipe(host, recipe, cacheDir, async () => void ran++, (l) => lines.push(l), 10);
+    await new Promise((r) => setTimeout(r, 50));
+    // the other process finishes: saved student + summary, lock released
+    mkdirSync(join(runDir, 'student'), { recursive: true });
+    writeFileSync(join(runDir, 'student', 'model.json'), '{}');
+    writeFileSync(join(runDir, 'summary.json'), '{}');
+    const { rmSync } = await import('node:fs');
+    rmSync(`${runDir}.lock`);
+    const out = await pending;
+    expect(out).toEqual({ modelDir: join(runDir, 'student'), ranNow: false });
+    expect(ran).toBe(0);
+    expect(lines.filter((l) => l.includes('another process is training it'))).toHaveLength(1);
+  });
+});

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../config/load-config.js';
+import { tryLock } from './recipe-lock.js';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
 
 /**
@@ -64,12 +65,29 @@ export async function ensureRecipe(
   cacheDir: string,
   run: (host: DependencyContainer, config: RunConfig, runDir: string) => Promise<unknown>,
   log: (line: string) => void,
+  /** How often to look again while another process trains the recipe. */
+  pollMs = 2000,
 ): Promise<{ modelDir: string; ranNow: boolean }> {
   const runDir = recipeRunDir(cacheDir, recipe);
-  if (recipeDone(runDir)) return { modelDir: join(runDir, 'student'), ranNow: false };
-  log(`recipe ${recipe.name}: not in the cache, running it once into ${runDir}`);
-  const started = Date.now();
-  await run(host, { ...recipe, cacheDir }, runDir);
-  log(`recipe ${recipe.name}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return { modelDir: join(runDir, 'student'), ranNow: true };
+  const modelDir = join(runDir, 'student');
+  let waited = false;
+  for (;;) {
+    if (recipeDone(runDir)) return { modelDir, ranNow: false };
+    const release = tryLock(`${runDir}.lock`);
+    if (release) {
+      try {
+        if (recipeDone(runDir)) return { modelDir, ranNow: false }; // finished while we waited
+        log(`recipe ${recipe.name}: not in the cache, running it once into ${runDir}`);
+        const started = Date.now();
+        await run(host, { ...recipe, cacheDir }, runDir);
+        log(`recipe ${recipe.name}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+        return { modelDir, ranNow: true };
+      } finally {
+        release();
+      }
+    }
+    if (!waited) log(`recipe ${recipe.name}: another process is training it into ${runDir}; waiting`);
+    waited = true;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
 }
