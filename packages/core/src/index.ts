@@ -13,6 +13,7 @@ export * from './di/tokens.js';
 export * from './di/registry.js';
 export * from './util/errors.js';
 export * from './util/rng.js';
+export * from './util/sequential-batches.js';
 export * from './ops/losses.js';
 export * from './ops/info-nce.js';
 export * from './ops/task-loss.js';

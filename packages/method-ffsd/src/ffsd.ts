@@ -6,6 +6,7 @@ import {
   detach,
   injectable,
   Rng,
+  sequentialBatches,
   softTargetKL,
   UserError,
   type AuxModule,
@@ -259,10 +260,7 @@ export class FfsdMethod implements DistillationMethod<FfsdHParams> {
     let ensembleCorrect = 0;
     let oracleCorrect = 0;
     const n = ctx.split.size;
-    for (let start = 0; start < n; start += ctx.batchSize) {
-      const size = Math.min(ctx.batchSize, n - start);
-      const idx = new Int32Array(size);
-      for (let i = 0; i < size; i++) idx[i] = start + i;
+    for (const idx of sequentialBatches(n, ctx.batchSize)) {
       tf.tidy(() => {
         const batch = ctx.split.batch(idx);
         const outs = this.peers.map((p) => p.forward(batch, { training: false, taps }));

@@ -3,6 +3,7 @@ import {
   deriveSeed,
   injectable,
   Rng,
+  sequentialBatches,
   UserError,
   z,
   type AuxModule,
@@ -133,9 +134,9 @@ export class VlPretrainMethod implements DistillationMethod<VlPretrainHParams> {
     let classCount = 0;
     let itmHits = 0;
     let itmCount = 0;
-    for (let start = 0; start < ctx.split.size; start += ctx.batchSize) {
-      const n = Math.min(ctx.batchSize, ctx.split.size - start);
-      const batch = ctx.split.batch(Int32Array.from({ length: n }, (_, i) => start + i));
+    for (const idx of sequentialBatches(ctx.split.size, ctx.batchSize)) {
+      const start = idx[0]!;
+      const batch = ctx.split.batch(idx);
       try {
         const { ids, mask, b, t } = captionsOf(batch);
         const masked = maskTokens(ids, b, t, new Rng(deriveSeed(0, 'vl-pretrain.report', start)), this.masking());

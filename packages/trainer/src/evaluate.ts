@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy, type DataInfo, type DataSplit, type TappedModel } from '@kd/core';
+import { crossEntropy, sequentialBatches, type DataInfo, type DataSplit, type TappedModel } from '@kd/core';
 import { groupAccuracy, top1Accuracy } from '@kd/metrics';
 
 export interface EvalResult {
@@ -24,10 +24,9 @@ export function evaluateAccuracy(
 ): EvalResult {
   const predictions = new Int32Array(split.size);
   let lossSum = 0;
-  for (let start = 0; start < split.size; start += batchSize) {
-    const n = Math.min(batchSize, split.size - start);
-    const idx = new Int32Array(n);
-    for (let i = 0; i < n; i++) idx[i] = start + i;
+  for (const idx of sequentialBatches(split.size, batchSize)) {
+    const start = idx[0]!;
+    const n = idx.length;
     lossSum += tf.tidy(() => {
       const batch = split.batch(idx);
       const { logits } = model.forward(batch, { training: false, taps: LOGITS });

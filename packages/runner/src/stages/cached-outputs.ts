@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { TappedModel, UserError, type Batch, type DataSplit, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
+import { sequentialBatches, TappedModel, UserError, type Batch, type DataSplit, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
 
 /**
  * A frozen teacher replaced by its precomputed outputs: the requested taps of every training sample,
@@ -21,8 +21,7 @@ export class CachedOutputs extends TappedModel {
   /** Runs `model` over the whole split in batches and keeps the requested taps. */
   static precompute(model: TappedModel, split: DataSplit, taps: ReadonlySet<string>, batchSize = 500): CachedOutputs {
     const parts: Record<string, tf.Tensor[]> = Object.fromEntries([...taps].map((t) => [t, []]));
-    for (let start = 0; start < split.size; start += batchSize) {
-      const idx = Int32Array.from({ length: Math.min(batchSize, split.size - start) }, (_, i) => start + i);
+    for (const idx of sequentialBatches(split.size, batchSize)) {
       const out = tf.tidy(() => {
         const values = model.forward(split.batch(idx), { training: false, taps });
         return [...taps].map((t) => {
