@@ -11,6 +11,16 @@
 typedef float f32;
 #define EXPORT(name) __attribute__((export_name(name)))
 #define INLINE static inline __attribute__((always_inline))
+#define NOINLINE static __attribute__((noinline))
+
+// acc += a * b. build.sh compiles this file twice: plain SIMD128 (mul, then add) and, with
+// KD_RELAXED_SIMD, relaxed SIMD, whose f32x4.relaxed_madd is one fused multiply-add on CPUs that
+// have FMA (the engine picks the relaxed build when it supports it; see src/native/module.ts).
+#ifdef KD_RELAXED_SIMD
+#define MADD(acc, a, b) ((acc) = __builtin_wasm_relaxed_madd_f32x4((a), (b), (acc)))
+#else
+#define MADD(acc, a, b) ((acc) = wasm_f32x4_add((acc), wasm_f32x4_mul((a), (b))))
+#endif
 
 INLINE int floor_div(int a, int b) { int q = a / b; return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q; }
 INLINE int ceil_div(int a, int b) { return -floor_div(-a, b); }
@@ -36,22 +46,22 @@ INLINE void bf_tile(const f32* x, const f32* dy, f32* dw, int mr, int nv,
       v128_t d0 = wasm_v128_load(dp);
       v128_t d1 = nv > 1 ? wasm_v128_load(dp + 4) : d0;
       v128_t s0 = wasm_v128_load32_splat(xp);
-      a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(s0, d0));
-      if (nv > 1) a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(s0, d1));
+      MADD(a00, s0, d0);
+      if (nv > 1) MADD(a01, s0, d1);
       if (mr > 1) {
         v128_t s1 = wasm_v128_load32_splat(xp + 1);
-        a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(s1, d0));
-        if (nv > 1) a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(s1, d1));
+        MADD(a10, s1, d0);
+        if (nv > 1) MADD(a11, s1, d1);
       }
       if (mr > 2) {
         v128_t s2 = wasm_v128_load32_splat(xp + 2);
-        a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(s2, d0));
-        if (nv > 1) a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(s2, d1));
+        MADD(a20, s2, d0);
+        if (nv > 1) MADD(a21, s2, d1);
       }
       if (mr > 3) {
         v128_t s3 = wasm_v128_load32_splat(xp + 3);
-        a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(s3, d0));
-        if (nv > 1) a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(s3, d1));
+        MADD(a30, s3, d0);
+        if (nv > 1) MADD(a31, s3, d1);
       }
       xp += xColStep;
       dp += Co;
@@ -163,22 +173,22 @@ INLINE void gc_tile(const f32* srcN, const f32* w, f32* dstp, int mr, int nv,
         v128_t w0 = wasm_v128_load(wp);
         v128_t w1 = nv > 1 ? wasm_v128_load(wp + 4) : w0;
         v128_t s0 = wasm_v128_load32_splat(sp);
-        a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(s0, w0));
-        if (nv > 1) a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(s0, w1));
+        MADD(a00, s0, w0);
+        if (nv > 1) MADD(a01, s0, w1);
         if (mr > 1) {
           v128_t s1 = wasm_v128_load32_splat(sp + srcColStep);
-          a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(s1, w0));
-          if (nv > 1) a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(s1, w1));
+          MADD(a10, s1, w0);
+          if (nv > 1) MADD(a11, s1, w1);
         }
         if (mr > 2) {
           v128_t s2 = wasm_v128_load32_splat(sp + 2 * srcColStep);
-          a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(s2, w0));
-          if (nv > 1) a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(s2, w1));
+          MADD(a20, s2, w0);
+          if (nv > 1) MADD(a21, s2, w1);
         }
         if (mr > 3) {
           v128_t s3 = wasm_v128_load32_splat(sp + 3 * srcColStep);
-          a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(s3, w0));
-          if (nv > 1) a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(s3, w1));
+          MADD(a30, s3, w0);
+          if (nv > 1) MADD(a31, s3, w1);
         }
         sp++;
         wp += Cout;
@@ -297,11 +307,11 @@ INLINE void bn_col_sums2(const f32* a, const f32* b, const f32* center, double* 
         const v128_t d = wasm_f32x4_sub(wasm_v128_load(a + m * C + c0), ctr);
         if (pair == 0) {
           acc1 = wasm_f32x4_add(acc1, d);
-          acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(d, d));
+          MADD(acc2, d, d);
         } else {
           const v128_t g = wasm_v128_load(b + m * C + c0);
           acc1 = wasm_f32x4_add(acc1, g);
-          acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(g, d));
+          MADD(acc2, g, d);
         }
       }
       s1[c0] += wasm_f32x4_extract_lane(acc1, 0);
@@ -408,11 +418,55 @@ void bn_train_backward(const f32* dy, const f32* x, const f32* mean, const f32* 
 // ---------------------------------------------------------------------------------------------
 // Batched matrix product C[b] = op(A[b]) * op(B[b]) with op = optional transpose, row-major.
 // Blocks of KC rows of op(B) are packed into panels of 8 columns and blocks of op(A) into panels of
-// 4 rows (so transposes cost only the packing), then a 4x8 register tile runs over each block.
-// Batch strides of 0 broadcast an operand. scratch: KC*(N rounded up to 8) + KC*4 + 32 floats.
+// MM_MR rows (so transposes cost only the packing), then an MM_MR x 8 register tile runs over each
+// block. Batch strides of 0 broadcast an operand. scratch: KC*(N rounded up to 8) + KC*MM_MR + 40 floats.
 // ---------------------------------------------------------------------------------------------
 
 #define MM_KC 256
+
+// One k step of one row of the tile: c_i0..1 += ap[i] * (b0, b1).
+#define MM_ROW(i)                                           \
+  {                                                         \
+    const v128_t s = wasm_v128_load32_splat(ap + (i));      \
+    MADD(c##i##0, s, b0);                                   \
+    MADD(c##i##1, s, b1);                                   \
+  }
+#define MM_STORE(i)                                                              \
+  {                                                                              \
+    f32* r = c + (i) * ldc;                                                      \
+    wasm_v128_store(r, wasm_f32x4_add(wasm_v128_load(r), c##i##0));              \
+    wasm_v128_store(r + 4, wasm_f32x4_add(wasm_v128_load(r + 4), c##i##1));      \
+  }
+
+#ifdef KD_RELAXED_SIMD
+// With FMA, 10 accumulators cover its latency (5 cycles, 2 per cycle); 8 would cap the tile at 80 %
+// of peak. Kept out of line: inlined into the loops below, the engine's register allocator spills it.
+#define MM_MR 5
+NOINLINE void mm_tile(const f32* ap, const f32* bp, int kc, f32* c, int ldc) {
+  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00,
+         c31 = c00, c40 = c00, c41 = c00;
+  for (int k = 0; k < kc; k++) {
+    const v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
+    MM_ROW(0) MM_ROW(1) MM_ROW(2) MM_ROW(3) MM_ROW(4)
+    bp += 8;
+    ap += MM_MR;
+  }
+  MM_STORE(0) MM_STORE(1) MM_STORE(2) MM_STORE(3) MM_STORE(4)
+}
+#else
+#define MM_MR 4
+INLINE void mm_tile(const f32* ap, const f32* bp, int kc, f32* c, int ldc) {
+  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00,
+         c31 = c00;
+  for (int k = 0; k < kc; k++) {
+    const v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
+    MM_ROW(0) MM_ROW(1) MM_ROW(2) MM_ROW(3)
+    bp += 8;
+    ap += MM_MR;
+  }
+  MM_STORE(0) MM_STORE(1) MM_STORE(2) MM_STORE(3)
+}
+#endif
 
 // Bp[panel][k][8] from op(B) rows k0..k0+kc, columns padded with zeros to a multiple of 8.
 INLINE void mm_pack_b(const f32* B, f32* Bp, int k0, int kc, int N, int K, int transB) {
@@ -431,11 +485,11 @@ INLINE void mm_pack_b(const f32* B, f32* Bp, int k0, int kc, int N, int K, int t
   }
 }
 
-// Ap[k][4] from op(A) rows m0..m0+4 (zero-padded), columns k0..k0+kc.
+// Ap[k][MM_MR] from op(A) rows m0..m0+MM_MR (zero-padded), columns k0..k0+kc.
 INLINE void mm_pack_a(const f32* A, f32* Ap, int m0, int mm, int k0, int kc, int M, int K, int transA) {
   for (int k = 0; k < kc; k++)
-    for (int i = 0; i < 4; i++)
-      Ap[k * 4 + i] = i < mm ? (transA ? A[(k0 + k) * M + m0 + i] : A[(m0 + i) * K + k0 + k]) : 0;
+    for (int i = 0; i < MM_MR; i++)
+      Ap[k * MM_MR + i] = i < mm ? (transA ? A[(k0 + k) * M + m0 + i] : A[(m0 + i) * K + k0 + k]) : 0;
 }
 
 EXPORT("batch_matmul")
@@ -444,7 +498,7 @@ void batch_matmul(const f32* A, const f32* B, f32* C, int batch, int M, int N, i
   const int panels = (N + 7) / 8;
   f32* Bp = scratch;
   f32* Ap = Bp + MM_KC * panels * 8;
-  f32* tile = Ap + MM_KC * 4;
+  f32* tile = Ap + MM_KC * MM_MR;
   for (int b = 0; b < batch; b++) {
     const f32* Ab = A + b * strideA;
     const f32* Bb = B + b * strideB;
@@ -453,51 +507,17 @@ void batch_matmul(const f32* A, const f32* B, f32* C, int batch, int M, int N, i
     for (int k0 = 0; k0 < K; k0 += MM_KC) {
       const int kc = imin(MM_KC, K - k0);
       mm_pack_b(Bb, Bp, k0, kc, N, K, transB);
-      for (int m0 = 0; m0 < M; m0 += 4) {
-        const int mm = imin(4, M - m0);
+      for (int m0 = 0; m0 < M; m0 += MM_MR) {
+        const int mm = imin(MM_MR, M - m0);
         mm_pack_a(Ab, Ap, m0, mm, k0, kc, M, K, transA);
         for (int p = 0; p < panels; p++) {
-          const f32* bp = Bp + p * kc * 8;
-          const f32* ap = Ap;
-          v128_t a00 = wasm_f32x4_splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-          for (int k = 0; k < kc; k++) {
-            const v128_t b0 = wasm_v128_load(bp);
-            const v128_t b1 = wasm_v128_load(bp + 4);
-            const v128_t s0 = wasm_v128_load32_splat(ap);
-            const v128_t s1 = wasm_v128_load32_splat(ap + 1);
-            const v128_t s2 = wasm_v128_load32_splat(ap + 2);
-            const v128_t s3 = wasm_v128_load32_splat(ap + 3);
-            a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(s0, b0));
-            a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(s0, b1));
-            a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(s1, b0));
-            a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(s1, b1));
-            a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(s2, b0));
-            a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(s2, b1));
-            a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(s3, b0));
-            a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(s3, b1));
-            bp += 8;
-            ap += 4;
-          }
           const int n0 = p * 8;
-          if (mm == 4 && n0 + 8 <= N) {
-            f32* c = Cb + m0 * N + n0;
-            wasm_v128_store(c, wasm_f32x4_add(wasm_v128_load(c), a00));
-            wasm_v128_store(c + 4, wasm_f32x4_add(wasm_v128_load(c + 4), a01));
-            c += N;
-            wasm_v128_store(c, wasm_f32x4_add(wasm_v128_load(c), a10));
-            wasm_v128_store(c + 4, wasm_f32x4_add(wasm_v128_load(c + 4), a11));
-            c += N;
-            wasm_v128_store(c, wasm_f32x4_add(wasm_v128_load(c), a20));
-            wasm_v128_store(c + 4, wasm_f32x4_add(wasm_v128_load(c + 4), a21));
-            c += N;
-            wasm_v128_store(c, wasm_f32x4_add(wasm_v128_load(c), a30));
-            wasm_v128_store(c + 4, wasm_f32x4_add(wasm_v128_load(c + 4), a31));
+          const int nn = imin(8, N - n0);
+          if (mm == MM_MR && nn == 8) {
+            mm_tile(Ap, Bp + p * kc * 8, kc, Cb + m0 * N + n0, N);
           } else {
-            wasm_v128_store(tile, a00); wasm_v128_store(tile + 4, a01);
-            wasm_v128_store(tile + 8, a10); wasm_v128_store(tile + 12, a11);
-            wasm_v128_store(tile + 16, a20); wasm_v128_store(tile + 20, a21);
-            wasm_v128_store(tile + 24, a30); wasm_v128_store(tile + 28, a31);
-            const int nn = imin(8, N - n0);
+            for (int i = 0; i < MM_MR * 8; i++) tile[i] = 0;
+            mm_tile(Ap, Bp + p * kc * 8, kc, tile, 8);
             for (int i = 0; i < mm; i++)
               for (int j = 0; j < nn; j++) Cb[(m0 + i) * N + n0 + j] += tile[i * 8 + j];
           }

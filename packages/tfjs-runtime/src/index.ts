@@ -22,3 +22,9 @@ export {
 export { depthwiseConv2dBackpropFilterNHWC } from './kernels/DepthwiseConv2dNativeBackpropFilter.js';
 export { depthwiseConv2dBackpropInputNHWC } from './kernels/DepthwiseConv2dNativeBackpropInput.js';
 export { BATCH_NORM_TRAIN_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL } from './native/batch-norm-train.js';
+export {
+  nativeKernelBuild,
+  availableNativeKernelBuilds,
+  useNativeKernelBuild,
+  type NativeKernelBuild,
+} from './native/module.js';

@@ -44,6 +44,8 @@ describe('selectBackend', () => {
     expect(report.attempts[2]).toMatchObject({ candidate: 'wasm', ok: true });
     expect(report.attempts[2]!.error).toBeUndefined();
     expect(report.kernels).toEqual([...COMPOSED_KERNEL_NAMES]);
+    // Node 20 gets relaxed SIMD through its V8 flag; newer engines have it built in
+    expect(report.kernelBuild).toBe(process.env.KD_WASM_RELAXED_SIMD === '0' ? 'simd128' : 'relaxed-simd');
     expect(typeof report.wasm?.simd).toBe('boolean');
     expect(report.wasm?.threads).toBeGreaterThanOrEqual(1);
     expect(report.tfjsVersion).toBe('4.22.0');
@@ -182,10 +184,11 @@ describe('backendSummary', () => {
       ],
       wasm: { simd: true, threads: 1 },
       kernels: [...COMPOSED_KERNEL_NAMES],
+      kernelBuild: 'relaxed-simd',
       tfjsVersion: '4.22.0',
     };
     expect(backendSummary(report)).toBe(
-      'wasm (simd, 1 thread; kd kernels: Conv2DBackpropInput, Conv2DBackpropFilter, Conv2D, KdBatchNormTrain, ' +
+      'wasm (simd, 1 thread; kd kernels (relaxed-simd): Conv2DBackpropInput, Conv2DBackpropFilter, Conv2D, KdBatchNormTrain, ' +
         'KdBatchNormTrainGrad, BatchMatMul, Sum, MaxPoolGrad, UnsortedSegmentSum, Identity, Cast, ' +
         'DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput); ' +
         'tfjs-node-gpu: not installed, tfjs-node: not installed',

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { composedKernelsFor, registerComposedKernels } from './kernels/register.js';
+import { nativeKernelBuild, type NativeKernelBuild } from './native/module.js';
 
 export type BackendRequest = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -24,6 +25,8 @@ export interface BackendReport {
   wasm?: { simd: boolean; threads: number };
   /** kernels of this package (native wasm or composed) registered for the chosen backend */
   kernels: string[];
+  /** wasm only: which build of the native kernels runs (relaxed-simd = fused multiply-add) */
+  kernelBuild?: NativeKernelBuild;
   tfjsVersion: string;
 }
 
@@ -149,6 +152,7 @@ export async function selectBackendWith(
     if (backend === 'wasm') {
       registerComposedKernels('wasm');
       report.kernels = composedKernelsFor('wasm');
+      report.kernelBuild = nativeKernelBuild();
       report.wasm = await wasmInfo(deps);
     }
     return report;
@@ -175,7 +179,7 @@ function candidateStatus(a: BackendAttempt): string {
 
 /**
  * One line for logs, e.g.
- * "wasm (simd, 1 thread; kd kernels: Conv2DBackpropInput, …); tfjs-node-gpu: not installed, tfjs-node: not installed"
+ * "wasm (simd, 1 thread; kd kernels (relaxed-simd): Conv2DBackpropInput, …); tfjs-node-gpu: not installed, tfjs-node: not installed"
  */
 export function backendSummary(report: BackendReport): string {
   const details: string[] = [];
@@ -183,7 +187,10 @@ export function backendSummary(report: BackendReport): string {
     const t = report.wasm.threads;
     details.push(`${report.wasm.simd ? 'simd' : 'no simd'}, ${t} thread${t === 1 ? '' : 's'}`);
   }
-  if (report.kernels.length > 0) details.push(`kd kernels: ${report.kernels.join(', ')}`);
+  if (report.kernels.length > 0) {
+    const build = report.kernelBuild ? ` (${report.kernelBuild})` : '';
+    details.push(`kd kernels${build}: ${report.kernels.join(', ')}`);
+  }
   const head = details.length > 0 ? `${report.backend} (${details.join('; ')})` : report.backend;
   const failed = report.attempts.filter((a) => !a.ok).map(candidateStatus);
   const requested = report.requested === 'auto' ? '' : ` [requested ${report.requested}]`;

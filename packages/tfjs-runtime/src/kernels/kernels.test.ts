@@ -251,6 +251,9 @@ describe('BatchMatMul with transposes (wasm vs cpu)', () => {
     [[2, 7, 5], [2, 4, 7], true, true],
     [[1, 9, 6], [2, 9, 3], true, false], // broadcast batch
     [[2, 2, 6, 9], [2, 2, 5, 9], false, true], // rank 4 (attention scores)
+    // register-tile tails (rows not a multiple of 4 or 5, columns not of 8) and two K blocks of 256
+    [[2, 13, 300], [2, 300, 19], false, false],
+    [[1, 300, 11], [1, 17, 300], true, true],
   ] as const)('a=%j b=%j transposeA=%s transposeB=%s', async (sa, sb, ta, tb) => {
     const av = seeded(size(sa), 81);
     const bv = seeded(size(sb), 82);

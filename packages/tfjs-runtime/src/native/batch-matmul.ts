@@ -3,7 +3,7 @@ import { batchMatMulConfig } from '../kernels/BatchMatMul.js';
 import { nativeKernelsFor } from './module.js';
 
 const KC = 256; // native/kd_kernels.c MM_KC
-const MR = 4; // native/kd_kernels.c: rows of the register tile
+const MR = 5; // native/kd_kernels.c MM_MR: rows of the register tile (5 in the relaxed-SIMD build, 4 otherwise)
 
 /** Maps an output batch index to the (flat) batch index of an operand broadcast to `outShape`. */
 function broadcastIndex(shape: readonly number[], outShape: readonly number[]): (o: number) => number {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+import v8 from 'node:v8';
+import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from './kernels-wasm.js';
 
 /**
  * The project's own wasm training kernels (native/kd_kernels.c), instantiated on the wasm
@@ -35,17 +36,68 @@ interface WasmBackendLike {
 
 /** The part of the WebAssembly JS API used here (the project's lib setting has no DOM types). */
 interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
   Memory: abstract new (...args: never[]) => object;
 }
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
+/**
+ * Which build of native/kd_kernels.c runs: `relaxed-simd` uses f32x4.relaxed_madd (one fused
+ * multiply-add on CPUs with FMA; the matrix products run ≈ 1.4× faster), `simd128` a multiply and
+ * an add. The two differ only in the rounding of those sums.
+ */
+export type NativeKernelBuild = 'relaxed-simd' | 'simd128';
+
+/** (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd)) */
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1,
+  32, 2, 253, 133, 2, 11,
+]);
+
+/**
+ * Whether the engine runs relaxed SIMD. V8 ships it from 11.4 (Node 22); Node 20's V8 11.3 has it
+ * behind --experimental-wasm-relaxed-simd, which is switched on here (it only adds instructions).
+ * KD_WASM_RELAXED_SIMD=0 opts out.
+ */
+function relaxedSimdAvailable(): boolean {
+  if (process.env.KD_WASM_RELAXED_SIMD === '0') return false;
+  if (wasmApi.validate(RELAXED_SIMD_PROBE)) return true;
+  try {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return wasmApi.validate(RELAXED_SIMD_PROBE);
+}
+
+let build: NativeKernelBuild | undefined;
 let compiled: object | undefined;
-const instances = new WeakMap<object, NativeKernels>();
+let instances = new WeakMap<object, NativeKernels>();
+
+/** The build the native kernels use in this process (decided once, on first use). */
+export function nativeKernelBuild(): NativeKernelBuild {
+  build ??= relaxedSimdAvailable() ? 'relaxed-simd' : 'simd128';
+  return build;
+}
+
+/** The builds this engine can run, best first (tests check both). */
+export function availableNativeKernelBuilds(): NativeKernelBuild[] {
+  return relaxedSimdAvailable() ? ['relaxed-simd', 'simd128'] : ['simd128'];
+}
+
+/** Switch the build from here on (tests and benchmarks); kernels rebind on their next call. */
+export function useNativeKernelBuild(next: NativeKernelBuild): void {
+  if (next === 'relaxed-simd' && !relaxedSimdAvailable()) throw new Error('this engine has no relaxed SIMD');
+  build = next;
+  compiled = undefined;
+  instances = new WeakMap();
+}
 
 function compile(): object {
-  compiled ??= new wasmApi.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+  const base64 = nativeKernelBuild() === 'relaxed-simd' ? KERNELS_WASM_RELAXED_BASE64 : KERNELS_WASM_BASE64;
+  compiled ??= new wasmApi.Module(Buffer.from(base64, 'base64'));
   return compiled;
 }
 
