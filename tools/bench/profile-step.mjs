@@ -1,20 +1,59 @@
-// Per-kernel profile of one training step (wasm): node tools/bench/profile-step.mjs resnet8 '{"width":8}' [batch=64]
-// Run from the repository root after `npx nx run-many -t build`.
+#!/usr/bin/env node
+// Per-kernel profile (tf.profile) of one SGD training step of a bench workload, after warm-up:
+//   node tools/bench/profile-step.mjs <workload> [batch] [warmup=5] [backend=wasm]
+// Workloads as in tools/bench/workloads.mjs (resnet8, resnet20, cnn, transformer). Run from the
+// repository root after `npm test` (or `npx nx run-many -t build`). Prints ms/step (mean of 5
+// unprofiled steps), then the kernels by total time, then the 12 costliest calls with their input shapes.
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '@kd/tfjs-runtime';
-import { architectures } from '@kd/models';
 import { crossEntropy } from '@kd/core';
+import { architectures } from '@kd/models';
+import { selectBackend, backendSummary } from '@kd/tfjs-runtime';
+import { createOptimizer, OptimizerConfigSchema } from '@kd/trainer';
+import { WORKLOADS } from './workloads.mjs';
+
+const [name = 'resnet8', batchArg, warmup = '5', backend = 'wasm'] = process.argv.slice(2);
+const w = WORKLOADS[name];
+if (!w) {
+  console.error(`unknown workload '${name}' (${Object.keys(WORKLOADS).join(', ')})`);
+  process.exit(2);
+}
+const batch = Number(batchArg ?? w.batch);
 tf.enableProdMode();
-await selectBackend({ backend: 'wasm' });
-const arch = architectures.find(a => a.id === (process.argv[2] ?? 'resnet8'));
-const batch = Number(process.argv[4] ?? 64);
-const model = arch.build({ inputShape: [28,28,1], numClasses: 10, seed: 1, options: JSON.parse(process.argv[3] ?? '{"width":8}') });
-const vars = model.trainableVariables();
-const x = tf.randomNormal([batch,28,28,1]); const y = tf.tensor1d(Array.from({length:batch},(_, i)=>i%10),'int32');
-const step = () => tf.tidy(() => { const {grads} = tf.variableGrads(() => crossEntropy(model.forward({x,y},{training:true, taps:new Set(['logits'])}).logits, y), vars); for (const g of Object.values(grads)) g.dataSync(); });
-for (let i=0;i<3;i++) step();
-let t=Date.now(); for (let i=0;i<10;i++) step(); console.log('ms/step', (Date.now()-t)/10);
-const prof = await tf.profile(() => step());
-const by = {};
-for (const k of prof.kernels) { by[k.name] = by[k.name] ?? {ms:0,n:0}; by[k.name].ms += k.kernelTimeMs; by[k.name].n++; }
-console.log(Object.entries(by).sort((a,b)=>b[1].ms-a[1].ms).slice(0,18).map(([k,v])=>`${k.padEnd(28)} ${v.ms.toFixed(1).padStart(7)} ms  x${v.n}`).join('\n'));
+console.log(backendSummary(await selectBackend({ backend })));
+const model = architectures.find((a) => a.id === w.arch).build({ inputShape: w.shape, numClasses: 10, seed: 0, options: w.options });
+const vars = model.namedParameters();
+const list = [...vars.values()];
+const names = new Map([...vars].map(([k, v]) => [v.name, k]));
+const opt = createOptimizer(OptimizerConfigSchema.parse({ type: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4 }));
+const x = tf.randomNormal([batch, ...w.shape], 0, 1, 'float32', 1);
+const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32');
+const taps = new Set(['logits']);
+const step = () => {
+  tf.tidy(() => {
+    const { grads } = tf.variableGrads(() => crossEntropy(model.forward({ x, y }, { training: true, taps }).logits, y), list);
+    opt.step(vars, Object.fromEntries(Object.entries(grads).map(([k, g]) => [names.get(k), g])), 0.1);
+  });
+  list[0].dataSync();
+};
+for (let i = 0; i < Number(warmup); i++) step();
+const t = performance.now();
+for (let i = 0; i < 5; i++) step();
+console.log(`${name} batch ${batch}: ${((performance.now() - t) / 5).toFixed(1)} ms/step`);
+const prof = await tf.profile(step);
+const by = new Map();
+let total = 0;
+for (const k of prof.kernels) {
+  const e = by.get(k.name) ?? { ms: 0, n: 0 };
+  e.ms += k.kernelTimeMs;
+  e.n++;
+  total += k.kernelTimeMs;
+  by.set(k.name, e);
+}
+console.log(`kernel time ${total.toFixed(1)} ms in ${prof.kernels.length} calls`);
+for (const [k, v] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20)) {
+  console.log(`${k.padEnd(30)} ${v.ms.toFixed(1).padStart(8)} ms  x${v.n}`);
+}
+console.log('costliest calls:');
+for (const k of [...prof.kernels].sort((a, b) => b.kernelTimeMs - a.kernelTimeMs).slice(0, 12)) {
+  console.log(`  ${k.name.padEnd(22)} ${k.kernelTimeMs.toFixed(2).padStart(7)} ms  ${JSON.stringify(k.inputShapes)}`);
+}

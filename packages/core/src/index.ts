@@ -30,4 +30,5 @@ export * from './nn/layer-norm.js';
 export * from './nn/embedding.js';
 export * from './ops/detach.js';
 export * from './ops/batch-norm-train.js';
+export * from './ops/layer-norm.js';
 export * from './nn/learned-temperature.js';

@@ -416,6 +416,98 @@ void bn_train_backward(const f32* dy, const f32* x, const f32* mean, const f32* 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Layer norm over the last axis of x viewed as [R, C] (PyTorch nn.LayerNorm: biased variance):
+//   forward:  mean_r, rstd_r = 1/sqrt(var_r + eps), y = (x - mean) * rstd * gamma + beta
+//   backward: xhat = (x - mean) * rstd, g = dy * gamma,
+//             dx = rstd * (g - mean_c(g) - xhat * mean_c(g * xhat)),
+//             dgamma = sum_r dy * xhat, dbeta = sum_r dy
+// Two passes per row for the statistics (mean, then centred squares), so no cancellation.
+// ---------------------------------------------------------------------------------------------
+
+INLINE f32 hsum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) +
+         wasm_f32x4_extract_lane(v, 3);
+}
+
+EXPORT("ln_forward")
+void ln_forward(const f32* x, const f32* gamma, const f32* beta, f32* y, f32* mean, f32* rstd, int R, int C,
+                f32 eps) {
+  const int C4 = C & ~3;
+  for (int r = 0; r < R; r++) {
+    const f32* xr = x + r * C;
+    f32* yr = y + r * C;
+    v128_t acc = wasm_f32x4_splat(0);
+    int c = 0;
+    for (; c < C4; c += 4) acc = wasm_f32x4_add(acc, wasm_v128_load(xr + c));
+    f32 sum = hsum(acc);
+    for (; c < C; c++) sum += xr[c];
+    const f32 mu = sum / (f32)C;
+    const v128_t m = wasm_f32x4_splat(mu);
+    acc = wasm_f32x4_splat(0);
+    for (c = 0; c < C4; c += 4) {
+      const v128_t d = wasm_f32x4_sub(wasm_v128_load(xr + c), m);
+      MADD(acc, d, d);
+    }
+    f32 sq = hsum(acc);
+    for (; c < C; c++) sq += (xr[c] - mu) * (xr[c] - mu);
+    const f32 rs = 1.0f / __builtin_sqrtf(sq / (f32)C + eps);
+    mean[r] = mu;
+    rstd[r] = rs;
+    const v128_t vr = wasm_f32x4_splat(rs);
+    for (c = 0; c < C4; c += 4) {
+      const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + c), m), vr);
+      wasm_v128_store(yr + c, wasm_f32x4_add(wasm_f32x4_mul(xh, wasm_v128_load(gamma + c)), wasm_v128_load(beta + c)));
+    }
+    for (; c < C; c++) yr[c] = (xr[c] - mu) * rs * gamma[c] + beta[c];
+  }
+}
+
+EXPORT("ln_backward")
+void ln_backward(const f32* dy, const f32* x, const f32* mean, const f32* rstd, const f32* gamma, f32* dx,
+                 f32* dgamma, f32* dbeta, int R, int C) {
+  const int C4 = C & ~3;
+  for (int c = 0; c < C; c++) dgamma[c] = dbeta[c] = 0;
+  for (int r = 0; r < R; r++) {
+    const f32* xr = x + r * C;
+    const f32* dr = dy + r * C;
+    f32* o = dx + r * C;
+    const f32 mu = mean[r], rs = rstd[r];
+    const v128_t m = wasm_f32x4_splat(mu), vr = wasm_f32x4_splat(rs);
+    v128_t sg = wasm_f32x4_splat(0), sgx = sg;
+    int c = 0;
+    for (; c < C4; c += 4) {
+      const v128_t d = wasm_v128_load(dr + c);
+      const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + c), m), vr);
+      const v128_t g = wasm_f32x4_mul(d, wasm_v128_load(gamma + c));
+      sg = wasm_f32x4_add(sg, g);
+      MADD(sgx, g, xh);
+      wasm_v128_store(dbeta + c, wasm_f32x4_add(wasm_v128_load(dbeta + c), d));
+      v128_t dg = wasm_v128_load(dgamma + c);
+      MADD(dg, d, xh);
+      wasm_v128_store(dgamma + c, dg);
+    }
+    f32 a = hsum(sg), b = hsum(sgx);
+    for (; c < C; c++) {
+      const f32 xh = (xr[c] - mu) * rs;
+      const f32 g = dr[c] * gamma[c];
+      a += g;
+      b += g * xh;
+      dbeta[c] += dr[c];
+      dgamma[c] += dr[c] * xh;
+    }
+    a /= (f32)C;
+    b /= (f32)C;
+    const v128_t va = wasm_f32x4_splat(a), vb = wasm_f32x4_splat(b);
+    for (c = 0; c < C4; c += 4) {
+      const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + c), m), vr);
+      const v128_t g = wasm_f32x4_mul(wasm_v128_load(dr + c), wasm_v128_load(gamma + c));
+      wasm_v128_store(o + c, wasm_f32x4_mul(vr, wasm_f32x4_sub(wasm_f32x4_sub(g, va), wasm_f32x4_mul(xh, vb))));
+    }
+    for (; c < C; c++) o[c] = rs * (dr[c] * gamma[c] - a - (xr[c] - mu) * rs * b);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Batched matrix product C[b] = op(A[b]) * op(B[b]) with op = optional transpose, row-major.
 // Blocks of KC rows of op(B) are packed into panels of 8 columns and blocks of op(A) into panels of
 // MM_MR rows (so transposes cost only the packing), then an MM_MR x 8 register tile runs over each

@@ -189,7 +189,7 @@ describe('backendSummary', () => {
     };
     expect(backendSummary(report)).toBe(
       'wasm (simd, 1 thread; kd kernels (relaxed-simd): Conv2DBackpropInput, Conv2DBackpropFilter, Conv2D, KdBatchNormTrain, ' +
-        'KdBatchNormTrainGrad, BatchMatMul, Sum, MaxPoolGrad, UnsortedSegmentSum, Identity, Cast, ' +
+        'KdBatchNormTrainGrad, KdLayerNorm, KdLayerNormGrad, BatchMatMul, Sum, MaxPoolGrad, UnsortedSegmentSum, Identity, Cast, ' +
         'DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput); ' +
         'tfjs-node-gpu: not installed, tfjs-node: not installed',
     );

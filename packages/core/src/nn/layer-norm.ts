@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../contract/module.js';
+import { layerNorm } from '../ops/layer-norm.js';
 
 /** Layer normalisation over the last axis (PyTorch nn.LayerNorm: γ = 1, β = 0, biased variance). */
 export class LayerNorm extends Module {
@@ -16,9 +17,6 @@ export class LayerNorm extends Module {
   }
 
   apply(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, [x.rank - 1], true);
-      return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps))), this.gamma), this.beta);
-    });
+    return tf.tidy(() => layerNorm(x, this.gamma, this.beta, this.eps));
   }
 }

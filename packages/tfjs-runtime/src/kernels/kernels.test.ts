@@ -392,6 +392,53 @@ describe('fused training batch norm kernels (wasm vs cpu composition)', () => {
   });
 });
 
+describe('fused layer norm kernels (wasm vs cpu composition)', () => {
+  const eps = 1e-5;
+  const reference = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const { mean, variance } = tf.moments(x, [x.rank - 1], true);
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), g), b);
+  };
+  it.each([
+    [[4, 6, 128]],
+    [[3, 7, 13]], // features not a multiple of 4
+    [[5, 3]],
+    [[2, 1]], // one feature: y = beta, dx = 0
+  ] as const)('forward and backward, shape %j', async (shape) => {
+    const c = shape[shape.length - 1]!;
+    const xv = seeded(size(shape), 91).map((v) => 3 * v + 0.5);
+    const gv = seeded(c, 92);
+    const bv = seeded(c, 93);
+    const dyv = seeded(size(shape), 94);
+    const [ry] = await onBackend('cpu', () => reference(tf.tensor(xv, [...shape]), tf.tensor(gv), tf.tensor(bv)));
+    const got = await onBackend('wasm', () =>
+      tf.engine().runKernel('KdLayerNorm', { x: tf.tensor(xv, [...shape]), gamma: tf.tensor(gv), beta: tf.tensor(bv) }, { epsilon: eps }) as tf.Tensor[],
+    );
+    expect(maxScaledDiff(got[0]!, ry!)).toBeLessThanOrEqual(TOL);
+    expect(got[1]!.length).toBe(size(shape) / c); // one mean and one rstd per row
+    const ref = await onBackend('cpu', () =>
+      tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(reference(a, g, b), tf.tensor(dyv, [...shape]))))(
+        [tf.tensor(xv, [...shape]), tf.tensor(gv), tf.tensor(bv)],
+      ),
+    );
+    const mine = await onBackend('wasm', () =>
+      tf.engine().runKernel(
+        'KdLayerNormGrad',
+        { dy: tf.tensor(dyv, [...shape]), x: tf.tensor(xv, [...shape]), mean: tf.tensor(got[1]!), rstd: tf.tensor(got[2]!), gamma: tf.tensor(gv) },
+      ) as tf.Tensor[],
+    );
+    for (let i = 0; i < 3; i++) expect(maxScaledDiff(mine[i]!, ref[i]!), `grad ${i}`).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('rejects non-float32 input with a message naming the kernel', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor2d([[1, 2]], [1, 2], 'int32');
+    expect(() => tf.engine().runKernel('KdLayerNorm', { x, gamma: tf.ones([2]), beta: tf.zeros([2]) }, { epsilon: eps })).toThrow(
+      /KdLayerNorm: input x must be float32/,
+    );
+    x.dispose();
+  });
+});
+
 describe('DepthwiseConv2dNative backprop kernels (wasm vs cpu)', () => {
   it.each(dwCases.map((c) => [dwLabel(c), c] as const))('%s', async (_name, c) => {
     const info = convInfo(c, true, c.m);

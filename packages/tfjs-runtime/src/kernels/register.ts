@@ -16,6 +16,7 @@ import {
   batchNormTrainConfig,
   batchNormTrainGradConfig,
 } from '../native/batch-norm-train.js';
+import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormConfig, layerNormGradConfig } from '../native/layer-norm.js';
 
 const factories: ReadonlyArray<(backendName: string) => tf.KernelConfig> = [
   conv2DBackpropFilterConfig,
@@ -34,6 +35,8 @@ const replacements: ReadonlyArray<{ backend: string; make: (backendName: string)
   { backend: 'wasm', make: nativeConv2DConfig },
   { backend: 'wasm', make: batchNormTrainConfig },
   { backend: 'wasm', make: batchNormTrainGradConfig },
+  { backend: 'wasm', make: layerNormConfig },
+  { backend: 'wasm', make: layerNormGradConfig },
   { backend: 'wasm', make: nativeBatchMatMulConfig },
   { backend: 'wasm', make: nativeSumConfig },
   { backend: 'wasm', make: nativeMaxPoolGradConfig },
@@ -52,6 +55,8 @@ export const COMPOSED_KERNEL_NAMES: readonly string[] = [
   tf.Conv2D,
   BATCH_NORM_TRAIN_KERNEL,
   BATCH_NORM_TRAIN_GRAD_KERNEL,
+  LAYER_NORM_KERNEL,
+  LAYER_NORM_GRAD_KERNEL,
   tf.BatchMatMul,
   tf.Sum,
   tf.MaxPoolGrad,

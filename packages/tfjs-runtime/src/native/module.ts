@@ -14,6 +14,8 @@ export interface NativeKernels {
   pad_nhwc(src: number, dst: number, n: number, h: number, w: number, c: number, hp: number, wp: number, top: number, left: number): void;
   rotate_transpose_filter(w: number, wt: number, taps: number, c: number, co: number): void;
   bn_train_forward(x: number, gamma: number, beta: number, y: number, mean: number, variance: number, m: number, c: number, eps: number, scratch: number): void;
+  ln_forward(x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number, c: number, eps: number): void;
+  ln_backward(dy: number, x: number, mean: number, rstd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, c: number): void;
   bn_train_backward(dy: number, x: number, mean: number, variance: number, gamma: number, dx: number, dgamma: number, dbeta: number, m: number, c: number, eps: number, scratch: number): void;
   batch_matmul(a: number, b: number, c: number, batch: number, m: number, n: number, k: number, strideA: number, strideB: number, transA: number, transB: number, scratch: number): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
@@ -113,7 +115,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
   if (cached) return cached;
   const exports = new wasmApi.Instance(compile(), { env: { memory } }).exports as unknown as Pick<
     NativeKernels,
-    'conv2d_backprop_filter' | 'gather_conv' | 'pad_nhwc' | 'rotate_transpose_filter' | 'bn_train_forward' | 'bn_train_backward' | 'batch_matmul' | 'sum_rows' | 'max_pool_grad' | 'unsorted_segment_sum'
+    'conv2d_backprop_filter' | 'gather_conv' | 'pad_nhwc' | 'rotate_transpose_filter' | 'bn_train_forward' | 'bn_train_backward' | 'ln_forward' | 'ln_backward' | 'batch_matmul' | 'sum_rows' | 'max_pool_grad' | 'unsorted_segment_sum'
   >;
   const offsetOf = (t: tf.TensorInfo): number => {
     const data = b.dataIdMap.get(t.dataId);
@@ -127,6 +129,8 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
     rotate_transpose_filter: exports.rotate_transpose_filter,
     bn_train_forward: exports.bn_train_forward,
     bn_train_backward: exports.bn_train_backward,
+    ln_forward: exports.ln_forward,
+    ln_backward: exports.ln_backward,
     batch_matmul: exports.batch_matmul,
     sum_rows: exports.sum_rows,
     max_pool_grad: exports.max_pool_grad,
