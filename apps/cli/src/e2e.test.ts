@@ -23,6 +23,9 @@ describe('kd run / eval / resume (tiny MNIST)', () => {
     expect(files).toEqual(expect.arrayContaining(['config.json', 'environment.json', 'metrics.jsonl', 'summary.json', 'student']));
     const env = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8'));
     expect(env.backend).toMatchObject({ backend: 'wasm', requested: 'wasm' });
+    // the kd kernels and the build of the native ones (relaxed SIMD on Node 20+ here) are on record
+    expect(env.backend.kernels).toEqual(expect.arrayContaining(['BatchMatMul', 'Conv2D', 'KdLayerNorm']));
+    expect(['relaxed-simd', 'simd128']).toContain(env.backend.kernelBuild);
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
     expect(summary.completed).toBe(true);
     expect(summary.methods).toEqual(['kd']);
