@@ -1,11 +1,12 @@
 import { taskLoss, type Dataset, type Participant } from '@kd/core';
 import { evaluateAccuracy, trainStage, type EventSink } from '@kd/trainer';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
 import { checkVocabulary, loadModelWeights, readModelCard, resolveModelDir, saveModel } from '../build/saved-model.js';
 import { groupOptims } from './stage-settings.js';
+import { publishDir } from './publish-dir.js';
 
 export interface TeacherOutcome {
   readonly name: string;
@@ -105,8 +106,7 @@ export function prepareTeacher(
       saveModel(path, p.model, { ...card, metrics: { test } });
       if (tc.cache) {
         mkdirSync(join(config.cacheDir, 'teachers'), { recursive: true });
-        rmSync(cached, { recursive: true, force: true });
-        cpSync(path, cached, { recursive: true });
+        publishDir(path, cached, (dir) => existsSync(join(dir, 'model.json')));
       }
       return { ...base, source, path, test };
     }
