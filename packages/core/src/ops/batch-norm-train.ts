@@ -1,15 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_TRAIN_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL } from '@kd/tfjs-runtime';
-
-/** Does the active backend have the fused training batch-norm kernels (@kd/tfjs-runtime, wasm)? */
-function hasFusedKernels(x: tf.Tensor): boolean {
-  const backend = tf.getBackend();
-  return (
-    x.dtype === 'float32' &&
-    tf.getKernel(BATCH_NORM_TRAIN_KERNEL, backend) != null &&
-    tf.getKernel(BATCH_NORM_TRAIN_GRAD_KERNEL, backend) != null
-  );
-}
+import { hasFusedKernels } from './fused-kernels.js';
 
 /**
  * Training-mode batch normalisation over every axis but the last, as ONE gradient node with the
@@ -31,7 +22,7 @@ export function batchNormTrain(
   const m = x.size / x.shape[x.rank - 1]!;
   let mean!: tf.Tensor1D;
   let variance!: tf.Tensor1D;
-  if (hasFusedKernels(x)) {
+  if (hasFusedKernels(x, BATCH_NORM_TRAIN_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL)) {
     const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
       const [y, mu, v] = tf.engine().runKernel(BATCH_NORM_TRAIN_KERNEL, { x: xi, gamma: g, beta: b }, { epsilon: eps }) as tf.Tensor[];

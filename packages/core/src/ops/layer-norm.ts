@@ -1,15 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from '@kd/tfjs-runtime';
-
-/** Does the active backend have the fused layer-norm kernels (@kd/tfjs-runtime, wasm)? */
-function hasFusedKernels(x: tf.Tensor): boolean {
-  const backend = tf.getBackend();
-  return (
-    x.dtype === 'float32' &&
-    tf.getKernel(LAYER_NORM_KERNEL, backend) != null &&
-    tf.getKernel(LAYER_NORM_GRAD_KERNEL, backend) != null
-  );
-}
+import { hasFusedKernels } from './fused-kernels.js';
 
 /**
  * Layer normalisation over the last axis (PyTorch nn.LayerNorm, biased variance) as ONE gradient
@@ -21,7 +12,7 @@ function hasFusedKernels(x: tf.Tensor): boolean {
  * each; elsewhere they are composed from tfjs ops.
  */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
-  if (hasFusedKernels(x)) {
+  if (hasFusedKernels(x, LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL)) {
     const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
       const [y, mean, rstd] = tf.engine().runKernel(LAYER_NORM_KERNEL, { x: xi, gamma: g, beta: b }, { epsilon: eps }) as tf.Tensor[];

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { nativeKernelsFor, type NativeKernels } from './module.js';
+import { nativeKernelsForFloat } from './module.js';
 
 /**
  * Names of the fused training batch-norm kernels. @kd/core's `batchNormTrain` uses them when the
@@ -11,25 +11,12 @@ import { nativeKernelsFor, type NativeKernels } from './module.js';
 export const BATCH_NORM_TRAIN_KERNEL = 'KdBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD_KERNEL = 'KdBatchNormTrainGrad';
 
-function native(backend: unknown): NativeKernels {
-  const k = nativeKernelsFor(backend);
-  if (!k) throw new Error(`${BATCH_NORM_TRAIN_KERNEL} needs the tfjs wasm backend's memory`);
-  return k;
-}
-
-function checkFloat(kernel: string, inputs: tf.NamedTensorInfoMap): void {
-  for (const [name, t] of Object.entries(inputs)) {
-    if (t && t.dtype !== 'float32') throw new Error(`${kernel}: input ${name} must be float32, got ${t.dtype}`);
-  }
-}
-
 export function batchNormTrainConfig(backendName: string): tf.KernelConfig {
   return {
     kernelName: BATCH_NORM_TRAIN_KERNEL,
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
-      checkFloat(BATCH_NORM_TRAIN_KERNEL, inputs);
-      const k = native(backend);
+      const k = nativeKernelsForFloat(backend, BATCH_NORM_TRAIN_KERNEL, inputs);
       const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
       const c = x.shape[x.shape.length - 1]!;
       const m = x.shape.reduce((a, b) => a * b, 1) / c;
@@ -55,8 +42,7 @@ export function batchNormTrainGradConfig(backendName: string): tf.KernelConfig {
     kernelName: BATCH_NORM_TRAIN_GRAD_KERNEL,
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
-      checkFloat(BATCH_NORM_TRAIN_GRAD_KERNEL, inputs);
-      const k = native(backend);
+      const k = nativeKernelsForFloat(backend, BATCH_NORM_TRAIN_GRAD_KERNEL, inputs);
       const { dy, x, mean, variance, gamma } = inputs as Record<'dy' | 'x' | 'mean' | 'variance' | 'gamma', tf.TensorInfo>;
       const c = x.shape[x.shape.length - 1]!;
       const m = x.shape.reduce((a, b) => a * b, 1) / c;

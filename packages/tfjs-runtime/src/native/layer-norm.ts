@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { nativeKernelsFor, type NativeKernels } from './module.js';
+import { nativeKernelsForFloat } from './module.js';
 
 /**
  * Names of the fused layer-norm kernels (normalisation over the last axis, PyTorch nn.LayerNorm).
@@ -10,15 +10,6 @@ import { nativeKernelsFor, type NativeKernels } from './module.js';
  */
 export const LAYER_NORM_KERNEL = 'KdLayerNorm';
 export const LAYER_NORM_GRAD_KERNEL = 'KdLayerNormGrad';
-
-function native(backend: unknown, kernel: string, inputs: tf.NamedTensorInfoMap): NativeKernels {
-  for (const [name, t] of Object.entries(inputs)) {
-    if (t && t.dtype !== 'float32') throw new Error(`${kernel}: input ${name} must be float32, got ${t.dtype}`);
-  }
-  const k = nativeKernelsFor(backend);
-  if (!k) throw new Error(`${kernel} needs the tfjs wasm backend's memory`);
-  return k;
-}
 
 /** rows R and features C of x viewed as [R, C] */
 function rowsAndFeatures(x: tf.TensorInfo): [number, number] {
@@ -31,7 +22,7 @@ export function layerNormConfig(backendName: string): tf.KernelConfig {
     kernelName: LAYER_NORM_KERNEL,
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const k = native(backend, LAYER_NORM_KERNEL, inputs);
+      const k = nativeKernelsForFloat(backend, LAYER_NORM_KERNEL, inputs);
       const { x, gamma, beta } = inputs as Record<'x' | 'gamma' | 'beta', tf.TensorInfo>;
       const [r, c] = rowsAndFeatures(x);
       const y = k.output([...x.shape]);
@@ -51,7 +42,7 @@ export function layerNormGradConfig(backendName: string): tf.KernelConfig {
     kernelName: LAYER_NORM_GRAD_KERNEL,
     backendName,
     kernelFunc: ({ inputs, backend }) => {
-      const k = native(backend, LAYER_NORM_GRAD_KERNEL, inputs);
+      const k = nativeKernelsForFloat(backend, LAYER_NORM_GRAD_KERNEL, inputs);
       const { dy, x, mean, rstd, gamma } = inputs as Record<'dy' | 'x' | 'mean' | 'rstd' | 'gamma', tf.TensorInfo>;
       const [r, c] = rowsAndFeatures(x);
       const dx = k.output([...x.shape]);

@@ -146,3 +146,16 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
   instances.set(b, kernels);
   return kernels;
 }
+
+/**
+ * The native kernels for a fused kernel that takes float32 inputs only: throws a one-line error
+ * naming `kernel` (and the input) otherwise, or when `backend` is not a tfjs wasm backend.
+ */
+export function nativeKernelsForFloat(backend: unknown, kernel: string, inputs: tf.NamedTensorInfoMap): NativeKernels {
+  for (const [name, t] of Object.entries(inputs)) {
+    if (t && t.dtype !== 'float32') throw new Error(`${kernel}: input ${name} must be float32, got ${t.dtype}`);
+  }
+  const k = nativeKernelsFor(backend);
+  if (!k) throw new Error(`${kernel} needs the tfjs wasm backend's memory`);
+  return k;
+}
