@@ -8,10 +8,16 @@ Writes packages/method-at/src/__fixtures__/at.golden.json
 Conventions (as tools/golden/kd_fitnet.py): float32 inputs from torch.manual_seed, float64 reference,
 feature maps stored NHWC (torch NCHW permuted), flat row-major data next to the shape.
 
-Reference = the official attention-transfer code (szagoruyko/attention-transfer, utils.py), restated:
-  at(x)        = F.normalize(x.pow(p).mean(1).view(B, -1))       (we use |x|^p: equal for p = 2)
+Reference = the official attention-transfer code (szagoruyko/attention-transfer, utils.py and the
+training loss of cifar.py / imagenet.py), restated:
+  at(x)        = F.normalize(x.pow(2).mean(1).view(B, -1))       (official: power 2, hard-coded)
   at_loss(x,y) = (at(x) - at(y)).pow(2).mean()
-  term         = beta / 2 * sum over pairs of at_loss(student_i, teacher_i)
+  term         = beta * sum over pairs of at_loss(student_i, teacher_i)
+                 (cifar.py / imagenet.py: opt.beta * sum(loss_groups); README: --beta 1e+3)
+There is no /2 in the official code; the paper's equation writes beta/2, the code (and RepDistiller's
+-b 1000, torchdistill's weight 1000) uses beta * sum.
+For p != 2 we use mean_c |x|^p with p a hyperparameter, following RepDistiller's generalisation
+(Attention: f.pow(self.p).mean(1), p = 2); |x|^p equals x.pow(p) for p = 2 and for non-negative maps.
 """
 import json
 import os
@@ -48,7 +54,7 @@ def case(name, p, beta, shapes, seed, relu):
         teachers.append(t.float())
     xs = [s.double().clone().requires_grad_(True) for s in students]
     parts = [(at(x, p) - at(t.double(), p)).pow(2).mean() for x, t in zip(xs, teachers)]
-    loss = beta / 2 * sum(parts)
+    loss = beta * sum(parts)
     grads = torch.autograd.grad(loss, xs)
     return {
         'name': name,

@@ -40,13 +40,18 @@ export const atHParams = z.object({
     .number()
     .positive()
     .default(2)
-    .describe('Power p of the attention map mean_c |F_c|^p (paper and official code: p = 2)'),
+    .describe(
+      'Power p of the attention map mean_c |F_c|^p (paper and official code: p = 2, hard-coded as x.pow(2); ' +
+        "p as a hyperparameter follows RepDistiller's Attention(p))",
+    ),
   beta: z
     .number()
     .min(0)
     .default(1000)
     .describe(
-      "beta of the official code: term = beta/2 · Σ_pairs at_loss (README: '--beta 1e+3'); at_loss is a mean over batch and positions",
+      'beta of the official code: term = beta · Σ_pairs at_loss, as cifar.py/imagenet.py train on opt.beta * sum(loss_groups) ' +
+        "(no /2 in the code; the paper's equation writes β/2); default 1000 = the official README's '--beta 1e+3'; " +
+        'at_loss is a mean over batch and positions',
     ),
 });
 
@@ -57,7 +62,8 @@ export const atTerms: readonly TermSpec[] = [
     name: 'at',
     defaultWeight: 1,
     description:
-      'beta/2 · Σ_pairs mean_{b,hw}(â_S − â_T)², â = L2-normalised mean_c |F|^p (official attention-transfer code; beta in the hparams)',
+      'beta · Σ_pairs mean_{b,hw}(â_S − â_T)², â = L2-normalised mean_c |F|^p (official attention-transfer code: ' +
+      "opt.beta * sum(loss_groups), no /2, while the paper's equation writes β/2; beta in the hparams, official 1000)",
   },
 ];
 
@@ -109,7 +115,8 @@ export class AtMethod implements DistillationMethod<AtHParams> {
     const pairs = this.hp.pairs.map((p) => [tapValue(step.student, 'student', p.student), tapValue(step.teacher, 'teacher', p.teacher)] as const);
     out['at'] = tf.tidy(() => {
       const parts = pairs.map(([s, t]) => attentionPairLoss(s, detach(t), this.hp.p));
-      return tf.mul(tf.addN(parts), this.hp.beta / 2) as tf.Scalar;
+      // official cifar.py / imagenet.py: opt.beta * sum(loss_groups) — no /2 (the paper's equation has β/2)
+      return tf.mul(tf.addN(parts), this.hp.beta) as tf.Scalar;
     });
     return out;
   }
