@@ -1,5 +1,5 @@
-import { ConfigError, createHost, MissingTapError, UserError } from '@kd/core';
-import { register as registerData } from '@kd/data';
+import { ConfigError, createHost, MissingTapError, registerDataset, UserError, type DataSplit, type DatasetProvider } from '@kd/core';
+import { mnistProvider, register as registerData } from '@kd/data';
 import { register as registerFitnet } from '@kd/method-fitnet';
 import { register as registerKd } from '@kd/method-kd';
 import { register as registerModels } from '@kd/models';
@@ -113,3 +113,89 @@ describe('buildRun validates before anything runs', () => {
   });
 });
 
+
+describe('buildRun refuses a distill stage with no loss term', () => {
+  const off = (e: Error) => {
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as ConfigError).path).toBe('task.weight');
+    expect(e.message).toMatch(/^config field 'task\.weight': .*nothing would be trained/);
+    expect(e.message).not.toContain('\n');
+  };
+
+  it('task.weight 0 and no methods', async () => {
+    off(await failure({ ...small, task: { weight: 0 } }));
+  });
+
+  it('task.weight 0 and every method term weight 0', async () => {
+    const e = await failure({ ...small, teacher, task: { weight: 0 }, methods: [{ id: 'kd', weights: { soft: 0 } }] });
+    off(e);
+    expect(e.message).toContain('kd.soft');
+  });
+
+  it("a method's own stage (fitnet's hint stage) does not count: the distill stage would still have no term", async () => {
+    off(await failure({ ...small, teacher, task: { weight: 0 }, methods: [{ id: 'fitnet', weights: { hint: 0 } }] }));
+  });
+
+  it('one active term anywhere is enough', async () => {
+    const onlyKd = await buildRun(host, parseRunConfig({ ...small, teacher, task: { weight: 0 }, methods: [{ id: 'kd' }, { id: 'fitnet', weights: { hint: 0 } }] }));
+    const onlyTask = await buildRun(host, parseRunConfig({ ...small, teacher, methods: [{ id: 'kd', weights: { soft: 0 } }] }));
+    disposeRun(onlyKd);
+    disposeRun(onlyTask);
+  });
+});
+
+describe('buildRun warns about tiny splits', () => {
+  it('none for an ordinary run', async () => {
+    const run = await buildRun(host, parseRunConfig(small));
+    try {
+      expect(run.warnings).toEqual([]);
+    } finally {
+      disposeRun(run);
+    }
+  });
+
+  it('train smaller than a batch, a tiny val split, an empty test split', async () => {
+    const run = await buildRun(host, parseRunConfig({ ...small, data: { options: { trainSize: 8, val: 3, test: 0 } }, train: { batchSize: 32 } }));
+    try {
+      expect(run.warnings).toHaveLength(3);
+      expect(run.warnings[0]).toMatch(/train split has 8 samples, fewer than train\.batchSize \(32\)/);
+      expect(run.warnings[1]).toMatch(/val split has 3 samples/);
+      expect(run.warnings[2]).toMatch(/test split is empty/);
+      for (const w of run.warnings) expect(w).not.toContain('\n');
+    } finally {
+      disposeRun(run);
+    }
+  });
+
+  it('an empty val split; a tiny test split', async () => {
+    const run = await buildRun(host, parseRunConfig({ ...small, data: { options: { trainSize: 64, val: 0, test: 1 } } }));
+    try {
+      expect(run.warnings).toHaveLength(2);
+      expect(run.warnings[0]).toMatch(/val split is empty/);
+      expect(run.warnings[1]).toMatch(/test split has 1 sample\b/);
+    } finally {
+      disposeRun(run);
+    }
+  });
+
+  it('an empty train split is a UserError at data.options', async () => {
+    const empty: DataSplit = { size: 0, labels: new Int32Array(0), batch: () => { throw new Error('no samples'); } };
+    const provider: DatasetProvider = {
+      id: 'empty-train',
+      description: 'mnist with an empty train split (test only)',
+      load: async (options, seed) => {
+        const data = await mnistProvider.load(options, seed);
+        return { name: data.name, inputShape: data.inputShape, numClasses: data.numClasses, classNames: data.classNames, split: (n) => (n === 'train' ? empty : data.split(n)) };
+      },
+    };
+    const withEmpty = createHost([registerModels, registerData, (c) => registerDataset(c, provider)]);
+    let error: Error | undefined;
+    try {
+      disposeRun(await buildRun(withEmpty, parseRunConfig({ ...small, data: { dataset: 'empty-train', options: { trainSize: 64 } } })));
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect(error!.message).toMatch(/^config field 'data\.options': the train split is empty/);
+  });
+});

@@ -48,9 +48,58 @@ export interface BuiltRun {
   readonly taps: ReadonlyMap<string, ReadonlySet<string>>;
   /** Participants the distillation stage runs: the student and every model a method reads. */
   readonly active: readonly Participant[];
+  /**
+   * Things that will run but probably not as meant (a train split smaller than a batch, a val or test
+   * split too small to measure anything, or empty), one line each. buildRun has no logger: the
+   * caller prints them before training. Empty when all is well.
+   */
+  readonly warnings: readonly string[];
 }
 
 export const TASK = 'task';
+
+/** A val or test split with fewer samples than this measures noise (one sample is 10% of 10). */
+export const SMALL_SPLIT = 10;
+
+/**
+ * The distill stage must have at least one loss term with a weight ≠ 0 (a method's own stages, such
+ * as FitNets' hint stage, do not count): otherwise there is nothing to differentiate.
+ */
+function checkSomeTermActive(weights: readonly WeightedTerm[]): void {
+  if (weights.some((w) => w.weight !== 0)) return;
+  const methodTerms = weights.filter((w) => w.method !== TASK).map((w) => `${w.method}.${w.term}`);
+  throw new ConfigError(
+    'task.weight',
+    methodTerms.length
+      ? `every loss term is switched off (task.weight 0 and all method term weights 0: ${methodTerms.join(', ')}); nothing would be trained`
+      : 'task.weight is 0 and no method adds a loss term, so every loss term is switched off; nothing would be trained',
+  );
+}
+
+/** Refuses an empty train split; returns a one-line warning for each split too small to mean much. */
+function splitWarnings(dataset: Dataset, config: RunConfig): string[] {
+  const samples = (n: number) => `${n} sample${n === 1 ? '' : 's'}`;
+  const train = dataset.split('train').size;
+  if (train === 0) throw new ConfigError('data.options', `the train split is empty (dataset '${config.data.dataset}'); there is nothing to train on`);
+  const warnings: string[] = [];
+  if (train < config.train.batchSize) {
+    warnings.push(`the train split has ${samples(train)}, fewer than train.batchSize (${config.train.batchSize}): each epoch is a single short step`);
+  }
+  const what = { val: 'val accuracy and the best-by-val checkpoint are', test: 'test accuracy is' } as const;
+  for (const name of ['val', 'test'] as const) {
+    const n = dataset.split(name).size;
+    if (n === 0) {
+      warnings.push(
+        name === 'val'
+          ? 'the val split is empty: val accuracy reads 0 and the best checkpoint is just the first epoch (see data.options)'
+          : 'the test split is empty: test accuracy reads 0 (see data.options)',
+      );
+    } else if (n < SMALL_SPLIT) {
+      warnings.push(`the ${name} split has ${samples(n)} (fewer than ${SMALL_SPLIT}): ${what[name]} noise`);
+    }
+  }
+  return warnings;
+}
 
 /** A teacher checkpoint must exist and hold the configured architecture for this data (checked before any file is written). */
 function checkTeacherCheckpoint(where: string, tc: TeacherConfig, dataset: Dataset): void {
@@ -121,11 +170,14 @@ export async function buildRun(host: DependencyContainer, config: RunConfig): Pr
   const ids = entries.map((e) => e.entry.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new ConfigError('methods', `method '${dup}' is listed twice`);
+  const weights: WeightedTerm[] = [{ method: TASK, term: 'ce', weight: config.task.weight }, ...entries.flatMap((e) => e.weights)];
+  checkSomeTermActive(weights);
 
   const dataset = await provider.load(config.data.options, config.seed).catch((e: Error) => {
     if (e instanceof ConfigError) throw new ConfigError(`data.${e.path}`.replace(/^data\.data\./, 'data.'), e.message.replace(/^config [^:]*: /, ''));
     throw e;
   });
+  const warnings = splitWarnings(dataset, config);
 
   const teacherConfigs = new Map<string, TeacherConfig>();
   const participants: Participant[] = [];
@@ -218,10 +270,9 @@ export async function buildRun(host: DependencyContainer, config: RunConfig): Pr
       stageEpochs: Object.fromEntries(Object.entries(e.entry.stages).map(([k, v]) => [k, v.epochs])),
     });
   }
-  const weights: WeightedTerm[] = [{ method: TASK, term: 'ce', weight: config.task.weight }, ...entries.flatMap((e) => e.weights)];
   // A teacher no method reads is still prepared (its accuracy is reported) but not run each step.
   const active = participants.filter((p) => used.has(p.name) || p.trainable);
-  return { config, container, dataset, teacher, teacherConfigs, participants, student, methods, weights, taps, active };
+  return { config, container, dataset, teacher, teacherConfigs, participants, student, methods, weights, taps, active, warnings };
 }
 
 export function methodActive(run: BuiltRun, id: string): Set<string> {

@@ -70,7 +70,10 @@ export const MethodEntrySchema = z
   .object({
     id: z.string().describe('method id (see `kd list`)'),
     hparams: z.record(z.string(), z.unknown()).default({}),
-    weights: z.record(z.string(), z.number()).default({}).describe('term weights; 0 switches a term off'),
+    weights: z
+      .record(z.string(), z.number().min(0, 'a term weight must be ≥ 0 (0 switches the term off; a negative weight would maximise it)'))
+      .default({})
+      .describe('term weights (finite, ≥ 0); 0 switches a term off'),
     stages: z.record(z.string(), z.object({ epochs: z.number().int().min(0) }).strict()).default({}),
   })
   .strict();

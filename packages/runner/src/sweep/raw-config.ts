@@ -22,16 +22,47 @@ export function readMappingFile(path: string, what = 'config file'): RawConfig {
   return raw;
 }
 
-/**
- * Merges an override onto a config: mappings merge key by key, anything else (lists included)
- * replaces, and `null` removes the key (e.g. `teacher: null`). Neither input is modified.
- */
-export function deepMerge(base: RawConfig, override: RawConfig): RawConfig {
+/** Keys that reach JavaScript object prototypes; never config keys. */
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Refuses a key in FORBIDDEN_KEYS anywhere inside `value` (mappings and lists, at any depth). */
+function refuseForbiddenKeys(value: unknown, at: string, seen = new Set<object>()): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => refuseForbiddenKeys(item, `${at}[${i}]`, seen));
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    const here = at ? `${at}.${key}` : key;
+    if (FORBIDDEN_KEYS.has(key)) throw new UserError(`override key '${here}': '${key}' is not allowed as a config key (it would reach JavaScript object prototypes)`);
+    refuseForbiddenKeys((value as RawConfig)[key], here, seen);
+  }
+}
+
+function mergeAt(base: RawConfig, override: RawConfig, at: string): RawConfig {
   const out: RawConfig = structuredClone(base);
   for (const [key, value] of Object.entries(override)) {
+    const here = at ? `${at}.${key}` : key;
+    if (FORBIDDEN_KEYS.has(key)) throw new UserError(`override key '${here}': '${key}' is not allowed as a config key (it would reach JavaScript object prototypes)`);
+    // own keys only: `toString` is a new key, not Object.prototype.toString
+    const current = Object.hasOwn(out, key) ? out[key] : undefined;
     if (value === null) delete out[key];
-    else if (isMapping(value) && isMapping(out[key])) out[key] = deepMerge(out[key] as RawConfig, value);
-    else out[key] = structuredClone(value);
+    else if (isMapping(value) && isMapping(current)) out[key] = mergeAt(current, value, here);
+    else {
+      refuseForbiddenKeys(value, here);
+      out[key] = structuredClone(value);
+    }
   }
   return out;
+}
+
+/**
+ * Merges an override onto a config: mappings merge key by key, anything else (lists included)
+ * replaces, and `null` removes the key (e.g. `teacher: null`). Neither input is modified. A key
+ * `__proto__`, `constructor` or `prototype` anywhere in the override is a UserError naming it (a
+ * variant file must not reach JavaScript object prototypes).
+ */
+export function deepMerge(base: RawConfig, override: RawConfig): RawConfig {
+  return mergeAt(base, override, '');
 }
