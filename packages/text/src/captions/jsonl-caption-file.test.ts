@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,5 +75,38 @@ describe('JsonlCaptionFile', () => {
     const a = new JsonlCaptionFile(file('v.jsonl', ['{"id": 0, "captions": ["a"]}']));
     const b = new JsonlCaptionFile(file('v.jsonl', ['{"id": 0, "captions": ["b"]}']));
     expect(a.options.sha256).not.toBe(b.options.sha256);
+  });
+
+  it('keeps the sha256 of the text, CRLF line ends and a last line without a newline', () => {
+    const text = '{"id": 0, "captions": ["é à boot"]}\r\n\r\n{"id": 1, "captions": ["b"]}';
+    const path = join(dir, 'crlf.jsonl');
+    writeFileSync(path, text);
+    const f = new JsonlCaptionFile(path);
+    expect(f.size).toBe(2);
+    expect(f.captions({ index: 0, label: 0 }).general).toEqual(['é à boot']);
+    expect(f.options.sha256).toBe(createHash('sha256').update(text).digest('hex'));
+  });
+
+  it('refuses a line over 1 MiB with its number, before parsing it; lines with embeddings fit well within', () => {
+    const embedding = () => `[${Array.from({ length: 512 }, (_, i) => (Math.sin(i) * 0.123456789).toFixed(9)).join(', ')}]`;
+    const withEmbeddings = `{"id": 1, "captions": ["a", "b", "c", "d", "e"], "embeddings": [${[1, 2, 3, 4, 5].map(embedding).join(', ')}]}`;
+    expect(withEmbeddings.length).toBeLessThan(1024 * 1024);
+    expect(new JsonlCaptionFile(file('emb-512.jsonl', ['{"id": 0, "captions": ["a"]}', withEmbeddings])).embeddingDim).toBe(512);
+
+    const long = `{"id": 2, "captions": ["${'x'.repeat(1024 * 1024)}"]}`;
+    const path = file('long-line.jsonl', ['{"id": 0, "captions": ["a"]}', '', long]);
+    expect(() => new JsonlCaptionFile(path)).toThrow(`${path}:3: line is ${long.length} bytes, over the 1 MiB limit`);
+    // bytes, not characters: 2-byte characters count twice
+    const wide = `{"id": 3, "captions": ["${'é'.repeat(600 * 1024)}"]}`;
+    const widePath = file('wide-line.jsonl', [wide]);
+    expect(() => new JsonlCaptionFile(widePath)).toThrow(`${widePath}:1: line is ${Buffer.byteLength(wide)} bytes, over the 1 MiB limit`);
+  });
+
+  it('refuses a file over 2 GiB before reading it', () => {
+    const path = join(dir, 'huge.jsonl');
+    writeFileSync(path, '');
+    truncateSync(path, 2 ** 31); // sparse: nothing is written or read
+    expect(() => new JsonlCaptionFile(path)).toThrow(`${path}: caption file is ${2 ** 31} bytes, over the 2 GiB limit`);
+    rmSync(path);
   });
 });

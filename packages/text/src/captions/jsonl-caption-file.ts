@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { UserError } from '@kd/core';
 import { captionAll, sampleId, type CaptionProvider, type CaptionSample, type SampleCaptions } from './caption-provider.js';
 
@@ -18,6 +18,11 @@ import { captionAll, sampleId, type CaptionProvider, type CaptionSample, type Sa
  *
  * Malformed lines and duplicate ids fail at load with `file:line: reason`; a sample with no line
  * fails when its captions are requested (`captionMany` lists every missing id at once).
+ *
+ * Limits: a line may be at most 1 MiB (`MAX_CAPTION_LINE_BYTES`, UTF-8 bytes without its line
+ * break; five captions with 512-dimensional embeddings take ~35 KB), checked before the line is
+ * parsed — a longer one fails with `file:line: line is N bytes, over the 1 MiB limit` — and the
+ * file under 2 GiB (`MAX_CAPTION_FILE_BYTES`), checked before it is read.
  */
 export class JsonlCaptionFile implements CaptionProvider {
   readonly id = 'file';
@@ -27,16 +32,20 @@ export class JsonlCaptionFile implements CaptionProvider {
   readonly embeddingDim?: number;
 
   constructor(readonly path: string) {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(path, 'utf8');
+      const size = statSync(path).size;
+      if (size > MAX_CAPTION_FILE_BYTES) throw new UserError(`${path}: caption file is ${size} bytes, over the 2 GiB limit`);
+      bytes = readFileSync(path);
     } catch (e) {
+      if (e instanceof UserError) throw e;
       throw new UserError(`${path}: cannot read captions: ${(e as Error).message}`);
     }
-    this.byId = parseCaptionLines(text, path);
+    this.byId = parseCaptionLines(bytes, path);
     const dims = new Set([...this.byId.values()].flatMap((c) => (c.embeddings ?? []).map((e) => e.length)));
     if (dims.size === 1) this.embeddingDim = [...dims][0];
-    this.options = { path, sha256: createHash('sha256').update(text).digest('hex') };
+    // the hash of the bytes, which for a UTF-8 file is the hash of its text
+    this.options = { path, sha256: createHash('sha256').update(bytes).digest('hex') };
   }
 
   get size(): number {
@@ -66,13 +75,37 @@ function stringList(value: unknown, field: string, where: string): string[] {
   return list as string[];
 }
 
-/** Parses caption lines (see `JsonlCaptionFile`); `file` names the source in errors. */
-export function parseCaptionLines(text: string, file: string): Map<string, SampleCaptions> {
+/** The longest caption line, in UTF-8 bytes without its line break: 1 MiB. */
+export const MAX_CAPTION_LINE_BYTES = 1024 * 1024;
+/** The largest caption file read: 2 GiB (what `readFileSync` can read at once). */
+export const MAX_CAPTION_FILE_BYTES = 2 ** 31 - 1;
+
+/**
+ * The lines of UTF-8 `bytes` split at `\n` (a `\r` before it dropped), each checked against
+ * `MAX_CAPTION_LINE_BYTES` before it is decoded.
+ */
+function* captionLines(bytes: Uint8Array, file: string): Generator<[index: number, line: string]> {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let start = 0, index = 0; start <= buffer.length; index++) {
+    const newline = buffer.indexOf(0x0a, start);
+    const next = newline === -1 ? buffer.length : newline;
+    const end = next > start && buffer[next - 1] === 0x0d ? next - 1 : next;
+    if (end - start > MAX_CAPTION_LINE_BYTES) throw new UserError(`${file}:${index + 1}: line is ${end - start} bytes, over the 1 MiB limit`);
+    yield [index, buffer.toString('utf8', start, end)];
+    start = next + 1;
+  }
+}
+
+/**
+ * Parses caption lines (see `JsonlCaptionFile`) from text or UTF-8 bytes; `file` names the source
+ * in errors. A line longer than `MAX_CAPTION_LINE_BYTES` is refused with its number.
+ */
+export function parseCaptionLines(text: string | Uint8Array, file: string): Map<string, SampleCaptions> {
   const byId = new Map<string, SampleCaptions>();
   const firstLine = new Map<string, number>();
   let dim: { size: number; line: number } | undefined;
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === '') return;
+  for (const [i, line] of captionLines(typeof text === 'string' ? Buffer.from(text, 'utf8') : text, file)) {
+    if (line.trim() === '') continue;
     const where = `${file}:${i + 1}`;
     let obj: unknown;
     try {
@@ -92,7 +125,7 @@ export function parseCaptionLines(text: string, file: string): Map<string, Sampl
     firstLine.set(id, i + 1);
     if (o.embeddings === undefined) {
       byId.set(id, { general, targeted });
-      return;
+      continue;
     }
     const e = o.embeddings;
     const count = general.length + targeted.length;
@@ -105,6 +138,6 @@ export function parseCaptionLines(text: string, file: string): Map<string, Sampl
       if (v.length !== dim.size) throw new UserError(`${where}: an embedding of dimension ${v.length}, but line ${dim.line} has ${dim.size}`);
     }
     byId.set(id, { general, targeted, embeddings: e as number[][] });
-  });
+  }
   return byId;
 }
