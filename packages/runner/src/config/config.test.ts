@@ -94,3 +94,55 @@ describe('optimizer groups (train.groups.<group>)', () => {
     expect(() => parseRunConfig({ student: { arch: 'cnn' }, train: { groups: { sd: { optimizer: { lrr: 1 } } } } })).toThrow(/train\.groups\.sd\.optimizer\.lrr/);
   });
 });
+
+describe('config YAML is read with the 1.2 core schema only', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kd-cfg-tags-'));
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+
+  it.each([
+    ['binary', '', 'name: !!binary aGVsbG8=\n'],
+    ['js-regexp', '', 'name: !!js/regexp /x/\n'],
+    ['js-function', '', "name: !!js/function 'function () {}'\n"],
+    ['set', '', 'name: !!set {a, b}\n'],
+    ['omap', '', 'name: !!omap [ {a: 1} ]\n'],
+    ['timestamp', '', 'name: !!timestamp 2001-12-14\n'],
+    ['local', '', 'name: !shell ls\n'],
+    ['binary (under %YAML 1.1)', '%YAML 1.1\n---\n', 'name: !!binary aGVsbG8=\n'],
+  ])('a config with a %s tag is a one-line UserError naming the file', (what, header, tagged) => {
+    const path = write(`${what.replace(/\W+/g, '-')}.yaml`, `${header}student:\n  arch: cnn\n${tagged}`);
+    const e = errorOf(() => loadConfigFile(path));
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toContain(`cannot parse ${path}: Unresolved tag`);
+    expect(e.message).not.toContain('\n');
+  });
+
+  it('a sweep/variant file (readMappingFile) refuses tags the same way', async () => {
+    const { readMappingFile } = await import('../sweep/raw-config.js');
+    const path = write('variant.yaml', 'train:\n  epochs: !!binary aGVsbG8=\n');
+    const e = errorOf(() => readMappingFile(path, 'variant file'));
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toContain(`cannot parse ${path}: Unresolved tag`);
+    expect(readMappingFile(write('plain.yaml', 'train:\n  epochs: 3\n'), 'variant file')).toEqual({ train: { epochs: 3 } });
+    // `<<` is a plain key, not a merge, even where a %YAML 1.1 directive would turn merging on
+    const merge = '%YAML 1.1\n---\na: &x {q: 1}\nb:\n  <<: *x\n';
+    expect(readMappingFile(write('merge.yaml', merge), 'variant file')).toEqual({ a: { q: 1 }, b: { '<<': { q: 1 } } });
+  });
+
+  it('core-schema YAML still reads as before: booleans, numbers, explicit core tags, dates as strings', () => {
+    const path = write('plain.yaml', 'student:\n  arch: cnn\nname: 2001-12-14\ntrain:\n  epochs: !!int "3"\n  optimizer:\n    nesterov: true\n');
+    const c = loadConfigFile(path);
+    expect(c.name).toBe('2001-12-14');
+    expect(c.train.epochs).toBe(3);
+    expect(c.train.optimizer.nesterov).toBe(true);
+  });
+
+  it('--set values with a tag are plain strings, never binary data, sets or maps', () => {
+    for (const value of ['!!binary aGVsbG8=', '!!set {a, b}', '!!omap [ {a: 1} ]', '!!timestamp 2001-12-14', '!!js/regexp /x/']) {
+      expect(applySet(base, `name=${value}`)['name']).toBe(value);
+    }
+    expect(applySet(base, 'train.epochs=!!int "4"')).toMatchObject({ train: { epochs: 4 } });
+  });
+});

@@ -1,8 +1,7 @@
 import { ConfigError, UserError, type z } from '@kd/core';
 import { existsSync, readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { RunConfigSchema, type RunConfig } from './schema.js';
-import { applySet } from './set-override.js';
+import { applySet, parseCoreYaml } from './set-override.js';
 
 /** Formats the first zod issue as a ConfigError with its dotted path. */
 export function toConfigError(error: z.ZodError, prefix = ''): ConfigError {
@@ -30,7 +29,7 @@ export function loadConfigFile(path: string, sets: readonly string[] = []): RunC
   let raw: unknown;
   try {
     const text = readFileSync(path, 'utf8');
-    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    raw = path.endsWith('.json') ? JSON.parse(text) : parseCoreYaml(text);
   } catch (e) {
     throw new UserError(`cannot parse ${path}: ${(e as Error).message.split('\n')[0]}`);
   }

@@ -1,6 +1,6 @@
 import { UserError } from '@kd/core';
 import { existsSync, readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseCoreYaml } from '../config/set-override.js';
 
 export type RawConfig = Record<string, unknown>;
 
@@ -14,7 +14,7 @@ export function readMappingFile(path: string, what = 'config file'): RawConfig {
   let raw: unknown;
   try {
     const text = readFileSync(path, 'utf8');
-    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    raw = path.endsWith('.json') ? JSON.parse(text) : parseCoreYaml(text);
   } catch (e) {
     throw new UserError(`cannot parse ${path}: ${(e as Error).message.split('\n')[0]}`);
   }
