@@ -19,7 +19,7 @@ export const clipHParams = z.object({
   learnTemperature: z
     .boolean()
     .default(false)
-    .describe('learn τ as CLIP does (a log-scale parameter starting at 1/temperature, logit scale clamped at 100); off: τ stays fixed'),
+    .describe('learn τ as CLIP does (a log-scale parameter starting at 1/temperature, log-scale clamped to [0, ln 100] after each optimizer step, so the logit scale stays ≤ 100 and keeps learning at the bound); off: τ stays fixed'),
   sameClassPositives: z
     .boolean()
     .default(false)

@@ -40,7 +40,7 @@ export const vlmKdHParams = z.object({
   learnTemperature: z
     .boolean()
     .default(false)
-    .describe('learn τ as CLIP does (log-scale aux parameter, logit scale clamped at 100); off: τ fixed [I]'),
+    .describe('learn τ as CLIP does (log-scale aux parameter, log-scale clamped to [0, ln 100] after each optimizer step as CLIP training code does); off: τ fixed [I]'),
   sameClass: z
     .enum(['diagonal', 'positives', 'masked'])
     .default('diagonal')

@@ -1,5 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 
+/** A projection applied to a parameter's value after every optimizer step (e.g. a clamp). */
+export type ParameterConstraint = (value: tf.Tensor) => tf.Tensor;
+
+const constraints = new WeakMap<tf.Variable, ParameterConstraint>();
+
+/** The constraint a module declared for this parameter, if any (the trainer applies it after each step). */
+export function parameterConstraint(variable: tf.Variable): ParameterConstraint | undefined {
+  return constraints.get(variable);
+}
+
+/** Applies each variable's constraint in place (after an optimizer step). */
+export function applyParameterConstraints(variables: Iterable<tf.Variable>): void {
+  for (const v of variables) {
+    const c = constraints.get(v);
+    if (c) v.assign(tf.tidy(() => c(v)));
+  }
+}
+
 /**
  * A tree of named variables. Models, connectors and other auxiliary trainable parts are Modules:
  * their variables are found by path (for checkpoints) and by trainability (for optimizers).
@@ -11,11 +29,16 @@ export abstract class Module {
   private readonly children = new Map<string, Module>();
   private frozen = false;
 
-  protected addParam(name: string, value: tf.Tensor): tf.Variable {
+  /**
+   * A trainable parameter. `constraint` projects its value after every optimizer step, outside the
+   * gradient (as PyTorch code clamps a parameter in `torch.no_grad()` after `optimizer.step()`).
+   */
+  protected addParam(name: string, value: tf.Tensor, options: { constraint?: ParameterConstraint } = {}): tf.Variable {
     if (this.params.has(name) || this.bufs.has(name)) throw new Error(`duplicate variable ${name}`);
     const v = tf.variable(value, true);
     value.dispose();
     this.params.set(name, v);
+    if (options.constraint) constraints.set(v, options.constraint);
     return v;
   }
 
