@@ -1,7 +1,7 @@
-import { UserError } from '@kd/core';
+import { InterruptedError, isEnvironmentError, StorageError, UserError } from '@kd/core';
 import { CommanderError } from '@commander-js/extra-typings';
 
-/** Exit codes: 0 ok, 1 unexpected failure, 2 usage or input error. */
+/** Exit codes: 0 ok, 1 unexpected failure, 2 usage, input or environment error, 130 / 143 interrupted. */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -27,6 +27,15 @@ export function reportError(error: unknown, write: (text: string) => void): numb
   }
   if (error instanceof UserError) {
     write(`kd: ${oneLine(error.message)}\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof InterruptedError) {
+    write(`kd: ${error.message}${error.resumeHint ? `; ${error.resumeHint}` : ''}\n`);
+    return error.exitCode;
+  }
+  // a disk or folder problem that no kd code named (it names the path when Node does)
+  if (isEnvironmentError(error)) {
+    write(`kd: ${new StorageError(error.code, error.path ?? `(${error.syscall ?? 'file operation'})`).message}\n`);
     return EXIT_USAGE;
   }
   const e = error instanceof Error ? error : new Error(String(error));

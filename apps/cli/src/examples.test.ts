@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+const numerics = { backend: 'wasm', kernelBuild: 'relaxed-simd' };
 const examples = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples');
 
 describe('examples/', () => {
@@ -20,7 +21,7 @@ describe('examples/', () => {
     expect(fitnet.methods.map((m) => m.id)).toEqual(['fitnet']);
     expect(student.methods).toEqual([]);
     expect(student.teacher).toBeUndefined();
-    expect(teacherCacheKey(fitnet, fitnet.teacher!)).toBe(teacherCacheKey(kd, kd.teacher!));
+    expect(teacherCacheKey(fitnet, fitnet.teacher!, numerics)).toBe(teacherCacheKey(kd, kd.teacher!, numerics));
     expect({ ...student.student, ...student.train }).toEqual({ ...kd.student, ...kd.train });
   });
 
@@ -34,7 +35,7 @@ describe('examples/', () => {
     expect(s!.methods).toEqual([]);
     expect(k!.methods).toEqual(kd.methods);
     expect(f!.methods).toEqual(fitnet.methods);
-    expect(teacherCacheKey(f!, f!.teacher!)).toBe(teacherCacheKey(kd, kd.teacher!));
+    expect(teacherCacheKey(f!, f!.teacher!, numerics)).toBe(teacherCacheKey(kd, kd.teacher!, numerics));
     for (const c of [s!, k!, f!]) expect([c.student, c.train, c.data]).toEqual([kd.student, kd.train, kd.data]);
   });
 });

@@ -70,3 +70,17 @@ describe('kd list', () => {
     ]);
   });
 });
+
+describe('npm run -s kd -- … --json (the documented way to script kd in this repository)', () => {
+  it('prints only JSON on stdout', async () => {
+    const { execFile } = await import('node:child_process');
+    const { dirname, join } = await import('node:path');
+    const { fileURLToPath } = await import('node:url');
+    const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+    const stdout = await new Promise<string>((done, fail) =>
+      execFile('npm', ['run', '-s', 'kd', '--', 'list', '--json'], { cwd: root, maxBuffer: 16 << 20 }, (e, out) => (e ? fail(e) : done(out))),
+    );
+    const listing = JSON.parse(stdout) as { methods: { id: string }[] };
+    expect(listing.methods.map((m) => m.id)).toContain('kd');
+  });
+});

@@ -30,4 +30,22 @@ describe('kd text captions', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe(`kd: ${file}: no captions for 1 of 3 samples (ids 2)\n`);
   });
+
+  it("a 'captioned' config: options that contradict it are refused before anything is written; plain, it caches the captions its runs use", async () => {
+    const captioned = writeFile(
+      cwd,
+      'captioned.yaml',
+      'name: cap\nseed: 3\ndata: { dataset: captioned, options: { base: mnist, cacheDir: capcache, baseOptions: { trainSize: 64, val: 20, test: 20 } } }\nstudent: { arch: cnn }\n',
+    );
+    const refused = await kd(['text', 'captions', captioned, '--count', '5'], cwd);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^kd: .*captioned\.yaml: dataset 'captioned' captions its samples as data\.options says/);
+    expect(existsSync(join(cwd, 'capcache'))).toBe(false);
+    const ok = await kd(['text', 'captions', captioned, '--show', '1'], cwd);
+    expect(ok.code, ok.stderr).toBe(0);
+    const m = /^captioned: 64 train samples of mnist by template → (capcache\/captions\/[0-9a-f]+\.json)$/m.exec(ok.stdout);
+    expect(m, ok.stdout).not.toBeNull();
+    expect(existsSync(join(cwd, m![1]!))).toBe(true);
+    expect(ok.stdout).toMatch(/^ {2}#0 \(\d\): .+/m);
+  });
 });

@@ -12,6 +12,8 @@ export * from './contract/loss-composer.js';
 export * from './di/tokens.js';
 export * from './di/registry.js';
 export * from './util/errors.js';
+export * from './util/storage-error.js';
+export * from './util/config-path.js';
 export * from './util/rng.js';
 export * from './util/sequential-batches.js';
 export * from './ops/losses.js';

@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 
 /**
  * Spatial attention map of an NHWC feature map, as in the official attention-transfer code
- * (`at(x) = F.normalize(x.pow(p).mean(1).view(B, -1))`): the mean over channels of |F|^p,
- * flattened to [B, H·W] and divided by its L2 norm per sample (norm floored at 1e-12 as
- * `F.normalize` does). For p = 2 (the default) |F|^p = F^p; the official code raises F itself to p,
- * which only differs for odd p on maps with negative values (pre-ReLU taps).
+ * (`at(x) = F.normalize(x.pow(2).mean(1).view(B, -1))`, power 2 hard-coded): the mean over channels
+ * of |F|^p, flattened to [B, H·W] and divided by its L2 norm per sample (norm floored at 1e-12 as
+ * `F.normalize` does). p = 2 (the default) is the official map; p as a hyperparameter follows
+ * RepDistiller's generalisation (`f.pow(p)`), which differs from |F|^p only for odd p on maps with
+ * negative values (pre-ReLU taps).
  */
 export function attentionMap(feature: tf.Tensor, p: number): tf.Tensor2D {
   return tf.tidy(() => {

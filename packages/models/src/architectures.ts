@@ -1,4 +1,4 @@
-import { ConfigError, z, type ModelArchitecture, type ModelBuildInput } from '@kd/core';
+import { ConfigError, resolveConfigPath, z, type ModelArchitecture, type ModelBuildInput } from '@kd/core';
 import { parseOptions } from './options.js';
 import { CifarResNet, RESNET_X4_WIDTHS, resnetBlocksPerStage, resnetWidths } from './resnet.js';
 import { SmallCnn } from './small-cnn.js';
@@ -177,7 +177,7 @@ export const graphModel: ModelArchitecture = {
       input: z.string().optional(),
       taps: z.record(z.string(), z.object({ node: z.string().min(1), kind: tapKinds.optional() }).strict()),
     });
-    return GraphModelTeacher.loadSync(o.path, { taps: o.taps, inputShape: input.inputShape, ...(o.input ? { input: o.input } : {}) });
+    return GraphModelTeacher.loadSync(resolveConfigPath(input.baseDir, o.path), { taps: o.taps, inputShape: input.inputShape, ...(o.input ? { input: o.input } : {}) });
   },
 };
 

@@ -2,7 +2,7 @@ import { ConfigError, createHost } from '@kd/core';
 import { register as registerData } from '@kd/data';
 import { register as registerKd } from '@kd/method-kd';
 import { register as registerModels } from '@kd/models';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -46,12 +46,24 @@ describe('teachers by recipe (teacher.recipe: a run config trained once and cach
     expect(lines.some((l) => l.startsWith('recipe tiny-teacher: not in the cache'))).toBe(true);
     expect(lines.some((l) => /^recipe tiny-teacher: done in \d+ s$/.test(l))).toBe(true);
     expect(existsSync(join(first.teachers[0]!.path, 'model.json'))).toBe(true);
+
+    // a damaged saved model in the cache is noticed and rebuilt from the recipe's checkpoints
+    const shard = join(first.teachers[0]!.path, 'group1-shard1of1.bin');
+    truncateSync(shard, 100);
+    const relog: string[] = [];
+    const third = await runExperiment(host, later(cacheDir, 3), { runDir: join(dir, 'r3'), log: (l) => relog.push(l) });
+    expect(relog.some((l) => l.includes('is damaged (group1-shard1of1.bin has 100 bytes') && l.includes("rebuilding it from the run's checkpoints"))).toBe(true);
+    expect(third.teachers[0]!.test).toBe(first.teachers[0]!.test);
+    expect(readdirSync(join(cacheDir, 'recipes'))).toHaveLength(1);
   });
 
-  it('keys recipes by content: where things go does not count, the seed does', () => {
+  it('keys recipes by content and numerics: where things go does not count, the seed and the kernel build do', () => {
     const a = parseRunConfig({ name: 'a', student: teacherModel });
-    expect(recipeKey(parseRunConfig({ name: 'b', outDir: 'elsewhere', student: teacherModel }))).toBe(recipeKey(a));
-    expect(recipeKey(parseRunConfig({ name: 'a', seed: 5, student: teacherModel }))).not.toBe(recipeKey(a));
+    const relaxed = { backend: 'wasm', kernelBuild: 'relaxed-simd' };
+    expect(recipeKey(parseRunConfig({ name: 'b', outDir: 'elsewhere', baseDir: '/x', student: teacherModel }), relaxed)).toBe(recipeKey(a, relaxed));
+    expect(recipeKey(parseRunConfig({ name: 'a', seed: 5, student: teacherModel }), relaxed)).not.toBe(recipeKey(a, relaxed));
+    expect(recipeKey(a, { backend: 'wasm', kernelBuild: 'simd128' })).not.toBe(recipeKey(a, relaxed));
+    expect(recipeKey(a, { backend: 'cpu', kernelBuild: null })).not.toBe(recipeKey(a, relaxed));
   });
 
   it('rejects, before any file is written, a recipe whose student is not the configured teacher, a missing file, and recipe + checkpoint', async () => {
@@ -73,7 +85,7 @@ describe('teachers by recipe (teacher.recipe: a run config trained once and cach
 
 describe('recipe locks (two processes never train one recipe into one folder)', () => {
   it('lets one holder in at a time, and takes over a lock whose owner has died', async () => {
-    const { tryLock } = await import('./stages/recipe-lock.js');
+    const { tryLock } = await import('./folder/pid-lock.js');
     const path = join(dir, 'locks', 'r.lock');
     const release = tryLock(path);
     expect(release).toBeDefined();
@@ -90,16 +102,19 @@ describe('recipe locks (two processes never train one recipe into one folder)', 
     const { mkdirSync } = await import('node:fs');
     const cacheDir = join(dir, 'cache-wait');
     const recipe = parseRunConfig({ name: 'waited', student: teacherModel });
-    const runDir = recipeRunDir(cacheDir, recipe);
+    const numerics = { backend: 'cpu', kernelBuild: null };
+    const runDir = recipeRunDir(cacheDir, recipe, numerics);
     mkdirSync(join(cacheDir, 'recipes'), { recursive: true });
     writeFileSync(`${runDir}.lock`, String(process.pid)); // "another process" (alive) holds it
     const lines: string[] = [];
     let ran = 0;
-    const pending = ensureRecipe(host, recipe, cacheDir, async () => void ran++, (l) => lines.push(l), 10);
+    const pending = ensureRecipe(host, recipe, cacheDir, numerics, async () => void ran++, (l) => lines.push(l), 10);
     await new Promise((r) => setTimeout(r, 50));
     // the other process finishes: saved student + summary, lock released
     mkdirSync(join(runDir, 'student'), { recursive: true });
     writeFileSync(join(runDir, 'student', 'model.json'), '{}');
+    const { writeEntryManifest } = await import('./stages/cache-entry.js');
+    writeEntryManifest(join(runDir, 'student'));
     writeFileSync(join(runDir, 'summary.json'), '{}');
     const { rmSync } = await import('node:fs');
     rmSync(`${runDir}.lock`);

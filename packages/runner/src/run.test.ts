@@ -3,13 +3,15 @@ import { register as registerData } from '@kd/data';
 import { register as registerFitnet } from '@kd/method-fitnet';
 import { register as registerKd } from '@kd/method-kd';
 import { register as registerModels } from '@kd/models';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { setReplaceFaultHook } from '@kd/trainer';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from './config/load-config.js';
 import { runExperiment } from './run.js';
 import { readModelCard } from './build/saved-model.js';
+import { teacherCacheKey } from './stages/teacher-stage.js';
 
 const host = createHost([registerModels, registerData, registerKd, registerFitnet]);
 const dir = mkdtempSync(join(tmpdir(), 'kd-run-'));
@@ -58,3 +60,60 @@ describe('a tiny end-to-end run per method', () => {
   });
 });
 
+
+describe('crash safety and caches of a whole run', () => {
+  const epochLines = (runDir: string, stage: string) =>
+    readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; stage?: string; epoch?: number })
+      .filter((r) => r.type === 'epoch' && r.stage === stage)
+      .map((r) => r.epoch);
+
+  it('a kill after an epoch was logged but before its checkpoint: the resume logs that epoch once', async () => {
+    const config = parseRunConfig({ ...base, cacheDir: join(dir, 'cache-crash'), train: { epochs: 3, batchSize: 32 }, methods: [{ id: 'kd' }] });
+    const runDir = join(dir, 'crash');
+    let saves = 0;
+    setReplaceFaultHook((point, d) => {
+      if (!d.endsWith(join('distill', 'last')) || point !== 'tmp-written') return;
+      if (++saves === 2) throw new Error('killed while epoch 2 was being saved');
+    });
+    await expect(runExperiment(host, config, { runDir })).rejects.toThrow('killed');
+    setReplaceFaultHook(undefined);
+    expect(epochLines(runDir, 'distill')).toEqual([1, 2]); // epoch 2 logged, its checkpoint not in place
+    const resumed = await runExperiment(host, config, { runDir });
+    expect(resumed.completed).toBe(true);
+    expect(epochLines(runDir, 'distill')).toEqual([1, 2, 3]);
+    const whole = await runExperiment(host, config, { runDir: join(dir, 'crash-reference') });
+    expect(resumed.student).toEqual(whole.student);
+  });
+
+  it('a damaged teacher-cache entry is noticed and the teacher trained again; the key includes the numerics', async () => {
+    const cacheDir = join(dir, 'cache-damaged');
+    const config = parseRunConfig({ ...base, cacheDir, methods: [{ id: 'kd' }] });
+    const first = await runExperiment(host, config, { runDir: join(dir, 'damaged-1') });
+    const entry = join(cacheDir, 'teachers', readdirSync(join(cacheDir, 'teachers'))[0]!);
+    expect(entry).toBe(join(cacheDir, 'teachers', teacherCacheKey(config, config.teacher!, { backend: 'cpu', kernelBuild: null })));
+    truncateSync(join(entry, 'group1-shard1of1.bin'), 16);
+    const lines: string[] = [];
+    const second = await runExperiment(host, config, { runDir: join(dir, 'damaged-2'), log: (l) => lines.push(l) });
+    expect(lines.some((l) => l.includes(`the teacher cache entry ${entry} is damaged (group1-shard1of1.bin has 16 bytes`))).toBe(true);
+    expect(second.teachers[0]!.source).toBe('trained');
+    expect(second.teachers[0]!.test).toBe(first.teachers[0]!.test);
+    expect(second.numerics).toBe('cpu');
+    const third = await runExperiment(host, config, { runDir: join(dir, 'damaged-3') });
+    expect(third.teachers[0]!.source).toBe('cache');
+    // another kernel build is another entry
+    const relaxed = { backend: 'wasm', kernelBuild: 'relaxed-simd' };
+    expect(teacherCacheKey(config, config.teacher!, relaxed)).not.toBe(teacherCacheKey(config, config.teacher!, { backend: 'wasm', kernelBuild: 'simd128' }));
+  });
+
+  it('runs without --run-dir started at the same moment get folders of their own', async () => {
+    const outDir = join(dir, 'same-moment');
+    const config = parseRunConfig({ ...base, outDir, cacheDir: join(dir, 'cache-moment'), teacher: undefined, methods: [] });
+    const [a, b] = await Promise.all([runExperiment(host, config), runExperiment(host, config)]);
+    expect(a.runDir).not.toBe(b.runDir);
+    expect(readdirSync(outDir)).toHaveLength(2);
+    for (const r of [a, b]) expect(epochLines(r.runDir, 'distill')).toEqual([1]);
+  });
+});

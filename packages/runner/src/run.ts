@@ -1,18 +1,22 @@
-import { UserError, type DependencyContainer } from '@kd/core';
-import { backendSummary, selectBackend, type BackendReport } from '@kd/tfjs-runtime';
+import { InterruptedError, UserError, type DependencyContainer } from '@kd/core';
+import { backendSummary, numericsLabel, numericsOf, selectBackend, type BackendReport, type Numerics } from '@kd/tfjs-runtime';
 import { evaluateAccuracy, type EpochRecord, type EventSink, type StageResult } from '@kd/trainer';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRun, disposeRun, type BuiltRun } from './build/build-run.js';
+import { buildRun, disposeRun, MAX_RECIPE_DEPTH, type BuiltRun } from './build/build-run.js';
 import { loadModelWeights, saveModel } from './build/saved-model.js';
 import { parseRunConfig } from './config/load-config.js';
+import { sameRun } from './config/same-run.js';
 import type { RunConfig, TeacherConfig } from './config/schema.js';
 import { environmentRecord } from './folder/environment.js';
+import { lockOwner, tryLock } from './folder/pid-lock.js';
 import { RunFolder } from './folder/run-folder.js';
+import { writeEntryManifest } from './stages/cache-entry.js';
 import { CachedOutputs } from './stages/cached-outputs.js';
 import { runDistillStage } from './stages/distill-stage.js';
 import { runMethodStages } from './stages/method-stages.js';
 import { ensureRecipe, loadRecipe } from './stages/recipe-teacher.js';
+import type { StageContext } from './stages/stage-settings.js';
 import { prepareTeacher, type TeacherOutcome } from './stages/teacher-stage.js';
 
 export interface RunSummary {
@@ -22,6 +26,11 @@ export interface RunSummary {
   readonly backend: string;
   /** One line: the backend, its details, and why the others were not used. */
   readonly backendSummary: string;
+  /**
+   * What decides the floating-point results besides config and seed (`wasm/relaxed-simd`, `cpu`, …):
+   * equal config, seed and numerics give bit-identical results.
+   */
+  readonly numerics: string;
   readonly methods: readonly string[];
   readonly weights: Readonly<Record<string, number>>;
   readonly teachers: readonly TeacherOutcome[];
@@ -41,21 +50,17 @@ export interface RunSummary {
 }
 
 export interface RunOptions {
-  /** Where to write the run; default `<outDir>/<name>-s<seed>-<timestamp>`. */
+  /** Where to write the run; default a new folder `<outDir>/<name>-s<seed>-<timestamp>[-n]`. */
   readonly runDir?: string;
   readonly events?: EventSink;
-  /** Human-readable progress lines (stage changes, results). */
+  /** Human-readable progress lines (stage changes, results, warnings). */
   readonly log?: (line: string) => void;
   /** Stop the distill stage after this many epochs (for interruption tests). */
   readonly stopAfterEpochs?: number;
+  /** Aborted on Ctrl-C / SIGTERM: the run stops before its next training step, resumable. */
+  readonly signal?: AbortSignal;
   /** How many recipe runs this run is nested in (a guard against recipes that name themselves). */
   readonly recipeDepth?: number;
-}
-
-const MAX_RECIPE_DEPTH = 4;
-
-function defaultRunDir(config: RunConfig): string {
-  return join(config.outDir, `${config.name}-s${config.seed}-${RunFolder.stamp()}`);
 }
 
 async function backendFor(config: RunConfig): Promise<BackendReport> {
@@ -66,37 +71,125 @@ async function backendFor(config: RunConfig): Promise<BackendReport> {
   }
 }
 
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new InterruptedError();
+}
+
+/** Has this folder any training progress (a checkpoint of any stage)? */
+function hasProgress(folder: RunFolder): boolean {
+  return existsSync(folder.checkpointsDir) && readdirSync(folder.checkpointsDir).length > 0;
+}
+
+
+/** Another live process is running in this run folder (e.g. a second sweep on the same sweep folder). */
+export class RunBusyError extends UserError {
+  override readonly name = 'RunBusyError';
+  constructor(
+    readonly runDir: string,
+    readonly owner: number,
+  ) {
+    super(`${runDir} is in use by another kd process${owner > 0 ? ` (pid ${owner})` : ''}; wait for it, or choose another --run-dir`);
+  }
+}
+
+/** The lock file inside a run folder that marks it as in use by one process. */
+export const RUN_LOCK = '.kd-run.lock';
+
+interface OpenedFolder {
+  readonly folder: RunFolder;
+  readonly resuming: boolean;
+  /** Created by this call (so it may be removed again if the run fails before any training). */
+  readonly created: boolean;
+  readonly release: () => void;
+}
+
+/**
+ * The run folder to use, locked for this process: an existing run of the same config is resumed; one
+ * of another config is refused; otherwise a new folder is created exclusively (two runs started in
+ * the same second get two folders). Throws before anything is written.
+ */
+function openFolder(config: RunConfig, runDir: string | undefined): OpenedFolder {
+  let folder: RunFolder;
+  let created = false;
+  if (runDir === undefined) {
+    folder = RunFolder.createUnique(config.outDir, `${config.name}-s${config.seed}-${RunFolder.stamp()}`);
+    created = true;
+  } else {
+    folder = new RunFolder(runDir);
+    if (folder.exists()) {
+      let stored: RunConfig;
+      try {
+        stored = parseRunConfig(folder.readJson('config.json'));
+      } catch {
+        throw new UserError(`${folder.configPath} is not a valid run config; choose another --run-dir or delete ${runDir}`);
+      }
+      if (!sameRun(stored, config)) {
+        throw new UserError(`${runDir} holds a run of a different config (its config.json); resume it with 'kd resume ${runDir}', or choose another --run-dir`);
+      }
+    } else if (existsSync(runDir)) {
+      const stray = readdirSync(runDir).filter((f) => f !== RUN_LOCK);
+      if (stray.length) throw new UserError(`${runDir} is not empty and holds no run (no config.json); choose another --run-dir`);
+    } else {
+      created = RunFolder.createExclusive(runDir);
+    }
+  }
+  const lock = join(folder.dir, RUN_LOCK);
+  const release = tryLock(lock);
+  if (!release) {
+    if (created) folder.remove();
+    throw new RunBusyError(folder.dir, lockOwner(lock) ?? -1);
+  }
+  return { folder, resuming: folder.exists(), created, release };
+}
+
 /**
  * Runs one experiment: validate and build everything (no disk writes), then create the run folder,
  * give teachers their weights (load, cache, or train), run the methods' extra stages, distill, and
- * write summary.json. Calling it again on the same folder resumes from the last checkpoint.
+ * write summary.json. Calling it again on the same folder resumes from the last checkpoint; on a
+ * finished run it returns the stored summary and writes nothing.
  */
 export async function runExperiment(host: DependencyContainer, config: RunConfig, options: RunOptions = {}): Promise<RunSummary> {
   const started = Date.now();
-  const backend = await backendFor(config);
-  const run = await buildRun(host, config);
-  const folder = new RunFolder(options.runDir ?? defaultRunDir(config));
   const log = options.log ?? (() => {});
+  const backend = await backendFor(config);
+  const numerics = numericsOf(backend);
+  const run = await buildRun(host, config, numerics);
   const cachedModels: CachedOutputs[] = [];
+  let opened: OpenedFolder | undefined;
   try {
-    const resuming = folder.exists();
-    folder.create();
+    throwIfAborted(options.signal);
+    opened = openFolder(config, options.runDir);
+    const { folder, resuming } = opened;
+    if (resuming && existsSync(folder.summaryPath)) {
+      const done = folder.readJson<RunSummary>('summary.json');
+      if (done.completed) {
+        log(`${folder.dir} has finished; nothing to do (its summary.json is kept)`);
+        return done;
+      }
+    }
+    for (const w of run.warnings) log(`warning: ${w}`);
     if (!resuming) folder.writeJson('config.json', config);
     folder.writeJson(resuming ? `environment.resume-${RunFolder.stamp()}.json` : 'environment.json', environmentRecord(backend));
     const events: EventSink = (e) => {
       if (e.type === 'epoch') folder.appendMetric({ type: 'epoch', ...e.record });
-      else if (e.type !== 'step') folder.appendMetric({ ...e, time: new Date().toISOString() });
+      else if (e.type !== 'step') {
+        // a resumed stage logs its epochs again from startEpoch: keep one record per epoch
+        if (e.type === 'stage-start' && e.startEpoch !== undefined) folder.dropEpochRecords(e.stage, e.startEpoch);
+        folder.appendMetric({ ...e, time: new Date().toISOString() });
+      }
       options.events?.(e);
     };
+    const ctx: StageContext = { runDir: folder.dir, events, signal: options.signal };
     const teachers: TeacherOutcome[] = [];
     for (const p of run.participants.filter((q) => q.role === 'teacher')) {
       const tc = run.teacherConfigs.get(p.name)!;
-      const recipeDir = tc.recipe ? await runRecipe(host, p.name, tc, config, options) : undefined;
-      const t = prepareTeacher(p, tc, config, run.dataset, folder.dir, events, recipeDir);
+      const recipeDir = tc.recipe ? await runRecipe(host, p.name, tc, config, numerics, options) : undefined;
+      const t = await prepareTeacher(p, tc, config, run.dataset, { ...ctx, numerics, log }, recipeDir);
       log(`${p.name}: ${t.arch} (${t.params.toLocaleString('en-US')} params) ${t.source} from ${t.path}, test accuracy ${(t.test * 100).toFixed(2)}%`);
       teachers.push(t);
     }
-    const stages: StageResult[] = runMethodStages(run, folder.dir, events);
+    const stages: StageResult[] = await runMethodStages(run, ctx);
+    throwIfAborted(options.signal);
     const participants = run.active.map((p) => {
       if (p.role !== 'teacher' || !run.teacherConfigs.get(p.name)?.cacheOutputs) return p;
       const cached = CachedOutputs.precompute(p.model, run.dataset.split('train'), run.taps.get(p.name)!, config.train.evalBatchSize);
@@ -104,11 +197,11 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
       log(`${p.name}: outputs cached for ${run.dataset.split('train').size} training samples (${[...run.taps.get(p.name)!].join(', ')})`);
       return { ...p, model: cached };
     });
-    const distill = runDistillStage(run, folder.dir, events, options.stopAfterEpochs, participants);
+    const distill = await runDistillStage(run, { ...ctx, stopAfterEpochs: options.stopAfterEpochs }, participants);
     stages.push(distill);
     const reported = distill.completed ? methodReports(run) : {};
     for (const [k, v] of Object.entries(reported)) log(`${k}: ${(v * 100).toFixed(2)}%`);
-    const summary = summarize(run, folder, backend, teachers, stages, distill, started, reported);
+    const summary = summarize(run, folder, backend, numerics, teachers, stages, distill, started, reported);
     if (distill.completed) {
       saveModel(folder.studentDir, run.student.model, {
         arch: config.student.arch,
@@ -117,11 +210,21 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
         numClasses: run.dataset.numClasses,
         ...(run.dataset.text?.vocabularyId ? { vocabularyId: run.dataset.text.vocabularyId } : {}),
         metrics: { test: summary.student.test, val: summary.student.val },
+        numerics: summary.numerics,
       });
+      writeEntryManifest(folder.studentDir); // a later reader (a recipe's user) can verify it
       folder.writeJson('summary.json', summary);
     }
     return summary;
+  } catch (e) {
+    // a folder this call created that holds no training yet is removed: a failed start leaves nothing
+    if (opened?.created && !hasProgress(opened.folder)) opened.folder.remove();
+    if (e instanceof InterruptedError && !options.recipeDepth && opened) {
+      e.resumeHint = hasProgress(opened.folder) || opened.resuming ? `the run folder is resumable: kd resume ${opened.folder.dir}` : 'nothing was written';
+    }
+    throw e;
   } finally {
+    opened?.release();
     for (const c of cachedModels) c.dispose();
     disposeRun(run);
   }
@@ -131,6 +234,7 @@ function summarize(
   run: BuiltRun,
   folder: RunFolder,
   backend: BackendReport,
+  numerics: Numerics,
   teachers: TeacherOutcome[],
   stages: StageResult[],
   distill: StageResult,
@@ -144,6 +248,7 @@ function summarize(
     seed: run.config.seed,
     backend: backend.backend,
     backendSummary: backendSummary(backend),
+    numerics: numericsLabel(numerics),
     methods: run.methods.map((m) => m.id),
     weights: Object.fromEntries(run.weights.map((w) => [`${w.method}.${w.term}`, w.weight])),
     teachers,
@@ -163,17 +268,19 @@ function summarize(
   };
 }
 
-/** Runs a teacher's recipe once (cached by its content) and returns the folder of its saved student. */
-async function runRecipe(host: DependencyContainer, name: string, tc: TeacherConfig, config: RunConfig, options: RunOptions): Promise<string> {
+/** Runs a teacher's recipe once (cached by its content and numerics) and returns the folder of its saved student. */
+async function runRecipe(host: DependencyContainer, name: string, tc: TeacherConfig, config: RunConfig, numerics: Numerics, options: RunOptions): Promise<string> {
   const depth = (options.recipeDepth ?? 0) + 1;
   const where = name === 'teacher' ? 'teacher' : `extraTeachers.${name}`;
   if (depth > MAX_RECIPE_DEPTH) throw new UserError(`${where}.recipe: recipes nested more than ${MAX_RECIPE_DEPTH} deep (does ${tc.recipe} name itself?)`);
   const log = options.log ?? (() => {});
   const { modelDir } = await ensureRecipe(
     host,
-    loadRecipe(where, tc),
+    loadRecipe(where, tc, config),
     config.cacheDir,
-    (h, c, runDir) => runExperiment(h, c, { runDir, recipeDepth: depth, log: (line) => log(`[recipe ${c.name}] ${line}`) }),
+    numerics,
+    (h, c, runDir) =>
+      runExperiment(h, c, { runDir, recipeDepth: depth, signal: options.signal, log: (line) => log(`[recipe ${c.name}] ${line}`) }),
     log,
   );
   return modelDir;
@@ -204,7 +311,7 @@ export async function evalRun(host: DependencyContainer, runDir: string): Promis
   if (!folder.exists()) throw new UserError(`not a run folder (no config.json): ${runDir}`);
   const config = parseRunConfig(folder.readJson('config.json'));
   await backendFor(config);
-  const run = await buildRun(host, { ...config, methods: [], teacher: undefined, extraTeachers: {} });
+  const run = await buildRun(host, { ...config, methods: [], teacher: undefined, extraTeachers: {}, task: { weight: 1 } });
   try {
     if (!existsSync(join(folder.studentDir, 'model.json'))) throw new UserError(`run ${runDir} has no saved student yet (unfinished run? try 'kd resume')`);
     loadModelWeights(folder.studentDir, run.student.model);

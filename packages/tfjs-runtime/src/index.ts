@@ -29,3 +29,4 @@ export {
   useNativeKernelBuild,
   type NativeKernelBuild,
 } from './native/module.js';
+export { numericsOf, numericsLabel, type Numerics } from './numerics.js';

@@ -7,6 +7,7 @@ export * from './optim/clip.js';
 export * from './schedule/lr-schedule.js';
 export * from './checkpoint/tensor-file.js';
 export * from './checkpoint/checkpoint.js';
+export * from './checkpoint/atomic-dir.js';
 export * from './data-order.js';
 export * from './evaluate.js';
 export * from './events.js';

@@ -52,10 +52,10 @@ function spec(model: ToyNet, over: Partial<StageSpecRun> = {}): StageSpecRun {
 const weights = (m: ToyNet) => [...m.namedVariables().values()].flatMap((v) => Array.from(v.dataSync()));
 
 describe('trainStage', () => {
-  it('learns, logs each term, records best and last test accuracy', () => {
+  it('learns, logs each term, records best and last test accuracy', async () => {
     const events: TrainEvent[] = [];
     const model = new ToyNet(3);
-    const r = trainStage(spec(model, { events: (e) => events.push(e) }));
+    const r = await trainStage(spec(model, { events: (e) => events.push(e) }));
     expect(r.completed).toBe(true);
     expect(r.epochs).toHaveLength(4);
     expect(r.epochs[0]!.train['task.ce']).toBeGreaterThan(r.epochs[3]!.train['task.ce']!);
@@ -65,32 +65,32 @@ describe('trainStage', () => {
     expect(events.filter((e) => e.type === 'step')).toHaveLength(4 * 6);
   });
 
-  it('resume after an interruption reaches exactly the uninterrupted result', () => {
+  it('resume after an interruption reaches exactly the uninterrupted result', async () => {
     const full = new ToyNet(11);
     const dirA = tmp();
-    const a = trainStage(spec(full, { checkpointDir: dirA }));
+    const a = await trainStage(spec(full, { checkpointDir: dirA }));
 
     const dirB = tmp();
     const first = new ToyNet(11);
-    const partial = trainStage(spec(first, { checkpointDir: dirB, stopAfterEpochs: 2 }));
+    const partial = await trainStage(spec(first, { checkpointDir: dirB, stopAfterEpochs: 2 }));
     expect(partial.completed).toBe(false);
     expect(partial.epochs).toHaveLength(2);
     // a fresh process: new model object with a different init, state comes only from the checkpoint
     const second = new ToyNet(999);
-    const b = trainStage(spec(second, { checkpointDir: dirB }));
+    const b = await trainStage(spec(second, { checkpointDir: dirB }));
     expect(b.completed).toBe(true);
     expect(weights(second)).toEqual(weights(full));
     expect(b.test).toEqual(a.test);
     expect(b.epochs.map((e) => e.train)).toEqual(a.epochs.map((e) => e.train));
     // a completed stage is skipped on a further resume
-    const again = trainStage(spec(new ToyNet(5), { checkpointDir: dirB }));
+    const again = await trainStage(spec(new ToyNet(5), { checkpointDir: dirB }));
     expect(again.test).toEqual(a.test);
   });
 
-  it('keeps the tensor count flat over 100+ steps', () => {
+  it('keeps the tensor count flat over 100+ steps', async () => {
     const model = new ToyNet(4);
     const counts: number[] = [];
-    trainStage(
+    await trainStage(
       spec(model, {
         epochs: 20,
         batchSize: 16, // 6 steps per epoch → 120 steps
@@ -110,12 +110,12 @@ describe('trainStage', () => {
     expect(new Set(counts.slice(2)).size).toBe(1);
   });
 
-  it('a frozen participant gets no update; separate groups get separate optimizers', () => {
+  it('a frozen participant gets no update; separate groups get separate optimizers', async () => {
     const teacher = new ToyNet(21);
     const student = new ToyNet(22);
     const before = weights(teacher);
     const extra = new ToyNet(23);
-    trainStage(
+    await trainStage(
       spec(student, {
         epochs: 1,
         participants: [

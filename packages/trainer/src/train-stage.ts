@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  applyParameterConstraints,
   deriveSeed,
+  InterruptedError,
+  parameterConstraint,
+  UserError,
   type Batch,
   type DataSplit,
   type MethodState,
@@ -10,6 +14,7 @@ import {
   type DataInfo,
 } from '@kd/core';
 import { join } from 'node:path';
+import { recoverDir, replaceDir } from './checkpoint/atomic-dir.js';
 import { checkpointExists, disposeCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.js';
 import { assignVariables, readTensors, writeTensors } from './checkpoint/tensor-file.js';
 import { batchCount, batchIndices, epochOrder } from './data-order.js';
@@ -21,7 +26,6 @@ import { createOptimizer } from './optim/create-optimizer.js';
 import type { Optimizer } from './optim/optimizer.js';
 import { Adam } from './optim/adam.js';
 import { learningRate, type ScheduleConfig } from './schedule/lr-schedule.js';
-import { mkdirSync } from 'node:fs';
 
 /** Variables trained by one optimizer group, by qualified path (e.g. `student/layer1.0.conv1.weight`). */
 export interface TrainableGroup {
@@ -74,6 +78,15 @@ export interface StageSpecRun {
   readonly events?: EventSink;
   /** Stop after this many epochs of this call (for tests of interrupted runs). */
   readonly stopAfterEpochs?: number;
+  /**
+   * Aborting it (Ctrl-C, SIGTERM) stops the stage before its next step: the step in flight finishes,
+   * the epoch is abandoned, the last checkpoint stays as it was, and `trainStage` rejects with the
+   * signal's reason (an `InterruptedError`). The stage yields to the event loop between steps so
+   * signal handlers can run.
+   */
+  readonly signal?: AbortSignal;
+  /** Where this stage's settings live in the config (e.g. `train`, `teacher.train`), for error messages. */
+  readonly settingsPath?: string;
 }
 
 export interface StageResult {
@@ -95,13 +108,33 @@ interface SavedState {
   extra: MethodState['values'];
 }
 
+/** The loss of a step was NaN or infinite: one line naming the stage, epoch, step and the terms. */
+export class NonFiniteLossError extends UserError {
+  override readonly name = 'NonFiniteLossError';
+}
+
+function nonFiniteLoss(spec: StageSpecRun, epoch: number, step: number, values: Record<string, number>, lr: number): NonFiniteLossError {
+  const { loss, ...terms } = values;
+  const bad = Object.entries(terms).filter(([, v]) => !Number.isFinite(v));
+  const shown = (bad.length ? bad : Object.entries(terms)).map(([k, v]) => `${k} = ${v}`).join(', ');
+  const where = spec.settingsPath ?? 'train';
+  return new NonFiniteLossError(
+    `stage ${spec.name}: the loss became ${loss} at epoch ${epoch}, step ${step}` +
+      (shown ? ` (${bad.length ? 'non-finite' : 'terms'}: ${shown})` : '') +
+      `; try a lower learning rate (${where}.optimizer.lr, ${lr} at that step) or gradient clipping (${where}.clipGradNorm)`,
+  );
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * Trains one stage: epochs over a seeded data order (the permutation and the augmentation of epoch e
  * derive from (seed, e) alone, so a resumed run replays the uninterrupted one exactly), one gradient
- * step per batch across every optimizer group, per-term logging, val accuracy each epoch, test
- * accuracy of the last and best (by val) weights at the end, and a checkpoint after every epoch.
+ * step per batch across every optimizer group (then each parameter's constraint, e.g. a clamped
+ * temperature), per-term logging, val accuracy each epoch, test accuracy of the last and best (by
+ * val) weights at the end, and a checkpoint after every epoch, replaced atomically.
  */
-export function trainStage(spec: StageSpecRun): StageResult {
+export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
   const optimizers = new Map<string, Optimizer>();
   for (const g of spec.trainable) {
     if (!optimizers.has(g.group)) optimizers.set(g.group, createOptimizer((spec.optim[g.group] ?? spec.optim.main).optimizer));
@@ -109,6 +142,9 @@ export function trainStage(spec: StageSpecRun): StageResult {
   const lastDir = spec.checkpointDir && join(spec.checkpointDir, 'last');
   const bestDir = spec.checkpointDir && join(spec.checkpointDir, 'best');
 
+  // finish or undo a checkpoint replacement that a crash interrupted
+  if (lastDir) recoverDir(lastDir);
+  if (bestDir) recoverDir(bestDir);
   let state: SavedState = { epoch: 0, completed: false, history: [], adamSteps: {}, extra: {} };
   if (lastDir && checkpointExists(lastDir)) {
     const ck = loadCheckpoint<SavedState>(lastDir);
@@ -146,99 +182,108 @@ export function trainStage(spec: StageSpecRun): StageResult {
   }
   const allVars = [...varsByGroup.values()].flatMap((m) => [...m.entries()]);
   const varList = allVars.map(([, v]) => v);
+  const constrained = varList.filter((v) => parameterConstraint(v));
   const nameOf = new Map(allVars.map(([k, v]) => [v.name, k]));
   const frozen = spec.participants.filter((p) => !p.trainable);
   const live = spec.participants.filter((p) => p.trainable);
   const evalModel = spec.evaluate ? spec.participants.find((p) => p.name === spec.evaluate)?.model : undefined;
 
   let epochsThisCall = 0;
-  for (let epoch = state.epoch + 1; epoch <= spec.epochs; epoch++) {
-    const t0 = Date.now();
-    spec.onEpochStart?.(epoch);
-    const sums: Record<string, number> = {};
-    let lr = 0;
-    let s = -1;
-    for (const idx of batchIndices(epochOrder(spec.train.size, spec.seed, epoch), spec.batchSize, dropLast)) {
-      s += 1;
-      const globalStep = (epoch - 1) * stepsPerEpoch + s;
-      const fractionalEpoch = epoch - 1 + s / stepsPerEpoch;
-      const lrs = new Map<string, number>();
-      for (const group of optimizers.keys()) {
-        const o = spec.optim[group] ?? spec.optim.main;
-        lrs.set(group, learningRate(o.optimizer.lr, o.schedule, fractionalEpoch, spec.epochs));
-      }
-      lr = lrs.get('main') ?? [...lrs.values()][0] ?? 0;
-      const values = tf.tidy(() => {
-        const batch: Batch = spec.train.batch(idx, { augmentSeed: deriveSeed(spec.seed, 'augment', epoch, s) });
-        const outputs: Record<string, TapValues> = {};
-        for (const p of frozen) outputs[p.name] = p.model.forward(batch, { training: false, taps: spec.taps.get(p.name) });
-        const kept: tf.Tensor[] = [];
-        let partNames: string[] = [];
-        let partStack: tf.Tensor | undefined;
-        const makeStep = (): StepContext => ({
-          batch,
-          outputs,
-          teacher: spec.primary.teacher ? outputs[spec.primary.teacher] : undefined,
-          student: outputs[spec.primary.student]!,
-          epoch,
-          step: globalStep,
-          stepsPerEpoch,
-          totalEpochs: spec.epochs,
-          active: spec.active,
+  try {
+    for (let epoch = state.epoch + 1; epoch <= spec.epochs; epoch++) {
+      const t0 = Date.now();
+      spec.onEpochStart?.(epoch);
+      const sums: Record<string, number> = {};
+      let lr = 0;
+      let s = -1;
+      for (const idx of batchIndices(epochOrder(spec.train.size, spec.seed, epoch), spec.batchSize, dropLast)) {
+        if (spec.signal) {
+          await nextTurn();
+          if (spec.signal.aborted) throw spec.signal.reason instanceof Error ? spec.signal.reason : new InterruptedError();
+        }
+        s += 1;
+        const globalStep = (epoch - 1) * stepsPerEpoch + s;
+        const fractionalEpoch = epoch - 1 + s / stepsPerEpoch;
+        const lrs = new Map<string, number>();
+        for (const group of optimizers.keys()) {
+          const o = spec.optim[group] ?? spec.optim.main;
+          lrs.set(group, learningRate(o.optimizer.lr, o.schedule, fractionalEpoch, spec.epochs));
+        }
+        lr = lrs.get('main') ?? [...lrs.values()][0] ?? 0;
+        const values = tf.tidy(() => {
+          const batch: Batch = spec.train.batch(idx, { augmentSeed: deriveSeed(spec.seed, 'augment', epoch, s) });
+          const outputs: Record<string, TapValues> = {};
+          for (const p of frozen) outputs[p.name] = p.model.forward(batch, { training: false, taps: spec.taps.get(p.name) });
+          const kept: tf.Tensor[] = [];
+          let partNames: string[] = [];
+          let partStack: tf.Tensor | undefined;
+          const makeStep = (): StepContext => ({
+            batch,
+            outputs,
+            teacher: spec.primary.teacher ? outputs[spec.primary.teacher] : undefined,
+            student: outputs[spec.primary.student]!,
+            epoch,
+            step: globalStep,
+            stepsPerEpoch,
+            totalEpochs: spec.epochs,
+            active: spec.active,
+          });
+          const { value, grads } = tf.variableGrads(() => {
+            for (const p of live) {
+              const out = p.model.forward(batch, { training: true, taps: spec.taps.get(p.name) });
+              for (const t of Object.values(out)) kept.push(tf.keep(t));
+              outputs[p.name] = out;
+            }
+            const { total, parts } = spec.objective(makeStep());
+            // one read-back for all logged terms (kept past the tape's scope, disposed by the outer tidy)
+            partNames = Object.keys(parts);
+            if (partNames.length) partStack = tf.keep(tf.stack(Object.values(parts)));
+            return total;
+          }, varList);
+          const named: Record<string, tf.Tensor> = {};
+          for (const [vname, g] of Object.entries(grads)) named[nameOf.get(vname)!] = g;
+          const clipped = spec.clipGradNorm ? clipByGlobalNorm(named, spec.clipGradNorm).grads : named;
+          for (const [group, vars] of varsByGroup) optimizers.get(group)!.step(vars, clipped, lrs.get(group)!);
+          applyParameterConstraints(constrained);
+          spec.onStepEnd?.(makeStep());
+          for (const t of kept) t.dispose();
+          const read = partStack ? partStack.dataSync() : [];
+          partStack?.dispose();
+          return { loss: value.dataSync()[0]!, ...Object.fromEntries(partNames.map((k, i) => [k, read[i]!])) };
         });
-        const { value, grads } = tf.variableGrads(() => {
-          for (const p of live) {
-            const out = p.model.forward(batch, { training: true, taps: spec.taps.get(p.name) });
-            for (const t of Object.values(out)) kept.push(tf.keep(t));
-            outputs[p.name] = out;
-          }
-          const { total, parts } = spec.objective(makeStep());
-          // one read-back for all logged terms (kept past the tape's scope, disposed by the outer tidy)
-          partNames = Object.keys(parts);
-          if (partNames.length) partStack = tf.keep(tf.stack(Object.values(parts)));
-          return total;
-        }, varList);
-        const named: Record<string, tf.Tensor> = {};
-        for (const [vname, g] of Object.entries(grads)) named[nameOf.get(vname)!] = g;
-        const clipped = spec.clipGradNorm ? clipByGlobalNorm(named, spec.clipGradNorm).grads : named;
-        for (const [group, vars] of varsByGroup) optimizers.get(group)!.step(vars, clipped, lrs.get(group)!);
-        spec.onStepEnd?.(makeStep());
-        for (const t of kept) t.dispose();
-        const read = partStack ? partStack.dataSync() : [];
-        partStack?.dispose();
-        return { loss: value.dataSync()[0]!, ...Object.fromEntries(partNames.map((k, i) => [k, read[i]!])) };
-      });
-      if (!Number.isFinite(values.loss)) throw new Error(`stage ${spec.name}: loss is ${values.loss} at epoch ${epoch}, step ${s + 1}`);
-      for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v;
-      spec.events?.({ type: 'step', stage: spec.name, epoch, step: s + 1, stepsPerEpoch, loss: values.loss, lr });
+        if (!Number.isFinite(values.loss)) throw nonFiniteLoss(spec, epoch, s + 1, values, lr);
+        for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v;
+        spec.events?.({ type: 'step', stage: spec.name, epoch, step: s + 1, stepsPerEpoch, loss: values.loss, lr });
+      }
+      const train = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / stepsPerEpoch]));
+      const val = evalModel && spec.val ? evaluateAccuracy(evalModel, spec.val, spec.evalBatchSize) : undefined;
+      const record: EpochRecord = {
+        stage: spec.name,
+        epoch,
+        lr,
+        train,
+        ...(val ? { val: { accuracy: val.accuracy, loss: val.loss } } : {}),
+        seconds: (Date.now() - t0) / 1000,
+      };
+      state.history.push(record);
+      state.epoch = epoch;
+      if (val && (!state.best || val.accuracy > state.best.val)) {
+        state.best = { epoch, val: val.accuracy };
+        if (bestDir) saveWeights(bestDir, spec.stateVariables);
+      }
+      spec.events?.({ type: 'epoch', record });
+      epochsThisCall += 1;
+      if (epoch === spec.epochs) {
+        state.completed = true;
+        if (evalModel && spec.test) state.test = testLastAndBest(evalModel, spec, bestDir, state.best);
+      }
+      if (lastDir) saveState(lastDir, spec, optimizers, state);
+      if (spec.stopAfterEpochs !== undefined && epochsThisCall >= spec.stopAfterEpochs && !state.completed) break;
     }
-    const train = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / stepsPerEpoch]));
-    const val = evalModel && spec.val ? evaluateAccuracy(evalModel, spec.val, spec.evalBatchSize) : undefined;
-    const record: EpochRecord = {
-      stage: spec.name,
-      epoch,
-      lr,
-      train,
-      ...(val ? { val: { accuracy: val.accuracy, loss: val.loss } } : {}),
-      seconds: (Date.now() - t0) / 1000,
-    };
-    state.history.push(record);
-    state.epoch = epoch;
-    if (val && (!state.best || val.accuracy > state.best.val)) {
-      state.best = { epoch, val: val.accuracy };
-      if (bestDir) saveWeights(bestDir, spec.stateVariables);
-    }
-    spec.events?.({ type: 'epoch', record });
-    epochsThisCall += 1;
-    if (epoch === spec.epochs) {
-      state.completed = true;
-      if (evalModel && spec.test) state.test = testLastAndBest(evalModel, spec, bestDir, state.best);
-    }
-    if (lastDir) saveState(lastDir, spec, optimizers, state);
-    if (spec.stopAfterEpochs !== undefined && epochsThisCall >= spec.stopAfterEpochs && !state.completed) break;
+  } finally {
+    for (const o of optimizers.values()) o.dispose();
   }
   if (state.completed) spec.events?.({ type: 'stage-end', stage: spec.name, epochs: spec.epochs });
-  for (const o of optimizers.values()) o.dispose();
   return resultOf(spec.name, state);
 }
 
@@ -254,8 +299,7 @@ function resultOf(stage: string, s: SavedState): StageResult {
 }
 
 function saveWeights(dir: string, vars: ReadonlyMap<string, tf.Variable>): void {
-  mkdirSync(dir, { recursive: true });
-  writeTensors(dir, 'variables', Object.fromEntries(vars));
+  replaceDir(dir, (tmp) => writeTensors(tmp, 'variables', Object.fromEntries(vars)));
 }
 
 /** Test accuracy of the last weights, then of the best-by-val weights (restoring the last afterwards). */

@@ -1,4 +1,5 @@
 import { evalRun, loadConfigFile, resumeRun, runExperiment, type RunConfig } from '@kd/runner';
+import { stopOnSignals } from '../interrupts.js';
 import type { Io } from '../io.js';
 import { loadHost } from '../plugins.js';
 import { createReporter } from '../progress/index.js';
@@ -28,16 +29,19 @@ export async function runCommand(configPath: string, flags: RunFlags, io: Io): P
   const config = loadConfigFile(configPath, overrides(flags));
   const { host } = await loadHost();
   const reporter = createReporter(flags.quiet);
+  const stop = stopOnSignals(io);
   try {
     const summary = await runExperiment(host, config, {
       runDir: flags.runDir,
       events: reporter.events,
       log: reporter.log,
       stopAfterEpochs: flags.stopAfterEpochs,
+      signal: stop.signal,
     });
     reporter.close();
     io.out(formatSummary(summary));
   } finally {
+    stop.dispose();
     reporter.close();
   }
 }
@@ -46,11 +50,13 @@ export async function runCommand(configPath: string, flags: RunFlags, io: Io): P
 export async function resumeCommand(runDir: string, flags: { quiet?: boolean }, io: Io): Promise<void> {
   const { host } = await loadHost();
   const reporter = createReporter(flags.quiet);
+  const stop = stopOnSignals(io);
   try {
-    const summary = await resumeRun(host, runDir, { events: reporter.events, log: reporter.log });
+    const summary = await resumeRun(host, runDir, { events: reporter.events, log: reporter.log, signal: stop.signal });
     reporter.close();
     io.out(formatSummary(summary));
   } finally {
+    stop.dispose();
     reporter.close();
   }
 }

@@ -1,4 +1,5 @@
 import { planSweep, runSweep, type GridAxis, type RunConfig, type Variant } from '@kd/runner';
+import { stopOnSignals } from '../interrupts.js';
 import type { Io } from '../io.js';
 import { loadHost } from '../plugins.js';
 import { createReporter } from '../progress/index.js';
@@ -34,8 +35,10 @@ export async function sweepCommand(configPath: string, flags: SweepFlags, comman
   });
   const { host } = await loadHost();
   const reporter = createReporter(flags.quiet);
+  const stop = stopOnSignals(io);
   try {
     const result = await runSweep(host, plan, {
+      signal: stop.signal,
       events: reporter.events,
       log: reporter.log,
       command,
@@ -55,6 +58,7 @@ export async function sweepCommand(configPath: string, flags: SweepFlags, comman
     io.out(`${result.summaries.length}/${plan.runs.length} runs finished (${result.skipped} skipped as done earlier)\n`);
     io.out(`results: ${result.resultsPath}, ${result.csvPath}\n`);
   } finally {
+    stop.dispose();
     reporter.close();
   }
 }

@@ -1,7 +1,17 @@
 import { UserError, findDataset, type SplitName } from '@kd/core';
 import { ArraySplit } from '@kd/data';
 import { loadConfigFile } from '@kd/runner';
-import { JsonlCaptionFile, KNOWLEDGE_TABLES, TemplateCaptioner, arraySplitSamples, cachedCaptions, type CaptionProvider } from '@kd/text';
+import {
+  CaptionedDataset,
+  JsonlCaptionFile,
+  KNOWLEDGE_TABLES,
+  TemplateCaptioner,
+  arraySplitSamples,
+  cachedCaptions,
+  captionedProvider,
+  captionTexts,
+  type CaptionProvider,
+} from '@kd/text';
 import type { Io } from '../io.js';
 import { loadHost } from '../plugins.js';
 
@@ -23,7 +33,22 @@ export interface CaptionFlags {
 export async function textCaptionsCommand(configPath: string, flags: CaptionFlags, io: Io): Promise<void> {
   const config = loadConfigFile(configPath, flags.set);
   const { host } = await loadHost();
-  const dataset = await findDataset(host, config.data.dataset).load(config.data.options ?? {}, config.seed);
+  const datasetProvider = findDataset(host, config.data.dataset);
+  // A `captioned` config says itself how its samples are captioned: loading it captions every split
+  // and caches the result (exactly what its runs will read), so options that would say otherwise are
+  // refused first — before anything is written.
+  const ownCaptions = config.data.dataset === captionedProvider.id;
+  if (ownCaptions && (flags.file !== undefined || flags.count !== undefined || flags.key !== 'source')) {
+    throw new UserError(`${configPath}: dataset 'captioned' captions its samples as data.options says (captions, file); drop --file, --count and --key, or point to a config of its base dataset`);
+  }
+  const dataset = await datasetProvider.load(config.data.options ?? {}, config.seed, { baseDir: config.baseDir });
+  if (dataset instanceof CaptionedDataset && dataset.captionCache) {
+    const split = dataset.split(flags.split);
+    const made = dataset.captionCache[flags.split];
+    io.out(`${made.fromCache ? 'cached' : 'captioned'}: ${split.size} ${flags.split} samples of ${dataset.base.name} by ${made.provider} → ${made.path}\n`);
+    for (const [i, c] of split.captions.slice(0, flags.show).entries()) io.out(`  #${i} (${dataset.classNames[split.labels[i]!]}): ${captionTexts(c).join(' | ')}\n`);
+    return;
+  }
   const split = dataset.split(flags.split);
   if (!(split instanceof ArraySplit)) throw new UserError(`dataset '${config.data.dataset}' is not an image classification set: it cannot be captioned`);
   let samples = arraySplitSamples(split, dataset.inputShape);

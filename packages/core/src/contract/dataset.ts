@@ -69,9 +69,18 @@ export interface Dataset extends DataInfo {
   split(name: SplitName): DataSplit;
 }
 
+/** What a run tells a dataset besides its options. */
+export interface DatasetLoadContext {
+  /**
+   * The folder relative file paths in the options are read against (the config file's folder);
+   * undefined: the working directory. Resolve with `resolveConfigPath`.
+   */
+  readonly baseDir?: string;
+}
+
 /** A registered dataset kind (e.g. `mnist`). Building loads data; listing does not. */
 export interface DatasetProvider {
   readonly id: string;
   readonly description: string;
-  load(options: Record<string, unknown>, seed: number): Promise<Dataset>;
+  load(options: Record<string, unknown>, seed: number, context?: DatasetLoadContext): Promise<Dataset>;
 }

@@ -41,6 +41,8 @@ export interface ModelBuildInput {
   readonly options: Record<string, unknown>;
   /** What is known about the data beyond shape and classes (e.g. its text vocabulary), when a run builds the model. */
   readonly data?: DataInfo;
+  /** The folder relative file paths in `options` are read against (the config file's folder); see `resolveConfigPath`. */
+  readonly baseDir?: string;
 }
 
 /** A registered architecture (e.g. resnet20). Listing architectures builds nothing. */

@@ -29,3 +29,21 @@ export class MissingTapError extends UserError {
     super(`method '${method}' needs tap '${tap}' on model '${model}', which declares: ${available.join(', ')}`);
   }
 }
+
+/**
+ * The user stopped the work (Ctrl-C, `kill`): raised at the next safe point (between two training
+ * steps), after which the run folder is left resumable. `resumeHint` (set by whoever knows: the run,
+ * the sweep) says how to continue. The CLI prints one line and exits 128 + the signal number (130 for
+ * SIGINT, 143 for SIGTERM).
+ */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+  resumeHint?: string;
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM' = 'SIGINT') {
+    super(`interrupted (${signal})`);
+  }
+
+  get exitCode(): number {
+    return this.signal === 'SIGTERM' ? 143 : 130;
+  }
+}

@@ -1,4 +1,4 @@
-import { z, type DataInfo, type DatasetProvider } from '@kd/core';
+import { resolveConfigPath, z, type DataInfo, type DatasetLoadContext, type DatasetProvider } from '@kd/core';
 import { ArrayDataset } from '../array-dataset.js';
 import { compose, randomHorizontalFlip, randomTranslate } from '../augment.js';
 import { longTailOptionsSchema } from '../long-tail.js';
@@ -36,9 +36,9 @@ export type FashionMnistOptions = z.input<typeof fashionMnistOptionsSchema>;
  * Fashion-MNIST from its IDX files (Debian's dataset-fashion-mnist, or `dir`): val is a stratified
  * part of the official 60k train set, test is (a stratified part of) the official 10k test set.
  */
-export function loadFashionMnist(options: FashionMnistOptions = {}): ArrayDataset {
+export function loadFashionMnist(options: FashionMnistOptions = {}, context: DatasetLoadContext = {}): ArrayDataset {
   const o = parseDatasetOptions(fashionMnistOptionsSchema, options as Record<string, unknown>);
-  const { images, labels, trainCount } = loadFashionMnistArrays(o.dir, o.verify);
+  const { images, labels, trainCount } = loadFashionMnistArrays(resolveConfigPath(context.baseDir, o.dir), o.verify);
   const trainLabels = labels.subarray(0, trainCount);
   const testLabels = labels.subarray(trainCount);
   const fromTrain = splitIndices(trainLabels, { val: o.val, test: 0, trainSize: o.trainSize, seed: o.splitSeed, stratified: true });
@@ -66,7 +66,7 @@ export const fashionMnistProvider: DatasetProvider & { readonly optionsSchema: t
     'Fashion-MNIST, 70,000 28×28 grey images of 10 clothing classes from IDX files (Debian dataset-fashion-mnist or options.dir); ' +
     'train/val/test 55,000/5,000/10,000 by default; options.longTail makes train long-tailed (Many/Medium/Few groups)',
   optionsSchema: fashionMnistOptionsSchema,
-  load(options: Record<string, unknown>, _seed: number) {
-    return Promise.resolve(loadFashionMnist(options));
+  load(options: Record<string, unknown>, _seed: number, context?: DatasetLoadContext) {
+    return Promise.resolve(loadFashionMnist(options, context));
   },
 };

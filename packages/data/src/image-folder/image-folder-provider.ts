@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { UserError, z, type DataInfo, type DatasetProvider } from '@kd/core';
+import { resolveConfigPath, UserError, z, type DataInfo, type DatasetLoadContext, type DatasetProvider } from '@kd/core';
 import { ArrayDataset } from '../array-dataset.js';
 import { compose, randomHorizontalFlip, randomTranslate } from '../augment.js';
 import { longTailOptionsSchema } from '../long-tail.js';
@@ -56,10 +56,10 @@ export function scanImageFolder(root: string): { classNames: string[]; files: st
  * The user's own images: `root/<class>/*.png|jpg|jpeg`, decoded (pngjs, jpeg-js), resized to
  * `size`, split stratified by `splitSeed`; normalised with the train split's statistics.
  */
-export function loadImageFolder(options: ImageFolderOptions): ArrayDataset {
+export function loadImageFolder(options: ImageFolderOptions, context: DatasetLoadContext = {}): ArrayDataset {
   const o = parseDatasetOptions(imageFolderOptionsSchema, options as Record<string, unknown>);
   const [height, width] = typeof o.size === 'number' ? [o.size, o.size] : o.size;
-  const { classNames, files, labels } = scanImageFolder(o.root);
+  const { classNames, files, labels } = scanImageFolder(resolveConfigPath(context.baseDir, o.root));
   const sample = height * width * o.channels;
   const images = new Float32Array(files.length * sample);
   files.forEach((file, i) => resizeToFloat(decodeImageFile(file), height, width, o.channels, images.subarray(i * sample, (i + 1) * sample)));
@@ -84,7 +84,7 @@ export const imageFolderProvider: DatasetProvider & { readonly optionsSchema: ty
   id: 'image-folder',
   description: 'your own images: options.root/<class>/*.png|jpg, resized to options.size (default 32), 1 or 3 channels, stratified train/val/test',
   optionsSchema: imageFolderOptionsSchema,
-  load(options: Record<string, unknown>, _seed: number) {
-    return Promise.resolve(loadImageFolder(options as ImageFolderOptions));
+  load(options: Record<string, unknown>, _seed: number, context?: DatasetLoadContext) {
+    return Promise.resolve(loadImageFolder(options as ImageFolderOptions, context));
   },
 };

@@ -1,4 +1,4 @@
-import { UserError, deriveSeed, z, type Batch, type DataInfo, type DataSplit, type Dataset, type SamplePreview, type SplitName } from '@kd/core';
+import { resolveConfigPath, UserError, deriveSeed, z, type DatasetLoadContext, type Batch, type DataInfo, type DataSplit, type Dataset, type SamplePreview, type SplitName } from '@kd/core';
 import { FASHION_MNIST_DEFAULT_DIR } from '../fashion-mnist/fashion-mnist-files.js';
 import { loadFashionMnist } from '../fashion-mnist/fashion-mnist-provider.js';
 import { FASHION_MNIST_CLASSES, loadFashionMnistArrays } from '../fashion-mnist/fashion-mnist-source.js';
@@ -102,7 +102,7 @@ export class SceneDataset implements Dataset {
  * own stratified split), so train scenes contain only train items; each split's scenes are seeded
  * by (splitSeed, split) and regenerated on demand.
  */
-export async function loadScenes(options: SceneDatasetOptions = {}): Promise<SceneDataset> {
+export async function loadScenes(options: SceneDatasetOptions = {}, context: DatasetLoadContext = {}): Promise<SceneDataset> {
   const o = parseDatasetOptions(sceneOptionsSchema, options as Record<string, unknown>);
   if (o.minObjects > o.maxObjects) throw new UserError(`config field 'data.options.minObjects': ${o.minObjects} exceeds maxObjects ${o.maxObjects}`);
   if (o.minItemSize > o.maxItemSize || o.maxItemSize > o.size) {
@@ -114,9 +114,10 @@ export async function loadScenes(options: SceneDatasetOptions = {}): Promise<Sce
     source = mnistItemSource(await loadMnistArrays());
     itemSplits = await loadMnist({ splitSeed: o.splitSeed, normalize: false });
   } else {
-    const arrays = loadFashionMnistArrays(o.dir);
+    const dir = resolveConfigPath(context.baseDir, o.dir);
+    const arrays = loadFashionMnistArrays(dir);
     source = { name: 'fashion-mnist', images: arrays.images, labels: arrays.labels, height: 28, width: 28, classNames: [...FASHION_MNIST_CLASSES] };
-    itemSplits = loadFashionMnist({ dir: o.dir, splitSeed: o.splitSeed, normalize: false });
+    itemSplits = loadFashionMnist({ dir, splitSeed: o.splitSeed, normalize: false });
   }
   for (const k of o.novelClasses) {
     if (k >= source.classNames.length) throw new UserError(`config field 'data.options.novelClasses': class ${k} outside [0, ${source.classNames.length})`);

@@ -1,4 +1,4 @@
-import type { DatasetProvider } from '@kd/core';
+import type { DatasetLoadContext, DatasetProvider } from '@kd/core';
 import { loadScenes, sceneOptionsSchema } from './scene-dataset.js';
 
 export const sceneProvider: DatasetProvider & { readonly optionsSchema: typeof sceneOptionsSchema } = {
@@ -7,7 +7,7 @@ export const sceneProvider: DatasetProvider & { readonly optionsSchema: typeof s
     'multi-object scenes (64×64 by default) composed from MNIST or Fashion-MNIST items: boxes, multi-hot labels, spatial relations, ' +
     'templated questions and answers, captions, base/novel classes, and two differently biased proposal sources',
   optionsSchema: sceneOptionsSchema,
-  load(options: Record<string, unknown>, _seed: number) {
-    return loadScenes(options);
+  load(options: Record<string, unknown>, _seed: number, context?: DatasetLoadContext) {
+    return loadScenes(options, context);
   },
 };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { UserError, type ModelArchitecture, type TappedModel } from '@kd/core';
+import { ensureDir, UserError, withStorageErrors, type ModelArchitecture, type TappedModel } from '@kd/core';
 import { WEIGHTS_FILE, fileIOHandler, readModelArtifacts } from './file-io-handler.js';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What rebuilds a saved model: its architecture id and build inputs. */
@@ -39,7 +39,7 @@ export async function saveTappedModel(model: TappedModel, dir: string, card: Mod
  * `modelTopology.kd`.
  */
 export function saveTappedModelSync(model: TappedModel, dir: string, card: ModelCard & Record<string, unknown>): void {
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const specs: tf.io.WeightsManifestEntry[] = [];
   const parts: Uint8Array[] = [];
   for (const [name, v] of model.namedVariables()) {
@@ -62,10 +62,11 @@ export function saveTappedModelSync(model: TappedModel, dir: string, card: Model
     convertedBy: null,
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: specs }],
   };
-  const write = (file: string, content: string | Uint8Array) => {
-    writeFileSync(`${file}.tmp`, content);
-    renameSync(`${file}.tmp`, file);
-  };
+  const write = (file: string, content: string | Uint8Array) =>
+    withStorageErrors(file, () => {
+      writeFileSync(`${file}.tmp`, content);
+      renameSync(`${file}.tmp`, file);
+    });
   write(join(dir, WEIGHTS_FILE), data);
   write(join(dir, 'model.json'), JSON.stringify(json, null, 1));
 }

@@ -18,9 +18,11 @@ import {
   type TappedModel,
   type WeightedTerm,
 } from '@kd/core';
+import type { Numerics } from '@kd/tfjs-runtime';
 import { join } from 'node:path';
-import { toConfigError } from '../config/load-config.js';
-import { checkVocabulary, readModelCard, resolveModelDir } from './saved-model.js';
+import { canonicalJson } from '../config/canonical-json.js';
+import { configPath, toConfigError } from '../config/load-config.js';
+import { checkVocabulary, loadModelWeights, readModelCard, resolveModelDir } from './saved-model.js';
 import { loadRecipe, recipeDone, recipeRunDir } from '../stages/recipe-teacher.js';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
 
@@ -101,11 +103,14 @@ function splitWarnings(dataset: Dataset, config: RunConfig): string[] {
   return warnings;
 }
 
-/** A teacher checkpoint must exist and hold the configured architecture for this data (checked before any file is written). */
-function checkTeacherCheckpoint(where: string, tc: TeacherConfig, dataset: Dataset): void {
+/**
+ * A teacher checkpoint must exist and hold the configured architecture, options and data shape
+ * (checked before any file is written); returns its folder.
+ */
+function checkTeacherCheckpoint(where: string, tc: TeacherConfig, config: RunConfig, dataset: Dataset): string {
   let dir: string;
   try {
-    dir = resolveModelDir(tc.checkpoint!);
+    dir = resolveModelDir(configPath(config, tc.checkpoint!));
   } catch (e) {
     throw new ConfigError(`${where}.checkpoint`, (e as Error).message);
   }
@@ -117,9 +122,55 @@ function checkTeacherCheckpoint(where: string, tc: TeacherConfig, dataset: Datas
       `${dir} holds ${saved.arch} for input [${saved.inputShape}] with ${saved.numClasses} classes; the config asks for ${tc.arch} on [${dataset.inputShape}] with ${dataset.numClasses}`,
     );
   }
+  if (saved.options && canonicalJson(saved.options) !== canonicalJson(tc.options)) {
+    throw new ConfigError(`${where}.options`, `${canonicalJson(tc.options)} differ from the options of the model in ${dir} (${canonicalJson(saved.options)})`);
+  }
+  return dir;
 }
 
-function buildModel(container: DependencyContainer, dataset: Dataset, arch: string, options: Record<string, unknown>, seed: number, where: string): TappedModel {
+/** How deep recipes may name recipes (a guard against a recipe that names itself). */
+export const MAX_RECIPE_DEPTH = 4;
+
+/**
+ * A teacher recipe and every recipe or checkpoint it names in turn must exist and fit, checked
+ * before any file is written (a recipe's own teachers are otherwise only met when it runs).
+ */
+function checkRecipeChain(where: string, tc: TeacherConfig, naming: RunConfig, depth = 1): RunConfig {
+  if (depth > MAX_RECIPE_DEPTH) throw new ConfigError(`${where}.recipe`, `recipes nested more than ${MAX_RECIPE_DEPTH} deep (does ${tc.recipe} name itself?)`);
+  const recipe = loadRecipe(where, tc, naming);
+  const inner: [string, TeacherConfig | undefined][] = [['teacher', recipe.teacher], ...Object.entries(recipe.extraTeachers).map(([k, v]): [string, TeacherConfig] => [`extraTeachers.${k}`, v])];
+  for (const [innerWhere, itc] of inner) {
+    if (itc?.recipe) checkRecipeChain(where, itc, recipe, depth + 1);
+    if (itc?.checkpoint) {
+      try {
+        resolveModelDir(configPath(recipe, itc.checkpoint));
+      } catch (e) {
+        throw new ConfigError(`${where}.recipe`, `${tc.recipe}: ${innerWhere}.checkpoint: ${(e as Error).message}`);
+      }
+    }
+  }
+  return recipe;
+}
+
+/** Loads a checked teacher checkpoint into the built model now, so a missing shard or a shape mismatch stops the run before it starts. */
+function loadTeacherCheckpoint(where: string, dir: string, model: TappedModel): void {
+  try {
+    loadModelWeights(dir, model);
+  } catch (e) {
+    if (e instanceof UserError) throw new ConfigError(`${where}.checkpoint`, e.message);
+    throw e;
+  }
+}
+
+function buildModel(
+  container: DependencyContainer,
+  dataset: Dataset,
+  arch: string,
+  options: Record<string, unknown>,
+  seed: number,
+  where: string,
+  baseDir: string | undefined,
+): TappedModel {
   let a;
   try {
     a = findArchitecture(container, arch);
@@ -127,7 +178,7 @@ function buildModel(container: DependencyContainer, dataset: Dataset, arch: stri
     throw new ConfigError(`${where}.arch`, (e as Error).message);
   }
   try {
-    return a.build({ inputShape: dataset.inputShape, numClasses: dataset.numClasses, seed, options, data: dataset });
+    return a.build({ inputShape: dataset.inputShape, numClasses: dataset.numClasses, seed, options, data: dataset, baseDir });
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`${where}.${e.path}`, e.message.replace(/^config [^:]*: /, ''));
     throw e;
@@ -140,7 +191,12 @@ function buildModel(container: DependencyContainer, dataset: Dataset, arch: stri
  * container, parses its hyperparameters, sets it up (auxiliary modules sized from declared taps) and
  * checks that every tap it reads exists. Any problem is a UserError naming the field or tap.
  */
-export async function buildRun(host: DependencyContainer, config: RunConfig): Promise<BuiltRun> {
+export async function buildRun(
+  host: DependencyContainer,
+  config: RunConfig,
+  /** The run's numerics, when known: a teacher recipe already trained with them is checked too. */
+  numerics?: Numerics,
+): Promise<BuiltRun> {
   const container = createRunContainer(host);
   let provider;
   try {
@@ -173,7 +229,7 @@ export async function buildRun(host: DependencyContainer, config: RunConfig): Pr
   const weights: WeightedTerm[] = [{ method: TASK, term: 'ce', weight: config.task.weight }, ...entries.flatMap((e) => e.weights)];
   checkSomeTermActive(weights);
 
-  const dataset = await provider.load(config.data.options, config.seed).catch((e: Error) => {
+  const dataset = await provider.load(config.data.options, config.seed, { baseDir: config.baseDir }).catch((e: Error) => {
     if (e instanceof ConfigError) throw new ConfigError(`data.${e.path}`.replace(/^data\.data\./, 'data.'), e.message.replace(/^config [^:]*: /, ''));
     throw e;
   });
@@ -186,14 +242,15 @@ export async function buildRun(host: DependencyContainer, config: RunConfig): Pr
     ['teacher', config.teacher],
     ...Object.entries(config.extraTeachers).map(([k, v]): [string, TeacherConfig] => [`extraTeachers.${k}`, v]),
   ];
+  const checkpoints = new Map<string, string>();
   for (const [where, tc] of declared) {
     if (tc?.checkpoint && tc.recipe) throw new ConfigError(`${where}.recipe`, 'give either checkpoint or recipe, not both');
-    if (tc?.checkpoint) checkTeacherCheckpoint(where, tc, dataset);
+    if (tc?.checkpoint) checkpoints.set(where, checkTeacherCheckpoint(where, tc, config, dataset));
     if (tc?.recipe) {
-      const recipe = loadRecipe(where, tc);
-      const done = recipeRunDir(config.cacheDir, recipe);
+      const recipe = checkRecipeChain(where, tc, config);
+      const done = numerics && recipeRunDir(config.cacheDir, recipe, numerics);
       // a recipe already in the cache can be checked now; a new one is checked when it has run
-      if (recipeDone(done)) checkVocabulary(`config field '${where}.recipe'`, join(done, 'student'), readModelCard(join(done, 'student')), dataset.text);
+      if (done && recipeDone(done)) checkVocabulary(`config field '${where}.recipe'`, join(done, 'student'), readModelCard(join(done, 'student')), dataset.text);
     }
     if (tc?.cacheOutputs && tc.trainable) throw new ConfigError(`${where}.cacheOutputs`, 'a trainable teacher cannot use cached outputs');
     if (tc?.cacheOutputs && dataset.split('train').augments) {
@@ -201,18 +258,21 @@ export async function buildRun(host: DependencyContainer, config: RunConfig): Pr
     }
   }
   if (config.teacher) {
-    const model = buildModel(container, dataset, config.teacher.arch, config.teacher.options, config.teacher.seed, 'teacher');
+    const model = buildModel(container, dataset, config.teacher.arch, config.teacher.options, config.teacher.seed, 'teacher', config.baseDir);
     teacher = { name: 'teacher', role: 'teacher', model: model.setFrozen(!config.teacher.trainable), trainable: config.teacher.trainable };
     teacherConfigs.set('teacher', config.teacher);
     participants.push(teacher);
+    if (checkpoints.has('teacher')) loadTeacherCheckpoint('teacher', checkpoints.get('teacher')!, model);
   }
   for (const [name, tc] of Object.entries(config.extraTeachers)) {
     if (name === 'teacher' || name === 'student') throw new ConfigError(`extraTeachers.${name}`, 'reserved participant name');
-    const model = buildModel(container, dataset, tc.arch, tc.options, tc.seed, `extraTeachers.${name}`);
+    const model = buildModel(container, dataset, tc.arch, tc.options, tc.seed, `extraTeachers.${name}`, config.baseDir);
     participants.push({ name, role: 'teacher', model: model.setFrozen(!tc.trainable), trainable: tc.trainable });
     teacherConfigs.set(name, tc);
+    const where = `extraTeachers.${name}`;
+    if (checkpoints.has(where)) loadTeacherCheckpoint(where, checkpoints.get(where)!, model);
   }
-  const studentModel = buildModel(container, dataset, config.student.arch, config.student.options, config.seed, 'student');
+  const studentModel = buildModel(container, dataset, config.student.arch, config.student.options, config.seed, 'student', config.baseDir);
   const student: Participant = { name: 'student', role: 'student', model: studentModel, trainable: true };
   participants.push(student);
 
@@ -247,7 +307,7 @@ export async function buildRun(host: DependencyContainer, config: RunConfig): Pr
       buildLike: (name: string, seed: number) => {
         const mc = name === 'student' ? config.student : (name === 'teacher' ? config.teacher : config.extraTeachers[name]);
         if (!mc) throw new UserError(`method '${e.entry.id}' asked for a copy of '${name}', which is not in this run`);
-        return buildModel(container, dataset, mc.arch, mc.options, seed, `${name} (copy for ${e.entry.id})`);
+        return buildModel(container, dataset, mc.arch, mc.options, seed, `${name} (copy for ${e.entry.id})`, config.baseDir);
       },
     });
     const needs = [...e.method.requiredTaps(), ...(e.method.stages?.() ?? []).flatMap((s) => s.taps)];

@@ -14,6 +14,8 @@ export interface ModelCard {
   readonly metrics?: Record<string, unknown>;
   /** The text vocabulary's fingerprint of the data the model was trained on (text models only). */
   readonly vocabularyId?: string;
+  /** The numerics it was trained with (backend and kernel build, e.g. `wasm/relaxed-simd`). */
+  readonly numerics?: string;
 }
 
 /** The layout of kd's first sessions: model.json was the card itself, the weights variables.json/.bin. */

@@ -1,7 +1,9 @@
-import { ConfigError, UserError, type z } from '@kd/core';
+import { ConfigError, resolveConfigPath, UserError, type z } from '@kd/core';
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { RunConfigSchema, type RunConfig } from './schema.js';
-import { applySet, parseCoreYaml } from './set-override.js';
+import { parseCoreYaml } from './core-yaml.js';
+import { applySet } from './set-override.js';
 
 /** Formats the first zod issue as a ConfigError with its dotted path. */
 export function toConfigError(error: z.ZodError, prefix = ''): ConfigError {
@@ -35,5 +37,20 @@ export function loadConfigFile(path: string, sets: readonly string[] = []): RunC
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError(`${path}: the config must be a mapping`);
   for (const s of sets) raw = applySet(raw as Record<string, unknown>, s);
-  return parseRunConfig(raw);
+  return parseRunConfig(withBaseDir(raw as Record<string, unknown>, dirname(resolve(path))));
+}
+
+/**
+ * Sets `baseDir` (absolute) on a raw config read from a file in `fileDir`: relative paths in the
+ * config then mean "next to the config file", whatever folder kd runs from. A `baseDir` the file
+ * sets itself is taken relative to the file.
+ */
+export function withBaseDir(raw: Record<string, unknown>, fileDir: string): Record<string, unknown> {
+  const own = raw['baseDir'];
+  return { ...raw, baseDir: typeof own === 'string' ? resolve(fileDir, own) : fileDir };
+}
+
+/** A path from a config, resolved against its `baseDir` (absolute paths stay as they are). */
+export function configPath(config: Pick<RunConfig, 'baseDir'>, path: string): string {
+  return resolveConfigPath(config.baseDir, path);
 }

@@ -85,6 +85,13 @@ export const RunConfigSchema = z
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
     outDir: z.string().default('runs'),
     cacheDir: z.string().default('.kd-cache'),
+    baseDir: z
+      .string()
+      .optional()
+      .describe(
+        "folder that relative file paths in this config (teacher checkpoint and recipe, dataset and model files) are resolved against; " +
+          "kd sets it to the config file's folder (outDir and cacheDir stay relative to where kd runs)",
+      ),
     data: z
       .object({
         dataset: z.string().default('mnist'),

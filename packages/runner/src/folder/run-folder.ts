@@ -1,5 +1,7 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { ensureDir, StorageError, UserError, withStorageErrors } from '@kd/core';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { appendLine, writeFileAtomic } from './atomic-write.js';
 
 /** The files of one run folder. */
 export class RunFolder {
@@ -7,6 +9,29 @@ export class RunFolder {
 
   static stamp(date = new Date()): string {
     return date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  }
+
+  /**
+   * Creates a new run folder `<parent>/<base>` exclusively: when a folder of that name exists (two
+   * runs started in the same second), `<base>-2`, `<base>-3`, … — never a folder another run owns.
+   */
+  static createUnique(parent: string, base: string): RunFolder {
+    for (let n = 1; ; n++) {
+      const dir = join(parent, n === 1 ? base : `${base}-${n}`);
+      if (RunFolder.createExclusive(dir)) return new RunFolder(dir);
+    }
+  }
+
+  /** Creates `dir` (its parents as needed) exclusively; false when it exists already (someone else's). */
+  static createExclusive(dir: string): boolean {
+    ensureDir(dirname(dir));
+    try {
+      withStorageErrors(dir, () => mkdirSync(dir));
+      return true;
+    } catch (e) {
+      if (e instanceof StorageError && e.code === 'EEXIST') return false;
+      throw e;
+    }
   }
 
   get configPath(): string {
@@ -21,24 +46,59 @@ export class RunFolder {
   get studentDir(): string {
     return join(this.dir, 'student');
   }
-
-  create(): void {
-    mkdirSync(this.dir, { recursive: true });
+  get checkpointsDir(): string {
+    return join(this.dir, 'checkpoints');
   }
 
+  /** Creates the folder (and its parents) if needed. */
+  create(): void {
+    ensureDir(this.dir);
+  }
+
+  /** Does it hold a run (its config.json)? */
   exists(): boolean {
     return existsSync(this.configPath);
   }
 
+  /** Removes the folder: only for one this process created and that holds no training yet. */
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
   writeJson(name: string, value: unknown): void {
-    writeFileSync(join(this.dir, name), JSON.stringify(value, null, 2) + '\n');
+    writeFileAtomic(join(this.dir, name), JSON.stringify(value, null, 2) + '\n');
   }
 
   readJson<T>(name: string): T {
-    return JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as T;
+    const path = join(this.dir, name);
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as T;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UserError(code ? `cannot read ${path} (${code})` : `${path} is not valid JSON`);
+    }
   }
 
   appendMetric(record: Record<string, unknown>): void {
-    appendFileSync(this.metricsPath, JSON.stringify(record) + '\n');
+    appendLine(this.metricsPath, JSON.stringify(record));
+  }
+
+  /**
+   * Drops the epoch records of `stage` from `fromEpoch` on: a stage that resumes from its checkpoint
+   * at `fromEpoch` logs those epochs again (a crash may have come after an epoch was logged but before
+   * its checkpoint was saved), so metrics.jsonl keeps exactly one record per epoch.
+   */
+  dropEpochRecords(stage: string, fromEpoch: number): void {
+    if (!existsSync(this.metricsPath)) return;
+    const lines = readFileSync(this.metricsPath, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    const kept = lines.filter((l) => {
+      try {
+        const r = JSON.parse(l) as { type?: string; stage?: string; epoch?: number };
+        return !(r.type === 'epoch' && r.stage === stage && (r.epoch ?? 0) >= fromEpoch);
+      } catch {
+        return false; // a line cut short by a crash
+      }
+    });
+    if (kept.length !== lines.length) writeFileAtomic(this.metricsPath, kept.map((l) => l + '\n').join(''));
   }
 }

@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { activeTerms, combineTerms, taskLoss, type MethodState, type Participant, type StepContext } from '@kd/core';
-import { trainStage, type EventSink, type StageResult, type TrainableGroup } from '@kd/trainer';
+import { trainStage, type StageResult, type TrainableGroup } from '@kd/trainer';
 import { join } from 'node:path';
 import { TASK, type BuiltRun } from '../build/build-run.js';
-import { groupOptims } from './stage-settings.js';
+import { groupOptims, type StageContext } from './stage-settings.js';
 
 /**
  * The main stage: the student (and every method's auxiliary modules) trained on
@@ -12,11 +12,9 @@ import { groupOptims } from './stage-settings.js';
  */
 export function runDistillStage(
   run: BuiltRun,
-  runDir: string,
-  events?: EventSink,
-  stopAfterEpochs?: number,
+  ctx: StageContext & { readonly stopAfterEpochs?: number },
   participants: readonly Participant[] = run.active,
-): StageResult {
+): Promise<StageResult> {
   const { config, dataset } = run;
   const groups = new Map<string, Map<string, tf.Variable>>();
   const addGroup = (group: string, vars: Map<string, tf.Variable>) => {
@@ -56,6 +54,7 @@ export function runDistillStage(
     stateVariables,
     optim: groupOptims(config.train),
     clipGradNorm: config.train.clipGradNorm,
+    settingsPath: 'train',
     active: new Set(run.weights.filter((w) => w.weight !== 0).map((w) => `${w.method}.${w.term}`)),
     objective: (step: StepContext) => {
       const terms = new Map<string, Record<string, tf.Scalar>>();
@@ -89,8 +88,9 @@ export function runDistillStage(
         }
       },
     },
-    checkpointDir: join(runDir, 'checkpoints', 'distill'),
-    events,
-    stopAfterEpochs,
+    checkpointDir: join(ctx.runDir, 'checkpoints', 'distill'),
+    events: ctx.events,
+    signal: ctx.signal,
+    stopAfterEpochs: ctx.stopAfterEpochs,
   });
 }

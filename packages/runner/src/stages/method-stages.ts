@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { UserError, type StageSpec } from '@kd/core';
-import { trainStage, type EventSink, type StageResult, type TrainableGroup } from '@kd/trainer';
+import { trainStage, type StageResult, type TrainableGroup } from '@kd/trainer';
 import { join } from 'node:path';
 import type { BuiltMethod, BuiltRun } from '../build/build-run.js';
-import { groupOptims } from './stage-settings.js';
+import { groupOptims, type StageContext } from './stage-settings.js';
 
 /** Variables named in a stage's `trainable` list (participants or the method's aux modules), filtered. */
 function stageVariables(run: BuiltRun, m: BuiltMethod, stage: StageSpec, params: boolean): Map<string, tf.Variable> {
@@ -25,7 +25,7 @@ function stageVariables(run: BuiltRun, m: BuiltMethod, stage: StageSpec, params:
  * Each stage trains only what it names, on its own terms (weight 1), with the main optimizer settings
  * and a constant learning rate; the epochs come from `methods[i].stages.<name>.epochs` or the default.
  */
-export function runMethodStages(run: BuiltRun, runDir: string, events?: EventSink): StageResult[] {
+export async function runMethodStages(run: BuiltRun, ctx: StageContext): Promise<StageResult[]> {
   const results: StageResult[] = [];
   const { config, dataset } = run;
   for (const m of run.methods) {
@@ -43,7 +43,7 @@ export function runMethodStages(run: BuiltRun, runDir: string, events?: EventSin
       const group: TrainableGroup = { group: 'main', variables: stageVariables(run, m, stage, true) };
       const optim = groupOptims(config.train);
       results.push(
-        trainStage({
+        await trainStage({
           name,
           epochs,
           batchSize: config.train.batchSize,
@@ -56,6 +56,7 @@ export function runMethodStages(run: BuiltRun, runDir: string, events?: EventSin
           stateVariables: stageVariables(run, m, stage, false),
           optim: { main: { optimizer: optim.main.optimizer, schedule: { ...optim.main.schedule, type: 'constant', warmupEpochs: 0 } } },
           clipGradNorm: config.train.clipGradNorm,
+          settingsPath: 'train',
           active: new Set(),
           objective: (step) => {
             const parts = stage.losses(step);
@@ -64,8 +65,9 @@ export function runMethodStages(run: BuiltRun, runDir: string, events?: EventSin
             const total = values.slice(1).reduce((a, b) => a.add(b) as tf.Scalar, values[0]!);
             return { total, parts: named };
           },
-          checkpointDir: join(runDir, 'checkpoints', name),
-          events,
+          checkpointDir: join(ctx.runDir, 'checkpoints', name),
+          events: ctx.events,
+          signal: ctx.signal,
         }),
       );
     }

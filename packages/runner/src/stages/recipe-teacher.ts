@@ -1,10 +1,13 @@
 import { ConfigError, type DependencyContainer } from '@kd/core';
+import type { Numerics } from '@kd/tfjs-runtime';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfigFile } from '../config/load-config.js';
-import { tryLock } from './recipe-lock.js';
+import { canonicalJson } from '../config/canonical-json.js';
+import { configPath, loadConfigFile } from '../config/load-config.js';
+import { tryLock } from '../folder/pid-lock.js';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
+import { entryProblem } from './cache-entry.js';
 
 /**
  * A teacher "by recipe": `teacher.recipe: other.yaml` names the run config that produces the
@@ -13,11 +16,14 @@ import type { RunConfig, TeacherConfig } from '../config/schema.js';
  * later run (any seed, any sweep cell) loads the recipe's saved student from there.
  */
 
-/** The recipe's config, checked against the teacher entry that names it (before any file is written). */
-export function loadRecipe(where: string, tc: TeacherConfig): RunConfig {
+/**
+ * The recipe's config, checked against the teacher entry that names it (before any file is written).
+ * A relative recipe path is resolved against the naming config's `baseDir` (its file's folder).
+ */
+export function loadRecipe(where: string, tc: TeacherConfig, naming: Pick<RunConfig, 'baseDir'>): RunConfig {
   let recipe: RunConfig;
   try {
-    recipe = loadConfigFile(tc.recipe!);
+    recipe = loadConfigFile(configPath(naming, tc.recipe!));
   } catch (e) {
     const m = (e as Error).message;
     throw new ConfigError(`${where}.recipe`, e instanceof ConfigError ? `${tc.recipe}: ${m.replace(/^config /, '')}` : m);
@@ -25,37 +31,39 @@ export function loadRecipe(where: string, tc: TeacherConfig): RunConfig {
   if (recipe.student.arch !== tc.arch) {
     throw new ConfigError(`${where}.arch`, `'${tc.arch}' differs from the recipe's student '${recipe.student.arch}' (${tc.recipe})`);
   }
-  if (canonical(recipe.student.options) !== canonical(tc.options)) {
-    throw new ConfigError(`${where}.options`, `differ from the recipe's student options (${tc.recipe}: ${canonical(recipe.student.options)})`);
+  if (canonicalJson(recipe.student.options) !== canonicalJson(tc.options)) {
+    throw new ConfigError(`${where}.options`, `differ from the recipe's student options (${tc.recipe}: ${canonicalJson(recipe.student.options)})`);
   }
   return recipe;
 }
 
-/** Cache key of a recipe: its parsed config without the fields that only say where things go. */
-export function recipeKey(recipe: RunConfig): string {
-  const { name: _n, outDir: _o, cacheDir: _c, backend: _b, ...weightsDetermining } = recipe;
-  return createHash('sha256').update(canonical({ v: 1, ...weightsDetermining })).digest('hex').slice(0, 16);
+/**
+ * Cache key of a recipe: its parsed config without the fields that only say where things go, and
+ * the numerics (backend and kernel build) it trains with — another build rounds differently.
+ */
+export function recipeKey(recipe: RunConfig, numerics: Numerics): string {
+  const { name: _n, outDir: _o, cacheDir: _c, backend: _b, baseDir: _d, ...weightsDetermining } = recipe;
+  return createHash('sha256').update(canonicalJson({ v: 2, ...weightsDetermining, numerics })).digest('hex').slice(0, 16);
 }
 
 /** Where a recipe's run lives under a cache root. */
-export function recipeRunDir(cacheDir: string, recipe: RunConfig): string {
-  return join(cacheDir, 'recipes', `${recipe.name}-${recipeKey(recipe)}`);
+export function recipeRunDir(cacheDir: string, recipe: RunConfig, numerics: Numerics): string {
+  return join(cacheDir, 'recipes', `${recipe.name}-${recipeKey(recipe, numerics)}`);
 }
 
-/** Has the recipe's run finished (saved student and summary)? */
+/**
+ * Has the recipe's run finished (summary written) with its saved student intact (every file as its
+ * manifest says)? A finished run with a damaged student returns the problem.
+ */
+export function recipeState(runDir: string): 'done' | 'not done' | { damaged: string } {
+  if (!existsSync(join(runDir, 'summary.json'))) return 'not done';
+  const problem = entryProblem(join(runDir, 'student'));
+  return problem === undefined ? 'done' : { damaged: problem };
+}
+
+/** Has the recipe's run finished with an intact student? */
 export function recipeDone(runDir: string): boolean {
-  return existsSync(join(runDir, 'student', 'model.json')) && existsSync(join(runDir, 'summary.json'));
-}
-
-/** JSON with sorted keys, so equal configs give equal keys whatever their key order. */
-function canonical(value: unknown): string {
-  const sort = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(sort)
-      : v !== null && typeof v === 'object'
-        ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]))
-        : v;
-  return JSON.stringify(sort(value));
+  return recipeState(runDir) === 'done';
 }
 
 /** Runs (or resumes) a recipe in the cache unless it has finished; returns the folder of its saved student. */
@@ -63,12 +71,13 @@ export async function ensureRecipe(
   host: DependencyContainer,
   recipe: RunConfig,
   cacheDir: string,
+  numerics: Numerics,
   run: (host: DependencyContainer, config: RunConfig, runDir: string) => Promise<unknown>,
   log: (line: string) => void,
   /** How often to look again while another process trains the recipe. */
   pollMs = 2000,
 ): Promise<{ modelDir: string; ranNow: boolean }> {
-  const runDir = recipeRunDir(cacheDir, recipe);
+  const runDir = recipeRunDir(cacheDir, recipe, numerics);
   const modelDir = join(runDir, 'student');
   let waited = false;
   for (;;) {
@@ -76,7 +85,14 @@ export async function ensureRecipe(
     const release = tryLock(`${runDir}.lock`);
     if (release) {
       try {
-        if (recipeDone(runDir)) return { modelDir, ranNow: false }; // finished while we waited
+        const state = recipeState(runDir);
+        if (state === 'done') return { modelDir, ranNow: false }; // finished while we waited
+        if (state !== 'not done') {
+          // its checkpoints rebuild the student exactly: drop what is damaged and resume
+          log(`recipe ${recipe.name}: the saved model in ${modelDir} is damaged (${state.damaged}); rebuilding it from the run's checkpoints`);
+          rmSync(join(runDir, 'summary.json'), { force: true });
+          rmSync(modelDir, { recursive: true, force: true });
+        }
         log(`recipe ${recipe.name}: not in the cache, running it once into ${runDir}`);
         const started = Date.now();
         await run(host, { ...recipe, cacheDir }, runDir);

@@ -1,4 +1,4 @@
-import type { GroupOptim } from '@kd/trainer';
+import type { EventSink, GroupOptim } from '@kd/trainer';
 import type { TrainSettings } from '../config/schema.js';
 
 /** Optimizer settings per group: `main` from the train settings, others merged over it. */
@@ -12,4 +12,12 @@ export function groupOptims(train: TrainSettings): Record<string, GroupOptim> & 
     };
   }
   return out;
+}
+
+/** What every stage of one run shares: its folder, its event sink, and the signal that stops it. */
+export interface StageContext {
+  readonly runDir: string;
+  readonly events?: EventSink;
+  /** Aborted by Ctrl-C / SIGTERM: stages stop before their next step (see `trainStage`). */
+  readonly signal?: AbortSignal;
 }

@@ -1,11 +1,14 @@
-import { taskLoss, type Dataset, type Participant } from '@kd/core';
-import { evaluateAccuracy, trainStage, type EventSink } from '@kd/trainer';
+import { ensureDir, taskLoss, type Dataset, type Participant } from '@kd/core';
+import type { Numerics } from '@kd/tfjs-runtime';
+import { evaluateAccuracy, trainStage } from '@kd/trainer';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { configPath } from '../config/load-config.js';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
 import { checkVocabulary, loadModelWeights, readModelCard, resolveModelDir, saveModel } from '../build/saved-model.js';
-import { groupOptims } from './stage-settings.js';
+import { entryProblem } from './cache-entry.js';
+import { groupOptims, type StageContext } from './stage-settings.js';
 import { publishDir } from './publish-dir.js';
 
 export interface TeacherOutcome {
@@ -18,10 +21,20 @@ export interface TeacherOutcome {
   readonly test: number;
 }
 
-/** Cache key of a trained teacher: everything that determines its weights. */
-export function teacherCacheKey(config: RunConfig, tc: TeacherConfig): string {
-  const key = { v: 1, data: config.data, arch: tc.arch, options: tc.options, seed: tc.seed, train: tc.train };
+/**
+ * Cache key of a trained teacher: everything that determines its weights — data, model, seed,
+ * training settings, and the numerics (backend and kernel build) it is trained with, since another
+ * kernel build rounds differently and gives other weights.
+ */
+export function teacherCacheKey(config: RunConfig, tc: TeacherConfig, numerics: Numerics): string {
+  const key = { v: 2, data: config.data, arch: tc.arch, options: tc.options, seed: tc.seed, train: tc.train, numerics };
   return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
+}
+
+/** What a teacher needs from its run besides its config: stage context, numerics, a log. */
+export interface TeacherContext extends StageContext {
+  readonly numerics: Numerics;
+  readonly log: (line: string) => void;
 }
 
 /**
@@ -29,16 +42,16 @@ export function teacherCacheKey(config: RunConfig, tc: TeacherConfig): string {
  * it on the task (a `teacher` stage with checkpoints in the run folder, so it resumes) and storing
  * the result in the cache. Returns where the weights came from and the teacher's test accuracy.
  */
-export function prepareTeacher(
+export async function prepareTeacher(
   p: Participant,
   tc: TeacherConfig,
   config: RunConfig,
   dataset: Dataset,
-  runDir: string,
-  events?: EventSink,
+  ctx: TeacherContext,
   /** The saved student of the teacher's recipe run (`teacher.recipe`), when it has one. */
   recipeModelDir?: string,
-): TeacherOutcome {
+): Promise<TeacherOutcome> {
+  const where = p.name === 'teacher' ? 'teacher' : `extraTeachers.${p.name}`;
   const base = { name: p.name, arch: tc.arch, params: p.model.paramCount() };
   const card = {
     arch: tc.arch,
@@ -55,17 +68,21 @@ export function prepareTeacher(
     return { ...base, source: 'model', path: typeof tc.options['path'] === 'string' ? tc.options['path'] : tc.arch, test };
   }
   if (tc.checkpoint) {
-    path = resolveModelDir(tc.checkpoint); // validated against the config by buildRun
-    loadModelWeights(path, p.model);
+    path = resolveModelDir(configPath(config, tc.checkpoint)); // checked and loaded by buildRun
     source = 'checkpoint';
   } else if (recipeModelDir) {
     path = recipeModelDir;
-    checkVocabulary(`${p.name === 'teacher' ? 'teacher' : `extraTeachers.${p.name}`}.recipe ${tc.recipe}`, path, readModelCard(path), dataset.text);
+    checkVocabulary(`${where}.recipe ${tc.recipe}`, path, readModelCard(path), dataset.text);
     loadModelWeights(path, p.model);
     source = 'recipe';
   } else {
-    const cached = join(config.cacheDir, 'teachers', teacherCacheKey(config, tc));
-    if (tc.cache && existsSync(join(cached, 'model.json'))) {
+    const cached = join(config.cacheDir, 'teachers', teacherCacheKey(config, tc, ctx.numerics));
+    const problem = tc.cache && existsSync(cached) ? entryProblem(cached) : 'absent';
+    if (problem !== undefined && problem !== 'absent') {
+      ctx.log(`${p.name}: the teacher cache entry ${cached} is damaged (${problem}); training the teacher again`);
+      rmSync(cached, { recursive: true, force: true });
+    }
+    if (problem === undefined) {
       loadModelWeights(cached, p.model);
       source = 'cache';
       path = cached;
@@ -74,8 +91,8 @@ export function prepareTeacher(
       if (typeof stored === 'number') return { ...base, source, path, test: stored };
     } else {
       p.model.setFrozen(false);
-      const ckDir = join(runDir, 'checkpoints', `${p.name}-train`);
-      trainStage({
+      const ckDir = join(ctx.runDir, 'checkpoints', `${p.name}-train`);
+      await trainStage({
         name: `${p.name}-train`,
         epochs: tc.train.epochs,
         batchSize: tc.train.batchSize,
@@ -90,6 +107,7 @@ export function prepareTeacher(
         stateVariables: p.model.namedVariables(`${p.name}/`),
         optim: groupOptims(tc.train),
         clipGradNorm: tc.train.clipGradNorm,
+        settingsPath: `${where}.train`,
         active: new Set(['ce']),
         objective: (step) => {
           const ce = taskLoss(step.student.logits!, step.batch.y!);
@@ -97,16 +115,17 @@ export function prepareTeacher(
         },
         evaluate: p.name,
         checkpointDir: ckDir,
-        events,
+        events: ctx.events,
+        signal: ctx.signal,
       });
       p.model.setFrozen(!tc.trainable);
       source = 'trained';
-      path = join(runDir, p.name);
+      path = join(ctx.runDir, p.name);
       const test = evaluateAccuracy(p.model, dataset.split('test'), tc.train.evalBatchSize).accuracy;
       saveModel(path, p.model, { ...card, metrics: { test } });
       if (tc.cache) {
-        mkdirSync(join(config.cacheDir, 'teachers'), { recursive: true });
-        publishDir(path, cached, (dir) => existsSync(join(dir, 'model.json')));
+        ensureDir(join(config.cacheDir, 'teachers'));
+        publishDir(path, cached);
       }
       return { ...base, source, path, test };
     }

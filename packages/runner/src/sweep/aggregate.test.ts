@@ -10,6 +10,7 @@ function summary(seed: number, last: number, best: number, val: number, teacher?
     seed,
     backend: 'cpu',
     backendSummary: 'cpu',
+    numerics: 'cpu',
     methods: ['kd'],
     weights: {},
     teachers: teacher === undefined ? [] : [{ name: 'teacher', arch: 'resnet8', params: 1, source: 'cache', path: 'p', test: teacher }],

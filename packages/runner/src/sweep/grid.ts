@@ -1,5 +1,5 @@
 import { UserError } from '@kd/core';
-import { parse as parseYaml } from 'yaml';
+import { parseCoreYaml } from '../config/core-yaml.js';
 
 /** One swept config path and the values it takes. */
 export interface GridAxis {
@@ -13,7 +13,7 @@ export type GridPoint = readonly { readonly key: string; readonly value: unknown
 /** Parses one value the way `--set` does: YAML (numbers, booleans, lists, mappings), else the plain string. */
 export function parseValue(text: string): unknown {
   try {
-    return parseYaml(text);
+    return parseCoreYaml(text);
   } catch {
     return text;
   }

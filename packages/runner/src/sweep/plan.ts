@@ -1,6 +1,6 @@
 import { UserError } from '@kd/core';
-import { basename, join } from 'node:path';
-import { parseRunConfig } from '../config/load-config.js';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseRunConfig, withBaseDir } from '../config/load-config.js';
 import type { RunConfig } from '../config/schema.js';
 import { applySet } from '../config/set-override.js';
 import { cellName } from './cell-name.js';
@@ -74,7 +74,8 @@ export function planSweep(request: SweepRequest): SweepPlan {
   const file = readMappingFile(request.configPath);
   const recipe = isSweepFile(file) ? parseSweepFile(request.configPath, file) : undefined;
   const basePath = recipe?.basePath ?? request.configPath;
-  let base = recipe ? readMappingFile(basePath, 'base config file') : file;
+  // relative paths in the base config mean: next to the base config file
+  let base = withBaseDir(recipe ? readMappingFile(basePath, 'base config file') : file, dirname(resolve(basePath)));
   for (const s of [...(recipe?.sets ?? []), ...(request.sets ?? [])]) base = applySet(base, s);
   if (request.backend) base = { ...base, backend: request.backend };
 

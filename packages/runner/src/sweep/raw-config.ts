@@ -1,6 +1,6 @@
 import { UserError } from '@kd/core';
 import { existsSync, readFileSync } from 'node:fs';
-import { parseCoreYaml } from '../config/set-override.js';
+import { parseCoreYaml } from '../config/core-yaml.js';
 
 export type RawConfig = Record<string, unknown>;
 

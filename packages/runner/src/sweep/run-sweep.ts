@@ -1,13 +1,16 @@
-import { UserError, type DependencyContainer } from '@kd/core';
-import { selectBackend } from '@kd/tfjs-runtime';
+import { ensureDir, InterruptedError, UserError, type DependencyContainer } from '@kd/core';
+import { numericsOf, selectBackend } from '@kd/tfjs-runtime';
 import type { EventSink } from '@kd/trainer';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRun, disposeRun } from '../build/build-run.js';
 import { parseRunConfig } from '../config/load-config.js';
+import { sameRun } from '../config/same-run.js';
 import type { RunConfig } from '../config/schema.js';
+import { writeFileAtomic } from '../folder/atomic-write.js';
+import { lockOwner } from '../folder/pid-lock.js';
 import { RunFolder } from '../folder/run-folder.js';
-import { runExperiment, type RunSummary } from '../run.js';
+import { RUN_LOCK, RunBusyError, runExperiment, type RunSummary } from '../run.js';
 import { aggregateCell, type CellResult } from './aggregate.js';
 import type { SweepPlan, SweepRun } from './plan.js';
 import { markdownTable, resultsCsv, resultsMarkdown } from './report.js';
@@ -26,6 +29,10 @@ export interface SweepOptions {
   readonly command?: string;
   /** Stop each started run's distill stage after this many epochs (interruption tests). */
   readonly stopAfterEpochs?: number;
+  /** Aborted on Ctrl-C / SIGTERM: the run in progress stops before its next step; the sweep stops. */
+  readonly signal?: AbortSignal;
+  /** How often to look again at a run another process is training (ms). */
+  readonly pollMs?: number;
 }
 
 export interface SweepResult {
@@ -40,15 +47,6 @@ export interface SweepResult {
   readonly csvPath: string;
 }
 
-/** Config fields that may change between invocations without changing a run's results. */
-const NEUTRAL = ['backend', 'outDir', 'cacheDir'] as const;
-
-function comparable(config: RunConfig): string {
-  const c: Record<string, unknown> = { ...config };
-  for (const k of NEUTRAL) delete c[k];
-  return JSON.stringify(c);
-}
-
 /** A run's state on disk; throws if the folder holds a run of a different config. */
 export function runStatus(run: SweepRun): RunStatus {
   const folder = new RunFolder(run.runDir);
@@ -59,7 +57,7 @@ export function runStatus(run: SweepRun): RunStatus {
   } catch {
     throw new UserError(`${folder.configPath} is not a valid run config; delete ${run.runDir} to rerun it`);
   }
-  if (comparable(stored) !== comparable(run.config)) {
+  if (!sameRun(stored, run.config)) {
     throw new UserError(`${run.runDir} holds a run of a different config; delete it or choose another --name`);
   }
   if (!existsSync(folder.summaryPath)) return 'interrupted';
@@ -74,13 +72,14 @@ export function runStatus(run: SweepRun): RunStatus {
 async function preflight(host: DependencyContainer, plan: SweepPlan, todo: readonly SweepRun[]): Promise<void> {
   const cells = new Set(todo.map((r) => r.cell));
   for (const cell of plan.cells.filter((c) => cells.has(c.name))) {
+    let numerics;
     try {
-      await selectBackend({ backend: cell.config.backend });
+      numerics = numericsOf(await selectBackend({ backend: cell.config.backend }));
     } catch (e) {
       throw new UserError(`backend '${cell.config.backend}': ${(e as Error).message}`);
     }
     try {
-      disposeRun(await buildRun(host, cell.config));
+      disposeRun(await buildRun(host, cell.config, numerics));
     } catch (e) {
       if (e instanceof UserError) throw new UserError(`sweep cell '${cell.name}': ${e.message}`);
       throw e;
@@ -98,8 +97,8 @@ export async function runSweep(host: DependencyContainer, plan: SweepPlan, optio
   await preflight(host, plan, plan.runs.filter((_, i) => statuses[i] !== 'finished'));
   options.onStart?.(plan, statuses);
 
-  mkdirSync(plan.dir, { recursive: true });
-  writeFileSync(
+  ensureDir(plan.dir);
+  writeFileAtomic(
     join(plan.dir, 'sweep.json'),
     JSON.stringify(
       {
@@ -120,25 +119,57 @@ export async function runSweep(host: DependencyContainer, plan: SweepPlan, optio
   const summaries: RunSummary[] = [];
   const byCell = new Map<string, RunSummary[]>(plan.cells.map((c) => [c.name, []]));
   let skipped = 0;
+  const keep = (run: SweepRun, summary: RunSummary) => {
+    if (!summary.completed) return;
+    summaries.push(summary);
+    byCell.get(run.cell)!.push(summary);
+  };
+  const attempt = async (run: SweepRun): Promise<RunSummary | undefined> => {
+    try {
+      return await runExperiment(host, run.config, {
+        runDir: run.runDir,
+        events: options.events,
+        log: options.log,
+        stopAfterEpochs: options.stopAfterEpochs,
+        signal: options.signal,
+      });
+    } catch (e) {
+      if (e instanceof RunBusyError) return undefined; // another sweep process trains it: take the next
+      if (e instanceof InterruptedError) e.resumeHint = 'finished runs are kept; run the same kd sweep command again to continue';
+      throw e;
+    }
+  };
+  // Runs that another process (a second `kd sweep` on this folder) is training are left to it and
+  // collected at the end, so two processes share the work instead of duplicating it.
+  const elsewhere: SweepRun[] = [];
   for (const [i, run] of plan.runs.entries()) {
     const status = statuses[i]!;
     options.onRun?.(run, i + 1, plan.runs.length, status);
     if (status === 'finished') {
-      const done = new RunFolder(run.runDir).readJson<RunSummary>('summary.json');
-      summaries.push(done);
-      byCell.get(run.cell)!.push(done);
+      keep(run, new RunFolder(run.runDir).readJson<RunSummary>('summary.json'));
       skipped++;
       continue;
     }
-    const summary = await runExperiment(host, run.config, {
-      runDir: run.runDir,
-      events: options.events,
-      log: options.log,
-      stopAfterEpochs: options.stopAfterEpochs,
-    });
-    if (summary.completed) {
-      summaries.push(summary);
-      byCell.get(run.cell)!.push(summary);
+    const summary = await attempt(run);
+    if (summary) keep(run, summary);
+    else {
+      options.log?.(`${run.runDir}: another kd process is training it; going on with the next run`);
+      elsewhere.push(run);
+    }
+  }
+  for (const run of elsewhere) {
+    // wait for the other process; if it stopped without finishing, resume the run here
+    for (;;) {
+      const lock = join(run.runDir, RUN_LOCK);
+      while (lockOwner(lock) !== undefined) {
+        if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new InterruptedError();
+        await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2000));
+      }
+      const summary = await attempt(run);
+      if (summary) {
+        keep(run, summary);
+        break;
+      }
     }
   }
 
@@ -149,7 +180,7 @@ export async function runSweep(host: DependencyContainer, plan: SweepPlan, optio
   const markdown = resultsMarkdown(plan.name, { command, config, seeds: plan.seeds, backends }, rows);
   const resultsPath = join(plan.dir, 'results.md');
   const csvPath = join(plan.dir, 'results.csv');
-  writeFileSync(resultsPath, markdown);
-  writeFileSync(csvPath, resultsCsv(rows));
+  writeFileAtomic(resultsPath, markdown);
+  writeFileAtomic(csvPath, resultsCsv(rows));
   return { plan, rows, summaries, skipped, table: markdownTable(rows), resultsPath, csvPath };
 }

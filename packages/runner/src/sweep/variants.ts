@@ -1,7 +1,7 @@
 import { UserError } from '@kd/core';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseCoreYaml } from '../config/core-yaml.js';
 import { isMapping, readMappingFile, type RawConfig } from './raw-config.js';
 
 /**
@@ -35,7 +35,7 @@ export function resolveVariant(name: string, spec: unknown, baseDir: string): Va
   if (/\.(ya?ml|json)$/i.test(spec.trim())) throw new UserError(`variant '${name}' file not found: ${spec}`);
   let parsed: unknown;
   try {
-    parsed = parseYaml(spec);
+    parsed = parseCoreYaml(spec);
   } catch (e) {
     throw new UserError(`variant '${name}': cannot parse '${spec}': ${(e as Error).message.split('\n')[0]}`);
   }

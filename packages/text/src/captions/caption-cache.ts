@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { ensureDir, withStorageErrors } from '@kd/core';
 import { join } from 'node:path';
 import { captionAll, type CaptionProvider, type CaptionSample, type SampleCaptions } from './caption-provider.js';
 
@@ -70,10 +71,12 @@ export function cachedCaptions(request: CachedCaptionsRequest): { captions: Samp
     return { captions: [...cached.captions], path, fromCache: true };
   }
   const captions = captionAll(provider, samples);
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const file: CaptionCacheFile = { format: 'kd-captions', version: 1, key, captions };
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(file));
-  renameSync(tmp, path); // atomic: a crash never leaves a half-written entry
+  withStorageErrors(path, () => {
+    writeFileSync(tmp, JSON.stringify(file));
+    renameSync(tmp, path); // atomic: a crash never leaves a half-written entry
+  });
   return { captions, path, fromCache: false };
 }

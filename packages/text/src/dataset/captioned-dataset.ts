@@ -23,6 +23,8 @@ export class CaptionedDataset implements Dataset {
     /** The tokenizer of every split's captions and of the class prompts. */
     readonly tokenizer: WordTokenizer,
     readonly text: DataText,
+    /** Where each split's captions are cached, by whom they were made, and whether the cache already held them. */
+    readonly captionCache?: Readonly<Record<SplitName, { readonly path: string; readonly provider: string; readonly fromCache: boolean }>>,
   ) {
     this.name = `${base.name}-captioned`;
     this.inputShape = base.inputShape;

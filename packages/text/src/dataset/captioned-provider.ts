@@ -1,4 +1,4 @@
-import { ConfigError, type DatasetProvider, type SplitName } from '@kd/core';
+import { ConfigError, resolveConfigPath, type DatasetLoadContext, type DatasetProvider, type SplitName } from '@kd/core';
 import { loadFashionMnist, loadMnist, parseDatasetOptions, type ArrayDataset } from '@kd/data';
 import { arraySplitSamples } from '../captions/array-split-samples.js';
 import { cachedCaptions } from '../captions/caption-cache.js';
@@ -15,9 +15,9 @@ import { classPromptTexts, encodeClassPrompts } from './class-prompts.js';
 const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
 /** Loads the base dataset; its option errors name `data.options.baseOptions.<key>`. */
-async function loadBase(base: 'mnist' | 'fashion-mnist', options: Record<string, unknown>): Promise<ArrayDataset> {
+async function loadBase(base: 'mnist' | 'fashion-mnist', options: Record<string, unknown>, context: DatasetLoadContext): Promise<ArrayDataset> {
   try {
-    return base === 'mnist' ? await loadMnist(options) : loadFashionMnist(options);
+    return base === 'mnist' ? await loadMnist(options) : loadFashionMnist(options, context);
   } catch (e) {
     if (!(e instanceof ConfigError) || !e.path.startsWith('data.options')) throw e;
     const path = e.path.replace(/^data\.options/, 'data.options.baseOptions');
@@ -31,15 +31,18 @@ async function loadBase(base: 'mnist' | 'fashion-mnist', options: Record<string,
  * (template captioner or JSON Lines file, cached under `cacheDir`), a word vocabulary built from
  * the train captions and the class prompts, and the tokenised class prompts (`text`).
  */
-export async function loadCaptioned(options: CaptionedOptions = {}): Promise<CaptionedDataset> {
+export async function loadCaptioned(options: CaptionedOptions = {}, context: DatasetLoadContext = {}): Promise<CaptionedDataset> {
   const o = parseDatasetOptions(captionedOptionsSchema, options as Record<string, unknown>);
-  const base = await loadBase(o.base, o.baseOptions);
+  const base = await loadBase(o.base, o.baseOptions, context);
   const provider: CaptionProvider =
-    o.captions === 'file' ? new JsonlCaptionFile(o.file!) : new TemplateCaptioner({ seed: o.captionSeed, knowledge: o.base, classNames: base.classNames });
+    o.captions === 'file' ? new JsonlCaptionFile(resolveConfigPath(context.baseDir, o.file!)) : new TemplateCaptioner({ seed: o.captionSeed, knowledge: o.base, classNames: base.classNames });
   const captions = {} as Record<SplitName, SampleCaptions[]>;
+  const cache = {} as Record<SplitName, { path: string; provider: string; fromCache: boolean }>;
   for (const name of SPLITS) {
     const samples = arraySplitSamples(base.split(name), base.inputShape);
-    captions[name] = cachedCaptions({ cacheDir: o.cacheDir, provider, dataset: base.name, split: name, samples }).captions;
+    const made = cachedCaptions({ cacheDir: o.cacheDir, provider, dataset: base.name, split: name, samples });
+    captions[name] = made.captions;
+    cache[name] = { path: made.path, provider: provider.id, fromCache: made.fromCache };
   }
   const promptTexts = classPromptTexts(base.classNames, o.prompts);
   const tokenizer = new WordTokenizer(captionedVocabulary(captions.train, promptTexts, o.minCount));
@@ -49,7 +52,7 @@ export async function loadCaptioned(options: CaptionedOptions = {}): Promise<Cap
     vocabularyId: tokenizer.vocabulary.fingerprint(),
     length: o.length,
     classPrompts: encodeClassPrompts(tokenizer, base.classNames, o.prompts, o.length),
-  });
+  }, cache);
 }
 
 export const captionedProvider: DatasetProvider & { readonly optionsSchema: typeof captionedOptionsSchema } = {
@@ -58,7 +61,7 @@ export const captionedProvider: DatasetProvider & { readonly optionsSchema: type
     'image–caption pairs for CLIP-style training: MNIST or Fashion-MNIST (options.base) with a caption per sample from the template captioner or a JSON Lines file; ' +
     'batches add tokens/tokenMask of one caption per sample, and data.text holds the tokenised class-name prompts for zero-shot classification',
   optionsSchema: captionedOptionsSchema,
-  load(options: Record<string, unknown>, _seed: number) {
-    return loadCaptioned(options);
+  load(options: Record<string, unknown>, _seed: number, context?: DatasetLoadContext) {
+    return loadCaptioned(options, context);
   },
 };

@@ -1,4 +1,4 @@
-import { type DataText, type Dataset, type DatasetProvider, type SplitName } from '@kd/core';
+import { type DataText, type Dataset, type DatasetLoadContext, type DatasetProvider, type SplitName } from '@kd/core';
 import { loadScenes, parseDatasetOptions, type SceneDataset } from '@kd/data';
 import { classPromptTexts, encodeClassPrompts } from '../dataset/class-prompts.js';
 import { captionedVocabulary } from '../dataset/captioned-vocabulary.js';
@@ -37,9 +37,9 @@ export class SceneCaptionsDataset implements Dataset {
   }
 }
 
-export async function loadSceneCaptions(options: SceneCaptionsOptions = {}): Promise<SceneCaptionsDataset> {
+export async function loadSceneCaptions(options: SceneCaptionsOptions = {}, context: DatasetLoadContext = {}): Promise<SceneCaptionsDataset> {
   const o = parseDatasetOptions(sceneCaptionsOptionsSchema, options as Record<string, unknown>);
-  const scenes = await loadScenes(o.scenes);
+  const scenes = await loadScenes(o.scenes, context);
   const train = scenes.split('train');
   const trainCaptions = Array.from({ length: train.size }, (_, i) => ({ general: [train.scenes.get(i).caption], targeted: [] }));
   const promptTexts = classPromptTexts(scenes.classNames, o.prompts);
@@ -58,7 +58,7 @@ export const sceneCaptionsProvider: DatasetProvider & { readonly optionsSchema: 
   description:
     'multi-object scenes (the `scenes` dataset, options.scenes) with their reading-order captions as tokens/tokenMask, for VL pre-training (masked tokens, image–text matching) and the VL methods',
   optionsSchema: sceneCaptionsOptionsSchema,
-  load(options: Record<string, unknown>) {
-    return loadSceneCaptions(options);
+  load(options: Record<string, unknown>, _seed: number, context?: DatasetLoadContext) {
+    return loadSceneCaptions(options, context);
   },
 };

@@ -1,12 +1,14 @@
 import type * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '@kd/core';
+import { replaceDir } from './atomic-dir.js';
 import { readTensors, writeTensors } from './tensor-file.js';
 
 /**
  * A training checkpoint: model/aux variables, optimizer state, method state, and a JSON part with
- * epoch, history and everything else needed to resume exactly. Written to a temporary folder and
- * renamed, so a crash never leaves a half-written checkpoint behind.
+ * epoch, history and everything else needed to resume exactly. The folder is replaced atomically
+ * (`replaceDir`): a crash at any point leaves a complete checkpoint (`recoverDir` finds it).
  */
 export interface CheckpointData<S> {
   variables: Record<string, tf.Tensor>;
@@ -16,16 +18,12 @@ export interface CheckpointData<S> {
 }
 
 export function saveCheckpoint<S>(dir: string, data: CheckpointData<S>): void {
-  const tmp = `${dir}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  writeTensors(tmp, 'variables', data.variables);
-  writeTensors(tmp, 'optimizer', data.optimizer);
-  writeTensors(tmp, 'method', data.method);
-  writeFileSync(join(tmp, 'state.json'), JSON.stringify(data.state, null, 1));
-  mkdirSync(dirname(dir), { recursive: true });
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  replaceDir(dir, (tmp) => {
+    writeTensors(tmp, 'variables', data.variables);
+    writeTensors(tmp, 'optimizer', data.optimizer);
+    writeTensors(tmp, 'method', data.method);
+    writeFileSync(join(tmp, 'state.json'), JSON.stringify(data.state, null, 1));
+  });
 }
 
 export function checkpointExists(dir: string): boolean {
@@ -33,12 +31,22 @@ export function checkpointExists(dir: string): boolean {
 }
 
 export function loadCheckpoint<S>(dir: string): CheckpointData<S> {
-  return {
-    variables: readTensors(dir, 'variables'),
-    optimizer: readTensors(dir, 'optimizer'),
-    method: readTensors(dir, 'method'),
-    state: JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as S,
-  };
+  const statePath = join(dir, 'state.json');
+  let state: S;
+  try {
+    state = JSON.parse(readFileSync(statePath, 'utf8')) as S;
+  } catch (e) {
+    throw new UserError(`${statePath}: damaged checkpoint (${(e as NodeJS.ErrnoException).code ?? 'not valid JSON'})`);
+  }
+  const parts: Record<string, tf.Tensor>[] = [];
+  try {
+    for (const base of ['variables', 'optimizer', 'method']) parts.push(readTensors(dir, base));
+  } catch (e) {
+    for (const p of parts) for (const t of Object.values(p)) t.dispose();
+    throw e;
+  }
+  const [variables, optimizer, method] = parts as [Record<string, tf.Tensor>, Record<string, tf.Tensor>, Record<string, tf.Tensor>];
+  return { variables, optimizer, method, state };
 }
 
 export function disposeCheckpoint(data: CheckpointData<unknown>): void {

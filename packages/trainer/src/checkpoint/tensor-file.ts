@@ -126,9 +126,9 @@ export function assignVariables(
 ): void {
   for (const [name, v] of vars) {
     const t = saved[name];
-    if (!t) throw new Error(`${what}: checkpoint lacks variable '${name}'`);
+    if (!t) throw new UserError(`${what}: checkpoint lacks variable '${name}'`);
     if (t.shape.join('x') !== v.shape.join('x')) {
-      throw new Error(`${what}: variable '${name}' has shape [${t.shape}] in the checkpoint, [${v.shape}] in the model`);
+      throw new UserError(`${what}: variable '${name}' has shape [${t.shape}] in the checkpoint, [${v.shape}] in the model`);
     }
     v.assign(t);
   }

@@ -1,0 +1,20 @@
+import { canonicalJson } from './canonical-json.js';
+import type { RunConfig } from './schema.js';
+
+/**
+ * Config fields that may differ between two invocations of the same run without changing what it
+ * computes: where things go, where relative paths were read from, and the backend request (the
+ * numerics actually used are recorded in each environment file and summary).
+ */
+const NEUTRAL = ['backend', 'outDir', 'cacheDir', 'baseDir'] as const;
+
+function comparable(config: RunConfig): string {
+  const c: Record<string, unknown> = { ...config };
+  for (const k of NEUTRAL) delete c[k];
+  return canonicalJson(c);
+}
+
+/** Do two configs describe the same run (so that one may resume the other's folder)? */
+export function sameRun(a: RunConfig, b: RunConfig): boolean {
+  return comparable(a) === comparable(b);
+}

@@ -1,0 +1,192 @@
+import * as tf from '@tensorflow/tfjs';
+import { crossEntropy, InterruptedError, LearnedTemperature, type Participant } from '@kd/core';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ToyNet, toySplit } from '../test/toy.js';
+import { setReplaceFaultHook, type ReplacePoint } from './checkpoint/atomic-dir.js';
+import { OptimizerConfigSchema } from './optim/config.js';
+import { ScheduleConfigSchema } from './schedule/lr-schedule.js';
+import { NonFiniteLossError, trainStage, type StageResult, type StageSpecRun } from './train-stage.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => setReplaceFaultHook(undefined));
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'kd-crash-'));
+  dirs.push(d);
+  return d;
+};
+
+function spec(model: ToyNet, over: Partial<StageSpecRun> = {}): StageSpecRun {
+  const student: Participant = { name: 'student', role: 'student', model, trainable: true };
+  return {
+    name: 'train',
+    epochs: 4,
+    batchSize: 16,
+    seed: 7,
+    train: toySplit(96, 1),
+    val: toySplit(48, 2),
+    test: toySplit(48, 3),
+    participants: [student],
+    taps: new Map([['student', new Set(['logits'])]]),
+    primary: { student: 'student' },
+    trainable: [{ group: 'main', variables: model.namedParameters('student/') }],
+    stateVariables: model.namedVariables('student/'),
+    optim: {
+      main: {
+        optimizer: OptimizerConfigSchema.parse({ type: 'sgd', lr: 0.1, momentum: 0.9 }),
+        schedule: ScheduleConfigSchema.parse({ type: 'cosine' }),
+      },
+    },
+    active: new Set(['ce']),
+    objective: (step) => {
+      const ce = crossEntropy(step.student.logits!, step.batch.y!);
+      return { total: ce, parts: { 'task.ce': ce } };
+    },
+    evaluate: 'student',
+    ...over,
+  };
+}
+
+const weights = (m: ToyNet) => [...m.namedVariables().values()].flatMap((v) => Array.from(v.dataSync()));
+
+class Killed extends Error {}
+
+let reference: { weights: number[]; result: StageResult } | undefined;
+async function uninterrupted() {
+  if (!reference) {
+    const m = new ToyNet(11);
+    reference = { result: await trainStage(spec(m, { checkpointDir: tmp() })), weights: weights(m) };
+  }
+  return reference;
+}
+
+/** Resumes in a "new process" (a fresh model object) and checks the uninterrupted outcome. */
+async function expectResumesExactly(dir: string): Promise<void> {
+  const ref = await uninterrupted();
+  const fresh = new ToyNet(999);
+  const r = await trainStage(spec(fresh, { checkpointDir: dir }));
+  expect(r.completed).toBe(true);
+  expect(r.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+  expect(weights(fresh)).toEqual(ref.weights);
+  expect(r.test).toEqual(ref.result.test);
+  expect(r.epochs.map((e) => e.train)).toEqual(ref.result.epochs.map((e) => e.train));
+  expect(readdirSync(dir).sort()).toEqual(['best', 'last']); // no .tmp / .old left behind
+}
+
+const POINTS: ReplacePoint[] = ['tmp-written', 'tmp-complete', 'old-moved', 'new-in-place', 'removing-old'];
+
+describe('a process killed while a checkpoint is replaced resumes exactly', () => {
+  for (const which of ['last', 'best'] as const) {
+    for (const point of POINTS) {
+      it(`kill at '${point}' while replacing ${which}/ of epoch 2`, async () => {
+        const dir = tmp();
+        let saves = 0;
+        setReplaceFaultHook((p, d) => {
+          if (!d.endsWith(`/${which}`)) return;
+          if (p === 'tmp-written') saves += 1;
+          if (saves !== 2 || p !== point) return;
+          // what a kill leaves: a partly written new copy, or a partly deleted old one
+          if (p === 'tmp-written') rmSync(join(`${d}.tmp`, 'variables.bin'), { force: true });
+          if (p === 'removing-old') for (const f of ['state.json', 'method.bin', 'variables.bin']) rmSync(join(`${d}.old`, f), { force: true });
+          throw new Killed(`killed at ${p}`);
+        });
+        await expect(trainStage(spec(new ToyNet(11), { checkpointDir: dir }))).rejects.toBeInstanceOf(Killed);
+        setReplaceFaultHook(undefined);
+        if (which === 'last' && point === 'old-moved') expect(existsSync(join(dir, 'last'))).toBe(false);
+        await expectResumesExactly(dir);
+      });
+    }
+  }
+
+  it("the issue's states: a half-deleted last/ beside a complete last.tmp/, and no last/ at all", async () => {
+    // a run stopped after epoch 2, then a crash while epoch 3's checkpoint replaced last/
+    const base = tmp();
+    await trainStage(spec(new ToyNet(11), { checkpointDir: base, stopAfterEpochs: 3 }));
+    const epoch3 = join(tmp(), 'last-epoch3');
+    cpSync(join(base, 'last'), epoch3, { recursive: true });
+    const stopped = tmp();
+    await trainStage(spec(new ToyNet(11), { checkpointDir: stopped, stopAfterEpochs: 2 }));
+
+    const halfDeleted = tmp();
+    cpSync(stopped, halfDeleted, { recursive: true });
+    cpSync(epoch3, join(halfDeleted, 'last.tmp'), { recursive: true });
+    for (const f of ['.complete', 'method.bin', 'optimizer.json']) rmSync(join(halfDeleted, 'last', f));
+    await expectResumesExactly(halfDeleted);
+
+    const noLast = tmp();
+    cpSync(stopped, noLast, { recursive: true });
+    rmSync(join(noLast, 'last'), { recursive: true });
+    cpSync(epoch3, join(noLast, 'last.tmp'), { recursive: true });
+    const fresh = new ToyNet(5);
+    const events: string[] = [];
+    await trainStage(spec(fresh, { checkpointDir: noLast, events: (e) => e.type === 'stage-start' && events.push(`start@${e.startEpoch}`) }));
+    expect(events).toEqual(['start@4']); // not a silent restart at epoch 1
+    expect(weights(fresh)).toEqual((await uninterrupted()).weights);
+  });
+});
+
+describe('stopping cleanly', () => {
+  it('an aborted signal stops before the next step; the folder resumes exactly', async () => {
+    const dir = tmp();
+    const controller = new AbortController();
+    const run = trainStage(
+      spec(new ToyNet(11), {
+        checkpointDir: dir,
+        signal: controller.signal,
+        events: (e) => {
+          if (e.type === 'step' && e.epoch === 3 && e.step === 2) controller.abort(new InterruptedError('SIGTERM'));
+        },
+      }),
+    );
+    const error = await run.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect((error as InterruptedError).exitCode).toBe(143);
+    await expectResumesExactly(dir);
+  });
+
+  it('a NaN loss is one line: stage, epoch, step, the bad term, and what to try', async () => {
+    const error = await trainStage(
+      spec(new ToyNet(3), {
+        objective: (step) => {
+          const ce = crossEntropy(step.student.logits!, step.batch.y!);
+          const soft = step.epoch === 2 && step.step === 7 ? tf.scalar(NaN) : tf.scalar(0.5);
+          return { total: tf.add(ce, soft) as tf.Scalar, parts: { 'task.ce': ce, 'kd.soft': soft as tf.Scalar } };
+        },
+      }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonFiniteLossError);
+    const message = (error as Error).message;
+    expect(message).not.toContain('\n');
+    expect(message).toMatch(/^stage train: the loss became NaN at epoch 2, step 2 \(non-finite: kd\.soft = NaN\); try a lower learning rate \(train\.optimizer\.lr, [\d.e-]+ at that step\)/);
+    expect(message).toContain('train.clipGradNorm');
+  });
+});
+
+describe('parameter constraints', () => {
+  it('are applied after every optimizer step (a learned temperature stays within CLIP’s clamp)', async () => {
+    const model = new ToyNet(4);
+    const scale = new LearnedTemperature(0.0125);
+    const seen: number[] = [];
+    await trainStage(
+      spec(model, {
+        epochs: 1,
+        trainable: [
+          { group: 'main', variables: model.namedParameters('student/') },
+          { group: 'main', variables: scale.namedParameters('scale/') },
+        ],
+        objective: (step) => {
+          const ce = crossEntropy(step.student.logits!, step.batch.y!);
+          const pushUp = tf.neg(tf.div(1, scale.temperature())) as tf.Scalar; // rewards a larger scale
+          return { total: tf.add(ce, pushUp) as tf.Scalar, parts: { 'task.ce': ce } };
+        },
+        events: (e) => e.type === 'step' && seen.push(scale.logScale.dataSync()[0]!),
+      }),
+    );
+    expect(Math.max(...seen)).toBeCloseTo(Math.log(100), 6);
+    expect(seen.every((s) => s <= Math.log(100) + 1e-6)).toBe(true);
+    scale.dispose();
+  });
+});
