@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RunFolder } from '@kd/runner';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KD, kd, listTree, tempDir, writeFile, type KdResult } from '../test/kd.js';
 
@@ -29,13 +30,7 @@ function expectOneLine(r: KdResult, pattern: RegExp): void {
   expect(r.code, r.stderr).toBe(2);
 }
 
-const epochRecords = (runDir: string, stage: string) =>
-  readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { type: string; stage?: string; epoch?: number })
-    .filter((r) => r.type === 'epoch' && r.stage === stage)
-    .map((r) => r.epoch);
+const epochRecords = (runDir: string, stage: string) => new RunFolder(runDir).loggedEpochs(stage);
 
 /** Starts `kd …` and sends `signal` once a stderr line matches `when`; resolves with the result. */
 function kdInterrupted(args: string[], cwd: string, when: RegExp, signal: NodeJS.Signals): Promise<KdResult & { sent: boolean }> {

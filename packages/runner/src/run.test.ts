@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from './config/load-config.js';
+import { RunFolder } from './folder/run-folder.js';
 import { runExperiment } from './run.js';
 import { readModelCard } from './build/saved-model.js';
 import { teacherCacheKey } from './stages/teacher-stage.js';
@@ -62,13 +63,7 @@ describe('a tiny end-to-end run per method', () => {
 
 
 describe('crash safety and caches of a whole run', () => {
-  const epochLines = (runDir: string, stage: string) =>
-    readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { type: string; stage?: string; epoch?: number })
-      .filter((r) => r.type === 'epoch' && r.stage === stage)
-      .map((r) => r.epoch);
+  const epochLines = (runDir: string, stage: string) => new RunFolder(runDir).loggedEpochs(stage);
 
   it('a kill after an epoch was logged but before its checkpoint: the resume logs that epoch once', async () => {
     const config = parseRunConfig({ ...base, cacheDir: join(dir, 'cache-crash'), train: { epochs: 3, batchSize: 32 }, methods: [{ id: 'kd' }] });

@@ -230,3 +230,13 @@ export function expectFlatTensorCount(step: () => void, times = 5): void {
   for (let i = 0; i < times; i++) step();
   expect(tf.memory().numTensors).toBe(before);
 }
+
+/** The error `f` throws (fails the test when it throws none), for checks of its class and message. */
+export function errorOf(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected an error');
+}

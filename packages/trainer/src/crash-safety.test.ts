@@ -1,14 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy, InterruptedError, LearnedTemperature, type Participant } from '@kd/core';
+import { crossEntropy, InterruptedError, LearnedTemperature } from '@kd/core';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ToyNet, toySplit } from '../test/toy.js';
+import { ToyNet, toyStage, toyWeights } from '../test/toy.js';
 import { setReplaceFaultHook, type ReplacePoint } from './checkpoint/atomic-dir.js';
-import { OptimizerConfigSchema } from './optim/config.js';
-import { ScheduleConfigSchema } from './schedule/lr-schedule.js';
-import { NonFiniteLossError, trainStage, type StageResult, type StageSpecRun } from './train-stage.js';
+import { NonFiniteLossError, trainStage, type StageResult } from './train-stage.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -19,38 +17,6 @@ const tmp = () => {
   return d;
 };
 
-function spec(model: ToyNet, over: Partial<StageSpecRun> = {}): StageSpecRun {
-  const student: Participant = { name: 'student', role: 'student', model, trainable: true };
-  return {
-    name: 'train',
-    epochs: 4,
-    batchSize: 16,
-    seed: 7,
-    train: toySplit(96, 1),
-    val: toySplit(48, 2),
-    test: toySplit(48, 3),
-    participants: [student],
-    taps: new Map([['student', new Set(['logits'])]]),
-    primary: { student: 'student' },
-    trainable: [{ group: 'main', variables: model.namedParameters('student/') }],
-    stateVariables: model.namedVariables('student/'),
-    optim: {
-      main: {
-        optimizer: OptimizerConfigSchema.parse({ type: 'sgd', lr: 0.1, momentum: 0.9 }),
-        schedule: ScheduleConfigSchema.parse({ type: 'cosine' }),
-      },
-    },
-    active: new Set(['ce']),
-    objective: (step) => {
-      const ce = crossEntropy(step.student.logits!, step.batch.y!);
-      return { total: ce, parts: { 'task.ce': ce } };
-    },
-    evaluate: 'student',
-    ...over,
-  };
-}
-
-const weights = (m: ToyNet) => [...m.namedVariables().values()].flatMap((v) => Array.from(v.dataSync()));
 
 class Killed extends Error {}
 
@@ -58,7 +24,7 @@ let reference: { weights: number[]; result: StageResult } | undefined;
 async function uninterrupted() {
   if (!reference) {
     const m = new ToyNet(11);
-    reference = { result: await trainStage(spec(m, { checkpointDir: tmp() })), weights: weights(m) };
+    reference = { result: await trainStage(toyStage(m, { checkpointDir: tmp() })), weights: toyWeights(m) };
   }
   return reference;
 }
@@ -67,10 +33,10 @@ async function uninterrupted() {
 async function expectResumesExactly(dir: string): Promise<void> {
   const ref = await uninterrupted();
   const fresh = new ToyNet(999);
-  const r = await trainStage(spec(fresh, { checkpointDir: dir }));
+  const r = await trainStage(toyStage(fresh, { checkpointDir: dir }));
   expect(r.completed).toBe(true);
   expect(r.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
-  expect(weights(fresh)).toEqual(ref.weights);
+  expect(toyWeights(fresh)).toEqual(ref.weights);
   expect(r.test).toEqual(ref.result.test);
   expect(r.epochs.map((e) => e.train)).toEqual(ref.result.epochs.map((e) => e.train));
   expect(readdirSync(dir).sort()).toEqual(['best', 'last']); // no .tmp / .old left behind
@@ -93,7 +59,7 @@ describe('a process killed while a checkpoint is replaced resumes exactly', () =
           if (p === 'removing-old') for (const f of ['state.json', 'method.bin', 'variables.bin']) rmSync(join(`${d}.old`, f), { force: true });
           throw new Killed(`killed at ${p}`);
         });
-        await expect(trainStage(spec(new ToyNet(11), { checkpointDir: dir }))).rejects.toBeInstanceOf(Killed);
+        await expect(trainStage(toyStage(new ToyNet(11), { checkpointDir: dir }))).rejects.toBeInstanceOf(Killed);
         setReplaceFaultHook(undefined);
         if (which === 'last' && point === 'old-moved') expect(existsSync(join(dir, 'last'))).toBe(false);
         await expectResumesExactly(dir);
@@ -104,27 +70,34 @@ describe('a process killed while a checkpoint is replaced resumes exactly', () =
   it("the issue's states: a half-deleted last/ beside a complete last.tmp/, and no last/ at all", async () => {
     // a run stopped after epoch 2, then a crash while epoch 3's checkpoint replaced last/
     const base = tmp();
-    await trainStage(spec(new ToyNet(11), { checkpointDir: base, stopAfterEpochs: 3 }));
+    await trainStage(toyStage(new ToyNet(11), { checkpointDir: base, stopAfterEpochs: 3 }));
     const epoch3 = join(tmp(), 'last-epoch3');
     cpSync(join(base, 'last'), epoch3, { recursive: true });
+    // epoch 3's best/ is saved before its last/, so the crash finds it in place already
+    const withBest3 = (d: string) => {
+      rmSync(join(d, 'best'), { recursive: true });
+      cpSync(join(base, 'best'), join(d, 'best'), { recursive: true });
+    };
     const stopped = tmp();
-    await trainStage(spec(new ToyNet(11), { checkpointDir: stopped, stopAfterEpochs: 2 }));
+    await trainStage(toyStage(new ToyNet(11), { checkpointDir: stopped, stopAfterEpochs: 2 }));
 
     const halfDeleted = tmp();
     cpSync(stopped, halfDeleted, { recursive: true });
     cpSync(epoch3, join(halfDeleted, 'last.tmp'), { recursive: true });
     for (const f of ['.complete', 'method.bin', 'optimizer.json']) rmSync(join(halfDeleted, 'last', f));
+    withBest3(halfDeleted);
     await expectResumesExactly(halfDeleted);
 
     const noLast = tmp();
     cpSync(stopped, noLast, { recursive: true });
     rmSync(join(noLast, 'last'), { recursive: true });
     cpSync(epoch3, join(noLast, 'last.tmp'), { recursive: true });
+    withBest3(noLast);
     const fresh = new ToyNet(5);
     const events: string[] = [];
-    await trainStage(spec(fresh, { checkpointDir: noLast, events: (e) => e.type === 'stage-start' && events.push(`start@${e.startEpoch}`) }));
+    await trainStage(toyStage(fresh, { checkpointDir: noLast, events: (e) => e.type === 'stage-start' && events.push(`start@${e.startEpoch}`) }));
     expect(events).toEqual(['start@4']); // not a silent restart at epoch 1
-    expect(weights(fresh)).toEqual((await uninterrupted()).weights);
+    expect(toyWeights(fresh)).toEqual((await uninterrupted()).weights);
   });
 });
 
@@ -133,7 +106,7 @@ describe('stopping cleanly', () => {
     const dir = tmp();
     const controller = new AbortController();
     const run = trainStage(
-      spec(new ToyNet(11), {
+      toyStage(new ToyNet(11), {
         checkpointDir: dir,
         signal: controller.signal,
         events: (e) => {
@@ -149,7 +122,7 @@ describe('stopping cleanly', () => {
 
   it('a NaN loss is one line: stage, epoch, step, the bad term, and what to try', async () => {
     const error = await trainStage(
-      spec(new ToyNet(3), {
+      toyStage(new ToyNet(3), {
         objective: (step) => {
           const ce = crossEntropy(step.student.logits!, step.batch.y!);
           const soft = step.epoch === 2 && step.step === 7 ? tf.scalar(NaN) : tf.scalar(0.5);
@@ -171,7 +144,7 @@ describe('parameter constraints', () => {
     const scale = new LearnedTemperature(0.0125);
     const seen: number[] = [];
     await trainStage(
-      spec(model, {
+      toyStage(model, {
         epochs: 1,
         trainable: [
           { group: 'main', variables: model.namedParameters('student/') },

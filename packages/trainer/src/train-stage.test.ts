@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy, type Participant } from '@kd/core';
+import { crossEntropy } from '@kd/core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ToyNet, toySplit } from '../test/toy.js';
+import { ToyNet, toyStage, toyWeights } from '../test/toy.js';
 import { OptimizerConfigSchema } from './optim/config.js';
 import { ScheduleConfigSchema } from './schedule/lr-schedule.js';
-import { trainStage, type StageSpecRun } from './train-stage.js';
+import { trainStage } from './train-stage.js';
 import type { TrainEvent } from './events.js';
 
 const dirs: string[] = [];
@@ -18,44 +18,12 @@ const tmp = () => {
   return d;
 };
 
-function spec(model: ToyNet, over: Partial<StageSpecRun> = {}): StageSpecRun {
-  const student: Participant = { name: 'student', role: 'student', model, trainable: true };
-  return {
-    name: 'train',
-    epochs: 4,
-    batchSize: 16,
-    seed: 7,
-    train: toySplit(96, 1),
-    val: toySplit(48, 2),
-    test: toySplit(48, 3),
-    participants: [student],
-    taps: new Map([['student', new Set(['logits'])]]),
-    primary: { student: 'student' },
-    trainable: [{ group: 'main', variables: model.namedParameters('student/') }],
-    stateVariables: model.namedVariables('student/'),
-    optim: {
-      main: {
-        optimizer: OptimizerConfigSchema.parse({ type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true }),
-        schedule: ScheduleConfigSchema.parse({ type: 'cosine', warmupEpochs: 1 }),
-      },
-    },
-    active: new Set(['ce']),
-    objective: (step) => {
-      const ce = crossEntropy(step.student.logits!, step.batch.y!);
-      return { total: ce, parts: { 'task.ce': ce } };
-    },
-    evaluate: 'student',
-    ...over,
-  };
-}
-
-const weights = (m: ToyNet) => [...m.namedVariables().values()].flatMap((v) => Array.from(v.dataSync()));
 
 describe('trainStage', () => {
   it('learns, logs each term, records best and last test accuracy', async () => {
     const events: TrainEvent[] = [];
     const model = new ToyNet(3);
-    const r = await trainStage(spec(model, { events: (e) => events.push(e) }));
+    const r = await trainStage(toyStage(model, { events: (e) => events.push(e) }));
     expect(r.completed).toBe(true);
     expect(r.epochs).toHaveLength(4);
     expect(r.epochs[0]!.train['task.ce']).toBeGreaterThan(r.epochs[3]!.train['task.ce']!);
@@ -68,22 +36,22 @@ describe('trainStage', () => {
   it('resume after an interruption reaches exactly the uninterrupted result', async () => {
     const full = new ToyNet(11);
     const dirA = tmp();
-    const a = await trainStage(spec(full, { checkpointDir: dirA }));
+    const a = await trainStage(toyStage(full, { checkpointDir: dirA }));
 
     const dirB = tmp();
     const first = new ToyNet(11);
-    const partial = await trainStage(spec(first, { checkpointDir: dirB, stopAfterEpochs: 2 }));
+    const partial = await trainStage(toyStage(first, { checkpointDir: dirB, stopAfterEpochs: 2 }));
     expect(partial.completed).toBe(false);
     expect(partial.epochs).toHaveLength(2);
     // a fresh process: new model object with a different init, state comes only from the checkpoint
     const second = new ToyNet(999);
-    const b = await trainStage(spec(second, { checkpointDir: dirB }));
+    const b = await trainStage(toyStage(second, { checkpointDir: dirB }));
     expect(b.completed).toBe(true);
-    expect(weights(second)).toEqual(weights(full));
+    expect(toyWeights(second)).toEqual(toyWeights(full));
     expect(b.test).toEqual(a.test);
     expect(b.epochs.map((e) => e.train)).toEqual(a.epochs.map((e) => e.train));
     // a completed stage is skipped on a further resume
-    const again = await trainStage(spec(new ToyNet(5), { checkpointDir: dirB }));
+    const again = await trainStage(toyStage(new ToyNet(5), { checkpointDir: dirB }));
     expect(again.test).toEqual(a.test);
   });
 
@@ -91,7 +59,7 @@ describe('trainStage', () => {
     const model = new ToyNet(4);
     const counts: number[] = [];
     await trainStage(
-      spec(model, {
+      toyStage(model, {
         epochs: 20,
         batchSize: 16, // 6 steps per epoch → 120 steps
         optim: {
@@ -113,10 +81,10 @@ describe('trainStage', () => {
   it('a frozen participant gets no update; separate groups get separate optimizers', async () => {
     const teacher = new ToyNet(21);
     const student = new ToyNet(22);
-    const before = weights(teacher);
+    const before = toyWeights(teacher);
     const extra = new ToyNet(23);
     await trainStage(
-      spec(student, {
+      toyStage(student, {
         epochs: 1,
         participants: [
           { name: 'teacher', role: 'teacher', model: teacher.setFrozen(true), trainable: false },
@@ -142,6 +110,6 @@ describe('trainStage', () => {
         },
       }),
     );
-    expect(weights(teacher)).toEqual(before);
+    expect(toyWeights(teacher)).toEqual(before);
   });
 });

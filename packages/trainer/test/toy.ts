@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { BatchNorm, Linear, Rng, TappedModel, type Batch, type DataSplit, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
+import { BatchNorm, crossEntropy, Linear, Rng, TappedModel, type Batch, type DataSplit, type ForwardOptions, type Participant, type TapSpecs, type TapValues } from '@kd/core';
+import { OptimizerConfigSchema } from '../src/optim/config.js';
+import { ScheduleConfigSchema } from '../src/schedule/lr-schedule.js';
+import type { StageSpecRun } from '../src/train-stage.js';
 
 /** A tiny classification split: Gaussian clusters in 2×2×2 "images", with jitter as augmentation. */
 export function toySplit(n: number, seed: number, classes = 3): DataSplit {
@@ -52,3 +55,38 @@ export class ToyNet extends TappedModel {
     return { hidden, logits: this.fc2.apply(hidden) };
   }
 }
+
+/** A four-epoch stage training `model` alone on toy splits (SGD + Nesterov, cosine with warm-up); `over` replaces fields. */
+export function toyStage(model: ToyNet, over: Partial<StageSpecRun> = {}): StageSpecRun {
+  const student: Participant = { name: 'student', role: 'student', model, trainable: true };
+  return {
+    name: 'train',
+    epochs: 4,
+    batchSize: 16,
+    seed: 7,
+    train: toySplit(96, 1),
+    val: toySplit(48, 2),
+    test: toySplit(48, 3),
+    participants: [student],
+    taps: new Map([['student', new Set(['logits'])]]),
+    primary: { student: 'student' },
+    trainable: [{ group: 'main', variables: model.namedParameters('student/') }],
+    stateVariables: model.namedVariables('student/'),
+    optim: {
+      main: {
+        optimizer: OptimizerConfigSchema.parse({ type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true }),
+        schedule: ScheduleConfigSchema.parse({ type: 'cosine', warmupEpochs: 1 }),
+      },
+    },
+    active: new Set(['ce']),
+    objective: (step) => {
+      const ce = crossEntropy(step.student.logits!, step.batch.y!);
+      return { total: ce, parts: { 'task.ce': ce } };
+    },
+    evaluate: 'student',
+    ...over,
+  };
+}
+
+/** Every variable's values, flattened (to compare two trainings bit for bit). */
+export const toyWeights = (m: ToyNet): number[] => [...m.namedVariables().values()].flatMap((v) => Array.from(v.dataSync()));

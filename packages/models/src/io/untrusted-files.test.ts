@@ -8,19 +8,11 @@ import { architectures } from '../architectures.js';
 import { WEIGHTS_FILE, readModelArtifacts } from './file-io-handler.js';
 import { GraphModelTeacher } from './graph-model-teacher.js';
 import { loadTappedModelWeightsSync, saveTappedModelSync } from './tapped-model-files.js';
+import { errorOf } from '@kd/testing';
 
 /** model.json and its shards come from elsewhere: data, never a way out of their folder or into memory. */
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `kd-untrusted-${p}-`));
-
-function errorOf(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
 
 /** A UserError on one line that contains every one of `parts`. */
 function expectUserError(f: () => unknown, ...parts: string[]): Error {

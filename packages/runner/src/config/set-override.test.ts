@@ -2,17 +2,9 @@ import { UserError } from '@kd/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseRunConfig } from './load-config.js';
 import { applySet } from './set-override.js';
+import { errorOf } from '@kd/testing';
 
 const base = { student: { arch: 'cnn' }, methods: [{ id: 'kd' }] };
-
-function errorOf(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
 
 /** Whatever a failed test may have put on Object.prototype, removed so it cannot leak into other tests. */
 afterEach(() => {

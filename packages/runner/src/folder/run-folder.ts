@@ -83,22 +83,36 @@ export class RunFolder {
     appendLine(this.metricsPath, JSON.stringify(record));
   }
 
+  /** The records of metrics.jsonl in order (a line cut short by a crash is skipped). */
+  metrics(): Record<string, unknown>[] {
+    if (!existsSync(this.metricsPath)) return [];
+    return readFileSync(this.metricsPath, 'utf8')
+      .split('\n')
+      .flatMap((line) => {
+        if (line.trim() === '') return [];
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+  }
+
+  /** The epochs of `stage` that metrics.jsonl records, in order (one each, see `dropEpochRecords`). */
+  loggedEpochs(stage: string): number[] {
+    return this.metrics()
+      .filter((r) => r['type'] === 'epoch' && r['stage'] === stage)
+      .map((r) => r['epoch'] as number);
+  }
+
   /**
    * Drops the epoch records of `stage` from `fromEpoch` on: a stage that resumes from its checkpoint
    * at `fromEpoch` logs those epochs again (a crash may have come after an epoch was logged but before
    * its checkpoint was saved), so metrics.jsonl keeps exactly one record per epoch.
    */
   dropEpochRecords(stage: string, fromEpoch: number): void {
-    if (!existsSync(this.metricsPath)) return;
-    const lines = readFileSync(this.metricsPath, 'utf8').split('\n').filter((l) => l.trim() !== '');
-    const kept = lines.filter((l) => {
-      try {
-        const r = JSON.parse(l) as { type?: string; stage?: string; epoch?: number };
-        return !(r.type === 'epoch' && r.stage === stage && (r.epoch ?? 0) >= fromEpoch);
-      } catch {
-        return false; // a line cut short by a crash
-      }
-    });
-    if (kept.length !== lines.length) writeFileAtomic(this.metricsPath, kept.map((l) => l + '\n').join(''));
+    const records = this.metrics();
+    const kept = records.filter((r) => !(r['type'] === 'epoch' && r['stage'] === stage && (r['epoch'] as number) >= fromEpoch));
+    if (kept.length !== records.length) writeFileAtomic(this.metricsPath, kept.map((r) => JSON.stringify(r) + '\n').join(''));
   }
 }

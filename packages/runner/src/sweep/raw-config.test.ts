@@ -2,19 +2,11 @@ import { UserError } from '@kd/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { deepMerge, type RawConfig } from './raw-config.js';
+import { errorOf } from '@kd/testing';
 
 afterEach(() => {
   delete (Object.prototype as Record<string, unknown>).polluted;
 });
-
-function errorOf(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('deepMerge refuses keys that reach object prototypes', () => {
   const base: RawConfig = { student: { arch: 'cnn', options: { width: 4 } }, methods: [{ id: 'kd' }] };

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '@kd/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTensors, writeTensors } from './tensor-file.js';
+import { errorOf } from '@kd/testing';
 
 const root = mkdtempSync(join(tmpdir(), 'kd-tensor-file-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -23,15 +24,6 @@ function saved(): string {
 type Manifest = { format: string; entries: { name: string; shape: number[]; dtype: string; offset: number; length: number }[] };
 const manifestOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'variables.json'), 'utf8')) as Manifest;
 const writeManifest = (dir: string, m: unknown) => writeFileSync(join(dir, 'variables.json'), JSON.stringify(m));
-
-function errorOf(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
 
 /** readTensors fails with a one-line UserError containing `parts`, and allocates no tensor. */
 function expectRefused(dir: string, ...parts: string[]): void {
