@@ -8,6 +8,7 @@ import { architectures } from '../architectures.js';
 import { fileIOHandler, registerFileRouter } from './file-io-handler.js';
 import { GraphModelTeacher } from './graph-model-teacher.js';
 import { loadTappedModel, readModelCard, saveTappedModel } from './tapped-model-files.js';
+import { writeGraphModel } from '../../test/helpers.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `kd-io-${p}-`));
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
@@ -55,26 +56,6 @@ describe('model files in TensorFlow.js formats on the local disk', () => {
     await expect(fileIOHandler(dir).load!()).rejects.toThrow(`missing weights shard ${join(dir, 'gone.bin')}`);
   });
 });
-
-/** A hand-written graph model (what tensorflowjs_converter emits): x [-1,4] → MatMul w → h → Relu → logits. */
-function writeGraphModel(dir: string, w: Float32Array): void {
-  const dim = (...d: number[]) => ({ dim: d.map((size) => ({ size: String(size) })) });
-  const topology = {
-    node: [
-      { name: 'x', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: dim(-1, 4) } } },
-      { name: 'w', op: 'Const', attr: { dtype: { type: 'DT_FLOAT' }, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: dim(4, 3) } } } },
-      { name: 'h', op: 'MatMul', input: ['x', 'w'], attr: { T: { type: 'DT_FLOAT' }, transpose_a: { b: false }, transpose_b: { b: false } } },
-      { name: 'logits', op: 'Relu', input: ['h'], attr: { T: { type: 'DT_FLOAT' } } },
-    ],
-    library: {},
-    versions: {},
-  };
-  writeFileSync(
-    join(dir, 'model.json'),
-    JSON.stringify({ format: 'graph-model', generatedBy: 'kd test', convertedBy: null, modelTopology: topology, weightsManifest: [{ paths: ['w.bin'], weights: [{ name: 'w', shape: [4, 3], dtype: 'float32' }] }] }),
-  );
-  writeFileSync(join(dir, 'w.bin'), new Uint8Array(w.buffer));
-}
 
 describe('a tfjs graph model as a frozen teacher', () => {
   const w = Float32Array.from({ length: 12 }, (_, i) => (i % 5) - 2);

@@ -9,6 +9,7 @@ import { WEIGHTS_FILE, readModelArtifacts } from './file-io-handler.js';
 import { GraphModelTeacher } from './graph-model-teacher.js';
 import { loadTappedModelWeightsSync, saveTappedModelSync } from './tapped-model-files.js';
 import { errorOf } from '@kd/testing';
+import { writeGraphModel } from '../../test/helpers.js';
 
 /** model.json and its shards come from elsewhere: data, never a way out of their folder or into memory. */
 
@@ -31,29 +32,6 @@ function writeModel(dir: string, weightsManifest: unknown): string {
 }
 
 const floats = (n: number) => new Uint8Array(Float32Array.from({ length: n }, (_, i) => i).buffer);
-
-/** The graph of model-files.test.ts (x [-1,4] → MatMul w → h → Relu → logits) with w split over `shards`. */
-function writeShardedGraphModel(dir: string, w: Float32Array, shards: number): void {
-  const dim = (...d: number[]) => ({ dim: d.map((size) => ({ size: String(size) })) });
-  const topology = {
-    node: [
-      { name: 'x', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: dim(-1, 4) } } },
-      { name: 'w', op: 'Const', attr: { dtype: { type: 'DT_FLOAT' }, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: dim(4, 3) } } } },
-      { name: 'h', op: 'MatMul', input: ['x', 'w'], attr: { T: { type: 'DT_FLOAT' }, transpose_a: { b: false }, transpose_b: { b: false } } },
-      { name: 'logits', op: 'Relu', input: ['h'], attr: { T: { type: 'DT_FLOAT' } } },
-    ],
-    library: {},
-    versions: {},
-  };
-  const bytes = new Uint8Array(w.buffer);
-  const per = Math.ceil(bytes.byteLength / shards);
-  const paths = Array.from({ length: shards }, (_, i) => `group1-shard${i + 1}of${shards}.bin`);
-  paths.forEach((p, i) => writeFileSync(join(dir, p), bytes.subarray(i * per, (i + 1) * per)));
-  writeFileSync(
-    join(dir, 'model.json'),
-    JSON.stringify({ format: 'graph-model', convertedBy: 'kd test', modelTopology: topology, weightsManifest: [{ paths, weights: [{ name: 'w', shape: [4, 3], dtype: 'float32' }] }] }),
-  );
-}
 
 describe('readModelArtifacts: shard paths stay inside the model folder', () => {
   it('refuses a ../ path that leaves the folder, naming model.json and the path (even when the file exists)', () => {
@@ -216,7 +194,7 @@ describe('the readers built on readModelArtifacts keep their one-line errors', (
   it('a graph model over several shards still loads and runs', () => {
     const dir = tmp('graph-shards');
     const w = Float32Array.from({ length: 12 }, (_, i) => (i % 5) - 2);
-    writeShardedGraphModel(dir, w, 3);
+    writeGraphModel(dir, w, 3);
     const teacher = GraphModelTeacher.loadSync(dir, { taps: { logits: { node: 'logits' } }, inputShape: [4] });
     const x = tf.tensor2d([[1, 2, 3, 4]]);
     const out = teacher.forward({ x }, { training: false })['logits']!;
@@ -228,7 +206,7 @@ describe('the readers built on readModelArtifacts keep their one-line errors', (
 
   it('a graph model with a truncated shard is a UserError naming the shards', () => {
     const dir = tmp('graph-truncated');
-    writeShardedGraphModel(dir, Float32Array.from({ length: 12 }, () => 1), 2);
+    writeGraphModel(dir, Float32Array.from({ length: 12 }, () => 1), 2);
     truncateSync(join(dir, 'group1-shard2of2.bin'), 20);
     expectUserError(
       () => GraphModelTeacher.loadSync(dir, { taps: { logits: { node: 'logits' } }, inputShape: [4] }),
