@@ -35,7 +35,7 @@ export function reportError(error: unknown, write: (text: string) => void): numb
   }
   // a disk or folder problem that no kd code named (it names the path when Node does)
   if (isEnvironmentError(error)) {
-    write(`kd: ${new StorageError(error.code, error.path ?? `(${error.syscall ?? 'file operation'})`).message}\n`);
+    write(`kd: ${new StorageError(error.code, error.path ?? `(${error.syscall ?? 'file operation'})`, 'access').message}\n`);
     return EXIT_USAGE;
   }
   const e = error instanceof Error ? error : new Error(String(error));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reportError } from './errors.js';
 import { formatDuration, lineReporter, progressMode } from './progress/index.js';
-import { ConfigError, UserError } from '@kd/core';
+import { ConfigError, InterruptedError, UserError } from '@kd/core';
 import { CommanderError } from '@commander-js/extra-typings';
 
 describe('line progress (not a TTY)', () => {
@@ -46,5 +46,20 @@ describe('error reporting', () => {
     expect(reportError(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'), (s) => out.push(s))).toBe(0);
     expect(reportError(new TypeError('boom'), (s) => out.push(s))).toBe(1);
     expect(out.pop()).toMatch(/^kd: unexpected error: boom\nTypeError: boom\n\s+at /);
+  });
+
+  it('problems of the machine that no kd code named: one line with the path, exit 2; an interrupt: how to resume, 130 / 143', () => {
+    const out: string[] = [];
+    const errno = (code: string, syscall: string, path?: string) => Object.assign(new Error(`${code}: ${syscall}`), { code, syscall, ...(path ? { path } : {}) });
+    expect(reportError(errno('EACCES', 'mkdir', '/data/runs'), (s) => out.push(s))).toBe(2);
+    expect(out.pop()).toBe('kd: cannot access /data/runs: permission denied (EACCES)\n');
+    expect(reportError(errno('ENOSPC', 'write'), (s) => out.push(s))).toBe(2);
+    expect(out.pop()).toBe('kd: cannot access (write): no space left on the device (ENOSPC)\n');
+    expect(reportError(errno('ENOENT', 'open', '/x'), (s) => out.push(s))).toBe(1); // a missing file kd did not name is a bug
+    const stopped = new InterruptedError('SIGTERM');
+    stopped.resumeHint = 'the run folder is resumable: kd resume runs/x';
+    expect(reportError(stopped, (s) => out.push(s))).toBe(143);
+    expect(out.at(-1)).toBe('kd: interrupted (SIGTERM); the run folder is resumable: kd resume runs/x\n');
+    expect(reportError(new InterruptedError('SIGINT'), (s) => out.push(s))).toBe(130);
   });
 });

@@ -14,6 +14,7 @@ export * from './di/registry.js';
 export * from './util/errors.js';
 export * from './util/storage-error.js';
 export * from './util/config-path.js';
+export * from './util/fsync.js';
 export * from './util/rng.js';
 export * from './util/sequential-batches.js';
 export * from './ops/losses.js';

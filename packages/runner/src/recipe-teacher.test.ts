@@ -2,7 +2,7 @@ import { ConfigError, createHost } from '@kd/core';
 import { register as registerData } from '@kd/data';
 import { register as registerKd } from '@kd/method-kd';
 import { register as registerModels } from '@kd/models';
-import { existsSync, mkdtempSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -60,7 +60,9 @@ describe('teachers by recipe (teacher.recipe: a run config trained once and cach
   it('keys recipes by content and numerics: where things go does not count, the seed and the kernel build do', () => {
     const a = parseRunConfig({ name: 'a', student: teacherModel });
     const relaxed = { backend: 'wasm', kernelBuild: 'relaxed-simd' };
-    expect(recipeKey(parseRunConfig({ name: 'b', outDir: 'elsewhere', baseDir: '/x', student: teacherModel }), relaxed)).toBe(recipeKey(a, relaxed));
+    expect(recipeKey(parseRunConfig({ name: 'b', outDir: 'elsewhere', student: teacherModel }), relaxed)).toBe(recipeKey(a, relaxed));
+    // relative paths in a recipe are read from its folder: another folder is another recipe
+    expect(recipeKey(parseRunConfig({ name: 'a', baseDir: '/x', student: teacherModel }), relaxed)).not.toBe(recipeKey(a, relaxed));
     expect(recipeKey(parseRunConfig({ name: 'a', seed: 5, student: teacherModel }), relaxed)).not.toBe(recipeKey(a, relaxed));
     expect(recipeKey(a, { backend: 'wasm', kernelBuild: 'simd128' })).not.toBe(recipeKey(a, relaxed));
     expect(recipeKey(a, { backend: 'cpu', kernelBuild: null })).not.toBe(recipeKey(a, relaxed));
@@ -94,7 +96,12 @@ describe('recipe locks (two processes never train one recipe into one folder)', 
     writeFileSync(path, '999999999'); // no such process
     const again = tryLock(path);
     expect(again).toBeDefined();
+    // a release removes only a lock that is still ours
+    writeFileSync(path, String(process.ppid));
     again!();
+    expect(readFileSync(path, 'utf8')).toBe(String(process.ppid));
+    rmSync(path);
+    expect(readdirSync(join(dir, 'locks'))).toEqual([]); // no stale copies left behind
   });
 
   it('waits while another process holds the recipe, then loads what it trained', async () => {
@@ -108,7 +115,7 @@ describe('recipe locks (two processes never train one recipe into one folder)', 
     writeFileSync(`${runDir}.lock`, String(process.pid)); // "another process" (alive) holds it
     const lines: string[] = [];
     let ran = 0;
-    const pending = ensureRecipe(host, recipe, cacheDir, numerics, async () => void ran++, (l) => lines.push(l), 10);
+    const pending = ensureRecipe(host, recipe, { cacheDir, numerics, run: async () => void ran++, log: (l) => lines.push(l), pollMs: 10 });
     await new Promise((r) => setTimeout(r, 50));
     // the other process finishes: saved student + summary, lock released
     mkdirSync(join(runDir, 'student'), { recursive: true });
@@ -116,7 +123,6 @@ describe('recipe locks (two processes never train one recipe into one folder)', 
     const { writeEntryManifest } = await import('./stages/cache-entry.js');
     writeEntryManifest(join(runDir, 'student'));
     writeFileSync(join(runDir, 'summary.json'), '{}');
-    const { rmSync } = await import('node:fs');
     rmSync(`${runDir}.lock`);
     const out = await pending;
     expect(out).toEqual({ modelDir: join(runDir, 'student'), ranNow: false });

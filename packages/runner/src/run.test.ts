@@ -101,6 +101,10 @@ describe('crash safety and caches of a whole run', () => {
     // another kernel build is another entry
     const relaxed = { backend: 'wasm', kernelBuild: 'relaxed-simd' };
     expect(teacherCacheKey(config, config.teacher!, relaxed)).not.toBe(teacherCacheKey(config, config.teacher!, { backend: 'wasm', kernelBuild: 'simd128' }));
+    // two configs in two folders that both say `root: images` read two folders: two entries
+    const inA = parseRunConfig({ ...base, baseDir: '/projects/a', methods: [{ id: 'kd' }] });
+    const inB = parseRunConfig({ ...base, baseDir: '/projects/b', methods: [{ id: 'kd' }] });
+    expect(teacherCacheKey(inA, inA.teacher!, relaxed)).not.toBe(teacherCacheKey(inB, inB.teacher!, relaxed));
   });
 
   it('runs without --run-dir started at the same moment get folders of their own', async () => {

@@ -2,7 +2,7 @@ import { InterruptedError, UserError, type DependencyContainer } from '@kd/core'
 import { backendSummary, numericsLabel, numericsOf, selectBackend, type BackendReport, type Numerics } from '@kd/tfjs-runtime';
 import { evaluateAccuracy, type EpochRecord, type EventSink, type StageResult } from '@kd/trainer';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { buildRun, disposeRun, MAX_RECIPE_DEPTH, type BuiltRun } from './build/build-run.js';
 import { loadModelWeights, saveModel } from './build/saved-model.js';
 import { parseRunConfig } from './config/load-config.js';
@@ -73,6 +73,19 @@ async function backendFor(config: RunConfig): Promise<BackendReport> {
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new InterruptedError();
+}
+
+/** The stored summary when `runDir` holds this run, finished (nothing to do); otherwise undefined. */
+function finishedRun(runDir: string, config: RunConfig): RunSummary | undefined {
+  const folder = new RunFolder(runDir);
+  if (!folder.exists() || !existsSync(folder.summaryPath)) return undefined;
+  try {
+    if (!sameRun(parseRunConfig(folder.readJson('config.json')), config)) return undefined; // refused by openFolder
+    const summary = folder.readJson<RunSummary>('summary.json');
+    return summary.completed ? summary : undefined;
+  } catch {
+    return undefined; // openFolder names the problem
+  }
 }
 
 /** Has this folder any training progress (a checkpoint of any stage)? */
@@ -153,6 +166,11 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
   const log = options.log ?? (() => {});
   const backend = await backendFor(config);
   const numerics = numericsOf(backend);
+  const done = options.runDir !== undefined ? finishedRun(options.runDir, config) : undefined;
+  if (done) {
+    log(`${options.runDir} has finished; nothing to do (its summary.json is kept)`);
+    return done;
+  }
   const run = await buildRun(host, config, numerics);
   const cachedModels: CachedOutputs[] = [];
   let opened: OpenedFolder | undefined;
@@ -160,15 +178,9 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
     throwIfAborted(options.signal);
     opened = openFolder(config, options.runDir);
     const { folder, resuming } = opened;
-    if (resuming && existsSync(folder.summaryPath)) {
-      const done = folder.readJson<RunSummary>('summary.json');
-      if (done.completed) {
-        log(`${folder.dir} has finished; nothing to do (its summary.json is kept)`);
-        return done;
-      }
-    }
     for (const w of run.warnings) log(`warning: ${w}`);
-    if (!resuming) folder.writeJson('config.json', config);
+    // where things go, absolute: `kd resume` from another folder finds the same cache
+    if (!resuming) folder.writeJson('config.json', { ...config, outDir: resolve(config.outDir), cacheDir: resolve(config.cacheDir) });
     folder.writeJson(resuming ? `environment.resume-${RunFolder.stamp()}.json` : 'environment.json', environmentRecord(backend));
     const events: EventSink = (e) => {
       if (e.type === 'epoch') folder.appendMetric({ type: 'epoch', ...e.record });
@@ -217,10 +229,17 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
     }
     return summary;
   } catch (e) {
+    const progress = opened !== undefined && hasProgress(opened.folder);
     // a folder this call created that holds no training yet is removed: a failed start leaves nothing
-    if (opened?.created && !hasProgress(opened.folder)) opened.folder.remove();
-    if (e instanceof InterruptedError && !options.recipeDepth && opened) {
-      e.resumeHint = hasProgress(opened.folder) || opened.resuming ? `the run folder is resumable: kd resume ${opened.folder.dir}` : 'nothing was written';
+    if (opened?.created && !progress) {
+      opened.release();
+      opened.folder.remove();
+    }
+    if (e instanceof InterruptedError && !options.recipeDepth) {
+      e.resumeHint =
+        opened && (progress || opened.resuming)
+          ? `the run folder is resumable: kd resume ${opened.folder.dir}`
+          : 'run the same command again to continue (a teacher recipe in training keeps its progress)';
     }
     throw e;
   } finally {
@@ -274,15 +293,13 @@ async function runRecipe(host: DependencyContainer, name: string, tc: TeacherCon
   const where = name === 'teacher' ? 'teacher' : `extraTeachers.${name}`;
   if (depth > MAX_RECIPE_DEPTH) throw new UserError(`${where}.recipe: recipes nested more than ${MAX_RECIPE_DEPTH} deep (does ${tc.recipe} name itself?)`);
   const log = options.log ?? (() => {});
-  const { modelDir } = await ensureRecipe(
-    host,
-    loadRecipe(where, tc, config),
-    config.cacheDir,
+  const { modelDir } = await ensureRecipe(host, loadRecipe(where, tc, config), {
+    cacheDir: config.cacheDir,
     numerics,
-    (h, c, runDir) =>
-      runExperiment(h, c, { runDir, recipeDepth: depth, signal: options.signal, log: (line) => log(`[recipe ${c.name}] ${line}`) }),
+    run: (h, c, runDir) => runExperiment(h, c, { runDir, recipeDepth: depth, signal: options.signal, log: (line) => log(`[recipe ${c.name}] ${line}`) }),
     log,
-  );
+    signal: options.signal,
+  });
   return modelDir;
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy, InterruptedError, LearnedTemperature } from '@kd/core';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -97,6 +97,40 @@ describe('a process killed while a checkpoint is replaced resumes exactly', () =
     const events: string[] = [];
     await trainStage(toyStage(fresh, { checkpointDir: noLast, events: (e) => e.type === 'stage-start' && events.push(`start@${e.startEpoch}`) }));
     expect(events).toEqual(['start@4']); // not a silent restart at epoch 1
+    expect(toyWeights(fresh)).toEqual((await uninterrupted()).weights);
+  });
+});
+
+describe('best/ and last/ always agree; checkpoints of older kd versions still resume', () => {
+  it('a staged best/ whose epoch last/ does not name (an abandoned epoch) is dropped, never promoted', async () => {
+    const dir = tmp();
+    await trainStage(toyStage(new ToyNet(11), { checkpointDir: dir }));
+    const bestBytes = readFileSync(join(dir, 'best', 'variables.bin'));
+    const fake = (into: string) => {
+      cpSync(join(dir, 'best'), into, { recursive: true });
+      writeFileSync(join(into, 'variables.bin'), Buffer.alloc(bestBytes.length)); // other weights
+      writeFileSync(join(into, 'epoch.json'), JSON.stringify({ epoch: 99 }));
+    };
+    fake(join(dir, 'best.tmp'));
+    await trainStage(toyStage(new ToyNet(11), { checkpointDir: dir })); // finished: only settles its folders
+    expect(readFileSync(join(dir, 'best', 'variables.bin'))).toEqual(bestBytes);
+    expect(existsSync(join(dir, 'best.tmp'))).toBe(false);
+    // with no best/ at all, the abandoned one is not promoted either
+    fake(join(dir, 'best.tmp'));
+    rmSync(join(dir, 'best'), { recursive: true });
+    await trainStage(toyStage(new ToyNet(11), { checkpointDir: dir }));
+    expect(readdirSync(dir).sort()).toEqual(['last']);
+  });
+
+  it('a crash of the first kd checkpoints (last/ deleted, an unmarked complete last.tmp/ left) resumes from last.tmp/', async () => {
+    const dir = tmp();
+    await trainStage(toyStage(new ToyNet(11), { checkpointDir: dir, stopAfterEpochs: 2 }));
+    renameSync(join(dir, 'last'), join(dir, 'last.tmp'));
+    rmSync(join(dir, 'last.tmp', '.complete'));
+    const starts: number[] = [];
+    const fresh = new ToyNet(5);
+    await trainStage(toyStage(fresh, { checkpointDir: dir, events: (e) => e.type === 'stage-start' && starts.push(e.startEpoch!) }));
+    expect(starts).toEqual([3]);
     expect(toyWeights(fresh)).toEqual((await uninterrupted()).weights);
   });
 });

@@ -13,9 +13,10 @@ import {
   type TapValues,
   type DataInfo,
 } from '@kd/core';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { recoverDir, replaceDir } from './checkpoint/atomic-dir.js';
-import { checkpointExists, disposeCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.js';
+import { commitDir, isStaged, recoverDir, stageDir } from './checkpoint/atomic-dir.js';
+import { checkpointExists, disposeCheckpoint, isLegacyCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.js';
 import { assignVariables, readTensors, writeTensors } from './checkpoint/tensor-file.js';
 import { batchCount, batchIndices, epochOrder } from './data-order.js';
 import { evaluateAccuracy, type EvalResult } from './evaluate.js';
@@ -143,8 +144,7 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
   const bestDir = spec.checkpointDir && join(spec.checkpointDir, 'best');
 
   // finish or undo a checkpoint replacement that a crash interrupted
-  if (lastDir) recoverDir(lastDir);
-  if (bestDir) recoverDir(bestDir);
+  if (lastDir) recoverDir(lastDir, isLegacyCheckpoint);
   let state: SavedState = { epoch: 0, completed: false, history: [], adamSteps: {}, extra: {} };
   if (lastDir && checkpointExists(lastDir)) {
     const ck = loadCheckpoint<SavedState>(lastDir);
@@ -163,6 +163,7 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
     state = ck.state;
     disposeCheckpoint(ck);
   }
+  if (bestDir) settleBest(bestDir, state.best?.epoch);
 
   // Full batches only, unless the split is smaller than one batch (then one short batch).
   const dropLast = spec.train.size >= spec.batchSize;
@@ -269,7 +270,7 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
       state.epoch = epoch;
       if (val && (!state.best || val.accuracy > state.best.val)) {
         state.best = { epoch, val: val.accuracy };
-        if (bestDir) saveWeights(bestDir, spec.stateVariables);
+        if (bestDir) stageBest(bestDir, spec.stateVariables, epoch);
       }
       spec.events?.({ type: 'epoch', record });
       epochsThisCall += 1;
@@ -278,6 +279,8 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
         if (evalModel && spec.test) state.test = testLastAndBest(evalModel, spec, bestDir, state.best);
       }
       if (lastDir) saveState(lastDir, spec, optimizers, state);
+      // a new best is put in place only once last/ (which names its epoch) is: the two always agree
+      if (bestDir && isStaged(bestDir)) commitDir(bestDir);
       if (spec.stopAfterEpochs !== undefined && epochsThisCall >= spec.stopAfterEpochs && !state.completed) break;
     }
   } finally {
@@ -298,8 +301,30 @@ function resultOf(stage: string, s: SavedState): StageResult {
   };
 }
 
-function saveWeights(dir: string, vars: ReadonlyMap<string, tf.Variable>): void {
-  replaceDir(dir, (tmp) => writeTensors(tmp, 'variables', Object.fromEntries(vars)));
+/** Stages the best-by-val weights of `epoch` (`best.tmp/`, committed after the epoch's last/). */
+function stageBest(dir: string, vars: ReadonlyMap<string, tf.Variable>, epoch: number): void {
+  stageDir(dir, (tmp) => {
+    writeTensors(tmp, 'variables', Object.fromEntries(vars));
+    writeFileSync(join(tmp, 'epoch.json'), JSON.stringify({ epoch }));
+  });
+}
+
+/**
+ * After a crash: a staged best/ is committed if last/ names its epoch as the best (the crash came
+ * between the two commits), and dropped otherwise (its epoch was abandoned and will be replayed).
+ */
+function settleBest(dir: string, bestEpoch: number | undefined): void {
+  if (isStaged(dir)) {
+    let staged: number | undefined;
+    try {
+      staged = (JSON.parse(readFileSync(join(`${dir}.tmp`, 'epoch.json'), 'utf8')) as { epoch: number }).epoch;
+    } catch {
+      staged = undefined;
+    }
+    if (staged !== undefined && staged === bestEpoch) commitDir(dir);
+    else rmSync(`${dir}.tmp`, { recursive: true, force: true });
+  }
+  recoverDir(dir); // drops an uncommitted stage; restores best/ if a commit was cut short
 }
 
 /** Test accuracy of the last weights, then of the best-by-val weights (restoring the last afterwards). */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { applyParameterConstraints } from '../contract/module.js';
+import { UserError } from '../util/errors.js';
 import { LearnedTemperature } from './learned-temperature.js';
 
 /** One plain SGD step on `loss`, then the parameter constraints (as the trainer applies them); returns the gradient. */
@@ -44,6 +45,13 @@ describe('LearnedTemperature: clamped as CLIP clamps it, after the step', () => 
     sgdStep(t, 10, () => t.temperature().mul(-1) as tf.Scalar); // pushes τ up, s down past 0
     expect(t.logScale.dataSync()[0]).toBe(0);
     t.dispose();
+  });
+
+  it('refuses a starting temperature the clamp would snap (outside [0.01, 1])', () => {
+    expect(() => new LearnedTemperature(2)).toThrow(/starts in \[0\.01, 1\].*got 2/);
+    expect(() => new LearnedTemperature(0.001)).toThrow(UserError);
+    new LearnedTemperature(1).dispose();
+    new LearnedTemperature(0.01).dispose();
   });
 
   it('no constraint on ordinary parameters', () => {

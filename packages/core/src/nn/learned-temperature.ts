@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../contract/module.js';
+import { UserError } from '../util/errors.js';
 
 /**
  * A contrastive temperature learned as CLIP learns it: a scalar log-scale s (parameter `logScale`),
@@ -14,8 +15,12 @@ export class LearnedTemperature extends Module {
   static readonly MAX_SCALE = 100;
   readonly logScale: tf.Variable;
 
+  /** τ₀ must lie where the clamp lets τ be: [1/100, 1]; elsewhere the first step would snap it. */
   constructor(initialTemperature: number) {
     super();
+    if (!(initialTemperature >= 1 / LearnedTemperature.MAX_SCALE && initialTemperature <= 1)) {
+      throw new UserError(`a learned temperature starts in [0.01, 1] (the range CLIP's clamp keeps it in); got ${initialTemperature}`);
+    }
     const clamp = (s: tf.Tensor) => tf.clipByValue(s, 0, Math.log(LearnedTemperature.MAX_SCALE));
     this.logScale = this.addParam('logScale', tf.scalar(Math.log(1 / initialTemperature)), { constraint: clamp });
   }

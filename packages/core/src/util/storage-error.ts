@@ -23,7 +23,8 @@ export class StorageError extends UserError {
   constructor(
     readonly code: string,
     readonly path: string,
-    readonly verb: 'write' | 'read' = 'write',
+    /** `write` where kd was writing; `access` where it is not known what failed (a read, a stat, …). */
+    readonly verb: 'write' | 'access' = 'write',
   ) {
     super(`cannot ${verb} ${path}: ${ENVIRONMENT[code] ?? code} (${code})`);
   }
@@ -39,11 +40,11 @@ export function isEnvironmentError(e: unknown): e is NodeJS.ErrnoException & { c
  * a folder should be, …) becomes a one-line `StorageError` naming the path — the error's own path
  * when it has one (the deepest folder that failed), else `path` (writes report none).
  */
-export function withStorageErrors<T>(path: string, op: () => T, verb: 'write' | 'read' = 'write'): T {
+export function withStorageErrors<T>(path: string, op: () => T): T {
   try {
     return op();
   } catch (e) {
-    if (isEnvironmentError(e)) throw new StorageError(e.code, e.path ?? path, verb);
+    if (isEnvironmentError(e)) throw new StorageError(e.code, e.path ?? path);
     throw e;
   }
 }

@@ -3,10 +3,10 @@ import type { RunConfig } from './schema.js';
 
 /**
  * Config fields that may differ between two invocations of the same run without changing what it
- * computes: where things go, where relative paths were read from, and the backend request (the
- * numerics actually used are recorded in each environment file and summary).
+ * computes: where things go, and the backend request (the numerics actually used are recorded in each
+ * environment file and summary). `baseDir` counts: relative paths in the config are read from it.
  */
-const NEUTRAL = ['backend', 'outDir', 'cacheDir', 'baseDir'] as const;
+const NEUTRAL = ['backend', 'outDir', 'cacheDir'] as const;
 
 function comparable(config: RunConfig): string {
   const c: Record<string, unknown> = { ...config };

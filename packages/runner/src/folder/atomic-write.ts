@@ -1,5 +1,6 @@
-import { withStorageErrors } from '@kd/core';
+import { fsyncPath, withStorageErrors } from '@kd/core';
 import { appendFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /**
  * Writes a whole file so that readers see the old content or the new, never a part: the text goes
@@ -11,7 +12,9 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   withStorageErrors(path, () => {
     try {
       writeFileSync(tmp, data);
+      fsyncPath(tmp);
       renameSync(tmp, path);
+      fsyncPath(dirname(path));
     } catch (e) {
       rmSync(tmp, { force: true });
       throw e;

@@ -50,11 +50,6 @@ export class RunFolder {
     return join(this.dir, 'checkpoints');
   }
 
-  /** Creates the folder (and its parents) if needed. */
-  create(): void {
-    ensureDir(this.dir);
-  }
-
   /** Does it hold a run (its config.json)? */
   exists(): boolean {
     return existsSync(this.configPath);

@@ -5,7 +5,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson } from '../config/canonical-json.js';
 import { configPath, loadConfigFile } from '../config/load-config.js';
-import { tryLock } from '../folder/pid-lock.js';
+import { lockUnlessReady } from '../folder/pid-lock.js';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
 import { entryProblem } from './cache-entry.js';
 
@@ -38,11 +38,12 @@ export function loadRecipe(where: string, tc: TeacherConfig, naming: Pick<RunCon
 }
 
 /**
- * Cache key of a recipe: its parsed config without the fields that only say where things go, and
- * the numerics (backend and kernel build) it trains with — another build rounds differently.
+ * Cache key of a recipe: its parsed config without the fields that only say where things go (its
+ * `baseDir` stays: relative paths in it are read from there), and the numerics (backend and kernel
+ * build) it trains with — another build rounds differently.
  */
 export function recipeKey(recipe: RunConfig, numerics: Numerics): string {
-  const { name: _n, outDir: _o, cacheDir: _c, backend: _b, baseDir: _d, ...weightsDetermining } = recipe;
+  const { name: _n, outDir: _o, cacheDir: _c, backend: _b, ...weightsDetermining } = recipe;
   return createHash('sha256').update(canonicalJson({ v: 2, ...weightsDetermining, numerics })).digest('hex').slice(0, 16);
 }
 
@@ -67,43 +68,42 @@ export function recipeDone(runDir: string): boolean {
 }
 
 /** Runs (or resumes) a recipe in the cache unless it has finished; returns the folder of its saved student. */
-export async function ensureRecipe(
-  host: DependencyContainer,
-  recipe: RunConfig,
-  cacheDir: string,
-  numerics: Numerics,
-  run: (host: DependencyContainer, config: RunConfig, runDir: string) => Promise<unknown>,
-  log: (line: string) => void,
-  /** How often to look again while another process trains the recipe. */
-  pollMs = 2000,
-): Promise<{ modelDir: string; ranNow: boolean }> {
+export interface EnsureRecipeOptions {
+  readonly cacheDir: string;
+  readonly numerics: Numerics;
+  /** Runs (or resumes) the recipe's config in its cache folder. */
+  readonly run: (host: DependencyContainer, config: RunConfig, runDir: string) => Promise<unknown>;
+  readonly log: (line: string) => void;
+  /** Aborted on Ctrl-C / SIGTERM: stop waiting for another process. */
+  readonly signal?: AbortSignal;
+  /** How often to look again while another process trains the recipe (ms). */
+  readonly pollMs?: number;
+}
+
+export async function ensureRecipe(host: DependencyContainer, recipe: RunConfig, options: EnsureRecipeOptions): Promise<{ modelDir: string; ranNow: boolean }> {
+  const { cacheDir, numerics, run, log } = options;
   const runDir = recipeRunDir(cacheDir, recipe, numerics);
   const modelDir = join(runDir, 'student');
-  let waited = false;
-  for (;;) {
-    if (recipeDone(runDir)) return { modelDir, ranNow: false };
-    const release = tryLock(`${runDir}.lock`);
-    if (release) {
-      try {
-        const state = recipeState(runDir);
-        if (state === 'done') return { modelDir, ranNow: false }; // finished while we waited
-        if (state !== 'not done') {
-          // its checkpoints rebuild the student exactly: drop what is damaged and resume
-          log(`recipe ${recipe.name}: the saved model in ${modelDir} is damaged (${state.damaged}); rebuilding it from the run's checkpoints`);
-          rmSync(join(runDir, 'summary.json'), { force: true });
-          rmSync(modelDir, { recursive: true, force: true });
-        }
-        log(`recipe ${recipe.name}: not in the cache, running it once into ${runDir}`);
-        const started = Date.now();
-        await run(host, { ...recipe, cacheDir }, runDir);
-        log(`recipe ${recipe.name}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-        return { modelDir, ranNow: true };
-      } finally {
-        release();
-      }
+  const release = await lockUnlessReady(`${runDir}.lock`, () => recipeDone(runDir), {
+    onWait: () => log(`recipe ${recipe.name}: another process is training it into ${runDir}; waiting`),
+    signal: options.signal,
+    pollMs: options.pollMs,
+  });
+  if (!release) return { modelDir, ranNow: false };
+  try {
+    const state = recipeState(runDir);
+    if (state !== 'not done' && state !== 'done') {
+      // its checkpoints rebuild the student exactly: drop what is damaged and resume
+      log(`recipe ${recipe.name}: the saved model in ${modelDir} is damaged (${state.damaged}); rebuilding it from the run's checkpoints`);
+      rmSync(join(runDir, 'summary.json'), { force: true });
+      rmSync(modelDir, { recursive: true, force: true });
     }
-    if (!waited) log(`recipe ${recipe.name}: another process is training it into ${runDir}; waiting`);
-    waited = true;
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    log(`recipe ${recipe.name}: not in the cache, running it once into ${runDir}`);
+    const started = Date.now();
+    await run(host, { ...recipe, cacheDir }, runDir);
+    log(`recipe ${recipe.name}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    return { modelDir, ranNow: true };
+  } finally {
+    release();
   }
 }

@@ -4,9 +4,11 @@ import { evaluateAccuracy, trainStage } from '@kd/trainer';
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { canonicalJson } from '../config/canonical-json.js';
 import { configPath } from '../config/load-config.js';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
-import { checkVocabulary, loadModelWeights, readModelCard, resolveModelDir, saveModel } from '../build/saved-model.js';
+import { checkVocabulary, loadModelWeights, readModelCard, resolveModelDir, saveModel, type ModelCard } from '../build/saved-model.js';
+import { lockUnlessReady } from '../folder/pid-lock.js';
 import { entryProblem } from './cache-entry.js';
 import { groupOptims, type StageContext } from './stage-settings.js';
 import { publishDir } from './publish-dir.js';
@@ -23,12 +25,13 @@ export interface TeacherOutcome {
 
 /**
  * Cache key of a trained teacher: everything that determines its weights — data, model, seed,
- * training settings, and the numerics (backend and kernel build) it is trained with, since another
- * kernel build rounds differently and gives other weights.
+ * training settings, the folder relative paths in them are read from (`baseDir`: two configs in two
+ * folders may both say `root: images`), and the numerics (backend and kernel build) it is trained
+ * with, since another kernel build rounds differently and gives other weights.
  */
 export function teacherCacheKey(config: RunConfig, tc: TeacherConfig, numerics: Numerics): string {
-  const key = { v: 2, data: config.data, arch: tc.arch, options: tc.options, seed: tc.seed, train: tc.train, numerics };
-  return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
+  const key = { v: 2, data: config.data, baseDir: config.baseDir ?? null, arch: tc.arch, options: tc.options, seed: tc.seed, train: tc.train, numerics };
+  return createHash('sha256').update(canonicalJson(key)).digest('hex').slice(0, 16);
 }
 
 /** What a teacher needs from its run besides its config: stage context, numerics, a log. */
@@ -77,60 +80,82 @@ export async function prepareTeacher(
     source = 'recipe';
   } else {
     const cached = join(config.cacheDir, 'teachers', teacherCacheKey(config, tc, ctx.numerics));
-    const problem = tc.cache && existsSync(cached) ? entryProblem(cached) : 'absent';
-    if (problem !== undefined && problem !== 'absent') {
-      ctx.log(`${p.name}: the teacher cache entry ${cached} is damaged (${problem}); training the teacher again`);
-      rmSync(cached, { recursive: true, force: true });
-    }
-    if (problem === undefined) {
+    const intact = () => existsSync(cached) && entryProblem(cached) === undefined;
+    // one process trains a teacher that several runs (two sweep processes) need; the others wait for it
+    const release = tc.cache
+      ? await lockUnlessReady(`${cached}.lock`, intact, {
+          onWait: () => ctx.log(`${p.name}: another process is training this teacher into ${cached}; waiting`),
+          signal: ctx.signal,
+        })
+      : () => {};
+    if (!release) {
       loadModelWeights(cached, p.model);
-      source = 'cache';
-      path = cached;
       // the cache key fixes the data (and so the test split): the stored accuracy holds
       const stored = readModelCard(cached).metrics?.test;
-      if (typeof stored === 'number') return { ...base, source, path, test: stored };
+      if (typeof stored === 'number') return { ...base, source: 'cache', path: cached, test: stored };
+      source = 'cache';
+      path = cached;
     } else {
-      p.model.setFrozen(false);
-      const ckDir = join(ctx.runDir, 'checkpoints', `${p.name}-train`);
-      await trainStage({
-        name: `${p.name}-train`,
-        epochs: tc.train.epochs,
-        batchSize: tc.train.batchSize,
-        evalBatchSize: tc.train.evalBatchSize,
-        seed: tc.seed,
-        train: dataset.split('train'),
-        val: dataset.split('val'),
-        participants: [{ ...p, trainable: true }],
-        taps: new Map([[p.name, new Set(['logits'])]]),
-        primary: { student: p.name },
-        trainable: [{ group: 'main', variables: p.model.namedParameters(`${p.name}/`) }],
-        stateVariables: p.model.namedVariables(`${p.name}/`),
-        optim: groupOptims(tc.train),
-        clipGradNorm: tc.train.clipGradNorm,
-        settingsPath: `${where}.train`,
-        active: new Set(['ce']),
-        objective: (step) => {
-          const ce = taskLoss(step.student.logits!, step.batch.y!);
-          return { total: ce, parts: { 'task.ce': ce } };
-        },
-        evaluate: p.name,
-        checkpointDir: ckDir,
-        events: ctx.events,
-        signal: ctx.signal,
-      });
-      p.model.setFrozen(!tc.trainable);
-      source = 'trained';
-      path = join(ctx.runDir, p.name);
-      const test = evaluateAccuracy(p.model, dataset.split('test'), tc.train.evalBatchSize).accuracy;
-      saveModel(path, p.model, { ...card, metrics: { test } });
-      if (tc.cache) {
-        ensureDir(join(config.cacheDir, 'teachers'));
-        publishDir(path, cached);
+      try {
+        if (tc.cache && existsSync(cached)) {
+          ctx.log(`${p.name}: the teacher cache entry ${cached} is damaged (${entryProblem(cached)}); training the teacher again`);
+          rmSync(cached, { recursive: true, force: true });
+        }
+        const trained = await trainTeacher(p, tc, dataset, where, ctx, card);
+        if (tc.cache) {
+          ensureDir(join(config.cacheDir, 'teachers'));
+          publishDir(trained.path, cached);
+        }
+        return { ...base, source: 'trained', ...trained };
+      } finally {
+        release();
       }
-      return { ...base, source, path, test };
     }
   }
   // a user's checkpoint (or an older cache entry without a stored accuracy): measure it here
   const test = evaluateAccuracy(p.model, dataset.split('test'), tc.train.evalBatchSize).accuracy;
   return { ...base, source, path, test };
+}
+
+/** Trains a teacher on the task (a `<name>-train` stage, checkpointed in the run folder) and saves it there. */
+async function trainTeacher(
+  p: Participant,
+  tc: TeacherConfig,
+  dataset: Dataset,
+  where: string,
+  ctx: TeacherContext,
+  card: Omit<ModelCard, 'params'>,
+): Promise<{ path: string; test: number }> {
+  p.model.setFrozen(false);
+  await trainStage({
+    name: `${p.name}-train`,
+    epochs: tc.train.epochs,
+    batchSize: tc.train.batchSize,
+    evalBatchSize: tc.train.evalBatchSize,
+    seed: tc.seed,
+    train: dataset.split('train'),
+    val: dataset.split('val'),
+    participants: [{ ...p, trainable: true }],
+    taps: new Map([[p.name, new Set(['logits'])]]),
+    primary: { student: p.name },
+    trainable: [{ group: 'main', variables: p.model.namedParameters(`${p.name}/`) }],
+    stateVariables: p.model.namedVariables(`${p.name}/`),
+    optim: groupOptims(tc.train),
+    clipGradNorm: tc.train.clipGradNorm,
+    settingsPath: `${where}.train`,
+    active: new Set(['ce']),
+    objective: (step) => {
+      const ce = taskLoss(step.student.logits!, step.batch.y!);
+      return { total: ce, parts: { 'task.ce': ce } };
+    },
+    evaluate: p.name,
+    checkpointDir: join(ctx.runDir, 'checkpoints', `${p.name}-train`),
+    events: ctx.events,
+    signal: ctx.signal,
+  });
+  p.model.setFrozen(!tc.trainable);
+  const path = join(ctx.runDir, p.name);
+  const test = evaluateAccuracy(p.model, dataset.split('test'), tc.train.evalBatchSize).accuracy;
+  saveModel(path, p.model, { ...card, metrics: { test } });
+  return { path, test };
 }

@@ -1,6 +1,7 @@
 import { UserError } from '@kd/core';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseCoreYaml } from '../config/core-yaml.js';
+import { FORBIDDEN_KEYS, unsafeValueReason } from '../config/unsafe-keys.js';
 
 export type RawConfig = Record<string, unknown>;
 
@@ -22,24 +23,6 @@ export function readMappingFile(path: string, what = 'config file'): RawConfig {
   return raw;
 }
 
-/** Keys that reach JavaScript object prototypes; never config keys. */
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** Refuses a key in FORBIDDEN_KEYS anywhere inside `value` (mappings and lists, at any depth). */
-function refuseForbiddenKeys(value: unknown, at: string, seen = new Set<object>()): void {
-  if (value === null || typeof value !== 'object' || seen.has(value)) return;
-  seen.add(value);
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => refuseForbiddenKeys(item, `${at}[${i}]`, seen));
-    return;
-  }
-  for (const key of Object.keys(value)) {
-    const here = at ? `${at}.${key}` : key;
-    if (FORBIDDEN_KEYS.has(key)) throw new UserError(`override key '${here}': '${key}' is not allowed as a config key (it would reach JavaScript object prototypes)`);
-    refuseForbiddenKeys((value as RawConfig)[key], here, seen);
-  }
-}
-
 function mergeAt(base: RawConfig, override: RawConfig, at: string): RawConfig {
   const out: RawConfig = structuredClone(base);
   for (const [key, value] of Object.entries(override)) {
@@ -50,7 +33,8 @@ function mergeAt(base: RawConfig, override: RawConfig, at: string): RawConfig {
     if (value === null) delete out[key];
     else if (isMapping(value) && isMapping(current)) out[key] = mergeAt(current, value, here);
     else {
-      refuseForbiddenKeys(value, here);
+      const unsafe = unsafeValueReason(value, here);
+      if (unsafe) throw new UserError(`override key '${here}': ${unsafe}`);
       out[key] = structuredClone(value);
     }
   }

@@ -134,7 +134,7 @@ export async function runSweep(host: DependencyContainer, plan: SweepPlan, optio
         signal: options.signal,
       });
     } catch (e) {
-      if (e instanceof RunBusyError) return undefined; // another sweep process trains it: take the next
+      if (e instanceof RunBusyError && e.runDir === run.runDir) return undefined; // another sweep process trains it: take the next
       if (e instanceof InterruptedError) e.resumeHint = 'finished runs are kept; run the same kd sweep command again to continue';
       throw e;
     }
@@ -157,19 +157,24 @@ export async function runSweep(host: DependencyContainer, plan: SweepPlan, optio
       elsewhere.push(run);
     }
   }
+  const pause = async () => {
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2000));
+    if (options.signal?.aborted) {
+      const e = options.signal.reason instanceof InterruptedError ? options.signal.reason : new InterruptedError();
+      e.resumeHint = 'finished runs are kept; run the same kd sweep command again to continue';
+      throw e;
+    }
+  };
   for (const run of elsewhere) {
     // wait for the other process; if it stopped without finishing, resume the run here
     for (;;) {
-      const lock = join(run.runDir, RUN_LOCK);
-      while (lockOwner(lock) !== undefined) {
-        if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new InterruptedError();
-        await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2000));
-      }
+      while (lockOwner(join(run.runDir, RUN_LOCK)) !== undefined) await pause();
       const summary = await attempt(run);
       if (summary) {
         keep(run, summary);
         break;
       }
+      await pause(); // it was taken again meanwhile
     }
   }
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ensureDir, withStorageErrors } from '@kd/core';
+import { ensureDir, fsyncPath, fsyncTree, withStorageErrors } from '@kd/core';
 
 /**
  * Folders that are replaced as a whole (a stage's `last/` and `best/` checkpoints) so that a process
@@ -32,14 +32,16 @@ function isComplete(dir: string): boolean {
 }
 
 /**
- * Finishes or undoes a replacement of `dir` that a crash interrupted (see above). A `dir` without
- * the marker (written before markers existed) is kept when nothing better is there.
+ * Finishes or undoes a replacement of `dir` that a crash interrupted (see above). `legacyComplete`
+ * recognises a complete copy written before markers existed (kd's first checkpoints wrote
+ * `<dir>.tmp/` and renamed it over a deleted `<dir>/`); an unmarked `<dir>/` is kept when nothing
+ * better is there.
  */
-export function recoverDir(dir: string): void {
+export function recoverDir(dir: string, legacyComplete?: (d: string) => boolean): void {
   const tmp = `${dir}.tmp`;
   const old = `${dir}.old`;
   if (!isComplete(dir)) {
-    const successor = isComplete(tmp) ? tmp : isComplete(old) ? old : undefined;
+    const successor = isComplete(tmp) ? tmp : isComplete(old) ? old : legacyComplete?.(tmp) ? tmp : undefined;
     if (successor) {
       rmSync(dir, { recursive: true, force: true });
       renameSync(successor, dir);
@@ -56,25 +58,47 @@ export function recoverDir(dir: string): void {
  * read-only folder is a one-line `StorageError` naming the folder; the previous copy stays.
  */
 export function replaceDir(dir: string, write: (tmpDir: string) => void): void {
-  withStorageErrors(`${dir}.tmp`, () => replaceDirUnchecked(dir, write));
+  stageDir(dir, write);
+  commitDir(dir);
 }
 
-function replaceDirUnchecked(dir: string, write: (tmpDir: string) => void): void {
-  recoverDir(dir);
+/**
+ * The first half of `replaceDir`: writes the successor `<dir>.tmp/` with its marker, durably, and
+ * leaves `dir` as it is until `commitDir` (a stage keeps a new best/ staged until its last/ is in
+ * place, so that the two always agree).
+ */
+export function stageDir(dir: string, write: (tmpDir: string) => void): void {
+  withStorageErrors(`${dir}.tmp`, () => {
+    recoverDir(dir);
+    const tmp = `${dir}.tmp`;
+    ensureDir(dirname(dir));
+    mkdirSync(tmp, { recursive: true });
+    write(tmp);
+    faultHook?.('tmp-written', dir);
+    writeFileSync(join(tmp, COMPLETE_MARKER), '');
+    fsyncTree(tmp); // the content is on the device before any rename makes it the copy
+    faultHook?.('tmp-complete', dir);
+  });
+}
+
+/** Has `dir` a complete staged successor (`stageDir` done, `commitDir` not yet)? */
+export function isStaged(dir: string): boolean {
+  return isComplete(`${dir}.tmp`);
+}
+
+/** The second half of `replaceDir`: puts the staged `<dir>.tmp/` in place of `dir`. */
+export function commitDir(dir: string): void {
   const tmp = `${dir}.tmp`;
   const old = `${dir}.old`;
-  ensureDir(dirname(dir));
-  mkdirSync(tmp, { recursive: true });
-  write(tmp);
-  faultHook?.('tmp-written', dir);
-  writeFileSync(join(tmp, COMPLETE_MARKER), '');
-  faultHook?.('tmp-complete', dir);
-  if (existsSync(dir)) renameSync(dir, old);
-  faultHook?.('old-moved', dir);
-  renameSync(tmp, dir);
-  faultHook?.('new-in-place', dir);
-  if (existsSync(old)) {
-    faultHook?.('removing-old', dir);
-    rmSync(old, { recursive: true, force: true });
-  }
+  withStorageErrors(dir, () => {
+    if (existsSync(dir)) renameSync(dir, old);
+    faultHook?.('old-moved', dir);
+    renameSync(tmp, dir);
+    fsyncPath(dirname(dir));
+    faultHook?.('new-in-place', dir);
+    if (existsSync(old)) {
+      faultHook?.('removing-old', dir);
+      rmSync(old, { recursive: true, force: true });
+    }
+  });
 }

@@ -26,6 +26,14 @@ export function saveCheckpoint<S>(dir: string, data: CheckpointData<S>): void {
   });
 }
 
+/**
+ * A complete checkpoint folder written before completion markers existed: the first checkpoints wrote
+ * `state.json` last, after every tensor file, so its presence beside them means the write finished.
+ */
+export function isLegacyCheckpoint(dir: string): boolean {
+  return ['variables', 'optimizer', 'method'].every((b) => existsSync(join(dir, `${b}.json`)) && existsSync(join(dir, `${b}.bin`))) && existsSync(join(dir, 'state.json'));
+}
+
 export function checkpointExists(dir: string): boolean {
   return existsSync(join(dir, 'state.json'));
 }
