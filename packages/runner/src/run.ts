@@ -122,37 +122,34 @@ interface OpenedFolder {
  * the same second get two folders). Throws before anything is written.
  */
 function openFolder(config: RunConfig, runDir: string | undefined): OpenedFolder {
-  let folder: RunFolder;
-  let created = false;
-  if (runDir === undefined) {
-    folder = RunFolder.createUnique(config.outDir, `${config.name}-s${config.seed}-${RunFolder.stamp()}`);
-    created = true;
-  } else {
-    folder = new RunFolder(runDir);
+  const folder = runDir === undefined ? RunFolder.createUnique(config.outDir, `${config.name}-s${config.seed}-${RunFolder.stamp()}`) : new RunFolder(runDir);
+  const created = runDir === undefined || (!existsSync(runDir) && RunFolder.createExclusive(runDir));
+  // lock first, then look: another process that holds the folder may be writing into it right now
+  const lock = join(folder.dir, RUN_LOCK);
+  const release = tryLock(lock);
+  if (!release) throw new RunBusyError(folder.dir, lockOwner(lock) ?? -1);
+  try {
     if (folder.exists()) {
       let stored: RunConfig;
       try {
         stored = parseRunConfig(folder.readJson('config.json'));
       } catch {
-        throw new UserError(`${folder.configPath} is not a valid run config; choose another --run-dir or delete ${runDir}`);
+        throw new UserError(`${folder.configPath} is not a valid run config; choose another --run-dir or delete ${folder.dir}`);
       }
       if (!sameRun(stored, config)) {
-        throw new UserError(`${runDir} holds a run of a different config (its config.json); resume it with 'kd resume ${runDir}', or choose another --run-dir`);
+        throw new UserError(`${folder.dir} holds a run of a different config (its config.json); resume it with 'kd resume ${folder.dir}', or choose another --run-dir`);
       }
-    } else if (existsSync(runDir)) {
-      const stray = readdirSync(runDir).filter((f) => f !== RUN_LOCK);
-      if (stray.length) throw new UserError(`${runDir} is not empty and holds no run (no config.json); choose another --run-dir`);
-    } else {
-      created = RunFolder.createExclusive(runDir);
+      return { folder, resuming: true, created, release };
     }
-  }
-  const lock = join(folder.dir, RUN_LOCK);
-  const release = tryLock(lock);
-  if (!release) {
+    // a folder without a run may hold only what a crashed start left: its lock and half-written files
+    const stray = readdirSync(folder.dir).filter((f) => !f.startsWith(RUN_LOCK) && !/\.tmp-\d+$/.test(f));
+    if (stray.length) throw new UserError(`${folder.dir} is not empty and holds no run (no config.json); choose another --run-dir`);
+    return { folder, resuming: false, created, release };
+  } catch (e) {
+    release();
     if (created) folder.remove();
-    throw new RunBusyError(folder.dir, lockOwner(lock) ?? -1);
+    throw e;
   }
-  return { folder, resuming: folder.exists(), created, release };
 }
 
 /**
