@@ -22,7 +22,7 @@ describe('kd sweep (tiny MNIST)', () => {
     const md = readFileSync(join(dir, 'results.md'), 'utf8');
     expect(md).toContain("- command: `kd sweep");
     expect(md).toContain('- seeds: 1, 2');
-    expect(md).toContain('- backend: wasm');
+    expect(md).toContain('- numerics: wasm/');
     expect(md).toMatch(/- machine: .*cores/);
     const csv = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n');
     expect(csv).toHaveLength(3);

@@ -74,11 +74,11 @@ describe('aggregation', () => {
     expect(lines[2]).toContain('`kd`');
     expect(lines[2]).toContain('97.50 ± 0.71');
     expect(lines[3]).toContain('90.00');
-    const md = resultsMarkdown('s', { command: 'kd sweep a.yaml --seeds 2', config: 'a.yaml', seeds: [1, 2], backends: ['cpu'], machine: 'test box', date: new Date('2025-01-02T03:04:05Z') }, rows);
+    const md = resultsMarkdown('s', { command: 'kd sweep a.yaml --seeds 2', config: 'a.yaml', seeds: [1, 2], numerics: ['wasm/relaxed-simd'], machine: 'test box', date: new Date('2025-01-02T03:04:05Z') }, rows);
     expect(md).toContain('- command: `kd sweep a.yaml --seeds 2`');
     expect(md).toContain('- seeds: 1, 2 (2 per cell; mean ± sample std, n − 1)');
     expect(md).toContain('- machine: test box');
-    expect(md).toContain('- backend: cpu');
+    expect(md).toContain('- numerics: wasm/relaxed-simd (backend/kernel build');
     expect(md).toContain('- date: 2025-01-02 03:04 UTC');
     expect(md).toContain(table);
     const csv = resultsCsv(rows).trim().split('\n');

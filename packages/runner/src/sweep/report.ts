@@ -6,7 +6,8 @@ export interface ReportHeader {
   readonly command: string;
   readonly config: string;
   readonly seeds: readonly number[];
-  readonly backends: readonly string[];
+  /** The numerics of the runs (`wasm/relaxed-simd`, …): what makes the numbers bit-reproducible. */
+  readonly numerics: readonly string[];
   readonly machine?: string;
   readonly date?: Date;
 }
@@ -69,7 +70,7 @@ export function resultsMarkdown(name: string, header: ReportHeader, rows: readon
     `- config: \`${header.config}\``,
     `- seeds: ${header.seeds.join(', ')} (${header.seeds.length} per cell; mean ± sample std, n − 1)`,
     `- machine: ${header.machine ?? machineDescription()}`,
-    `- backend: ${header.backends.length ? header.backends.join(', ') : 'unknown'}`,
+    `- numerics: ${header.numerics.length ? header.numerics.join(', ') : 'unknown'} (backend/kernel build; same config, seed and numerics give the same numbers)`,
     `- date: ${date}`,
     '',
     markdownTable(rows),

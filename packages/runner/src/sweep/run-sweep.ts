@@ -179,10 +179,11 @@ export async function runSweep(host: DependencyContainer, plan: SweepPlan, optio
   }
 
   const rows = plan.cells.map((cell) => aggregateCell(cell.name, byCell.get(cell.name)!));
-  const backends = [...new Set(summaries.map((s) => s.backend))];
+  // summaries written before numerics were recorded name their backend only
+  const numerics = [...new Set(summaries.map((s) => s.numerics ?? s.backend))];
   const config = plan.configPath === plan.basePath ? plan.configPath : `${plan.configPath} (base ${plan.basePath})`;
   const command = options.command ?? `kd sweep ${plan.configPath}`;
-  const markdown = resultsMarkdown(plan.name, { command, config, seeds: plan.seeds, backends }, rows);
+  const markdown = resultsMarkdown(plan.name, { command, config, seeds: plan.seeds, numerics }, rows);
   const resultsPath = join(plan.dir, 'results.md');
   const csvPath = join(plan.dir, 'results.csv');
   writeFileAtomic(resultsPath, markdown);
