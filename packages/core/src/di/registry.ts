@@ -3,8 +3,9 @@ import { container as rootContainer, Lifecycle, type DependencyContainer } from 
 import type { DatasetProvider } from '../contract/dataset.js';
 import type { DistillationMethod, MethodDescriptor } from '../contract/method.js';
 import type { ModelArchitecture } from '../contract/model.js';
+import type { Task, TaskDescriptor } from '../contract/task.js';
 import { UserError } from '../util/errors.js';
-import { DATASET_PROVIDER, METHOD_DESCRIPTOR, MODEL_ARCHITECTURE } from './tokens.js';
+import { DATASET_PROVIDER, METHOD_DESCRIPTOR, MODEL_ARCHITECTURE, TASK_DESCRIPTOR } from './tokens.js';
 
 /**
  * Plugin wiring. Every plugin package exports `register(container)` and has no import side effects.
@@ -16,6 +17,12 @@ export type PluginRegister = (container: DependencyContainer) => void;
 export function registerMethod(c: DependencyContainer, descriptor: MethodDescriptor): void {
   c.register(descriptor.impl, { useClass: descriptor.impl }, { lifecycle: Lifecycle.ContainerScoped });
   c.register(METHOD_DESCRIPTOR, { useValue: descriptor });
+}
+
+/** A task, like a method: its descriptor for listing, its class resolved fresh per run. */
+export function registerTask(c: DependencyContainer, descriptor: TaskDescriptor): void {
+  c.register(descriptor.impl, { useClass: descriptor.impl }, { lifecycle: Lifecycle.ContainerScoped });
+  c.register(TASK_DESCRIPTOR, { useValue: descriptor });
 }
 
 export function registerArchitecture(c: DependencyContainer, arch: ModelArchitecture): void {
@@ -50,6 +57,10 @@ export function listMethods(c: DependencyContainer): MethodDescriptor[] {
   return unique(all<MethodDescriptor>(c, METHOD_DESCRIPTOR as symbol), 'method');
 }
 
+export function listTasks(c: DependencyContainer): TaskDescriptor[] {
+  return unique(all<TaskDescriptor>(c, TASK_DESCRIPTOR as symbol), 'task');
+}
+
 export function listArchitectures(c: DependencyContainer): ModelArchitecture[] {
   return unique(all<ModelArchitecture>(c, MODEL_ARCHITECTURE as symbol), 'architecture');
 }
@@ -67,6 +78,7 @@ function find<T extends { id: string }>(items: T[], id: string, what: string): T
 export const findMethod = (c: DependencyContainer, id: string) => find(listMethods(c), id, 'method');
 export const findArchitecture = (c: DependencyContainer, id: string) => find(listArchitectures(c), id, 'architecture');
 export const findDataset = (c: DependencyContainer, id: string) => find(listDatasets(c), id, 'dataset');
+export const findTask = (c: DependencyContainer, id: string) => find(listTasks(c), id, 'task');
 
 /** One run's container: a child of the host, with fresh ContainerScoped method instances. */
 export function createRunContainer(host: DependencyContainer): DependencyContainer {
@@ -77,4 +89,10 @@ export function createRunContainer(host: DependencyContainer): DependencyContain
 export function resolveMethod(run: DependencyContainer, id: string): { descriptor: MethodDescriptor; method: DistillationMethod<any> } {
   const descriptor = findMethod(run, id);
   return { descriptor, method: run.resolve(descriptor.impl) };
+}
+
+/** Resolves a task instance inside a run container. */
+export function resolveTask(run: DependencyContainer, id: string): { descriptor: TaskDescriptor; task: Task<any> } {
+  const descriptor = findTask(run, id);
+  return { descriptor, task: run.resolve(descriptor.impl) };
 }

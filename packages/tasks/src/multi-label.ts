@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  binaryCrossEntropyWithLogits,
+  injectable,
+  sequentialBatches,
+  z,
+  type EvaluationContext,
+  type Metrics,
+  type MetricSpec,
+  type StepContext,
+  type Task,
+  type TaskSetupContext,
+  type TermSpec,
+} from '@kd/core';
+import { flatMatrix, multiLabelAveragePrecision, multiLabelPrecisionRecall } from '@kd/metrics';
+
+export const multiLabelHParams = z
+  .object({
+    threshold: z.number().gt(0).lt(1).default(0.5).describe('a class is predicted when its sigmoid probability is at least this (CP…OF1; ML-GCN and ASL use 0.5)'),
+  })
+  .strict();
+export type MultiLabelHParams = z.output<typeof multiLabelHParams>;
+
+export const multiLabelTerms: readonly TermSpec[] = [
+  {
+    name: 'bce',
+    defaultWeight: 1,
+    description: 'per-class binary cross-entropy of sigmoid(logits) against the multi-hot labels y [B, K] (torch BCEWithLogitsLoss, mean over batch and classes)',
+  },
+];
+
+const fraction = (name: string, description: string, higherIsBetter = true): MetricSpec => ({ name, unit: 'fraction', higherIsBetter, description });
+
+export const multiLabelMetrics: readonly MetricSpec[] = [
+  fraction('mAP', 'mean over classes (with a positive) of the average precision of ranking the samples by class score'),
+  fraction('CP', 'per-class precision at the threshold, averaged over all classes'),
+  fraction('CR', 'per-class recall at the threshold, averaged over classes with a positive'),
+  fraction('CF1', '2·CP·CR / (CP + CR)'),
+  fraction('OP', 'overall precision at the threshold (pooled over classes)'),
+  fraction('OR', 'overall recall at the threshold (pooled over classes)'),
+  fraction('OF1', '2·OP·OR / (OP + OR)'),
+  { name: 'loss', unit: 'score', higherIsBetter: false, description: 'mean per-class binary cross-entropy over the split' },
+];
+
+/**
+ * Multi-label classification (scenes: every class present in the image): the student's logits are K
+ * independent sigmoids against the batch's multi-hot `y` [B, K]. Loss: per-class BCE (`task.bce`).
+ * Metrics: mAP (primary) and the thresholded CP, CR, CF1, OP, OR, OF1 of ML-GCN / ASL.
+ */
+@injectable()
+export class MultiLabelTask implements Task<MultiLabelHParams> {
+  private hp: MultiLabelHParams = multiLabelHParams.parse({});
+
+  setup(ctx: TaskSetupContext<MultiLabelHParams>): void {
+    this.hp = ctx.hparams;
+  }
+
+  requiredTaps() {
+    return [{ role: 'student' as const, tap: 'logits' }];
+  }
+
+  metrics(): readonly MetricSpec[] {
+    return multiLabelMetrics;
+  }
+
+  losses(step: StepContext): Record<string, tf.Scalar> {
+    return step.active.has('bce') ? { bce: binaryCrossEntropyWithLogits(step.student['logits']!, step.batch['y']!) } : {};
+  }
+
+  evaluate(ctx: EvaluationContext): Metrics {
+    const { model, split } = ctx;
+    const k = ctx.data.numClasses;
+    const scores = new Float32Array(split.size * k);
+    const targets = new Float32Array(split.size * k);
+    let lossSum = 0;
+    for (const idx of sequentialBatches(split.size, ctx.batchSize)) {
+      const at = idx[0]! * k;
+      lossSum += tf.tidy(() => {
+        const batch = split.batch(idx);
+        const { logits } = model.forward(batch, { training: false, taps: LOGITS });
+        const y = batch['y']!;
+        if (y.rank !== 2 || y.shape[1] !== k) throw new Error(`multi-label task: batch y has shape [${y.shape}], expected [B, ${k}] multi-hot labels`);
+        scores.set(tf.sigmoid(logits!).dataSync(), at);
+        targets.set(tf.cast(y, 'float32').dataSync(), at);
+        return binaryCrossEntropyWithLogits(logits!, y).dataSync()[0]! * idx.length;
+      });
+    }
+    const s = flatMatrix(scores, split.size, k);
+    const t = flatMatrix(targets, split.size, k);
+    const ap = multiLabelAveragePrecision(s, t);
+    const prf = multiLabelPrecisionRecall(s, t, { threshold: this.hp.threshold });
+    return { mAP: ap.mAP, CP: prf.CP, CR: prf.CR, CF1: prf.CF1, OP: prf.OP, OR: prf.OR, OF1: prf.OF1, loss: split.size ? lossSum / split.size : 0 };
+  }
+}
+
+const LOGITS = new Set(['logits']);
