@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   channelsOf,
+  CONNECTOR_KINDS,
+  ConvConnector,
   crossEntropy,
   deriveSeed,
   detach,
   injectable,
+  pointwiseGeometry,
   Rng,
   softTargetKL,
   UserError,
@@ -19,7 +22,7 @@ import {
   type TapValues,
   type TermSpec,
 } from '@kd/core';
-import { ConnectorSet, CONNECTOR_KINDS, StatConnector } from './connector.js';
+import { ConnectorSet } from './connectors.js';
 import { adaIN, channelStats, statLoss } from './statistics.js';
 
 /** A student tap matched to a teacher tap. */
@@ -129,7 +132,7 @@ export class AdainMethod implements DistillationMethod<AdainHParams> {
             `from that tap (resumable taps: ${resumable.length ? resumable.join(', ') : 'none'})`,
         );
       }
-      return new StatConnector(sc, tc, this.hp.connector, new Rng(deriveSeed(ctx.seed, 'adain', CONNECTORS, i)));
+      return new ConvConnector(pointwiseGeometry(sc, tc), this.hp.connector, new Rng(deriveSeed(ctx.seed, 'adain', CONNECTORS, i)));
     });
     ctx.tap('teacher', 'logits');
     this.teacherModel = teacher.model;

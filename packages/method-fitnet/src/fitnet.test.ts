@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeHParams, MissingTapError, UserError, type TapSpec } from '@kd/core';
 import { describe, expect, it } from 'vitest';
-import { connectorGeometry } from './connector.js';
+import { connectorGeometry } from './connector-geometry.js';
 import { fitnetDescriptor } from './descriptor.js';
 import { CONNECTOR, FitnetMethod, fitnetHParams, type FitnetHParams } from './fitnet.js';
 import { traceVariablesUpTo } from './guided.js';

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  CONNECTOR_KINDS,
+  ConvConnector,
   deriveSeed,
   detach,
   injectable,
@@ -17,7 +19,7 @@ import {
   type TapValues,
   type TermSpec,
 } from '@kd/core';
-import { CONNECTOR_KINDS, connectorGeometry, HintConnector } from './connector.js';
+import { connectorGeometry } from './connector-geometry.js';
 import { variablesUpTo, type GuidedScope } from './guided.js';
 
 /** Hyperparameters of FitNets. */
@@ -77,7 +79,7 @@ export class FitnetMethod implements DistillationMethod<FitnetHParams> {
   private studentModel?: TappedModel;
   private inputShape: readonly number[] = [];
   private scope?: GuidedScope;
-  private conn?: HintConnector;
+  private conn?: ConvConnector;
 
   setup(ctx: MethodSetupContext<FitnetHParams>): void {
     this.hp = ctx.hparams;
@@ -93,11 +95,11 @@ export class FitnetMethod implements DistillationMethod<FitnetHParams> {
       { name: this.hp.teacherTap, spec: teacherSpec },
     );
     this.conn?.dispose();
-    this.conn = new HintConnector(geometry, this.hp.connector, new Rng(deriveSeed(ctx.seed, 'fitnet', CONNECTOR)));
+    this.conn = new ConvConnector(geometry, this.hp.connector, new Rng(deriveSeed(ctx.seed, 'fitnet', CONNECTOR)));
   }
 
   /** The connector (after `setup`). */
-  get connector(): HintConnector {
+  get connector(): ConvConnector {
     if (!this.conn) throw new Error("method 'fitnet': setup() has not run");
     return this.conn;
   }

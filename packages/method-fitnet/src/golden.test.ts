@@ -4,9 +4,9 @@
  * connector's parameters, and the BN running statistics after the step; ≤ 1e-5 relative.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ConnectorKind } from '@kd/core';
 import { describe, expect, it } from 'vitest';
 import { FitnetMethod, fitnetHParams } from './fitnet.js';
-import type { ConnectorKind } from './connector.js';
 import { loadFixture, participant, relErr, relErrTensor, setupContext, SpecModel, stepContext, tensorOf, type Arr } from '@kd/testing';
 
 interface FitnetCase {

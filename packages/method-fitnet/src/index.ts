@@ -3,14 +3,7 @@ import { fitnetDescriptor } from './descriptor.js';
 
 export { fitnetDescriptor } from './descriptor.js';
 export { CONNECTOR, FitnetMethod, fitnetHParams, fitnetTerms, type FitnetHParams } from './fitnet.js';
-export {
-  CONNECTOR_KINDS,
-  connectorGeometry,
-  HintConnector,
-  type ConnectorGeometry,
-  type ConnectorKind,
-  type TapRef,
-} from './connector.js';
+export { connectorGeometry, type TapRef } from './connector-geometry.js';
 export { prefixesUpTo, traceVariablesUpTo, variablesUpTo, type GuidedScope } from './guided.js';
 
 /** Registers the `fitnet` method into a host container (creates no method instance). */
