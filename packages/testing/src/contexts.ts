@@ -1,0 +1,61 @@
+/** Setup and step contexts as the runner hands them to a method, for tests without a runner. */
+import * as tf from '@tensorflow/tfjs';
+import { MissingTapError, type Batch, type MethodSetupContext, type Participant, type Role, type StepContext, type TappedModel, type TapValues } from '@kd/core';
+
+export function participant(name: string, role: Role, model: TappedModel): Participant {
+  return { name, role, model, trainable: role === 'student' };
+}
+
+export function setupContext<H>(
+  method: string,
+  hparams: H,
+  teacher: Participant | undefined,
+  student: Participant,
+  seed = 7,
+  /** How `buildLike` copies a participant's network (default: throws, as `architecture` does). */
+  buildLike?: (participant: string, seed: number) => TappedModel,
+): MethodSetupContext<H> {
+  const participants = teacher ? [teacher, student] : [student];
+  return {
+    hparams,
+    data: { name: 'tiny', inputShape: [8, 8, 1], numClasses: 5, classNames: ['a', 'b', 'c', 'd', 'e'] },
+    teacher,
+    student,
+    participants,
+    seed,
+    tap(role: Role, tap: string, model?: string) {
+      const p = model ? participants.find((q) => q.name === model) : role === 'teacher' ? teacher : student;
+      if (!p) throw new MissingTapError(method, model ?? role, tap, []);
+      const specs = p.model.tapSpecs();
+      const spec = specs[tap];
+      if (!spec) throw new MissingTapError(method, p.name, tap, Object.keys(specs));
+      return spec;
+    },
+    architecture(id: string) {
+      throw new Error(`no architecture ${id} in tests`);
+    },
+    buildLike(participant: string, s: number) {
+      if (!buildLike) throw new Error(`no copy of ${participant} in this test (pass buildLike to setupContext)`);
+      return buildLike(participant, s);
+    },
+  };
+}
+
+export function stepContext(
+  student: TapValues,
+  teacher: TapValues | undefined,
+  active: Iterable<string>,
+  batch: Batch = { x: tf.zeros([1, 1, 1, 1]) },
+): StepContext {
+  return {
+    batch,
+    outputs: teacher ? { teacher, student } : { student },
+    teacher,
+    student,
+    epoch: 1,
+    step: 0,
+    stepsPerEpoch: 1,
+    totalEpochs: 1,
+    active: new Set(active),
+  };
+}
