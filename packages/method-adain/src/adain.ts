@@ -110,7 +110,6 @@ function featureChannels(role: string, tap: string, spec: TapSpec): number {
  */
 @injectable()
 export class AdainMethod implements DistillationMethod<AdainHParams> {
-  readonly terms = adainTerms;
   private hp: AdainHParams = adainHParams.parse({});
   private teacherModel?: TappedModel;
   private conns?: ConnectorSet;

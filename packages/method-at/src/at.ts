@@ -81,7 +81,6 @@ function featureSize(role: string, tap: string, spec: TapSpec): [number, number]
  */
 @injectable()
 export class AtMethod implements DistillationMethod<AtHParams> {
-  readonly terms = atTerms;
   private hp: AtHParams = atHParams.parse({});
 
   setup(ctx: MethodSetupContext<AtHParams>): void {

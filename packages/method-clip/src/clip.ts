@@ -44,7 +44,6 @@ export const clipTerms: readonly TermSpec[] = [
  */
 @injectable()
 export class ClipMethod implements DistillationMethod<ClipHParams> {
-  readonly terms = clipTerms;
   private hparams: ClipHParams = { temperature: 0.07, learnTemperature: false, sameClassPositives: false };
   private scale?: LearnedTemperature;
 

@@ -55,7 +55,6 @@ interface Lambdas {
  */
 @injectable()
 export class FfsdMethod implements DistillationMethod<FfsdHParams> {
-  readonly terms = ffsdTerms;
   private hp: FfsdHParams = ffsdHParams.parse({});
   private peers: TappedModel[] = [];
   private fusion?: FeatureFusion;
@@ -148,7 +147,7 @@ export class FfsdMethod implements DistillationMethod<FfsdHParams> {
 
   losses(step: StepContext): Record<string, tf.Scalar> {
     const on = (name: string) => step.active.has(name);
-    if (!this.terms.some((t) => on(t.name))) return {};
+    if (!ffsdTerms.some((t) => on(t.name))) return {};
     const { fusion, transFusion: trans, sdLeader } = this.modules;
     const hp = this.hp;
     const taps = hp.taps;

@@ -73,7 +73,6 @@ export const CONNECTOR = 'connector';
  */
 @injectable()
 export class FitnetMethod implements DistillationMethod<FitnetHParams> {
-  readonly terms = fitnetTerms;
   private hp: FitnetHParams = fitnetHParams.parse({});
   private studentName = 'student';
   private studentModel?: TappedModel;

@@ -40,7 +40,6 @@ export const kdTerms: readonly TermSpec[] = [
  */
 @injectable()
 export class KdMethod implements DistillationMethod<KdHParams> {
-  readonly terms = kdTerms;
   private temperature = 4;
 
   setup(ctx: MethodSetupContext<KdHParams>): void {

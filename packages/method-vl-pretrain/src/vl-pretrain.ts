@@ -52,7 +52,6 @@ function captionsOf(batch: Batch): { ids: Int32Array; mask: Float32Array; b: num
  */
 @injectable()
 export class VlPretrainMethod implements DistillationMethod<VlPretrainHParams> {
-  readonly terms = vlPretrainTerms;
   private hparams: VlPretrainHParams = vlPretrainHParams.parse({});
   private student?: TappedModel;
   private vocabSize = 0;

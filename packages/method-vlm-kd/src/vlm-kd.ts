@@ -20,7 +20,7 @@ import {
 import { balancedSoftmaxCrossEntropy, classCounts, logClassPrior } from './balanced-softmax.js';
 import { captionContrastive } from './caption-contrastive.js';
 import { CaptionEmbeddingCache, type TextEncodeFn } from './caption-embedding-cache.js';
-import { vlmKdHParams, vlmKdTerms, type VlmKdHParams } from './hparams.js';
+import { vlmKdHParams, type VlmKdHParams } from './hparams.js';
 import { ImageProjection, l2Rows, TextAdaptor } from './text-adaptor.js';
 import { VocabularyGuard } from './vocabulary-guard.js';
 
@@ -47,7 +47,6 @@ const hasEncodeText = (m: unknown): m is TextOnlyEncoder => typeof (m as Partial
  */
 @injectable()
 export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
-  readonly terms = vlmKdTerms;
   private hparams: VlmKdHParams = vlmKdHParams.parse({});
   adaptor?: TextAdaptor;
   projection?: ImageProjection;

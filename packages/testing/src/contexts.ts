@@ -1,6 +1,6 @@
 /** Setup and step contexts as the runner hands them to a method, for tests without a runner. */
 import * as tf from '@tensorflow/tfjs';
-import { MissingTapError, type Batch, type MethodSetupContext, type Participant, type Role, type StepContext, type TappedModel, type TapValues } from '@kd/core';
+import { MissingTapError, type Batch, type DataInfo, type MethodSetupContext, type Participant, type Role, type StepContext, type TappedModel, type TapValues } from '@kd/core';
 
 export function participant(name: string, role: Role, model: TappedModel): Participant {
   return { name, role, model, trainable: role === 'student' };
@@ -14,11 +14,13 @@ export function setupContext<H>(
   seed = 7,
   /** How `buildLike` copies a participant's network (default: throws, as `architecture` does). */
   buildLike?: (participant: string, seed: number) => TappedModel,
+  /** Further participants (found by `tap(role, name, model)`) and the data the method sees (default: tiny 8x8x1, 5 classes). */
+  more: { participants?: readonly Participant[]; data?: DataInfo } = {},
 ): MethodSetupContext<H> {
-  const participants = teacher ? [teacher, student] : [student];
+  const participants = [...(teacher ? [teacher, student] : [student]), ...(more.participants ?? [])];
   return {
     hparams,
-    data: { name: 'tiny', inputShape: [8, 8, 1], numClasses: 5, classNames: ['a', 'b', 'c', 'd', 'e'] },
+    data: more.data ?? { name: 'tiny', inputShape: [8, 8, 1], numClasses: 5, classNames: ['a', 'b', 'c', 'd', 'e'] },
     teacher,
     student,
     participants,

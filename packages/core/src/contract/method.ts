@@ -92,11 +92,10 @@ export interface MethodState {
 
 /**
  * A distillation method plugin. Implementations are classes resolved per run from a child
- * container; `setup` runs once per run before training.
+ * container; `setup` runs once per run before training. Its loss terms are declared once, on its
+ * `MethodDescriptor` (`terms`); `losses` returns some of those names.
  */
 export interface DistillationMethod<H = unknown> {
-  /** Loss terms, unprefixed (the runner namespaces them as `<methodId>.<term>`). */
-  readonly terms: readonly TermSpec[];
   setup(ctx: MethodSetupContext<H>): void;
   /** Taps read by `losses` (validated at build time; missing taps are reported by name). */
   requiredTaps(): readonly TapRequest[];
@@ -142,6 +141,7 @@ export interface MethodDescriptor {
   readonly description: string;
   readonly paper: PaperRef;
   readonly hparams: HParamSchema;
+  /** Loss terms, unprefixed (the runner namespaces them as `<methodId>.<term>`); the only declaration of them. */
   readonly terms: readonly TermSpec[];
   readonly impl: new (...args: any[]) => DistillationMethod<any>;
 }
