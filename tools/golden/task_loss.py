@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Golden values for @kd/core's taskLoss, computed with PyTorch.
+"""Golden values for the task losses (@kd/core crossEntropy for the classification task,
+binaryCrossEntropyWithLogits for the multi-label task), computed with PyTorch.
 
 Run:  /usr/bin/python3 tools/golden/task_loss.py      (from the workspace root)
 Writes packages/core/test/fixtures/task-loss.json

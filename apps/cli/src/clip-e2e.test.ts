@@ -29,7 +29,7 @@ describe('kd run: a tiny CLIP-like teacher', () => {
     expect(r.stderr).toMatch(/^\[distill\] epoch 1\/1 {2}loss \d+\.\d{4} \(clip\.contrastive \d+\.\d{4}\)/m);
     const summary = JSON.parse(readFileSync(join(cwd, 'run', 'summary.json'), 'utf8'));
     expect(summary.methods).toEqual(['clip']);
-    expect(summary.student.test.last).toBeGreaterThanOrEqual(0); // zero-shot accuracy through the class prompts
-    expect(summary.student.test.last).toBeLessThanOrEqual(1);
+    expect(summary.student.test.last.accuracy).toBeGreaterThanOrEqual(0); // zero-shot accuracy through the class prompts
+    expect(summary.student.test.last.accuracy).toBeLessThanOrEqual(1);
   });
 });

@@ -12,12 +12,13 @@ describe('kd run / eval / resume (tiny MNIST)', () => {
   it('runs: prints teacher and student results and the run folder, writes the run files', async () => {
     const r = await kd(['run', config, '--run-dir', runDir], cwd);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^teacher +resnet8 .* params {2}test \d+\.\d\d% {2}\(trained: /m);
-    expect(r.stdout).toMatch(/^student +cnn .* params {2}test \d+\.\d\d% \(last\), \d+\.\d\d% \(best val, epoch 1\) {2}val best \d+\.\d\d%/m);
+    expect(r.stdout).toMatch(/^teacher +resnet8 .* params {2}test accuracy \d+\.\d\d% {2}\(trained: /m);
+    expect(r.stdout).toMatch(/^student +cnn .* params {2}test accuracy \d+\.\d\d% \(last\), \d+\.\d\d% \(best val, epoch 1\) {2}val best \d+\.\d\d%/m);
+    expect(r.stdout).toMatch(/^ +test \(last\): loss \d+\.\d{4}$/m);
     expect(r.stdout).toContain(`run folder: ${runDir}`);
     // not a TTY: plain progress lines on stderr
     expect(r.stderr).toMatch(/^\[teacher-train\] 1 epoch$/m);
-    expect(r.stderr).toMatch(/^\[distill\] epoch 1\/1 {2}loss \d+\.\d{4} \(task\.ce \d+\.\d{4}, kd\.soft \d+\.\d{4}\) {2}val \d+\.\d\d% {2}lr [\d.e-]+ {2}\d+\.\ds$/m);
+    expect(r.stderr).toMatch(/^\[distill\] epoch 1\/1 {2}loss \d+\.\d{4} \(task\.ce \d+\.\d{4}, kd\.soft \d+\.\d{4}\) {2}val accuracy \d+\.\d\d% {2}lr [\d.e-]+ {2}\d+\.\ds$/m);
 
     const files = readdirSync(runDir);
     expect(files).toEqual(expect.arrayContaining(['config.json', 'environment.json', 'metrics.jsonl', 'summary.json', 'student']));
@@ -37,9 +38,10 @@ describe('kd run / eval / resume (tiny MNIST)', () => {
     expect(e.code, e.stderr).toBe(0);
     const ev = JSON.parse(e.stdout);
     expect(ev.arch).toBe('cnn');
-    expect(ev.test).toBeCloseTo(summary.student.test.last, 6);
+    expect(ev.test.accuracy).toBeCloseTo(summary.student.test.last.accuracy, 6);
+    expect(ev.task).toMatchObject({ id: 'classification', primary: 'accuracy' });
     const text = await kd(['eval', runDir], cwd);
-    expect(text.stdout).toMatch(/^student cnn: val \d+\.\d\d% {2}test \d+\.\d\d%/);
+    expect(text.stdout).toMatch(/^student cnn: val accuracy \d+\.\d\d% {2}test accuracy \d+\.\d\d% {2}\(test loss \d+\.\d{4}\)/);
   });
 
   it('resumes an interrupted run to completion (teacher from the cache)', async () => {

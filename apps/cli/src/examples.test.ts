@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const numerics = { backend: 'wasm', kernelBuild: 'relaxed-simd' };
+const classification = { id: 'classification' };
 const examples = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples');
 
 describe('examples/', () => {
@@ -21,7 +22,7 @@ describe('examples/', () => {
     expect(fitnet.methods.map((m) => m.id)).toEqual(['fitnet']);
     expect(student.methods).toEqual([]);
     expect(student.teacher).toBeUndefined();
-    expect(teacherCacheKey(fitnet, fitnet.teacher!, numerics)).toBe(teacherCacheKey(kd, kd.teacher!, numerics));
+    expect(teacherCacheKey(fitnet, fitnet.teacher!, numerics, classification)).toBe(teacherCacheKey(kd, kd.teacher!, numerics, classification));
     expect({ ...student.student, ...student.train }).toEqual({ ...kd.student, ...kd.train });
   });
 
@@ -35,7 +36,7 @@ describe('examples/', () => {
     expect(s!.methods).toEqual([]);
     expect(k!.methods).toEqual(kd.methods);
     expect(f!.methods).toEqual(fitnet.methods);
-    expect(teacherCacheKey(f!, f!.teacher!, numerics)).toBe(teacherCacheKey(kd, kd.teacher!, numerics));
+    expect(teacherCacheKey(f!, f!.teacher!, numerics, classification)).toBe(teacherCacheKey(kd, kd.teacher!, numerics, classification));
     for (const c of [s!, k!, f!]) expect([c.student, c.train, c.data]).toEqual([kd.student, kd.train, kd.data]);
   });
 });

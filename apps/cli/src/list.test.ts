@@ -66,8 +66,11 @@ describe('kd list', () => {
       '@kd/method-vl-pretrain',
       '@kd/method-vlm-kd',
       '@kd/models',
+      '@kd/tasks',
       '@kd/text',
     ]);
+    expect(l.tasks.map((t: { id: string }) => t.id)).toEqual(['classification', 'multi-label']);
+    expect(l.tasks.find((t: { id: string }) => t.id === 'multi-label')).toMatchObject({ primary: 'mAP', terms: [expect.objectContaining({ name: 'bce' })] });
   });
 });
 

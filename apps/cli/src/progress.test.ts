@@ -9,7 +9,7 @@ describe('line progress (not a TTY)', () => {
     let t = 0;
     const lines: string[] = [];
     const r = lineReporter({ write: (s) => lines.push(s.trimEnd()), now: () => t });
-    r.events({ type: 'stage-start', stage: 'distill', epochs: 2, startEpoch: 1 });
+    r.events({ type: 'stage-start', stage: 'distill', epochs: 2, startEpoch: 1, select: { metric: 'accuracy', unit: 'fraction' } });
     for (let step = 1; step <= 100; step++) {
       t += 1000; // 1 s per step
       r.events({ type: 'step', stage: 'distill', epoch: 1, step, stepsPerEpoch: 100, loss: 0.5, lr: 0.1 });
@@ -20,7 +20,7 @@ describe('line progress (not a TTY)', () => {
     const within = lines.filter((l) => l.includes(' step '));
     expect(within).toHaveLength(3); // at 30, 60, 90 s
     expect(within[0]).toBe('[distill] epoch 1/2 step 30/100  loss 0.5000  lr 0.1  ETA 2m50s');
-    expect(lines).toContain('[distill] epoch 1/2  loss 0.5000 (task.ce 0.3000, kd.soft 0.2000)  val 98.12%  lr 0.1  100.0s');
+    expect(lines).toContain('[distill] epoch 1/2  loss 0.5000 (task.ce 0.3000, kd.soft 0.2000)  val accuracy 98.12%  lr 0.1  100.0s');
     expect(lines.at(-1)).toBe('[teacher-train] finished earlier, skipped');
   });
 

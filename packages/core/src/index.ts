@@ -20,7 +20,7 @@ export * from './util/rng.js';
 export * from './util/sequential-batches.js';
 export * from './ops/losses.js';
 export * from './ops/info-nce.js';
-export * from './ops/task-loss.js';
+export * from './ops/binary-cross-entropy.js';
 
 // tsyringe is imported only here; plugins take these from @kd/core so there is one copy of its metadata.
 export { injectable, inject, injectAll, Lifecycle, container } from 'tsyringe';

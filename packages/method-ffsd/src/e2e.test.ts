@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ffsdTerms } from './hparams.js';
 import { register } from './index.js';
+import { register as registerTasks } from '@kd/tasks';
 
-const host = createHost([registerModels, registerData, register]);
+const host = createHost([registerModels, registerData, register, registerTasks]);
 const dir = mkdtempSync(join(tmpdir(), 'kd-ffsd-'));
 
 describe('ffsd end to end (tiny run)', () => {

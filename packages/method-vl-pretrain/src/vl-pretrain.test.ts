@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register as registerVlPretrain } from './index.js';
 import { VlPretrainMethod, vlPretrainHParams } from './vl-pretrain.js';
+import { register as registerTasks } from '@kd/tasks';
 
 const scenes = { train: 24, val: 8, test: 8, size: 32, minItemSize: 10, maxItemSize: 16, maxObjects: 3, proposals: 'one' };
 const modelOptions = { width: 4, regions: 4, layers: 1, dModel: 16, heads: 2, ffn: 32 };
@@ -81,7 +82,7 @@ describe('vl-pretrain: masked tokens + image–text matching on scene captions',
 describe('a pre-training run, reused by a later run as its teacher (teacher.recipe)', () => {
   it('pre-trains once from a config and loads the result as a frozen teacher', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-vlp-'));
-    const host = createHost([registerModels, registerData, registerText, registerVlPretrain]);
+    const host = createHost([registerModels, registerData, registerText, registerVlPretrain, registerTasks]);
     const data = { dataset: 'scene-captions', options: { scenes, length: 12 } };
     const student = { arch: 'vl-scene', options: modelOptions };
     const recipe = join(dir, 'pretrain.json');

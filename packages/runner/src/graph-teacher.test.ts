@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from './config/load-config.js';
 import { runExperiment } from './run.js';
+import { register as registerTasks } from '@kd/tasks';
 
 /**
  * A TensorFlow.js graph model (the layout tensorflowjs_converter writes) of a linear MNIST
@@ -47,7 +48,7 @@ describe('a tfjs graph model from disk as the teacher of a run', () => {
   it('is neither loaded from a checkpoint nor trained: its weights come with the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-graph-teacher-'));
     writeLinearGraphModel(dir);
-    const host = createHost([registerModels, registerData, registerKd]);
+    const host = createHost([registerModels, registerData, registerKd, registerTasks]);
     const config = parseRunConfig({
       backend: 'cpu',
       cacheDir: join(dir, 'cache'),
@@ -60,14 +61,14 @@ describe('a tfjs graph model from disk as the teacher of a run', () => {
     const summary = await runExperiment(host, config, { runDir: join(dir, 'run') });
     expect(summary.completed).toBe(true);
     expect(summary.teachers[0]).toMatchObject({ name: 'teacher', source: 'model', path: dir });
-    expect(summary.teachers[0]!.test).toBeGreaterThanOrEqual(0);
+    expect(summary.teachers[0]!.metrics['accuracy']).toBeGreaterThanOrEqual(0);
     expect(summary.stages.map((s) => s.name)).toEqual(['distill']); // no teacher-train stage
   });
 
   it('a bad node name is a one-line config error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-graph-teacher-'));
     writeLinearGraphModel(dir);
-    const host = createHost([registerModels, registerData, registerKd]);
+    const host = createHost([registerModels, registerData, registerKd, registerTasks]);
     const config = parseRunConfig({
       backend: 'cpu',
       data: { options: { trainSize: 64, val: 100, test: 100 } },

@@ -11,8 +11,9 @@ import { buildRun, disposeRun } from './build/build-run.js';
 import { parseRunConfig } from './config/load-config.js';
 import { runExperiment } from './run.js';
 import { recipeKey } from './stages/recipe-teacher.js';
+import { register as registerTasks } from '@kd/tasks';
 
-const host = createHost([registerModels, registerData, registerKd]);
+const host = createHost([registerModels, registerData, registerKd, registerTasks]);
 const dir = mkdtempSync(join(tmpdir(), 'kd-recipe-'));
 const data = { options: { trainSize: 64, val: 100, test: 100 } };
 const teacherModel = { arch: 'resnet8', options: { width: 2 } };
@@ -41,7 +42,7 @@ describe('teachers by recipe (teacher.recipe: a run config trained once and cach
     expect(first.teachers[0]!.source).toBe('recipe');
     expect(second.teachers[0]!.source).toBe('recipe');
     expect(second.teachers[0]!.path).toBe(first.teachers[0]!.path);
-    expect(second.teachers[0]!.test).toBe(first.teachers[0]!.test);
+    expect(second.teachers[0]!.metrics).toEqual(first.teachers[0]!.metrics);
     expect(readdirSync(join(cacheDir, 'recipes'))).toHaveLength(1);
     expect(lines.some((l) => l.startsWith('recipe tiny-teacher: not in the cache'))).toBe(true);
     expect(lines.some((l) => /^recipe tiny-teacher: done in \d+ s$/.test(l))).toBe(true);
@@ -53,7 +54,7 @@ describe('teachers by recipe (teacher.recipe: a run config trained once and cach
     const relog: string[] = [];
     const third = await runExperiment(host, later(cacheDir, 3), { runDir: join(dir, 'r3'), log: (l) => relog.push(l) });
     expect(relog.some((l) => l.includes('is damaged (group1-shard1of1.bin has 100 bytes') && l.includes("rebuilding it from the run's checkpoints"))).toBe(true);
-    expect(third.teachers[0]!.test).toBe(first.teachers[0]!.test);
+    expect(third.teachers[0]!.metrics).toEqual(first.teachers[0]!.metrics);
     expect(readdirSync(join(cacheDir, 'recipes'))).toHaveLength(1);
   });
 

@@ -13,8 +13,9 @@ import { RunFolder } from './folder/run-folder.js';
 import { runExperiment } from './run.js';
 import { readModelCard } from './build/saved-model.js';
 import { teacherCacheKey } from './stages/teacher-stage.js';
+import { register as registerTasks } from '@kd/tasks';
 
-const host = createHost([registerModels, registerData, registerKd, registerFitnet]);
+const host = createHost([registerModels, registerData, registerKd, registerFitnet, registerTasks]);
 const dir = mkdtempSync(join(tmpdir(), 'kd-run-'));
 const base = {
   backend: 'cpu',
@@ -36,7 +37,8 @@ describe('a tiny end-to-end run per method', () => {
     const summary = await runExperiment(host, parseRunConfig({ ...base, methods }), { runDir });
     expect(summary.completed).toBe(true);
     expect(summary.stages.map((s) => s.name)).toEqual(stages);
-    expect(Number.isFinite(summary.student.test.last)).toBe(true);
+    expect(Number.isFinite(summary.student.test.last['accuracy'])).toBe(true);
+    expect(summary.task).toMatchObject({ id: 'classification', primary: 'accuracy' });
     const epochs = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -55,14 +57,15 @@ describe('a tiny end-to-end run per method', () => {
     const second = await runExperiment(host, config, { runDir: join(dir, 'reuse-2') });
     expect(first.teachers[0]!.source).toBe('trained');
     expect(second.teachers[0]!.source).toBe('cache');
-    expect(second.teachers[0]!.test).toBe(first.teachers[0]!.test);
+    expect(second.teachers[0]!.metrics).toEqual(first.teachers[0]!.metrics);
     const card = readModelCard(second.teachers[0]!.path);
-    expect(card.metrics?.['test']).toBe(first.teachers[0]!.test);
+    expect(card.metrics?.['test']).toEqual(first.teachers[0]!.metrics);
   });
 });
 
 
 describe('crash safety and caches of a whole run', () => {
+  const cls = { id: 'classification' };
   const epochLines = (runDir: string, stage: string) => new RunFolder(runDir).loggedEpochs(stage);
 
   it('a kill after an epoch was logged but before its checkpoint: the resume logs that epoch once', async () => {
@@ -88,23 +91,25 @@ describe('crash safety and caches of a whole run', () => {
     const config = parseRunConfig({ ...base, cacheDir, methods: [{ id: 'kd' }] });
     const first = await runExperiment(host, config, { runDir: join(dir, 'damaged-1') });
     const entry = join(cacheDir, 'teachers', readdirSync(join(cacheDir, 'teachers'))[0]!);
-    expect(entry).toBe(join(cacheDir, 'teachers', teacherCacheKey(config, config.teacher!, { backend: 'cpu', kernelBuild: null })));
+    expect(entry).toBe(join(cacheDir, 'teachers', teacherCacheKey(config, config.teacher!, { backend: 'cpu', kernelBuild: null }, cls)));
     truncateSync(join(entry, 'group1-shard1of1.bin'), 16);
     const lines: string[] = [];
     const second = await runExperiment(host, config, { runDir: join(dir, 'damaged-2'), log: (l) => lines.push(l) });
     expect(lines.some((l) => l.includes(`the teacher cache entry ${entry} is damaged (group1-shard1of1.bin has 16 bytes`))).toBe(true);
     expect(second.teachers[0]!.source).toBe('trained');
-    expect(second.teachers[0]!.test).toBe(first.teachers[0]!.test);
+    expect(second.teachers[0]!.metrics).toEqual(first.teachers[0]!.metrics);
     expect(second.numerics).toBe('cpu');
     const third = await runExperiment(host, config, { runDir: join(dir, 'damaged-3') });
     expect(third.teachers[0]!.source).toBe('cache');
     // another kernel build is another entry
     const relaxed = { backend: 'wasm', kernelBuild: 'relaxed-simd' };
-    expect(teacherCacheKey(config, config.teacher!, relaxed)).not.toBe(teacherCacheKey(config, config.teacher!, { backend: 'wasm', kernelBuild: 'simd128' }));
+    expect(teacherCacheKey(config, config.teacher!, relaxed, cls)).not.toBe(teacherCacheKey(config, config.teacher!, { backend: 'wasm', kernelBuild: 'simd128' }, cls));
+    // a teacher trained for another task is another entry
+    expect(teacherCacheKey(config, config.teacher!, relaxed, cls)).not.toBe(teacherCacheKey(config, config.teacher!, relaxed, { id: 'multi-label' }));
     // two configs in two folders that both say `root: images` read two folders: two entries
     const inA = parseRunConfig({ ...base, baseDir: '/projects/a', methods: [{ id: 'kd' }] });
     const inB = parseRunConfig({ ...base, baseDir: '/projects/b', methods: [{ id: 'kd' }] });
-    expect(teacherCacheKey(inA, inA.teacher!, relaxed)).not.toBe(teacherCacheKey(inB, inB.teacher!, relaxed));
+    expect(teacherCacheKey(inA, inA.teacher!, relaxed, cls)).not.toBe(teacherCacheKey(inB, inB.teacher!, relaxed, cls));
   });
 
   it('runs without --run-dir started at the same moment get folders of their own', async () => {

@@ -1,8 +1,10 @@
-import { InterruptedError, UserError, type DependencyContainer } from '@kd/core';
+import { InterruptedError, UserError, type DependencyContainer, type Metrics, type MetricSpec } from '@kd/core';
 import { backendSummary, numericsLabel, numericsOf, selectBackend, type BackendReport, type Numerics } from '@kd/tfjs-runtime';
-import { evaluateAccuracy, type EpochRecord, type EventSink, type StageResult } from '@kd/trainer';
+import type { EpochRecord, EventSink, StageResult } from '@kd/trainer';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+
+export type { RunSummary } from './folder/run-summary.js';
 import { buildRun, disposeRun, MAX_RECIPE_DEPTH, type BuiltRun } from './build/build-run.js';
 import { loadModelWeights, saveModel } from './build/saved-model.js';
 import { parseRunConfig } from './config/load-config.js';
@@ -11,6 +13,8 @@ import type { RunConfig, TeacherConfig } from './config/schema.js';
 import { environmentRecord } from './folder/environment.js';
 import { lockOwner, tryLock } from './folder/pid-lock.js';
 import { RunFolder } from './folder/run-folder.js';
+import { upgradeSummary, type RunSummary } from './folder/run-summary.js';
+import { evaluateByTask } from './stages/task-evaluation.js';
 import { writeEntryManifest } from './stages/cache-entry.js';
 import { CachedOutputs } from './stages/cached-outputs.js';
 import { runDistillStage } from './stages/distill-stage.js';
@@ -18,36 +22,6 @@ import { runMethodStages } from './stages/method-stages.js';
 import { ensureRecipe, loadRecipe } from './stages/recipe-teacher.js';
 import type { StageContext } from './stages/stage-settings.js';
 import { prepareTeacher, type TeacherOutcome } from './stages/teacher-stage.js';
-
-export interface RunSummary {
-  readonly name: string;
-  readonly runDir: string;
-  readonly seed: number;
-  readonly backend: string;
-  /** One line: the backend, its details, and why the others were not used. */
-  readonly backendSummary: string;
-  /**
-   * What decides the floating-point results besides config and seed (`wasm/relaxed-simd`, `cpu`, …):
-   * equal config, seed and numerics give bit-identical results.
-   */
-  readonly numerics: string;
-  readonly methods: readonly string[];
-  readonly weights: Readonly<Record<string, number>>;
-  readonly teachers: readonly TeacherOutcome[];
-  readonly student: {
-    readonly arch: string;
-    readonly params: number;
-    readonly test: { readonly last: number; readonly best: number };
-    /** Test accuracy per class group (e.g. many / medium / few) when the dataset declares groups. */
-    readonly testGroups?: { readonly last: Readonly<Record<string, number>>; readonly best?: Readonly<Record<string, number>> };
-    readonly val: { readonly best: number; readonly bestEpoch: number; readonly last: number };
-  };
-  /** Further test metrics methods report (e.g. `ffsd.peer1`, `ffsd.ensemble`), by `<method>.<name>`. */
-  readonly reported?: Readonly<Record<string, number>>;
-  readonly stages: readonly { name: string; epochs: number; completed: boolean }[];
-  readonly seconds: number;
-  readonly completed: boolean;
-}
 
 export interface RunOptions {
   /** Where to write the run; default a new folder `<outDir>/<name>-s<seed>-<timestamp>[-n]`. */
@@ -81,7 +55,7 @@ function finishedRun(runDir: string, config: RunConfig): RunSummary | undefined 
   if (!folder.exists() || !existsSync(folder.summaryPath)) return undefined;
   try {
     if (!sameRun(parseRunConfig(folder.readJson('config.json')), config)) return undefined; // refused by openFolder
-    const summary = folder.readJson<RunSummary>('summary.json');
+    const summary = upgradeSummary(folder.readJson('summary.json'));
     return summary.completed ? summary : undefined;
   } catch {
     return undefined; // openFolder names the problem
@@ -193,8 +167,8 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
     for (const p of run.participants.filter((q) => q.role === 'teacher')) {
       const tc = run.teacherConfigs.get(p.name)!;
       const recipeDir = tc.recipe ? await runRecipe(host, p.name, tc, config, numerics, options) : undefined;
-      const t = await prepareTeacher(p, tc, config, run.dataset, { ...ctx, numerics, log }, recipeDir);
-      log(`${p.name}: ${t.arch} (${t.params.toLocaleString('en-US')} params) ${t.source} from ${t.path}, test accuracy ${(t.test * 100).toFixed(2)}%`);
+      const t = await prepareTeacher(p, tc, config, run.dataset, { ...ctx, numerics, log, task: run.task }, recipeDir);
+      log(`${p.name}: ${t.arch} (${t.params.toLocaleString('en-US')} params) ${t.source} from ${t.path}, test ${formatMetric(run.task.primary, t.metrics[run.task.primary.name])}`);
       teachers.push(t);
     }
     const stages: StageResult[] = await runMethodStages(run, ctx);
@@ -265,17 +239,15 @@ function summarize(
     backend: backend.backend,
     backendSummary: backendSummary(backend),
     numerics: numericsLabel(numerics),
+    task: { id: run.task.id, primary: run.task.primary.name, metrics: run.task.metrics },
     methods: run.methods.map((m) => m.id),
     weights: Object.fromEntries(run.weights.map((w) => [`${w.method}.${w.term}`, w.weight])),
     teachers,
     student: {
       arch: run.config.student.arch,
       params: run.student.model.paramCount(),
-      test: { last: distill.test?.last.accuracy ?? NaN, best: distill.test?.best?.accuracy ?? NaN },
-      ...(distill.test?.last.groups
-        ? { testGroups: { last: distill.test.last.groups, ...(distill.test.best?.groups ? { best: distill.test.best.groups } : {}) } }
-        : {}),
-      val: { best: distill.best?.val ?? NaN, bestEpoch: distill.best?.epoch ?? 0, last: history.at(-1)?.val?.accuracy ?? NaN },
+      test: { last: distill.test?.last ?? {}, best: distill.test?.best ?? distill.test?.last ?? {} },
+      val: { best: history.find((e) => e.epoch === distill.best?.epoch)?.val ?? {}, bestEpoch: distill.best?.epoch ?? 0, last: history.at(-1)?.val ?? {} },
     },
     ...(Object.keys(reported).length ? { reported } : {}),
     stages: stages.map((s) => ({ name: s.stage, epochs: s.epochs.length, completed: s.completed })),
@@ -319,20 +291,28 @@ export async function resumeRun(host: DependencyContainer, runDir: string, optio
   return runExperiment(host, config, { ...options, runDir });
 }
 
-/** Re-evaluates a finished run's saved student on val and test. */
-export async function evalRun(host: DependencyContainer, runDir: string): Promise<{ val: number; test: number; arch: string }> {
+/** Re-evaluates a finished run's saved student on val and test by the run's task. */
+export async function evalRun(
+  host: DependencyContainer,
+  runDir: string,
+): Promise<{ val: Metrics; test: Metrics; arch: string; task: RunSummary['task'] }> {
   const folder = new RunFolder(runDir);
   if (!folder.exists()) throw new UserError(`not a run folder (no config.json): ${runDir}`);
   const config = parseRunConfig(folder.readJson('config.json'));
   await backendFor(config);
-  const run = await buildRun(host, { ...config, methods: [], teacher: undefined, extraTeachers: {}, task: { weight: 1 } });
+  const run = await buildRun(host, { ...config, methods: [], teacher: undefined, extraTeachers: {}, task: { ...config.task, weights: {}, weight: 1 } });
   try {
     if (!existsSync(join(folder.studentDir, 'model.json'))) throw new UserError(`run ${runDir} has no saved student yet (unfinished run? try 'kd resume')`);
     loadModelWeights(folder.studentDir, run.student.model);
-    const val = evaluateAccuracy(run.student.model, run.dataset.split('val'), config.train.evalBatchSize).accuracy;
-    const test = evaluateAccuracy(run.student.model, run.dataset.split('test'), config.train.evalBatchSize).accuracy;
-    return { val, test, arch: config.student.arch };
+    const score = (split: 'val' | 'test') => evaluateByTask(run.task, run.dataset, run.student.model, run.dataset.split(split), config.train.evalBatchSize);
+    return { val: score('val'), test: score('test'), arch: config.student.arch, task: { id: run.task.id, primary: run.task.primary.name, metrics: run.task.metrics } };
   } finally {
     disposeRun(run);
   }
+}
+
+/** A metric's value as people read it: a fraction as a percentage, a score as a number. */
+export function formatMetric(spec: Pick<MetricSpec, 'name' | 'unit'>, value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return `${spec.name} —`;
+  return spec.unit === 'fraction' ? `${spec.name} ${(value * 100).toFixed(2)}%` : `${spec.name} ${value.toFixed(4)}`;
 }

@@ -1,3 +1,5 @@
+import type { Metrics, MetricUnit } from '@kd/core';
+
 /** What a stage reports while it runs; the CLI turns these into progress bars, log lines and metrics.jsonl. */
 export interface StepEvent {
   readonly type: 'step';
@@ -15,7 +17,8 @@ export interface EpochRecord {
   readonly lr: number;
   /** Mean over the epoch of the total loss and of every term (unweighted), by name. */
   readonly train: Readonly<Record<string, number>>;
-  readonly val?: { accuracy: number; loss: number };
+  /** The model's metrics on val after the epoch (the stage's evaluation; e.g. accuracy and loss). */
+  readonly val?: Metrics;
   readonly seconds: number;
 }
 
@@ -29,6 +32,8 @@ export interface StageEvent {
   readonly stage: string;
   readonly epochs: number;
   readonly startEpoch?: number;
+  /** On stage-start: the val metric that picks the best checkpoint (what progress shows per epoch). */
+  readonly select?: { readonly metric: string; readonly unit: MetricUnit };
 }
 
 export type TrainEvent = StepEvent | EpochEvent | StageEvent;

@@ -9,6 +9,5 @@ export * from './checkpoint/tensor-file.js';
 export * from './checkpoint/checkpoint.js';
 export * from './checkpoint/atomic-dir.js';
 export * from './data-order.js';
-export * from './evaluate.js';
 export * from './events.js';
 export * from './train-stage.js';

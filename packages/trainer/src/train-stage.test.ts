@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy } from '@kd/core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ToyNet, toyStage, toyWeights } from '../test/toy.js';
+import { ToyNet, toyAccuracy, toyStage, toyWeights } from '../test/toy.js';
 import { OptimizerConfigSchema } from './optim/config.js';
 import { ScheduleConfigSchema } from './schedule/lr-schedule.js';
 import { trainStage } from './train-stage.js';
@@ -111,5 +111,32 @@ describe('trainStage', () => {
       }),
     );
     expect(toyWeights(teacher)).toEqual(before);
+  });
+});
+
+describe('the stage evaluation picks the best checkpoint by a named metric', () => {
+  it('a lower-is-better metric (val loss) selects the epoch with the smallest value', async () => {
+    const r = await trainStage(
+      toyStage(new ToyNet(3), {
+        checkpointDir: tmp(),
+        evaluation: { participant: 'student', evaluate: toyAccuracy, select: { metric: 'loss', higherIsBetter: false } },
+      }),
+    );
+    const losses = r.epochs.map((e) => e.val!['loss']!);
+    expect(r.best).toEqual({ epoch: losses.indexOf(Math.min(...losses)) + 1, value: Math.min(...losses) });
+    expect(Object.keys(r.test!.last)).toEqual(['accuracy', 'loss']);
+  });
+
+  it("reads an older kd's checkpoint state (best by val accuracy, test with count and groups) as metric records", async () => {
+    const dir = tmp();
+    await trainStage(toyStage(new ToyNet(3), { checkpointDir: dir }));
+    const statePath = join(dir, 'last', 'state.json');
+    const state = JSON.parse(readFileSync(statePath, 'utf8'));
+    state.best = { epoch: state.best.epoch, val: state.best.value };
+    state.test = { last: { accuracy: 0.5, loss: 1, count: 48, groups: { Many: 0.75, Few: 0.25 } }, best: { accuracy: 0.6, loss: 0.9, count: 48 } };
+    writeFileSync(statePath, JSON.stringify(state));
+    const again = await trainStage(toyStage(new ToyNet(3), { checkpointDir: dir }));
+    expect(again.best!.value).toBe(state.best.val);
+    expect(again.test).toEqual({ last: { accuracy: 0.5, loss: 1, 'accuracy.many': 0.75, 'accuracy.few': 0.25 }, best: { accuracy: 0.6, loss: 0.9 } });
   });
 });

@@ -10,8 +10,10 @@ import {
   type MethodState,
   type Participant,
   type StepContext,
+  type Metrics,
+  type MetricUnit,
+  type TappedModel,
   type TapValues,
-  type DataInfo,
 } from '@kd/core';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +21,6 @@ import { commitDir, isStaged, recoverDir, stageDir } from './checkpoint/atomic-d
 import { checkpointExists, disposeCheckpoint, isLegacyCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.js';
 import { assignVariables, readTensors, writeTensors } from './checkpoint/tensor-file.js';
 import { batchCount, batchIndices, epochOrder } from './data-order.js';
-import { evaluateAccuracy, type EvalResult } from './evaluate.js';
 import type { EpochRecord, EventSink } from './events.js';
 import { clipByGlobalNorm } from './optim/clip.js';
 import type { OptimizerConfig } from './optim/config.js';
@@ -54,8 +55,6 @@ export interface StageSpecRun {
   readonly val?: DataSplit;
   readonly test?: DataSplit;
   readonly evalBatchSize?: number;
-  /** Class groups (e.g. many / medium / few) whose test accuracy is reported too. */
-  readonly classGroups?: DataInfo['classGroups'];
   /** Forward order. Participants with `trainable: false` run outside the gradient tape in inference mode. */
   readonly participants: readonly Participant[];
   readonly taps: ReadonlyMap<string, ReadonlySet<string>>;
@@ -69,8 +68,8 @@ export interface StageSpecRun {
   readonly active: ReadonlySet<string>;
   /** Builds the total loss (scalar) and its named parts from one step's outputs. */
   objective(step: StepContext): { total: tf.Scalar; parts: Record<string, tf.Scalar> };
-  /** Participant whose accuracy is evaluated on val each epoch and on test at the end. */
-  readonly evaluate?: string;
+  /** How the trained model is judged: on val each epoch (picking the best checkpoint), on test at the end. */
+  readonly evaluation?: StageEvaluation;
   readonly onEpochStart?: (epoch: number) => void;
   readonly onStepEnd?: (step: StepContext) => void;
   readonly extraState?: ExtraState;
@@ -94,16 +93,29 @@ export interface StageResult {
   readonly stage: string;
   readonly epochs: readonly EpochRecord[];
   readonly completed: boolean;
-  readonly best?: { epoch: number; val: number };
-  readonly test?: { last: EvalResult; best?: EvalResult };
-  readonly lastVal?: number;
+  /** The epoch whose val metrics were best by the selecting metric, and that metric's value. */
+  readonly best?: { epoch: number; value: number };
+  /** Test metrics of the last weights and of the best-by-val weights. */
+  readonly test?: { last: Metrics; best?: Metrics };
+}
+
+/**
+ * How a stage judges the model it trains (a task's evaluation): `evaluate` runs a model over a whole
+ * split in inference mode and returns named metrics; `select` names the one that picks the best
+ * checkpoint on val.
+ */
+export interface StageEvaluation {
+  /** The participant whose weights are evaluated and kept as best. */
+  readonly participant: string;
+  evaluate(model: TappedModel, split: DataSplit): Metrics;
+  readonly select: { readonly metric: string; readonly higherIsBetter: boolean; readonly unit?: MetricUnit };
 }
 
 interface SavedState {
   epoch: number;
   completed: boolean;
   history: EpochRecord[];
-  best?: { epoch: number; val: number };
+  best?: { epoch: number; value: number };
   test?: StageResult['test'];
   adamSteps: Record<string, number>;
   extra: MethodState['values'];
@@ -160,7 +172,7 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
       if (opt instanceof Adam) opt.stepCount = ck.state.adamSteps[group] ?? 0;
     }
     spec.extraState?.load({ tensors: ck.method, values: ck.state.extra });
-    state = ck.state;
+    state = upgradeState(ck.state);
     disposeCheckpoint(ck);
   }
   if (bestDir) settleBest(bestDir, state.best?.epoch);
@@ -173,7 +185,13 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
     for (const o of optimizers.values()) o.dispose();
     return resultOf(spec.name, state);
   }
-  spec.events?.({ type: 'stage-start', stage: spec.name, epochs: spec.epochs, startEpoch: state.epoch + 1 });
+  spec.events?.({
+    type: 'stage-start',
+    stage: spec.name,
+    epochs: spec.epochs,
+    startEpoch: state.epoch + 1,
+    ...(spec.evaluation ? { select: { metric: spec.evaluation.select.metric, unit: spec.evaluation.select.unit ?? 'fraction' } } : {}),
+  });
 
   const varsByGroup = new Map<string, Map<string, tf.Variable>>();
   for (const g of spec.trainable) {
@@ -187,7 +205,9 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
   const nameOf = new Map(allVars.map(([k, v]) => [v.name, k]));
   const frozen = spec.participants.filter((p) => !p.trainable);
   const live = spec.participants.filter((p) => p.trainable);
-  const evalModel = spec.evaluate ? spec.participants.find((p) => p.name === spec.evaluate)?.model : undefined;
+  const judge = spec.evaluation;
+  const evalModel = judge ? spec.participants.find((p) => p.name === judge.participant)?.model : undefined;
+  const better = (a: number, b: number) => (judge!.select.higherIsBetter ? a > b : a < b);
 
   let epochsThisCall = 0;
   try {
@@ -257,19 +277,20 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
         spec.events?.({ type: 'step', stage: spec.name, epoch, step: s + 1, stepsPerEpoch, loss: values.loss, lr });
       }
       const train = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / stepsPerEpoch]));
-      const val = evalModel && spec.val ? evaluateAccuracy(evalModel, spec.val, spec.evalBatchSize) : undefined;
+      const val = evalModel && spec.val ? judge!.evaluate(evalModel, spec.val) : undefined;
       const record: EpochRecord = {
         stage: spec.name,
         epoch,
         lr,
         train,
-        ...(val ? { val: { accuracy: val.accuracy, loss: val.loss } } : {}),
+        ...(val ? { val } : {}),
         seconds: (Date.now() - t0) / 1000,
       };
       state.history.push(record);
       state.epoch = epoch;
-      if (val && (!state.best || val.accuracy > state.best.val)) {
-        state.best = { epoch, val: val.accuracy };
+      const selected = val?.[judge!.select.metric];
+      if (selected !== undefined && Number.isFinite(selected) && (!state.best || better(selected, state.best.value))) {
+        state.best = { epoch, value: selected };
         if (bestDir) stageBest(bestDir, spec.stateVariables, epoch);
       }
       spec.events?.({ type: 'epoch', record });
@@ -297,7 +318,6 @@ function resultOf(stage: string, s: SavedState): StageResult {
     completed: s.completed,
     ...(s.best ? { best: s.best } : {}),
     ...(s.test ? { test: s.test } : {}),
-    ...(s.history.at(-1)?.val ? { lastVal: s.history.at(-1)!.val!.accuracy } : {}),
   };
 }
 
@@ -327,19 +347,36 @@ function settleBest(dir: string, bestEpoch: number | undefined): void {
   recoverDir(dir); // drops an uncommitted stage; restores best/ if a commit was cut short
 }
 
-/** Test accuracy of the last weights, then of the best-by-val weights (restoring the last afterwards). */
+/**
+ * A saved state of an older kd (classification only): `best.val` was the val accuracy, and test
+ * results carried `count` and a `groups` record. Read as today's metric records.
+ */
+function upgradeState(state: SavedState): SavedState {
+  const best = state.best as (SavedState['best'] & { val?: number }) | undefined;
+  const metricsOf = (r: unknown): Metrics => {
+    const { count: _c, groups, ...rest } = r as Record<string, unknown> & { groups?: Record<string, number> };
+    return { ...(rest as Record<string, number>), ...Object.fromEntries(Object.entries(groups ?? {}).map(([g, v]) => [`accuracy.${g.toLowerCase()}`, v])) };
+  };
+  return {
+    ...state,
+    ...(best && best.value === undefined && best.val !== undefined ? { best: { epoch: best.epoch, value: best.val } } : {}),
+    ...(state.test ? { test: { last: metricsOf(state.test.last), ...(state.test.best ? { best: metricsOf(state.test.best) } : {}) } } : {}),
+  };
+}
+
+/** Test metrics of the last weights, then of the best-by-val weights (restoring the last afterwards). */
 function testLastAndBest(
   model: Participant['model'],
   spec: StageSpecRun,
   bestDir: string | undefined,
   best: SavedState['best'],
 ): StageResult['test'] {
-  const last = evaluateAccuracy(model, spec.test!, spec.evalBatchSize, spec.classGroups);
+  const last = spec.evaluation!.evaluate(model, spec.test!);
   if (!bestDir || !best || best.epoch === spec.epochs) return { last, best: last };
   const snapshot = tf.tidy(() => Object.fromEntries([...spec.stateVariables].map(([k, v]) => [k, v.clone()])));
   const saved = readTensors(bestDir, 'variables');
   assignVariables(spec.stateVariables, saved, `best weights ${bestDir}`);
-  const bestResult = evaluateAccuracy(model, spec.test!, spec.evalBatchSize, spec.classGroups);
+  const bestResult = spec.evaluation!.evaluate(model, spec.test!);
   assignVariables(spec.stateVariables, snapshot, 'restore last weights');
   for (const t of [...Object.values(saved), ...Object.values(snapshot)]) t.dispose();
   return { last, best: bestResult };

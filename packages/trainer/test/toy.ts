@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { BatchNorm, crossEntropy, Linear, Rng, TappedModel, type Batch, type DataSplit, type ForwardOptions, type Participant, type TapSpecs, type TapValues } from '@kd/core';
+import { BatchNorm, crossEntropy, Linear, Rng, TappedModel, type Batch, type DataSplit, type ForwardOptions, type Metrics, type Participant, type TapSpecs, type TapValues } from '@kd/core';
 import { OptimizerConfigSchema } from '../src/optim/config.js';
 import { ScheduleConfigSchema } from '../src/schedule/lr-schedule.js';
 import type { StageSpecRun } from '../src/train-stage.js';
@@ -83,10 +83,27 @@ export function toyStage(model: ToyNet, over: Partial<StageSpecRun> = {}): Stage
       const ce = crossEntropy(step.student.logits!, step.batch.y!);
       return { total: ce, parts: { 'task.ce': ce } };
     },
-    evaluate: 'student',
+    evaluation: { participant: 'student', evaluate: toyAccuracy, select: { metric: 'accuracy', higherIsBetter: true } },
     ...over,
   };
 }
 
 /** Every variable's values, flattened (to compare two trainings bit for bit). */
 export const toyWeights = (m: ToyNet): number[] => [...m.namedVariables().values()].flatMap((v) => Array.from(v.dataSync()));
+
+/** Top-1 accuracy and mean cross-entropy over a split (the toy stages' evaluation). */
+export function toyAccuracy(model: TappedModel, split: DataSplit): Metrics {
+  let right = 0;
+  let loss = 0;
+  for (let start = 0; start < split.size; start += 16) {
+    const idx = Int32Array.from({ length: Math.min(16, split.size - start) }, (_, i) => start + i);
+    tf.tidy(() => {
+      const batch = split.batch(idx);
+      const { logits } = model.forward(batch, { training: false, taps: new Set(['logits']) });
+      const pred = tf.argMax(logits!, 1).dataSync();
+      idx.forEach((s, i) => (right += pred[i] === split.labels[s] ? 1 : 0));
+      loss += crossEntropy(logits!, batch['y']!).dataSync()[0]! * idx.length;
+    });
+  }
+  return { accuracy: right / split.size, loss: loss / split.size };
+}

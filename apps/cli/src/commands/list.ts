@@ -1,4 +1,4 @@
-import { describeHParams, listArchitectures, listDatasets, listMethods, type DependencyContainer, type HParamDoc } from '@kd/core';
+import { describeHParams, listArchitectures, listDatasets, listMethods, listTasks, type DependencyContainer, type HParamDoc, type MetricSpec } from '@kd/core';
 import type { PluginPackage } from '../plugins.js';
 
 /** What `kd list` shows. Built from descriptors only: listing creates no method instance. */
@@ -10,6 +10,15 @@ export interface Listing {
     description: string;
     paper: { title: string; authors: string; venue: string; year: number; url?: string };
     terms: readonly { name: string; defaultWeight: number; description: string }[];
+    hparams: readonly HParamDoc[];
+  }[];
+  readonly tasks: readonly {
+    id: string;
+    title: string;
+    description: string;
+    terms: readonly { name: string; defaultWeight: number; description: string }[];
+    metrics: readonly MetricSpec[];
+    primary: string;
     hparams: readonly HParamDoc[];
   }[];
   readonly architectures: readonly { id: string; description: string }[];
@@ -26,6 +35,15 @@ export function listing(host: DependencyContainer, plugins: readonly PluginPacka
       paper: { ...m.paper },
       terms: m.terms.map((t) => ({ name: t.name, defaultWeight: t.defaultWeight, description: t.description })),
       hparams: describeHParams(m.hparams),
+    })),
+    tasks: listTasks(host).map((t) => ({
+      id: t.id,
+      title: t.title,
+      description: t.description,
+      terms: t.terms.map((x) => ({ name: x.name, defaultWeight: x.defaultWeight, description: x.description })),
+      metrics: t.metrics.map((m) => ({ ...m })),
+      primary: t.primary,
+      hparams: describeHParams(t.hparams),
     })),
     architectures: listArchitectures(host).map((a) => ({ id: a.id, description: a.description })),
     datasets: listDatasets(host).map((d) => ({ id: d.id, description: d.description })),
@@ -51,6 +69,16 @@ export function formatListing(l: Listing): string {
     for (const h of m.hparams) out.push(`      ${h.name.padEnd(hw)}  ${h.type.padEnd(yw)}  = ${show(h.default).padEnd(14)} ${h.description}`);
     out.push('');
   }
+  out.push('Tasks (task.id; the dataset proposes one)');
+  if (!l.tasks.length) out.push('  (none installed)');
+  for (const t of l.tasks) {
+    out.push(`  ${t.id} — ${t.title}`);
+    out.push(`    ${t.description}`);
+    out.push(`    terms (task.weights.<term>): ${t.terms.map((x) => `${x.name} (weight ${x.defaultWeight})`).join(', ')}`);
+    out.push(`    metrics: ${t.metrics.map((m) => `${m.name}${m.name === t.primary ? ' (primary)' : ''} [${m.unit}, ${m.higherIsBetter ? 'higher' : 'lower'} is better]`).join(', ')}`);
+    if (t.hparams.length) out.push(`    hyperparameters (task.hparams.<name>): ${t.hparams.map((h) => `${h.name} = ${show(h.default)}`).join(', ')}`);
+  }
+  out.push('');
   const aw = Math.max(...l.architectures.map((a) => a.id.length), 4);
   out.push('Architectures');
   for (const a of l.architectures) out.push(`  ${a.id.padEnd(aw)}  ${a.description}`);

@@ -3,7 +3,7 @@ import { stopOnSignals } from '../interrupts.js';
 import type { Io } from '../io.js';
 import { loadHost } from '../plugins.js';
 import { createReporter } from '../progress/index.js';
-import { formatPercent } from '../progress/format.js';
+import { formatValue } from '../progress/format.js';
 import { formatSummary } from '../results.js';
 
 export interface RunFlags {
@@ -66,5 +66,12 @@ export async function evalCommand(runDir: string, flags: { json?: boolean }, io:
   const { host } = await loadHost();
   const r = await evalRun(host, runDir);
   if (flags.json) io.out(JSON.stringify({ runDir, ...r }, null, 2) + '\n');
-  else io.out(`student ${r.arch}: val ${formatPercent(r.val)}  test ${formatPercent(r.test)}  (${runDir})\n`);
+  else {
+    const primary = r.task.metrics.find((m) => m.name === r.task.primary)!;
+    const others = r.task.metrics.filter((m) => m.name !== primary.name).map((m) => `${m.name} ${formatValue(m.unit, r.test[m.name])}`);
+    io.out(
+      `student ${r.arch}: val ${primary.name} ${formatValue(primary.unit, r.val[primary.name])}  test ${primary.name} ${formatValue(primary.unit, r.test[primary.name])}` +
+        `${others.length ? `  (test ${others.join(', ')})` : ''}  (${runDir})\n`,
+    );
+  }
 }

@@ -1,4 +1,4 @@
-import type { TrainEvent } from '@kd/trainer';
+import type { StageEvent, TrainEvent } from '@kd/trainer';
 import cliProgress from 'cli-progress';
 import { epochLine, formatLoss, formatLr } from './format.js';
 import type { Reporter } from './reporter.js';
@@ -6,6 +6,7 @@ import type { Reporter } from './reporter.js';
 interface StageBar {
   epochs: number;
   startEpoch: number;
+  select?: StageEvent['select'];
   bar?: cliProgress.SingleBar;
   total?: number;
 }
@@ -49,7 +50,7 @@ export function barReporter(stream: NodeJS.WriteStream = process.stderr): Report
   const events = (e: TrainEvent) => {
     switch (e.type) {
       case 'stage-start':
-        stages.set(e.stage, { epochs: e.epochs, startEpoch: e.startEpoch ?? 1 });
+        stages.set(e.stage, { epochs: e.epochs, startEpoch: e.startEpoch ?? 1, select: e.select });
         if ((e.startEpoch ?? 1) > 1) log(`[${e.stage}] resuming at epoch ${e.startEpoch}/${e.epochs}`);
         break;
       case 'stage-skip':
@@ -68,7 +69,7 @@ export function barReporter(stream: NodeJS.WriteStream = process.stderr): Report
         break;
       }
       case 'epoch':
-        log(epochLine(e.record, stages.get(e.record.stage)?.epochs));
+        log(epochLine(e.record, stages.get(e.record.stage)?.epochs, stages.get(e.record.stage)?.select));
         break;
       case 'stage-end': {
         // Finished stages leave their epoch lines; the bar goes, so a sweep does not pile them up.

@@ -1,4 +1,5 @@
-import type { EpochRecord } from '@kd/trainer';
+import type { MetricUnit } from '@kd/core';
+import type { EpochRecord, StageEvent } from '@kd/trainer';
 
 /** `42s`, `3m05s`, `1h02m`. */
 export function formatDuration(seconds: number): string {
@@ -21,14 +22,24 @@ export function formatPercent(fraction: number): string {
   return Number.isFinite(fraction) ? `${(fraction * 100).toFixed(2)}%` : '—';
 }
 
-/** One line per finished epoch: `[distill] epoch 3/10  loss 0.1234 (task.ce 0.1, kd.soft 0.03)  val 98.10%  lr 0.05  12.3s`. */
-export function epochLine(record: EpochRecord, epochs: number | undefined): string {
+/** A metric's value: a fraction as a percentage, a score as a number. */
+export function formatValue(unit: MetricUnit, value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return '—';
+  return unit === 'fraction' ? formatPercent(value) : value.toFixed(4);
+}
+
+/**
+ * One line per finished epoch: `[distill] epoch 3/10  loss 0.1234 (task.ce 0.1, kd.soft 0.03)  val accuracy 98.10%  lr 0.05  12.3s`;
+ * `select` (from the stage's start) names the val metric shown, else the first one.
+ */
+export function epochLine(record: EpochRecord, epochs: number | undefined, select?: StageEvent['select']): string {
+  const metric = select?.metric ?? Object.keys(record.val ?? {})[0];
   const { loss, ...parts } = record.train;
   const terms = Object.entries(parts).map(([k, v]) => `${k} ${formatLoss(v)}`);
   return [
     `[${record.stage}] epoch ${record.epoch}${epochs ? `/${epochs}` : ''}`,
     `loss ${formatLoss(loss ?? NaN)}${terms.length > 1 || (terms.length === 1 && !parts['task.ce']) ? ` (${terms.join(', ')})` : ''}`,
-    ...(record.val ? [`val ${formatPercent(record.val.accuracy)}`] : []),
+    ...(record.val && metric ? [`val ${metric} ${formatValue(select?.unit ?? 'fraction', record.val[metric])}`] : []),
     `lr ${formatLr(record.lr)}`,
     `${record.seconds.toFixed(1)}s`,
   ].join('  ');

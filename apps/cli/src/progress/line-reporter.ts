@@ -1,4 +1,4 @@
-import type { TrainEvent } from '@kd/trainer';
+import type { StageEvent, TrainEvent } from '@kd/trainer';
 import { epochLine, formatDuration, formatLoss, formatLr } from './format.js';
 import type { Reporter } from './reporter.js';
 
@@ -14,6 +14,7 @@ interface StageState {
   startEpoch: number;
   startedAt: number;
   lastLine: number;
+  select?: StageEvent['select'];
 }
 
 /**
@@ -29,7 +30,7 @@ export function lineReporter(options: LineReporterOptions = {}): Reporter {
     switch (e.type) {
       case 'stage-start': {
         const from = e.startEpoch ?? 1;
-        stages.set(e.stage, { epochs: e.epochs, startEpoch: from, startedAt: now(), lastLine: now() });
+        stages.set(e.stage, { epochs: e.epochs, startEpoch: from, startedAt: now(), lastLine: now(), select: e.select });
         write(`[${e.stage}] ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}${from > 1 ? `, resuming at epoch ${from}` : ''}\n`);
         break;
       }
@@ -42,7 +43,7 @@ export function lineReporter(options: LineReporterOptions = {}): Reporter {
       case 'epoch': {
         const s = stages.get(e.record.stage);
         if (s) s.lastLine = now();
-        write(epochLine(e.record, s?.epochs) + '\n');
+        write(epochLine(e.record, s?.epochs, s?.select) + '\n');
         break;
       }
       case 'step': {

@@ -16,6 +16,8 @@ export interface DataInfo {
   readonly classGroups?: { readonly names: readonly string[]; readonly ofClass: readonly number[] };
   /** Text that comes with an image–text dataset (captioned images): what text towers are sized from. */
   readonly text?: DataText;
+  /** The task this data is for by default (a registered task id; `classification` when unset). */
+  readonly task?: string;
 }
 
 /**

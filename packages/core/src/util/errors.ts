@@ -17,7 +17,7 @@ export class ConfigError extends UserError {
   }
 }
 
-/** A method needs a tap that a model does not declare. */
+/** A method (or a task) needs a tap that a model does not declare. */
 export class MissingTapError extends UserError {
   override readonly name = 'MissingTapError';
   constructor(
@@ -25,8 +25,9 @@ export class MissingTapError extends UserError {
     readonly model: string,
     readonly tap: string,
     available: readonly string[],
+    readonly needer: 'method' | 'task' = 'method',
   ) {
-    super(`method '${method}' needs tap '${tap}' on model '${model}', which declares: ${available.join(', ')}`);
+    super(`${needer} '${method}' needs tap '${tap}' on model '${model}', which declares: ${available.join(', ')}`);
   }
 }
 

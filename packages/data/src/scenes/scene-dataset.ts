@@ -80,6 +80,8 @@ export class SceneDataset implements Dataset {
   readonly inputShape: readonly number[];
   readonly numClasses: number;
   readonly classNames: readonly string[];
+  /** A scene holds several objects: its labels are multi-hot, its task multi-label classification. */
+  readonly task = 'multi-label';
   private readonly splits: Record<SplitName, SceneSplit>;
 
   constructor(info: DataInfo, splits: Record<SplitName, SceneSplit>) {

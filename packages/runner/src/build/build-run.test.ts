@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../config/load-config.js';
 import { buildRun, disposeRun } from './build-run.js';
+import { register as registerTasks } from '@kd/tasks';
 
-const host = createHost([registerModels, registerData, registerKd, registerFitnet]);
+const host = createHost([registerModels, registerData, registerKd, registerFitnet, registerTasks]);
 const small = { data: { options: { trainSize: 64 } }, student: { arch: 'cnn', options: { width: 4 } } };
 const teacher = { arch: 'resnet8' };
 
@@ -188,7 +189,7 @@ describe('buildRun warns about tiny splits', () => {
         return { name: data.name, inputShape: data.inputShape, numClasses: data.numClasses, classNames: data.classNames, split: (n) => (n === 'train' ? empty : data.split(n)) };
       },
     };
-    const withEmpty = createHost([registerModels, registerData, (c) => registerDataset(c, provider)]);
+    const withEmpty = createHost([registerModels, registerData, registerTasks, (c) => registerDataset(c, provider)]);
     let error: Error | undefined;
     try {
       disposeRun(await buildRun(withEmpty, parseRunConfig({ ...small, data: { dataset: 'empty-train', options: { trainSize: 64 } } })));

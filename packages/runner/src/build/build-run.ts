@@ -25,6 +25,9 @@ import { configPath, toConfigError } from '../config/load-config.js';
 import { checkVocabulary, loadModelWeights, readModelCard, resolveModelDir } from './saved-model.js';
 import { loadRecipe, recipeDone, recipeRunDir } from '../stages/recipe-teacher.js';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
+import { resolveRunTask, setupRunTask, TASK, type BuiltTask } from './build-task.js';
+
+export { TASK } from './build-task.js';
 
 export interface BuiltMethod {
   readonly id: string;
@@ -44,7 +47,9 @@ export interface BuiltRun {
   readonly participants: readonly Participant[];
   readonly student: Participant;
   readonly methods: readonly BuiltMethod[];
-  /** Task term + every method's terms with resolved weights. */
+  /** What the student is trained for and judged by (its loss terms are `task.<term>`). */
+  readonly task: BuiltTask;
+  /** The task's terms + every method's terms with resolved weights. */
   readonly weights: readonly WeightedTerm[];
   /** Taps each participant must return in the distillation stage. */
   readonly taps: ReadonlyMap<string, ReadonlySet<string>>;
@@ -58,7 +63,6 @@ export interface BuiltRun {
   readonly warnings: readonly string[];
 }
 
-export const TASK = 'task';
 
 /** A val or test split with fewer samples than this measures noise (one sample is 10% of 10). */
 export const SMALL_SPLIT = 10;
@@ -226,13 +230,14 @@ export async function buildRun(
   const ids = entries.map((e) => e.entry.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new ConfigError('methods', `method '${dup}' is listed twice`);
-  const weights: WeightedTerm[] = [{ method: TASK, term: 'ce', weight: config.task.weight }, ...entries.flatMap((e) => e.weights)];
-  checkSomeTermActive(weights);
 
   const dataset = await provider.load(config.data.options, config.seed, { baseDir: config.baseDir }).catch((e: Error) => {
     if (e instanceof ConfigError) throw new ConfigError(`data.${e.path}`.replace(/^data\.data\./, 'data.'), e.message.replace(/^config [^:]*: /, ''));
     throw e;
   });
+  const runTask = resolveRunTask(container, config, dataset);
+  const weights: WeightedTerm[] = [...runTask.weights, ...entries.flatMap((e) => e.weights)];
+  checkSomeTermActive(weights);
   const warnings = splitWarnings(dataset, config);
 
   const teacherConfigs = new Map<string, TeacherConfig>();
@@ -275,6 +280,7 @@ export async function buildRun(
   const studentModel = buildModel(container, dataset, config.student.arch, config.student.options, config.seed, 'student', config.baseDir);
   const student: Participant = { name: 'student', role: 'student', model: studentModel, trainable: true };
   participants.push(student);
+  const task = setupRunTask(runTask, dataset, student, participants);
 
   const find = (methodId: string, role: Role, model?: string): Participant => {
     const p = model ? participants.find((q) => q.name === model) : role === 'teacher' ? teacher : student;
@@ -284,7 +290,7 @@ export async function buildRun(
     }
     return p;
   };
-  const taps = new Map<string, Set<string>>(participants.map((p) => [p.name, new Set(['logits'])]));
+  const taps = new Map<string, Set<string>>(participants.map((p) => [p.name, new Set(task.task.requiredTaps().map((r) => r.tap))]));
   const used = new Set<string>([student.name]);
   const methods: BuiltMethod[] = [];
   for (const e of entries) {
@@ -332,7 +338,7 @@ export async function buildRun(
   }
   // A teacher no method reads is still prepared (its accuracy is reported) but not run each step.
   const active = participants.filter((p) => used.has(p.name) || p.trainable);
-  return { config, container, dataset, teacher, teacherConfigs, participants, student, methods, weights, taps, active, warnings };
+  return { config, container, dataset, teacher, teacherConfigs, participants, student, task, methods, weights, taps, active, warnings };
 }
 
 export function methodActive(run: BuiltRun, id: string): Set<string> {

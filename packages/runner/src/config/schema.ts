@@ -104,9 +104,17 @@ export const RunConfigSchema = z
     student: ModelSchema,
     train: TrainSettingsSchema.default(TrainSettingsSchema.parse({})),
     task: z
-      .object({ weight: z.number().min(0).default(1).describe('weight γ of the student task loss task.ce: softmax cross-entropy for class labels, per-class binary cross-entropy for multi-hot labels') })
+      .object({
+        id: z.string().optional().describe("the task the student is trained for and judged by (`kd list`); default: the dataset's task (classification, or multi-label for scenes)"),
+        hparams: z.record(z.string(), z.unknown()).default({}).describe("the task's hyperparameters"),
+        weights: z
+          .record(z.string(), z.number().min(0, 'a term weight must be ≥ 0 (0 switches the term off)'))
+          .default({})
+          .describe('weights of the task terms (task.<term>; 0 switches a term off)'),
+        weight: z.number().min(0).default(1).describe('γ, multiplies every task term (0: the student has no loss of its own, e.g. when a method brings the objective)'),
+      })
       .strict()
-      .default({ weight: 1 }),
+      .default({ hparams: {}, weights: {}, weight: 1 }),
     methods: z.array(MethodEntrySchema).default([]),
   })
   .strict();

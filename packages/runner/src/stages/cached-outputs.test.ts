@@ -11,8 +11,9 @@ import { buildRun } from '../build/build-run.js';
 import { parseRunConfig } from '../config/load-config.js';
 import { runExperiment } from '../run.js';
 import { CachedOutputs } from './cached-outputs.js';
+import { register as registerTasks } from '@kd/tasks';
 
-const host = createHost([registerModels, registerData, registerKd]);
+const host = createHost([registerModels, registerData, registerKd, registerTasks]);
 
 describe('cached teacher outputs', () => {
   it('gather exactly what the teacher computes in inference mode, by sample index', async () => {

@@ -1,14 +1,16 @@
 import type * as tf from '@tensorflow/tfjs';
-import { activeTerms, combineTerms, taskLoss, type MethodState, type Participant, type StepContext } from '@kd/core';
+import { activeTerms, combineTerms, type MethodState, type Participant, type StepContext } from '@kd/core';
 import { trainStage, type StageResult, type TrainableGroup } from '@kd/trainer';
 import { join } from 'node:path';
 import { TASK, type BuiltRun } from '../build/build-run.js';
 import { groupOptims, type StageContext } from './stage-settings.js';
+import { taskEvaluation } from './task-evaluation.js';
 
 /**
  * The main stage: the student (and every method's auxiliary modules) trained on
- *   total = w_task · CE(student) + Σ_method Σ_term w · term.
- * Frozen teachers run outside the tape; each method computes only its active terms.
+ *   total = Σ_term w · task.term(student) + Σ_method Σ_term w · term,
+ * judged by the run's task (the best checkpoint by its primary metric on val). Frozen teachers run
+ * outside the tape; the task and each method compute only their active terms.
  */
 export function runDistillStage(
   run: BuiltRun,
@@ -34,7 +36,7 @@ export function runDistillStage(
     }
   }
   const trainable: TrainableGroup[] = [...groups].map(([group, variables]) => ({ group, variables }));
-  const taskOn = activeTerms(run.weights, TASK).has('ce');
+  const taskActive = activeTerms(run.weights, TASK);
   const active = new Map(run.methods.map((m) => [m.id, activeTerms(run.weights, m.id)]));
 
   return trainStage({
@@ -46,7 +48,6 @@ export function runDistillStage(
     train: dataset.split('train'),
     val: dataset.split('val'),
     test: dataset.split('test'),
-    ...(dataset.classGroups ? { classGroups: dataset.classGroups } : {}),
     participants,
     taps: run.taps,
     primary: { teacher: run.teacher?.name, student: run.student.name },
@@ -58,14 +59,14 @@ export function runDistillStage(
     active: new Set(run.weights.filter((w) => w.weight !== 0).map((w) => `${w.method}.${w.term}`)),
     objective: (step: StepContext) => {
       const terms = new Map<string, Record<string, tf.Scalar>>();
-      if (taskOn) terms.set(TASK, { ce: taskLoss(step.student.logits!, step.batch.y!) });
+      if (taskActive.size) terms.set(TASK, run.task.task.losses({ ...step, active: taskActive }));
       for (const m of run.methods) {
         const on = active.get(m.id)!;
         if (on.size) terms.set(m.id, m.method.losses({ ...step, active: on }));
       }
       return combineTerms(terms, run.weights);
     },
-    evaluate: run.student.name,
+    evaluation: taskEvaluation(run.task, dataset, run.student.name, config.train.evalBatchSize),
     onEpochStart: (epoch) => run.methods.forEach((m) => m.method.onEpochStart?.(epoch)),
     onStepEnd: (step) => run.methods.forEach((m) => m.method.onStepEnd?.({ ...step, active: active.get(m.id)! })),
     extraState: {

@@ -1,6 +1,6 @@
-import { ensureDir, taskLoss, type Dataset, type Participant } from '@kd/core';
+import { activeTerms, combineTerms, ensureDir, resolveWeights, type Dataset, type Metrics, type Participant } from '@kd/core';
 import type { Numerics } from '@kd/tfjs-runtime';
-import { evaluateAccuracy, trainStage } from '@kd/trainer';
+import { trainStage } from '@kd/trainer';
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,9 @@ import type { RunConfig, TeacherConfig } from '../config/schema.js';
 import { checkVocabulary, loadModelWeights, readModelCard, resolveModelDir, saveModel, type ModelCard } from '../build/saved-model.js';
 import { lockUnlessReady } from '../folder/pid-lock.js';
 import { entryProblem } from './cache-entry.js';
+import { TASK, type BuiltTask } from '../build/build-task.js';
 import { groupOptims, type StageContext } from './stage-settings.js';
+import { evaluateByTask, taskEvaluation } from './task-evaluation.js';
 import { publishDir } from './publish-dir.js';
 
 export interface TeacherOutcome {
@@ -20,23 +22,26 @@ export interface TeacherOutcome {
   /** where the weights came from; 'model' = with the architecture itself (e.g. a tfjs graph model file) */
   readonly source: 'checkpoint' | 'recipe' | 'cache' | 'trained' | 'model';
   readonly path: string;
-  readonly test: number;
+  /** The teacher's metrics on the test split by the run's task. */
+  readonly metrics: Metrics;
 }
 
 /**
- * Cache key of a trained teacher: everything that determines its weights — data, model, seed,
- * training settings, the folder relative paths in them are read from (`baseDir`: two configs in two
+ * Cache key of a trained teacher: everything that determines its weights — data, the task it learns,
+ * model, seed, training settings, the folder relative paths in them are read from (`baseDir`: two configs in two
  * folders may both say `root: images`), and the numerics (backend and kernel build) it is trained
  * with, since another kernel build rounds differently and gives other weights.
  */
-export function teacherCacheKey(config: RunConfig, tc: TeacherConfig, numerics: Numerics): string {
-  const key = { v: 2, data: config.data, baseDir: config.baseDir ?? null, arch: tc.arch, options: tc.options, seed: tc.seed, train: tc.train, numerics };
+export function teacherCacheKey(config: RunConfig, tc: TeacherConfig, numerics: Numerics, task: { id: string; hparams?: unknown }): string {
+  const key = { v: 3, data: config.data, baseDir: config.baseDir ?? null, task: { id: task.id, hparams: task.hparams ?? {} }, arch: tc.arch, options: tc.options, seed: tc.seed, train: tc.train, numerics };
   return createHash('sha256').update(canonicalJson(key)).digest('hex').slice(0, 16);
 }
 
 /** What a teacher needs from its run besides its config: stage context, numerics, a log. */
 export interface TeacherContext extends StageContext {
   readonly numerics: Numerics;
+  /** The run's task: what a teacher is trained for (its terms at their default weights) and judged by. */
+  readonly task: BuiltTask;
   readonly log: (line: string) => void;
 }
 
@@ -67,8 +72,8 @@ export async function prepareTeacher(
   let path: string;
   if (p.model.namedVariables().size === 0 && !tc.checkpoint) {
     // nothing to load or train: the architecture brought its weights (graph-model)
-    const test = evaluateAccuracy(p.model, dataset.split('test'), tc.train.evalBatchSize).accuracy;
-    return { ...base, source: 'model', path: typeof tc.options['path'] === 'string' ? tc.options['path'] : tc.arch, test };
+    const metrics = testMetrics(p, tc, dataset, ctx);
+    return { ...base, source: 'model', path: typeof tc.options['path'] === 'string' ? tc.options['path'] : tc.arch, metrics };
   }
   if (tc.checkpoint) {
     path = resolveModelDir(configPath(config, tc.checkpoint)); // checked and loaded by buildRun
@@ -79,7 +84,7 @@ export async function prepareTeacher(
     loadModelWeights(path, p.model);
     source = 'recipe';
   } else {
-    const cached = join(config.cacheDir, 'teachers', teacherCacheKey(config, tc, ctx.numerics));
+    const cached = join(config.cacheDir, 'teachers', teacherCacheKey(config, tc, ctx.numerics, { id: ctx.task.id, hparams: config.task.hparams }));
     const intact = () => existsSync(cached) && entryProblem(cached) === undefined;
     // one process trains a teacher that several runs (two sweep processes) need; the others wait for it
     const release = tc.cache
@@ -91,8 +96,8 @@ export async function prepareTeacher(
     if (!release) {
       loadModelWeights(cached, p.model);
       // the cache key fixes the data (and so the test split): the stored accuracy holds
-      const stored = readModelCard(cached).metrics?.test;
-      if (typeof stored === 'number') return { ...base, source: 'cache', path: cached, test: stored };
+      const stored = readModelCard(cached).metrics?.['test'];
+      if (stored && typeof stored === 'object') return { ...base, source: 'cache', path: cached, metrics: stored as Metrics };
       source = 'cache';
       path = cached;
     } else {
@@ -113,8 +118,7 @@ export async function prepareTeacher(
     }
   }
   // a user's checkpoint (or an older cache entry without a stored accuracy): measure it here
-  const test = evaluateAccuracy(p.model, dataset.split('test'), tc.train.evalBatchSize).accuracy;
-  return { ...base, source, path, test };
+  return { ...base, source, path, metrics: testMetrics(p, tc, dataset, ctx) };
 }
 
 /** Trains a teacher on the task (a `<name>-train` stage, checkpointed in the run folder) and saves it there. */
@@ -125,7 +129,9 @@ async function trainTeacher(
   where: string,
   ctx: TeacherContext,
   card: Omit<ModelCard, 'params'>,
-): Promise<{ path: string; test: number }> {
+): Promise<{ path: string; metrics: Metrics }> {
+  // a teacher learns the task with the task's own term weights (the config's task.weights are the student's)
+  const weights = resolveWeights(TASK, ctx.task.descriptor.terms, {});
   p.model.setFrozen(false);
   await trainStage({
     name: `${p.name}-train`,
@@ -136,26 +142,28 @@ async function trainTeacher(
     train: dataset.split('train'),
     val: dataset.split('val'),
     participants: [{ ...p, trainable: true }],
-    taps: new Map([[p.name, new Set(['logits'])]]),
+    taps: new Map([[p.name, new Set(ctx.task.task.requiredTaps().map((r) => r.tap))]]),
     primary: { student: p.name },
     trainable: [{ group: 'main', variables: p.model.namedParameters(`${p.name}/`) }],
     stateVariables: p.model.namedVariables(`${p.name}/`),
     optim: groupOptims(tc.train),
     clipGradNorm: tc.train.clipGradNorm,
     settingsPath: `${where}.train`,
-    active: new Set(['ce']),
-    objective: (step) => {
-      const ce = taskLoss(step.student.logits!, step.batch.y!);
-      return { total: ce, parts: { 'task.ce': ce } };
-    },
-    evaluate: p.name,
+    active: new Set(weights.filter((w) => w.weight !== 0).map((w) => `${TASK}.${w.term}`)),
+    objective: (step) => combineTerms(new Map([[TASK, ctx.task.task.losses({ ...step, active: activeTerms(weights, TASK) })]]), weights),
+    evaluation: taskEvaluation(ctx.task, dataset, p.name, tc.train.evalBatchSize),
     checkpointDir: join(ctx.runDir, 'checkpoints', `${p.name}-train`),
     events: ctx.events,
     signal: ctx.signal,
   });
   p.model.setFrozen(!tc.trainable);
   const path = join(ctx.runDir, p.name);
-  const test = evaluateAccuracy(p.model, dataset.split('test'), tc.train.evalBatchSize).accuracy;
-  saveModel(path, p.model, { ...card, metrics: { test } });
-  return { path, test };
+  const metrics = testMetrics(p, tc, dataset, ctx);
+  saveModel(path, p.model, { ...card, metrics: { test: metrics } });
+  return { path, metrics };
+}
+
+/** A teacher's metrics on the test split by the run's task. */
+function testMetrics(p: Participant, tc: TeacherConfig, dataset: Dataset, ctx: TeacherContext): Metrics {
+  return evaluateByTask(ctx.task, dataset, p.model, dataset.split('test'), tc.train.evalBatchSize);
 }

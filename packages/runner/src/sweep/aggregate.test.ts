@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { RunSummary } from '../run.js';
+import type { MetricSpec } from '@kd/core';
+import { upgradeSummary, type RunSummary } from '../folder/run-summary.js';
 import { aggregateCell, meanStd } from './aggregate.js';
 import { formatPercent, markdownTable, resultsCsv, resultsMarkdown } from './report.js';
+
+const ACCURACY: MetricSpec = { name: 'accuracy', unit: 'fraction', higherIsBetter: true, description: 'top-1' };
 
 function summary(seed: number, last: number, best: number, val: number, teacher?: number): RunSummary {
   return {
@@ -11,10 +14,11 @@ function summary(seed: number, last: number, best: number, val: number, teacher?
     backend: 'cpu',
     backendSummary: 'cpu',
     numerics: 'cpu',
+    task: { id: 'classification', primary: 'accuracy', metrics: [ACCURACY] },
     methods: ['kd'],
     weights: {},
-    teachers: teacher === undefined ? [] : [{ name: 'teacher', arch: 'resnet8', params: 1, source: 'cache', path: 'p', test: teacher }],
-    student: { arch: 'cnn', params: 1, test: { last, best }, val: { best: val, bestEpoch: 1, last: val } },
+    teachers: teacher === undefined ? [] : [{ name: 'teacher', arch: 'resnet8', params: 1, source: 'cache', path: 'p', metrics: { accuracy: teacher } }],
+    student: { arch: 'cnn', params: 1, test: { last: { accuracy: last }, best: { accuracy: best } }, val: { best: { accuracy: val }, bestEpoch: 1, last: { accuracy: val } } },
     stages: [],
     seconds: 10 * seed,
     completed: true,
@@ -57,7 +61,7 @@ describe('aggregation', () => {
     const table = markdownTable(rows).split('\n');
     expect(table[0]).toContain('ffsd.ensemble %');
     expect(table[2]).toContain('92.00 ± 1.41');
-    expect(table[3]!.trim().endsWith('— |')).toBe(true);
+    expect(table[3]!.split('|').at(-3)!.trim()).toBe('—'); // the student cell has no ensemble
     const csv = resultsCsv(rows).split('\n');
     expect(csv[0]).toContain('ffsd.ensemble_mean');
     expect(csv[1]).toContain('0.92');
@@ -70,7 +74,7 @@ describe('aggregation', () => {
     const table = markdownTable(rows);
     const lines = table.split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^\| cell +\| seeds \| student test % \(last\) \|/);
+    expect(lines[0]).toMatch(/^\| cell +\| seeds \| student test accuracy % \(last\) \|/);
     expect(lines[2]).toContain('`kd`');
     expect(lines[2]).toContain('97.50 ± 0.71');
     expect(lines[3]).toContain('90.00');
@@ -83,9 +87,45 @@ describe('aggregation', () => {
     expect(md).toContain(table);
     const csv = resultsCsv(rows).trim().split('\n');
     expect(csv[0]).toBe(
-      'cell,seeds,student_test_last_mean,student_test_last_std,student_test_best_mean,student_test_best_std,student_val_best_mean,student_val_best_std,teacher_test_mean,teacher_test_std,seconds_mean,seconds_std',
+      'cell,seeds,primary,student_test_last_mean,student_test_last_std,student_test_best_mean,student_test_best_std,student_val_best_mean,student_val_best_std,teacher_test_mean,teacher_test_std,seconds_mean,seconds_std',
     );
-    expect(csv[1]).toBe('kd,2,0.975,0.007071,0.98,0.007071,0.985,0.007071,0.99,0,15,7.071068');
-    expect(csv[2]).toBe('student,1,0.9,,0.9,,0.9,,,,10,');
+    expect(csv[1]).toBe('kd,2,accuracy,0.975,0.007071,0.98,0.007071,0.985,0.007071,0.99,0,15,7.071068');
+    expect(csv[2]).toBe('student,1,accuracy,0.9,,0.9,,0.9,,,,10,');
+  });
+
+  it("carries the task's metrics with their units: a score is not a percentage", () => {
+    const cider: MetricSpec = { name: 'CIDEr-D', unit: 'score', higherIsBetter: true, description: '' };
+    const bleu: MetricSpec = { name: 'BLEU-4', unit: 'fraction', higherIsBetter: true, description: '' };
+    const captioning = (seed: number, c: number, b: number): RunSummary => {
+      const base = summary(seed, 0, 0, 0);
+      return {
+        ...base,
+        task: { id: 'captioning', primary: 'CIDEr-D', metrics: [cider, bleu] },
+        student: { ...base.student, test: { last: { 'CIDEr-D': c, 'BLEU-4': b }, best: { 'CIDEr-D': c, 'BLEU-4': b } }, val: { best: { 'CIDEr-D': c }, bestEpoch: 1, last: { 'CIDEr-D': c } } },
+      };
+    };
+    const rows = [aggregateCell('kd', [captioning(1, 1.1, 0.3), captioning(2, 1.3, 0.32)])];
+    const [header, , row] = markdownTable(rows).split('\n');
+    expect(header).toContain('| student test CIDEr-D (last) |');
+    expect(header).toContain('| student test BLEU-4 % (last) |');
+    expect(row).toContain('1.2000 ± 0.1414');
+    expect(row).toContain('31.00 ± 1.41');
+    expect(resultsCsv(rows).split('\n')[1]).toMatch(/^kd,2,CIDEr-D,1\.2,0\.141421,/);
+  });
+
+  it('reads the summaries of kd before tasks (accuracies as numbers) as classification metrics', () => {
+    const old = {
+      ...summary(1, 0, 0, 0),
+      task: undefined,
+      teachers: [{ name: 'teacher', arch: 'resnet8', params: 1, source: 'cache', path: 'p', test: 0.99 }],
+      student: { arch: 'cnn', params: 1, test: { last: 0.9, best: 0.91 }, testGroups: { last: { Many: 0.95, Few: 0.5 } }, val: { best: 0.92, bestEpoch: 3, last: 0.9 } },
+    };
+    const s = upgradeSummary(old);
+    expect(s.task.primary).toBe('accuracy');
+    expect(s.student.test.last).toEqual({ accuracy: 0.9, 'accuracy.many': 0.95, 'accuracy.few': 0.5 });
+    expect(s.student.val).toEqual({ best: { accuracy: 0.92 }, bestEpoch: 3, last: { accuracy: 0.9 } });
+    expect(s.teachers[0]!.metrics).toEqual({ accuracy: 0.99 });
+    const r = aggregateCell('old', [s]);
+    expect([r.studentTestLast.mean, r.studentTestBest.mean, r.studentValBest.mean, r.teacherTest.mean]).toEqual([0.9, 0.91, 0.92, 0.99]);
   });
 });

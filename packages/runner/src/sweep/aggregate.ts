@@ -1,4 +1,5 @@
-import type { RunSummary } from '../run.js';
+import type { MetricSpec } from '@kd/core';
+import { primaryOf, type RunSummary } from '../folder/run-summary.js';
 
 /** Mean and sample standard deviation (n − 1) over seeds; `std` is NaN for fewer than two values. */
 export interface Stat {
@@ -18,38 +19,44 @@ export function meanStd(values: readonly number[]): Stat {
   return { n, mean, std: Math.sqrt(ss / (n - 1)) };
 }
 
-/** One row of the results table: a cell's accuracies over its seeds. */
+/** One row of the results table: a cell's metrics over its seeds. */
 export interface CellResult {
   readonly cell: string;
   readonly seeds: readonly number[];
-  /** Student test accuracy after the last epoch. */
+  /** The task's primary metric (name, unit, direction), which heads the table. */
+  readonly primary: MetricSpec;
+  /** The student's primary metric on test after the last epoch. */
   readonly studentTestLast: Stat;
-  /** Student test accuracy at the epoch with the best validation accuracy. */
+  /** … on test with the weights of the best epoch on val. */
   readonly studentTestBest: Stat;
-  /** Best validation accuracy of the student. */
+  /** … on val at the best epoch. */
   readonly studentValBest: Stat;
-  /** Test accuracy of the primary teacher (`teacher`), if the cell has one. */
+  /** The primary metric of the primary teacher (`teacher`) on test, if the cell has one. */
   readonly teacherTest: Stat;
   /** Wall time of a run (this invocation or the one that finished it). */
   readonly seconds: Stat;
-  /** Student test accuracy (last epoch) per class group, when the dataset declares groups. */
-  readonly studentTestGroups?: Readonly<Record<string, Stat>>;
-  /** The methods' own reported test metrics (`summary.reported`), e.g. FFSD's peers and ensemble. */
+  /** The task's other test metrics of the student (last epoch), e.g. per class group, CF1, loss. */
+  readonly testMetrics: Readonly<Record<string, { readonly spec: MetricSpec; readonly stat: Stat }>>;
+  /** The methods' own reported test metrics (`summary.reported`, fractions), e.g. FFSD's peers and ensemble. */
   readonly reported?: Readonly<Record<string, Stat>>;
 }
 
-/** Aggregates the finished runs of one cell. */
+/** Aggregates the finished runs of one cell (their summaries as this version writes them). */
 export function aggregateCell(cell: string, summaries: readonly RunSummary[]): CellResult {
   const pick = (f: (s: RunSummary) => number | undefined) => meanStd(summaries.map((s) => f(s) ?? NaN));
+  const task = summaries[0]?.task ?? { primary: 'accuracy', metrics: [] };
+  const primary = task.metrics.find((m) => m.name === task.primary) ?? { name: task.primary, unit: 'fraction', higherIsBetter: true, description: '' };
+  const others = task.metrics.filter((m) => m.name !== task.primary);
   return {
     cell,
     seeds: summaries.map((s) => s.seed),
-    studentTestLast: pick((s) => s.student.test.last),
-    studentTestBest: pick((s) => s.student.test.best),
-    studentValBest: pick((s) => s.student.val.best),
-    teacherTest: pick((s) => s.teachers.find((t) => t.name === 'teacher')?.test),
+    primary,
+    studentTestLast: pick((s) => primaryOf(s, s.student.test.last)),
+    studentTestBest: pick((s) => primaryOf(s, s.student.test.best)),
+    studentValBest: pick((s) => primaryOf(s, s.student.val.best)),
+    teacherTest: pick((s) => primaryOf(s, s.teachers.find((t) => t.name === 'teacher')?.metrics)),
     seconds: pick((s) => s.seconds),
-    ...groupStats(summaries),
+    testMetrics: Object.fromEntries(others.map((m) => [m.name, { spec: m, stat: pick((s) => s.student.test.last[m.name]) }])),
     ...reportedStats(summaries),
   };
 }
@@ -58,12 +65,4 @@ function reportedStats(summaries: readonly RunSummary[]): { reported?: Record<st
   const names = [...new Set(summaries.flatMap((s) => Object.keys(s.reported ?? {})))];
   if (names.length === 0) return {};
   return { reported: Object.fromEntries(names.map((k) => [k, meanStd(summaries.map((s) => s.reported?.[k] ?? NaN))])) };
-}
-
-function groupStats(summaries: readonly RunSummary[]): { studentTestGroups?: Record<string, Stat> } {
-  const names = [...new Set(summaries.flatMap((s) => Object.keys(s.student.testGroups?.last ?? {})))];
-  if (names.length === 0) return {};
-  return {
-    studentTestGroups: Object.fromEntries(names.map((g) => [g, meanStd(summaries.map((s) => s.student.testGroups?.last[g] ?? NaN))])),
-  };
 }

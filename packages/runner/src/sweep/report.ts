@@ -1,4 +1,5 @@
 import { cpus, platform, arch } from 'node:os';
+import type { MetricSpec, MetricUnit } from '@kd/core';
 import type { CellResult, Stat } from './aggregate.js';
 
 /** What the header of results.md states. */
@@ -17,26 +18,28 @@ export function machineDescription(): string {
   return `${cpu[0]?.model?.trim() ?? 'unknown CPU'} × ${cpu.length} cores, ${platform()}/${arch()}, Node ${process.version}`;
 }
 
-/** An accuracy statistic in percent: `98.12 ± 0.15`, `98.12` for one seed, `—` for none. */
+/** A fraction statistic in percent: `98.12 ± 0.15`, `98.12` for one seed, `—` for none. */
 export function formatPercent(stat: Stat, digits = 2): string {
   if (stat.n === 0) return '—';
   const mean = (stat.mean * 100).toFixed(digits);
   return Number.isFinite(stat.std) ? `${mean} ± ${(stat.std * 100).toFixed(digits)}` : mean;
 }
 
-const COLUMNS: readonly { title: string; get: (r: CellResult) => string }[] = [
-  { title: 'cell', get: (r) => `\`${r.cell}\`` },
-  { title: 'seeds', get: (r) => String(r.seeds.length) },
-  { title: 'student test % (last)', get: (r) => formatPercent(r.studentTestLast) },
-  { title: 'student test % (best val)', get: (r) => formatPercent(r.studentTestBest) },
-  { title: 'student val % (best)', get: (r) => formatPercent(r.studentValBest) },
-  { title: 'teacher test %', get: (r) => formatPercent(r.teacherTest) },
-  { title: 'time/run (s)', get: (r) => (r.seconds.n ? r.seconds.mean.toFixed(0) : '—') },
-];
+/** A statistic of a metric as people read it: a fraction in percent, a score on its own scale. */
+export function formatStat(unit: MetricUnit, stat: Stat): string {
+  if (unit === 'fraction') return formatPercent(stat);
+  if (stat.n === 0) return '—';
+  return Number.isFinite(stat.std) ? `${stat.mean.toFixed(4)} ± ${stat.std.toFixed(4)}` : stat.mean.toFixed(4);
+}
 
-/** Class groups reported by any row (e.g. many, medium, few for a long-tailed dataset), in first-seen order. */
-function groupNames(rows: readonly CellResult[]): string[] {
-  return [...new Set(rows.flatMap((r) => Object.keys(r.studentTestGroups ?? {})))];
+/** A column title for a metric: its name and, for a fraction, `%`. */
+const titled = (name: string, unit: MetricUnit) => (unit === 'fraction' ? `${name} %` : name);
+
+/** Metrics of the task besides the primary one, in first-seen order, with their specs. */
+function otherMetrics(rows: readonly CellResult[]): MetricSpec[] {
+  const seen = new Map<string, MetricSpec>();
+  for (const r of rows) for (const { spec } of Object.values(r.testMetrics)) if (!seen.has(spec.name)) seen.set(spec.name, spec);
+  return [...seen.values()];
 }
 
 /** Metrics methods report besides the student (e.g. ffsd.ensemble), in first-seen order. */
@@ -46,12 +49,40 @@ function reportedNames(rows: readonly CellResult[]): string[] {
 
 const NO_STAT: Stat = { n: 0, mean: NaN, std: NaN };
 
+interface Column {
+  readonly title: string;
+  readonly csv: string;
+  readonly get: (r: CellResult) => Stat;
+  readonly unit: (r: CellResult) => MetricUnit;
+}
+
+/** The table's metric columns: the primary metric (test last, test at best val, val best, teacher), the task's others, the methods' reports. */
+function metricColumns(rows: readonly CellResult[]): Column[] {
+  const p = rows[0]?.primary ?? { name: 'accuracy', unit: 'fraction' as const };
+  // when cells differ in task, each row shows its own primary metric, named in a column of its own
+  const mixed = rows.some((r) => r.primary.name !== p.name);
+  const name = mixed ? 'primary' : p.name;
+  const metric = titled(name, mixed ? 'score' : p.unit);
+  const primary = (title: string, csv: string, get: (r: CellResult) => Stat): Column => ({ title, csv, get, unit: (r) => r.primary.unit });
+  return [
+    primary(`student test ${metric} (last)`, 'student_test_last', (r) => r.studentTestLast),
+    primary(`student test ${metric} (best val)`, 'student_test_best', (r) => r.studentTestBest),
+    primary(`student val ${metric} (best)`, 'student_val_best', (r) => r.studentValBest),
+    primary(`teacher test ${metric}`, 'teacher_test', (r) => r.teacherTest),
+    ...otherMetrics(rows).map((m) => ({ title: `student test ${titled(m.name, m.unit)} (last)`, csv: `student_test_${m.name}_last`, get: (r: CellResult) => r.testMetrics[m.name]?.stat ?? NO_STAT, unit: () => m.unit })),
+    ...reportedNames(rows).map((k) => ({ title: `${k} %`, csv: k, get: (r: CellResult) => r.reported?.[k] ?? NO_STAT, unit: () => 'fraction' as const })),
+  ];
+}
+
 /** The results table alone (GitHub markdown, columns padded for reading in a terminal). */
 export function markdownTable(rows: readonly CellResult[]): string {
-  const columns = [
-    ...COLUMNS,
-    ...groupNames(rows).map((g) => ({ title: `student test % ${g} (last)`, get: (r: CellResult) => formatPercent(r.studentTestGroups?.[g] ?? NO_STAT) })),
-    ...reportedNames(rows).map((k) => ({ title: `${k} %`, get: (r: CellResult) => formatPercent(r.reported?.[k] ?? NO_STAT) })),
+  const mixed = rows.some((r) => r.primary.name !== rows[0]!.primary.name);
+  const columns: { title: string; get: (r: CellResult) => string }[] = [
+    { title: 'cell', get: (r) => `\`${r.cell}\`` },
+    { title: 'seeds', get: (r) => String(r.seeds.length) },
+    ...(mixed ? [{ title: 'primary', get: (r: CellResult) => titled(r.primary.name, r.primary.unit) }] : []),
+    ...metricColumns(rows).map((c) => ({ title: c.title, get: (r: CellResult) => formatStat(c.unit(r), c.get(r)) })),
+    { title: 'time/run (s)', get: (r) => (r.seconds.n ? r.seconds.mean.toFixed(0) : '—') },
   ];
   const cells = [columns.map((c) => c.title), ...rows.map((r) => columns.map((c) => c.get(r)))];
   const widths = columns.map((_, j) => Math.max(3, ...cells.map((row) => row[j]!.length)));
@@ -75,7 +106,7 @@ export function resultsMarkdown(name: string, header: ReportHeader, rows: readon
     '',
     markdownTable(rows),
     '',
-    'Accuracies in percent. "last": after the final epoch; "best val": at the epoch with the best validation accuracy.',
+    'Fractions (accuracy, mAP, …) in percent, scores as numbers. "last": after the final epoch; "best val": with the weights of the epoch whose validation value of the primary metric was best.',
     '',
   ].join('\n');
 }
@@ -86,23 +117,13 @@ function csvField(value: string): string {
 
 const num = (v: number) => (Number.isFinite(v) ? String(+v.toFixed(6)) : '');
 
-/** results.csv: one line per cell, accuracies as fractions (mean and sample std). */
+/** results.csv: one line per cell, metrics as they are (fractions as fractions; mean and sample std). */
 export function resultsCsv(rows: readonly CellResult[]): string {
-  const groups = groupNames(rows);
-  const reported = reportedNames(rows);
-  const stats = [
-    'student_test_last',
-    'student_test_best',
-    'student_val_best',
-    'teacher_test',
-    'seconds',
-    ...groups.map((g) => `student_test_${g}_last`),
-    ...reported.map((k) => k),
-  ];
-  const header = ['cell', 'seeds', ...stats.flatMap((s) => [`${s}_mean`, `${s}_std`])];
+  const columns = metricColumns(rows);
+  const header = ['cell', 'seeds', 'primary', ...[...columns.map((c) => c.csv), 'seconds'].flatMap((s) => [`${s}_mean`, `${s}_std`])];
   const lines = rows.map((r) => {
-    const values = [r.studentTestLast, r.studentTestBest, r.studentValBest, r.teacherTest, r.seconds, ...groups.map((g) => r.studentTestGroups?.[g] ?? NO_STAT), ...reported.map((k) => r.reported?.[k] ?? NO_STAT)];
-    return [csvField(r.cell), String(r.seeds.length), ...values.flatMap((s) => [num(s.mean), num(s.std)])].join(',');
+    const values = [...columns.map((c) => c.get(r)), r.seconds];
+    return [csvField(r.cell), String(r.seeds.length), r.primary.name, ...values.flatMap((s) => [num(s.mean), num(s.std)])].join(',');
   });
   return [header.join(','), ...lines].join('\n') + '\n';
 }

@@ -10,6 +10,7 @@ import type { RunConfig } from '../config/schema.js';
 import { writeFileAtomic } from '../folder/atomic-write.js';
 import { lockOwner } from '../folder/pid-lock.js';
 import { RunFolder } from '../folder/run-folder.js';
+import { upgradeSummary } from '../folder/run-summary.js';
 import { RUN_LOCK, RunBusyError, runExperiment, type RunSummary } from '../run.js';
 import { aggregateCell, type CellResult } from './aggregate.js';
 import type { SweepPlan, SweepRun } from './plan.js';
@@ -146,7 +147,7 @@ export async function runSweep(host: DependencyContainer, plan: SweepPlan, optio
     const status = statuses[i]!;
     options.onRun?.(run, i + 1, plan.runs.length, status);
     if (status === 'finished') {
-      keep(run, new RunFolder(run.runDir).readJson<RunSummary>('summary.json'));
+      keep(run, upgradeSummary(new RunFolder(run.runDir).readJson('summary.json')));
       skipped++;
       continue;
     }

@@ -18,6 +18,7 @@ export class SceneCaptionsDataset implements Dataset {
   readonly inputShape: readonly number[];
   readonly numClasses: number;
   readonly classNames: readonly string[];
+  readonly task: string | undefined;
 
   constructor(
     readonly scenes: SceneDataset,
@@ -29,6 +30,7 @@ export class SceneCaptionsDataset implements Dataset {
     this.inputShape = scenes.inputShape;
     this.numClasses = scenes.numClasses;
     this.classNames = scenes.classNames;
+    this.task = scenes.task;
   }
 
   split(name: SplitName): SceneCaptionsSplit {

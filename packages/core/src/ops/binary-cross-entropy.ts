@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy } from './losses.js';
 
 /**
  * Mean binary cross-entropy of independent sigmoids, over batch and classes
@@ -13,14 +12,4 @@ export function binaryCrossEntropyWithLogits(logits: tf.Tensor, targets: tf.Tens
     const loss = tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
     return tf.mean(loss) as tf.Scalar;
   });
-}
-
-/**
- * The student's own task loss (`task.ce`) for a batch's labels `y`: softmax cross-entropy for class
- * labels [B]; per-class binary cross-entropy for multi-hot labels [B, K] (multi-label data such as
- * scenes).
- */
-export function taskLoss(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
-  if (y.rank === 2 && y.shape[1] === logits.shape[1]) return binaryCrossEntropyWithLogits(logits, y);
-  return crossEntropy(logits, y);
 }

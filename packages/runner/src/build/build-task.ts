@@ -1,0 +1,86 @@
+import {
+  ConfigError,
+  MissingTapError,
+  resolveTask,
+  resolveWeights,
+  type DependencyContainer,
+  type Dataset,
+  type MetricSpec,
+  type Participant,
+  type Role,
+  type Task,
+  type TaskDescriptor,
+  type WeightedTerm,
+} from '@kd/core';
+import { toConfigError } from '../config/load-config.js';
+import type { RunConfig } from '../config/schema.js';
+
+/** The namespace of the task's loss terms (`task.ce`, `task.bce`, …). */
+export const TASK = 'task';
+
+/** The task of a run, set up: what the student is trained for and judged by. */
+export interface BuiltTask {
+  readonly id: string;
+  readonly descriptor: TaskDescriptor;
+  readonly task: Task<any>;
+  /** The metrics this run's evaluations report (the descriptor's, refined by the data). */
+  readonly metrics: readonly MetricSpec[];
+  /** The metric that picks the best checkpoint and heads result tables. */
+  readonly primary: MetricSpec;
+}
+
+/** The task the config names, else the one the dataset proposes, else classification. */
+export function taskId(config: RunConfig, dataset: Pick<Dataset, 'task'>): string {
+  return config.task.id ?? dataset.task ?? 'classification';
+}
+
+/** Resolves the run's task in its container and weighs its terms (`task.weights` × `task.weight`). */
+export function resolveRunTask(container: DependencyContainer, config: RunConfig, dataset: Dataset): { descriptor: TaskDescriptor; task: Task<any>; hparams: unknown; weights: WeightedTerm[] } {
+  const id = taskId(config, dataset);
+  let resolved;
+  try {
+    resolved = resolveTask(container, id);
+  } catch (e) {
+    const where = config.task.id !== undefined ? 'task.id' : 'data.dataset';
+    throw new ConfigError(where, `${(e as Error).message}${config.task.id === undefined ? ` (the task dataset '${config.data.dataset}' proposes)` : ''}`);
+  }
+  const parsed = resolved.descriptor.hparams.strict().safeParse(config.task.hparams);
+  if (!parsed.success) throw toConfigError(parsed.error, 'task.hparams');
+  let weights: WeightedTerm[];
+  try {
+    weights = resolveWeights(TASK, resolved.descriptor.terms, config.task.weights).map((w) => ({ ...w, weight: w.weight * config.task.weight }));
+  } catch (e) {
+    throw new ConfigError('task.weights', (e as Error).message.replace(`for method '${TASK}'`, `of task '${id}'`));
+  }
+  return { ...resolved, hparams: parsed.data, weights };
+}
+
+/**
+ * Sets the task up on the student and checks that every model it trains or judges (the student and
+ * each teacher, whose accuracy on the task is reported) has the taps it reads.
+ */
+export function setupRunTask(
+  resolved: ReturnType<typeof resolveRunTask>,
+  dataset: Dataset,
+  student: Participant,
+  judged: readonly Participant[],
+): BuiltTask {
+  const { descriptor, task } = resolved;
+  const tapOf = (role: Role, tap: string, model?: string) => {
+    const p = judged.find((q) => q.name === (model ?? (role === 'student' ? student.name : 'teacher'))) ?? student;
+    const spec = p.model.tapSpecs()[tap];
+    if (!spec) throw new MissingTapError(descriptor.id, `${p.name} (${p.model.arch})`, tap, Object.keys(p.model.tapSpecs()), 'task');
+    return spec;
+  };
+  task.setup({ hparams: resolved.hparams, data: dataset, student, tap: tapOf });
+  for (const p of judged) {
+    for (const req of task.requiredTaps()) {
+      const specs = p.model.tapSpecs();
+      if (!specs[req.tap]) throw new MissingTapError(descriptor.id, `${p.name} (${p.model.arch})`, req.tap, Object.keys(specs), 'task');
+    }
+  }
+  const metrics = task.metrics();
+  const primary = metrics.find((m) => m.name === descriptor.primary);
+  if (!primary) throw new Error(`task '${descriptor.id}': its primary metric '${descriptor.primary}' is not among its metrics`);
+  return { id: descriptor.id, descriptor, task, metrics, primary };
+}

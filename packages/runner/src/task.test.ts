@@ -1,0 +1,123 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  createHost,
+  injectable,
+  registerTask,
+  sequentialBatches,
+  z,
+  type EvaluationContext,
+  type Metrics,
+  type MetricSpec,
+  type StepContext,
+  type Task,
+  type TaskDescriptor,
+} from '@kd/core';
+import { register as registerData } from '@kd/data';
+import { register as registerKd } from '@kd/method-kd';
+import { register as registerModels } from '@kd/models';
+import { register as registerTasks } from '@kd/tasks';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseRunConfig } from './config/load-config.js';
+import { RunFolder } from './folder/run-folder.js';
+import { runExperiment } from './run.js';
+import { aggregateCell } from './sweep/aggregate.js';
+import { markdownTable } from './sweep/report.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kd-task-'));
+
+/**
+ * A task from outside kd's packages: the student's logits are scored by their mean margin (a score,
+ * lower is better here) and by accuracy; its loss is a squared error to one-hot labels. Registering it
+ * is all it takes: no file of core, trainer, runner or the CLI names it.
+ */
+const MARGIN: MetricSpec = { name: 'margin', unit: 'score', higherIsBetter: false, description: 'mean (max other logit − true logit)' };
+const HIT: MetricSpec = { name: 'hit', unit: 'fraction', higherIsBetter: true, description: 'top-1 accuracy' };
+
+@injectable()
+class MarginTask implements Task<Record<string, never>> {
+  setup(): void {}
+  requiredTaps() {
+    return [{ role: 'student' as const, tap: 'logits' }];
+  }
+  metrics() {
+    return [MARGIN, HIT];
+  }
+  losses(step: StepContext): Record<string, tf.Scalar> {
+    if (!step.active.has('sq')) return {};
+    const logits = step.student['logits']!;
+    const target = tf.oneHot(tf.cast(step.batch['y']!, 'int32'), logits.shape[1]!);
+    return { sq: tf.mean(tf.square(tf.sub(tf.softmax(logits), target))) as tf.Scalar };
+  }
+  evaluate(ctx: EvaluationContext): Metrics {
+    let margin = 0;
+    let hits = 0;
+    for (const idx of sequentialBatches(ctx.split.size, ctx.batchSize)) {
+      tf.tidy(() => {
+        const { logits } = ctx.model.forward(ctx.split.batch(idx), { training: false, taps: new Set(['logits']) });
+        const rows = logits!.arraySync() as number[][];
+        rows.forEach((row, i) => {
+          const label = ctx.split.labels[idx[i]!]!;
+          const other = Math.max(...row.filter((_, k) => k !== label));
+          margin += other - row[label]!;
+          hits += row[label]! > other ? 1 : 0;
+        });
+      });
+    }
+    return { margin: margin / ctx.split.size, hit: hits / ctx.split.size };
+  }
+}
+
+const marginDescriptor: TaskDescriptor = {
+  id: 'margin-test',
+  title: 'margin (test only)',
+  description: 'a task registered by a test',
+  hparams: z.object({}),
+  terms: [{ name: 'sq', defaultWeight: 1, description: 'squared error of the softmax to one-hot' }],
+  metrics: [MARGIN, HIT],
+  primary: 'margin',
+  impl: MarginTask,
+};
+
+const host = createHost([registerModels, registerData, registerKd, registerTasks, (c) => registerTask(c, marginDescriptor)]);
+const tiny = { backend: 'cpu', cacheDir: join(dir, 'cache'), student: { arch: 'cnn', options: { width: 2 } }, train: { epochs: 2, batchSize: 32 } };
+
+describe('tasks in runs', () => {
+  it('a task registered from outside kd trains the student (its terms), judges it (its metrics and units) and picks the best epoch by its primary metric', async () => {
+    const config = parseRunConfig({ ...tiny, data: { options: { trainSize: 128, val: 64, test: 64 } }, task: { id: 'margin-test' } });
+    const summary = await runExperiment(host, config, { runDir: join(dir, 'margin') });
+    expect(summary.task).toEqual({ id: 'margin-test', primary: 'margin', metrics: [MARGIN, HIT] });
+    expect(summary.weights).toEqual({ 'task.sq': 1 });
+    expect(Object.keys(summary.student.test.last).sort()).toEqual(['hit', 'margin']);
+    const epochs = new RunFolder(summary.runDir).metrics().filter((r) => r['type'] === 'epoch' && r['stage'] === 'distill') as { train: Record<string, number>; val: Record<string, number> }[];
+    expect(Object.keys(epochs[0]!.train)).toContain('task.sq');
+    // the best epoch is the one with the smallest val margin (lower is better)
+    const margins = epochs.map((e) => e.val['margin']!);
+    expect(summary.student.val.bestEpoch).toBe(margins.indexOf(Math.min(...margins)) + 1);
+    const table = markdownTable([aggregateCell('margin', [summary])]);
+    expect(table).toContain('student test margin (last)'); // a score: no %
+    expect(table).toContain('student test hit % (last)');
+  });
+
+  it('scenes propose multi-label classification: BCE on multi-hot labels, mAP and CP…OF1 in the summary', async () => {
+    const config = parseRunConfig({
+      ...tiny,
+      data: { dataset: 'scenes', options: { size: 32, minItemSize: 10, maxItemSize: 16, train: 96, val: 32, test: 32, proposals: 'none' } },
+    });
+    const summary = await runExperiment(host, config, { runDir: join(dir, 'scenes') });
+    expect(summary.task.id).toBe('multi-label');
+    expect(summary.task.primary).toBe('mAP');
+    expect(Object.keys(summary.weights)).toEqual(['task.bce']);
+    for (const m of ['mAP', 'CP', 'CR', 'CF1', 'OP', 'OR', 'OF1', 'loss']) expect(Number.isFinite(summary.student.test.last[m])).toBe(true);
+    expect(summary.student.test.last['mAP']).toBeGreaterThan(0);
+  });
+
+  it('task.id names a task the dataset does not propose; an unknown one is a config error naming the field', async () => {
+    const config = parseRunConfig({ ...tiny, data: { options: { trainSize: 64, val: 32, test: 32 } }, task: { id: 'nope' } });
+    await expect(runExperiment(host, config, { runDir: join(dir, 'nope') })).rejects.toThrow(/config field 'task\.id': unknown task 'nope' \(installed: classification, margin-test, multi-label\)/);
+    const bad = parseRunConfig({ ...tiny, data: { options: { trainSize: 64, val: 32, test: 32 } }, task: { weights: { bce: 1 } } });
+    await expect(runExperiment(host, bad, { runDir: join(dir, 'bad') })).rejects.toThrow(/config field 'task\.weights': unknown term 'bce' of task 'classification' \(terms: ce\)/);
+  });
+});
