@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { buildRun, disposeRun } from './build/build-run.js';
+import { buildRun, disposeRun } from './assemble/build-run.js';
 import { parseRunConfig } from './config/load-config.js';
 import { runExperiment } from './run.js';
 import { recipeKey } from './stages/recipe-teacher.js';

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from './config/load-config.js';
 import { RunFolder } from './folder/run-folder.js';
 import { runExperiment } from './run.js';
-import { readModelCard } from './build/saved-model.js';
+import { readModelCard } from './assemble/saved-model.js';
 import { teacherCacheKey } from './stages/teacher-stage.js';
 import { register as registerTasks } from '@kd/tasks';
 

@@ -5,8 +5,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export type { RunSummary } from './folder/run-summary.js';
-import { buildRun, disposeRun, MAX_RECIPE_DEPTH, type BuiltRun } from './build/build-run.js';
-import { loadModelWeights, saveModel } from './build/saved-model.js';
+import { buildRun, disposeRun, MAX_RECIPE_DEPTH, type BuiltRun } from './assemble/build-run.js';
+import { loadModelWeights, saveModel } from './assemble/saved-model.js';
 import { parseRunConfig } from './config/load-config.js';
 import { sameRun } from './config/same-run.js';
 import type { RunConfig, TeacherConfig } from './config/schema.js';

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildRun } from '../build/build-run.js';
+import { buildRun } from '../assemble/build-run.js';
 import { parseRunConfig } from '../config/load-config.js';
 import { runExperiment } from '../run.js';
 import { CachedOutputs } from './cached-outputs.js';

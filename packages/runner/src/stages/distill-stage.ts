@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { activeTerms, combineTerms, type MethodState, type Participant, type StepContext } from '@kd/core';
 import { trainStage, type StageResult, type TrainableGroup } from '@kd/trainer';
 import { join } from 'node:path';
-import { TASK, type BuiltRun } from '../build/build-run.js';
+import { TASK, type BuiltRun } from '../assemble/build-run.js';
 import { groupOptims, type StageContext } from './stage-settings.js';
 import { taskEvaluation } from './task-evaluation.js';
 

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { UserError, type StageSpec } from '@kd/core';
 import { trainStage, type StageResult, type TrainableGroup } from '@kd/trainer';
 import { join } from 'node:path';
-import type { BuiltMethod, BuiltRun } from '../build/build-run.js';
+import type { BuiltMethod, BuiltRun } from '../assemble/build-run.js';
 import { groupOptims, type StageContext } from './stage-settings.js';
 
 /** Variables named in a stage's `trainable` list (participants or the method's aux modules), filtered. */

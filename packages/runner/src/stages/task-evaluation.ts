@@ -1,6 +1,6 @@
 import type { DataInfo, Metrics, TappedModel, DataSplit } from '@kd/core';
 import type { StageEvaluation } from '@kd/trainer';
-import type { BuiltTask } from '../build/build-task.js';
+import type { BuiltTask } from '../assemble/build-task.js';
 
 /** A model's metrics on a split by the run's task (inference mode, every sample once). */
 export function evaluateByTask(task: BuiltTask, data: DataInfo, model: TappedModel, split: DataSplit, batchSize: number): Metrics {

@@ -87,7 +87,7 @@ describe('planSweep', () => {
   });
 
   it('reads a sweep file: base relative to it, variants in order, its defaults overridable', () => {
-    const recipe = write(
+    const sweepFile = write(
       'cmp.sweep.yaml',
       `sweep:
   base: base.yaml
@@ -99,12 +99,12 @@ describe('planSweep', () => {
     fitnet: fitnet.yaml
 `,
     );
-    const plan = planSweep({ configPath: recipe, out: join(dir, 'out') });
+    const plan = planSweep({ configPath: sweepFile, out: join(dir, 'out') });
     expect(plan.name).toBe('baselines');
     expect(plan.basePath).toBe(join(dir, 'base.yaml'));
     expect(plan.cells.map((c) => c.name)).toEqual(['student', 'kd', 'fitnet']);
     expect(plan.seeds).toEqual([1, 2, 3]);
-    expect(planSweep({ configPath: recipe, seeds: 1, name: 'quick' }).runs).toHaveLength(3);
+    expect(planSweep({ configPath: sweepFile, seeds: 1, name: 'quick' }).runs).toHaveLength(3);
   });
 
   it('rejects bad sweeps with the cell and field named, before anything runs', () => {

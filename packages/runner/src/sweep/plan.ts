@@ -72,27 +72,27 @@ function setValue(raw: RawConfig, key: string, value: unknown): RawConfig {
  */
 export function planSweep(request: SweepRequest): SweepPlan {
   const file = readMappingFile(request.configPath);
-  const recipe = isSweepFile(file) ? parseSweepFile(request.configPath, file) : undefined;
-  const basePath = recipe?.basePath ?? request.configPath;
+  const sweepFile = isSweepFile(file) ? parseSweepFile(request.configPath, file) : undefined;
+  const basePath = sweepFile?.basePath ?? request.configPath;
   // relative paths in the base config mean: next to the base config file
-  let base = withBaseDir(recipe ? readMappingFile(basePath, 'base config file') : file, dirname(resolve(basePath)));
-  for (const s of [...(recipe?.sets ?? []), ...(request.sets ?? [])]) base = applySet(base, s);
+  let base = withBaseDir(sweepFile ? readMappingFile(basePath, 'base config file') : file, dirname(resolve(basePath)));
+  for (const s of [...(sweepFile?.sets ?? []), ...(request.sets ?? [])]) base = applySet(base, s);
   if (request.backend) base = { ...base, backend: request.backend };
 
-  const axes = [...(recipe?.grid ?? []), ...(request.grid ?? [])];
+  const axes = [...(sweepFile?.grid ?? []), ...(request.grid ?? [])];
   checkAxes(axes);
-  const variants = [...(recipe?.variants ?? []), ...(request.variants ?? [])];
+  const variants = [...(sweepFile?.variants ?? []), ...(request.variants ?? [])];
   checkVariants(variants);
 
-  const seedCount = request.seeds ?? recipe?.seeds ?? 1;
-  const seedStart = request.seedStart ?? recipe?.seedStart ?? 1;
+  const seedCount = request.seeds ?? sweepFile?.seeds ?? 1;
+  const seedStart = request.seedStart ?? sweepFile?.seedStart ?? 1;
   if (!Number.isInteger(seedCount) || seedCount < 1) throw new UserError(`--seeds must be a positive integer, got ${seedCount}`);
   if (!Number.isInteger(seedStart) || seedStart < 0) throw new UserError(`--seed-start must be an integer ≥ 0, got ${seedStart}`);
   const seeds = Array.from({ length: seedCount }, (_, i) => seedStart + i);
 
-  const name = request.name ?? recipe?.name ?? basename(request.configPath).replace(/\.(sweep\.)?(ya?ml|json)$/i, '');
+  const name = request.name ?? sweepFile?.name ?? basename(request.configPath).replace(/\.(sweep\.)?(ya?ml|json)$/i, '');
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.')) throw new UserError(`sweep name '${name}': use letters, digits, . _ - only`);
-  const dir = join(request.out ?? recipe?.out ?? DEFAULT_SWEEP_OUT, name);
+  const dir = join(request.out ?? sweepFile?.out ?? DEFAULT_SWEEP_OUT, name);
 
   const cells: SweepCell[] = [];
   for (const variant of variants.length ? variants : [undefined]) {

@@ -3,7 +3,7 @@ import { numericsOf, selectBackend } from '@kd/tfjs-runtime';
 import type { EventSink } from '@kd/trainer';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRun, disposeRun } from '../build/build-run.js';
+import { buildRun, disposeRun } from '../assemble/build-run.js';
 import { parseRunConfig } from '../config/load-config.js';
 import { sameRun } from '../config/same-run.js';
 import type { RunConfig } from '../config/schema.js';

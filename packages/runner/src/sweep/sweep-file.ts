@@ -6,7 +6,7 @@ import type { RawConfig } from './raw-config.js';
 import { resolveVariant, type Variant } from './variants.js';
 
 /**
- * A sweep recipe: a YAML/JSON file whose only top-level key is `sweep`, e.g.
+ * A sweep file: a YAML/JSON file whose only top-level key is `sweep`, e.g.
  *
  *   sweep:
  *     base: mnist-kd.yaml            # the run config every cell starts from (relative to this file)
@@ -44,7 +44,7 @@ export interface SweepFile {
   readonly grid: readonly GridAxis[];
 }
 
-/** Whether a parsed file is a sweep recipe (top-level `sweep:`) rather than a run config. */
+/** Whether a parsed file is a sweep file (top-level `sweep:`) rather than a run config. */
 export function isSweepFile(raw: RawConfig): boolean {
   return 'sweep' in raw;
 }
