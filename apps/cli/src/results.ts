@@ -1,13 +1,11 @@
 import type { Metrics, MetricSpec } from '@kd/core';
-import type { RunSummary } from '@kd/runner';
-import { formatDuration, formatValue } from './progress/format.js';
+import { formatMetric, formatMetricValue, type RunSummary } from '@kd/runner';
+import { formatDuration } from './progress/format.js';
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** `accuracy 96.60%`, `CIDEr-D 1.0342`: a metric by its spec (its unit says how it reads). */
-function shown(spec: Pick<MetricSpec, 'name' | 'unit'>, metrics: Metrics | undefined): string {
-  return `${spec.name} ${formatValue(spec.unit, metrics?.[spec.name])}`;
-}
+/** A metric of a set of metrics, by its spec (its unit says how it reads). */
+const shown = (spec: Pick<MetricSpec, 'name' | 'unit'>, metrics: Metrics | undefined) => formatMetric(spec, metrics?.[spec.name]);
 
 /** The end-of-run report: teacher(s) and student results by the task's metrics, and where the run folder is. */
 export function formatSummary(s: RunSummary): string {
@@ -20,7 +18,7 @@ export function formatSummary(s: RunSummary): string {
   if (s.completed) {
     lines.push(
       `${'student'.padEnd(8)} ${st.arch.padEnd(10)} ${count(st.params).padStart(9)} params  test ${shown(primary, st.test.last)} (last), ` +
-        `${formatValue(primary.unit, st.test.best[primary.name])} (best val, epoch ${st.val.bestEpoch})  val best ${formatValue(primary.unit, st.val.best[primary.name])}`,
+        `${formatMetricValue(primary.unit, st.test.best[primary.name])} (best val, epoch ${st.val.bestEpoch})  val best ${formatMetricValue(primary.unit, st.val.best[primary.name])}`,
     );
     const others = s.task.metrics.filter((m) => m.name !== primary.name && st.test.last[m.name] !== undefined);
     if (others.length) lines.push(`${''.padEnd(8)} test (last): ${others.map((m) => shown(m, st.test.last)).join(', ')}`);

@@ -10,4 +10,5 @@ export * from './stages/method-stages.js';
 export * from './stages/distill-stage.js';
 export * from './stages/cached-outputs.js';
 export * from './run.js';
+export * from './metric-format.js';
 export * from './sweep/index.js';

@@ -1,4 +1,4 @@
-import { InterruptedError, UserError, type DependencyContainer, type Metrics, type MetricSpec } from '@kd/core';
+import { InterruptedError, UserError, type DependencyContainer, type Metrics } from '@kd/core';
 import { backendSummary, numericsLabel, numericsOf, selectBackend, type BackendReport, type Numerics } from '@kd/tfjs-runtime';
 import type { EpochRecord, EventSink, StageResult } from '@kd/trainer';
 import { existsSync, readdirSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { environmentRecord } from './folder/environment.js';
 import { lockOwner, tryLock } from './folder/pid-lock.js';
 import { RunFolder } from './folder/run-folder.js';
 import { upgradeSummary, type RunSummary } from './folder/run-summary.js';
+import { formatMetric } from './metric-format.js';
 import { evaluateByTask } from './stages/task-evaluation.js';
 import { writeEntryManifest } from './stages/cache-entry.js';
 import { CachedOutputs } from './stages/cached-outputs.js';
@@ -66,7 +67,6 @@ function finishedRun(runDir: string, config: RunConfig): RunSummary | undefined 
 function hasProgress(folder: RunFolder): boolean {
   return existsSync(folder.checkpointsDir) && readdirSync(folder.checkpointsDir).length > 0;
 }
-
 
 /** Another live process is running in this run folder (e.g. a second sweep on the same sweep folder). */
 export class RunBusyError extends UserError {
@@ -309,10 +309,4 @@ export async function evalRun(
   } finally {
     disposeRun(run);
   }
-}
-
-/** A metric's value as people read it: a fraction as a percentage, a score as a number. */
-export function formatMetric(spec: Pick<MetricSpec, 'name' | 'unit'>, value: number | undefined): string {
-  if (value === undefined || !Number.isFinite(value)) return `${spec.name} —`;
-  return spec.unit === 'fraction' ? `${spec.name} ${(value * 100).toFixed(2)}%` : `${spec.name} ${value.toFixed(4)}`;
 }

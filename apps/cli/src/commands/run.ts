@@ -1,9 +1,8 @@
-import { evalRun, loadConfigFile, resumeRun, runExperiment, type RunConfig } from '@kd/runner';
+import { evalRun, formatMetric, loadConfigFile, resumeRun, runExperiment, type RunConfig } from '@kd/runner';
 import { stopOnSignals } from '../interrupts.js';
 import type { Io } from '../io.js';
 import { loadHost } from '../plugins.js';
 import { createReporter } from '../progress/index.js';
-import { formatValue } from '../progress/format.js';
 import { formatSummary } from '../results.js';
 
 export interface RunFlags {
@@ -68,9 +67,9 @@ export async function evalCommand(runDir: string, flags: { json?: boolean }, io:
   if (flags.json) io.out(JSON.stringify({ runDir, ...r }, null, 2) + '\n');
   else {
     const primary = r.task.metrics.find((m) => m.name === r.task.primary)!;
-    const others = r.task.metrics.filter((m) => m.name !== primary.name).map((m) => `${m.name} ${formatValue(m.unit, r.test[m.name])}`);
+    const others = r.task.metrics.filter((m) => m.name !== primary.name).map((m) => formatMetric(m, r.test[m.name]));
     io.out(
-      `student ${r.arch}: val ${primary.name} ${formatValue(primary.unit, r.val[primary.name])}  test ${primary.name} ${formatValue(primary.unit, r.test[primary.name])}` +
+      `student ${r.arch}: val ${formatMetric(primary, r.val[primary.name])}  test ${formatMetric(primary, r.test[primary.name])}` +
         `${others.length ? `  (test ${others.join(', ')})` : ''}  (${runDir})\n`,
     );
   }

@@ -1,4 +1,4 @@
-import type { MetricUnit } from '@kd/core';
+import { formatMetric } from '@kd/runner';
 import type { EpochRecord, StageEvent } from '@kd/trainer';
 
 /** `42s`, `3m05s`, `1h02m`. */
@@ -18,16 +18,6 @@ export function formatLr(lr: number): string {
   return lr === 0 ? '0' : lr >= 1e-3 ? lr.toPrecision(3).replace(/\.?0+$/, '') : lr.toExponential(2);
 }
 
-export function formatPercent(fraction: number): string {
-  return Number.isFinite(fraction) ? `${(fraction * 100).toFixed(2)}%` : '—';
-}
-
-/** A metric's value: a fraction as a percentage, a score as a number. */
-export function formatValue(unit: MetricUnit, value: number | undefined): string {
-  if (value === undefined || !Number.isFinite(value)) return '—';
-  return unit === 'fraction' ? formatPercent(value) : value.toFixed(4);
-}
-
 /**
  * One line per finished epoch: `[distill] epoch 3/10  loss 0.1234 (task.ce 0.1, kd.soft 0.03)  val accuracy 98.10%  lr 0.05  12.3s`;
  * `select` (from the stage's start) names the val metric shown, else the first one.
@@ -39,7 +29,7 @@ export function epochLine(record: EpochRecord, epochs: number | undefined, selec
   return [
     `[${record.stage}] epoch ${record.epoch}${epochs ? `/${epochs}` : ''}`,
     `loss ${formatLoss(loss ?? NaN)}${terms.length > 1 || (terms.length === 1 && !parts['task.ce']) ? ` (${terms.join(', ')})` : ''}`,
-    ...(record.val && metric ? [`val ${metric} ${formatValue(select?.unit ?? 'fraction', record.val[metric])}`] : []),
+    ...(record.val && metric ? [`val ${formatMetric({ name: metric, unit: select?.unit ?? 'fraction' }, record.val[metric])}`] : []),
     `lr ${formatLr(record.lr)}`,
     `${record.seconds.toFixed(1)}s`,
   ].join('  ');

@@ -7,7 +7,6 @@ import {
   type Dataset,
   type MetricSpec,
   type Participant,
-  type Role,
   type Task,
   type TaskDescriptor,
   type WeightedTerm,
@@ -66,19 +65,14 @@ export function setupRunTask(
   judged: readonly Participant[],
 ): BuiltTask {
   const { descriptor, task } = resolved;
-  const tapOf = (role: Role, tap: string, model?: string) => {
-    const p = judged.find((q) => q.name === (model ?? (role === 'student' ? student.name : 'teacher'))) ?? student;
-    const spec = p.model.tapSpecs()[tap];
-    if (!spec) throw new MissingTapError(descriptor.id, `${p.name} (${p.model.arch})`, tap, Object.keys(p.model.tapSpecs()), 'task');
+  const tapOf = (p: Participant, tap: string) => {
+    const specs = p.model.tapSpecs();
+    const spec = specs[tap];
+    if (!spec) throw new MissingTapError(descriptor.id, `${p.name} (${p.model.arch})`, tap, Object.keys(specs), 'task');
     return spec;
   };
-  task.setup({ hparams: resolved.hparams, data: dataset, student, tap: tapOf });
-  for (const p of judged) {
-    for (const req of task.requiredTaps()) {
-      const specs = p.model.tapSpecs();
-      if (!specs[req.tap]) throw new MissingTapError(descriptor.id, `${p.name} (${p.model.arch})`, req.tap, Object.keys(specs), 'task');
-    }
-  }
+  task.setup({ hparams: resolved.hparams, data: dataset, student, tap: (_role, tap) => tapOf(student, tap) });
+  for (const p of judged) for (const req of task.requiredTaps()) tapOf(p, req.tap);
   const metrics = task.metrics();
   const primary = metrics.find((m) => m.name === descriptor.primary);
   if (!primary) throw new Error(`task '${descriptor.id}': its primary metric '${descriptor.primary}' is not among its metrics`);
