@@ -2,6 +2,8 @@ import 'reflect-metadata';
 
 export * from './contract/taps.js';
 export * from './contract/batch.js';
+export * from './contract/batch-keys.js';
+export * from './contract/facets.js';
 export * from './contract/module.js';
 export * from './contract/task.js';
 export * from './contract/model.js';

@@ -106,7 +106,7 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
     this.learnedTemperature = textDim !== undefined && h.learnTemperature ? new LearnedTemperature(h.temperature) : undefined;
 
     const split = (ctx.data as Partial<Dataset>).split?.('train');
-    this.logPrior = split ? logClassPrior(classCounts(split.labels, ctx.data.numClasses)) : undefined;
+    this.logPrior = split?.labels ? logClassPrior(classCounts(split.labels, ctx.data.numClasses)) : undefined;
   }
 
   /** Sets the training class counts of the balanced softmax (when the data does not expose a train split). */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { BatchNorm, Conv2d, Rng, TappedModel, UserError, type Batch, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
+import { BatchNorm, Conv2d, Rng, TappedModel, UserError, type Batch, type BatchKeyRequest, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
 import { checkInputShape } from './shapes.js';
 import { roiAlign } from './roi-pool.js';
 import { VlTransformer, type VlTransformerConfig } from './vl-transformer.js';
@@ -73,6 +73,18 @@ export class VlSceneModel extends TappedModel {
 
   tapSpecs(): TapSpecs {
     return this.specs;
+  }
+
+  requiredBatchKeys(): readonly BatchKeyRequest[] {
+    const keys = proposalBatchKeys(this.config.proposals);
+    const source = `regions of proposal source '${this.config.proposals}' (options.proposals)`;
+    return [
+      { key: 'x', dtype: 'float32', shape: this.inputShape },
+      { key: keys.boxes, dtype: 'float32', rank: 2, why: source },
+      { key: keys.mask, dtype: 'float32', rank: 1, why: source },
+      { key: 'tokens', dtype: 'int32', rank: 1, why: 'text tokens' },
+      { key: 'tokenMask', dtype: 'float32', rank: 1, why: 'text tokens' },
+    ];
   }
 
   /** Region features [B, R, pool²·C] of the first R proposals of `boxes` [B, P, 4] (pixels). */

@@ -7,6 +7,7 @@ import {
   TappedModel,
   UserError,
   type Batch,
+  type BatchKeyRequest,
   type ForwardOptions,
   type TapSpec,
   type TapSpecs,
@@ -108,6 +109,15 @@ export class VlTransformer extends TappedModel {
 
   tapSpecs(): TapSpecs {
     return this.specs;
+  }
+
+  requiredBatchKeys(): readonly BatchKeyRequest[] {
+    const { textLength: t, regions: r, regionFeatures: f } = this.config;
+    return [
+      { key: 'tokens', dtype: 'int32', shape: [t] },
+      { key: 'regions', dtype: 'float32', shape: [r, f] },
+      { key: 'regionBoxes', dtype: 'float32', shape: [r, 4] },
+    ];
   }
 
   /** Additive attention mask [B, 1, T+R, T+R]: −1e9 on padded keys (and on future text for causal text). */

@@ -5,6 +5,7 @@ import {
   sequentialBatches,
   z,
   type DataInfo,
+  type BatchKeyRequest,
   type EvaluationContext,
   type Metrics,
   type MetricSpec,
@@ -34,7 +35,7 @@ export const groupMetric = (group: string) => `accuracy.${group.toLowerCase()}`;
  * Single-label classification: the student's logits against one class per sample. Loss: softmax
  * cross-entropy (`task.ce`). Metrics: top-1 accuracy (primary), mean cross-entropy, and the accuracy
  * of each class group (Many / Medium / Few) when the data declares groups. Labels come from the
- * split (`DataSplit.labels`), so a multi-label set is read through its single-label view here.
+ * split (`DataSplit.labels`); data without one class per sample (multi-hot `y`) is refused at build time.
  */
 @injectable()
 export class ClassificationTask implements Task<ClassificationHParams> {
@@ -46,6 +47,10 @@ export class ClassificationTask implements Task<ClassificationHParams> {
 
   requiredTaps() {
     return [{ role: 'student' as const, tap: 'logits' }];
+  }
+
+  requiredBatchKeys(): readonly BatchKeyRequest[] {
+    return [{ key: 'y', dtype: 'int32', shape: [], why: 'one class per sample' }];
   }
 
   metrics(): readonly MetricSpec[] {
@@ -63,6 +68,8 @@ export class ClassificationTask implements Task<ClassificationHParams> {
   evaluate(ctx: EvaluationContext): Metrics {
     const { model, split } = ctx;
     if (split.size === 0) return { accuracy: 0, loss: 0 };
+    const labels = split.labels;
+    if (!labels) throw new Error(`classification task: dataset '${ctx.data.name}' gives no single label per sample`);
     const predictions = new Int32Array(split.size);
     let lossSum = 0;
     for (const idx of sequentialBatches(split.size, ctx.batchSize)) {
@@ -70,13 +77,13 @@ export class ClassificationTask implements Task<ClassificationHParams> {
       lossSum += tf.tidy(() => {
         const { logits } = model.forward(split.batch(idx), { training: false, taps: LOGITS });
         predictions.set(tf.argMax(logits!, 1).dataSync() as Int32Array, start);
-        const labels = tf.tensor1d(split.labels.subarray(start, start + idx.length), 'int32');
-        return crossEntropy(logits!, labels).dataSync()[0]! * idx.length;
+        const y = tf.tensor1d(labels.subarray(start, start + idx.length), 'int32');
+        return crossEntropy(logits!, y).dataSync()[0]! * idx.length;
       });
     }
-    const out: Record<string, number> = { accuracy: top1Accuracy(predictions, split.labels), loss: lossSum / split.size };
+    const out: Record<string, number> = { accuracy: top1Accuracy(predictions, labels), loss: lossSum / split.size };
     const groups = ctx.data.classGroups;
-    if (groups) for (const g of groupAccuracy(predictions, split.labels, groups.ofClass, groups.names)) out[groupMetric(g.name)] = g.accuracy;
+    if (groups) for (const g of groupAccuracy(predictions, labels, groups.ofClass, groups.names)) out[groupMetric(g.name)] = g.accuracy;
     return out;
   }
 }

@@ -4,6 +4,7 @@ import {
   injectable,
   sequentialBatches,
   z,
+  type BatchKeyRequest,
   type EvaluationContext,
   type Metrics,
   type MetricSpec,
@@ -57,6 +58,10 @@ export class MultiLabelTask implements Task<MultiLabelHParams> {
 
   requiredTaps() {
     return [{ role: 'student' as const, tap: 'logits' }];
+  }
+
+  requiredBatchKeys(): readonly BatchKeyRequest[] {
+    return [{ key: 'y', dtype: 'float32', rank: 1, why: 'multi-hot labels [K]' }];
   }
 
   metrics(): readonly MetricSpec[] {

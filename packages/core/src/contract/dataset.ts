@@ -1,4 +1,6 @@
 import type { Batch } from './batch.js';
+import type { BatchKeySpecs } from './batch-keys.js';
+import type { Facets } from './facets.js';
 
 export type SplitName = 'train' | 'val' | 'test';
 
@@ -18,6 +20,13 @@ export interface DataInfo {
   readonly text?: DataText;
   /** The task this data is for by default (a registered task id; `classification` when unset). */
   readonly task?: string;
+  /**
+   * The keys its batches carry (shape without batch dim, dtype, meaning). Undefined: an image classifier's
+   * `x`, `y` [] int32 and `index` (`classificationBatchKeys`).
+   */
+  readonly batchKeys?: BatchKeySpecs;
+  /** Typed side information by facet id (`facetOf(data, BASE_NOVEL_CLASSES)`, …); see `facets.ts`. */
+  readonly facets?: Facets;
 }
 
 /**
@@ -58,8 +67,11 @@ export interface SamplePreview {
  */
 export interface DataSplit {
   readonly size: number;
-  /** Labels of every sample (for class counts, long-tail groups, per-class metrics). */
-  readonly labels: Int32Array;
+  /**
+   * The class of every sample, for data with one class per sample (class counts, long-tail groups, stratified
+   * splits). Undefined for data without a single label (multi-label scenes, VQA, captions).
+   */
+  readonly labels?: Int32Array;
   /** True when `batch` with an `augmentSeed` changes the samples (random augmentation is on). */
   readonly augments?: boolean;
   batch(indices: Int32Array, options?: { augmentSeed?: number }): Batch;

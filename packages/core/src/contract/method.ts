@@ -1,5 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Batch } from './batch.js';
+import type { BatchKeyRequest } from './batch-keys.js';
+import type { Facet } from './facets.js';
 import type { DataInfo, DataSplit } from './dataset.js';
 import type { HParamSchema } from './hparams.js';
 import type { ModelArchitecture, TappedModel } from './model.js';
@@ -99,6 +101,10 @@ export interface DistillationMethod<H = unknown> {
   setup(ctx: MethodSetupContext<H>): void;
   /** Taps read by `losses` (validated at build time; missing taps are reported by name). */
   requiredTaps(): readonly TapRequest[];
+  /** Batch keys `losses` reads besides the models' (checked against the dataset's declaration at build time). */
+  requiredBatchKeys?(): readonly BatchKeyRequest[];
+  /** Dataset facets the method reads (checked at build time). */
+  requiredFacets?(): readonly Facet<unknown>[];
   /** Trainable auxiliary modules created in `setup`. */
   auxModules(): readonly AuxModule[];
   /** Extra stages run before distillation, in order. */

@@ -1,5 +1,7 @@
 import type { DataInfo } from './dataset.js';
 import type { Batch } from './batch.js';
+import type { BatchKeyRequest } from './batch-keys.js';
+import type { Facet } from './facets.js';
 import { Module } from './module.js';
 import type { TapSpecs, TapValues } from './taps.js';
 
@@ -20,6 +22,12 @@ export abstract class TappedModel extends Module {
   abstract tapSpecs(): TapSpecs;
   /** Runs the model on a batch; always returns `logits` when the model is a classifier. */
   abstract forward(batch: Batch, options: ForwardOptions): TapValues;
+  /** Batch keys `forward` reads (default: `x`, the input images); checked against the dataset at build time. */
+  requiredBatchKeys(): readonly BatchKeyRequest[] {
+    return [{ key: 'x', dtype: 'float32' }];
+  }
+  /** Dataset facets the model was built from or reads (checked at build time). */
+  requiredFacets?(): readonly Facet<unknown>[];
   /**
    * Optional: runs the rest of the network from a tap, given a replacement value for it (e.g. AdaIN-KD
    * injects student statistics into the teacher's feature and lets the teacher's remaining layers

@@ -1,4 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { BatchKeyRequest } from './batch-keys.js';
+import type { Facet } from './facets.js';
 import type { DataInfo, DataSplit } from './dataset.js';
 import type { HParamSchema } from './hparams.js';
 import type { StepContext, TapRequest, TermSpec } from './method.js';
@@ -51,6 +53,10 @@ export interface Task<H = unknown> {
   setup(ctx: TaskSetupContext<H>): void;
   /** Taps `losses` and `evaluate` read on the trained model (validated at build time). */
   requiredTaps(): readonly TapRequest[];
+  /** Batch keys `losses` and `evaluate` read (checked against the dataset's declaration at build time). */
+  requiredBatchKeys?(): readonly BatchKeyRequest[];
+  /** Dataset facets the task reads (checked at build time). */
+  requiredFacets?(): readonly Facet<unknown>[];
   /** The metrics `evaluate` returns for this run's data (the descriptor's, refined by the data, e.g. per class group). */
   metrics(): readonly MetricSpec[];
   /** Named loss terms for one step, unweighted; only those in `step.active` need be computed. */

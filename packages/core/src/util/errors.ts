@@ -31,6 +31,18 @@ export class MissingTapError extends UserError {
   }
 }
 
+/** A method, task or model reads a batch key or facet the dataset does not offer (or offers in another dtype or shape). */
+export class MissingDataError extends UserError {
+  override readonly name = 'MissingDataError';
+  constructor(
+    readonly needer: string,
+    readonly what: string,
+    detail: string,
+  ) {
+    super(`${needer} needs ${what}, but ${detail}`);
+  }
+}
+
 /**
  * The user stopped the work (Ctrl-C, `kill`): raised at the next safe point (between two training
  * steps), after which the run folder is left resumable. `resumeHint` (set by whoever knows: the run,

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Batch } from '@kd/core';
+import type { Batch, BatchKeySpec, BatchKeySpecs } from '@kd/core';
 import type { RegionProposals } from '../proposals/proposals.js';
 import type { Scene } from './scene.js';
+import { PREDICATES } from './spatial-relations.js';
 
 /** The proposals of every scene of a batch, from one source, padded to `topK`. */
 export interface BatchProposals {
@@ -18,6 +19,50 @@ export interface SceneBatchOptions {
   readonly annotations?: 'base' | 'full';
   /** Proposal sources by name ('' = the primary source); see `proposalKeys` for the batch keys. */
   readonly proposals?: Readonly<Record<string, BatchProposals>>;
+}
+
+/** The name of the region source that holds the annotated boxes themselves (an oracle detector: predicate detection). */
+export const OBJECT_REGIONS = 'objects';
+
+/** Ordered object pairs per scene: M·(M−1) slots for M box slots. */
+export const pairSlots = (maxObjects: number): number => maxObjects * (maxObjects - 1);
+
+/**
+ * The keys of a scene batch, declared (B omitted): H×W canvas, K classes, M = maxObjects, Q = M·(M−1)
+ * ordered pairs, proposal sources with their `topK`.
+ */
+export function sceneBatchKeys(options: { height: number; width: number; numClasses: number; maxObjects: number; proposals: Readonly<Record<string, number>> }): BatchKeySpecs {
+  const { height: h, width: w, numClasses: k, maxObjects: m } = options;
+  const q = pairSlots(m);
+  const f = (shape: number[], description: string): BatchKeySpec => ({ shape, dtype: 'float32', description });
+  const i = (shape: number[], description: string): BatchKeySpec => ({ shape, dtype: 'int32', description });
+  const keys: Record<string, BatchKeySpec> = {
+    x: f([h, w, 1], 'canvas in [0, 1]'),
+    y: f([k], 'multi-hot labels (base annotations)'),
+    boxes: f([m, 4], 'object boxes x1, y1, x2, y2 in pixels, reading order, zero padded (base annotations)'),
+    boxClasses: i([m], 'class id per box, −1 padding'),
+    boxCount: i([], 'annotated objects per scene'),
+    fullBoxes: f([m, 4], 'boxes of every object, novel ones included (for evaluation)'),
+    fullBoxClasses: i([m], 'class id per full box, −1 padding'),
+    fullBoxCount: i([], 'objects per scene, novel ones included'),
+    pairs: i([q, 2], '(subject, object) indices into boxes of every ordered pair of annotated objects, zero padded'),
+    pairMask: f([q], '1 for a real pair, 0 for padding'),
+    pairPredicate: i([q], 'the primary predicate of each pair (index into the predicates facet), −1 padding'),
+    pairPredicates: f([q, PREDICATES.length], 'multi-hot: every predicate that holds for the pair'),
+    index: i([], 'scene index'),
+  };
+  for (const [name, topK] of Object.entries(options.proposals)) {
+    const pk = proposalKeys(name);
+    const what = name === '' ? 'region proposals' : name === OBJECT_REGIONS ? 'the annotated boxes as regions' : `region proposals of source '${name}'`;
+    keys[pk.boxes] = f([topK, 4], `${what}, best first, zero padded`);
+    keys[pk.scores] = f([topK], 'their scores, 0 padding');
+    keys[pk.mask] = f([topK], '1 for a real region, 0 for padding');
+  }
+  const o = proposalKeys(OBJECT_REGIONS);
+  keys[o.boxes] = f([m, 4], 'the annotated boxes as a region source (same slots as boxes)');
+  keys[o.scores] = f([m], '1 per annotated box, 0 padding');
+  keys[o.mask] = f([m], '1 per annotated box, 0 padding');
+  return keys;
 }
 
 /**
@@ -42,10 +87,16 @@ export function proposalKeys(name: string): { boxes: string; scores: string; mas
  * | `proposals` | [B, P, 4] | float32 | region proposals, best first, zero padded |
  * | `proposalScores` | [B, P] | float32 | their objectness, 0 padding |
  * | `proposalMask` | [B, P] | float32 | 1 for real proposals, 0 for padding |
+ * | `fullBoxes`, `fullBoxClasses`, `fullBoxCount` | as above | | every object, novel ones included |
+ * | `pairs` | [B, Q, 2] | int32 | (subject, object) indices into `boxes`, Q = M·(M−1), zero padded |
+ * | `pairMask` | [B, Q] | float32 | 1 for a real pair |
+ * | `pairPredicate` | [B, Q] | int32 | primary predicate id (`PREDICATES`), −1 padding |
+ * | `pairPredicates` | [B, Q, 6] | float32 | every predicate that holds |
  * | `index` | [B] | int32 | scene indices |
  *
- * plus the three proposal keys of every other named source (`proposalKeys`). Box classes are the
- * source's class ids (not remapped for base/novel splits).
+ * plus the three proposal keys of every other named source (`proposalKeys`) and of `objects` (the
+ * annotated boxes as regions). Box classes are the source's class ids (not remapped for base/novel
+ * splits). `sceneBatchKeys` declares the same keys as data.
  */
 export function sceneBatch(scenes: readonly Scene[], options: SceneBatchOptions): Batch {
   const b = scenes.length;
@@ -57,6 +108,16 @@ export function sceneBatch(scenes: readonly Scene[], options: SceneBatchOptions)
   const boxes = new Float32Array(b * m * 4);
   const boxClasses = new Int32Array(b * m).fill(-1);
   const boxCount = new Int32Array(b);
+  const fullBoxes = new Float32Array(b * m * 4);
+  const fullBoxClasses = new Int32Array(b * m).fill(-1);
+  const fullBoxCount = new Int32Array(b);
+  const q = pairSlots(m);
+  const np = PREDICATES.length;
+  const pairs = new Int32Array(b * q * 2);
+  const pairMask = new Float32Array(b * q);
+  const pairPredicate = new Int32Array(b * q).fill(-1);
+  const pairPredicates = new Float32Array(b * q * np);
+  const objectScores = new Float32Array(b * m);
   const index = new Int32Array(b);
   scenes.forEach((scene, i) => {
     if (scene.height !== height || scene.width !== width) throw new RangeError(`sceneBatch: scene ${scene.index} is ${scene.height}×${scene.width}, not ${height}×${width}`);
@@ -69,6 +130,21 @@ export function sceneBatch(scenes: readonly Scene[], options: SceneBatchOptions)
       boxClasses[i * m + j] = o.classId;
     });
     boxCount[i] = ann.objects.length;
+    objectScores.fill(1, i * m, i * m + ann.objects.length);
+    if (scene.full.objects.length > m) throw new RangeError(`sceneBatch: scene ${scene.index} has ${scene.full.objects.length} objects, more than maxObjects ${m}`);
+    scene.full.objects.forEach((o, j) => {
+      fullBoxes.set(o.box, (i * m + j) * 4);
+      fullBoxClasses[i * m + j] = o.classId;
+    });
+    fullBoxCount[i] = scene.full.objects.length;
+    ann.relations.forEach((r, j) => {
+      const slot = i * q + j;
+      pairs[slot * 2] = r.subject;
+      pairs[slot * 2 + 1] = r.object;
+      pairMask[slot] = 1;
+      pairPredicate[slot] = PREDICATES.indexOf(r.primary);
+      for (const p of r.predicates) pairPredicates[slot * np + PREDICATES.indexOf(p)] = 1;
+    });
     index[i] = scene.index;
   });
   const batch: Record<string, tf.Tensor> = {};
@@ -79,6 +155,17 @@ export function sceneBatch(scenes: readonly Scene[], options: SceneBatchOptions)
     batch['boxes'] = tf.tensor3d(boxes, [b, m, 4], 'float32');
     batch['boxClasses'] = tf.tensor2d(boxClasses, [b, m], 'int32');
     batch['boxCount'] = tf.tensor1d(boxCount, 'int32');
+    batch['fullBoxes'] = tf.tensor3d(fullBoxes, [b, m, 4], 'float32');
+    batch['fullBoxClasses'] = tf.tensor2d(fullBoxClasses, [b, m], 'int32');
+    batch['fullBoxCount'] = tf.tensor1d(fullBoxCount, 'int32');
+    batch['pairs'] = tf.tensor3d(pairs, [b, q, 2], 'int32');
+    batch['pairMask'] = tf.tensor2d(pairMask, [b, q], 'float32');
+    batch['pairPredicate'] = tf.tensor2d(pairPredicate, [b, q], 'int32');
+    batch['pairPredicates'] = tf.tensor3d(pairPredicates, [b, q, np], 'float32');
+    const objectKeys = proposalKeys(OBJECT_REGIONS);
+    batch[objectKeys.boxes] = batch['boxes'].clone();
+    batch[objectKeys.scores] = tf.tensor2d(objectScores, [b, m], 'float32');
+    batch[objectKeys.mask] = tf.tensor2d(objectScores, [b, m], 'float32');
     for (const [name, source] of Object.entries(options.proposals ?? {})) {
       const keys = proposalKeys(name);
       const p = source.topK;

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../mnist/mnist-provider.js';
 import { loadScenes } from './scene-dataset.js';
+import { PREDICATES } from './spatial-relations.js';
+import { ANSWER_VOCABULARY, BASE_NOVEL_CLASSES, PREDICATE_NAMES, facetOf } from '@kd/core';
 
 describe('scenes as a dataset', () => {
   it('splits the items first: every object of a split comes from that split of MNIST', async () => {
@@ -16,22 +18,45 @@ describe('scenes as a dataset', () => {
     expect(ds.inputShape).toEqual([64, 64, 1]);
   });
 
-  it('batches carry images, multi-hot labels, boxes and both proposal sources; labels are the largest object', async () => {
+  it('batches carry exactly the declared keys (shapes, dtypes); scenes have no single label', async () => {
     const ds = await loadScenes({ train: 4, val: 1, test: 1, novelClasses: [9] });
     const split = ds.split('train');
+    expect(split.labels).toBeUndefined();
     const before = tf.memory().numTensors;
     const b = split.batch(Int32Array.from([0, 1, 2]));
-    expect(b.x.shape).toEqual([3, 64, 64, 1]);
-    expect(b.y!.shape).toEqual([3, 10]);
-    for (const key of ['boxes', 'boxClasses', 'boxCount', 'proposals', 'proposalScores', 'biasedProposals', 'biasedProposalScores', 'index']) {
-      expect(b[key], key).toBeDefined();
+    expect(Object.keys(b).sort()).toEqual(Object.keys(ds.batchKeys).sort());
+    for (const [key, spec] of Object.entries(ds.batchKeys)) {
+      expect(b[key]!.shape, key).toEqual([3, ...spec.shape]);
+      expect(b[key]!.dtype, key).toBe(spec.dtype);
     }
+    expect(b.y!.shape).toEqual([3, 10]);
     expect(Array.from(b.boxClasses!.dataSync()).includes(9)).toBe(false); // novel class never annotated
+    const scenes = [0, 1, 2].map((i) => split.scenes.get(i));
+    // full annotations keep the novel objects; pairs are every ordered pair of annotated objects
+    expect(Array.from(b.fullBoxCount!.dataSync())).toEqual(scenes.map((s) => s.full.objects.length));
+    const q = 4 * 3;
+    const pairMask = b.pairMask!.dataSync();
+    const primary = b.pairPredicate!.dataSync();
+    const all = b.pairPredicates!.dataSync();
+    const pairs = b.pairs!.dataSync();
+    scenes.forEach((s, i) => {
+      expect(Array.from(pairMask.subarray(i * q, (i + 1) * q)).reduce((a, v) => a + v, 0)).toBe(s.relations.length);
+      s.relations.forEach((r, j) => {
+        expect([pairs[(i * q + j) * 2], pairs[(i * q + j) * 2 + 1]]).toEqual([r.subject, r.object]);
+        expect(PREDICATES[primary[i * q + j]!]).toBe(r.primary);
+        expect(PREDICATES.filter((_, k) => all[(i * q + j) * PREDICATES.length + k] === 1)).toEqual(r.predicates);
+      });
+    });
+    expect(Array.from(b.objectsProposals!.dataSync())).toEqual(Array.from(b.boxes!.dataSync()));
     tf.dispose(Object.values(b) as tf.Tensor[]);
     expect(tf.memory().numTensors).toBe(before);
-    const scene = split.scenes.get(0);
-    const largest = [...scene.objects].sort((p, q) => (q.box[2] - q.box[0]) * (q.box[3] - q.box[1]) - (p.box[2] - p.box[0]) * (p.box[3] - p.box[1]))[0];
-    expect(split.labels[0]).toBe(largest?.classId ?? 0);
+  });
+
+  it('declares its facets: base/novel classes, answers, predicates', async () => {
+    const ds = await loadScenes({ train: 2, val: 1, test: 1, novelClasses: [9, 3] });
+    expect(facetOf(ds, BASE_NOVEL_CLASSES)).toEqual({ base: [0, 1, 2, 4, 5, 6, 7, 8], novel: [3, 9] });
+    expect(facetOf(ds, PREDICATE_NAMES)).toEqual([...PREDICATES]);
+    expect(facetOf(ds, ANSWER_VOCABULARY)).toEqual(ds.split('train').scenes.answerVocabulary.answers);
   });
 
   it('previews show every object (novel ones marked), the caption and a question', async () => {

@@ -1,4 +1,23 @@
-import { resolveConfigPath, UserError, deriveSeed, z, type DatasetLoadContext, type Batch, type DataInfo, type DataSplit, type Dataset, type SamplePreview, type SplitName } from '@kd/core';
+import {
+  ANSWER_VOCABULARY,
+  BASE_NOVEL_CLASSES,
+  PREDICATE_NAMES,
+  UserError,
+  deriveSeed,
+  facetEntry,
+  facets,
+  resolveConfigPath,
+  z,
+  type Batch,
+  type BatchKeySpecs,
+  type DataInfo,
+  type DataSplit,
+  type Dataset,
+  type DatasetLoadContext,
+  type Facets,
+  type SamplePreview,
+  type SplitName,
+} from '@kd/core';
 import { FASHION_MNIST_DEFAULT_DIR } from '../fashion-mnist/fashion-mnist-files.js';
 import { loadFashionMnist } from '../fashion-mnist/fashion-mnist-provider.js';
 import { FASHION_MNIST_CLASSES, loadFashionMnistArrays } from '../fashion-mnist/fashion-mnist-source.js';
@@ -10,7 +29,9 @@ import { BIASED_PROPOSAL_CONFIG, DEFAULT_PROPOSAL_CONFIG, type ProposalConfig } 
 import { DEFAULT_SPLIT_SEED } from '../split.js';
 import type { ItemSource } from './item-source.js';
 import { mnistItemSource } from './mnist-item-source.js';
+import { sceneBatchKeys } from './scene-batch.js';
 import { SceneSet } from './scene-set.js';
+import { PREDICATES } from './spatial-relations.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -37,29 +58,19 @@ export const sceneOptionsSchema = z
 
 export type SceneDatasetOptions = z.input<typeof sceneOptionsSchema>;
 
-/** One split of a scene dataset: a `SceneSet` drawing its objects from that split's items only. */
+/**
+ * One split of a scene dataset: a `SceneSet` drawing its objects from that split's items only. A scene
+ * has no single label (`labels` is undefined): its `y` is multi-hot.
+ */
 export class SceneSplit implements DataSplit {
   readonly size: number;
-  /** The single-label view required by `DataSplit`: the class of the largest annotated object (0 when none). */
-  readonly labels: Int32Array;
   readonly augments = false;
 
   constructor(readonly scenes: SceneSet) {
     this.size = scenes.size;
-    this.labels = new Int32Array(this.size);
-    for (let i = 0; i < this.size; i++) {
-      let best = -1;
-      for (const o of scenes.get(i).objects) {
-        const area = (o.box[2] - o.box[0]) * (o.box[3] - o.box[1]);
-        if (area > best) {
-          best = area;
-          this.labels[i] = o.classId;
-        }
-      }
-    }
   }
 
-  /** x [B,H,W,1], y multi-hot [B,K], boxes, boxClasses, boxCount, proposals… (see scenes/README.md). */
+  /** x [B,H,W,1], y multi-hot [B,K], boxes, pairs, proposals… (`sceneBatchKeys`; scenes/README.md). */
   batch(indices: Int32Array): Batch {
     return this.scenes.batch(indices, { annotations: 'base' });
   }
@@ -82,6 +93,9 @@ export class SceneDataset implements Dataset {
   readonly classNames: readonly string[];
   /** A scene holds several objects: its labels are multi-hot, its task multi-label classification. */
   readonly task = 'multi-label';
+  readonly batchKeys: BatchKeySpecs;
+  /** base/novel classes, the VQA answer vocabulary, the predicates of `pairPredicate`. */
+  readonly facets: Facets;
   private readonly splits: Record<SplitName, SceneSplit>;
 
   constructor(info: DataInfo, splits: Record<SplitName, SceneSplit>) {
@@ -90,6 +104,22 @@ export class SceneDataset implements Dataset {
     this.numClasses = info.numClasses;
     this.classNames = info.classNames;
     this.splits = splits;
+    const scenes = splits.train.scenes;
+    const [height, width] = info.inputShape as [number, number, number];
+    this.batchKeys = sceneBatchKeys({
+      height,
+      width,
+      numClasses: info.numClasses,
+      maxObjects: scenes.config.maxObjects,
+      proposals: Object.fromEntries(Object.entries(scenes.proposalConfigs).map(([name, c]) => [name, c.topK])),
+    });
+    const novel = [...scenes.config.novelClasses].sort((a, b) => a - b);
+    const base = Array.from({ length: info.numClasses }, (_, k) => k).filter((k) => !novel.includes(k));
+    this.facets = facets(
+      facetEntry(BASE_NOVEL_CLASSES, { base, novel }),
+      facetEntry(ANSWER_VOCABULARY, scenes.answerVocabulary.answers),
+      facetEntry(PREDICATE_NAMES, [...PREDICATES]),
+    );
   }
 
   split(name: SplitName): SceneSplit {

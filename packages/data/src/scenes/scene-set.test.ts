@@ -46,9 +46,10 @@ describe('SceneSet', () => {
   it('builds batches with the documented keys, shapes, dtypes and padding', async () => {
     const indices = [5, 0, 42];
     const batch = set.batch(indices);
-    const keys = ['x', 'y', 'boxes', 'boxClasses', 'boxCount', 'proposals', 'proposalScores', 'proposalMask', 'studentProposals', 'studentProposalScores', 'studentProposalMask', 'index'];
+    const relationKeys = ['fullBoxes', 'fullBoxClasses', 'fullBoxCount', 'pairs', 'pairMask', 'pairPredicate', 'pairPredicates', 'objectsProposals', 'objectsProposalScores', 'objectsProposalMask'];
+    const keys = ['x', 'y', 'boxes', 'boxClasses', 'boxCount', 'proposals', 'proposalScores', 'proposalMask', 'studentProposals', 'studentProposalScores', 'studentProposalMask', 'index', ...relationKeys];
     expect(Object.keys(batch).sort()).toEqual([...keys].sort());
-    const shapes = Object.fromEntries(Object.entries(batch).map(([k, t]) => [k, [t!.shape, t!.dtype]]));
+    const shapes = Object.fromEntries(Object.entries(batch).filter(([k]) => !relationKeys.includes(k)).map(([k, t]) => [k, [t!.shape, t!.dtype]]));
     expect(shapes).toEqual({
       x: [[3, 64, 64, 1], 'float32'],
       y: [[3, 10], 'float32'],
@@ -120,10 +121,12 @@ describe('SceneSet', () => {
   it('omits proposal keys without proposal sources and names extra sources by prefix', () => {
     const plain = new SceneSet({ source, size: 3, seed: 1, proposals: {} });
     const batch = plain.batch([0, 1]);
-    expect(Object.keys(batch).sort()).toEqual(['boxClasses', 'boxCount', 'boxes', 'index', 'x', 'y']);
+    expect(Object.keys(batch).filter((k) => !/Proposal|^full|^pair/.test(k)).sort()).toEqual(['boxClasses', 'boxCount', 'boxes', 'index', 'x', 'y']);
+    expect(Object.keys(batch).filter((k) => /Proposal/.test(k)).sort()).toEqual(['objectsProposalMask', 'objectsProposalScores', 'objectsProposals']);
     tf.dispose(Object.values(batch));
     expect(proposalKeys('')).toEqual({ boxes: 'proposals', scores: 'proposalScores', mask: 'proposalMask' });
     expect(proposalKeys('teacher')).toEqual({ boxes: 'teacherProposals', scores: 'teacherProposalScores', mask: 'teacherProposalMask' });
     expect(() => new SceneSet({ source, size: 3, seed: 1, proposals: { 'a-b': DEFAULT_PROPOSAL_CONFIG } })).toThrow(/alphanumeric/);
+    expect(() => new SceneSet({ source, size: 3, seed: 1, proposals: { objects: DEFAULT_PROPOSAL_CONFIG } })).toThrow(/reserved/);
   });
 });

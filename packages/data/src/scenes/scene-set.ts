@@ -7,7 +7,7 @@ import type { AnswerVocabulary } from './answer-vocabulary.js';
 import { generateScene } from './generate-scene.js';
 import type { ItemSource } from './item-source.js';
 import type { Scene } from './scene.js';
-import { sceneBatch, type BatchProposals } from './scene-batch.js';
+import { OBJECT_REGIONS, sceneBatch, type BatchProposals } from './scene-batch.js';
 import { resolveSceneConfig, type ResolvedSceneConfig, type SceneConfigInput } from './scene-config.js';
 
 export interface SceneSetOptions {
@@ -62,6 +62,7 @@ export class SceneSet {
     this.proposalConfigs = Object.freeze({ ...(options.proposals ?? { '': DEFAULT_PROPOSAL_CONFIG }) });
     for (const [name, c] of Object.entries(this.proposalConfigs)) {
       if (name !== '' && !/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new RangeError(`SceneSet: proposal source name '${name}' must be alphanumeric`);
+      if (name === OBJECT_REGIONS) throw new RangeError(`SceneSet: proposal source name '${OBJECT_REGIONS}' is reserved (the annotated boxes as regions)`);
       validateProposalConfig(c);
     }
     this.cacheSize = cacheSize;

@@ -26,6 +26,7 @@ import { checkVocabulary, loadModelWeights, readModelCard, resolveModelDir } fro
 import { loadRecipe, recipeDone, recipeRunDir } from '../stages/recipe-teacher.js';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
 import { resolveRunTask, setupRunTask, TASK, type BuiltTask } from './build-task.js';
+import { checkDataNeeds } from './check-data-needs.js';
 
 export { TASK } from './build-task.js';
 
@@ -336,6 +337,11 @@ export async function buildRun(
       stageEpochs: Object.fromEntries(Object.entries(e.entry.stages).map(([k, v]) => [k, v.epochs])),
     });
   }
+  checkDataNeeds(dataset, [
+    ...participants.map((p) => ({ who: `model '${p.name}' (${p.model.arch})`, keys: p.model.requiredBatchKeys(), facets: p.model.requiredFacets?.() ?? [] })),
+    { who: `task '${task.id}'`, keys: task.task.requiredBatchKeys?.() ?? [], facets: task.task.requiredFacets?.() ?? [] },
+    ...methods.map((m) => ({ who: `method '${m.id}'`, keys: m.method.requiredBatchKeys?.() ?? [], facets: m.method.requiredFacets?.() ?? [] })),
+  ]);
   // A teacher no method reads is still prepared (its accuracy is reported) but not run each step.
   const active = participants.filter((p) => used.has(p.name) || p.trainable);
   return { config, container, dataset, teacher, teacherConfigs, participants, student, task, methods, weights, taps, active, warnings };

@@ -1,7 +1,8 @@
-import { type DataText, type Dataset, type DatasetLoadContext, type DatasetProvider, type SplitName } from '@kd/core';
+import { TEXT_WORDS, facetEntry, facets, type BatchKeySpecs, type DataText, type Dataset, type DatasetLoadContext, type DatasetProvider, type Facets, type SplitName } from '@kd/core';
 import { loadScenes, parseDatasetOptions, type SceneDataset } from '@kd/data';
 import { classPromptTexts, encodeClassPrompts } from '../dataset/class-prompts.js';
 import { captionedVocabulary } from '../dataset/captioned-vocabulary.js';
+import { CLS_ID, PAD_ID, SEP_ID } from '../tokenizer/special-tokens.js';
 import { WordTokenizer } from '../tokenizer/word-tokenizer.js';
 import { sceneCaptionsOptionsSchema, type SceneCaptionsOptions } from './scene-captions-options.js';
 import { SceneCaptionsSplit } from './scene-captions-split.js';
@@ -19,6 +20,10 @@ export class SceneCaptionsDataset implements Dataset {
   readonly numClasses: number;
   readonly classNames: readonly string[];
   readonly task: string | undefined;
+  /** The scenes' keys plus `tokens` and `tokenMask` of the captions. */
+  readonly batchKeys: BatchKeySpecs;
+  /** The scenes' facets plus the caption vocabulary's words (`TEXT_WORDS`). */
+  readonly facets: Facets;
 
   constructor(
     readonly scenes: SceneDataset,
@@ -31,6 +36,16 @@ export class SceneCaptionsDataset implements Dataset {
     this.numClasses = scenes.numClasses;
     this.classNames = scenes.classNames;
     this.task = scenes.task;
+    const t = text.length;
+    this.batchKeys = {
+      ...scenes.batchKeys,
+      tokens: { shape: [t], dtype: 'int32', description: 'caption token ids: [CLS] words [SEP], [PAD] after' },
+      tokenMask: { shape: [t], dtype: 'float32', description: '1 for a caption token, 0 for padding' },
+    };
+    this.facets = facets(
+      ...Object.entries(scenes.facets),
+      facetEntry(TEXT_WORDS, { words: tokenizer.vocabulary.tokens, cls: CLS_ID, sep: SEP_ID, pad: PAD_ID }),
+    );
   }
 
   split(name: SplitName): SceneCaptionsSplit {

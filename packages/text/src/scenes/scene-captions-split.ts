@@ -10,7 +10,6 @@ import type { WordTokenizer } from '../tokenizer/word-tokenizer.js';
  */
 export class SceneCaptionsSplit implements DataSplit {
   readonly size: number;
-  readonly labels: Int32Array;
   readonly augments = false;
 
   constructor(
@@ -19,7 +18,6 @@ export class SceneCaptionsSplit implements DataSplit {
     readonly length: number,
   ) {
     this.size = scenes.size;
-    this.labels = scenes.labels;
   }
 
   /** The caption of scene `index` of this split. */
