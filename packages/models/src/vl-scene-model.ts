@@ -75,7 +75,7 @@ export class VlSceneModel extends TappedModel {
     return this.specs;
   }
 
-  requiredBatchKeys(): readonly BatchKeyRequest[] {
+  override requiredBatchKeys(): readonly BatchKeyRequest[] {
     const keys = proposalBatchKeys(this.config.proposals);
     const source = `regions of proposal source '${this.config.proposals}' (options.proposals)`;
     return [

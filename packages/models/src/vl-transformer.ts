@@ -111,7 +111,7 @@ export class VlTransformer extends TappedModel {
     return this.specs;
   }
 
-  requiredBatchKeys(): readonly BatchKeyRequest[] {
+  override requiredBatchKeys(): readonly BatchKeyRequest[] {
     const { textLength: t, regions: r, regionFeatures: f } = this.config;
     return [
       { key: 'tokens', dtype: 'int32', shape: [t] },
