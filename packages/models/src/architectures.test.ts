@@ -1,6 +1,6 @@
 import { ConfigError, createHost, findArchitecture, listArchitectures } from '@kd/core';
 import { describe, expect, it } from 'vitest';
-import { architectures } from './architectures.js';
+import { architectures } from './architectures/index.js';
 import { CifarResNet, SmallCnn, WideResNet, register } from './index.js';
 import { build } from '../test/helpers.js';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TappedModel } from '@kd/core';
-import { architectures } from './architectures.js';
+import { architectures } from './architectures/index.js';
 import { CifarResNet } from './resnet.js';
 import { build, inputBatch, valuesOf } from '../test/helpers.js';
 

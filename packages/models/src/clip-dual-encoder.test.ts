@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { infoNce, type DataInfo } from '@kd/core';
 import { registerComposedKernels } from '@kd/tfjs-runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { architectures } from './architectures.js';
+import { architectures } from './architectures/index.js';
 import type { ClipDualEncoder } from './clip-dual-encoder.js';
 
 const K = 3;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DataInfo } from '@kd/core';
 import { describe, expect, it } from 'vitest';
-import { architectures } from './architectures.js';
+import { architectures } from './architectures/index.js';
 import type { ClipDualEncoder } from './clip-dual-encoder.js';
 
 const T = 5;

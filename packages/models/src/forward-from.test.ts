@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TappedModel } from '@kd/core';
 import { describe, expect, it } from 'vitest';
-import { cnn, resnet, wrn } from './architectures.js';
+import { cnn, resnet, wrn } from './architectures/index.js';
 import { build, inputBatch } from '../test/helpers.js';
 
 const cases = [

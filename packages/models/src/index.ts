@@ -1,7 +1,7 @@
 import { registerArchitecture, type DependencyContainer } from '@kd/core';
-import { architectures } from './architectures.js';
+import { architectures } from './architectures/index.js';
 
-export * from './architectures.js';
+export * from './architectures/index.js';
 export * from './basic-block.js';
 export * from './module-list.js';
 export * from './pooled-classifier.js';

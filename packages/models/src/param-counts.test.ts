@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TappedModel } from '@kd/core';
-import { architectures } from './architectures.js';
+import { architectures } from './architectures/index.js';
 import { build } from '../test/helpers.js';
 
 // Printed by tools/torch_twins.py (PyTorch 1.13 twins; 10 classes; conv + BN weight/bias + fc).

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TappedModel } from '@kd/core';
-import { architectures } from './architectures.js';
+import { architectures } from './architectures/index.js';
 import { build, inputBatch } from '../test/helpers.js';
 
 /** Stem widths of the narrowed twins used for the forward pass of the ×4 nets. */

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerComposedKernels } from '@kd/tfjs-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TappedModel } from '@kd/core';
-import { architectures } from './architectures.js';
+import { architectures } from './architectures/index.js';
 import { build } from '../test/helpers.js';
 
 const reference = JSON.parse(readFileSync(new URL('../tools/param-counts.json', import.meta.url), 'utf8')) as {

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerComposedKernels } from '@kd/tfjs-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Batch, DataText } from '@kd/core';
-import { architectures } from './architectures.js';
+import { architectures } from './architectures/index.js';
 import { roiAlign } from './roi-pool.js';
 import type { VlSceneModel } from './vl-scene-model.js';
 

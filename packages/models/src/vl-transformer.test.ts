@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerComposedKernels } from '@kd/tfjs-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Batch, TappedModel } from '@kd/core';
-import { architectures } from './architectures.js';
+import { architectures } from './architectures/index.js';
 
 const vl = architectures.find((a) => a.id === 'vl-transformer')!;
 const T = 5;

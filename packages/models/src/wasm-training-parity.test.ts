@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { crossEntropy, type TappedModel } from '@kd/core';
 import { composedKernelsFor, registerComposedKernels } from '@kd/tfjs-runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { architectures } from './architectures.js';
+import { architectures } from './architectures/index.js';
 
 /**
  * Whole networks through tf.variableGrads on wasm — every kd kernel in play (native convs, their

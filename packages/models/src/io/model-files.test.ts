@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '@kd/core';
 import { describe, expect, it } from 'vitest';
-import { architectures } from '../architectures.js';
+import { architectures } from '../architectures/index.js';
 import { fileIOHandler, registerFileRouter } from './file-io-handler.js';
 import { GraphModelTeacher } from './graph-model-teacher.js';
 import { loadTappedModel, readModelCard, saveTappedModel } from './tapped-model-files.js';
