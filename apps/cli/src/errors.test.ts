@@ -52,6 +52,37 @@ describe('user errors', () => {
     await expectUserError(['run', path, '--out-dir', out], /method 'fitnet' needs tap 'stage9' on model 'student \(cnn\)'/);
   });
 
+  it('a batch key the dataset lacks (a model option names it)', async () => {
+    const path = config(
+      'missing-batch-key.yaml',
+      [
+        'name: missing-key',
+        'backend: cpu',
+        'data:',
+        '  dataset: scene-captions',
+        '  options: { scenes: { size: 32, minItemSize: 10, maxItemSize: 16, train: 8, val: 4, test: 4 } }',
+        'student: { arch: vl-scene, options: { proposals: teacher, dModel: 16, layers: 1, heads: 2, ffn: 32 } }',
+        'train: { epochs: 1, batchSize: 4 }',
+      ].join('\n'),
+    );
+    await expectUserError(['run', path, '--out-dir', out], /model 'student' \(vl-scene\) needs batch key 'teacherProposals' \(regions of proposal source 'teacher' \(options\.proposals\)\), but dataset 'scenes-mnist-captions' has none \(its batches carry: x, y, /);
+  });
+
+  it('a task that does not fit the data: classification on multi-hot scenes', async () => {
+    const path = config(
+      'classification-on-scenes.yaml',
+      [
+        'name: wrong-task',
+        'backend: cpu',
+        'data: { dataset: scenes, options: { size: 32, minItemSize: 10, maxItemSize: 16, train: 8, val: 4, test: 4 } }',
+        'student: { arch: cnn, options: { width: 2 } }',
+        'task: { id: classification }',
+        'train: { epochs: 1, batchSize: 4 }',
+      ].join('\n'),
+    );
+    await expectUserError(['run', path, '--out-dir', out], /task 'classification' needs batch key 'y' as int32 \[\] \(one class per sample\), but dataset 'scenes-mnist' offers it as float32 \[10\] \(multi-hot labels/);
+  });
+
   it('bad --set (no =, wrong value)', async () => {
     const path = config('ok.yaml', tinyConfig());
     await expectUserError(['run', path, '--out-dir', out, '--set', 'train.epochs'], /--set expects path=value, got 'train\.epochs'/);

@@ -1,11 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  TappedModel,
   createHost,
+  crossEntropy,
   injectable,
+  registerArchitecture,
   registerTask,
   sequentialBatches,
   z,
+  type Batch,
   type EvaluationContext,
+  type ForwardOptions,
+  type ModelArchitecture,
+  type ModelTaskLoss,
   type Metrics,
   type MetricSpec,
   type StepContext,
@@ -14,7 +21,7 @@ import {
 } from '@kd/core';
 import { register as registerData } from '@kd/data';
 import { register as registerKd } from '@kd/method-kd';
-import { register as registerModels } from '@kd/models';
+import { cnn, register as registerModels } from '@kd/models';
 import { register as registerTasks } from '@kd/tasks';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,7 +66,7 @@ class MarginTask implements Task<Record<string, never>> {
         const { logits } = ctx.model.forward(ctx.split.batch(idx), { training: false, taps: new Set(['logits']) });
         const rows = logits!.arraySync() as number[][];
         rows.forEach((row, i) => {
-          const label = ctx.split.labels[idx[i]!]!;
+          const label = ctx.split.labels![idx[i]!]!;
           const other = Math.max(...row.filter((_, k) => k !== label));
           margin += other - row[label]!;
           hits += row[label]! > other ? 1 : 0;
@@ -81,7 +88,28 @@ const marginDescriptor: TaskDescriptor = {
   impl: MarginTask,
 };
 
-const host = createHost([registerModels, registerData, registerKd, registerTasks, (c) => registerTask(c, marginDescriptor)]);
+/** A cnn that brings its own loss for classification's `ce` term: 42 + 0·CE, so its log shows whose loss ran. */
+class OwnLossCnn extends TappedModel {
+  readonly arch = 'own-loss-test';
+  readonly inner: TappedModel;
+  constructor(inner: TappedModel) {
+    super();
+    this.inner = this.addChild('inner', inner);
+  }
+  tapSpecs() {
+    return this.inner.tapSpecs();
+  }
+  forward(batch: Batch, options: ForwardOptions) {
+    return this.inner.forward(batch, options);
+  }
+  override ownTaskLoss(task: string): ModelTaskLoss | undefined {
+    if (task !== 'classification') return undefined;
+    return { losses: (step) => (step.active.has('ce') ? { ce: tf.add(tf.mul(crossEntropy(step.student['logits']!, step.batch['y']!), 0), 42) as tf.Scalar } : {}) };
+  }
+}
+const ownLossArch: ModelArchitecture = { id: 'own-loss-test', description: 'test only', build: (input) => new OwnLossCnn(cnn.build(input)) };
+
+const host = createHost([registerModels, registerData, registerKd, registerTasks, (c) => registerTask(c, marginDescriptor), (c) => registerArchitecture(c, ownLossArch)]);
 const tiny = { backend: 'cpu', cacheDir: join(dir, 'cache'), student: { arch: 'cnn', options: { width: 2 } }, train: { epochs: 2, batchSize: 32 } };
 
 describe('tasks in runs', () => {
@@ -112,6 +140,14 @@ describe('tasks in runs', () => {
     expect(Object.keys(summary.weights)).toEqual(['task.bce']);
     for (const m of ['mAP', 'CP', 'CR', 'CF1', 'OP', 'OR', 'OF1', 'loss']) expect(Number.isFinite(summary.student.test.last[m])).toBe(true);
     expect(summary.student.test.last['mAP']).toBeGreaterThan(0);
+  });
+
+  it("an architecture may supply its own loss for the task's terms (WSDDN's BCE on probabilities); task weights still apply", async () => {
+    const config = parseRunConfig({ ...tiny, train: { epochs: 1, batchSize: 32 }, student: { arch: 'own-loss-test', options: { width: 2 } }, data: { options: { trainSize: 64, val: 32, test: 32 } }, task: { weights: { ce: 0.5 } } });
+    const summary = await runExperiment(host, config, { runDir: join(dir, 'own-loss') });
+    const epoch = new RunFolder(summary.runDir).metrics().find((r) => r['type'] === 'epoch' && r['stage'] === 'distill') as { train: Record<string, number> };
+    expect(epoch.train['task.ce']).toBeCloseTo(42, 4);
+    expect(epoch.train['loss']).toBeCloseTo(21, 4);
   });
 
   it('task.id names a task the dataset does not propose; an unknown one is a config error naming the field', async () => {

@@ -2,6 +2,8 @@ import type { DataInfo } from './dataset.js';
 import type { Batch } from './batch.js';
 import type { BatchKeyRequest } from './batch-keys.js';
 import type { Facet } from './facets.js';
+import type { StepContext } from './method.js';
+import type { Scalar } from '@tensorflow/tfjs';
 import { Module } from './module.js';
 import type { TapSpecs, TapValues } from './taps.js';
 
@@ -26,16 +28,32 @@ export abstract class TappedModel extends Module {
   requiredBatchKeys(): readonly BatchKeyRequest[] {
     return [{ key: 'x', dtype: 'float32' }];
   }
+  /**
+   * Optional: the model's own version of a task's loss terms, when the task's would be wrong for it
+   * (WSDDN's image-level scores are probabilities, so its BCE must not apply a sigmoid again). Returns
+   * the same term names as the task (so `task.weights` still apply), or undefined to use the task's.
+   */
+  ownTaskLoss?(task: string): ModelTaskLoss | undefined;
   /** Dataset facets the model was built from or reads (checked at build time). */
   requiredFacets?(): readonly Facet<unknown>[];
   /**
-   * Optional: runs the rest of the network from a tap, given a replacement value for it (e.g. AdaIN-KD
-   * injects student statistics into the teacher's feature and lets the teacher's remaining layers
-   * judge it). Returns the taps downstream of `tap`, including `logits`. Architectures that support it
-   * list the tap names in `resumableTaps()`.
+   * Optional: runs the rest of the network from a tap, given a replacement value for it, with the rest
+   * of the model's inputs taken from `batch` (the one resume mechanism). Examples: AdaIN-KD injects
+   * student statistics into the teacher's feature and lets the teacher's remaining layers judge it (a
+   * CNN needs nothing from the batch); VL pre-training re-scores other captions against the same
+   * images by resuming `vl-scene` at `regions` with a batch whose `tokens`/`tokenMask` are replaced
+   * (the backbone runs once). Returns the taps downstream of `tap`, including `logits`; gradients flow
+   * to `value`. Architectures that support it list the tap names in `resumableTaps()`.
    */
-  forwardFrom?(tap: string, value: import('@tensorflow/tfjs').Tensor, options: ForwardOptions): TapValues;
+  forwardFrom?(tap: string, value: import('@tensorflow/tfjs').Tensor, batch: Batch, options: ForwardOptions): TapValues;
+  /** Taps `forwardFrom` can start at. */
   resumableTaps?(): readonly string[];
+}
+
+/** A model's own computation of a task's loss terms (see `TappedModel.ownTaskLoss`). */
+export interface ModelTaskLoss {
+  /** Unweighted terms named as the task's; only those in `step.active` need be computed. */
+  losses(step: StepContext): Record<string, Scalar>;
 }
 
 /** What a model architecture needs to be built. */

@@ -1,3 +1,4 @@
+import type * as tf from '@tensorflow/tfjs';
 import {
   ConfigError,
   MissingTapError,
@@ -7,6 +8,8 @@ import {
   type Dataset,
   type MetricSpec,
   type Participant,
+  type StepContext,
+  type TappedModel,
   type Task,
   type TaskDescriptor,
   type WeightedTerm,
@@ -26,6 +29,15 @@ export interface BuiltTask {
   readonly metrics: readonly MetricSpec[];
   /** The metric that picks the best checkpoint and heads result tables. */
   readonly primary: MetricSpec;
+}
+
+/**
+ * The task's loss terms for one model: the model's own (`TappedModel.ownTaskLoss`, e.g. WSDDN's BCE on
+ * probabilities) when it supplies them for this task, else the task's.
+ */
+export function taskLossesOf(task: BuiltTask, model: TappedModel): (step: StepContext) => Record<string, tf.Scalar> {
+  const own = model.ownTaskLoss?.(task.id);
+  return own ? (step) => own.losses(step) : (step) => task.task.losses(step);
 }
 
 /** The task the config names, else the one the dataset proposes, else classification. */

@@ -3,6 +3,7 @@ import { activeTerms, combineTerms, type MethodState, type Participant, type Ste
 import { trainStage, type StageResult, type TrainableGroup } from '@kd/trainer';
 import { join } from 'node:path';
 import { TASK, type BuiltRun } from '../assemble/build-run.js';
+import { taskLossesOf } from '../assemble/build-task.js';
 import { groupOptims, type StageContext } from './stage-settings.js';
 import { taskEvaluation } from './task-evaluation.js';
 
@@ -37,6 +38,7 @@ export function runDistillStage(
   }
   const trainable: TrainableGroup[] = [...groups].map(([group, variables]) => ({ group, variables }));
   const taskActive = activeTerms(run.weights, TASK);
+  const taskLosses = taskLossesOf(run.task, run.student.model);
   const active = new Map(run.methods.map((m) => [m.id, activeTerms(run.weights, m.id)]));
 
   return trainStage({
@@ -59,7 +61,7 @@ export function runDistillStage(
     active: new Set(run.weights.filter((w) => w.weight !== 0).map((w) => `${w.method}.${w.term}`)),
     objective: (step: StepContext) => {
       const terms = new Map<string, Record<string, tf.Scalar>>();
-      if (taskActive.size) terms.set(TASK, run.task.task.losses({ ...step, active: taskActive }));
+      if (taskActive.size) terms.set(TASK, taskLosses({ ...step, active: taskActive }));
       for (const m of run.methods) {
         const on = active.get(m.id)!;
         if (on.size) terms.set(m.id, m.method.losses({ ...step, active: on }));

@@ -10,7 +10,7 @@ import type { RunConfig, TeacherConfig } from '../config/schema.js';
 import { checkVocabulary, loadModelWeights, readModelCard, resolveModelDir, saveModel, type ModelCard } from '../assemble/saved-model.js';
 import { lockUnlessReady } from '../folder/pid-lock.js';
 import { entryProblem } from './cache-entry.js';
-import { TASK, type BuiltTask } from '../assemble/build-task.js';
+import { TASK, taskLossesOf, type BuiltTask } from '../assemble/build-task.js';
 import { groupOptims, type StageContext } from './stage-settings.js';
 import { evaluateByTask, taskEvaluation } from './task-evaluation.js';
 import { publishDir } from './publish-dir.js';
@@ -133,6 +133,7 @@ async function trainTeacher(
   // a teacher learns the task with the task's own term weights (the config's task.weights are the student's)
   const weights = resolveWeights(TASK, ctx.task.descriptor.terms, {});
   p.model.setFrozen(false);
+  const losses = taskLossesOf(ctx.task, p.model);
   await trainStage({
     name: `${p.name}-train`,
     epochs: tc.train.epochs,
@@ -150,7 +151,7 @@ async function trainTeacher(
     clipGradNorm: tc.train.clipGradNorm,
     settingsPath: `${where}.train`,
     active: new Set(weights.filter((w) => w.weight !== 0).map((w) => `${TASK}.${w.term}`)),
-    objective: (step) => combineTerms(new Map([[TASK, ctx.task.task.losses({ ...step, active: activeTerms(weights, TASK) })]]), weights),
+    objective: (step) => combineTerms(new Map([[TASK, losses({ ...step, active: activeTerms(weights, TASK) })]]), weights),
     evaluation: taskEvaluation(ctx.task, dataset, p.name, tc.train.evalBatchSize),
     checkpointDir: join(ctx.runDir, 'checkpoints', `${p.name}-train`),
     events: ctx.events,
