@@ -1,6 +1,7 @@
 import { registerDataset, type DependencyContainer } from '@kd/core';
 import { captionedProvider } from './dataset/captioned-provider.js';
 import { sceneCaptionsProvider } from './scenes/scene-captions-dataset.js';
+import { sceneVqaProvider } from './scenes/scene-vqa-dataset.js';
 
 export * from './tokenizer/special-tokens.js';
 export * from './tokenizer/split-words.js';
@@ -29,9 +30,15 @@ export * from './dataset/class-prompts.js';
 export * from './scenes/scene-captions-options.js';
 export * from './scenes/scene-captions-split.js';
 export * from './scenes/scene-captions-dataset.js';
+export * from './scenes/vqa-answer-scores.js';
+export * from './scenes/scene-question-index.js';
+export * from './scenes/scene-vqa-options.js';
+export * from './scenes/scene-vqa-split.js';
+export * from './scenes/scene-vqa-dataset.js';
 
-/** Registers this package's datasets (`captioned`, `scene-captions`) into a DI container. No side effects at import. */
+/** Registers this package's datasets (`captioned`, `scene-captions`, `scene-vqa`) into a DI container. No side effects at import. */
 export function register(container: DependencyContainer): void {
   registerDataset(container, captionedProvider);
   registerDataset(container, sceneCaptionsProvider);
+  registerDataset(container, sceneVqaProvider);
 }
