@@ -19,7 +19,12 @@ export interface SceneBatchOptions {
   readonly annotations?: 'base' | 'full';
   /** Proposal sources by name ('' = the primary source); see `proposalKeys` for the batch keys. */
   readonly proposals?: Readonly<Record<string, BatchProposals>>;
+  /** `y` as multi-hot [B, K] (default) or, for scenes of exactly one object, its class [B] int32. */
+  readonly labels?: SceneLabels;
 }
+
+/** How a scene batch gives its labels `y`: multi-hot over classes, or the class of a scene's single object. */
+export type SceneLabels = 'multi-hot' | 'class';
 
 /** The name of the region source that holds the annotated boxes themselves (an oracle detector: predicate detection). */
 export const OBJECT_REGIONS = 'objects';
@@ -31,14 +36,21 @@ export const pairSlots = (maxObjects: number): number => maxObjects * (maxObject
  * The keys of a scene batch, declared (B omitted): H×W canvas, K classes, M = maxObjects, Q = M·(M−1)
  * ordered pairs, proposal sources with their `topK`.
  */
-export function sceneBatchKeys(options: { height: number; width: number; numClasses: number; maxObjects: number; proposals: Readonly<Record<string, number>> }): BatchKeySpecs {
+export function sceneBatchKeys(options: {
+  height: number;
+  width: number;
+  numClasses: number;
+  maxObjects: number;
+  proposals: Readonly<Record<string, number>>;
+  labels?: SceneLabels;
+}): BatchKeySpecs {
   const { height: h, width: w, numClasses: k, maxObjects: m } = options;
   const q = pairSlots(m);
   const f = (shape: number[], description: string): BatchKeySpec => ({ shape, dtype: 'float32', description });
   const i = (shape: number[], description: string): BatchKeySpec => ({ shape, dtype: 'int32', description });
   const keys: Record<string, BatchKeySpec> = {
     x: f([h, w, 1], 'canvas in [0, 1]'),
-    y: f([k], 'multi-hot labels (base annotations)'),
+    y: options.labels === 'class' ? i([], 'the class of the scene’s single object') : f([k], 'multi-hot labels (base annotations)'),
     boxes: f([m, 4], 'object boxes x1, y1, x2, y2 in pixels, reading order, zero padded (base annotations)'),
     boxClasses: i([m], 'class id per box, −1 padding'),
     boxCount: i([], 'annotated objects per scene'),
@@ -151,7 +163,16 @@ export function sceneBatch(scenes: readonly Scene[], options: SceneBatchOptions)
   // tf.tidy is not needed: nothing intermediate is created; on an error, dispose what exists.
   try {
     batch['x'] = tf.tensor4d(x, [b, height, width, 1], 'float32');
-    batch['y'] = tf.tensor2d(y, [b, k], 'float32');
+    if (options.labels === 'class') {
+      const classes = Int32Array.from(scenes, (scene) => {
+        const objects = (options.annotations === 'full' ? scene.full : scene).objects;
+        if (objects.length !== 1) throw new RangeError(`sceneBatch: labels 'class' needs one object per scene; scene ${scene.index} has ${objects.length}`);
+        return objects[0]!.classId;
+      });
+      batch['y'] = tf.tensor1d(classes, 'int32');
+    } else {
+      batch['y'] = tf.tensor2d(y, [b, k], 'float32');
+    }
     batch['boxes'] = tf.tensor3d(boxes, [b, m, 4], 'float32');
     batch['boxClasses'] = tf.tensor2d(boxClasses, [b, m], 'int32');
     batch['boxCount'] = tf.tensor1d(boxCount, 'int32');

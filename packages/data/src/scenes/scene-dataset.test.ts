@@ -52,6 +52,19 @@ describe('scenes as a dataset', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("one-object scenes with labels: 'class' give y int32 [B] and propose classification; other layouts are refused", async () => {
+    const ds = await loadScenes({ train: 5, val: 1, test: 1, minObjects: 1, maxObjects: 1, labels: 'class' });
+    expect(ds.task).toBe('classification');
+    expect(ds.batchKeys['y']).toMatchObject({ shape: [], dtype: 'int32' });
+    const split = ds.split('train');
+    const b = split.batch(Int32Array.from([0, 1, 2, 3, 4]));
+    expect(b.y!.dtype).toBe('int32');
+    expect(Array.from(b.y!.dataSync())).toEqual([0, 1, 2, 3, 4].map((i) => split.scenes.get(i).objects[0]!.classId));
+    expect(Array.from(split.labels!)).toEqual(Array.from(b.y!.dataSync()));
+    tf.dispose(Object.values(b) as tf.Tensor[]);
+    await expect(loadScenes({ train: 2, val: 1, test: 1, labels: 'class' })).rejects.toThrow(/config field 'data\.options\.labels': 'class' needs one object per scene/);
+  });
+
   it('declares its facets: base/novel classes, answers, predicates', async () => {
     const ds = await loadScenes({ train: 2, val: 1, test: 1, novelClasses: [9, 3] });
     expect(facetOf(ds, BASE_NOVEL_CLASSES)).toEqual({ base: [0, 1, 2, 4, 5, 6, 7, 8], novel: [3, 9] });

@@ -50,6 +50,10 @@ export const sceneOptionsSchema = z
     train: positiveInt.default(8000).describe('training scenes'),
     val: positiveInt.default(1000),
     test: positiveInt.default(1000),
+    labels: z
+      .enum(['multi-hot', 'class'])
+      .default('multi-hot')
+      .describe("y: 'multi-hot' over classes (task multi-label), or 'class': the class of a scene's one object (needs minObjects = maxObjects = 1; task classification)"),
     proposals: z.enum(['one', 'two', 'none']).default('two').describe("'two': the default source plus a differently biased one (batch keys proposals… and biasedProposals…)"),
     splitSeed: z.number().int().min(0).max(0xffffffff).default(DEFAULT_SPLIT_SEED).describe('seeds the item split and every scene'),
     cacheSize: z.number().int().min(0).default(0).describe('scenes kept in memory per split (0: regenerate, which is fast)'),
@@ -60,14 +64,18 @@ export type SceneDatasetOptions = z.input<typeof sceneOptionsSchema>;
 
 /**
  * One split of a scene dataset: a `SceneSet` drawing its objects from that split's items only. A scene
- * has no single label (`labels` is undefined): its `y` is multi-hot.
+ * has no single label (`labels` is undefined; `y` multi-hot) unless it holds one object and the
+ * dataset gives class labels (`labels: 'class'`).
  */
 export class SceneSplit implements DataSplit {
   readonly size: number;
   readonly augments = false;
+  /** The class of each scene's one object with `labels: 'class'`; undefined for multi-hot scenes. */
+  readonly labels?: Int32Array;
 
   constructor(readonly scenes: SceneSet) {
     this.size = scenes.size;
+    if (scenes.labels === 'class') this.labels = Int32Array.from({ length: this.size }, (_, i) => scenes.get(i).objects[0]!.classId);
   }
 
   /** x [B,H,W,1], y multi-hot [B,K], boxes, pairs, proposals… (`sceneBatchKeys`; scenes/README.md). */
@@ -91,8 +99,8 @@ export class SceneDataset implements Dataset {
   readonly inputShape: readonly number[];
   readonly numClasses: number;
   readonly classNames: readonly string[];
-  /** A scene holds several objects: its labels are multi-hot, its task multi-label classification. */
-  readonly task = 'multi-label';
+  /** Multi-hot scenes propose multi-label classification; one-object scenes with class labels, classification. */
+  readonly task: string;
   readonly batchKeys: BatchKeySpecs;
   /** base/novel classes, the VQA answer vocabulary, the predicates of `pairPredicate`. */
   readonly facets: Facets;
@@ -105,6 +113,7 @@ export class SceneDataset implements Dataset {
     this.classNames = info.classNames;
     this.splits = splits;
     const scenes = splits.train.scenes;
+    this.task = scenes.labels === 'class' ? 'classification' : 'multi-label';
     const [height, width] = info.inputShape as [number, number, number];
     this.batchKeys = sceneBatchKeys({
       height,
@@ -112,6 +121,7 @@ export class SceneDataset implements Dataset {
       numClasses: info.numClasses,
       maxObjects: scenes.config.maxObjects,
       proposals: Object.fromEntries(Object.entries(scenes.proposalConfigs).map(([name, c]) => [name, c.topK])),
+      labels: scenes.labels,
     });
     const novel = [...scenes.config.novelClasses].sort((a, b) => a - b);
     const base = Array.from({ length: info.numClasses }, (_, k) => k).filter((k) => !novel.includes(k));
@@ -137,6 +147,9 @@ export class SceneDataset implements Dataset {
 export async function loadScenes(options: SceneDatasetOptions = {}, context: DatasetLoadContext = {}): Promise<SceneDataset> {
   const o = parseDatasetOptions(sceneOptionsSchema, options as Record<string, unknown>);
   if (o.minObjects > o.maxObjects) throw new UserError(`config field 'data.options.minObjects': ${o.minObjects} exceeds maxObjects ${o.maxObjects}`);
+  if (o.labels === 'class' && (o.minObjects !== 1 || o.maxObjects !== 1 || o.novelClasses.length > 0)) {
+    throw new UserError("config field 'data.options.labels': 'class' needs one object per scene (minObjects: 1, maxObjects: 1) and no novelClasses");
+  }
   if (o.minItemSize > o.maxItemSize || o.maxItemSize > o.size) {
     throw new UserError(`config field 'data.options.maxItemSize': items must fit the canvas (minItemSize ≤ maxItemSize ≤ size)`);
   }
@@ -163,6 +176,7 @@ export async function loadScenes(options: SceneDatasetOptions = {}, context: Dat
         size,
         seed: deriveSeed(o.splitSeed, 'scenes', name),
         proposals,
+        labels: o.labels,
         cacheSize: o.cacheSize,
         scene: {
           height: o.size,

@@ -7,7 +7,7 @@ import type { AnswerVocabulary } from './answer-vocabulary.js';
 import { generateScene } from './generate-scene.js';
 import type { ItemSource } from './item-source.js';
 import type { Scene } from './scene.js';
-import { OBJECT_REGIONS, sceneBatch, type BatchProposals } from './scene-batch.js';
+import { OBJECT_REGIONS, sceneBatch, type BatchProposals, type SceneLabels } from './scene-batch.js';
 import { resolveSceneConfig, type ResolvedSceneConfig, type SceneConfigInput } from './scene-config.js';
 
 export interface SceneSetOptions {
@@ -25,6 +25,8 @@ export interface SceneSetOptions {
    * `{ '': DEFAULT_PROPOSAL_CONFIG, student: BIASED_PROPOSAL_CONFIG }`.
    */
   readonly proposals?: Readonly<Record<string, ProposalConfig>>;
+  /** `y` of a batch: multi-hot (default) or, for one-object scenes, the object's class (`SceneLabels`). */
+  readonly labels?: SceneLabels;
   /** Scenes (with their proposals) kept in memory, least recently used evicted first; 0 (default) = none. */
   readonly cacheSize?: number;
 }
@@ -46,6 +48,7 @@ export class SceneSet {
   readonly source: ItemSource;
   readonly config: ResolvedSceneConfig;
   readonly proposalConfigs: Readonly<Record<string, ProposalConfig>>;
+  readonly labels: SceneLabels;
   private readonly cacheSize: number;
   private readonly cache = new Map<number, Entry>();
 
@@ -66,6 +69,10 @@ export class SceneSet {
       validateProposalConfig(c);
     }
     this.cacheSize = cacheSize;
+    this.labels = options.labels ?? 'multi-hot';
+    if (this.labels === 'class' && (this.config.minObjects !== 1 || this.config.maxObjects !== 1 || this.config.novelClasses.length > 0)) {
+      throw new RangeError("SceneSet: labels 'class' needs exactly one object per scene (minObjects = maxObjects = 1) and no novel classes");
+    }
   }
 
   get numClasses(): number {
@@ -116,7 +123,7 @@ export class SceneSet {
     }
     const sources: Record<string, BatchProposals> = {};
     names.forEach((name, s) => (sources[name] = { perScene: perScene[s]!, topK: this.proposalConfigs[name]!.topK }));
-    return sceneBatch(scenes, { numClasses: this.numClasses, maxObjects: this.config.maxObjects, annotations: options.annotations, proposals: sources });
+    return sceneBatch(scenes, { numClasses: this.numClasses, maxObjects: this.config.maxObjects, annotations: options.annotations, proposals: sources, labels: this.labels });
   }
 
   private fillProposals(entry: Entry): Map<string, RegionProposals> {

@@ -11,6 +11,8 @@ import type { WordTokenizer } from '../tokenizer/word-tokenizer.js';
 export class SceneCaptionsSplit implements DataSplit {
   readonly size: number;
   readonly augments = false;
+  /** The scenes' single labels, when they have them (`labels: 'class'`). */
+  readonly labels?: Int32Array;
 
   constructor(
     readonly scenes: SceneSplit,
@@ -18,6 +20,7 @@ export class SceneCaptionsSplit implements DataSplit {
     readonly length: number,
   ) {
     this.size = scenes.size;
+    this.labels = scenes.labels;
   }
 
   /** The caption of scene `index` of this split. */
