@@ -137,13 +137,13 @@ describe('adain: the direction of the injection (L_AIN = 0 when the statistics m
   });
 
   it('the swapped injection (the student map re-styled with the teacher statistics) would not be 0', () => {
-    const { method, teacherModel, teacher, flipped } = matchedRun();
+    const { method, teacherModel, teacher, flipped, batch } = matchedRun();
     // AdaIN(F_S; μ_T, σ_T) = the flipped map itself: the teacher's rest sees a different feature.
     const wrong = adaIN(flipped, channelStats(teacher['stage2']!, 1e-5), 1e-5);
-    const z = teacherModel.forwardFrom!('stage2', wrong, { training: false })['logits']!;
+    const z = teacherModel.forwardFrom!('stage2', wrong, batch, { training: false })['logits']!;
     expect(value(tf.max(tf.abs(tf.sub(z, teacher['logits']!))))).toBeGreaterThan(1e-3);
     // while the right direction reproduces the teacher's own logits
-    const right = method.injectedLogits('stage2', teacher['stage2']!, channelStats(flipped, 1e-5));
+    const right = method.injectedLogits('stage2', teacher['stage2']!, channelStats(flipped, 1e-5), batch);
     expect(value(tf.max(tf.abs(tf.sub(right, teacher['logits']!))))).toBeLessThan(1e-5);
   });
 

@@ -13,6 +13,7 @@ import {
   UserError,
   z,
   type AuxModule,
+  type Batch,
   type DistillationMethod,
   type MethodSetupContext,
   type StepContext,
@@ -187,13 +188,14 @@ export class AdainMethod implements DistillationMethod<AdainHParams> {
    * The teacher's logits on its own feature at `teacherTap` with the student's statistics injected:
    * T_{>k}(AdaIN(F_T; μ_S, σ_S)), the frozen rest in inference mode. Gradients flow through it to
    * the statistics; the teacher's variables are never differentiated (they are in no gradient list).
+   * `batch` is the step's batch (the teacher's other inputs, if its resume needs any).
    */
-  injectedLogits(teacherTap: string, teacherFeature: tf.Tensor, studentStats: { mean: tf.Tensor2D; std: tf.Tensor2D }): tf.Tensor {
+  injectedLogits(teacherTap: string, teacherFeature: tf.Tensor, studentStats: { mean: tf.Tensor2D; std: tf.Tensor2D }, batch: Batch): tf.Tensor {
     const teacher = this.teacherModel;
     if (!teacher?.forwardFrom) throw new Error("method 'adain': setup() has not run");
     return tf.tidy(() => {
       const injected = adaIN(teacherFeature, studentStats, this.hp.eps);
-      const logits = teacher.forwardFrom!(teacherTap, injected, { training: false, taps: new Set<string>() })['logits'];
+      const logits = teacher.forwardFrom!(teacherTap, injected, batch, { training: false, taps: new Set<string>() })['logits'];
       if (!logits) throw new Error(`teacher '${teacher.arch}' forwardFrom('${teacherTap}') returned no logits`);
       return logits;
     });
@@ -201,7 +203,7 @@ export class AdainMethod implements DistillationMethod<AdainHParams> {
 
   /** L_AIN for one pair with the configured judge. */
   private ainLoss(teacherTap: string, teacherFeature: tf.Tensor, studentStats: { mean: tf.Tensor2D; std: tf.Tensor2D }, step: StepContext): tf.Scalar {
-    const logits = this.injectedLogits(teacherTap, teacherFeature, studentStats);
+    const logits = this.injectedLogits(teacherTap, teacherFeature, studentStats, step.batch);
     if (this.hp.judge === 'ce') {
       const y = step.batch['y'];
       if (!y) throw new UserError("method 'adain' with judge 'ce' needs labels 'y' in the batch");

@@ -1,5 +1,5 @@
 /**
- * `forwardFrom(tap, value)` of the CNN classifiers: fed the model's own tap value it reproduces the
+ * `forwardFrom(tap, value, batch)` of the CNN classifiers: fed the model's own tap value it reproduces the
  * normal forward exactly (eval mode) for every resumable tap, and gradients flow to the injected value
  * (and not into a frozen model's variables unless they are asked for).
  */
@@ -45,7 +45,7 @@ describe.each(cases)('forwardFrom: $name', ({ make, resumable }) => {
     const x = inputBatch(3, [8, 8, 1]);
     const full = model.forward({ x }, { training: false });
     for (const tap of model.resumableTaps!()) {
-      const out = model.forwardFrom!(tap, full[tap]!, { training: false });
+      const out = model.forwardFrom!(tap, full[tap]!, { x }, { training: false });
       const want = downstreamOf(model, tap);
       expect(Object.keys(out).sort(), tap).toEqual([...want].sort());
       for (const name of want) {
@@ -62,9 +62,9 @@ describe.each(cases)('forwardFrom: $name', ({ make, resumable }) => {
     const model = make();
     const x = inputBatch(2, [8, 8, 1]);
     const full = model.forward({ x }, { training: false });
-    const out = model.forwardFrom!('stage2', full['stage2']!, { training: false, taps: new Set(['stage3']) });
+    const out = model.forwardFrom!('stage2', full['stage2']!, { x }, { training: false, taps: new Set(['stage3']) });
     expect(Object.keys(out).sort()).toEqual(['logits', 'stage3']);
-    const shifted = model.forwardFrom!('stage2', tf.mul(full['stage2']!, 1.5), { training: false, taps: new Set() });
+    const shifted = model.forwardFrom!('stage2', tf.mul(full['stage2']!, 1.5), { x }, { training: false, taps: new Set() });
     expect(Object.keys(shifted)).toEqual(['logits']);
     expect(tf.max(tf.abs(tf.sub(shifted['logits']!, full['logits']!))).dataSync()[0]).toBeGreaterThan(1e-4);
     model.dispose();
@@ -78,7 +78,7 @@ describe.each(cases)('forwardFrom: $name', ({ make, resumable }) => {
     const params = model.trainableVariables();
     const before = tf.memory().numTensors;
     const { value: loss, grads } = tf.variableGrads(
-      () => tf.sum(model.forwardFrom!('stage1', v, { training: false })['logits']!) as tf.Scalar,
+      () => tf.sum(model.forwardFrom!('stage1', v, { x }, { training: false })['logits']!) as tf.Scalar,
       [v],
     );
     expect(Object.keys(grads)).toEqual([v.name]);
@@ -92,8 +92,9 @@ describe.each(cases)('forwardFrom: $name', ({ make, resumable }) => {
 
   it('rejects a tap it cannot resume at', () => {
     const model = make();
-    expect(() => model.forwardFrom!('logits', tf.zeros([1, 10]), { training: false })).toThrow(/cannot resume at tap 'logits'/);
-    expect(() => model.forwardFrom!('stage9', tf.zeros([1, 1, 1, 1]), { training: false })).toThrow(/stage9/);
+    const batch = { x: inputBatch(1, [8, 8, 1]) };
+    expect(() => model.forwardFrom!('logits', tf.zeros([1, 10]), batch, { training: false })).toThrow(/cannot resume at tap 'logits'/);
+    expect(() => model.forwardFrom!('stage9', tf.zeros([1, 1, 1, 1]), batch, { training: false })).toThrow(/stage9/);
     model.dispose();
   });
 });

@@ -3,6 +3,7 @@ import {
   BatchNorm,
   Conv2d,
   Rng,
+  type Batch,
   type ForwardOptions,
   type TapSpecs,
   type TapValues,
@@ -141,9 +142,10 @@ export class CifarResNet extends PooledClassifier {
   /**
    * The rest of the network from `tap`, with `value` in place of the tap's own value: the taps
    * downstream of `tap` (not `tap` itself), always including `logits`. Gradients flow to `value`.
+   * Nothing else is read from the batch (the image is the only input).
    * `stage{i}.pre` resumes with the last block's final ReLU.
    */
-  override forwardFrom(tap: string, value: tf.Tensor, options: ForwardOptions): TapValues {
+  override forwardFrom(tap: string, value: tf.Tensor, _batch: Batch, options: ForwardOptions): TapValues {
     const m = /^stage(\d+)(\.pre)?$/.exec(tap);
     const stage = tap === 'stem' ? 0 : m ? Number(m[1]) : undefined;
     if (tap !== 'embedding' && (stage === undefined || stage > this.stages.length || (m && stage < 1))) {

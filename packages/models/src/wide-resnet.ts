@@ -4,6 +4,7 @@ import {
   Conv2d,
   Module,
   Rng,
+  type Batch,
   type ForwardOptions,
   type TapSpecs,
   type TapValues,
@@ -168,8 +169,9 @@ export class WideResNet extends PooledClassifier {
   /**
    * The rest of the network from `tap`, with `value` in place of the tap's own value: the taps
    * downstream of `tap` (not `tap` itself), always including `logits`. Gradients flow to `value`.
+   * Nothing else is read from the batch (the image is the only input).
    */
-  override forwardFrom(tap: string, value: tf.Tensor, options: ForwardOptions): TapValues {
+  override forwardFrom(tap: string, value: tf.Tensor, _batch: Batch, options: ForwardOptions): TapValues {
     if (!this.resumableTaps().includes(tap)) {
       throw new Error(`model '${this.arch}' cannot resume at tap '${tap}'; resumable: ${this.resumableTaps().join(', ')}`);
     }
