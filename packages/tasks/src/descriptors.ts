@@ -1,6 +1,7 @@
 import type { TaskDescriptor } from '@kd/core';
 import { ClassificationTask, classificationHParams, classificationMetrics, classificationTerms } from './classification.js';
 import { MultiLabelTask, multiLabelHParams, multiLabelMetrics, multiLabelTerms } from './multi-label.js';
+import { RelationshipsTask, relationshipsHParams, relationshipsMetrics, relationshipsTerms } from './relationships.js';
 
 export const classificationDescriptor: TaskDescriptor = {
   id: 'classification',
@@ -22,4 +23,16 @@ export const multiLabelDescriptor: TaskDescriptor = {
   metrics: multiLabelMetrics,
   primary: 'mAP',
   impl: MultiLabelTask,
+};
+
+export const relationshipsDescriptor: TaskDescriptor = {
+  id: 'relationships',
+  title: 'Relationship predicates over object pairs',
+  description:
+    'the predicate of each (subject, object) pair of annotated boxes, with a background class (RVL-BERT predicate detection): softmax cross-entropy (or per-predicate BCE); predicate recall@50 (primary) and @100, triple-verification accuracy',
+  hparams: relationshipsHParams,
+  terms: relationshipsTerms,
+  metrics: relationshipsMetrics,
+  primary: 'R@50',
+  impl: RelationshipsTask,
 };
