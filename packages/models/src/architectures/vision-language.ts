@@ -1,4 +1,4 @@
-import { ConfigError, z, type ModelArchitecture } from '@kd/core';
+import { ANSWER_VOCABULARY, ConfigError, facetOf, z, type ModelArchitecture } from '@kd/core';
 import { parseOptions } from '../options.js';
 import { VlTransformer } from '../vl-transformer.js';
 import { VlSceneModel } from '../vl-scene-model.js';
@@ -69,7 +69,7 @@ export const vlScene: ModelArchitecture = {
   description:
     'Vision-language model over images with region proposals (data: scene-captions): small CNN backbone (stride 4) → RoIAlign of the first R proposals → ' +
     'vl-transformer over caption tokens + region tokens. Options: width (16), pool (2), regions (8), proposals ("" | "biased"), layers (2), dModel (64), ' +
-    'heads (4), ffn (128), normFirst, activation, predicates (0), textAttention.',
+    'heads (4), ffn (128), normFirst, activation, predicates (0), textAttention, head (classes: the [CLS] head over the object classes | answers: over the answer vocabulary, for VQA).',
   build(input) {
     const o = parseOptions('vl-scene', input.options, {
       width: positiveInt.default(16),
@@ -84,9 +84,13 @@ export const vlScene: ModelArchitecture = {
       activation: z.enum(['relu', 'gelu']).default('gelu'),
       predicates: z.number().int().min(0).default(0),
       textAttention: z.enum(['bidirectional', 'causal']).default('bidirectional'),
+      head: z.enum(['classes', 'answers']).default('classes'),
     });
     const text = input.data?.text;
     if (!text) throw new ConfigError('arch', 'vl-scene needs scenes with captions and a vocabulary (data.dataset: scene-captions)');
-    return new VlSceneModel({ ...o, inputShape: input.inputShape, vocabSize: text.vocabSize, textLength: text.length, numClasses: input.numClasses, seed: input.seed });
+    const answers = o.head === 'answers' ? (input.data ? facetOf(input.data, ANSWER_VOCABULARY) : undefined) : undefined;
+    if (o.head === 'answers' && !answers) throw new ConfigError('options.head', `'answers' sizes the [CLS] head by the dataset's answer vocabulary, and dataset '${input.data?.name}' has none (use data.dataset: scene-vqa)`);
+    const numClasses = answers ? answers.length : input.numClasses;
+    return new VlSceneModel({ ...o, inputShape: input.inputShape, vocabSize: text.vocabSize, textLength: text.length, numClasses, seed: input.seed });
   },
 };
