@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ANSWER_VOCABULARY, BatchNorm, Conv2d, Rng, TappedModel, UserError, type Batch, type BatchKeyRequest, type Facet, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
+import { ANSWER_VOCABULARY, BatchNorm, ConfigError, Conv2d, Rng, TappedModel, UserError, type Batch, type BatchKeyRequest, type Facet, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
 import { checkInputShape } from './shapes.js';
 import { roiAlign } from './roi-pool.js';
 import { VlTransformer, type VlTransformerConfig } from './vl-transformer.js';
@@ -16,6 +16,9 @@ export interface VlSceneConfig extends Omit<VlTransformerConfig, 'regionFeatures
   /** What the [CLS] head (`logits`, `numClasses` wide) predicts: the object classes (default) or the answers of a VQA dataset. */
   readonly head?: 'classes' | 'answers';
 }
+
+/** The region source of the annotated boxes themselves (scenes' `objectsProposals`): the regions the batch's `pairs` index. */
+const OBJECT_REGIONS = 'objects';
 
 /** Batch keys of a proposal source: '' → proposals/proposalMask, name → <name>Proposals/<name>ProposalMask. */
 function proposalBatchKeys(source: string): { boxes: string; mask: string } {
@@ -46,6 +49,9 @@ export class VlSceneModel extends TappedModel {
 
   constructor(readonly config: VlSceneConfig) {
     super();
+    if (config.predicates > 0 && config.proposals !== OBJECT_REGIONS) {
+      throw new ConfigError('options.proposals', `a relation head (predicates: ${config.predicates}) scores the batch's pairs of annotated boxes: set proposals: ${OBJECT_REGIONS} (and regions: the scenes' maxObjects)`);
+    }
     this.inputShape = checkInputShape(config.inputShape);
     this.numClasses = config.numClasses;
     const rng = new Rng(config.seed);
@@ -80,12 +86,18 @@ export class VlSceneModel extends TappedModel {
   override requiredBatchKeys(): readonly BatchKeyRequest[] {
     const keys = proposalBatchKeys(this.config.proposals);
     const source = `regions of proposal source '${this.config.proposals}' (options.proposals)`;
+    // the relation head's pairs index the annotated boxes: each box must be a region (regions = maxObjects)
+    const relations = this.config.predicates > 0;
+    const boxes: BatchKeyRequest = relations
+      ? { key: keys.boxes, dtype: 'float32', shape: [this.config.regions, 4], why: `${source}; the relation head (options.predicates) needs options.regions = the scenes' maxObjects` }
+      : { key: keys.boxes, dtype: 'float32', rank: 2, why: source };
     return [
       { key: 'x', dtype: 'float32', shape: this.inputShape },
-      { key: keys.boxes, dtype: 'float32', rank: 2, why: source },
+      boxes,
       { key: keys.mask, dtype: 'float32', rank: 1, why: source },
       { key: 'tokens', dtype: 'int32', rank: 1, why: 'text tokens' },
       { key: 'tokenMask', dtype: 'float32', rank: 1, why: 'text tokens' },
+      ...(relations ? [{ key: 'pairs', dtype: 'int32' as const, shape: [-1, 2], why: '(subject, object) region pairs of the relation head (options.predicates)' }] : []),
     ];
   }
 
