@@ -20,6 +20,7 @@ export * from './clip-dual-encoder.js';
 export * from './wide-block.js';
 export * from './wide-resnet.js';
 export * from './io/file-io-handler.js';
+export * from './io/model-card.js';
 export * from './io/tapped-model-files.js';
 export * from './io/graph-model-teacher.js';
 

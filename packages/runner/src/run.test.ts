@@ -2,7 +2,7 @@ import { createHost } from '@kd/core';
 import { register as registerData } from '@kd/data';
 import { register as registerFitnet } from '@kd/method-fitnet';
 import { register as registerKd } from '@kd/method-kd';
-import { register as registerModels } from '@kd/models';
+import { readModelCard, register as registerModels } from '@kd/models';
 import { setReplaceFaultHook } from '@kd/trainer';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,6 @@ import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from './config/load-config.js';
 import { RunFolder } from './folder/run-folder.js';
 import { runExperiment } from './run.js';
-import { readModelCard } from './assemble/saved-model.js';
 import { teacherCacheKey } from './stages/teacher-stage.js';
 import { register as registerTasks } from '@kd/tasks';
 

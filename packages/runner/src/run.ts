@@ -1,12 +1,13 @@
 import { InterruptedError, UserError, type DependencyContainer, type Metrics } from '@kd/core';
 import { backendSummary, numericsLabel, numericsOf, selectBackend, type BackendReport, type Numerics } from '@kd/tfjs-runtime';
+import { saveTappedModelSync } from '@kd/models';
 import type { EpochRecord, EventSink, StageResult } from '@kd/trainer';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export type { RunSummary } from './folder/run-summary.js';
 import { buildRun, disposeRun, MAX_RECIPE_DEPTH, type BuiltRun } from './assemble/build-run.js';
-import { loadModelWeights, saveModel } from './assemble/saved-model.js';
+import { loadModelWeights } from './assemble/saved-model.js';
 import { parseRunConfig } from './config/load-config.js';
 import { sameRun } from './config/same-run.js';
 import type { RunConfig, TeacherConfig } from './config/schema.js';
@@ -186,7 +187,7 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
     for (const [k, v] of Object.entries(reported)) log(`${k}: ${(v * 100).toFixed(2)}%`);
     const summary = summarize(run, folder, backend, numerics, teachers, stages, distill, started, reported);
     if (distill.completed) {
-      saveModel(folder.studentDir, run.student.model, {
+      saveTappedModelSync(run.student.model, folder.studentDir, {
         arch: config.student.arch,
         options: config.student.options,
         inputShape: run.dataset.inputShape,

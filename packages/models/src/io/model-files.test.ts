@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { architectures } from '../architectures/index.js';
 import { fileIOHandler, registerFileRouter } from './file-io-handler.js';
 import { GraphModelTeacher } from './graph-model-teacher.js';
-import { loadTappedModel, readModelCard, saveTappedModel } from './tapped-model-files.js';
+import { readModelCard } from './model-card.js';
+import { loadTappedModel, saveTappedModel } from './tapped-model-files.js';
 import { writeGraphModel } from '../../test/helpers.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `kd-io-${p}-`));
@@ -36,7 +37,7 @@ describe('model files in TensorFlow.js formats on the local disk', () => {
     const dir = tmp(id);
     const card = { arch: id, options, inputShape, numClasses: 4 };
     await saveTappedModel(model, dir, card);
-    expect(await readModelCard(dir)).toEqual(card);
+    expect(readModelCard(dir)).toEqual({ ...card, params: model.paramCount() });
     const loaded = await loadTappedModel(dir, architectures);
     const x = tf.randomNormal([2, ...inputShape], 0, 1, 'float32', 5);
     const a = model.forward({ x }, { training: false })['logits']!;
@@ -51,7 +52,7 @@ describe('model files in TensorFlow.js formats on the local disk', () => {
     await expect(fileIOHandler('/nonexistent/kd').load!()).rejects.toThrow('cannot read model file /nonexistent/kd/model.json (ENOENT)');
     const dir = tmp('bad');
     writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: {}, weightsManifest: [] }));
-    await expect(readModelCard(dir)).rejects.toThrow(UserError);
+    expect(() => readModelCard(dir)).toThrow(UserError);
     writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['gone.bin'], weights: [] }] }));
     await expect(fileIOHandler(dir).load!()).rejects.toThrow(`missing weights shard ${join(dir, 'gone.bin')}`);
   });

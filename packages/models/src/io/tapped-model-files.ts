@@ -1,44 +1,26 @@
 import * as tf from '@tensorflow/tfjs';
 import { ensureDir, UserError, withStorageErrors, type ModelArchitecture, type TappedModel } from '@kd/core';
 import { WEIGHTS_FILE, fileIOHandler, readModelArtifacts } from './file-io-handler.js';
+import { KD_MODEL_FORMAT, readModelCard, type ModelCard } from './model-card.js';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** What rebuilds a saved model: its architecture id and build inputs. */
-export interface ModelCard {
-  readonly arch: string;
-  readonly options: Record<string, unknown>;
-  readonly inputShape: readonly number[];
-  readonly numClasses: number;
-}
-
-/** `model.json`'s `format` for kd models (topology = the card; weights = every variable by path). */
-export const KD_MODEL_FORMAT = 'kd-tapped-model';
-
 /**
- * Saves a model in the TensorFlow.js artifact layout (`model.json` + binary weights shard) with the
- * standard weights manifest, so any tfjs tool can read the weights; `modelTopology` holds the card.
+ * Saves a model in the TensorFlow.js artifact layout (`model.json` + one binary weights shard) with
+ * the standard weights manifest, so any tfjs tool can read the weights; `modelTopology.kd` holds the
+ * card (its `params` set here). The same files as `saveTappedModelSync`.
  */
-export async function saveTappedModel(model: TappedModel, dir: string, card: ModelCard): Promise<void> {
-  const named = Object.fromEntries(model.namedVariables()) as Record<string, tf.Tensor>;
-  const { data, specs } = await tf.io.encodeWeights(named);
-  await fileIOHandler(dir).save!({
-    modelTopology: { kd: card } as unknown as object,
-    format: KD_MODEL_FORMAT,
-    generatedBy: `kd (TensorFlow.js ${tf.version.tfjs})`,
-    convertedBy: null,
-    weightSpecs: specs,
-    weightData: data,
-  });
+export async function saveTappedModel(model: TappedModel, dir: string, card: Omit<ModelCard, 'params'>): Promise<void> {
+  saveTappedModelSync(model, dir, card);
 }
 
 /**
- * `saveTappedModel` without awaiting: the variables' values are read synchronously and written as
- * one little-endian shard in the standard weights-manifest layout (what `tf.io.encodeWeights` makes).
- * `card` may carry more fields (a run's metrics, parameter count, …); all of it lands in
- * `modelTopology.kd`.
+ * Writes a saved kd model folder (kd's one writer of `model.json`): the variables' values are read
+ * synchronously and written as one little-endian shard in the standard weights-manifest layout (what
+ * `tf.io.encodeWeights` makes); the card, with the model's parameter count, lands in
+ * `modelTopology.kd`. Both files are replaced atomically.
  */
-export function saveTappedModelSync(model: TappedModel, dir: string, card: ModelCard & Record<string, unknown>): void {
+export function saveTappedModelSync(model: TappedModel, dir: string, card: Omit<ModelCard, 'params'>): void {
   ensureDir(dir);
   const specs: tf.io.WeightsManifestEntry[] = [];
   const parts: Uint8Array[] = [];
@@ -56,7 +38,7 @@ export function saveTappedModelSync(model: TappedModel, dir: string, card: Model
     at += p.byteLength;
   }
   const json: tf.io.ModelJSON = {
-    modelTopology: { kd: card },
+    modelTopology: { kd: { ...card, params: model.paramCount() } },
     format: KD_MODEL_FORMAT,
     generatedBy: `kd (TensorFlow.js ${tf.version.tfjs})`,
     convertedBy: null,
@@ -75,14 +57,6 @@ export function saveTappedModelSync(model: TappedModel, dir: string, card: Model
 export function loadTappedModelWeightsSync(model: TappedModel, dir: string): void {
   const artifacts = readModelArtifacts(dir);
   assignSaved(model, dir, tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs ?? []));
-}
-
-/** The card of a saved kd model (throws a one-line error if `dir` holds something else). */
-export async function readModelCard(dir: string): Promise<ModelCard> {
-  const artifacts = await fileIOHandler(dir).load!();
-  const card = (artifacts.modelTopology as { kd?: ModelCard } | undefined)?.kd;
-  if (artifacts.format !== KD_MODEL_FORMAT || !card) throw new UserError(`${dir}/model.json is not a kd model (format '${artifacts.format ?? 'none'}')`);
-  return card;
 }
 
 /** Assigns the saved weights to `model`; names and shapes must match exactly. */
@@ -111,7 +85,7 @@ function assignSaved(model: TappedModel, dir: string, saved: tf.NamedTensorMap):
 
 /** Rebuilds a saved kd model from its card with `architectures`, then loads its weights. */
 export async function loadTappedModel(dir: string, architectures: readonly ModelArchitecture[]): Promise<TappedModel> {
-  const card = await readModelCard(dir);
+  const card = readModelCard(dir);
   const arch = architectures.find((a) => a.id === card.arch);
   if (!arch) throw new UserError(`${dir}: unknown architecture '${card.arch}'`);
   const model = arch.build({ inputShape: card.inputShape, numClasses: card.numClasses, seed: 0, options: card.options });

@@ -18,11 +18,12 @@ import {
   type TappedModel,
   type WeightedTerm,
 } from '@kd/core';
+import { readModelCard } from '@kd/models';
 import type { Numerics } from '@kd/tfjs-runtime';
 import { join } from 'node:path';
 import { canonicalJson } from '../config/canonical-json.js';
 import { configPath, toConfigError } from '../config/load-config.js';
-import { checkVocabulary, loadModelWeights, readModelCard, resolveModelDir } from './saved-model.js';
+import { checkVocabulary, loadModelWeights, resolveModelDir } from './saved-model.js';
 import { loadRecipe, recipeDone, recipeRunDir } from '../stages/recipe-teacher.js';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
 import { resolveRunTask, setupRunTask, TASK, type BuiltTask } from './build-task.js';

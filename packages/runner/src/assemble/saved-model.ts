@@ -1,56 +1,21 @@
 import { UserError, type DataText, type TappedModel } from '@kd/core';
-import { KD_MODEL_FORMAT, loadTappedModelWeightsSync, saveTappedModelSync } from '@kd/models';
+import { isLegacyModelFolder, loadTappedModelWeightsSync, type ModelCard } from '@kd/models';
 import { assignVariables, readTensors } from '@kd/trainer';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** What a saved model folder holds besides its variables: enough to rebuild the same model. */
-export interface ModelCard {
-  readonly arch: string;
-  readonly options: Record<string, unknown>;
-  readonly inputShape: readonly number[];
-  readonly numClasses: number;
-  readonly params: number;
-  readonly metrics?: Record<string, unknown>;
-  /** The text vocabulary's fingerprint of the data the model was trained on (text models only). */
-  readonly vocabularyId?: string;
-  /** The numerics it was trained with (backend and kernel build, e.g. `wasm/relaxed-simd`). */
-  readonly numerics?: string;
-}
-
-/** The layout of kd's first sessions: model.json was the card itself, the weights variables.json/.bin. */
-const LEGACY_FORMAT = 'kd-model/1';
-
 /**
- * Saves a model folder in the TensorFlow.js layout: `model.json` (format `kd-tapped-model`, the card
- * in `modelTopology.kd`, a standard weights manifest) and one binary shard.
+ * A run's saved models (students, trained teachers, the teacher cache, recipes) are `@kd/models`'
+ * saved model folders: written by `saveTappedModelSync`, their card read by `readModelCard`. Here:
+ * what a run adds — finding the folder a user names, the first sessions' weights layout, and the
+ * text-vocabulary check.
  */
-export function saveModel(dir: string, model: TappedModel, card: Omit<ModelCard, 'params'>): void {
-  saveTappedModelSync(model, dir, { ...card, params: model.paramCount() });
-}
 
 /** Resolves a user-given path to a model folder: the folder itself, or `<run folder>/student`. */
 export function resolveModelDir(path: string): string {
   if (existsSync(join(path, 'model.json'))) return path;
   if (existsSync(join(path, 'student', 'model.json'))) return join(path, 'student');
   throw new UserError(`no saved model in ${path} (expected model.json, or a run folder with student/model.json)`);
-}
-
-function readJson(dir: string): Record<string, unknown> {
-  try {
-    return JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as Record<string, unknown>;
-  } catch {
-    throw new UserError(`${join(dir, 'model.json')} is not readable JSON`);
-  }
-}
-
-/** The card of a saved model folder (either layout). */
-export function readModelCard(dir: string): ModelCard {
-  const json = readJson(dir);
-  if (json['format'] === LEGACY_FORMAT) return json as unknown as ModelCard;
-  const card = (json['modelTopology'] as { kd?: ModelCard } | undefined)?.kd;
-  if (json['format'] !== KD_MODEL_FORMAT || !card) throw new UserError(`${join(dir, 'model.json')} is not a kd model (format '${String(json['format'] ?? 'none')}')`);
-  return card;
 }
 
 /**
@@ -65,9 +30,12 @@ export function checkVocabulary(where: string, dir: string, card: ModelCard, tex
   );
 }
 
-/** Loads saved variables into an already built model of the same architecture (either layout). */
+/**
+ * Loads saved variables into an already built model of the same architecture, in either layout
+ * (the first sessions' `variables.json`/`.bin` are `@kd/trainer` tensor files).
+ */
 export function loadModelWeights(dir: string, model: TappedModel): void {
-  if (readJson(dir)['format'] !== LEGACY_FORMAT) {
+  if (!isLegacyModelFolder(dir)) {
     loadTappedModelWeightsSync(model, dir);
     return;
   }

@@ -1,4 +1,5 @@
 import { activeTerms, combineTerms, ensureDir, resolveWeights, type Dataset, type Metrics, type Participant } from '@kd/core';
+import { readModelCard, saveTappedModelSync, type ModelCard } from '@kd/models';
 import type { Numerics } from '@kd/tfjs-runtime';
 import { trainStage } from '@kd/trainer';
 import { createHash } from 'node:crypto';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 import { canonicalJson } from '../config/canonical-json.js';
 import { configPath } from '../config/load-config.js';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
-import { checkVocabulary, loadModelWeights, readModelCard, resolveModelDir, saveModel, type ModelCard } from '../assemble/saved-model.js';
+import { checkVocabulary, loadModelWeights, resolveModelDir } from '../assemble/saved-model.js';
 import { lockUnlessReady } from '../folder/pid-lock.js';
 import { entryProblem } from './cache-entry.js';
 import { TASK, taskLossesOf, type BuiltTask } from '../assemble/build-task.js';
@@ -160,7 +161,7 @@ async function trainTeacher(
   p.model.setFrozen(!tc.trainable);
   const path = join(ctx.runDir, p.name);
   const metrics = testMetrics(p, tc, dataset, ctx);
-  saveModel(path, p.model, { ...card, metrics: { test: metrics } });
+  saveTappedModelSync(p.model, path, { ...card, metrics: { test: metrics } });
   return { path, metrics };
 }
 
