@@ -1,5 +1,6 @@
 import type { TaskDescriptor } from '@kd/core';
 import { ClassificationTask, classificationHParams, classificationMetrics, classificationTerms } from './classification.js';
+import { DetectionTask, detectionHParams, detectionMetrics, detectionTerms } from './detection.js';
 import { MultiLabelTask, multiLabelHParams, multiLabelMetrics, multiLabelTerms } from './multi-label.js';
 import { RelationshipsTask, relationshipsHParams, relationshipsMetrics, relationshipsTerms } from './relationships.js';
 
@@ -35,4 +36,16 @@ export const relationshipsDescriptor: TaskDescriptor = {
   metrics: relationshipsMetrics,
   primary: 'R@50',
   impl: RelationshipsTask,
+};
+
+export const detectionDescriptor: TaskDescriptor = {
+  id: 'detection',
+  title: 'Object detection over region proposals',
+  description:
+    'background + K classes and a class-agnostic box per region (Fast R-CNN style): region CE on sampled regions + box smooth-L1 on the foreground ones; decoding with per-class NMS; AP@0.5 over all (primary), base and novel classes',
+  hparams: detectionHParams,
+  terms: detectionTerms,
+  metrics: detectionMetrics,
+  primary: 'AP50',
+  impl: DetectionTask,
 };

@@ -1,8 +1,16 @@
 import { registerTask, type DependencyContainer } from '@kd/core';
-import { classificationDescriptor, multiLabelDescriptor, relationshipsDescriptor } from './descriptors.js';
+import { classificationDescriptor, detectionDescriptor, multiLabelDescriptor, relationshipsDescriptor } from './descriptors.js';
 
 export * from './classification.js';
 export * from './multi-label.js';
+export * from './detection.js';
+export * from './detection/box-coder.js';
+export * from './detection/nms.js';
+export * from './detection/region-labels.js';
+export * from './detection/region-sampling.js';
+export * from './detection/region-targets.js';
+export * from './detection/decode-detections.js';
+export * from './detection/detection-losses.js';
 export * from './relationships.js';
 export * from './relationship-losses.js';
 export * from './descriptors.js';
@@ -11,5 +19,6 @@ export * from './descriptors.js';
 export function register(container: DependencyContainer): void {
   registerTask(container, classificationDescriptor);
   registerTask(container, multiLabelDescriptor);
+  registerTask(container, detectionDescriptor);
   registerTask(container, relationshipsDescriptor);
 }

@@ -1,0 +1,235 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  BASE_NOVEL_CLASSES,
+  UserError,
+  injectable,
+  requireFacet,
+  sequentialBatches,
+  z,
+  type Batch,
+  type BatchKeyRequest,
+  type EvaluationContext,
+  type Facet,
+  type Metrics,
+  type MetricSpec,
+  type StepContext,
+  type Task,
+  type TaskSetupContext,
+  type TermSpec,
+} from '@kd/core';
+import { detectionAveragePrecision, meanAp, type Detection, type GroundTruthBox } from '@kd/metrics';
+import { decodeDetections } from './detection/decode-detections.js';
+import { boxRegressionLoss, regionClassificationLoss } from './detection/detection-losses.js';
+import { regionTargets, type BatchObjects, type BatchRegions, type RegionTargets } from './detection/region-targets.js';
+
+export const detectionHParams = z
+  .object({
+    regionsPerImage: z.number().int().positive().default(64).describe('regions sampled per image for the losses (the official code: 512 of 1000 proposals)'),
+    foregroundFraction: z.number().gt(0).max(1).default(0.25).describe('at most this share of the sampled regions is foreground (ViLD / Faster R-CNN: 0.25)'),
+    foregroundIoU: z.number().gt(0).max(1).default(0.5).describe('a region is foreground when its IoU with an annotated object is at least this, else background (ViLD: 0.5)'),
+    boxLossBeta: z.number().positive().default(1).describe('smooth-L1 β of the box loss (the official Fast R-CNN loss: Huber δ = 1; torchvision uses 1/9)'),
+    scoreThreshold: z.number().min(0).lt(1).default(0).describe('decoding keeps a (region, class) pair whose probability is above this (ViLD: 0)'),
+    nmsIoU: z.number().gt(0).max(1).default(0.5).describe('per-class NMS IoU threshold at decoding (ViLD: 0.5)'),
+    maxDetections: z.number().int().positive().default(300).describe('detections kept per image, best first (ViLD: 300)'),
+  })
+  .strict();
+export type DetectionHParams = z.output<typeof detectionHParams>;
+
+export const detectionTerms: readonly TermSpec[] = [
+  {
+    name: 'cls',
+    defaultWeight: 1,
+    description:
+      'softmax cross-entropy over background + K classes of the sampled regions (labelled by IoU with the base annotations), mean over the sampled regions',
+  },
+  {
+    name: 'box',
+    defaultWeight: 1,
+    description: 'smooth-L1 between the class-agnostic box deltas of the foreground regions and the Faster R-CNN encoding (weights 10, 10, 5, 5) of their object, mean over their coordinates',
+  },
+];
+
+const ap50 = (name: string, description: string): MetricSpec => ({ name, unit: 'fraction', higherIsBetter: true, description });
+
+export const detectionMetrics: readonly MetricSpec[] = [
+  ap50('AP50', 'mean over all classes of the detection AP at IoU 0.5 (all-point), against every object of the images, novel ones included'),
+  ap50('AP50.base', 'AP50 averaged over the base classes (those annotated in training)'),
+  { name: 'loss', unit: 'score', higherIsBetter: false, description: 'region classification CE over every region + box smooth-L1 over the foreground ones, against the base annotations' },
+];
+
+const novelMetric = ap50('AP50.novel', 'AP50 averaged over the novel classes (never annotated in training)');
+
+/** The taps a detector exposes for this task (declared shapes without the batch dim). */
+export const DETECTION_TAPS = {
+  /** [R, K+1] class logits of each region; column 0 is background. */
+  regionLogits: 'regionLogits',
+  /** [R, 4] class-agnostic box deltas (Faster R-CNN encoding, weights 10, 10, 5, 5). */
+  boxDeltas: 'boxDeltas',
+  /** [R, 4] the boxes (pixels) the regions were pooled from. */
+  regionBoxes: 'regionBoxes',
+  /** [R] 1 for a real region, 0 for padding. */
+  regionMask: 'regionMask',
+} as const;
+
+const TAP_SET = new Set(Object.values(DETECTION_TAPS));
+
+/**
+ * Object detection over region proposals (Fast R-CNN style; ViLD's student). The model classifies R
+ * regions of each image into background + K classes (`regionLogits`) and regresses one box per
+ * region (`boxDeltas`), for the regions it pooled (`regionBoxes`, `regionMask`: e.g. the first R
+ * dataset proposals). Training: each region is labelled by IoU with the image's base annotations
+ * (`boxes`, `boxClasses`, `boxCount`; novel objects stay unannotated, hence background); a balanced
+ * sample per image (deterministic from the step) gives `task.cls` (softmax CE) and its foreground
+ * regions `task.box` (smooth-L1 on the encoded deltas). Evaluation: softmax scores, deltas applied to
+ * the regions, clipped, per-class NMS, the top detections per image; AP at IoU 0.5 against every
+ * object (`fullBoxes`, `fullBoxClasses`, `fullBoxCount`), over all, base and novel classes
+ * (`BASE_NOVEL_CLASSES`). An RPN's objectness and box terms are not part of this task yet.
+ */
+@injectable()
+export class DetectionTask implements Task<DetectionHParams> {
+  private hp: DetectionHParams = detectionHParams.parse({});
+  private base: readonly number[] = [];
+  private novel: readonly number[] = [];
+
+  setup(ctx: TaskSetupContext<DetectionHParams>): void {
+    this.hp = ctx.hparams;
+    const split = requireFacet(ctx.data, BASE_NOVEL_CLASSES);
+    this.base = split.base;
+    this.novel = split.novel;
+    const k = ctx.data.numClasses;
+    const logits = ctx.tap('student', DETECTION_TAPS.regionLogits);
+    const who = `model '${ctx.student.name}' (${ctx.student.model.arch})`;
+    if (logits.shape.length !== 2 || logits.shape[1] !== k + 1) {
+      throw new UserError(`detection task: ${who} has regionLogits [${logits.shape.join(', ')}], expected [R, ${k + 1}] (background + ${k} classes)`);
+    }
+    const deltas = ctx.tap('student', DETECTION_TAPS.boxDeltas);
+    if (deltas.shape.length !== 2 || deltas.shape[1] !== 4) {
+      throw new UserError(`detection task: ${who} has boxDeltas [${deltas.shape.join(', ')}], expected [R, 4] (one class-agnostic box per region)`);
+    }
+  }
+
+  requiredTaps() {
+    return Object.values(DETECTION_TAPS).map((tap) => ({ role: 'student' as const, tap }));
+  }
+
+  requiredBatchKeys(): readonly BatchKeyRequest[] {
+    const base = 'base annotations: training targets of the regions';
+    const full = 'every object, novel ones included: the ground truth of AP';
+    return [
+      { key: 'boxes', dtype: 'float32', rank: 2, why: base },
+      { key: 'boxClasses', dtype: 'int32', rank: 1, why: base },
+      { key: 'boxCount', dtype: 'int32', shape: [], why: base },
+      { key: 'fullBoxes', dtype: 'float32', rank: 2, why: full },
+      { key: 'fullBoxClasses', dtype: 'int32', rank: 1, why: full },
+      { key: 'fullBoxCount', dtype: 'int32', shape: [], why: full },
+    ];
+  }
+
+  requiredFacets(): readonly Facet<unknown>[] {
+    return [BASE_NOVEL_CLASSES];
+  }
+
+  metrics(): readonly MetricSpec[] {
+    return this.novel.length > 0 ? [...detectionMetrics.slice(0, 2), novelMetric, ...detectionMetrics.slice(2)] : detectionMetrics;
+  }
+
+  losses(step: StepContext): Record<string, tf.Scalar> {
+    const wantCls = step.active.has('cls');
+    const wantBox = step.active.has('box');
+    if (!wantCls && !wantBox) return {};
+    const logits = step.student[DETECTION_TAPS.regionLogits]! as tf.Tensor3D;
+    const deltas = step.student[DETECTION_TAPS.boxDeltas]! as tf.Tensor3D;
+    const sample = { perImage: this.hp.regionsPerImage, foregroundFraction: this.hp.foregroundFraction, seed: step.step };
+    const targets = regionTargets(regionsOf(step.student), objectsOf(step.batch, 'boxes', 'boxClasses', 'boxCount'), { foregroundIoU: this.hp.foregroundIoU, sample });
+    return tf.tidy(() => {
+      const out: Record<string, tf.Scalar> = {};
+      if (wantCls) out['cls'] = regionClassificationLoss(flatRows(logits), targets.rows, targets.labels);
+      if (wantBox) out['box'] = boxRegressionLoss(flatRows(deltas), targets.foregroundRows, targets.boxTargets, this.hp.boxLossBeta);
+      return out;
+    });
+  }
+
+  evaluate(ctx: EvaluationContext): Metrics {
+    const { model, split } = ctx;
+    if (split.size === 0) return this.zeros();
+    const k = ctx.data.numClasses;
+    const [height, width] = ctx.data.inputShape as [number, number, number];
+    const detections: Detection[] = [];
+    const truths: GroundTruthBox[] = [];
+    let clsSum = 0;
+    let clsCount = 0;
+    let boxSum = 0;
+    let boxCount = 0;
+    for (const idx of sequentialBatches(split.size, ctx.batchSize)) {
+      tf.tidy(() => {
+        const batch = split.batch(idx);
+        const out = model.forward(batch, { training: false, taps: TAP_SET });
+        const logits = out[DETECTION_TAPS.regionLogits]! as tf.Tensor3D;
+        const regions = regionsOf(out);
+        const [b, r, columns] = logits.shape;
+        const probabilities = tf.softmax(logits).dataSync();
+        const deltas = out[DETECTION_TAPS.boxDeltas]!.dataSync();
+        const options = { imageSize: [height, width] as const, scoreThreshold: this.hp.scoreThreshold, nmsIoU: this.hp.nmsIoU, maxDetections: this.hp.maxDetections };
+        for (let i = 0; i < b; i++) {
+          const boxes = Array.from({ length: r }, (_, j) => Array.from(regions.boxes.subarray((i * r + j) * 4, (i * r + j + 1) * 4)));
+          const found = decodeDetections(
+            probabilities.subarray(i * r * columns, (i + 1) * r * columns),
+            deltas.subarray(i * r * 4, (i + 1) * r * 4),
+            boxes,
+            regions.mask.subarray(i * r, (i + 1) * r),
+            options,
+          );
+          for (const d of found) detections.push({ imageId: idx[i]!, classId: d.classId, box: d.box, score: d.score });
+        }
+        const full = objectsOf(batch, 'fullBoxes', 'fullBoxClasses', 'fullBoxCount');
+        for (let i = 0; i < b; i++) {
+          for (let j = 0; j < Math.min(full.counts[i]!, full.slots); j++) {
+            const at = i * full.slots + j;
+            truths.push({ imageId: idx[i]!, classId: full.classes[at]!, box: Array.from(full.boxes.subarray(at * 4, at * 4 + 4)) });
+          }
+        }
+        const targets: RegionTargets = regionTargets(regions, objectsOf(batch, 'boxes', 'boxClasses', 'boxCount'), { foregroundIoU: this.hp.foregroundIoU });
+        clsSum += regionClassificationLoss(flatRows(logits), targets.rows, targets.labels).dataSync()[0]! * targets.rows.length;
+        clsCount += targets.rows.length;
+        boxSum += boxRegressionLoss(flatRows(out[DETECTION_TAPS.boxDeltas]! as tf.Tensor3D), targets.foregroundRows, targets.boxTargets, this.hp.boxLossBeta).dataSync()[0]! * targets.foregroundRows.length;
+        boxCount += targets.foregroundRows.length;
+      });
+    }
+    const loss = (clsCount ? clsSum / clsCount : 0) + (boxCount ? boxSum / boxCount : 0);
+    const ap = detectionAveragePrecision(detections, truths, { numClasses: k, iouThreshold: 0.5 }).ap;
+    return {
+      AP50: meanAp(ap),
+      'AP50.base': meanAp(ap, this.base),
+      ...(this.novel.length > 0 ? { 'AP50.novel': meanAp(ap, this.novel) } : {}),
+      loss,
+    };
+  }
+
+  private zeros(): Metrics {
+    return Object.fromEntries(this.metrics().map((m) => [m.name, 0]));
+  }
+}
+
+/** [B, R, C] → [B·R, C]: region rows across the batch, as `regionTargets` numbers them. */
+function flatRows(t: tf.Tensor3D): tf.Tensor2D {
+  return tf.reshape(t, [-1, t.shape[2]]);
+}
+
+/** The model's regions of a batch (`regionBoxes` [B, R, 4], `regionMask` [B, R]) as plain arrays. */
+function regionsOf(taps: Readonly<Record<string, tf.Tensor>>): BatchRegions & { boxes: Float32Array; mask: Float32Array } {
+  const boxes = taps[DETECTION_TAPS.regionBoxes]!;
+  const mask = taps[DETECTION_TAPS.regionMask]!;
+  const [b, r] = boxes.shape as [number, number, number];
+  return { images: b, perImage: r, boxes: Float32Array.from(boxes.dataSync()), mask: Float32Array.from(mask.dataSync()) };
+}
+
+/** Annotated objects of a batch under the given keys (base: boxes…, every object: fullBoxes…) as plain arrays. */
+function objectsOf(batch: Batch, boxes: string, classes: string, count: string): BatchObjects & { boxes: Float32Array; classes: Int32Array } {
+  const b = batch[boxes]!;
+  return {
+    slots: b.shape[1]!,
+    boxes: Float32Array.from(b.dataSync()),
+    classes: Int32Array.from(batch[classes]!.dataSync()),
+    counts: Int32Array.from(batch[count]!.dataSync()),
+  };
+}
