@@ -4,7 +4,7 @@ import { createHost, type StepContext, type TappedModel } from '@kd/core';
 import { register as registerData } from '@kd/data';
 import { architectures, register as registerModels } from '@kd/models';
 import { parseRunConfig, runExperiment } from '@kd/runner';
-import { expectFlatTensorCount, gradNorm, participant, setupContext } from '@kd/testing';
+import { expectFlatTensorCount, gradNorm, participant, setupContext, SpecModel } from '@kd/testing';
 import { loadSceneCaptions, register as registerText, type SceneCaptionsDataset } from '@kd/text';
 import { registerComposedKernels } from '@kd/tfjs-runtime';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -68,6 +68,12 @@ describe('vl-pretrain: masked tokens + image–text matching on scene captions',
   it('keeps the tensor count flat across steps', () => {
     let s = 0;
     expectFlatTensorCount(() => tf.dispose(Object.values(step(['mlm', 'itm'], s++).grads)), 3);
+  });
+
+  it("refuses a student that cannot resume from 'regions' (it re-scores other captions through forwardFrom)", () => {
+    const specs = { itmLogits: { shape: [2], kind: 'logits' as const }, regions: { shape: [4, 16], kind: 'region' as const } };
+    const ctx = setupContext('vl-pretrain', vlPretrainHParams.parse({}), undefined, participant('student', 'student', new SpecModel(specs)));
+    expect(() => new VlPretrainMethod().setup({ ...ctx, data })).toThrow(/cannot resume from 'regions' \(resumable taps: none; use architecture vl-scene\)/);
   });
 
   it('reports masked-token and matching accuracy on a split', () => {

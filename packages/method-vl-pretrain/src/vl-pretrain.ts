@@ -65,6 +65,13 @@ export class VlPretrainMethod implements DistillationMethod<VlPretrainHParams> {
     if (!text) throw new UserError("method 'vl-pretrain' needs a dataset with captions and a vocabulary (data.dataset: scene-captions)");
     this.vocabSize = text.vocabSize;
     this.classWords = classWordIds(text, ctx.data.numClasses);
+    const resumable = ctx.student.model.resumableTaps?.() ?? [];
+    if (!ctx.student.model.forwardFrom || !resumable.includes('regions')) {
+      throw new UserError(
+        `method 'vl-pretrain' re-scores other captions from the student's region features, and student '${ctx.student.model.arch}' cannot resume from 'regions' ` +
+          `(resumable taps: ${resumable.length ? resumable.join(', ') : 'none'}; use architecture vl-scene)`,
+      );
+    }
     this.student = ctx.student.model;
     this.seed = ctx.seed;
     for (const r of this.requiredTaps()) ctx.tap(r.role, r.tap, r.model);
@@ -88,14 +95,15 @@ export class VlPretrainMethod implements DistillationMethod<VlPretrainHParams> {
   }
 
   /**
-   * The model's `tap` for the same images with other captions. The images' region features
-   * (`regions`, from the step's own forward pass, on the tape) are reused, so the backbone runs once
-   * a step and receives the gradients of every term through them.
+   * The model's `tap` for the same images with other captions: the student resumes from the images'
+   * region features (`regions`, from the step's own forward pass, on the tape) through
+   * `forwardFrom('regions', …)` with the batch's captions replaced, so the backbone runs once a step
+   * and receives the gradients of every term through them.
    */
   private forwardWith(batch: Batch, regions: tf.Tensor, ids: Int32Array, mask: Float32Array, b: number, t: number, tap: string, training: boolean): tf.Tensor {
     const tokens = tf.tensor2d(ids, [b, t], 'int32');
     const tokenMask = tf.tensor2d(mask, [b, t], 'float32');
-    return this.student!.forward({ ...batch, regions, tokens, tokenMask }, { training, taps: new Set([tap]) })[tap]!;
+    return this.student!.forwardFrom!('regions', regions, { ...batch, tokens, tokenMask }, { training, taps: new Set([tap]) })[tap]!;
   }
 
   private regionsOf(outputs: Record<string, tf.Tensor | undefined>): tf.Tensor {

@@ -51,13 +51,54 @@ describe('vl-scene: CNN backbone → RoIAlign over proposals → VL transformer'
     });
   });
 
-  it('takes precomputed regions instead of running the backbone again (same outputs)', () => {
+  it("resumes from its own 'regions' with the batch's text: the same taps downstream, no backbone", () => {
     tf.tidy(() => {
+      expect(model.resumableTaps()).toEqual(['regions']);
       const b = batch();
       const first = model.forward(b, { training: false });
-      const again = model.forward({ ...b, regions: first['regions']! }, { training: false, taps: new Set(['text', 'feature']) });
-      expect(tf.max(tf.abs(tf.sub(first['text']!, again['text']!))).dataSync()[0]).toBe(0);
+      const again = model.forwardFrom('regions', first['regions']!, b, { training: false });
       expect(again['feature']).toBeUndefined();
+      expect(again['regions']).toBeUndefined();
+      for (const name of ['text', 'regionStates', 'embedding', 'logits', 'mlmLogits', 'itmLogits', 'layer1', 'layer1.attention']) {
+        expect(Array.from(again[name]!.dataSync()), name).toEqual(Array.from(first[name]!.dataSync()));
+      }
+    });
+  });
+
+  it('reads the text of the batch it resumes with (other captions score differently), and no side channel', () => {
+    tf.tidy(() => {
+      const b = batch();
+      const regions = model.forward(b, { training: false, taps: new Set(['regions']) })['regions']!;
+      const other = { ...b, tokens: tf.reverse(b['tokens']!, 0), tokenMask: tf.reverse(b['tokenMask']!, 0) };
+      const want = model.forward(other, { training: false, taps: new Set(['itmLogits']) })['itmLogits']!;
+      const got = model.forwardFrom('regions', regions, other, { training: false, taps: new Set(['itmLogits']) })['itmLogits']!;
+      expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+      const own = model.forwardFrom('regions', regions, b, { training: false, taps: new Set(['itmLogits']) })['itmLogits']!;
+      expect(tf.max(tf.abs(tf.sub(got, own))).dataSync()[0]).toBeGreaterThan(0);
+      // a 'regions' key in the batch is just another key: forward still runs the backbone
+      const ignored = model.forward({ ...b, regions: tf.zerosLike(regions) }, { training: false, taps: new Set(['regions']) })['regions']!;
+      expect(Array.from(ignored.dataSync())).toEqual(Array.from(regions.dataSync()));
+    });
+  });
+
+  it('lets the gradient flow to the injected regions, with a flat tensor count', () => {
+    const b = batch();
+    const regions = tf.tidy(() => model.forward(b, { training: false, taps: new Set(['regions']) })['regions']!);
+    const v = tf.variable(regions, true, `regions-${Math.random()}`);
+    const before = tf.memory().numTensors;
+    const { value, grads } = tf.variableGrads(() => tf.sum(model.forwardFrom('regions', v, b, { training: true, taps: new Set(['itmLogits']) })['itmLogits']!) as tf.Scalar, [v]);
+    expect(tf.tidy(() => tf.sum(tf.abs(grads[v.name]!)).dataSync()[0])).toBeGreaterThan(0);
+    tf.dispose([value, ...Object.values(grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([v, regions, ...Object.values(b)]);
+  });
+
+  it('rejects another tap, and regions of the wrong shape', () => {
+    tf.tidy(() => {
+      const b = batch();
+      expect(() => model.forwardFrom('feature', tf.zeros([2, 4, 4, 8]), b, { training: false })).toThrow(/cannot resume at tap 'feature'; resumable: regions/);
+      expect(() => model.forwardFrom('regions', tf.zeros([2, 2, 32]), b, { training: false })).toThrow(/takes \[B, 3, 32\]/);
+      expect(() => model.forwardFrom('regions', tf.zeros([1, 3, 32]), b, { training: false })).toThrow(/1 images of regions for a batch of 2/);
     });
   });
 

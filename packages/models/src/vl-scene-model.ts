@@ -31,11 +31,14 @@ function proposalBatchKeys(source: string): { boxes: string; mask: string } {
  * `proposalMask`) into pool × pool × C region features, and a `VlTransformer` over the caption tokens
  * (`tokens`, `tokenMask`) and these region tokens (features + normalised box geometry + segment).
  * The backbone trains with the transformer (end to end, as in VL pre-training with a trainable
- * region encoder). A batch that already carries `regions` ([B, R, pool²·C], e.g. the `regions` tap of
- * an earlier forward pass on the same images, still on the gradient tape) skips the backbone: VL
- * pre-training scores several captions against one image this way. Taps: the transformer's (`layer{i}`, `layer{i}.attention`, `text`,
- * `regionStates`, `embedding`, `logits`, `mlmLogits`, `itmLogits`) plus `feature` (the backbone map)
+ * region encoder). Taps: the transformer's (`layer{i}`, `layer{i}.attention`, `text`, `regionStates`,
+ * `embedding`, `logits`, `mlmLogits`, `itmLogits`, `relationLogits`) plus `feature` (the backbone map)
  * and `regions` (the pooled region features [R, pool²·C]).
+ *
+ * `forwardFrom('regions', regions, batch)` resumes after the backbone: the transformer runs on the given
+ * region features with the batch's text and boxes (e.g. the `regions` tap of an earlier forward pass on
+ * the same images, still on the gradient tape, with other captions: VL pre-training scores several
+ * captions against one image this way, and the backbone runs once).
  */
 export class VlSceneModel extends TappedModel {
   readonly arch = 'vl-scene';
@@ -116,31 +119,57 @@ export class VlSceneModel extends TappedModel {
     return tf.reshape(pooled, [b, r, -1]) as tf.Tensor3D;
   }
 
+  /** The first R proposal boxes [B, R, 4] (pixels) and their mask [B, R] of the model's proposal source. */
+  private proposalsOf(batch: Batch): { boxes: tf.Tensor3D; mask: tf.Tensor2D } {
+    const keys = proposalBatchKeys(this.config.proposals);
+    const proposals = batch[keys.boxes];
+    const mask = batch[keys.mask];
+    if (!proposals || !mask) throw new UserError(`vl-scene: the batch has no '${keys.boxes}'/'${keys.mask}' (use the scene-captions dataset, or set options.proposals)`);
+    const [b, p] = proposals.shape as [number, number, number];
+    const r = this.config.regions;
+    if (p < r) throw new UserError(`vl-scene: ${p} proposals per image, the model takes regions: ${r}`);
+    return { boxes: tf.slice(proposals, [0, 0, 0], [b, r, 4]) as tf.Tensor3D, mask: tf.slice(mask, [0, 0], [b, r]) as tf.Tensor2D };
+  }
+
+  /** The transformer's taps over region features [B, R, pool²·C] and the batch's text, at the proposals' boxes. */
+  private fromRegions(regions: tf.Tensor, batch: Batch, proposals: { boxes: tf.Tensor3D; mask: tf.Tensor2D }, options: ForwardOptions): TapValues {
+    const [h, w] = this.inputShape;
+    const regionBoxes = tf.div(proposals.boxes, tf.tensor1d([w, h, w, h]));
+    return this.transformer.forward({ ...batch, regions, regionBoxes, regionMask: proposals.mask }, options);
+  }
+
   forward(batch: Batch, options: ForwardOptions): TapValues {
     return tf.tidy(() => {
-      const keys = proposalBatchKeys(this.config.proposals);
-      const proposals = batch[keys.boxes];
-      const mask = batch[keys.mask];
-      if (!proposals || !mask) throw new UserError(`vl-scene: the batch has no '${keys.boxes}'/'${keys.mask}' (use the scene-captions dataset, or set options.proposals)`);
-      const [b, p] = proposals.shape as [number, number, number];
-      const r = this.config.regions;
-      if (p < r) throw new UserError(`vl-scene: ${p} proposals per image, the model takes regions: ${r}`);
-      const boxes = tf.slice(proposals, [0, 0, 0], [b, r, 4]) as tf.Tensor3D;
-      let x: tf.Tensor4D | undefined;
-      let regions = batch['regions'] as tf.Tensor3D | undefined;
-      if (!regions) {
-        x = batch.x! as tf.Tensor4D;
-        this.convs.forEach((conv, i) => (x = tf.relu(this.bns[i]!.apply(conv.apply(x!), options.training)) as tf.Tensor4D));
-        regions = this.pool(x, boxes);
-      } else if (regions.shape[0] !== b || regions.shape[1] !== r) {
-        throw new UserError(`vl-scene: the batch's regions are [${regions.shape}], the model takes [${b}, ${r}, …]`);
-      }
-      const [h, w] = this.inputShape;
-      const regionBoxes = tf.div(boxes, tf.tensor1d([w, h, w, h]));
-      const regionMask = tf.slice(mask, [0, 0], [b, r]);
-      const out = this.transformer.forward({ ...batch, regions, regionBoxes, regionMask }, options);
+      const proposals = this.proposalsOf(batch);
+      let x = batch.x as tf.Tensor4D;
+      this.convs.forEach((conv, i) => (x = tf.relu(this.bns[i]!.apply(conv.apply(x), options.training)) as tf.Tensor4D));
+      const regions = this.pool(x, proposals.boxes);
+      const out = this.fromRegions(regions, batch, proposals, options);
       const wanted = (k: string) => !options.taps || options.taps.has(k);
-      return { ...out, ...(x && wanted('feature') ? { feature: x } : {}), ...(wanted('regions') ? { regions } : {}) };
+      return { ...out, ...(wanted('feature') ? { feature: x } : {}), ...(wanted('regions') ? { regions } : {}) };
+    }) as TapValues;
+  }
+
+  /** `regions`: the transformer can run on given region features (see the class comment). */
+  override resumableTaps(): readonly string[] {
+    return ['regions'];
+  }
+
+  /**
+   * The transformer's taps (not `feature` or `regions`) from region features `value` [B, R, pool²·C]
+   * in place of the pooled ones, with the text (`tokens`, `tokenMask`), the proposal boxes and their
+   * mask (and `pairs`, for relation logits) read from `batch`. Gradients flow to `value`.
+   */
+  override forwardFrom(tap: string, value: tf.Tensor, batch: Batch, options: ForwardOptions): TapValues {
+    if (tap !== 'regions') throw new Error(`model '${this.arch}' cannot resume at tap '${tap}'; resumable: regions`);
+    const want = [this.config.regions, this.specs['regions']!.shape[1]!];
+    if (value.rank !== 3 || value.shape[1] !== want[0] || value.shape[2] !== want[1]) {
+      throw new Error(`vl-scene: forwardFrom('regions') got [${value.shape}], the model takes [B, ${want.join(', ')}]`);
+    }
+    return tf.tidy(() => {
+      const proposals = this.proposalsOf(batch);
+      if (proposals.boxes.shape[0] !== value.shape[0]) throw new Error(`vl-scene: forwardFrom('regions') got ${value.shape[0]} images of regions for a batch of ${proposals.boxes.shape[0]}`);
+      return this.fromRegions(value, batch, proposals, options);
     }) as TapValues;
   }
 }
