@@ -155,6 +155,7 @@ describe('fitnet hint stage', () => {
     expect(hint!.name).toBe('hint');
     expect(hint!.defaultEpochs).toBe(3);
     expect(hint!.trainable).toEqual(['student', CONNECTOR]);
+    expect(hint!.terms.map((t) => [t.name, t.defaultWeight])).toEqual([['hint', 1]]); // the hint alone, unscaled
     expect(hint!.taps).toEqual([
       { role: 'teacher', tap: 'stage2' },
       { role: 'student', tap: 'stage2' },
@@ -201,10 +202,10 @@ describe('fitnet hint stage', () => {
     const filter = stage!.variableFilter!;
     const params = [...studentModel.namedParameters()];
     const tOut = teacherModel.forward(batch, { training: false });
-    const active = stepContext({}, {}, []).active; // a stage ignores `active`
     const { grads } = tf.variableGrads(() => {
       const sOut = studentModel.forward(batch, { training: true });
-      const out = stage!.losses({ ...stepContext(sOut, tOut, [], batch), active });
+      expect(stage!.losses(stepContext(sOut, tOut, [], batch))).toEqual({}); // weight 0: not computed
+      const out = stage!.losses(stepContext(sOut, tOut, ['hint'], batch));
       expect(Object.keys(out)).toEqual(['hint']);
       return out['hint']!;
     }, [...params.map(([, v]) => v), ...method.connector.trainableVariables()]);

@@ -62,6 +62,18 @@ export const fitnetTerms: readonly TermSpec[] = [
   },
 ];
 
+/**
+ * The hint stage's one term, at weight 1 (the stage minimises the hint loss alone, so its scale only
+ * rescales the learning rate; 1 keeps the stage as it always was).
+ */
+export const fitnetHintStageTerms: readonly TermSpec[] = [
+  {
+    name: 'hint',
+    defaultWeight: 1,
+    description: 'the same MSE(connector(student[studentTap]), teacher[teacherTap]) as the distillation term, trained alone',
+  },
+];
+
 /** Name of the connector aux module (and of its optimizer-visible variables' owner). */
 export const CONNECTOR = 'connector';
 
@@ -132,10 +144,11 @@ export class FitnetMethod implements DistillationMethod<FitnetHParams> {
           `FitNets stage 1: the student up to '${this.hp.studentTap}' and the connector learn to regress the ` +
           `teacher's '${this.hp.teacherTap}' (hint loss only; student scope: ${scope.mode}, ${scope.note})`,
         defaultEpochs: this.hp.hintEpochs,
+        terms: fitnetHintStageTerms,
         trainable: [student, CONNECTOR],
         taps: this.requiredTaps(),
         variableFilter: (participant: string, path: string) => participant !== student || scope.paths.has(path),
-        losses: (step: StepContext) => ({ hint: this.hint(step) }),
+        losses: (step: StepContext): Record<string, tf.Scalar> => (step.active.has('hint') ? { hint: this.hint(step) } : {}),
       },
     ];
   }

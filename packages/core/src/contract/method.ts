@@ -29,7 +29,8 @@ export interface AuxModule {
   readonly module: Module;
   /**
    * Optimizer group. Variables of the group `main` (default) share the run's optimizer; any other
-   * group gets its own optimizer from `train.groups.<group>` in the config (or the main settings).
+   * group gets its own optimizer from `train.groups.<group>` in the config (or the main settings),
+   * and in a method stage from `methods[i].stages.<stage>.groups.<group>` on top of those.
    */
   readonly group?: string;
 }
@@ -65,24 +66,42 @@ export interface StepContext {
   readonly step: number; // global step, 0-based
   readonly stepsPerEpoch: number;
   readonly totalEpochs: number;
-  /** Terms whose weight is non-zero; a method computes only these. */
+  /**
+   * The receiver's own terms (unqualified names, as it declared them: a method's `terms`, a stage's
+   * `terms`, a task's terms) whose weight is non-zero in the current stage; the receiver computes only
+   * these. The weights are the distillation stage's (`methods[i].weights`, `task.weights`) in
+   * `losses`/`onStepEnd`, a method stage's (`methods[i].stages.<name>.weights` over the stage's
+   * defaults) in `StageSpec.losses`, and the task's defaults when a teacher is trained.
+   */
   readonly active: ReadonlySet<string>;
 }
 
 /**
  * An extra training stage a method needs before the distillation stage (e.g. FitNets' hint stage).
- * The stage trains `trainable` (names of participants and aux modules) on the returned terms only.
+ * The stage trains `trainable` (names of participants and aux modules) on its own `terms` only, with
+ * the settings of `methods[i].stages.<name>` in the config (epochs, optimizer, schedule, groups,
+ * weights, evaluation; see the runner's README).
  */
 export interface StageSpec {
   readonly name: string;
   readonly description: string;
   readonly defaultEpochs: number;
-  /** Participant names ("student", …) and aux module names whose variables train in this stage. */
+  /**
+   * The stage's loss terms (unprefixed; logged as `<methodId>.<term>`) with their default weights:
+   * total = Σ weight · term. `methods[i].stages.<name>.weights` overrides them; weight 0 leaves a term
+   * out of `step.active` (not computed).
+   */
+  readonly terms: readonly TermSpec[];
+  /**
+   * Participant names ("student", …) and aux module names whose variables train in this stage. An aux
+   * module trains in its own optimizer group (`AuxModule.group`), participants in `main`.
+   */
   readonly trainable: readonly string[];
   /** Taps needed from each participant during the stage. */
   readonly taps: readonly TapRequest[];
   /** Optional: train only part of a participant (variable path prefixes, e.g. FitNets' lower layers). */
   readonly variableFilter?: (participant: string, path: string) => boolean;
+  /** The stage's unweighted terms for one step; only those in `step.active` need be computed. */
   losses(step: StepContext): Record<string, tf.Scalar>;
 }
 

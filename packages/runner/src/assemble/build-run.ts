@@ -28,6 +28,7 @@ import { loadRecipe, recipeDone, recipeRunDir } from '../stages/recipe-teacher.j
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
 import { resolveRunTask, setupRunTask, TASK, type BuiltTask } from './build-task.js';
 import { checkDataNeeds } from './check-data-needs.js';
+import { buildMethodStages, type BuiltMethodStage } from './build-method-stages.js';
 
 export { TASK } from './build-task.js';
 
@@ -37,7 +38,8 @@ export interface BuiltMethod {
   readonly method: DistillationMethod<any>;
   readonly hparams: Record<string, unknown>;
   readonly aux: readonly AuxModule[];
-  readonly stageEpochs: Readonly<Record<string, number>>;
+  /** The method's extra stages (run before distillation, in order) with their resolved settings. */
+  readonly stages: readonly BuiltMethodStage[];
 }
 
 export interface BuiltRun {
@@ -318,25 +320,17 @@ export async function buildRun(
         return buildModel(container, dataset, mc.arch, mc.options, seed, `${name} (copy for ${e.entry.id})`, config.baseDir);
       },
     });
-    const needs = [...e.method.requiredTaps(), ...(e.method.stages?.() ?? []).flatMap((s) => s.taps)];
+    const declaredStages = e.method.stages?.() ?? [];
+    const needs = [...e.method.requiredTaps(), ...declaredStages.flatMap((s) => s.taps)];
     for (const req of needs) {
       tapOf(req.role, req.tap, req.model);
       const p = find(e.entry.id, req.role, req.model);
       taps.get(p.name)!.add(req.tap);
       used.add(p.name);
     }
-    const stageNames = new Set((e.method.stages?.() ?? []).map((s) => s.name));
-    for (const name of Object.keys(e.entry.stages)) {
-      if (!stageNames.has(name)) throw new ConfigError(`methods[${e.i}].stages.${name}`, `method '${e.entry.id}' has no stage '${name}' (stages: ${[...stageNames].join(', ') || 'none'})`);
-    }
-    methods.push({
-      id: e.entry.id,
-      descriptor: e.descriptor,
-      method: e.method,
-      hparams: e.hparams,
-      aux: e.method.auxModules(),
-      stageEpochs: Object.fromEntries(Object.entries(e.entry.stages).map(([k, v]) => [k, v.epochs])),
-    });
+    const aux = e.method.auxModules();
+    const stages = buildMethodStages(e.entry.id, e.i, declaredStages, e.entry.stages, config.train, participants.map((p) => p.name), aux);
+    methods.push({ id: e.entry.id, descriptor: e.descriptor, method: e.method, hparams: e.hparams, aux, stages });
   }
   checkDataNeeds(dataset, [
     ...participants.map((p) => ({ who: `model '${p.name}' (${p.model.arch})`, keys: p.model.requiredBatchKeys(), facets: p.model.requiredFacets?.() ?? [] })),

@@ -66,6 +66,37 @@ export const TeacherSchema = ModelSchema.extend({
 }).strict();
 export type TeacherConfig = z.infer<typeof TeacherSchema>;
 
+/**
+ * One method stage's settings. Every field is optional and has no default, so a config that does not
+ * name it reads (and hashes, for caches and recipes) as before: the stage then runs as it always
+ * did — the method's epochs, `train`'s optimizer at a constant learning rate, the stage's default
+ * term weights, no evaluation.
+ */
+export const MethodStageSchema = z
+  .object({
+    epochs: z.number().int().min(0).optional().describe("the stage's epochs (default: the method's; 0 skips the stage)"),
+    batchSize: z.number().int().positive().optional().describe('default: train.batchSize'),
+    optimizer: overridesOf(OptimizerConfigSchema).optional().describe('fields that differ from train.optimizer'),
+    schedule: overridesOf(ScheduleConfigSchema)
+      .optional()
+      .describe("fields that differ from the stage's default schedule: train.schedule with type constant and no warm-up (a constant learning rate)"),
+    clipGradNorm: z.number().positive().optional().describe('global gradient-norm clipping (default: train.clipGradNorm)'),
+    groups: z
+      .record(z.string(), GroupSettingsSchema)
+      .optional()
+      .describe("per optimizer-group settings in this stage (groups of the aux modules it trains), over this stage's optimizer and schedule and train.groups.<group>"),
+    weights: z
+      .record(z.string(), z.number().min(0, 'a term weight must be ≥ 0 (0 switches the term off; a negative weight would maximise it)'))
+      .optional()
+      .describe("weights of the stage's terms (default: the stage's own); 0 switches a term off"),
+    evaluate: z
+      .boolean()
+      .optional()
+      .describe("evaluate the student by the run's task on val after every epoch of the stage (logged like the distillation stage); default false"),
+  })
+  .strict();
+export type MethodStageSettings = z.infer<typeof MethodStageSchema>;
+
 export const MethodEntrySchema = z
   .object({
     id: z.string().describe('method id (see `kd list`)'),
@@ -74,7 +105,10 @@ export const MethodEntrySchema = z
       .record(z.string(), z.number().min(0, 'a term weight must be ≥ 0 (0 switches the term off; a negative weight would maximise it)'))
       .default({})
       .describe('term weights (finite, ≥ 0); 0 switches a term off'),
-    stages: z.record(z.string(), z.object({ epochs: z.number().int().min(0) }).strict()).default({}),
+    stages: z
+      .record(z.string(), MethodStageSchema)
+      .default({})
+      .describe("settings of the method's own stages (e.g. FitNets' hint), by stage name"),
   })
   .strict();
 

@@ -1,71 +1,79 @@
 import type * as tf from '@tensorflow/tfjs';
-import { UserError, type StageSpec } from '@kd/core';
+import { activeTerms, combineTerms } from '@kd/core';
 import { trainStage, type StageResult, type TrainableGroup } from '@kd/trainer';
 import { join } from 'node:path';
+import type { BuiltMethodStage } from '../assemble/build-method-stages.js';
 import type { BuiltMethod, BuiltRun } from '../assemble/build-run.js';
-import { groupOptims, type StageContext } from './stage-settings.js';
+import type { StageContext } from './stage-settings.js';
+import { taskEvaluation } from './task-evaluation.js';
 
-/** Variables named in a stage's `trainable` list (participants or the method's aux modules), filtered. */
-function stageVariables(run: BuiltRun, m: BuiltMethod, stage: StageSpec, params: boolean): Map<string, tf.Variable> {
-  const out = new Map<string, tf.Variable>();
-  for (const name of stage.trainable) {
+/**
+ * The variables a stage trains (`params`) or changes (all, BN statistics included), by checkpoint path
+ * and optimizer group: participants named in its `trainable` in `main`, the method's aux modules in
+ * their own group, each filtered by the stage's `variableFilter`.
+ */
+function stageVariables(run: BuiltRun, m: BuiltMethod, stage: BuiltMethodStage, params: boolean): Map<string, Map<string, tf.Variable>> {
+  const groups = new Map<string, Map<string, tf.Variable>>();
+  for (const name of stage.spec.trainable) {
     const p = run.participants.find((q) => q.name === name);
     const aux = m.aux.find((a) => a.name === name);
-    if (!p && !aux) throw new UserError(`method '${m.id}' stage '${stage.name}' trains '${name}', which is neither a model nor one of its modules`);
-    const prefix = p ? `${p.name}/` : `${m.id}.${aux!.name}/`;
-    const module = p ? p.model : aux!.module;
+    const [group, prefix, module] = p ? ['main', `${p.name}/`, p.model] : [aux!.group ?? 'main', `${m.id}.${aux!.name}/`, aux!.module];
     const vars = params ? module.namedParameters() : module.namedVariables();
-    for (const [path, v] of vars) if (!stage.variableFilter || stage.variableFilter(name, path)) out.set(prefix + path, v);
+    const out = groups.get(group) ?? new Map<string, tf.Variable>();
+    for (const [path, v] of vars) if (!stage.spec.variableFilter || stage.spec.variableFilter(name, path)) out.set(prefix + path, v);
+    groups.set(group, out);
   }
-  return out;
+  return groups;
 }
 
 /**
- * Runs every method's extra stages (e.g. FitNets' hint training) before distillation, in method order.
- * Each stage trains only what it names, on its own terms (weight 1), with the main optimizer settings
- * and a constant learning rate; the epochs come from `methods[i].stages.<name>.epochs` or the default.
+ * Runs every method's extra stages (e.g. FitNets' hint training) before distillation, in method order,
+ * each as a stage of its own (`<method>.<stage>`, with checkpoints and exact resume) with the settings
+ * `buildMethodStages` resolved: it trains only what it names, on its own terms weighted as configured
+ * (only the non-zero ones are computed), with its own optimizer settings and schedule per group, and —
+ * when `evaluate` is on — judges the student by the run's task on val after every epoch.
  */
 export async function runMethodStages(run: BuiltRun, ctx: StageContext): Promise<StageResult[]> {
   const results: StageResult[] = [];
   const { config, dataset } = run;
   for (const m of run.methods) {
-    for (const stage of m.method.stages?.() ?? []) {
-      const epochs = m.stageEpochs[stage.name] ?? stage.defaultEpochs;
-      if (epochs === 0) continue;
-      const name = `${m.id}.${stage.name}`;
+    for (const stage of m.stages) {
+      if (stage.epochs === 0) continue;
       const taps = new Map<string, Set<string>>(run.participants.map((p) => [p.name, new Set<string>()]));
-      for (const t of stage.taps) {
-        const who = t.model ?? (t.role === 'teacher' ? 'teacher' : 'student');
-        taps.get(who)?.add(t.tap);
+      for (const t of stage.spec.taps) {
+        const who = t.model ?? (t.role === 'teacher' ? run.teacher?.name : run.student.name);
+        if (who) taps.get(who)?.add(t.tap);
       }
-      const trainableNames = new Set(stage.trainable);
-      const participants = run.participants.map((p) => ({ ...p, trainable: trainableNames.has(p.name) }));
-      const group: TrainableGroup = { group: 'main', variables: stageVariables(run, m, stage, true) };
-      const optim = groupOptims(config.train);
+      const trainable: TrainableGroup[] = [...stageVariables(run, m, stage, true)].map(([group, variables]) => ({ group, variables }));
+      const stateVariables = new Map([...stageVariables(run, m, stage, false).values()].flatMap((g) => [...g]));
+      const active = activeTerms(stage.weights, m.id);
       results.push(
         await trainStage({
-          name,
-          epochs,
-          batchSize: config.train.batchSize,
+          name: stage.name,
+          epochs: stage.epochs,
+          batchSize: stage.batchSize,
           seed: config.seed,
           train: dataset.split('train'),
-          participants,
+          // the trainer runs a model inside the tape in training mode only if the stage trains some of
+          // its parameters: a frozen model named here (or one the stage does not name) keeps its BN statistics
+          participants: run.participants,
           taps,
           primary: { teacher: run.teacher?.name, student: run.student.name },
-          trainable: [group],
-          stateVariables: stageVariables(run, m, stage, false),
-          optim: { main: { optimizer: optim.main.optimizer, schedule: { ...optim.main.schedule, type: 'constant', warmupEpochs: 0 } } },
-          clipGradNorm: config.train.clipGradNorm,
-          settingsPath: 'train',
-          active: new Set(),
-          objective: (step) => {
-            const parts = stage.losses(step);
-            const named = Object.fromEntries(Object.entries(parts).map(([k, v]) => [`${m.id}.${k}`, v]));
-            const values = Object.values(parts);
-            const total = values.slice(1).reduce((a, b) => a.add(b) as tf.Scalar, values[0]!);
-            return { total, parts: named };
-          },
-          checkpointDir: join(ctx.runDir, 'checkpoints', name),
+          trainable,
+          stateVariables,
+          optim: stage.optim,
+          ...(stage.clipGradNorm !== undefined ? { clipGradNorm: stage.clipGradNorm } : {}),
+          settingsPath: stage.where,
+          active: new Set([...active].map((t) => `${m.id}.${t}`)),
+          objective: (step) => combineTerms(new Map([[m.id, stage.spec.losses({ ...step, active })]]), stage.weights),
+          ...(stage.evaluate
+            ? {
+                val: dataset.split('val'),
+                evalBatchSize: config.train.evalBatchSize,
+                evaluation: taskEvaluation(run.task, dataset, run.student.name, config.train.evalBatchSize),
+              }
+            : {}),
+          checkpointDir: join(ctx.runDir, 'checkpoints', stage.name),
           events: ctx.events,
           signal: ctx.signal,
         }),
