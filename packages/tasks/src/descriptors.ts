@@ -3,6 +3,8 @@ import { ClassificationTask, classificationHParams, classificationMetrics, class
 import { DetectionTask, detectionHParams, detectionMetrics, detectionTerms } from './detection.js';
 import { MultiLabelTask, multiLabelHParams, multiLabelMetrics, multiLabelTerms } from './multi-label.js';
 import { RelationshipsTask, relationshipsHParams, relationshipsMetrics, relationshipsTerms } from './relationships.js';
+import { CaptioningTask, captioningHParams, captioningMetrics, captioningTerms } from './captioning.js';
+import { VqaTask, vqaHParams, vqaMetrics, vqaTerms } from './vqa.js';
 
 export const classificationDescriptor: TaskDescriptor = {
   id: 'classification',
@@ -48,4 +50,26 @@ export const detectionDescriptor: TaskDescriptor = {
   metrics: detectionMetrics,
   primary: 'AP50',
   impl: DetectionTask,
+};
+
+export const vqaDescriptor: TaskDescriptor = {
+  id: 'vqa',
+  title: 'Visual question answering',
+  description: "the answer to each sample's question over the dataset's answer vocabulary ([CLS] head): BCE against the soft answer scores; VQA accuracy (primary)",
+  hparams: vqaHParams,
+  terms: vqaTerms,
+  metrics: vqaMetrics,
+  primary: 'accuracy',
+  impl: VqaTask,
+};
+
+export const captioningDescriptor: TaskDescriptor = {
+  id: 'captioning',
+  title: 'Image captioning',
+  description: 'a caption per image from a causal text decoder: next-token cross-entropy; greedy decoding; CIDEr-D (primary, a score) and BLEU-4',
+  hparams: captioningHParams,
+  terms: captioningTerms,
+  metrics: captioningMetrics,
+  primary: 'CIDEr-D',
+  impl: CaptioningTask,
 };

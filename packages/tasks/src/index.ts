@@ -1,5 +1,5 @@
 import { registerTask, type DependencyContainer } from '@kd/core';
-import { classificationDescriptor, detectionDescriptor, multiLabelDescriptor, relationshipsDescriptor } from './descriptors.js';
+import { captioningDescriptor, classificationDescriptor, detectionDescriptor, multiLabelDescriptor, relationshipsDescriptor, vqaDescriptor } from './descriptors.js';
 
 export * from './classification.js';
 export * from './multi-label.js';
@@ -13,6 +13,11 @@ export * from './detection/decode-detections.js';
 export * from './detection/detection-losses.js';
 export * from './relationships.js';
 export * from './relationship-losses.js';
+export * from './vqa.js';
+export * from './answer-bce.js';
+export * from './captioning.js';
+export * from './next-token-loss.js';
+export * from './greedy-captions.js';
 export * from './descriptors.js';
 
 /** Registers this package's tasks (see descriptors.ts) into a DI container. No side effects at import. */
@@ -21,4 +26,6 @@ export function register(container: DependencyContainer): void {
   registerTask(container, multiLabelDescriptor);
   registerTask(container, detectionDescriptor);
   registerTask(container, relationshipsDescriptor);
+  registerTask(container, vqaDescriptor);
+  registerTask(container, captioningDescriptor);
 }
