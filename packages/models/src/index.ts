@@ -5,6 +5,7 @@ export * from './architectures/index.js';
 export * from './basic-block.js';
 export * from './module-list.js';
 export * from './pooled-classifier.js';
+export * from './region-detector.js';
 export * from './options.js';
 export * from './resnet.js';
 export * from './roi-pool.js';

@@ -1,0 +1,157 @@
+import * as tf from '@tensorflow/tfjs';
+import { BatchNorm, Conv2d, Linear, Rng, TappedModel, UserError, normalTensor, type Batch, type BatchKeyRequest, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
+import { checkInputShape } from './shapes.js';
+import { roiAlign } from './roi-pool.js';
+import { TapRecorder } from './tap-recorder.js';
+
+export interface RegionDetectorConfig {
+  /** Image shape without batch dim, NHWC. */
+  readonly inputShape: readonly number[];
+  /** K object classes; the region classifier has K + 1 outputs (column 0: background). */
+  readonly numClasses: number;
+  /** Backbone widths c, 2c, 2c: conv3x3 stride 1, then two conv3x3 stride 2 (feature stride 4), each BN + ReLU. */
+  readonly width: number;
+  /** R: the first R proposals of each image are the regions. */
+  readonly regions: number;
+  /** Proposal source ('' = the batch's `proposals`; 'biased' = `biasedProposals`, …). */
+  readonly proposals: string;
+  /** RoIAlign output grid per region (pool × pool bins of the backbone map). */
+  readonly pool: number;
+  /** RoIAlign samples per bin and axis (torchvision's sampling_ratio). */
+  readonly sampling: number;
+  /** conv3x3 + ReLU layers of the region head before its FC layer (ViLD's head: 4 convs + 2 FCs). */
+  readonly headConvs: number;
+  /** Width of the region embedding (the head's FC layer). */
+  readonly hidden: number;
+  readonly seed: number;
+}
+
+/** Batch keys of a proposal source: '' → proposals/proposalMask, name → <name>Proposals/<name>ProposalMask. */
+function proposalBatchKeys(source: string): { boxes: string; mask: string } {
+  return source === '' ? { boxes: 'proposals', mask: 'proposalMask' } : { boxes: `${source}Proposals`, mask: `${source}ProposalMask` };
+}
+
+/** Probabilities are kept in [ε, 1 − ε] before their log-odds (so the image-level logits stay finite). */
+const EPSILON = 1e-6;
+
+/**
+ * A small Fast R-CNN-style detector over the batch's region proposals (the `detection` task's
+ * student): a CNN backbone (stride 4, as `vl-scene`'s), RoIAlign of the first R proposals of a
+ * proposal source into pool × pool cells, a head of `headConvs` conv3x3 + ReLU and one FC + ReLU
+ * (the region embedding), then a region classifier over background + K classes and a class-agnostic
+ * box regressor (Faster R-CNN deltas; initialised N(0, 0.01²) and N(0, 0.001²), biases 0, as the
+ * official detection code). Padded proposals are pooled like the others and marked by `regionMask`.
+ *
+ * Taps: `feature` (the backbone map), `regionFeatures` [R, pool²·C] (pooled), `regionEmbedding`
+ * [R, hidden], `regionLogits` [R, K+1], `boxDeltas` [R, 4], `regionBoxes` [R, 4] (the proposals the
+ * regions were pooled from, pixels) and `regionMask` [R]; and `logits` [K], image-level: the log-odds
+ * of each class's best region probability (max over real regions of its softmax score), so the same
+ * model is judged as a multi-label classifier too.
+ */
+export class RegionDetector extends TappedModel {
+  readonly arch = 'region-detector';
+  readonly inputShape: readonly [number, number, number];
+  readonly numClasses: number;
+  readonly convs: readonly Conv2d[];
+  readonly bns: readonly BatchNorm[];
+  readonly headConvs: readonly Conv2d[];
+  readonly fc: Linear;
+  readonly classifier: Linear;
+  readonly boxRegressor: Linear;
+  private readonly specs: TapSpecs;
+
+  constructor(readonly config: RegionDetectorConfig) {
+    super();
+    this.inputShape = checkInputShape(config.inputShape);
+    this.numClasses = config.numClasses;
+    const rng = new Rng(config.seed);
+    const [h, w, c] = this.inputShape;
+    const widths = [config.width, 2 * config.width, 2 * config.width];
+    const strides = [1, 2, 2];
+    let channels = c;
+    const convs: Conv2d[] = [];
+    const bns: BatchNorm[] = [];
+    widths.forEach((width, i) => {
+      convs.push(this.addChild(`conv${i + 1}`, new Conv2d(channels, width, { kernel: 3, stride: strides[i]!, padding: 1 }, rng)));
+      bns.push(this.addChild(`bn${i + 1}`, new BatchNorm(width)));
+      channels = width;
+    });
+    this.convs = convs;
+    this.bns = bns;
+    this.headConvs = Array.from({ length: config.headConvs }, (_, i) =>
+      this.addChild(`head.conv${i + 1}`, new Conv2d(channels, channels, { kernel: 3, stride: 1, padding: 1, bias: true, init: 'torch-default' }, rng)),
+    );
+    const pooled = config.pool * config.pool * channels;
+    this.fc = this.addChild('head.fc', new Linear(pooled, config.hidden, rng));
+    this.classifier = this.addChild('classifier', new Linear(config.hidden, config.numClasses + 1, rng));
+    this.boxRegressor = this.addChild('boxRegressor', new Linear(config.hidden, 4, rng));
+    tf.tidy(() => {
+      this.classifier.weight.assign(normalTensor([config.hidden, config.numClasses + 1], 0.01, rng));
+      this.boxRegressor.weight.assign(normalTensor([config.hidden, 4], 0.001, rng));
+      this.classifier.bias!.assign(tf.zerosLike(this.classifier.bias!));
+      this.boxRegressor.bias!.assign(tf.zerosLike(this.boxRegressor.bias!));
+    });
+    const down = (n: number) => Math.floor((n - 1) / 2) + 1; // conv3x3, stride 2, pad 1
+    const r = config.regions;
+    const k = config.numClasses;
+    this.specs = {
+      feature: { shape: [down(down(h)), down(down(w)), channels], kind: 'feature', description: 'backbone map (stride 4) the regions are pooled from' },
+      regionFeatures: { shape: [r, pooled], kind: 'region', description: 'RoIAlign-pooled features of the first R proposals' },
+      regionEmbedding: { shape: [r, config.hidden], kind: 'region', description: 'region embedding (the head FC output, after ReLU)' },
+      regionLogits: { shape: [r, k + 1], kind: 'other', description: 'region class logits; column 0 is background' },
+      boxDeltas: { shape: [r, 4], kind: 'other', description: 'class-agnostic Faster R-CNN box deltas of each region (weights 10, 10, 5, 5)' },
+      regionBoxes: { shape: [r, 4], kind: 'other', description: 'the proposals the regions were pooled from, pixels' },
+      regionMask: { shape: [r], kind: 'other', description: '1 for a real region, 0 for a padded proposal' },
+      logits: { shape: [k], kind: 'logits', description: 'image level: log-odds of the best region probability of each class' },
+    };
+  }
+
+  tapSpecs(): TapSpecs {
+    return this.specs;
+  }
+
+  override requiredBatchKeys(): readonly BatchKeyRequest[] {
+    const keys = proposalBatchKeys(this.config.proposals);
+    const why = `regions of proposal source '${this.config.proposals}' (options.proposals)`;
+    return [
+      { key: 'x', dtype: 'float32', shape: this.inputShape },
+      { key: keys.boxes, dtype: 'float32', rank: 2, why },
+      { key: keys.mask, dtype: 'float32', rank: 1, why },
+    ];
+  }
+
+  forward(batch: Batch, options: ForwardOptions): TapValues {
+    return tf.tidy(() => {
+      const keys = proposalBatchKeys(this.config.proposals);
+      const proposals = batch[keys.boxes];
+      const proposalMask = batch[keys.mask];
+      if (!proposals || !proposalMask) throw new UserError(`region-detector: the batch has no '${keys.boxes}'/'${keys.mask}' (use a dataset with region proposals, e.g. scenes, or set options.proposals)`);
+      const [b, p] = proposals.shape as [number, number, number];
+      const r = this.config.regions;
+      if (p < r) throw new UserError(`region-detector: ${p} proposals per image, the model takes regions: ${r}`);
+      const taps = new TapRecorder(options.taps);
+      let x = batch['x'] as tf.Tensor4D;
+      this.convs.forEach((conv, i) => (x = tf.relu(this.bns[i]!.apply(conv.apply(x), options.training)) as tf.Tensor4D));
+      taps.record('feature', x);
+      const boxes = tf.slice(proposals, [0, 0, 0], [b, r, 4]) as tf.Tensor3D;
+      const mask = tf.slice(proposalMask, [0, 0], [b, r]) as tf.Tensor2D;
+      const index = tf.tensor1d(Int32Array.from({ length: b * r }, (_, i) => Math.floor(i / r)), 'int32');
+      const { pool, sampling } = this.config;
+      let cells = roiAlign(x, tf.reshape(boxes, [b * r, 4]) as tf.Tensor2D, index, [this.inputShape[0], this.inputShape[1]], [pool, pool], { sampling });
+      taps.record('regionFeatures', tf.reshape(cells, [b, r, -1]));
+      for (const conv of this.headConvs) cells = tf.relu(conv.apply(cells));
+      const embedding = tf.relu(this.fc.apply(tf.reshape(cells, [b * r, -1])));
+      taps.record('regionEmbedding', tf.reshape(embedding, [b, r, -1]));
+      const regionLogits = tf.reshape(this.classifier.apply(embedding), [b, r, this.numClasses + 1]);
+      taps.record('regionLogits', regionLogits);
+      taps.record('boxDeltas', tf.reshape(this.boxRegressor.apply(embedding), [b, r, 4]));
+      taps.record('regionBoxes', boxes);
+      taps.record('regionMask', mask);
+      // image level: each class's best probability over the real regions, as log-odds
+      const classProbabilities = tf.slice(tf.softmax(regionLogits), [0, 0, 1], [b, r, this.numClasses]);
+      const best = tf.clipByValue(tf.max(tf.mul(classProbabilities, tf.expandDims(mask, 2)), 1), EPSILON, 1 - EPSILON);
+      taps.record('logits', tf.sub(tf.log(best), tf.log1p(tf.neg(best))));
+      return taps.values;
+    }) as TapValues;
+  }
+}
