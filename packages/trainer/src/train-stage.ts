@@ -46,6 +46,13 @@ export interface ExtraState {
   load(state: MethodState): void;
 }
 
+/**
+ * One training step as the trainer hands it out: a `StepContext` without `active`. The trainer knows
+ * no loss terms; whoever owns them (the runner) gives each receiver (a task, a method, a method's
+ * stage) its own `active` set: its terms with a non-zero weight in this stage.
+ */
+export type StageStep = Omit<StepContext, 'active'>;
+
 export interface StageSpecRun {
   readonly name: string;
   readonly epochs: number;
@@ -65,13 +72,12 @@ export interface StageSpecRun {
   readonly stateVariables: ReadonlyMap<string, tf.Variable>;
   readonly optim: Readonly<Record<string, GroupOptim>> & { readonly main: GroupOptim };
   readonly clipGradNorm?: number;
-  readonly active: ReadonlySet<string>;
   /** Builds the total loss (scalar) and its named parts from one step's outputs. */
-  objective(step: StepContext): { total: tf.Scalar; parts: Record<string, tf.Scalar> };
+  objective(step: StageStep): { total: tf.Scalar; parts: Record<string, tf.Scalar> };
   /** How the trained model is judged: on val each epoch (picking the best checkpoint), on test at the end. */
   readonly evaluation?: StageEvaluation;
   readonly onEpochStart?: (epoch: number) => void;
-  readonly onStepEnd?: (step: StepContext) => void;
+  readonly onStepEnd?: (step: StageStep) => void;
   readonly extraState?: ExtraState;
   /** Folder for this stage's checkpoints (`last/`, `best/`); omitted = no checkpoints. */
   readonly checkpointDir?: string;
@@ -238,7 +244,7 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
           const kept: tf.Tensor[] = [];
           let partNames: string[] = [];
           let partStack: tf.Tensor | undefined;
-          const makeStep = (): StepContext => ({
+          const makeStep = (): StageStep => ({
             batch,
             outputs,
             teacher: spec.primary.teacher ? outputs[spec.primary.teacher] : undefined,
@@ -247,7 +253,6 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
             step: globalStep,
             stepsPerEpoch,
             totalEpochs: spec.epochs,
-            active: spec.active,
           });
           const { value, grads } = tf.variableGrads(() => {
             for (const p of live) {

@@ -78,7 +78,6 @@ export function toyStage(model: ToyNet, over: Partial<StageSpecRun> = {}): Stage
         schedule: ScheduleConfigSchema.parse({ type: 'cosine', warmupEpochs: 1 }),
       },
     },
-    active: new Set(['ce']),
     objective: (step) => {
       const ce = crossEntropy(step.student.logits!, step.batch.y!);
       return { total: ce, parts: { 'task.ce': ce } };

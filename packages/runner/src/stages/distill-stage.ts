@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { activeTerms, combineTerms, type MethodState, type Participant, type StepContext } from '@kd/core';
+import { activeTerms, combineTerms, type MethodState, type Participant } from '@kd/core';
 import { trainStage, type StageResult, type TrainableGroup } from '@kd/trainer';
 import { join } from 'node:path';
 import { TASK, type BuiltRun } from '../assemble/build-run.js';
@@ -58,8 +58,7 @@ export function runDistillStage(
     optim: groupOptims(config.train),
     clipGradNorm: config.train.clipGradNorm,
     settingsPath: 'train',
-    active: new Set(run.weights.filter((w) => w.weight !== 0).map((w) => `${w.method}.${w.term}`)),
-    objective: (step: StepContext) => {
+    objective: (step) => {
       const terms = new Map<string, Record<string, tf.Scalar>>();
       if (taskActive.size) terms.set(TASK, taskLosses({ ...step, active: taskActive }));
       for (const m of run.methods) {

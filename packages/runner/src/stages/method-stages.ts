@@ -64,7 +64,6 @@ export async function runMethodStages(run: BuiltRun, ctx: StageContext): Promise
           optim: stage.optim,
           ...(stage.clipGradNorm !== undefined ? { clipGradNorm: stage.clipGradNorm } : {}),
           settingsPath: stage.where,
-          active: new Set([...active].map((t) => `${m.id}.${t}`)),
           objective: (step) => combineTerms(new Map([[m.id, stage.spec.losses({ ...step, active })]]), stage.weights),
           ...(stage.evaluate
             ? {

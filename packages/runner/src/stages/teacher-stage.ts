@@ -151,7 +151,6 @@ async function trainTeacher(
     optim: groupOptims(tc.train),
     clipGradNorm: tc.train.clipGradNorm,
     settingsPath: `${where}.train`,
-    active: new Set(weights.filter((w) => w.weight !== 0).map((w) => `${TASK}.${w.term}`)),
     objective: (step) => combineTerms(new Map([[TASK, losses({ ...step, active: activeTerms(weights, TASK) })]]), weights),
     evaluation: taskEvaluation(ctx.task, dataset, p.name, tc.train.evalBatchSize),
     checkpointDir: join(ctx.runDir, 'checkpoints', `${p.name}-train`),
