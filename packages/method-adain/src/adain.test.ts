@@ -71,7 +71,7 @@ describe('adain setup', () => {
     const student = participant('student', 'student', studentNet());
     const m = new AdainMethod();
     expect(() => m.setup(setupContext('adain', adainHParams.parse({}), undefined, student))).toThrow(/needs a teacher/);
-    const trainable = { ...participant('teacher', 'teacher', teacherNet()), trainable: true };
+    const trainable = participant('teacher', 'teacher', teacherNet(), { trainable: true });
     expect(() => m.setup(setupContext('adain', adainHParams.parse({}), trainable, student))).toThrow(/frozen teacher/);
     // TinyNet has no forwardFrom
     const tiny = participant('teacher', 'teacher', new TinyNet(4, 8, 5, 1));

@@ -7,6 +7,7 @@ import {
   deriveSeed,
   detach,
   injectable,
+  isTrainable,
   pointwiseGeometry,
   Rng,
   softTargetKL,
@@ -119,7 +120,7 @@ export class AdainMethod implements DistillationMethod<AdainHParams> {
     this.hp = ctx.hparams;
     const teacher = ctx.teacher;
     if (!teacher) throw new UserError("method 'adain' needs a teacher (add a teacher block to the run)");
-    if (teacher.trainable) {
+    if (isTrainable(teacher)) {
       throw new UserError("method 'adain' needs a frozen teacher: its remaining layers judge the injected statistics (set teacher.trainable: false)");
     }
     const resumable = teacher.model.resumableTaps?.() ?? [];

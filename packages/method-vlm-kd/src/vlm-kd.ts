@@ -4,6 +4,7 @@ import {
   deriveSeed,
   detach,
   injectable,
+  isTrainable,
   LearnedTemperature,
   Rng,
   softTargetKL,
@@ -82,7 +83,7 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
           `method 'vlm-kd' needs the frozen text encoder '${h.textTeacher}' (hparams.textTeacher): add extraTeachers.${h.textTeacher} (e.g. arch clip with recipe: a CLIP trained on this run's data section)`,
         );
       }
-      if (text.trainable) throw new UserError(`method 'vlm-kd': the text encoder '${h.textTeacher}' must be frozen (extraTeachers.${h.textTeacher}.trainable: false)`);
+      if (isTrainable(text)) throw new UserError(`method 'vlm-kd': the text encoder '${h.textTeacher}' must be frozen (extraTeachers.${h.textTeacher}.trainable: false)`);
       textDim = channelsOf(ctx.tap('teacher', 'textEmbedding', h.textTeacher));
       this.textModel = text.model;
       this.cache = new CaptionEmbeddingCache(this.encoderOf(text, ctx.data.inputShape));

@@ -55,7 +55,7 @@ describe('classification', () => {
   it('top-1 accuracy, mean CE (as torch F.cross_entropy), and per-group accuracy, whatever the batch size', () => {
     const task = new ClassificationTask();
     const info = data(3, { names: ['Many', 'Few'], ofClass: [0, 0, 1] });
-    task.setup({ hparams: classificationHParams.parse({}), data: info, student: { name: 'student', role: 'student', model: new TableModel(table), trainable: true }, tap: () => ({ shape: [3], kind: 'logits' }) });
+    task.setup({ hparams: classificationHParams.parse({}), data: info, student: { name: 'student', role: 'student', model: new TableModel(table) }, tap: () => ({ shape: [3], kind: 'logits' }) });
     const logSoftmax = (row: number[], k: number) => row[k]! - Math.log(row.reduce((s, v) => s + Math.exp(v), 0));
     const ce = -table.reduce((s, row, i) => s + logSoftmax(row, labels[i]!), 0) / 5;
     for (const batchSize of [1, 2, 5]) {
@@ -97,7 +97,7 @@ describe('multi-label', () => {
 
   it('mAP (primary) and the thresholded CP…OF1 at 0.5, mean BCE', () => {
     const task = new MultiLabelTask();
-    task.setup({ hparams: multiLabelHParams.parse({}), data: data(2), student: { name: 'student', role: 'student', model: new TableModel(table), trainable: true }, tap: () => ({ shape: [2], kind: 'logits' }) });
+    task.setup({ hparams: multiLabelHParams.parse({}), data: data(2), student: { name: 'student', role: 'student', model: new TableModel(table) }, tap: () => ({ shape: [2], kind: 'logits' }) });
     const m = task.evaluate({ model: new TableModel(table), split: split([0, 0, 0, 0], y), batchSize: 3, data: data(2) });
     expect(m['mAP']).toBeCloseTo((1 + 0.5) / 2, 12);
     // predicted at p ≥ 0.5 (logit ≥ 0): class 0 → samples 0, 1 (2 TP); class 1 → samples 0, 1, 2 (1 TP)

@@ -2,8 +2,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { MissingTapError, type Batch, type DataInfo, type MethodSetupContext, type Participant, type Role, type StepContext, type TappedModel, type TapValues } from '@kd/core';
 
-export function participant(name: string, role: Role, model: TappedModel): Participant {
-  return { name, role, model, trainable: role === 'student' };
+/**
+ * A participant as the runner makes one: a teacher's model is frozen unless `trainable` (an adapted or
+ * co-trained teacher), a student's is left as it is (trainable, or frozen in part).
+ */
+export function participant(name: string, role: Role, model: TappedModel, options: { trainable?: boolean } = {}): Participant {
+  const trainable = options.trainable ?? role === 'student';
+  if (!trainable) model.setFrozen(true);
+  else if (role === 'teacher') model.setFrozen(false);
+  return { name, role, model };
 }
 
 export function setupContext<H>(

@@ -1,13 +1,14 @@
 /**
  * A method as the runner drives it, for the conformance checks: resolved from a fresh run container
- * of a host the package's `register` filled, set up on a small run whose non-trainable participants
- * are frozen (as the runner leaves teachers), and stepped like the trainer: frozen participants'
+ * of a host the package's `register` filled, set up on a small run (teachers frozen, as the runner
+ * leaves them), and stepped like the trainer: frozen participants'
  * forwards outside the gradient tape, trainable ones inside, each with the taps the method reads.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
   createHost,
   createRunContainer,
+  isTrainable,
   resolveMethod,
   type Batch,
   type DistillationMethod,
@@ -53,7 +54,6 @@ export class MethodHarness {
     const { method } = resolveMethod(createRunContainer(createHost([c.register])), c.descriptor.id);
     const run = await c.run();
     const ctx = run.context;
-    for (const p of ctx.participants) if (!p.trainable) p.model.setFrozen(true);
     method.setup(ctx);
     run.prepare?.(method);
     const taps = new Map<string, Set<string>>([[ctx.student.name, new Set(['logits'])]]);
@@ -72,12 +72,12 @@ export class MethodHarness {
   }
 
   private participants(trainable: boolean): Participant[] {
-    return this.run.context.participants.filter((p) => p.trainable === trainable && this.taps.has(p.name));
+    return this.run.context.participants.filter((p) => isTrainable(p) === trainable && this.taps.has(p.name));
   }
 
   /** Non-trainable participants (frozen teachers), whether or not the method reads their taps. */
   get frozen(): Participant[] {
-    return this.run.context.participants.filter((p) => !p.trainable);
+    return this.run.context.participants.filter((p) => !isTrainable(p));
   }
 
   /** Taps of the participants the trainer forwards outside the tape (frozen) or inside it (trainable). */
@@ -109,7 +109,7 @@ export class MethodHarness {
 
   /** What the trainer optimises: trainable participants' and aux modules' trainable variables. */
   trainableVariables(): tf.Variable[] {
-    const modules = [...this.run.context.participants.filter((p) => p.trainable).map((p) => p.model), ...this.method.auxModules().map((a) => a.module)];
+    const modules = [...this.run.context.participants.filter(isTrainable).map((p) => p.model), ...this.method.auxModules().map((a) => a.module)];
     return [...new Set(modules.flatMap((m) => m.trainableVariables()))];
   }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy } from '@kd/core';
+import { crossEntropy, type Module } from '@kd/core';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,9 +87,9 @@ describe('trainStage', () => {
       toyStage(student, {
         epochs: 1,
         participants: [
-          { name: 'teacher', role: 'teacher', model: teacher.setFrozen(true), trainable: false },
-          { name: 'student', role: 'student', model: student, trainable: true },
-          { name: 'peer', role: 'student', model: extra, trainable: true },
+          { name: 'teacher', role: 'teacher', model: teacher.setFrozen(true) },
+          { name: 'student', role: 'student', model: student },
+          { name: 'peer', role: 'student', model: extra },
         ],
         taps: new Map([
           ['teacher', new Set(['logits'])],
@@ -111,6 +111,49 @@ describe('trainStage', () => {
       }),
     );
     expect(toyWeights(teacher)).toEqual(before);
+  });
+
+  it('a model the stage does not train runs in inference mode: neither its weights nor its BN statistics change', async () => {
+    // as a method stage that trains only the student: the unfrozen teacher is a participant, not trained here
+    const teacher = new ToyNet(31);
+    const student = new ToyNet(32);
+    const before = toyWeights(teacher);
+    const modes: boolean[] = [];
+    const spy = teacher.forward.bind(teacher);
+    teacher.forward = (batch, options) => (modes.push(options.training), spy(batch, options));
+    await trainStage(
+      toyStage(student, {
+        epochs: 1,
+        participants: [
+          { name: 'teacher', role: 'teacher', model: teacher },
+          { name: 'student', role: 'student', model: student },
+        ],
+        taps: new Map([
+          ['teacher', new Set(['logits'])],
+          ['student', new Set(['logits'])],
+        ]),
+        primary: { teacher: 'teacher', student: 'student' },
+        objective: (step) => {
+          const fromTeacher = tf.mean(tf.square(tf.sub(step.student.logits!, step.teacher!.logits!))) as tf.Scalar;
+          return { total: fromTeacher, parts: { fromTeacher } };
+        },
+      }),
+    );
+    expect(modes.length).toBeGreaterThan(0);
+    expect(new Set(modes)).toEqual(new Set([false]));
+    expect(toyWeights(teacher)).toEqual(before);
+  });
+
+  it('a frozen sub-tree of a trained model gets no update of its weights or BN statistics; the rest trains', async () => {
+    const student = new ToyNet(33);
+    const bn = student.bn.setFrozen(true);
+    const fc1 = student.fc1.setFrozen(true);
+    const values = (m: Module) => [...m.namedVariables().values()].flatMap((v) => Array.from(v.dataSync()));
+    const frozenBefore = [...values(bn), ...values(fc1)];
+    const headBefore = values(student.fc2);
+    await trainStage(toyStage(student, { epochs: 1 }));
+    expect([...values(bn), ...values(fc1)]).toEqual(frozenBefore);
+    expect(values(student.fc2)).not.toEqual(headBefore);
   });
 });
 

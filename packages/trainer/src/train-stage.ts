@@ -12,6 +12,7 @@ import {
   type StepContext,
   type Metrics,
   type MetricUnit,
+  type Module,
   type TappedModel,
   type TapValues,
 } from '@kd/core';
@@ -62,7 +63,11 @@ export interface StageSpecRun {
   readonly val?: DataSplit;
   readonly test?: DataSplit;
   readonly evalBatchSize?: number;
-  /** Forward order. Participants with `trainable: false` run outside the gradient tape in inference mode. */
+  /**
+   * Forward order. A participant this stage trains (some of its model's parameters are in `trainable`)
+   * runs inside the gradient tape in training mode; any other (a frozen teacher, or a model the stage
+   * does not train) runs outside it in inference mode: no gradient, no update of its BN statistics.
+   */
   readonly participants: readonly Participant[];
   readonly taps: ReadonlyMap<string, ReadonlySet<string>>;
   /** Names of the primary teacher / student in `participants` (for StepContext.teacher/student). */
@@ -209,8 +214,9 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
   const varList = allVars.map(([, v]) => v);
   const constrained = varList.filter((v) => parameterConstraint(v));
   const nameOf = new Map(allVars.map(([k, v]) => [v.name, k]));
-  const frozen = spec.participants.filter((p) => !p.trainable);
-  const live = spec.participants.filter((p) => p.trainable);
+  const trains = trainedBy(varList);
+  const frozen = spec.participants.filter((p) => !trains(p.model));
+  const live = spec.participants.filter((p) => trains(p.model));
   const judge = spec.evaluation;
   const evalModel = judge ? spec.participants.find((p) => p.name === judge.participant)?.model : undefined;
   const better = (a: number, b: number) => (judge!.select.higherIsBetter ? a > b : a < b);
@@ -314,6 +320,24 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
   }
   if (state.completed) spec.events?.({ type: 'stage-end', stage: spec.name, epochs: spec.epochs });
   return resultOf(spec.name, state);
+}
+
+/**
+ * Whether a stage trains a module: some of its trainable parameters are among the stage's variables.
+ * The module's own frozen state decides which parameters can train at all (a frozen model has none),
+ * the stage which of those it trains; the answer places a model's forward inside or outside the tape.
+ */
+export function trainedBy(variables: readonly tf.Variable[]): (module: Module) => boolean {
+  const trained = new Set(variables);
+  const known = new WeakMap<Module, boolean>();
+  return (module) => {
+    let yes = known.get(module);
+    if (yes === undefined) {
+      yes = [...module.namedParameters().values()].some((v) => trained.has(v));
+      known.set(module, yes);
+    }
+    return yes;
+  };
 }
 
 function resultOf(stage: string, s: SavedState): StageResult {

@@ -33,9 +33,9 @@ export function toySplit(n: number, seed: number, classes = 3): DataSplit {
 /** An MLP with a batch-norm layer and a hidden tap. */
 export class ToyNet extends TappedModel {
   readonly arch = 'toy';
-  private readonly fc1: Linear;
-  private readonly bn: BatchNorm;
-  private readonly fc2: Linear;
+  readonly fc1: Linear;
+  readonly bn: BatchNorm;
+  readonly fc2: Linear;
 
   constructor(seed: number, hidden = 6, classes = 3) {
     super();
@@ -58,7 +58,7 @@ export class ToyNet extends TappedModel {
 
 /** A four-epoch stage training `model` alone on toy splits (SGD + Nesterov, cosine with warm-up); `over` replaces fields. */
 export function toyStage(model: ToyNet, over: Partial<StageSpecRun> = {}): StageSpecRun {
-  const student: Participant = { name: 'student', role: 'student', model, trainable: true };
+  const student: Participant = { name: 'student', role: 'student', model };
   return {
     name: 'train',
     epochs: 4,

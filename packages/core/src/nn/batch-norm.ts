@@ -5,7 +5,9 @@ import { batchNormTrain } from '../ops/batch-norm-train.js';
 /**
  * Batch normalisation over the last (channel) axis, PyTorch semantics: training normalises with the
  * biased batch variance and updates running stats with the unbiased one, momentum 0.1.
- * Inference (and frozen teachers) uses the running statistics.
+ * Inference uses the running statistics, and so does a frozen batch norm even when its model runs
+ * in training mode (a frozen teacher, or the frozen encoder of a student that trains only its heads:
+ * `student.freeze`): frozen means no gradient and no update of the running statistics.
  */
 export class BatchNorm extends Module {
   readonly gamma: tf.Variable;
@@ -27,7 +29,7 @@ export class BatchNorm extends Module {
 
   apply(x: tf.Tensor, training: boolean): tf.Tensor {
     return tf.tidy(() => {
-      if (!training) {
+      if (!training || this.isFrozen) {
         // y = x·scale + shift with per-channel scale = γ/√(var+ε), shift = β − mean·scale
         const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(this.runningVar, this.eps)));
         return tf.add(tf.mul(x, scale), tf.sub(this.beta, tf.mul(this.runningMean, scale)));

@@ -2,6 +2,8 @@ import {
   activeTerms,
   findArchitecture,
   findDataset,
+  listArchitectures,
+  isTrainable,
   MissingTapError,
   resolveMethod,
   resolveWeights,
@@ -186,7 +188,7 @@ function buildModel(
     throw new ConfigError(`${where}.arch`, (e as Error).message);
   }
   try {
-    return a.build({ inputShape: dataset.inputShape, numClasses: dataset.numClasses, seed, options, data: dataset, baseDir });
+    return a.build({ inputShape: dataset.inputShape, numClasses: dataset.numClasses, seed, options, data: dataset, baseDir, architectures: listArchitectures(container) });
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`${where}.${e.path}`, e.message.replace(/^config [^:]*: /, ''));
     throw e;
@@ -268,7 +270,7 @@ export async function buildRun(
   }
   if (config.teacher) {
     const model = buildModel(container, dataset, config.teacher.arch, config.teacher.options, config.teacher.seed, 'teacher', config.baseDir);
-    teacher = { name: 'teacher', role: 'teacher', model: model.setFrozen(!config.teacher.trainable), trainable: config.teacher.trainable };
+    teacher = { name: 'teacher', role: 'teacher', model: model.setFrozen(!config.teacher.trainable) };
     teacherConfigs.set('teacher', config.teacher);
     participants.push(teacher);
     if (checkpoints.has('teacher')) loadTeacherCheckpoint('teacher', checkpoints.get('teacher')!, model);
@@ -276,13 +278,13 @@ export async function buildRun(
   for (const [name, tc] of Object.entries(config.extraTeachers)) {
     if (name === 'teacher' || name === 'student') throw new ConfigError(`extraTeachers.${name}`, 'reserved participant name');
     const model = buildModel(container, dataset, tc.arch, tc.options, tc.seed, `extraTeachers.${name}`, config.baseDir);
-    participants.push({ name, role: 'teacher', model: model.setFrozen(!tc.trainable), trainable: tc.trainable });
+    participants.push({ name, role: 'teacher', model: model.setFrozen(!tc.trainable) });
     teacherConfigs.set(name, tc);
     const where = `extraTeachers.${name}`;
     if (checkpoints.has(where)) loadTeacherCheckpoint(where, checkpoints.get(where)!, model);
   }
   const studentModel = buildModel(container, dataset, config.student.arch, config.student.options, config.seed, 'student', config.baseDir);
-  const student: Participant = { name: 'student', role: 'student', model: studentModel, trainable: true };
+  const student: Participant = { name: 'student', role: 'student', model: studentModel };
   participants.push(student);
   const task = setupRunTask(runTask, dataset, student, participants);
 
@@ -338,7 +340,7 @@ export async function buildRun(
     ...methods.map((m) => ({ who: `method '${m.id}'`, keys: m.method.requiredBatchKeys?.() ?? [], facets: m.method.requiredFacets?.() ?? [] })),
   ]);
   // A teacher no method reads is still prepared (its accuracy is reported) but not run each step.
-  const active = participants.filter((p) => used.has(p.name) || p.trainable);
+  const active = participants.filter((p) => used.has(p.name) || isTrainable(p));
   return { config, container, dataset, teacher, teacherConfigs, participants, student, task, methods, weights, taps, active, warnings };
 }
 

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { activeTerms, combineTerms, type MethodState, type Participant } from '@kd/core';
+import { activeTerms, combineTerms, isTrainable, type MethodState, type Participant } from '@kd/core';
 import { trainStage, type StageResult, type TrainableGroup } from '@kd/trainer';
 import { join } from 'node:path';
 import { TASK, type BuiltRun } from '../assemble/build-run.js';
@@ -26,7 +26,7 @@ export function runDistillStage(
     groups.set(group, g);
   };
   const stateVariables = new Map<string, tf.Variable>();
-  for (const p of run.participants.filter((q) => q.trainable)) {
+  for (const p of run.participants.filter(isTrainable)) {
     addGroup('main', p.model.namedParameters(`${p.name}/`));
     for (const [k, v] of p.model.namedVariables(`${p.name}/`)) stateVariables.set(k, v);
   }

@@ -143,7 +143,7 @@ async function trainTeacher(
     seed: tc.seed,
     train: dataset.split('train'),
     val: dataset.split('val'),
-    participants: [{ ...p, trainable: true }],
+    participants: [p],
     taps: new Map([[p.name, new Set(ctx.task.task.requiredTaps().map((r) => r.tap))]]),
     primary: { student: p.name },
     trainable: [{ group: 'main', variables: p.model.namedParameters(`${p.name}/`) }],
