@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { ANSWER_VOCABULARY, BatchNorm, ConfigError, Conv2d, Rng, TappedModel, UserError, type Batch, type BatchKeyRequest, type Facet, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
+import { ANSWER_VOCABULARY, BatchNorm, ConfigError, Conv2d, Rng, TappedModel, type Batch, type BatchKeyRequest, type Facet, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
 import { checkInputShape } from './shapes.js';
+import { firstProposals, proposalBatchKeys } from './proposal-source.js';
 import { roiAlign } from './roi-pool.js';
 import { VlTransformer, type VlTransformerConfig } from './vl-transformer.js';
 
@@ -19,11 +20,6 @@ export interface VlSceneConfig extends Omit<VlTransformerConfig, 'regionFeatures
 
 /** The region source of the annotated boxes themselves (scenes' `objectsProposals`): the regions the batch's `pairs` index. */
 const OBJECT_REGIONS = 'objects';
-
-/** Batch keys of a proposal source: '' → proposals/proposalMask, name → <name>Proposals/<name>ProposalMask. */
-function proposalBatchKeys(source: string): { boxes: string; mask: string } {
-  return source === '' ? { boxes: 'proposals', mask: 'proposalMask' } : { boxes: `${source}Proposals`, mask: `${source}ProposalMask` };
-}
 
 /**
  * A vision-language model over images with region proposals: a small CNN backbone (stride 4),
@@ -121,14 +117,7 @@ export class VlSceneModel extends TappedModel {
 
   /** The first R proposal boxes [B, R, 4] (pixels) and their mask [B, R] of the model's proposal source. */
   private proposalsOf(batch: Batch): { boxes: tf.Tensor3D; mask: tf.Tensor2D } {
-    const keys = proposalBatchKeys(this.config.proposals);
-    const proposals = batch[keys.boxes];
-    const mask = batch[keys.mask];
-    if (!proposals || !mask) throw new UserError(`vl-scene: the batch has no '${keys.boxes}'/'${keys.mask}' (use the scene-captions dataset, or set options.proposals)`);
-    const [b, p] = proposals.shape as [number, number, number];
-    const r = this.config.regions;
-    if (p < r) throw new UserError(`vl-scene: ${p} proposals per image, the model takes regions: ${r}`);
-    return { boxes: tf.slice(proposals, [0, 0, 0], [b, r, 4]) as tf.Tensor3D, mask: tf.slice(mask, [0, 0], [b, r]) as tf.Tensor2D };
+    return firstProposals(batch, this.config.proposals, this.config.regions, 'vl-scene');
   }
 
   /** The transformer's taps over region features [B, R, pool²·C] and the batch's text, at the proposals' boxes. */

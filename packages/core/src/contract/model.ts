@@ -69,6 +69,12 @@ export interface ModelBuildInput {
   readonly data?: DataInfo;
   /** The folder relative file paths in `options` are read against (the config file's folder); see `resolveConfigPath`. */
   readonly baseDir?: string;
+  /**
+   * The architectures registered in the run, so a composite model (an encoder with heads, a teacher run
+   * on crops) builds its parts from any of them, a plugin's included. Absent: the composite's own
+   * package's architectures.
+   */
+  readonly architectures?: readonly ModelArchitecture[];
 }
 
 /** A registered architecture (e.g. resnet20). Listing architectures builds nothing. */

@@ -1,5 +1,6 @@
 import type { ModelArchitecture } from '@kd/core';
 import { cnn } from './cnn.js';
+import { cropTeacher, encoderWithHeads } from './composite.js';
 import { regionDetector } from './detection.js';
 import { graphModel } from './graph-model.js';
 import { resnet, resnet14, resnet20, resnet32, resnet32x4, resnet56, resnet8, resnet8x4 } from './resnet.js';
@@ -8,6 +9,7 @@ import { clip, vlScene, vlTransformer } from './vision-language.js';
 import { wrn, wrn16x2, wrn40x2 } from './wide-resnet.js';
 
 export * from './cnn.js';
+export * from './composite.js';
 export * from './detection.js';
 export * from './graph-model.js';
 export * from './resnet.js';
@@ -35,4 +37,6 @@ export const architectures: readonly ModelArchitecture[] = [
   graphModel,
   clip,
   regionDetector,
+  encoderWithHeads,
+  cropTeacher,
 ];

@@ -88,7 +88,7 @@ export async function loadTappedModel(dir: string, architectures: readonly Model
   const card = readModelCard(dir);
   const arch = architectures.find((a) => a.id === card.arch);
   if (!arch) throw new UserError(`${dir}: unknown architecture '${card.arch}'`);
-  const model = arch.build({ inputShape: card.inputShape, numClasses: card.numClasses, seed: 0, options: card.options });
+  const model = arch.build({ inputShape: card.inputShape, numClasses: card.numClasses, seed: 0, options: card.options, architectures });
   await loadTappedModelWeights(model, dir);
   return model;
 }
