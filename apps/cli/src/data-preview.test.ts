@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodePng } from '@kd/data';
+import { decodePng } from '@kd/preview';
 import { describe, expect, it } from 'vitest';
 import { kd, tempDir, writeFile } from '../test/kd.js';
 

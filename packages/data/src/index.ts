@@ -28,7 +28,6 @@ export function register(container: DependencyContainer): void {
   registerDataset(container, imageFolderProvider);
   registerDataset(container, sceneProvider);
 }
-export * from './preview/index.js';
 export * from './proposals/box.js';
 export * from './proposals/edge-map.js';
 export * from './proposals/jittered-boxes.js';

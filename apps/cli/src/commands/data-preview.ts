@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError, findDataset, type SplitName } from '@kd/core';
-import { encodePng, renderGrid, type PreviewTile } from '@kd/data';
+import { encodePng, renderGrid, type PreviewTile } from '@kd/preview';
 import { loadConfigFile } from '@kd/runner';
 import type { Io } from '../io.js';
 import { loadHost } from '../plugins.js';

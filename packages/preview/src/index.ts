@@ -4,6 +4,7 @@ export * from './font.js';
 export * from './grid.js';
 export * from './grid-layout.js';
 export * from './palette.js';
+export * from './pixel-normalization.js';
 export * from './png.js';
 export * from './rect.js';
 export * from './text.js';

@@ -1,4 +1,4 @@
-import type { Normalization } from '../normalize.js';
+import type { PixelNormalization } from './pixel-normalization.js';
 import { imageSize } from './blit.js';
 import type { Colour } from './canvas.js';
 import { textHeight, wrapText } from './text.js';
@@ -24,7 +24,7 @@ export interface GridOptions {
   /** Colour of the title and of caption lines without their own. Default light grey. */
   readonly foreground?: Colour;
   /** The normalisation the images carry, undone before drawing (tiles may override). */
-  readonly normalization?: Normalization | null;
+  readonly normalization?: PixelNormalization | null;
   /** 3 (RGB, the default) or 4 (RGBA, opaque). */
   readonly channels?: 3 | 4;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MNIST_NORMALIZATION, normalizeInPlace } from '../normalize.js';
+import { MNIST_STATS, normalized } from '../test/normalized.js';
 import { getPixel, type Canvas, type Colour } from './canvas.js';
 import { DEFAULT_BACKGROUND, DEFAULT_FOREGROUND, renderGrid } from './grid.js';
 import { layoutGrid } from './grid-layout.js';
@@ -84,10 +84,9 @@ describe('renderGrid', () => {
   });
 
   it('undoes the normalisation, per grid or per tile', () => {
-    const data = new Float32Array(4).fill(0.6);
-    normalizeInPlace(data, MNIST_NORMALIZATION, 1);
+    const data = normalized([0.6, 0.6, 0.6, 0.6], MNIST_STATS);
     const image = { data, shape: [2, 2] as const };
-    const c = renderGrid([{ image }, { image, normalization: null }], { scale: 1, margin: 0, gap: 1, normalization: MNIST_NORMALIZATION });
+    const c = renderGrid([{ image }, { image, normalization: null }], { scale: 1, margin: 0, gap: 1, normalization: MNIST_STATS });
     expect(getPixel(c, 0, 0)).toEqual([153, 153, 153]);
     expect(getPixel(c, 3, 0)[0]).toBe(Math.round(Math.min(1, data[0]!) * 255));
   });

@@ -1,4 +1,4 @@
-import type { Normalization } from '../normalize.js';
+import type { PixelNormalization } from './pixel-normalization.js';
 import { canvasRect, intersectRect, type Canvas, type Rect } from './canvas.js';
 
 /** A float image: row-major HWC values in [0, 1] (or normalised), grey ([h, w] or [h, w, 1]) or RGB ([h, w, 3]). */
@@ -11,7 +11,7 @@ export interface BlitOptions {
   /** Integer magnification (nearest neighbour): each source pixel becomes a `scale` × `scale` block. Default 1. */
   readonly scale?: number;
   /** The normalisation `data` carries, undone (`x * std + mean`) before drawing; none when omitted or null. */
-  readonly normalization?: Normalization | null;
+  readonly normalization?: PixelNormalization | null;
   /** Only pixels inside this rectangle (and the canvas) are written. */
   readonly clip?: Rect;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MNIST_NORMALIZATION, normalizeInPlace } from '../normalize.js';
+import { MNIST_STATS, normalized } from '../test/normalized.js';
 import { blitImage, imageSize } from './blit.js';
 import { createCanvas, getPixel } from './canvas.js';
 
@@ -30,15 +30,13 @@ describe('blitImage', () => {
 
   it('undoes the normalisation', () => {
     const raw = [0, 0.2, 0.6, 1];
-    const normed = Float32Array.from(raw);
-    normalizeInPlace(normed, MNIST_NORMALIZATION, 1);
+    const normed = normalized(raw, MNIST_STATS);
     expect(normed[0]).toBeLessThan(0);
     const a = createCanvas(4, 1);
-    blitImage(a, { data: normed, shape: [1, 4] }, 0, 0, { normalization: MNIST_NORMALIZATION });
+    blitImage(a, { data: normed, shape: [1, 4] }, 0, 0, { normalization: MNIST_STATS });
     expect(Array.from({ length: 4 }, (_, x) => getPixel(a, x, 0)[0])).toEqual([0, 51, 153, 255]);
     const rgbNorm = { mean: [0.5, 0.25, 0], std: [0.5, 0.25, 2] };
-    const rgb = Float32Array.from([0.2, 0.6, 1]);
-    normalizeInPlace(rgb, rgbNorm, 3);
+    const rgb = normalized([0.2, 0.6, 1], rgbNorm);
     const b = createCanvas(1, 1);
     blitImage(b, { data: rgb, shape: [1, 1, 3] }, 0, 0, { normalization: rgbNorm });
     expect(getPixel(b, 0, 0)).toEqual([51, 153, 255]);

@@ -1,4 +1,4 @@
-import type { Normalization } from '../normalize.js';
+import type { PixelNormalization } from './pixel-normalization.js';
 import type { FloatImage } from './blit.js';
 import type { Colour } from './canvas.js';
 
@@ -26,5 +26,5 @@ export interface PreviewTile {
   /** Caption under the image, each line wrapped to the cell width. */
   readonly lines?: readonly PreviewLine[];
   /** Overrides the grid's `normalization` for this image. */
-  readonly normalization?: Normalization | null;
+  readonly normalization?: PixelNormalization | null;
 }
