@@ -78,7 +78,27 @@ export abstract class Module {
     return [...this.namedParameters().values()];
   }
 
-  /** Freeze or unfreeze the whole subtree (a frozen module contributes no trainable variables). */
+  /**
+   * The sub-module at a dotted path of child names (`''` is this module; `layer1.0` is child `0` of
+   * child `layer1`), or undefined when there is none — a variable's path names no module.
+   */
+  subModule(path: string): Module | undefined {
+    if (path === '') return this;
+    const [first, ...rest] = path.split('.');
+    const child = this.children.get(first!);
+    return rest.length ? child?.subModule(rest.join('.')) : child;
+  }
+
+  /** Names of the direct children (the first segment of their variables' paths). */
+  childNames(): string[] {
+    return [...this.children.keys()];
+  }
+
+  /**
+   * Freeze or unfreeze the whole subtree. A frozen module contributes no trainable variables, so it
+   * gets no gradient, and its batch norms run in inference mode (running statistics, no update) even
+   * when the model around it trains: the one trainability flag of a model and of its parts.
+   */
   setFrozen(frozen: boolean): this {
     this.frozen = frozen;
     for (const c of this.children.values()) c.setFrozen(frozen);
