@@ -54,7 +54,7 @@ describe('kd list', () => {
     expect(fit.hparams.map((h: { name: string }) => h.name)).toEqual(['studentTap', 'teacherTap', 'connector', 'hintEpochs']);
     expect(fit.hparams.every((h: { description: string }) => h.description.length > 0)).toBe(true);
     expect(l.architectures.map((a: { id: string }) => a.id)).toEqual(expect.arrayContaining(['cnn', 'resnet8', 'resnet20', 'wrn']));
-    expect(l.datasets.map((d: { id: string }) => d.id)).toEqual(['captioned', 'fashion-mnist', 'image-folder', 'mnist', 'scene-captions', 'scenes']);
+    expect(l.datasets.map((d: { id: string }) => d.id)).toEqual(['captioned', 'fashion-mnist', 'image-folder', 'mnist', 'scene-captions', 'scene-vqa', 'scenes']);
     expect(l.plugins.map((p: { name: string }) => p.name)).toEqual([
       '@kd/data',
       '@kd/method-adain',
@@ -69,7 +69,7 @@ describe('kd list', () => {
       '@kd/tasks',
       '@kd/text',
     ]);
-    expect(l.tasks.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining(['classification', 'multi-label', 'relationships']));
+    expect(l.tasks.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining(['classification', 'multi-label', 'relationships', 'vqa', 'captioning']));
     expect(l.tasks.find((t: { id: string }) => t.id === 'multi-label')).toMatchObject({ primary: 'mAP', terms: [expect.objectContaining({ name: 'bce' })] });
   });
 });
