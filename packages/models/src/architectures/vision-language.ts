@@ -3,8 +3,7 @@ import { parseOptions } from '../options.js';
 import { VlTransformer } from '../vl-transformer.js';
 import { VlSceneModel } from '../vl-scene-model.js';
 import { ClipDualEncoder } from '../clip-dual-encoder.js';
-// the image tower is any other architecture of this package (read when a clip is built, so the cycle is harmless)
-import { architectures } from './index.js';
+import { buildModelPart, modelPartSchema } from '../model-part.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -37,12 +36,12 @@ export const vlTransformer: ModelArchitecture = {
 export const clip: ModelArchitecture = {
   id: 'clip',
   description:
-    'A small CLIP-like dual encoder for image–text datasets (data.dataset: captioned): an image tower (any architecture here, its embedding projected) ' +
+    'A small CLIP-like dual encoder for image–text datasets (data.dataset: captioned): an image tower (any registered architecture, its embedding projected) ' +
     'and a text encoder in one normalised space; zero-shot logits from class-name prompt ensembles. ' +
     "Options: image ({arch, options}; default cnn), embedDim (64), text ({kind: transformer|bag, dModel, layers, heads, ffn}).",
   build(input) {
     const o = parseOptions('clip', input.options, {
-      image: z.object({ arch: z.string().default('cnn'), options: z.record(z.string(), z.unknown()).default({}) }).strict().default({ arch: 'cnn', options: {} }),
+      image: modelPartSchema.default({ arch: 'cnn', options: {} }),
       embedDim: positiveInt.default(64),
       text: z
         .object({
@@ -57,9 +56,9 @@ export const clip: ModelArchitecture = {
     });
     const text = input.data?.text;
     if (!text) throw new ConfigError('arch', "clip needs an image–text dataset with a vocabulary (e.g. data.dataset: captioned)");
-    const tower = architectures.find((a) => a.id === o.image.arch);
-    if (!tower || tower.id === 'clip') throw new ConfigError('options.image.arch', `unknown image architecture '${o.image.arch}'`);
-    const image = tower.build({ inputShape: input.inputShape, numClasses: input.numClasses, seed: input.seed, options: o.image.options });
+    if (o.image.arch === 'clip') throw new ConfigError('options.image.arch', 'the image tower cannot be another clip');
+    // the tower is any architecture of the run (a plugin's included)
+    const image = buildModelPart(input, 'options.image', o.image);
     return new ClipDualEncoder({ image, embedDim: o.embedDim, text: o.text, data: text, numClasses: input.numClasses, seed: input.seed + 1 });
   },
 };
