@@ -1,6 +1,6 @@
 /**
- * The conformance checks fail on methods that break the contract: a toy method with two terms,
- * correct and with one flaw at a time.
+ * The conformance checks fail on methods that break the contract: a toy method with two terms (and a
+ * stage of its own on them), correct and with one flaw at a time.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -13,6 +13,7 @@ import {
   type DistillationMethod,
   type MethodDescriptor,
   type PluginRegister,
+  type StageSpec,
   type StepContext,
   type TapRequest,
 } from '@kd/core';
@@ -24,7 +25,7 @@ import { expectRegistrationCreatesNoInstance, expectTermsDeclaredOnce } from './
 import { expectFlatTensorCountOverSteps } from './tensor-count-check.js';
 import { tinyDistillationRun } from './tiny-run.js';
 
-type Flaw = 'none' | 'returns inactive' | 'computes inactive' | 'not detached' | 'leaks';
+type Flaw = 'none' | 'returns inactive' | 'computes inactive' | 'stage returns inactive' | 'not detached' | 'leaks';
 let flaw: Flaw = 'none';
 
 @injectable()
@@ -32,6 +33,18 @@ class Toy implements DistillationMethod {
   setup = (): void => undefined;
   requiredTaps = (): readonly TapRequest[] => (['teacher', 'student'] as const).map((role) => ({ role, tap: 'logits' }));
   auxModules = (): [] => [];
+  /** A stage of its own on the same two terms. */
+  stages = (): readonly StageSpec[] => [
+    {
+      name: 'warm',
+      description: 'the two terms before distillation',
+      defaultEpochs: 1,
+      terms: descriptor.terms,
+      trainable: ['student'],
+      taps: this.requiredTaps(),
+      losses: (step) => this.losses(flaw === 'stage returns inactive' ? { ...step, active: new Set(['a', 'b']) } : step),
+    },
+  ];
   losses(step: StepContext): Record<string, tf.Scalar> {
     const s = step.student['logits']!;
     const t = flaw === 'not detached' ? step.teacher!['logits']! : detach(step.teacher!['logits']!);
@@ -79,6 +92,8 @@ describe('the method conformance checks', () => {
       flaw = f;
       await expect(expectOnlyActiveTermsComputed(toy), f).rejects.toThrow();
     }
+    flaw = 'stage returns inactive'; // in one of its own stages
+    await expect(expectOnlyActiveTermsComputed(toy)).rejects.toThrow(/stage 'warm': terms returned with no term active/);
     flaw = 'none';
   });
 

@@ -46,7 +46,7 @@ export class MethodHarness {
   private constructor(
     readonly method: DistillationMethod<any>,
     readonly run: ConformanceRun,
-    /** Participants whose taps the method reads (the student always), by name, with those taps. */
+    /** Participants whose taps the method (or one of its stages) reads (the student always), by name, with those taps. */
     readonly taps: ReadonlyMap<string, ReadonlySet<string>>,
   ) {}
 
@@ -57,7 +57,7 @@ export class MethodHarness {
     method.setup(ctx);
     run.prepare?.(method);
     const taps = new Map<string, Set<string>>([[ctx.student.name, new Set(['logits'])]]);
-    for (const r of method.requiredTaps()) {
+    for (const r of [...method.requiredTaps(), ...(method.stages?.() ?? []).flatMap((st) => st.taps)]) {
       const name = r.model ?? (r.role === 'teacher' ? ctx.teacher?.name : ctx.student.name);
       if (!name) throw new Error(`method '${c.descriptor.id}' reads the teacher's '${r.tap}' but the conformance run has no teacher`);
       if (!taps.has(name)) taps.set(name, new Set(['logits']));
