@@ -15,7 +15,8 @@ import { runExperiment } from '../run.js';
 /**
  * Recorded before method stages had settings of their own (kd 2b01bfc): a tiny FitNets run with a
  * two-epoch hint stage, then distillation. Its epoch records, test metrics and the bytes of the
- * hint stage's checkpoint (weights and optimizer state) and of the final weights.
+ * hint stage's checkpoint (weights and optimizer state, with their manifests: the same variable and
+ * optimizer-group names, so a hint checkpoint of an older run resumes) and of the final weights.
  */
 const fixture = JSON.parse(readFileSync(new URL('./__fixtures__/fitnet-hint-run.json', import.meta.url), 'utf8')) as {
   epochs: Record<string, unknown>[];
