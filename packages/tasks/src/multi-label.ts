@@ -3,6 +3,7 @@ import {
   binaryCrossEntropyWithLogits,
   injectable,
   sequentialBatches,
+  UserError,
   z,
   type BatchKeyRequest,
   type EvaluationContext,
@@ -54,6 +55,10 @@ export class MultiLabelTask implements Task<MultiLabelHParams> {
 
   setup(ctx: TaskSetupContext<MultiLabelHParams>): void {
     this.hp = ctx.hparams;
+    const width = ctx.tap('student', 'logits').shape[0];
+    if (width !== ctx.data.numClasses) {
+      throw new UserError(`task 'multi-label': model '${ctx.student.name}' (${ctx.student.model.arch}) has ${width} logits, the data ${ctx.data.numClasses} classes (one sigmoid per class)`);
+    }
   }
 
   requiredTaps() {

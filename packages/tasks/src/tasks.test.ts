@@ -109,6 +109,12 @@ describe('multi-label', () => {
     const mean = table.flatMap((row, i) => row.map((z, k) => bce(z, y[i]![k]!))).reduce((a, b) => a + b, 0) / 8;
     expect(m['loss']).toBeCloseTo(mean, 5);
   });
+
+  it('refuses a model whose logits are not one per class (e.g. an answer head), in one line naming the model', () => {
+    const task = new MultiLabelTask();
+    const setup = () => task.setup({ hparams: multiLabelHParams.parse({}), data: data(2), student: { name: 'student', role: 'student', model: new TableModel(table) }, tap: () => ({ shape: [5], kind: 'logits' }) });
+    expect(setup).toThrow(/^task 'multi-label': model 'student' \(.+\) has 5 logits, the data 2 classes/);
+  });
 });
 
 describe('registration', () => {
