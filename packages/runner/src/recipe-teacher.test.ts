@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { buildRun, disposeRun } from './assemble/build-run.js';
 import { parseRunConfig } from './config/load-config.js';
 import { runExperiment } from './run.js';
-import { recipeKey } from './stages/recipe-teacher.js';
+import { recipeKey } from './stages/recipe.js';
 import { register as registerTasks } from '@kd/tasks';
 
 const host = createHost([registerModels, registerData, registerKd, registerTasks]);
@@ -106,7 +106,7 @@ describe('recipe locks (two processes never train one recipe into one folder)', 
   });
 
   it('waits while another process holds the recipe, then loads what it trained', async () => {
-    const { ensureRecipe, recipeRunDir } = await import('./stages/recipe-teacher.js');
+    const { ensureRecipe, recipeRunDir } = await import('./stages/recipe.js');
     const { mkdirSync } = await import('node:fs');
     const cacheDir = join(dir, 'cache-wait');
     const recipe = parseRunConfig({ name: 'waited', student: teacherModel });

@@ -1,16 +1,17 @@
 import { InterruptedError, UserError, type DependencyContainer, type Metrics } from '@kd/core';
 import { backendSummary, numericsLabel, numericsOf, selectBackend, type BackendReport, type Numerics } from '@kd/tfjs-runtime';
-import { saveTappedModelSync } from '@kd/models';
+import { readModelCard, saveTappedModelSync } from '@kd/models';
 import type { EpochRecord, EventSink, StageResult } from '@kd/trainer';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export type { RunSummary } from './folder/run-summary.js';
 import { buildRun, disposeRun, MAX_RECIPE_DEPTH, type BuiltRun } from './assemble/build-run.js';
-import { loadModelWeights } from './assemble/saved-model.js';
+import { checkVocabulary, loadModelWeights } from './assemble/saved-model.js';
+import { describeStudentInit, initStudent } from './assemble/student-init.js';
 import { parseRunConfig } from './config/load-config.js';
 import { sameRun } from './config/same-run.js';
-import type { RunConfig, TeacherConfig } from './config/schema.js';
+import type { RunConfig } from './config/schema.js';
 import { environmentRecord } from './folder/environment.js';
 import { lockOwner, tryLock } from './folder/pid-lock.js';
 import { RunFolder } from './folder/run-folder.js';
@@ -21,7 +22,7 @@ import { writeEntryManifest } from './stages/cache-entry.js';
 import { CachedOutputs } from './stages/cached-outputs.js';
 import { runDistillStage } from './stages/distill-stage.js';
 import { runMethodStages } from './stages/method-stages.js';
-import { ensureRecipe, loadRecipe } from './stages/recipe-teacher.js';
+import { ensureRecipe, loadRecipe, loadRecipeConfig } from './stages/recipe.js';
 import type { StageContext } from './stages/stage-settings.js';
 import { prepareTeacher, type TeacherOutcome } from './stages/teacher-stage.js';
 
@@ -167,11 +168,19 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
     const teachers: TeacherOutcome[] = [];
     for (const p of run.participants.filter((q) => q.role === 'teacher')) {
       const tc = run.teacherConfigs.get(p.name)!;
-      const recipeDir = tc.recipe ? await runRecipe(host, p.name, tc, config, numerics, options) : undefined;
+      const where = p.name === 'teacher' ? 'teacher' : `extraTeachers.${p.name}`;
+      const recipeDir = tc.recipe ? await runRecipe(host, `${where}.recipe`, loadRecipe(where, tc, config), config, numerics, options) : undefined;
       const t = await prepareTeacher(p, tc, config, run.dataset, { ...ctx, numerics, log, task: run.task }, recipeDir);
       log(`${p.name}: ${t.arch} (${t.params.toLocaleString('en-US')} params) ${t.source} from ${t.path}, test ${formatMetric(run.task.primary, t.metrics[run.task.primary.name])}`);
       teachers.push(t);
     }
+    const init = config.student.init;
+    if (init?.recipe) {
+      const recipe = loadRecipeConfig('student.init.recipe', init.recipe, config);
+      const dir = await runRecipe(host, 'student.init.recipe', recipe, config, numerics, options);
+      checkVocabulary("config field 'student.init.recipe'", dir, readModelCard(dir), run.dataset.text);
+      log(describeStudentInit(initStudent(run.student.model, dir, init, `recipe ${init.recipe}`)));
+    } else if (run.studentInit) log(describeStudentInit(run.studentInit));
     const stages: StageResult[] = await runMethodStages(run, ctx);
     throwIfAborted(options.signal);
     const participants = run.active.map((p) => {
@@ -257,13 +266,12 @@ function summarize(
   };
 }
 
-/** Runs a teacher's recipe once (cached by its content and numerics) and returns the folder of its saved student. */
-async function runRecipe(host: DependencyContainer, name: string, tc: TeacherConfig, config: RunConfig, numerics: Numerics, options: RunOptions): Promise<string> {
+/** Runs a recipe (named by `field`) once, cached by its content and numerics, and returns the folder of its saved student. */
+async function runRecipe(host: DependencyContainer, field: string, recipe: RunConfig, config: RunConfig, numerics: Numerics, options: RunOptions): Promise<string> {
   const depth = (options.recipeDepth ?? 0) + 1;
-  const where = name === 'teacher' ? 'teacher' : `extraTeachers.${name}`;
-  if (depth > MAX_RECIPE_DEPTH) throw new UserError(`${where}.recipe: recipes nested more than ${MAX_RECIPE_DEPTH} deep (does ${tc.recipe} name itself?)`);
+  if (depth > MAX_RECIPE_DEPTH) throw new UserError(`${field}: recipes nested more than ${MAX_RECIPE_DEPTH} deep (does ${recipe.name} name itself?)`);
   const log = options.log ?? (() => {});
-  const { modelDir } = await ensureRecipe(host, loadRecipe(where, tc, config), {
+  const { modelDir } = await ensureRecipe(host, recipe, {
     cacheDir: config.cacheDir,
     numerics,
     run: (h, c, runDir) => runExperiment(h, c, { runDir, recipeDepth: depth, signal: options.signal, log: (line) => log(`[recipe ${c.name}] ${line}`) }),
@@ -301,7 +309,9 @@ export async function evalRun(
   if (!folder.exists()) throw new UserError(`not a run folder (no config.json): ${runDir}`);
   const config = parseRunConfig(folder.readJson('config.json'));
   await backendFor(config);
-  const run = await buildRun(host, { ...config, methods: [], teacher: undefined, extraTeachers: {}, task: { ...config.task, weights: {}, weight: 1 } });
+  // the saved student is loaded below: its initial weights (student.init) do not matter here
+  const { init: _init, ...student } = config.student;
+  const run = await buildRun(host, { ...config, student, methods: [], teacher: undefined, extraTeachers: {}, task: { ...config.task, weights: {}, weight: 1 } });
   try {
     if (!existsSync(join(folder.studentDir, 'model.json'))) throw new UserError(`run ${runDir} has no saved student yet (unfinished run? try 'kd resume')`);
     loadModelWeights(folder.studentDir, run.student.model);

@@ -26,10 +26,12 @@ import { join } from 'node:path';
 import { canonicalJson } from '../config/canonical-json.js';
 import { configPath, toConfigError } from '../config/load-config.js';
 import { checkVocabulary, loadModelWeights, resolveModelDir } from './saved-model.js';
-import { loadRecipe, recipeDone, recipeRunDir } from '../stages/recipe-teacher.js';
+import { loadRecipe, loadRecipeConfig, recipeDone, recipeRunDir } from '../stages/recipe.js';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
 import { resolveRunTask, setupRunTask, TASK, type BuiltTask } from './build-task.js';
 import { checkDataNeeds } from './check-data-needs.js';
+import { freezeStudent } from './student-freeze.js';
+import { initStudent, type StudentInitReport } from './student-init.js';
 import { buildMethodStages, type BuiltMethodStage } from './build-method-stages.js';
 
 export { TASK } from './build-task.js';
@@ -67,6 +69,8 @@ export interface BuiltRun {
    * caller prints them before training. Empty when all is well.
    */
   readonly warnings: readonly string[];
+  /** What `student.init.checkpoint` loaded into the student (a recipe's init happens when the run starts, after the recipe ran). */
+  readonly studentInit?: StudentInitReport;
 }
 
 
@@ -141,25 +145,64 @@ function checkTeacherCheckpoint(where: string, tc: TeacherConfig, config: RunCon
 /** How deep recipes may name recipes (a guard against a recipe that names itself). */
 export const MAX_RECIPE_DEPTH = 4;
 
+/** The model sources a config names, by field: its teachers' and its student's init (`recipe` / `checkpoint`). */
+function modelSources(config: RunConfig): [string, { readonly recipe?: string; readonly checkpoint?: string }, (() => RunConfig) | undefined][] {
+  const out: [string, { recipe?: string; checkpoint?: string }, (() => RunConfig) | undefined][] = [];
+  const teachers: [string, TeacherConfig | undefined][] = [['teacher', config.teacher], ...Object.entries(config.extraTeachers).map(([k, v]): [string, TeacherConfig] => [`extraTeachers.${k}`, v])];
+  for (const [where, tc] of teachers) if (tc) out.push([where, tc, tc.recipe ? () => loadRecipe(where, tc, config) : undefined]);
+  const init = config.student.init;
+  if (init) out.push(['student.init', init, init.recipe ? () => loadRecipeConfig('student.init.recipe', init.recipe!, config) : undefined]);
+  return out;
+}
+
 /**
- * A teacher recipe and every recipe or checkpoint it names in turn must exist and fit, checked
- * before any file is written (a recipe's own teachers are otherwise only met when it runs).
+ * A recipe (named by `field`) and every recipe or checkpoint it names in turn (its teachers', its
+ * student's init) must exist and fit, checked before any file is written (a recipe's own sources are
+ * otherwise only met when it runs). A problem further down is reported at `field`, with the way to it.
  */
-function checkRecipeChain(where: string, tc: TeacherConfig, naming: RunConfig, depth = 1): RunConfig {
-  if (depth > MAX_RECIPE_DEPTH) throw new ConfigError(`${where}.recipe`, `recipes nested more than ${MAX_RECIPE_DEPTH} deep (does ${tc.recipe} name itself?)`);
-  const recipe = loadRecipe(where, tc, naming);
-  const inner: [string, TeacherConfig | undefined][] = [['teacher', recipe.teacher], ...Object.entries(recipe.extraTeachers).map(([k, v]): [string, TeacherConfig] => [`extraTeachers.${k}`, v])];
-  for (const [innerWhere, itc] of inner) {
-    if (itc?.recipe) checkRecipeChain(where, itc, recipe, depth + 1);
-    if (itc?.checkpoint) {
-      try {
-        resolveModelDir(configPath(recipe, itc.checkpoint));
-      } catch (e) {
-        throw new ConfigError(`${where}.recipe`, `${tc.recipe}: ${innerWhere}.checkpoint: ${(e as Error).message}`);
-      }
+function checkRecipeChain(field: string, path: string, recipe: RunConfig, depth = 1): void {
+  if (depth > MAX_RECIPE_DEPTH) throw new ConfigError(field, `recipes nested more than ${MAX_RECIPE_DEPTH} deep (does ${path} name itself?)`);
+  for (const [where, source, load] of modelSources(recipe)) {
+    try {
+      if (load) checkRecipeChain(field, source.recipe!, load(), depth + 1);
+      if (source.checkpoint) resolveModelDir(configPath(recipe, source.checkpoint));
+    } catch (e) {
+      if (!(e instanceof UserError) || (e instanceof ConfigError && e.path === field)) throw e;
+      const inner = e instanceof ConfigError ? e.message.replace(/^config field '([^']*)': /, '$1: ') : `${where}.checkpoint: ${e.message}`;
+      throw new ConfigError(field, `${path}: ${inner}`);
     }
   }
-  return recipe;
+}
+
+/**
+ * `student.init`, checked before any file is written: a checkpoint is loaded into the student now; a
+ * recipe and everything it names in turn must exist, and a recipe already in the cache must fit the
+ * student (the run loads it when it starts, after running the recipe if need be).
+ */
+function checkStudentInit(config: RunConfig, dataset: Dataset, model: TappedModel, numerics: Numerics | undefined): StudentInitReport | undefined {
+  const init = config.student.init;
+  if (!init) return undefined;
+  if (init.checkpoint && init.recipe) throw new ConfigError('student.init.recipe', 'give either checkpoint or recipe, not both');
+  if (init.checkpoint) {
+    let dir: string;
+    try {
+      dir = resolveModelDir(configPath(config, init.checkpoint));
+    } catch (e) {
+      throw new ConfigError('student.init.checkpoint', (e as Error).message);
+    }
+    checkVocabulary("config field 'student.init.checkpoint'", dir, readModelCard(dir), dataset.text);
+    return initStudent(model, dir, init, `checkpoint ${dir}`);
+  }
+  if (!init.recipe) throw new ConfigError('student.init', 'give checkpoint (a saved model or run folder) or recipe (a run config)');
+  const recipe = loadRecipeConfig('student.init.recipe', init.recipe, config);
+  checkRecipeChain('student.init.recipe', init.recipe, recipe);
+  const done = numerics && recipeRunDir(config.cacheDir, recipe, numerics);
+  if (done && recipeDone(done)) {
+    const dir = join(done, 'student');
+    checkVocabulary("config field 'student.init.recipe'", dir, readModelCard(dir), dataset.text);
+    initStudent(model, dir, init, `recipe ${init.recipe}`);
+  }
+  return undefined;
 }
 
 /** Loads a checked teacher checkpoint into the built model now, so a missing shard or a shape mismatch stops the run before it starts. */
@@ -258,7 +301,8 @@ export async function buildRun(
     if (tc?.checkpoint && tc.recipe) throw new ConfigError(`${where}.recipe`, 'give either checkpoint or recipe, not both');
     if (tc?.checkpoint) checkpoints.set(where, checkTeacherCheckpoint(where, tc, config, dataset));
     if (tc?.recipe) {
-      const recipe = checkRecipeChain(where, tc, config);
+      const recipe = loadRecipe(where, tc, config);
+      checkRecipeChain(`${where}.recipe`, tc.recipe, recipe);
       const done = numerics && recipeRunDir(config.cacheDir, recipe, numerics);
       // a recipe already in the cache can be checked now; a new one is checked when it has run
       if (done && recipeDone(done)) checkVocabulary(`config field '${where}.recipe'`, join(done, 'student'), readModelCard(join(done, 'student')), dataset.text);
@@ -284,6 +328,8 @@ export async function buildRun(
     if (checkpoints.has(where)) loadTeacherCheckpoint(where, checkpoints.get(where)!, model);
   }
   const studentModel = buildModel(container, dataset, config.student.arch, config.student.options, config.seed, 'student', config.baseDir);
+  if (config.student.freeze) freezeStudent(studentModel, config.student.freeze);
+  const studentInit = checkStudentInit(config, dataset, studentModel, numerics);
   const student: Participant = { name: 'student', role: 'student', model: studentModel };
   participants.push(student);
   const task = setupRunTask(runTask, dataset, student, participants);
@@ -341,7 +387,7 @@ export async function buildRun(
   ]);
   // A teacher no method reads is still prepared (its accuracy is reported) but not run each step.
   const active = participants.filter((p) => used.has(p.name) || isTrainable(p));
-  return { config, container, dataset, teacher, teacherConfigs, participants, student, task, methods, weights, taps, active, warnings };
+  return { config, container, dataset, teacher, teacherConfigs, participants, student, task, methods, weights, taps, active, warnings, ...(studentInit ? { studentInit } : {}) };
 }
 
 export function methodActive(run: BuiltRun, id: string): Set<string> {

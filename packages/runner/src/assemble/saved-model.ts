@@ -1,5 +1,6 @@
+import * as tf from '@tensorflow/tfjs';
 import { UserError, type DataText, type TappedModel } from '@kd/core';
-import { isLegacyModelFolder, loadTappedModelWeightsSync, type ModelCard } from '@kd/models';
+import { isLegacyModelFolder, loadTappedModelWeightsSync, readModelArtifacts, type ModelCard } from '@kd/models';
 import { assignVariables, readTensors } from '@kd/trainer';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,4 +48,14 @@ export function loadModelWeights(dir: string, model: TappedModel): void {
   } finally {
     for (const t of Object.values(saved)) t.dispose();
   }
+}
+
+/**
+ * Every variable of a saved model folder by path, in either layout, for loading part of it into
+ * another model (`student.init`). The caller disposes the tensors.
+ */
+export function readModelVariables(dir: string): Record<string, tf.Tensor> {
+  if (isLegacyModelFolder(dir)) return readTensors(dir, 'variables');
+  const artifacts = readModelArtifacts(dir);
+  return tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs ?? []);
 }

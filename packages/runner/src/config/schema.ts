@@ -49,6 +49,40 @@ export const TrainSettingsSchema = z
   .strict();
 export type TrainSettings = z.infer<typeof TrainSettingsSchema>;
 
+/**
+ * Where a student's initial weights come from (`student.init`): a saved model, or the saved student
+ * of a recipe run (run once and cached as teacher recipes are). Variables are matched by path after
+ * mapping prefixes; shapes must match.
+ */
+export const StudentInitSchema = z
+  .object({
+    checkpoint: z.string().optional().describe('a saved model folder, or a run folder (its student/), whose variables initialise the student'),
+    recipe: z
+      .string()
+      .optional()
+      .describe('the run config whose saved student initialises this one; it runs once and is cached by its content under <cacheDir>/recipes/'),
+    map: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(
+        "saved path prefix → student path prefix (whole path segments; '' is the whole model), e.g. {'': encoder} loads a saved model into the student's encoder; " +
+          'only mapped variables load. Default: every saved variable at its own path',
+      ),
+    strict: z.boolean().optional().describe('every student variable must be initialised, and every selected saved variable must find its place (default false: report them)'),
+  })
+  .strict();
+export type StudentInit = z.infer<typeof StudentInitSchema>;
+
+/** The student: its model, and optionally where its weights start and which parts stay frozen. */
+export const StudentSchema = ModelSchema.extend({
+  init: StudentInitSchema.optional().describe('initialise (part of) the student from saved weights: {checkpoint | recipe, map?, strict?}'),
+  freeze: z
+    .array(z.string().min(1, "a path prefix names a sub-module (e.g. 'encoder', 'conv1'); to freeze the whole student, train nothing"))
+    .optional()
+    .describe("sub-modules (dotted paths, e.g. 'encoder', 'layer1.0') that do not train: no gradient, batch norm on its running statistics"),
+}).strict();
+export type StudentConfig = z.infer<typeof StudentSchema>;
+
 export const TeacherSchema = ModelSchema.extend({
   checkpoint: z.string().optional().describe('load trained weights from this folder (a run folder, or a saved model folder)'),
   recipe: z
@@ -135,7 +169,7 @@ export const RunConfigSchema = z
       .default({ dataset: 'mnist', options: {} }),
     teacher: TeacherSchema.optional(),
     extraTeachers: z.record(z.string(), TeacherSchema).default({}).describe('further frozen teachers, by participant name'),
-    student: ModelSchema,
+    student: StudentSchema,
     train: TrainSettingsSchema.default(TrainSettingsSchema.parse({})),
     task: z
       .object({

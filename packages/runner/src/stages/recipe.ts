@@ -10,24 +10,30 @@ import type { RunConfig, TeacherConfig } from '../config/schema.js';
 import { entryProblem } from './cache-entry.js';
 
 /**
- * A teacher "by recipe": `teacher.recipe: other.yaml` names the run config that produces the
- * teacher (e.g. the CLIP-like teacher, a VL pre-training run). The recipe runs once; its run folder
- * lives in `<cacheDir>/recipes/<key>`, keyed by everything that determines its weights, and every
- * later run (any seed, any sweep cell) loads the recipe's saved student from there.
+ * A recipe is a run config that produces a model: its saved student. A teacher "by recipe"
+ * (`teacher.recipe: other.yaml`: the CLIP-like teacher, a VL pre-training run) and a student's
+ * initial weights (`student.init.recipe`: a pre-trained encoder) both come from one. The recipe runs
+ * once; its run folder lives in `<cacheDir>/recipes/<key>`, keyed by everything that determines its
+ * weights, and every later run (any seed, any sweep cell) loads the recipe's saved student from there.
  */
 
 /**
- * The recipe's config, checked against the teacher entry that names it (before any file is written).
- * A relative recipe path is resolved against the naming config's `baseDir` (its file's folder).
+ * The run config a recipe field (`field`, e.g. `teacher.recipe`, `student.init.recipe`) names, read
+ * before any file is written; a relative path is resolved against the naming config's `baseDir` (its
+ * file's folder). A problem is a ConfigError at `field`.
  */
-export function loadRecipe(where: string, tc: TeacherConfig, naming: Pick<RunConfig, 'baseDir'>): RunConfig {
-  let recipe: RunConfig;
+export function loadRecipeConfig(field: string, path: string, naming: Pick<RunConfig, 'baseDir'>): RunConfig {
   try {
-    recipe = loadConfigFile(configPath(naming, tc.recipe!));
+    return loadConfigFile(configPath(naming, path));
   } catch (e) {
     const m = (e as Error).message;
-    throw new ConfigError(`${where}.recipe`, e instanceof ConfigError ? `${tc.recipe}: ${m.replace(/^config /, '')}` : m);
+    throw new ConfigError(field, e instanceof ConfigError ? `${path}: ${m.replace(/^config /, '')}` : m);
   }
+}
+
+/** A teacher's recipe, checked against the teacher entry that names it: its student is that teacher. */
+export function loadRecipe(where: string, tc: TeacherConfig, naming: Pick<RunConfig, 'baseDir'>): RunConfig {
+  const recipe = loadRecipeConfig(`${where}.recipe`, tc.recipe!, naming);
   if (recipe.student.arch !== tc.arch) {
     throw new ConfigError(`${where}.arch`, `'${tc.arch}' differs from the recipe's student '${recipe.student.arch}' (${tc.recipe})`);
   }

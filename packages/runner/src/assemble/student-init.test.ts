@@ -1,0 +1,87 @@
+import { ConfigError } from '@kd/core';
+import { cnn } from '@kd/models';
+import { describe, expect, it } from 'vitest';
+import { freezeStudent } from './student-freeze.js';
+import { describeStudentInit, mappedPath, planStudentInit, underPrefix } from './student-init.js';
+
+const shapes = (entries: Record<string, number[]>) => new Map(Object.entries(entries));
+const errorOf = (f: () => unknown): ConfigError => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('no error');
+};
+
+describe('student.init: saved variables matched to the student by path', () => {
+  it('prefixes are whole path segments; the longest map prefix wins; no map keeps paths', () => {
+    expect(underPrefix('conv1.weight', 'conv1')).toBe(true);
+    expect(underPrefix('conv10.weight', 'conv1')).toBe(false);
+    expect(underPrefix('anything', '')).toBe(true);
+    expect(mappedPath('conv1.weight', undefined)).toBe('conv1.weight');
+    expect(mappedPath('conv1.weight', { '': 'encoder' })).toBe('encoder.conv1.weight');
+    expect(mappedPath('encoder.fc.bias', { encoder: '' })).toBe('fc.bias');
+    expect(mappedPath('a.b.c', { a: 'x', 'a.b': 'y' })).toBe('y.c');
+    expect(mappedPath('a.b', { 'a.b': 'z' })).toBe('z');
+    expect(mappedPath('head.w', { encoder: 'encoder' })).toBeUndefined();
+  });
+
+  it('loads what has a place, and reports what it did not initialise and what it did not use', () => {
+    const saved = shapes({ 'conv1.weight': [3, 3, 1, 2], 'bn1.running_mean': [2], 'fc.weight': [8, 10], 'extra.w': [1] });
+    const student = shapes({ 'encoder.conv1.weight': [3, 3, 1, 2], 'encoder.bn1.running_mean': [2], 'head.weight': [8, 4] });
+    const plan = planStudentInit(saved, student, { map: { conv1: 'encoder.conv1', bn1: 'encoder.bn1', extra: 'encoder' } }, '/saved');
+    expect(plan.pairs).toEqual([
+      ['conv1.weight', 'encoder.conv1.weight'],
+      ['bn1.running_mean', 'encoder.bn1.running_mean'],
+    ]);
+    expect(plan.notInitialised).toEqual(['head.weight']);
+    expect(plan.unused).toEqual(['extra.w']);
+    expect(describeStudentInit({ source: 'recipe r.yaml', dir: '/saved', loaded: 2, total: 3, ...plan })).toBe(
+      'student: 2 of 3 variables initialised from recipe r.yaml; not initialised: head.weight; saved but unused: extra.w',
+    );
+  });
+
+  it('refuses, in one line naming the field, a map that matches nothing, a shape mismatch, nothing to load, two sources for one variable, and (strict) gaps', () => {
+    const saved = shapes({ 'conv1.weight': [3, 3, 1, 2], 'fc.weight': [8, 10] });
+    const student = shapes({ 'conv1.weight': [3, 3, 1, 2], 'fc.weight': [8, 4] });
+    const cases: [() => unknown, string, RegExp][] = [
+      [() => planStudentInit(saved, student, { map: { backbone: 'conv1' } }, '/s'), 'student.init.map', /'backbone' matches no variable of the saved model in \/s \(it has: conv1, fc\)/],
+      [() => planStudentInit(saved, student, { map: { conv1: 'encoder' } }, '/s'), 'student.init.map.conv1', /'encoder' names no part of the student \(it has: conv1, fc\)/],
+      [() => planStudentInit(saved, student, {}, '/s'), 'student.init', /the saved fc\.weight \[8, 10\] does not fit the student's fc\.weight \[8, 4\]/],
+      [() => planStudentInit(saved, shapes({ 'x.w': [1] }), {}, '/s'), 'student.init', /no variable of the saved model in \/s .* has a place in the student/],
+      [() => planStudentInit(saved, student, { map: { conv1: 'conv1' }, strict: true }, '/s'), 'student.init.strict', /student variables not initialised from \/s: fc\.weight/],
+      [() => planStudentInit(saved, student, { map: { conv1: 'conv1', fc: 'conv1' } }, '/s'), 'student.init.map', /both conv1\.weight and fc\.weight of the saved model map to the student's conv1\.weight/],
+    ];
+    for (const [f, field, message] of cases) {
+      const e = errorOf(f);
+      expect(e.path).toBe(field);
+      expect(e.message).toMatch(message);
+      expect(e.message).not.toContain('\n');
+    }
+  });
+});
+
+describe('student.freeze: sub-trees by path', () => {
+  const build = () => cnn.build({ inputShape: [8, 8, 1], numClasses: 3, seed: 1, options: { width: 2 } });
+
+  it('freezes the named sub-modules: their parameters leave the trainable set', () => {
+    const model = build();
+    freezeStudent(model, ['conv1', 'bn1']);
+    const trainable = [...model.namedParameters().keys()];
+    expect(trainable.some((p) => p.startsWith('conv1.') || p.startsWith('bn1.'))).toBe(false);
+    expect(trainable).toContain('fc.weight');
+    model.dispose();
+  });
+
+  it('an unknown prefix, or a variable, is a ConfigError naming the entry and what the student has', () => {
+    const model = build();
+    const unknown = errorOf(() => freezeStudent(model, ['conv1', 'encoder']));
+    expect(unknown.path).toBe('student.freeze[1]');
+    expect(unknown.message).toMatch(/'encoder' names no sub-module of the student \(the student has: conv1, bn1, conv2, bn2, conv3, bn3, fc\)/);
+    const variable = errorOf(() => freezeStudent(model, ['fc.weight']));
+    expect(variable.message).toMatch(/'fc\.weight' is a variable, not a sub-module \(fc has: no sub-modules\)/);
+    model.dispose();
+  });
+});

@@ -1,0 +1,147 @@
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError, type Module } from '@kd/core';
+import type { StudentInit } from '../config/schema.js';
+import { readModelVariables } from './saved-model.js';
+
+/**
+ * `student.init`: the student starts from (part of) a saved model. Saved variables are matched to
+ * the student's by path, after `map` renames path prefixes (whole segments: `{'': encoder}` puts a
+ * whole saved model under the student's `encoder`, `{backbone: encoder}` one part of it); shapes must
+ * match. Student variables nothing maps to keep their seeded initialisation and are reported.
+ */
+
+const FIELD = 'student.init';
+
+/** What `student.init` did, for the run's log. */
+export interface StudentInitReport {
+  /** `checkpoint <path>` or `recipe <file>`. */
+  readonly source: string;
+  /** The saved model folder read. */
+  readonly dir: string;
+  /** Student variables given a saved value. */
+  readonly loaded: number;
+  /** All student variables (parameters and buffers). */
+  readonly total: number;
+  /** Student variables left at their seeded initialisation, by path. */
+  readonly notInitialised: readonly string[];
+  /** Saved variables the map selected that have no place in the student, by saved path. */
+  readonly unused: readonly string[];
+}
+
+/** Whether `path` lies under `prefix` by whole dotted segments (`''` contains every path). */
+export function underPrefix(path: string, prefix: string): boolean {
+  return prefix === '' || path === prefix || path.startsWith(`${prefix}.`);
+}
+
+/**
+ * The student path of a saved variable: the longest `map` prefix it lies under, replaced by its
+ * target; the path itself without a map; undefined when a map leaves it out.
+ */
+export function mappedPath(path: string, map: Readonly<Record<string, string>> | undefined): string | undefined {
+  if (!map) return path;
+  let from: string | undefined;
+  for (const prefix of Object.keys(map)) if (underPrefix(path, prefix) && (from === undefined || prefix.length > from.length)) from = prefix;
+  if (from === undefined) return undefined;
+  const rest = from === '' ? path : path.slice(from.length + 1);
+  const to = map[from]!;
+  return to === '' ? rest : rest === '' ? to : `${to}.${rest}`;
+}
+
+/** A few names, then how many more: keeps an error or log on one line. */
+function someOf(names: readonly string[], shown = 4): string {
+  return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} … (${names.length - shown} more)`;
+}
+
+/** The first path segments of a set of paths, for "it has: …" hints. */
+function topLevel(paths: Iterable<string>): string {
+  return someOf([...new Set([...paths].map((p) => p.split('.')[0]!))], 8);
+}
+
+const shapeOf = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+
+/** Which saved variable initialises which student variable; every problem is a one-line ConfigError. */
+export interface InitPlan {
+  /** [saved path, student path] pairs, shapes checked. */
+  readonly pairs: readonly (readonly [string, string])[];
+  readonly notInitialised: readonly string[];
+  readonly unused: readonly string[];
+}
+
+/**
+ * Pairs saved variables (by path, with their shapes) with the student's after mapping prefixes.
+ * Refuses a map prefix that matches no saved variable or names no part of the student, two saved
+ * variables for one student variable, a shape mismatch (naming both variables), a plan that loads
+ * nothing, and — with `strict` — any student variable left out or saved variable without a place.
+ */
+export function planStudentInit(
+  saved: ReadonlyMap<string, readonly number[]>,
+  student: ReadonlyMap<string, readonly number[]>,
+  init: Pick<StudentInit, 'map' | 'strict'>,
+  dir: string,
+): InitPlan {
+  const map = init.map;
+  for (const [from, to] of Object.entries(map ?? {})) {
+    if (![...saved.keys()].some((p) => underPrefix(p, from))) {
+      throw new ConfigError(`${FIELD}.map`, `'${from}' matches no variable of the saved model in ${dir} (it has: ${topLevel(saved.keys())})`);
+    }
+    if (![...student.keys()].some((p) => underPrefix(p, to))) {
+      throw new ConfigError(`${FIELD}.map.${from}`, `'${to}' names no part of the student (it has: ${topLevel(student.keys())})`);
+    }
+  }
+  const pairs: [string, string][] = [];
+  const unused: string[] = [];
+  const source = new Map<string, string>();
+  for (const [path, shape] of saved) {
+    const target = mappedPath(path, map);
+    if (target === undefined) continue;
+    const own = student.get(target);
+    if (!own) {
+      unused.push(path);
+      continue;
+    }
+    if (source.has(target)) throw new ConfigError(`${FIELD}.map`, `both ${source.get(target)} and ${path} of the saved model map to the student's ${target}`);
+    if (shapeOf(own) !== shapeOf(shape)) {
+      throw new ConfigError(FIELD, `the saved ${path} ${shapeOf(shape)} does not fit the student's ${target} ${shapeOf(own)} (${dir})`);
+    }
+    source.set(target, path);
+    pairs.push([path, target]);
+  }
+  if (pairs.length === 0) {
+    throw new ConfigError(FIELD, `no variable of the saved model in ${dir} (${topLevel(saved.keys())}) has a place in the student (${topLevel(student.keys())}); map path prefixes with ${FIELD}.map`);
+  }
+  const notInitialised = [...student.keys()].filter((p) => !source.has(p));
+  if (init.strict && notInitialised.length) throw new ConfigError(`${FIELD}.strict`, `student variables not initialised from ${dir}: ${someOf(notInitialised)}`);
+  if (init.strict && unused.length) throw new ConfigError(`${FIELD}.strict`, `saved variables in ${dir} without a place in the student: ${someOf(unused)}`);
+  return { pairs, notInitialised, unused };
+}
+
+/** Loads the saved model in `dir` into `student` as `init` says (nothing is assigned unless the whole plan holds). */
+export function initStudent(student: Module, dir: string, init: Pick<StudentInit, 'map' | 'strict'>, source: string): StudentInitReport {
+  const saved = readModelVariables(dir);
+  try {
+    const vars = student.namedVariables();
+    const plan = planStudentInit(
+      new Map(Object.entries(saved).map(([k, t]) => [k, t.shape])),
+      new Map([...vars].map(([k, v]) => [k, v.shape])),
+      init,
+      dir,
+    );
+    for (const [from, to] of plan.pairs) {
+      const [t, v] = [saved[from]!, vars.get(to)!];
+      if (t.dtype !== v.dtype) throw new ConfigError(FIELD, `the saved ${from} is ${t.dtype}, the student's ${to} ${v.dtype} (${dir})`);
+    }
+    for (const [from, to] of plan.pairs) vars.get(to)!.assign(saved[from]!);
+    return { source, dir, loaded: plan.pairs.length, total: vars.size, notInitialised: plan.notInitialised, unused: plan.unused };
+  } finally {
+    tf.dispose(Object.values(saved));
+  }
+}
+
+/** One log line: how much was loaded, and what was not. */
+export function describeStudentInit(r: StudentInitReport): string {
+  const rest = [
+    r.notInitialised.length ? `not initialised: ${someOf(r.notInitialised)}` : 'every variable initialised',
+    ...(r.unused.length ? [`saved but unused: ${someOf(r.unused)}`] : []),
+  ];
+  return `student: ${r.loaded} of ${r.total} variables initialised from ${r.source}; ${rest.join('; ')}`;
+}
