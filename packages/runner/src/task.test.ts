@@ -104,7 +104,7 @@ class OwnLossCnn extends TappedModel {
   }
   override ownTaskLoss(task: string): ModelTaskLoss | undefined {
     if (task !== 'classification') return undefined;
-    return { losses: (step) => (step.active.has('ce') ? { ce: tf.add(tf.mul(crossEntropy(step.student['logits']!, step.batch['y']!), 0), 42) as tf.Scalar } : {}) };
+    return { losses: (step): Record<string, tf.Scalar> => (step.active.has('ce') ? { ce: tf.add(tf.mul(crossEntropy(step.student['logits']!, step.batch['y']!), 0), 42) as tf.Scalar } : {}) };
   }
 }
 const ownLossArch: ModelArchitecture = { id: 'own-loss-test', description: 'test only', build: (input) => new OwnLossCnn(cnn.build(input)) };

@@ -100,7 +100,7 @@ export function toyAccuracy(model: TappedModel, split: DataSplit): Metrics {
       const batch = split.batch(idx);
       const { logits } = model.forward(batch, { training: false, taps: new Set(['logits']) });
       const pred = tf.argMax(logits!, 1).dataSync();
-      idx.forEach((s, i) => (right += pred[i] === split.labels[s] ? 1 : 0));
+      idx.forEach((s, i) => (right += pred[i] === split.labels![s] ? 1 : 0));
       loss += crossEntropy(logits!, batch['y']!).dataSync()[0]! * idx.length;
     });
   }
