@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { cnn, saveTappedModelSync } from '@kd/models';
 import { kd, listTree, tempDir, tinyConfig, writeFile } from '../test/kd.js';
 
 /**
@@ -81,6 +82,17 @@ describe('user errors', () => {
       ].join('\n'),
     );
     await expectUserError(['run', path, '--out-dir', out], /task 'classification' needs batch key 'y' as int32 \[\] \(one class per sample\), but dataset 'scenes-mnist' offers it as float32 \[10\] \(multi-hot labels/);
+  });
+
+  it('student.freeze naming no part of the student; student.init.map matching nothing in the saved model', async () => {
+    const freeze = config('bad-freeze.yaml', tinyConfig().replace('  options: { width: 2 }\ntrain:', '  options: { width: 2 }\n  freeze: [conv1, encoder]\ntrain:'));
+    await expectUserError(['run', freeze, '--out-dir', out], /config field 'student\.freeze\[1\]': 'encoder' names no sub-module of the student \(the student has: conv1, bn1, conv2, bn2, conv3, bn3, fc\)/);
+    // a saved cnn to start from, outside the folders that must stay empty
+    const saved = join(tempDir('saved-cnn'), 'cnn');
+    saveTappedModelSync(cnn.build({ inputShape: [28, 28, 1], numClasses: 10, seed: 1, options: { width: 2 } }), saved, { arch: 'cnn', options: { width: 2 }, inputShape: [28, 28, 1], numClasses: 10 });
+    const init = `  options: { width: 2 }\n  init: { checkpoint: ${JSON.stringify(saved)}, map: { backbone: conv1 } }\ntrain:`;
+    const map = config('bad-init-map.yaml', tinyConfig().replace('  options: { width: 2 }\ntrain:', init));
+    await expectUserError(['run', map, '--out-dir', out], /config field 'student\.init\.map': 'backbone' matches no variable of the saved model in .*cnn \(it has: conv1, bn1, conv2, bn2, conv3, bn3, fc\)/);
   });
 
   it('bad --set (no =, wrong value)', async () => {
