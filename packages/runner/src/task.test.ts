@@ -152,7 +152,7 @@ describe('tasks in runs', () => {
 
   it('task.id names a task the dataset does not propose; an unknown one is a config error naming the field', async () => {
     const config = parseRunConfig({ ...tiny, data: { options: { trainSize: 64, val: 32, test: 32 } }, task: { id: 'nope' } });
-    await expect(runExperiment(host, config, { runDir: join(dir, 'nope') })).rejects.toThrow(/config field 'task\.id': unknown task 'nope' \(installed: classification, margin-test, multi-label\)/);
+    await expect(runExperiment(host, config, { runDir: join(dir, 'nope') })).rejects.toThrow(/config field 'task\.id': unknown task 'nope' \(installed: captioning, classification, detection, margin-test, multi-label, relationships, vqa\)/);
     const bad = parseRunConfig({ ...tiny, data: { options: { trainSize: 64, val: 32, test: 32 } }, task: { weights: { bce: 1 } } });
     await expect(runExperiment(host, bad, { runDir: join(dir, 'bad') })).rejects.toThrow(/config field 'task\.weights': unknown term 'bce' of task 'classification' \(terms: ce\)/);
   });
