@@ -11,6 +11,7 @@ export * from './contract/participant.js';
 export * from './contract/dataset.js';
 export * from './contract/hparams.js';
 export * from './contract/method.js';
+export * from './contract/step-helpers.js';
 export * from './contract/loss-composer.js';
 export * from './di/tokens.js';
 export * from './di/registry.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { describeHParams, MissingTapError, UserError, type DataSplit, type StepContext, type TapValues } from '@kd/core';
+import { describeHParams, MissingTapError, stepHelpers, UserError, type DataSplit, type StepContext, type TapValues } from '@kd/core';
 import { describe, expect, it } from 'vitest';
 import { expectFlatTensorCount, gradNorm, participant, setupContext, TinyNet } from '@kd/testing';
 import { ffsdDescriptor } from './descriptor.js';
@@ -32,7 +32,8 @@ function tinyRun(overrides: Partial<FfsdHParams> = {}, seed = 7) {
 }
 
 function step(student: TapValues, batch: { x: tf.Tensor; y: tf.Tensor }, active: Iterable<string>, at: Partial<StepContext> = {}): StepContext {
-  return { batch, outputs: { student }, student, epoch: 10, step: 0, stepsPerEpoch: 1, totalEpochs: 10, active: new Set(active), ...at };
+  const outputs = { student };
+  return { ...stepHelpers(outputs, [], (m) => !m.isFrozen), batch, outputs, student, epoch: 10, step: 0, stepsPerEpoch: 1, totalEpochs: 10, active: new Set(active), ...at };
 }
 
 describe('ffsd descriptor and hyperparameters', () => {
@@ -240,10 +241,10 @@ describe('ffsd memory and lifecycle', () => {
     };
     let r: Record<string, number> = {};
     // the fusion head is reported once a fusion term has trained it
-    expect(Object.keys(method.report({ split, batchSize: 4, student: leader }))).not.toContain('fusion');
+    expect(Object.keys(method.report({ split, batchSize: 4, student: leader, participants: [] }))).not.toContain('fusion');
     method.losses(step(leader.forward(batch, { training: true }), batch, ['fusion_ce']));
     expectFlatTensorCount(() => {
-      r = method.report({ split, batchSize: 4, student: leader });
+      r = method.report({ split, batchSize: 4, student: leader, participants: [] });
     }, 2);
     expect(Object.keys(r)).toEqual(['peer1', 'peer2', 'peers_mean', 'fusion', 'ensemble', 'oracle']);
     for (const v of Object.values(r)) {

@@ -163,8 +163,9 @@ export class FfsdMethod implements DistillationMethod<FfsdHParams> {
       return v;
     };
     const out: Record<string, tf.Scalar> = {};
-    // Every common student's forward, once, inside the gradient tape (training mode, BN stats update).
-    const peerOut = this.peers.map((p) => p.forward(step.batch, { training: true, taps: this.tapSet }));
+    // Every common student's forward, once, placed by the step: the peers train in the distillation
+    // stage, so training mode on the gradient tape (BN statistics update), as the official code.
+    const peerOut = this.peers.map((p) => step.forward(p, step.batch, { taps: this.tapSet }));
     const peerLogits = peerOut.map((o, i) => tapOf(o, 'logits', `common student ${i + 1}`));
     const peerDeep = peerOut.map((o, i) => tapOf(o, last, `common student ${i + 1}`) as tf.Tensor4D);
     const leaderLogits = tapOf(leader, 'logits', 'leader');

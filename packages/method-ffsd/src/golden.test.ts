@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import type { Module, StepContext, TappedModel } from '@kd/core';
+import { stepHelpers, type Module, type StepContext, type TappedModel } from '@kd/core';
 import { loadFixture, participant, relErr, relErrTensor, setupContext, tensorOf, type Arr } from '@kd/testing';
 import { attentionLoss, attentionMap, normalizedMse } from './attention.js';
 import { attentionShift, diversityLoss, shiftedFeatureMap, type DiversityNorm } from './diversity.js';
@@ -150,6 +150,7 @@ function goldenMethod() {
     for (const [path, v] of mod.namedVariables()) if (path.includes('running')) buffers.set(`${name}::${path}`, v);
   }
   const step = (active: string[]): StepContext => ({
+    ...stepHelpers({}, [], (m) => !m.isFrozen),
     batch: { x: tf.zeros([s.labels.length, 1, 1, 1]), y: tf.tensor1d(s.labels, 'int32') },
     outputs: {},
     student: leader!.forward(),

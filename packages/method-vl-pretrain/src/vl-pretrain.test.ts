@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { createHost, type StepContext, type TappedModel } from '@kd/core';
+import { createHost, stepHelpers, type StepContext, type TappedModel } from '@kd/core';
 import { register as registerData } from '@kd/data';
 import { architectures, register as registerModels } from '@kd/models';
 import { parseRunConfig, runExperiment } from '@kd/runner';
@@ -40,7 +40,8 @@ describe('vl-pretrain: masked tokens + image–text matching on scene captions',
     const loss: Record<string, number> = {};
     const { value, grads } = tf.variableGrads(() => {
       const student = model.forward(batch, { training: true, taps: new Set(['itmLogits', 'regions']) });
-      const ctx: StepContext = { batch, outputs: { student }, student, epoch: 1, step: s, stepsPerEpoch: 1, totalEpochs: 1, active: new Set(active) };
+      const outputs = { student };
+      const ctx: StepContext = { ...stepHelpers(outputs, [], (m) => !m.isFrozen), batch, outputs, student, epoch: 1, step: s, stepsPerEpoch: 1, totalEpochs: 1, active: new Set(active) };
       const terms = method.losses(ctx);
       for (const [k, v] of Object.entries(terms)) loss[k] = v.dataSync()[0]!;
       return tf.addN(Object.values(terms)) as tf.Scalar;
@@ -77,7 +78,7 @@ describe('vl-pretrain: masked tokens + image–text matching on scene captions',
   });
 
   it('reports masked-token and matching accuracy on a split', () => {
-    const r = method.report({ split: data.split('test'), batchSize: 5, student: model });
+    const r = method.report({ split: data.split('test'), batchSize: 5, student: model, participants: [] });
     expect(r['mlm_accuracy']).toBeGreaterThanOrEqual(0);
     expect(r['mlm_accuracy']).toBeLessThanOrEqual(1);
     expect(r['itm_accuracy']).toBeGreaterThanOrEqual(0);

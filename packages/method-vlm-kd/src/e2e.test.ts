@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy, type MethodSetupContext, type Participant, type Role, type TappedModel } from '@kd/core';
+import { crossEntropy, stepHelpers, type MethodSetupContext, type Participant, type Role, type TappedModel } from '@kd/core';
 import { architectures } from '@kd/models';
 import { participant, setupContext } from '@kd/testing';
 import { loadCaptioned } from '@kd/text';
@@ -51,7 +51,9 @@ describe('vlm-kd end to end (tiny)', () => {
         const teacher = vision.forward(batch, { training: false, taps: new Set(['logits']) });
         const { value, grads } = tf.variableGrads(() => {
           const out = student.forward(batch, { training: true, taps: new Set(['embedding', 'logits']) });
-          const terms = method.losses({ batch, outputs: { teacher, student: out }, teacher, student: out, epoch: 1, step: s, stepsPerEpoch: 3, totalEpochs: 1, active: new Set(['text', 'vkd', 'bsce']) });
+          const outputs = { teacher, student: out };
+          const helpers = stepHelpers(outputs, [], (m) => !m.isFrozen);
+          const terms = method.losses({ ...helpers, batch, outputs, teacher, student: out, epoch: 1, step: s, stepsPerEpoch: 3, totalEpochs: 1, active: new Set(['text', 'vkd', 'bsce']) });
           return tf.addN([crossEntropy(out['logits']!, batch.y!), terms['text']!, terms['vkd']!, terms['bsce']!]) as tf.Scalar;
         }, trainable);
         losses.push(value.dataSync()[0]!);

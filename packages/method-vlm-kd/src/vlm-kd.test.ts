@@ -243,7 +243,7 @@ describe('vlm-kd vocabulary guard', () => {
     const ctx = setupContext('vlm-kd', vlmKdHParams.parse({ visionTeacher: 'none', guardSamples: 8, ...hp }), undefined, participant('student', 'student', m.student));
     const method = new VlmKdMethod();
     method.setup(withParticipants(ctx, [text]));
-    const run = () => tf.tidy(() => method.losses({ ...stepContext(m.student.forward(batch(), { training: true }), undefined, ['text'], batch()) }));
+    const run = () => tf.tidy(() => method.losses(stepContext(m.student.forward(batch(), { training: true }), undefined, ['text'], batch(), [text])));
     return { method, run };
   };
 

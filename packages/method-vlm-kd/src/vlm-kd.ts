@@ -15,7 +15,6 @@ import {
   type MethodSetupContext,
   type Participant,
   type StepContext,
-  type TappedModel,
   type TapRequest,
 } from '@kd/core';
 import { balancedSoftmaxCrossEntropy, classCounts, logClassPrior } from './balanced-softmax.js';
@@ -54,7 +53,6 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
   learnedTemperature?: LearnedTemperature;
   /** Caption embeddings of the frozen text encoder (textSource 'encoder'). */
   cache?: CaptionEmbeddingCache;
-  private textModel?: TappedModel;
   private guard?: VocabularyGuard;
   private logPrior?: Float32Array;
   private numClasses = 0;
@@ -85,7 +83,6 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
       }
       if (isTrainable(text)) throw new UserError(`method 'vlm-kd': the text encoder '${h.textTeacher}' must be frozen (extraTeachers.${h.textTeacher}.trainable: false)`);
       textDim = channelsOf(ctx.tap('teacher', 'textEmbedding', h.textTeacher));
-      this.textModel = text.model;
       this.cache = new CaptionEmbeddingCache(this.encoderOf(text, ctx.data.inputShape));
       if (h.vocabularyGuard > 0 && text.model.tapSpecs()['logits']) {
         this.guard = new VocabularyGuard(ctx.data.numClasses, h.vocabularyGuard, h.guardSamples, h.textTeacher);
@@ -167,7 +164,8 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
     const y = step.batch.y;
     if (!y) return;
     tf.tidy(() => {
-      const logits = this.textModel!.forward(step.batch, { training: false, taps: new Set(['logits']) })['logits']!;
+      // the frozen text encoder: inference mode, no gradient
+      const logits = step.forward(this.hparams.textTeacher, step.batch, { taps: ['logits'] })['logits']!;
       this.guard!.observe(logits, y);
     });
   }

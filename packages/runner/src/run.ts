@@ -286,7 +286,7 @@ function methodReports(run: BuiltRun): Record<string, number> {
   const out: Record<string, number> = {};
   const split = run.dataset.split('test');
   for (const m of run.methods) {
-    const r = m.method.report?.({ split, batchSize: run.config.train.evalBatchSize, student: run.student.model }) ?? {};
+    const r = m.method.report?.({ split, batchSize: run.config.train.evalBatchSize, student: run.student.model, participants: run.participants }) ?? {};
     for (const [k, v] of Object.entries(r)) out[`${m.id}.${k}`] = v;
   }
   return out;

@@ -1,6 +1,6 @@
 /** Setup and step contexts as the runner hands them to a method, for tests without a runner. */
 import * as tf from '@tensorflow/tfjs';
-import { MissingTapError, type Batch, type DataInfo, type MethodSetupContext, type Participant, type Role, type StepContext, type TappedModel, type TapValues } from '@kd/core';
+import { MissingTapError, stepHelpers, type Batch, type DataInfo, type MethodSetupContext, type Participant, type Role, type StepContext, type TappedModel, type TapValues } from '@kd/core';
 
 /**
  * A participant as the runner makes one: a teacher's model is frozen unless `trainable` (an adapted or
@@ -50,15 +50,22 @@ export function setupContext<H>(
   };
 }
 
+/**
+ * A step as the trainer hands it out, from given tap values. `step.forward` runs a model in training
+ * mode unless it is frozen (as a stage that trains every unfrozen model); by name it finds `participants`.
+ */
 export function stepContext(
   student: TapValues,
   teacher: TapValues | undefined,
   active: Iterable<string>,
   batch: Batch = { x: tf.zeros([1, 1, 1, 1]) },
+  participants: readonly Participant[] = [],
 ): StepContext {
+  const outputs: Record<string, TapValues> = teacher ? { teacher, student } : { student };
   return {
+    ...stepHelpers(outputs, participants, (m) => !m.isFrozen),
     batch,
-    outputs: teacher ? { teacher, student } : { student },
+    outputs,
     teacher,
     student,
     epoch: 1,

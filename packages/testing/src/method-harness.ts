@@ -10,6 +10,7 @@ import {
   createRunContainer,
   isTrainable,
   resolveMethod,
+  stepHelpers,
   type Batch,
   type DistillationMethod,
   type MethodDescriptor,
@@ -95,6 +96,8 @@ export class MethodHarness {
     const ctx = this.run.context;
     const clock = this.run.clock ?? {};
     return {
+      // a harness step trains every unfrozen model, as the distillation stage does
+      ...stepHelpers(outputs, ctx.participants, (m) => !m.isFrozen),
       batch: this.run.batch,
       outputs,
       teacher: ctx.teacher ? outputs[ctx.teacher.name] : undefined,

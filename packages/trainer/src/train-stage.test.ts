@@ -144,6 +144,47 @@ describe('trainStage', () => {
     expect(toyWeights(teacher)).toEqual(before);
   });
 
+  it('step.forward places models as the stage trains them; step.tap reads the step outputs', async () => {
+    const student = new ToyNet(34);
+    const untrained = new ToyNet(35); // a participant, unfrozen, but not trained by this stage
+    const aux = new ToyNet(36); // a method's own model, trained by this stage
+    const modes = new Map<ToyNet, boolean[]>([
+      [untrained, []],
+      [aux, []],
+    ]);
+    for (const [m, seen] of modes) {
+      const forward = m.forward.bind(m);
+      m.forward = (batch, options) => (seen.push(options.training), forward(batch, options));
+    }
+    await trainStage(
+      toyStage(student, {
+        epochs: 1,
+        participants: [
+          { name: 'student', role: 'student', model: student },
+          { name: 'other', role: 'teacher', model: untrained },
+        ],
+        taps: new Map([
+          ['student', new Set(['logits'])],
+          ['other', new Set<string>()],
+        ]),
+        trainable: [
+          { group: 'main', variables: student.namedParameters('student/') },
+          { group: 'main', variables: aux.namedParameters('aux/') },
+        ],
+        objective: (step) => {
+          const other = step.forward('other', step.batch, { taps: ['logits'] })['logits']!;
+          const own = step.forward(aux, step.batch)['logits']!;
+          const ce = crossEntropy(step.tap('student', 'logits'), step.batch.y!);
+          const total = tf.addN([ce, tf.mean(tf.square(tf.sub(own, other)))]) as tf.Scalar;
+          return { total, parts: { ce } };
+        },
+      }),
+    );
+    // the trainer's own forward of 'other' (outside the tape) and the method's: all in inference mode
+    expect(new Set(modes.get(untrained))).toEqual(new Set([false]));
+    expect(new Set(modes.get(aux))).toEqual(new Set([true]));
+  });
+
   it('a frozen sub-tree of a trained model gets no update of its weights or BN statistics; the rest trains', async () => {
     const student = new ToyNet(33);
     const bn = student.bn.setFrozen(true);

@@ -4,6 +4,7 @@ import {
   deriveSeed,
   InterruptedError,
   parameterConstraint,
+  stepHelpers,
   UserError,
   type Batch,
   type DataSplit,
@@ -250,7 +251,9 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
           const kept: tf.Tensor[] = [];
           let partNames: string[] = [];
           let partStack: tf.Tensor | undefined;
+          const helpers = stepHelpers(outputs, spec.participants, trains);
           const makeStep = (): StageStep => ({
+            ...helpers,
             batch,
             outputs,
             teacher: spec.primary.teacher ? outputs[spec.primary.teacher] : undefined,

@@ -74,6 +74,27 @@ export interface StepContext {
    * defaults) in `StageSpec.losses`, and the task's defaults when a teacher is trained.
    */
   readonly active: ReadonlySet<string>;
+  /**
+   * A participant's tap this step. A tap that is missing here is a bug in the method (it did not
+   * request the tap in `requiredTaps`/`StageSpec.taps`, or names a participant the stage does not
+   * run), not a user error: throws an Error naming the participant and the tap.
+   */
+  tap(participant: string, name: string): tf.Tensor;
+  /**
+   * Runs a participant's model (by name) or a model of the method's own (an aux `TappedModel`, e.g.
+   * FFSD's peers) on `batch`, placed as the trainer places participants: a model this stage trains
+   * (some of its parameters are in the stage's optimizer groups) runs in training mode, its forward on
+   * the gradient tape; any other — frozen, or not trained in this stage — runs in inference mode (batch
+   * norm on its running statistics, not updated) and its weights get no gradient. `taps`: the taps
+   * wanted besides `logits` (default all). The tensors returned live until the end of the step.
+   */
+  forward(model: string | TappedModel, batch: Batch, options?: StepForwardOptions): TapValues;
+}
+
+/** Options of `StepContext.forward`. */
+export interface StepForwardOptions {
+  /** Taps wanted besides `logits` (default: every tap the model computes). */
+  readonly taps?: Iterable<string>;
 }
 
 /**
@@ -144,11 +165,13 @@ export interface DistillationMethod<H = unknown> {
   dispose?(): void;
 }
 
-/** What a method's `report` sees: the test split and the trained student. */
+/** What a method's `report` sees: the test split, the trained student and every participant (e.g. for an ensemble with the teacher). */
 export interface ReportContext {
   readonly split: DataSplit;
   readonly batchSize: number;
   readonly student: TappedModel;
+  /** Every model of the run, teachers included (their weights as the run left them; run them in inference mode). */
+  readonly participants: readonly Participant[];
 }
 
 export interface PaperRef {
