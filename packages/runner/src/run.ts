@@ -165,6 +165,14 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
       options.events?.(e);
     };
     const ctx: StageContext = { runDir: folder.dir, events, signal: options.signal };
+    // the student's initial weights first: a recipe that does not fit stops the run before any teacher trains
+    const init = config.student.init;
+    if (init?.recipe) {
+      const recipe = loadRecipeConfig('student.init.recipe', init.recipe, config);
+      const dir = await runRecipe(host, 'student.init.recipe', recipe, config, numerics, options);
+      checkVocabulary("config field 'student.init.recipe'", dir, readModelCard(dir), run.dataset.text);
+      log(describeStudentInit(initStudent(run.student.model, dir, init, `recipe ${init.recipe}`)));
+    } else if (run.studentInit) log(describeStudentInit(run.studentInit));
     const teachers: TeacherOutcome[] = [];
     for (const p of run.participants.filter((q) => q.role === 'teacher')) {
       const tc = run.teacherConfigs.get(p.name)!;
@@ -174,13 +182,6 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
       log(`${p.name}: ${t.arch} (${t.params.toLocaleString('en-US')} params) ${t.source} from ${t.path}, test ${formatMetric(run.task.primary, t.metrics[run.task.primary.name])}`);
       teachers.push(t);
     }
-    const init = config.student.init;
-    if (init?.recipe) {
-      const recipe = loadRecipeConfig('student.init.recipe', init.recipe, config);
-      const dir = await runRecipe(host, 'student.init.recipe', recipe, config, numerics, options);
-      checkVocabulary("config field 'student.init.recipe'", dir, readModelCard(dir), run.dataset.text);
-      log(describeStudentInit(initStudent(run.student.model, dir, init, `recipe ${init.recipe}`)));
-    } else if (run.studentInit) log(describeStudentInit(run.studentInit));
     const stages: StageResult[] = await runMethodStages(run, ctx);
     throwIfAborted(options.signal);
     const participants = run.active.map((p) => {
