@@ -23,6 +23,7 @@ import {
   type TapSpec,
   type TapValues,
   type TermSpec,
+  type BatchKeyRequest,
 } from '@kd/core';
 import { ConnectorSet } from './connectors.js';
 import { adaIN, channelStats, statLoss } from './statistics.js';
@@ -145,6 +146,11 @@ export class AdainMethod implements DistillationMethod<AdainHParams> {
   get connectors(): ConnectorSet {
     if (!this.conns) throw new Error("method 'adain': setup() has not run");
     return this.conns;
+  }
+
+  /** With the CE judge, the labels of the batch (the injected teacher's logits are scored against them). */
+  requiredBatchKeys(): readonly BatchKeyRequest[] {
+    return this.hp.judge === 'ce' ? [{ key: 'y', dtype: 'int32', shape: [], why: 'judge ce scores the injected logits against the labels' }] : [];
   }
 
   requiredTaps(): readonly TapRequest[] {

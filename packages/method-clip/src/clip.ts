@@ -11,6 +11,7 @@ import {
   type AuxModule,
   type TapRequest,
   type TermSpec,
+  type BatchKeyRequest,
 } from '@kd/core';
 
 /** Hyperparameters of CLIP-style contrastive training. */
@@ -52,6 +53,11 @@ export class ClipMethod implements DistillationMethod<ClipHParams> {
     this.scale?.dispose();
     this.scale = ctx.hparams.learnTemperature ? new LearnedTemperature(ctx.hparams.temperature) : undefined;
     for (const r of this.requiredTaps()) ctx.tap(r.role, r.tap, r.model);
+  }
+
+  /** Labels, when same-class pairs count as positives. */
+  requiredBatchKeys(): readonly BatchKeyRequest[] {
+    return this.hparams.sameClassPositives ? [{ key: 'y', dtype: 'int32', shape: [], why: 'sameClassPositives: same-class pairs are positives' }] : [];
   }
 
   requiredTaps(): readonly TapRequest[] {

@@ -18,6 +18,7 @@ import {
   type TapRequest,
   type TappedModel,
   type TapValues,
+  type BatchKeyRequest,
 } from '@kd/core';
 import { attentionLoss, normalizedMse } from './attention.js';
 import { diversityLoss, shiftedFeatureMap } from './diversity.js';
@@ -116,6 +117,11 @@ export class FfsdMethod implements DistillationMethod<FfsdHParams> {
   } {
     if (!this.fusion || !this.trans || !this.sdLeader) throw new Error("method 'ffsd': setup() has not run");
     return { fusion: this.fusion, transFusion: this.trans, sdLeader: this.sdLeader, sdPeers: this.sdPeers };
+  }
+
+  /** The labels (every student and the fusion head learn them; the report scores them). */
+  requiredBatchKeys(): readonly BatchKeyRequest[] {
+    return [{ key: 'y', dtype: 'int32', shape: [], why: 'one class per sample' }];
   }
 
   requiredTaps(): readonly TapRequest[] {

@@ -15,6 +15,7 @@ import {
   type TappedModel,
   type TapRequest,
   type TermSpec,
+  type BatchKeyRequest,
 } from '@kd/core';
 import { classWordIds } from './class-words.js';
 import { mismatchedCaptions } from './mismatched-captions.js';
@@ -76,6 +77,14 @@ export class VlPretrainMethod implements DistillationMethod<VlPretrainHParams> {
     this.seed = ctx.seed;
     for (const r of this.requiredTaps()) ctx.tap(r.role, r.tap, r.model);
     ctx.tap('student', 'mlmLogits');
+  }
+
+  /** The caption tokens (masked and re-paired with other images). */
+  requiredBatchKeys(): readonly BatchKeyRequest[] {
+    return [
+      { key: 'tokens', dtype: 'int32', rank: 1, why: 'the captions masked-token prediction and matching read' },
+      { key: 'tokenMask', dtype: 'float32', rank: 1, why: 'which caption tokens are real' },
+    ];
   }
 
   requiredTaps(): readonly TapRequest[] {

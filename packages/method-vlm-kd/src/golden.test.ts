@@ -5,7 +5,7 @@
  * balanced softmax; the vision KD term. ≤ 1e-5 relative.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Module } from '@kd/core';
+import { CAPTION_EMBEDDING_SIZE, type Module } from '@kd/core';
 import { loadFixture, participant, relErr, relErrTensor, setupContext, SpecModel, stepContext, tensorOf, type Arr } from '@kd/testing';
 import { describe, expect, it } from 'vitest';
 import { balancedSoftmaxCrossEntropy, logClassPrior } from './balanced-softmax.js';
@@ -51,7 +51,7 @@ function methodFor(c: TextCase, learnTemperature: boolean): VlmKdMethod {
   });
   const ctx = setupContext('vlm-kd', hp, undefined, student);
   const method = new VlmKdMethod();
-  method.setup({ ...ctx, data: { ...ctx.data, numClasses: 3, captionEmbeddingDim: ET } as typeof ctx.data });
+  method.setup({ ...ctx, data: { ...ctx.data, numClasses: 3, facets: { [CAPTION_EMBEDDING_SIZE.id]: ET } } });
   const paths: Record<string, [Module, string]> = {
     'adaptor.fc1.weight': [method.adaptor!, 'fc1.weight'],
     'adaptor.fc1.bias': [method.adaptor!, 'fc1.bias'],
@@ -116,7 +116,7 @@ describe('vlm-kd golden values (PyTorch)', () => {
     const m = new VlmKdMethod();
     const student = participant('student', 'student', new SpecModel({ embedding: { shape: [4], kind: 'embedding' }, logits: { shape: [5], kind: 'logits' } }));
     const ctx = setupContext('vlm-kd', vlmKdHParams.parse({ textSource: 'precomputed', visionTeacher: 'none' }), undefined, student);
-    m.setup({ ...ctx, data: { ...ctx.data, captionEmbeddingDim: 3 } as typeof ctx.data });
+    m.setup({ ...ctx, data: { ...ctx.data, facets: { [CAPTION_EMBEDDING_SIZE.id]: 3 } } });
     m.setClassCounts(b.counts);
     const out = m.losses(stepContext({ embedding: tf.zeros([8, 4]), logits: z }, undefined, ['bsce'], { x: tf.zeros([8, 1, 1, 1]), y }));
     expect(relErr(out['bsce']!.dataSync()[0]!, b.loss)).toBeLessThan(TOL);
@@ -129,7 +129,7 @@ describe('vlm-kd golden values (PyTorch)', () => {
       const student = participant('student', 'student', new SpecModel({ embedding: { shape: [4], kind: 'embedding' }, logits: { shape: [5], kind: 'logits' } }));
       const teacher = participant('teacher', 'teacher', new SpecModel({ logits: { shape: [5], kind: 'logits' } }));
       const ctx = setupContext('vlm-kd', vlmKdHParams.parse({ textSource: 'precomputed', vkdTemperature: c.T, vkdPrior: c.prior }), teacher, student);
-      m.setup({ ...ctx, data: { ...ctx.data, captionEmbeddingDim: 3 } as typeof ctx.data });
+      m.setup({ ...ctx, data: { ...ctx.data, facets: { [CAPTION_EMBEDDING_SIZE.id]: 3 } } });
       m.setClassCounts(golden.vkd.counts);
       const s = tensorOf(golden.vkd.student);
       const t = tensorOf(golden.vkd.teacher);

@@ -16,6 +16,9 @@ import {
   type Participant,
   type StepContext,
   type TapRequest,
+  CAPTION_EMBEDDING_SIZE,
+  facetOf,
+  type BatchKeyRequest,
 } from '@kd/core';
 import { balancedSoftmaxCrossEntropy, classCounts, logClassPrior } from './balanced-softmax.js';
 import { captionContrastive } from './caption-contrastive.js';
@@ -88,7 +91,7 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
         this.guard = new VocabularyGuard(ctx.data.numClasses, h.vocabularyGuard, h.guardSamples, h.textTeacher);
       }
     } else {
-      const dim = (ctx.data as { captionEmbeddingDim?: number }).captionEmbeddingDim;
+      const dim = facetOf(ctx.data, CAPTION_EMBEDDING_SIZE);
       if (dim === undefined) {
         throw new UserError("method 'vlm-kd': hparams.textSource 'precomputed' needs a captioned dataset whose caption file carries embeddings (data.options.captions: file with \"embeddings\")");
       }
@@ -121,6 +124,18 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
         const x = tf.zeros([tokens.shape[0]!, ...inputShape]);
         return model.forward({ x, tokens, tokenMask: mask }, { training: false, taps: new Set(['textEmbedding']) })['textEmbedding'] as tf.Tensor2D;
       });
+  }
+
+  /** The labels and the captions (as tokens for the text encoder, or precomputed embeddings). */
+  requiredBatchKeys(): readonly BatchKeyRequest[] {
+    const h = this.hparams;
+    const text: BatchKeyRequest[] =
+      h.textSource === 'precomputed'
+        ? [{ key: 'captionEmbedding', dtype: 'float32', rank: 1, why: "textSource 'precomputed' (a caption file with embeddings)" }]
+        : h.textTeacher === 'none'
+          ? []
+          : [{ key: 'tokens', dtype: 'int32', rank: 1, why: 'the captions the text encoder embeds (data.dataset: captioned)' }];
+    return [{ key: 'y', dtype: 'int32', shape: [], why: 'one class per sample (long-tailed recognition)' }, ...text];
   }
 
   requiredTaps(): readonly TapRequest[] {

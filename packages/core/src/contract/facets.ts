@@ -60,3 +60,6 @@ export const TEXT_WORDS = defineFacet<{ readonly words: readonly string[]; reado
   'textWords',
   'the text vocabulary: words by token id and the ids of [CLS], [SEP] and padding',
 );
+
+/** The size of the precomputed caption embeddings a captioned dataset's batches carry (`captionEmbedding`). */
+export const CAPTION_EMBEDDING_SIZE = defineFacet<number>('captionEmbeddingSize', 'dimension of the precomputed caption embeddings (batch key captionEmbedding)');

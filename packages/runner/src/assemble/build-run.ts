@@ -332,6 +332,11 @@ export async function buildRun(
   const studentInit = checkStudentInit(config, dataset, studentModel, numerics);
   const student: Participant = { name: 'student', role: 'student', model: studentModel };
   participants.push(student);
+  // what the models and the task read from the data, before the task is set up (it may read facets there)
+  checkDataNeeds(dataset, [
+    ...participants.map((p) => ({ who: `model '${p.name}' (${p.model.arch})`, keys: p.model.requiredBatchKeys(), facets: p.model.requiredFacets?.() ?? [] })),
+    { who: `task '${runTask.descriptor.id}'`, keys: runTask.task.requiredBatchKeys?.() ?? [], facets: runTask.task.requiredFacets?.() ?? [] },
+  ]);
   const task = setupRunTask(runTask, dataset, student, participants);
 
   const find = (methodId: string, role: Role, model?: string): Participant => {
@@ -380,11 +385,10 @@ export async function buildRun(
     const stages = buildMethodStages(e.entry.id, e.i, declaredStages, e.entry.stages, config.train, participants.map((p) => p.name), aux);
     methods.push({ id: e.entry.id, descriptor: e.descriptor, method: e.method, hparams: e.hparams, aux, stages });
   }
-  checkDataNeeds(dataset, [
-    ...participants.map((p) => ({ who: `model '${p.name}' (${p.model.arch})`, keys: p.model.requiredBatchKeys(), facets: p.model.requiredFacets?.() ?? [] })),
-    { who: `task '${task.id}'`, keys: task.task.requiredBatchKeys?.() ?? [], facets: task.task.requiredFacets?.() ?? [] },
-    ...methods.map((m) => ({ who: `method '${m.id}'`, keys: m.method.requiredBatchKeys?.() ?? [], facets: m.method.requiredFacets?.() ?? [] })),
-  ]);
+  checkDataNeeds(
+    dataset,
+    methods.map((m) => ({ who: `method '${m.id}'`, keys: m.method.requiredBatchKeys?.() ?? [], facets: m.method.requiredFacets?.() ?? [] })),
+  );
   // A teacher no method reads is still prepared (its accuracy is reported) but not run each step.
   const active = participants.filter((p) => used.has(p.name) || isTrainable(p));
   return { config, container, dataset, teacher, teacherConfigs, participants, student, task, methods, weights, taps, active, warnings, ...(studentInit ? { studentInit } : {}) };
