@@ -8,9 +8,16 @@ describe('kd data preview', () => {
   const cwd = tempDir('preview');
 
   it('writes a PNG grid of the first samples with their class names', async () => {
-    const config = writeFile(cwd, 'lt.yaml', 'name: p\ndata:\n  dataset: mnist\n  options: { longTail: { imbalance: 10 } }\nstudent: { arch: cnn }\n');
+    const config = writeFile(
+      cwd,
+      'lt.yaml',
+      'name: p\ndata:\n  dataset: mnist\n  options: { longTail: { imbalance: 10 } }\nstudent: { arch: cnn }\n',
+    );
     const out = join(cwd, 'p.png');
-    const r = await kd(['data', 'preview', config, '--count', '6', '--columns', '3', '--split', 'test', '--out', out], cwd);
+    const r = await kd(
+      ['data', 'preview', config, '--count', '6', '--columns', '3', '--split', 'test', '--out', out],
+      cwd,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`wrote ${out} (6 test samples of mnist-lt10)\n`);
     const png = decodePng(readFileSync(out));
@@ -23,14 +30,22 @@ describe('kd data preview', () => {
   });
 
   it('defaults to <outDir>/preview-<dataset>-<split>.png', async () => {
-    const config = writeFile(cwd, 'plain.yaml', 'name: q\noutDir: previews\ndata: { dataset: mnist }\nstudent: { arch: cnn }\n');
+    const config = writeFile(
+      cwd,
+      'plain.yaml',
+      'name: q\noutDir: previews\ndata: { dataset: mnist }\nstudent: { arch: cnn }\n',
+    );
     const r = await kd(['data', 'preview', config, '--count', '2'], cwd);
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(cwd, 'previews', 'preview-mnist-train.png'))).toBe(true);
   });
 
   it('a bad dataset option is one line and exit code 2, and nothing is written', async () => {
-    const config = writeFile(cwd, 'bad.yaml', 'name: b\noutDir: bad\ndata: { dataset: mnist, options: { longTail: { imbalance: 0.5 } } }\nstudent: { arch: cnn }\n');
+    const config = writeFile(
+      cwd,
+      'bad.yaml',
+      'name: b\noutDir: bad\ndata: { dataset: mnist, options: { longTail: { imbalance: 0.5 } } }\nstudent: { arch: cnn }\n',
+    );
     const r = await kd(['data', 'preview', config], cwd);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -13,15 +13,21 @@ describe('kd run / eval / resume (tiny MNIST)', () => {
     const r = await kd(['run', config, '--run-dir', runDir], cwd);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^teacher +resnet8 .* params {2}test accuracy \d+\.\d\d% {2}\(trained: /m);
-    expect(r.stdout).toMatch(/^student +cnn .* params {2}test accuracy \d+\.\d\d% \(last\), \d+\.\d\d% \(best val, epoch 1\) {2}val best \d+\.\d\d%/m);
+    expect(r.stdout).toMatch(
+      /^student +cnn .* params {2}test accuracy \d+\.\d\d% \(last\), \d+\.\d\d% \(best val, epoch 1\) {2}val best \d+\.\d\d%/m,
+    );
     expect(r.stdout).toMatch(/^ +test \(last\): loss \d+\.\d{4}$/m);
     expect(r.stdout).toContain(`run folder: ${runDir}`);
     // not a TTY: plain progress lines on stderr
     expect(r.stderr).toMatch(/^\[teacher-train\] 1 epoch$/m);
-    expect(r.stderr).toMatch(/^\[distill\] epoch 1\/1 {2}loss \d+\.\d{4} \(task\.ce \d+\.\d{4}, kd\.soft \d+\.\d{4}\) {2}val accuracy \d+\.\d\d% {2}lr [\d.e-]+ {2}\d+\.\ds$/m);
+    expect(r.stderr).toMatch(
+      /^\[distill\] epoch 1\/1 {2}loss \d+\.\d{4} \(task\.ce \d+\.\d{4}, kd\.soft \d+\.\d{4}\) {2}val accuracy \d+\.\d\d% {2}lr [\d.e-]+ {2}\d+\.\ds$/m,
+    );
 
     const files = readdirSync(runDir);
-    expect(files).toEqual(expect.arrayContaining(['config.json', 'environment.json', 'metrics.jsonl', 'summary.json', 'student']));
+    expect(files).toEqual(
+      expect.arrayContaining(['config.json', 'environment.json', 'metrics.jsonl', 'summary.json', 'student']),
+    );
     const env = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8'));
     expect(env.backend).toMatchObject({ backend: 'wasm', requested: 'wasm' });
     // the kd kernels and the build of the native ones (relaxed SIMD on Node 20+ here) are on record
@@ -31,7 +37,10 @@ describe('kd run / eval / resume (tiny MNIST)', () => {
     expect(summary.completed).toBe(true);
     expect(summary.methods).toEqual(['kd']);
     expect(existsSync(join(runDir, 'student', 'model.json'))).toBe(true);
-    const metrics = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const metrics = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(metrics.filter((m) => m.type === 'epoch' && m.stage === 'distill')).toHaveLength(1);
 
     const e = await kd(['eval', runDir, '--json'], cwd);
@@ -41,12 +50,17 @@ describe('kd run / eval / resume (tiny MNIST)', () => {
     expect(ev.test.accuracy).toBeCloseTo(summary.student.test.last.accuracy, 6);
     expect(ev.task).toMatchObject({ id: 'classification', primary: 'accuracy' });
     const text = await kd(['eval', runDir], cwd);
-    expect(text.stdout).toMatch(/^student cnn: val accuracy \d+\.\d\d% {2}test accuracy \d+\.\d\d% {2}\(test loss \d+\.\d{4}\)/);
+    expect(text.stdout).toMatch(
+      /^student cnn: val accuracy \d+\.\d\d% {2}test accuracy \d+\.\d\d% {2}\(test loss \d+\.\d{4}\)/,
+    );
   });
 
   it('resumes an interrupted run to completion (teacher from the cache)', async () => {
     const dir = join(cwd, 'runs', 'interrupted');
-    const first = await kd(['run', config, '--run-dir', dir, '--set', 'train.epochs=2', '--stop-after-epochs', '1'], cwd);
+    const first = await kd(
+      ['run', config, '--run-dir', dir, '--set', 'train.epochs=2', '--stop-after-epochs', '1'],
+      cwd,
+    );
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain(`stopped after epoch 1; continue with: kd resume ${dir}`);
     expect(first.stdout).toMatch(/^teacher .*\(cache: /m);
@@ -59,7 +73,10 @@ describe('kd run / eval / resume (tiny MNIST)', () => {
     expect(r.stdout).toMatch(/^student +cnn .*\(best val, epoch [12]\)/m);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     expect(summary.completed).toBe(true);
-    expect(summary.stages.find((s: { name: string }) => s.name === 'distill')).toMatchObject({ epochs: 2, completed: true });
+    expect(summary.stages.find((s: { name: string }) => s.name === 'distill')).toMatchObject({
+      epochs: 2,
+      completed: true,
+    });
     expect(readdirSync(dir).some((f) => f.startsWith('environment.resume-'))).toBe(true);
   });
 });

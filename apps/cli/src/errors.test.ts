@@ -40,7 +40,10 @@ describe('user errors', () => {
 
   it('unknown method', async () => {
     const path = config('unknown-method.yaml', tinyConfig().replace('- id: kd', '- id: nope'));
-    await expectUserError(['run', path, '--out-dir', out], /config field 'methods\[0\]\.id': unknown method 'nope' \(installed: adain, at, clip, ffsd, fitnet, kd, vl-pretrain, vlm-kd\)/);
+    await expectUserError(
+      ['run', path, '--out-dir', out],
+      /config field 'methods\[0\]\.id': unknown method 'nope' \(installed: adain, at, clip, ffsd, fitnet, kd, vl-pretrain, vlm-kd\)/,
+    );
   });
 
   it('bad method hyperparameter', async () => {
@@ -49,8 +52,14 @@ describe('user errors', () => {
   });
 
   it('missing tap', async () => {
-    const path = config('missing-tap.yaml', tinyConfig().replace('- id: kd', "- id: fitnet\n    hparams: { studentTap: 'stage9' }"));
-    await expectUserError(['run', path, '--out-dir', out], /method 'fitnet' needs tap 'stage9' on model 'student \(cnn\)'/);
+    const path = config(
+      'missing-tap.yaml',
+      tinyConfig().replace('- id: kd', "- id: fitnet\n    hparams: { studentTap: 'stage9' }"),
+    );
+    await expectUserError(
+      ['run', path, '--out-dir', out],
+      /method 'fitnet' needs tap 'stage9' on model 'student \(cnn\)'/,
+    );
   });
 
   it('a batch key the dataset lacks (a model option names it)', async () => {
@@ -66,7 +75,10 @@ describe('user errors', () => {
         'train: { epochs: 1, batchSize: 4 }',
       ].join('\n'),
     );
-    await expectUserError(['run', path, '--out-dir', out], /model 'student' \(vl-scene\) needs batch key 'teacherProposals' \(regions of proposal source 'teacher' \(options\.proposals\)\), but dataset 'scenes-mnist-captions' has none \(its batches carry: x, y, /);
+    await expectUserError(
+      ['run', path, '--out-dir', out],
+      /model 'student' \(vl-scene\) needs batch key 'teacherProposals' \(regions of proposal source 'teacher' \(options\.proposals\)\), but dataset 'scenes-mnist-captions' has none \(its batches carry: x, y, /,
+    );
   });
 
   it('a task that does not fit the data: classification on multi-hot scenes', async () => {
@@ -81,28 +93,54 @@ describe('user errors', () => {
         'train: { epochs: 1, batchSize: 4 }',
       ].join('\n'),
     );
-    await expectUserError(['run', path, '--out-dir', out], /task 'classification' needs batch key 'y' as int32 \[\] \(one class per sample\), but dataset 'scenes-mnist' offers it as float32 \[10\] \(multi-hot labels/);
+    await expectUserError(
+      ['run', path, '--out-dir', out],
+      /task 'classification' needs batch key 'y' as int32 \[\] \(one class per sample\), but dataset 'scenes-mnist' offers it as float32 \[10\] \(multi-hot labels/,
+    );
   });
 
   it('student.freeze naming no part of the student; student.init.map matching nothing in the saved model', async () => {
-    const freeze = config('bad-freeze.yaml', tinyConfig().replace('  options: { width: 2 }\ntrain:', '  options: { width: 2 }\n  freeze: [conv1, encoder]\ntrain:'));
-    await expectUserError(['run', freeze, '--out-dir', out], /config field 'student\.freeze\[1\]': 'encoder' names no sub-module of the student \(the student has: conv1, bn1, conv2, bn2, conv3, bn3, fc\)/);
+    const freeze = config(
+      'bad-freeze.yaml',
+      tinyConfig().replace(
+        '  options: { width: 2 }\ntrain:',
+        '  options: { width: 2 }\n  freeze: [conv1, encoder]\ntrain:',
+      ),
+    );
+    await expectUserError(
+      ['run', freeze, '--out-dir', out],
+      /config field 'student\.freeze\[1\]': 'encoder' names no sub-module of the student \(the student has: conv1, bn1, conv2, bn2, conv3, bn3, fc\)/,
+    );
     // a saved cnn to start from, outside the folders that must stay empty
     const saved = join(tempDir('saved-cnn'), 'cnn');
-    saveTappedModelSync(cnn.build({ inputShape: [28, 28, 1], numClasses: 10, seed: 1, options: { width: 2 } }), saved, { arch: 'cnn', options: { width: 2 }, inputShape: [28, 28, 1], numClasses: 10 });
+    saveTappedModelSync(cnn.build({ inputShape: [28, 28, 1], numClasses: 10, seed: 1, options: { width: 2 } }), saved, {
+      arch: 'cnn',
+      options: { width: 2 },
+      inputShape: [28, 28, 1],
+      numClasses: 10,
+    });
     const init = `  options: { width: 2 }\n  init: { checkpoint: ${JSON.stringify(saved)}, map: { backbone: conv1 } }\ntrain:`;
     const map = config('bad-init-map.yaml', tinyConfig().replace('  options: { width: 2 }\ntrain:', init));
-    await expectUserError(['run', map, '--out-dir', out], /config field 'student\.init\.map': 'backbone' matches no variable of the saved model in .*cnn \(it has: conv1, bn1, conv2, bn2, conv3, bn3, fc\)/);
+    await expectUserError(
+      ['run', map, '--out-dir', out],
+      /config field 'student\.init\.map': 'backbone' matches no variable of the saved model in .*cnn \(it has: conv1, bn1, conv2, bn2, conv3, bn3, fc\)/,
+    );
   });
 
   it('bad --set (no =, wrong value)', async () => {
     const path = config('ok.yaml', tinyConfig());
-    await expectUserError(['run', path, '--out-dir', out, '--set', 'train.epochs'], /--set expects path=value, got 'train\.epochs'/);
+    await expectUserError(
+      ['run', path, '--out-dir', out, '--set', 'train.epochs'],
+      /--set expects path=value, got 'train\.epochs'/,
+    );
     await expectUserError(['run', path, '--out-dir', out, '--set', 'train.epochs=0'], /config field 'train\.epochs'/);
   });
 
   it('missing config file', async () => {
-    await expectUserError(['run', join(cwd, 'nowhere.yaml'), '--out-dir', out], /config file not found: .*nowhere\.yaml/);
+    await expectUserError(
+      ['run', join(cwd, 'nowhere.yaml'), '--out-dir', out],
+      /config file not found: .*nowhere\.yaml/,
+    );
   });
 
   it('usage errors from the command line', async () => {
@@ -121,9 +159,18 @@ describe('user errors', () => {
 
   it('bad sweeps: field in a cell, unknown method in a variant, bad --grid, missing variant file', async () => {
     const path = config('ok.yaml', tinyConfig());
-    await expectUserError(['sweep', path, '--out', out, '--grid', 'train.epochz=1,2'], /sweep cell 'train\.epochz=1': config field 'train\.epochz': unknown key/);
-    await expectUserError(['sweep', path, '--out', out, '--variant', 'x={methods: [{id: nope}]}'], /sweep cell 'x': config field 'methods\[0\]\.id': unknown method 'nope'/);
+    await expectUserError(
+      ['sweep', path, '--out', out, '--grid', 'train.epochz=1,2'],
+      /sweep cell 'train\.epochz=1': config field 'train\.epochz': unknown key/,
+    );
+    await expectUserError(
+      ['sweep', path, '--out', out, '--variant', 'x={methods: [{id: nope}]}'],
+      /sweep cell 'x': config field 'methods\[0\]\.id': unknown method 'nope'/,
+    );
     await expectUserError(['sweep', path, '--out', out, '--grid', 'train.epochs'], /--grid expects path=value1,value2/);
-    await expectUserError(['sweep', path, '--out', out, '--variant', 'x=missing.yaml'], /variant 'x' file not found: missing\.yaml/);
+    await expectUserError(
+      ['sweep', path, '--out', out, '--variant', 'x=missing.yaml'],
+      /variant 'x' file not found: missing\.yaml/,
+    );
   });
 });

@@ -10,7 +10,10 @@ export const EXIT_USAGE = 2;
 const BENIGN = new Set(['commander.helpDisplayed', 'commander.version', 'commander.executeSubCommandAsync']);
 
 function oneLine(message: string): string {
-  return message.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ').trim();
+  return message
+    .replace(/^error:\s*/i, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
 }
 
 /**
@@ -35,7 +38,9 @@ export function reportError(error: unknown, write: (text: string) => void): numb
   }
   // a disk or folder problem that no kd code named (it names the path when Node does)
   if (isEnvironmentError(error)) {
-    write(`kd: ${new StorageError(error.code, error.path ?? `(${error.syscall ?? 'file operation'})`, 'access').message}\n`);
+    write(
+      `kd: ${new StorageError(error.code, error.path ?? `(${error.syscall ?? 'file operation'})`, 'access').message}\n`,
+    );
     return EXIT_USAGE;
   }
   const e = error instanceof Error ? error : new Error(String(error));

@@ -9,9 +9,12 @@ const classification = { id: 'classification' };
 const examples = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples');
 
 describe('examples/', () => {
-  it.each(readdirSync(examples).filter((f) => f.endsWith('.yaml') && !f.endsWith('.sweep.yaml')))('%s is a valid config', (file) => {
-    expect(() => loadConfigFile(join(examples, file))).not.toThrow();
-  });
+  it.each(readdirSync(examples).filter((f) => f.endsWith('.yaml') && !f.endsWith('.sweep.yaml')))(
+    '%s is a valid config',
+    (file) => {
+      expect(() => loadConfigFile(join(examples, file))).not.toThrow();
+    },
+  );
 
   const kd = loadConfigFile(join(examples, 'mnist-kd.yaml'));
   const fitnet = loadConfigFile(join(examples, 'mnist-fitnet.yaml'));
@@ -22,7 +25,9 @@ describe('examples/', () => {
     expect(fitnet.methods.map((m) => m.id)).toEqual(['fitnet']);
     expect(student.methods).toEqual([]);
     expect(student.teacher).toBeUndefined();
-    expect(teacherCacheKey(fitnet, fitnet.teacher!, numerics, classification)).toBe(teacherCacheKey(kd, kd.teacher!, numerics, classification));
+    expect(teacherCacheKey(fitnet, fitnet.teacher!, numerics, classification)).toBe(
+      teacherCacheKey(kd, kd.teacher!, numerics, classification),
+    );
     expect({ ...student.student, ...student.train }).toEqual({ ...kd.student, ...kd.train });
   });
 
@@ -30,13 +35,18 @@ describe('examples/', () => {
     const plan = planSweep({ configPath: join(examples, 'mnist-baselines.sweep.yaml'), out: 'sweeps' });
     expect(plan.cells.map((c) => c.name)).toEqual(['student', 'kd', 'fitnet']);
     expect(plan.seeds).toEqual([1, 2, 3]);
-    expect(plan.runs.map((r) => r.runDir).slice(0, 2)).toEqual([join('sweeps', 'mnist-baselines', 'student', 'seed-1'), join('sweeps', 'mnist-baselines', 'student', 'seed-2')]);
+    expect(plan.runs.map((r) => r.runDir).slice(0, 2)).toEqual([
+      join('sweeps', 'mnist-baselines', 'student', 'seed-1'),
+      join('sweeps', 'mnist-baselines', 'student', 'seed-2'),
+    ]);
     const [s, k, f] = plan.cells.map((c) => c.config);
     expect(s!.teacher).toBeUndefined();
     expect(s!.methods).toEqual([]);
     expect(k!.methods).toEqual(kd.methods);
     expect(f!.methods).toEqual(fitnet.methods);
-    expect(teacherCacheKey(f!, f!.teacher!, numerics, classification)).toBe(teacherCacheKey(kd, kd.teacher!, numerics, classification));
+    expect(teacherCacheKey(f!, f!.teacher!, numerics, classification)).toBe(
+      teacherCacheKey(kd, kd.teacher!, numerics, classification),
+    );
     for (const c of [s!, k!, f!]) expect([c.student, c.train, c.data]).toEqual([kd.student, kd.train, kd.data]);
   });
 });

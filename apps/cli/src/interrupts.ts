@@ -19,7 +19,9 @@ export function stopOnSignals(io: Io): SignalStop {
     const signal = name === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
     if (controller.signal.aborted) process.exit(signal === 'SIGTERM' ? 143 : 130);
     controller.abort(new InterruptedError(signal));
-    io.err(`\nkd: ${signal}: stopping after the current step (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again quits at once)\n`);
+    io.err(
+      `\nkd: ${signal}: stopping after the current step (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again quits at once)\n`,
+    );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

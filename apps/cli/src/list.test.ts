@@ -11,10 +11,14 @@ describe('plugins', () => {
   });
 
   it('names a plugin that cannot be loaded (e.g. not built) in one line', async () => {
-    const err = await importPlugins([{ name: '@kd/no-such-plugin', version: '0.0.0', dir: '/nowhere' }]).catch((e: Error) => e);
+    const err = await importPlugins([{ name: '@kd/no-such-plugin', version: '0.0.0', dir: '/nowhere' }]).catch(
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).name).toBe('UserError');
-    expect((err as Error).message).toMatch(/^plugin @kd\/no-such-plugin \(\/nowhere\) cannot be loaded: .* — build it \(npx nx run-many -t build\) or remove it$/);
+    expect((err as Error).message).toMatch(
+      /^plugin @kd\/no-such-plugin \(\/nowhere\) cannot be loaded: .* — build it \(npx nx run-many -t build\) or remove it$/,
+    );
   });
 });
 
@@ -42,19 +46,46 @@ describe('kd list', () => {
     const r = await kd(['list', '--json'], cwd);
     expect(r.code).toBe(0);
     const l = JSON.parse(r.stdout);
-    expect(l.methods.map((m: { id: string }) => m.id)).toEqual(['adain', 'at', 'clip', 'ffsd', 'fitnet', 'kd', 'vl-pretrain', 'vlm-kd']);
+    expect(l.methods.map((m: { id: string }) => m.id)).toEqual([
+      'adain',
+      'at',
+      'clip',
+      'ffsd',
+      'fitnet',
+      'kd',
+      'vl-pretrain',
+      'vlm-kd',
+    ]);
     for (const m of l.methods as { id: string; hparams: { default?: unknown; description: string }[] }[]) {
-      expect(m.hparams.every((h) => h.description.length > 0), m.id).toBe(true);
+      expect(
+        m.hparams.every((h) => h.description.length > 0),
+        m.id,
+      ).toBe(true);
     }
     const kdm = l.methods.find((m: { id: string }) => m.id === 'kd');
     expect(kdm.paper.year).toBe(2015);
     expect(kdm.terms).toEqual([expect.objectContaining({ name: 'soft', defaultWeight: 0.9 })]);
     expect(kdm.hparams).toEqual([expect.objectContaining({ name: 'T', type: 'number', default: 4 })]);
     const fit = l.methods.find((m: { id: string }) => m.id === 'fitnet');
-    expect(fit.hparams.map((h: { name: string }) => h.name)).toEqual(['studentTap', 'teacherTap', 'connector', 'hintEpochs']);
+    expect(fit.hparams.map((h: { name: string }) => h.name)).toEqual([
+      'studentTap',
+      'teacherTap',
+      'connector',
+      'hintEpochs',
+    ]);
     expect(fit.hparams.every((h: { description: string }) => h.description.length > 0)).toBe(true);
-    expect(l.architectures.map((a: { id: string }) => a.id)).toEqual(expect.arrayContaining(['cnn', 'resnet8', 'resnet20', 'wrn']));
-    expect(l.datasets.map((d: { id: string }) => d.id)).toEqual(['captioned', 'fashion-mnist', 'image-folder', 'mnist', 'scene-captions', 'scene-vqa', 'scenes']);
+    expect(l.architectures.map((a: { id: string }) => a.id)).toEqual(
+      expect.arrayContaining(['cnn', 'resnet8', 'resnet20', 'wrn']),
+    );
+    expect(l.datasets.map((d: { id: string }) => d.id)).toEqual([
+      'captioned',
+      'fashion-mnist',
+      'image-folder',
+      'mnist',
+      'scene-captions',
+      'scene-vqa',
+      'scenes',
+    ]);
     expect(l.plugins.map((p: { name: string }) => p.name)).toEqual([
       '@kd/data',
       '@kd/method-adain',
@@ -69,8 +100,13 @@ describe('kd list', () => {
       '@kd/tasks',
       '@kd/text',
     ]);
-    expect(l.tasks.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining(['classification', 'multi-label', 'relationships', 'vqa', 'captioning']));
-    expect(l.tasks.find((t: { id: string }) => t.id === 'multi-label')).toMatchObject({ primary: 'mAP', terms: [expect.objectContaining({ name: 'bce' })] });
+    expect(l.tasks.map((t: { id: string }) => t.id)).toEqual(
+      expect.arrayContaining(['classification', 'multi-label', 'relationships', 'vqa', 'captioning']),
+    );
+    expect(l.tasks.find((t: { id: string }) => t.id === 'multi-label')).toMatchObject({
+      primary: 'mAP',
+      terms: [expect.objectContaining({ name: 'bce' })],
+    });
   });
 });
 
@@ -81,7 +117,9 @@ describe('npm run -s kd -- … --json (the documented way to script kd in this r
     const { fileURLToPath } = await import('node:url');
     const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
     const stdout = await new Promise<string>((done, fail) =>
-      execFile('npm', ['run', '-s', 'kd', '--', 'list', '--json'], { cwd: root, maxBuffer: 16 << 20 }, (e, out) => (e ? fail(e) : done(out))),
+      execFile('npm', ['run', '-s', 'kd', '--', 'list', '--json'], { cwd: root, maxBuffer: 16 << 20 }, (e, out) =>
+        e ? fail(e) : done(out),
+      ),
     );
     const listing = JSON.parse(stdout) as { methods: { id: string }[] };
     expect(listing.methods.map((m) => m.id)).toContain('kd');

@@ -50,9 +50,12 @@ export async function importPlugins(plugins: readonly PluginPackage[]): Promise<
       mod = (await import(p.name)) as { register?: unknown };
     } catch (e) {
       const why = (e as Error).message.split('\n')[0];
-      throw new UserError(`plugin ${p.name} (${p.dir}) cannot be loaded: ${why} — build it (npx nx run-many -t build) or remove it`);
+      throw new UserError(
+        `plugin ${p.name} (${p.dir}) cannot be loaded: ${why} — build it (npx nx run-many -t build) or remove it`,
+      );
     }
-    if (typeof mod.register !== 'function') throw new UserError(`plugin package ${p.name} does not export a register(container) function`);
+    if (typeof mod.register !== 'function')
+      throw new UserError(`plugin package ${p.name} does not export a register(container) function`);
     registers.push(mod.register as PluginRegister);
   }
   return registers;
@@ -62,7 +65,9 @@ export async function importPlugins(plugins: readonly PluginPackage[]): Promise<
  * The one host container of this process, with every installed plugin registered into it. Run
  * containers are created from it later (one per run), never before all plugins are in.
  */
-export async function loadHost(plugins: readonly PluginPackage[] = discoverPlugins()): Promise<{ host: DependencyContainer; plugins: readonly PluginPackage[] }> {
+export async function loadHost(
+  plugins: readonly PluginPackage[] = discoverPlugins(),
+): Promise<{ host: DependencyContainer; plugins: readonly PluginPackage[] }> {
   const registers = await importPlugins(plugins);
   return { host: createHost(registers), plugins };
 }

@@ -18,14 +18,19 @@ function collect(value: string, previous: string[]): string[] {
 function intAtLeast(min: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
     return n;
   };
 }
 
-const backendOption = () => new Option('--backend <name>', 'TensorFlow.js backend (overrides the config)').choices(BACKENDS);
+const backendOption = () =>
+  new Option('--backend <name>', 'TensorFlow.js backend (overrides the config)').choices(BACKENDS);
 const quietOption = () => new Option('-q, --quiet', 'no progress output (results are still printed)');
-const stopOption = () => new Option('--stop-after-epochs <n>', 'stop the distill stage after n epochs (testing resume)').argParser(intAtLeast(1)).hideHelp();
+const stopOption = () =>
+  new Option('--stop-after-epochs <n>', 'stop the distill stage after n epochs (testing resume)')
+    .argParser(intAtLeast(1))
+    .hideHelp();
 
 function version(): string {
   try {
@@ -58,7 +63,12 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
     .command('run')
     .description('run one experiment from a YAML/JSON config')
     .argument('<config>', 'config file (YAML or JSON)')
-    .option('--set <path=value>', 'override a config value, e.g. methods[0].hparams.T=2 (repeatable)', collect, [] as string[])
+    .option(
+      '--set <path=value>',
+      'override a config value, e.g. methods[0].hparams.T=2 (repeatable)',
+      collect,
+      [] as string[],
+    )
     .option('--out-dir <dir>', 'parent folder for the run folder (config outDir)')
     .option('--run-dir <dir>', 'exact run folder (an existing one is resumed)')
     .addOption(backendOption())
@@ -73,8 +83,15 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
     .command('preview')
     .description("write a PNG grid of a split's first samples (images, boxes, labels, text) of a config's dataset")
     .argument('<config>', 'config file (YAML or JSON); only its data part is used')
-    .option('--set <path=value>', 'override a config value, e.g. data.options.longTail.imbalance=10 (repeatable)', collect, [] as string[])
-    .addOption(new Option('--split <name>', 'which split').choices(['train', 'val', 'test'] as const).default('train' as const))
+    .option(
+      '--set <path=value>',
+      'override a config value, e.g. data.options.longTail.imbalance=10 (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .addOption(
+      new Option('--split <name>', 'which split').choices(['train', 'val', 'test'] as const).default('train' as const),
+    )
     .option('--count <n>', 'how many samples', intAtLeast(1), 16)
     .option('--columns <n>', 'tiles per row (default: about square)', intAtLeast(1))
     .option('--out <file>', 'PNG path (default <outDir>/preview-<dataset>-<split>.png)')
@@ -85,13 +102,21 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
   const text = program.command('text').description('text for vision-language methods');
   text
     .command('captions')
-    .description("caption a split of a config's dataset once and cache it (template captioner, or a JSON Lines file from a real VLM)")
+    .description(
+      "caption a split of a config's dataset once and cache it (template captioner, or a JSON Lines file from a real VLM)",
+    )
     .argument('<config>', 'config file (YAML or JSON); its data, seed and cacheDir are used')
     .option('--set <path=value>', 'override a config value (repeatable)', collect, [] as string[])
-    .addOption(new Option('--split <name>', 'which split').choices(['train', 'val', 'test'] as const).default('train' as const))
+    .addOption(
+      new Option('--split <name>', 'which split').choices(['train', 'val', 'test'] as const).default('train' as const),
+    )
     .option('--count <n>', 'only the first n samples of the split', intAtLeast(1))
     .option('--file <captions.jsonl>', 'captions from a file: one JSON object per line, {"id": …, "captions": [...]}')
-    .addOption(new Option('--key <kind>', "what a line's id means: the sample's source index or its index in the split").choices(['source', 'index'] as const).default('source' as const))
+    .addOption(
+      new Option('--key <kind>', "what a line's id means: the sample's source index or its index in the split")
+        .choices(['source', 'index'] as const)
+        .default('source' as const),
+    )
     .option('--show <n>', 'print the captions of the first n samples', intAtLeast(0), 3)
     .action(async (config, opts) => {
       await textCaptionsCommand(config, { ...opts, set: opts.set }, io);
@@ -119,7 +144,12 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
     .command('sweep')
     .description('run variants × grid cells × seeds, skipping finished runs; write results.md and results.csv')
     .argument('<config>', 'base run config, or a sweep file (top-level `sweep:`)')
-    .option('--grid <path=v1,v2,...>', 'sweep a config path over values, parsed like --set (repeatable; cartesian product)', (v: string, prev: GridAxis[]) => [...prev, parseGridArg(v)], [] as GridAxis[])
+    .option(
+      '--grid <path=v1,v2,...>',
+      'sweep a config path over values, parsed like --set (repeatable; cartesian product)',
+      (v: string, prev: GridAxis[]) => [...prev, parseGridArg(v)],
+      [] as GridAxis[],
+    )
     .option(
       '--variant <name=file|mapping>',
       "a named cell merged onto the base: an override file, or inline YAML like 'student={methods: []}' (repeatable)",

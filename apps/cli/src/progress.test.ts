@@ -9,18 +9,36 @@ describe('line progress (not a TTY)', () => {
     let t = 0;
     const lines: string[] = [];
     const r = lineReporter({ write: (s) => lines.push(s.trimEnd()), now: () => t });
-    r.events({ type: 'stage-start', stage: 'distill', epochs: 2, startEpoch: 1, select: { metric: 'accuracy', unit: 'fraction' } });
+    r.events({
+      type: 'stage-start',
+      stage: 'distill',
+      epochs: 2,
+      startEpoch: 1,
+      select: { metric: 'accuracy', unit: 'fraction' },
+    });
     for (let step = 1; step <= 100; step++) {
       t += 1000; // 1 s per step
       r.events({ type: 'step', stage: 'distill', epoch: 1, step, stepsPerEpoch: 100, loss: 0.5, lr: 0.1 });
     }
-    r.events({ type: 'epoch', record: { stage: 'distill', epoch: 1, lr: 0.1, train: { loss: 0.5, 'task.ce': 0.3, 'kd.soft': 0.2 }, val: { accuracy: 0.9812, loss: 0.1 }, seconds: 100 } });
+    r.events({
+      type: 'epoch',
+      record: {
+        stage: 'distill',
+        epoch: 1,
+        lr: 0.1,
+        train: { loss: 0.5, 'task.ce': 0.3, 'kd.soft': 0.2 },
+        val: { accuracy: 0.9812, loss: 0.1 },
+        seconds: 100,
+      },
+    });
     r.events({ type: 'stage-skip', stage: 'teacher-train', epochs: 3 });
     expect(lines[0]).toBe('[distill] 2 epochs');
     const within = lines.filter((l) => l.includes(' step '));
     expect(within).toHaveLength(3); // at 30, 60, 90 s
     expect(within[0]).toBe('[distill] epoch 1/2 step 30/100  loss 0.5000  lr 0.1  ETA 2m50s');
-    expect(lines).toContain('[distill] epoch 1/2  loss 0.5000 (task.ce 0.3000, kd.soft 0.2000)  val accuracy 98.12%  lr 0.1  100.0s');
+    expect(lines).toContain(
+      '[distill] epoch 1/2  loss 0.5000 (task.ce 0.3000, kd.soft 0.2000)  val accuracy 98.12%  lr 0.1  100.0s',
+    );
     expect(lines.at(-1)).toBe('[teacher-train] finished earlier, skipped');
   });
 
@@ -41,7 +59,9 @@ describe('error reporting', () => {
     expect(out.pop()).toBe("kd: config field 'train.epochz': unknown key\n");
     expect(reportError(new UserError('config file not found: x.yaml'), (s) => out.push(s))).toBe(2);
     expect(out.pop()).toBe('kd: config file not found: x.yaml\n');
-    expect(reportError(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--x'"), (s) => out.push(s))).toBe(2);
+    expect(
+      reportError(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--x'"), (s) => out.push(s)),
+    ).toBe(2);
     expect(out.pop()).toBe("kd: unknown option '--x'\n");
     expect(reportError(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'), (s) => out.push(s))).toBe(0);
     expect(reportError(new TypeError('boom'), (s) => out.push(s))).toBe(1);
@@ -50,7 +70,8 @@ describe('error reporting', () => {
 
   it('problems of the machine that no kd code named: one line with the path, exit 2; an interrupt: how to resume, 130 / 143', () => {
     const out: string[] = [];
-    const errno = (code: string, syscall: string, path?: string) => Object.assign(new Error(`${code}: ${syscall}`), { code, syscall, ...(path ? { path } : {}) });
+    const errno = (code: string, syscall: string, path?: string) =>
+      Object.assign(new Error(`${code}: ${syscall}`), { code, syscall, ...(path ? { path } : {}) });
     expect(reportError(errno('EACCES', 'mkdir', '/data/runs'), (s) => out.push(s))).toBe(2);
     expect(out.pop()).toBe('kd: cannot access /data/runs: permission denied (EACCES)\n');
     expect(reportError(errno('ENOSPC', 'write'), (s) => out.push(s))).toBe(2);

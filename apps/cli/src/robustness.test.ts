@@ -33,7 +33,12 @@ function expectOneLine(r: KdResult, pattern: RegExp): void {
 const epochRecords = (runDir: string, stage: string) => new RunFolder(runDir).loggedEpochs(stage);
 
 /** Starts `kd …` and sends `signal` once a stderr line matches `when`; resolves with the result. */
-function kdInterrupted(args: string[], cwd: string, when: RegExp, signal: NodeJS.Signals): Promise<KdResult & { sent: boolean }> {
+function kdInterrupted(
+  args: string[],
+  cwd: string,
+  when: RegExp,
+  signal: NodeJS.Signals,
+): Promise<KdResult & { sent: boolean }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [KD, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0' } });
     let stdout = '';
@@ -87,7 +92,10 @@ describe('run folders', () => {
 
   it('two runs started in the same second get two folders', async () => {
     const out = join(cwd, 'same-second');
-    const [a, b] = await Promise.all([kd(['run', config, '--out-dir', out], cwd), kd(['run', config, '--out-dir', out], cwd)]);
+    const [a, b] = await Promise.all([
+      kd(['run', config, '--out-dir', out], cwd),
+      kd(['run', config, '--out-dir', out], cwd),
+    ]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     const runs = readdirSync(out).sort();
@@ -100,24 +108,50 @@ describe('run folders', () => {
   it('--run-dir with another config is refused and the folder is left as it was; resume of a finished run rewrites nothing', async () => {
     const dir = join(cwd, 'runs', 'one');
     expect((await kd(['run', config, '--run-dir', dir], cwd)).code).toBe(0);
-    const before = Object.fromEntries(listTree(dir).filter((f) => f.endsWith('.json') || f.endsWith('.jsonl')).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+    const before = Object.fromEntries(
+      listTree(dir)
+        .filter((f) => f.endsWith('.json') || f.endsWith('.jsonl'))
+        .map((f) => [f, readFileSync(join(dir, f), 'utf8')]),
+    );
     const other = await kd(['run', config, '--run-dir', dir, '--set', 'train.optimizer.lr=0.1'], cwd);
-    expectOneLine(other, new RegExp(`^kd: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds a run of a different config`));
+    expectOneLine(
+      other,
+      new RegExp(`^kd: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds a run of a different config`),
+    );
     const again = await kd(['resume', dir], cwd);
     expect(again.code, again.stderr).toBe(0);
-    const after = Object.fromEntries(listTree(dir).filter((f) => f.endsWith('.json') || f.endsWith('.jsonl')).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+    const after = Object.fromEntries(
+      listTree(dir)
+        .filter((f) => f.endsWith('.json') || f.endsWith('.jsonl'))
+        .map((f) => [f, readFileSync(join(dir, f), 'utf8')]),
+    );
     expect(after).toEqual(before);
   });
 
   it('two kd sweep processes on one sweep folder share the runs instead of training each twice', async () => {
     const out = join(cwd, 'sweeps');
-    const args = ['sweep', config, '--out', out, '--name', 'shared', '--seeds', '3', '--grid', 'train.optimizer.lr=0.05,0.1'];
+    const args = [
+      'sweep',
+      config,
+      '--out',
+      out,
+      '--name',
+      'shared',
+      '--seeds',
+      '3',
+      '--grid',
+      'train.optimizer.lr=0.05,0.1',
+    ];
     const [a, b] = await Promise.all([kd(args, cwd), kd(args, cwd)]);
     const both = `A (exit ${a.code}):\n${a.stderr}\nB (exit ${b.code}):\n${b.stderr}`;
     expect([a.code, b.code], both).toEqual([0, 0]);
     const runDirs = readdirSync(join(out, 'shared'), { withFileTypes: true })
       .filter((e) => e.isDirectory())
-      .flatMap((cell) => readdirSync(join(out, 'shared', cell.name)).filter((s) => /^seed-\d$/.test(s)).map((s) => join(out, 'shared', cell.name, s)));
+      .flatMap((cell) =>
+        readdirSync(join(out, 'shared', cell.name))
+          .filter((s) => /^seed-\d$/.test(s))
+          .map((s) => join(out, 'shared', cell.name, s)),
+      );
     expect(runDirs).toHaveLength(6);
     for (const d of runDirs) {
       expect(epochRecords(d, 'distill')).toEqual([1]); // trained once, by one process
@@ -143,18 +177,43 @@ describe('user and environment problems: one line, exit 2, nothing half-written'
   it('a loss that becomes NaN names the stage, epoch, step and terms, and suggests a lower learning rate', async () => {
     const path = config('nan.yaml', plainConfig().replace('optimizer: { lr: 0.05 }', 'optimizer: { lr: 1.0e+12 }'));
     const r = await kd(['run', path, '--out-dir', out], cwd);
-    expectOneLine(r, /^kd: stage distill: the loss became (NaN|Infinity) at epoch 1, step \d+ \(.*task\.ce = .*\); try a lower learning rate \(train\.optimizer\.lr, 1000000000000 at that step\)/);
+    expectOneLine(
+      r,
+      /^kd: stage distill: the loss became (NaN|Infinity) at epoch 1, step \d+ \(.*task\.ce = .*\); try a lower learning rate \(train\.optimizer\.lr, 1000000000000 at that step\)/,
+    );
     rmSync(out, { recursive: true, force: true });
   });
 
   it('negative weights, every term off, and bad --set paths are refused before anything is written', async () => {
-    const kdRun = (extra: string) => config('kd.yaml', `${plainConfig().replace('name: plain', 'name: kd')}teacher: { arch: cnn, options: { width: 2 }, train: { epochs: 1 } }\n${extra}`);
-    expectOneLine(await kd(['run', kdRun('methods: [{ id: kd, weights: { soft: -1 } }]'), '--out-dir', out], cwd), /config field 'methods\[0\]\.weights\.soft': a term weight must be ≥ 0/);
-    expectOneLine(await kd(['run', kdRun('task: { weight: 0 }\nmethods: [{ id: kd, weights: { soft: 0 } }]'), '--out-dir', out], cwd), /config field 'task\.weight': every loss term is switched off/);
+    const kdRun = (extra: string) =>
+      config(
+        'kd.yaml',
+        `${plainConfig().replace('name: plain', 'name: kd')}teacher: { arch: cnn, options: { width: 2 }, train: { epochs: 1 } }\n${extra}`,
+      );
+    expectOneLine(
+      await kd(['run', kdRun('methods: [{ id: kd, weights: { soft: -1 } }]'), '--out-dir', out], cwd),
+      /config field 'methods\[0\]\.weights\.soft': a term weight must be ≥ 0/,
+    );
+    expectOneLine(
+      await kd(
+        ['run', kdRun('task: { weight: 0 }\nmethods: [{ id: kd, weights: { soft: 0 } }]'), '--out-dir', out],
+        cwd,
+      ),
+      /config field 'task\.weight': every loss term is switched off/,
+    );
     const ok = config('ok.yaml', plainConfig());
-    expectOneLine(await kd(['run', ok, '--out-dir', out, '--set', '__proto__.polluted=1'], cwd), /--set __proto__\.polluted: key '__proto__' is not allowed/);
-    expectOneLine(await kd(['run', ok, '--out-dir', out, '--set', 'train..epochs=3'], cwd), /--set train\.\.epochs: empty key in the path/);
-    expectOneLine(await kd(['run', ok, '--out-dir', out, '--set', 'methods[3].id=kd'], cwd), /index 3 is past the end of 'methods' \(0 entries\)/);
+    expectOneLine(
+      await kd(['run', ok, '--out-dir', out, '--set', '__proto__.polluted=1'], cwd),
+      /--set __proto__\.polluted: key '__proto__' is not allowed/,
+    );
+    expectOneLine(
+      await kd(['run', ok, '--out-dir', out, '--set', 'train..epochs=3'], cwd),
+      /--set train\.\.epochs: empty key in the path/,
+    );
+    expectOneLine(
+      await kd(['run', ok, '--out-dir', out, '--set', 'methods[3].id=kd'], cwd),
+      /index 3 is past the end of 'methods' \(0 entries\)/,
+    );
     nothingWritten();
   });
 
@@ -162,29 +221,54 @@ describe('user and environment problems: one line, exit 2, nothing half-written'
     const made = join(cwd, 'made');
     expect((await kd(['run', config('student.yaml', plainConfig()), '--run-dir', made], cwd)).code).toBe(0);
     const teacherAt = (dir: string, width: number) =>
-      config('with-teacher.yaml', `${plainConfig()}teacher: { arch: cnn, options: { width: ${width} }, checkpoint: ${dir} }\nmethods: [{ id: kd }]\n`);
-    expectOneLine(await kd(['run', teacherAt(made, 4), '--out-dir', out], cwd), /config field 'teacher\.options': .*width.*4.*differ from the options of the model in .*made\/student .*width.*2/);
+      config(
+        'with-teacher.yaml',
+        `${plainConfig()}teacher: { arch: cnn, options: { width: ${width} }, checkpoint: ${dir} }\nmethods: [{ id: kd }]\n`,
+      );
+    expectOneLine(
+      await kd(['run', teacherAt(made, 4), '--out-dir', out], cwd),
+      /config field 'teacher\.options': .*width.*4.*differ from the options of the model in .*made\/student .*width.*2/,
+    );
     const shard = join(made, 'student', 'group1-shard1of1.bin');
     const bytes = readFileSync(shard);
     truncateSync(shard, 40);
-    expectOneLine(await kd(['run', teacherAt(made, 2), '--out-dir', out], cwd), /config field 'teacher\.checkpoint': .*group1-shard1of1\.bin.*truncated/);
+    expectOneLine(
+      await kd(['run', teacherAt(made, 2), '--out-dir', out], cwd),
+      /config field 'teacher\.checkpoint': .*group1-shard1of1\.bin.*truncated/,
+    );
     rmSync(shard);
-    expectOneLine(await kd(['run', teacherAt(made, 2), '--out-dir', out], cwd), /config field 'teacher\.checkpoint': .*group1-shard1of1\.bin/);
+    expectOneLine(
+      await kd(['run', teacherAt(made, 2), '--out-dir', out], cwd),
+      /config field 'teacher\.checkpoint': .*group1-shard1of1\.bin/,
+    );
     writeFileSync(shard, bytes);
     nothingWritten();
   });
 
   it('a recipe that names a missing recipe is refused before anything is written (paths relative to the config file)', async () => {
     mkdirSync(join(cwd, 'recipes'), { recursive: true });
-    writeFile(cwd, 'recipes/outer.yaml', `${plainConfig()}teacher: { arch: cnn, options: { width: 4 }, recipe: missing-inner.yaml }\nmethods: [{ id: kd }]\n`);
-    const path = config('uses-recipe.yaml', `${plainConfig()}teacher: { arch: cnn, options: { width: 2 }, recipe: recipes/outer.yaml }\nmethods: [{ id: kd }]\n`);
-    expectOneLine(await kd(['run', path, '--out-dir', out], cwd), /config field 'teacher\.recipe': .*recipes\/missing-inner\.yaml/);
+    writeFile(
+      cwd,
+      'recipes/outer.yaml',
+      `${plainConfig()}teacher: { arch: cnn, options: { width: 4 }, recipe: missing-inner.yaml }\nmethods: [{ id: kd }]\n`,
+    );
+    const path = config(
+      'uses-recipe.yaml',
+      `${plainConfig()}teacher: { arch: cnn, options: { width: 2 }, recipe: recipes/outer.yaml }\nmethods: [{ id: kd }]\n`,
+    );
+    expectOneLine(
+      await kd(['run', path, '--out-dir', out], cwd),
+      /config field 'teacher\.recipe': .*recipes\/missing-inner\.yaml/,
+    );
     nothingWritten();
   });
 
   it('--out-dir that is a file', async () => {
     const file = writeFile(cwd, 'a-file', 'x');
-    expectOneLine(await kd(['run', config('ok.yaml', plainConfig()), '--out-dir', file], cwd), /^kd: cannot write .*a-file: a file of that name is in the way \(EEXIST\)$/);
+    expectOneLine(
+      await kd(['run', config('ok.yaml', plainConfig()), '--out-dir', file], cwd),
+      /^kd: cannot write .*a-file: a file of that name is in the way \(EEXIST\)$/,
+    );
   });
 
   describe('a full disk and a read-only folder (real tmpfs mounts)', () => {

@@ -7,20 +7,34 @@ import { kd, tempDir, tinyConfig, writeFile } from '../test/kd.js';
 describe('kd sweep (tiny MNIST)', () => {
   const cwd = tempDir('sweep');
   const config = writeFile(cwd, 'tiny.yaml', tinyConfig());
-  const args = ['sweep', config, '--variant', 'student={methods: [], teacher: null}', '--variant', 'kd={}', '--seeds', '2', '--out', 'out', '--name', 'cmp'];
+  const args = [
+    'sweep',
+    config,
+    '--variant',
+    'student={methods: [], teacher: null}',
+    '--variant',
+    'kd={}',
+    '--seeds',
+    '2',
+    '--out',
+    'out',
+    '--name',
+    'cmp',
+  ];
   const dir = join(cwd, 'out', 'cmp');
 
   it('runs cells × seeds into <out>/<name>/<cell>/seed-<k> and writes results.md and results.csv', async () => {
     const r = await kd(args, cwd);
     expect(r.code, r.stderr).toBe(0);
-    for (const cell of ['student', 'kd']) for (const seed of [1, 2]) expect(existsSync(join(dir, cell, `seed-${seed}`, 'summary.json'))).toBe(true);
+    for (const cell of ['student', 'kd'])
+      for (const seed of [1, 2]) expect(existsSync(join(dir, cell, `seed-${seed}`, 'summary.json'))).toBe(true);
     expect(r.stderr).toMatch(/^sweep cmp: 2 cell\(s\) × 2 seed\(s\) = 4 run\(s\)/m);
     expect(r.stderr).toMatch(/^\[sweep 1\/4\] student seed 1: running/m);
     expect(r.stdout).toMatch(/^\| `student` +\| +2 \| +\d+\.\d\d ± \d+\.\d\d \|/m);
     expect(r.stdout).toMatch(/^\| `kd` +\| +2 \| .* \| +\d+\.\d\d ± 0\.00 \|/m); // same teacher for both seeds
     expect(r.stdout).toContain('4/4 runs finished (0 skipped as done earlier)');
     const md = readFileSync(join(dir, 'results.md'), 'utf8');
-    expect(md).toContain("- command: `kd sweep");
+    expect(md).toContain('- command: `kd sweep');
     expect(md).toContain('- seeds: 1, 2');
     expect(md).toContain('- numerics: wasm/');
     expect(md).toMatch(/- machine: .*cores/);

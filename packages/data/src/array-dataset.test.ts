@@ -31,7 +31,11 @@ describe('ArrayDataset on synthetic data', () => {
   const info = { name: 'toy', inputShape: [2, 2, 1], numClasses: 3, classNames: ['a', 'b', 'c'] };
   const images = Float32Array.from({ length: 6 * 4 }, (_, i) => i);
   const labels = Int32Array.of(0, 1, 2, 0, 1, 2);
-  const splits: Record<SplitName, Int32Array> = { train: Int32Array.of(4, 0, 2), val: Int32Array.of(1), test: Int32Array.of(3, 5) };
+  const splits: Record<SplitName, Int32Array> = {
+    train: Int32Array.of(4, 0, 2),
+    val: Int32Array.of(1),
+    test: Int32Array.of(3, 5),
+  };
 
   it('exposes info, split sizes and labels, and builds batches from the right samples', () => {
     const ds = new ArrayDataset({ info, images, labels }, { splits });
@@ -54,8 +58,12 @@ describe('ArrayDataset on synthetic data', () => {
     expect(() => ds.split('train').fill(Int32Array.of(3))).toThrow(RangeError);
     expect(() => ds.split('nope' as SplitName)).toThrow(UserError);
     expect(() => new ArrayDataset({ info, images: images.subarray(1), labels }, { splits })).toThrow(/pixel values/);
-    expect(() => new ArrayDataset({ info, images, labels: Int32Array.of(0, 1, 2, 0, 1, 3) }, { splits })).toThrow(/label 3/);
-    expect(() => new ArrayDataset({ info, images, labels }, { splits: { ...splits, val: Int32Array.of(6) } })).toThrow(/outside/);
+    expect(() => new ArrayDataset({ info, images, labels: Int32Array.of(0, 1, 2, 0, 1, 3) }, { splits })).toThrow(
+      /label 3/,
+    );
+    expect(() => new ArrayDataset({ info, images, labels }, { splits: { ...splits, val: Int32Array.of(6) } })).toThrow(
+      /outside/,
+    );
   });
 
   it('augments train only', () => {

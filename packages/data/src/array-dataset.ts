@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng, UserError, deriveSeed, type Batch, type DataInfo, type DataSplit, type Dataset, type SamplePreview, type SplitName } from '@kd/core';
+import {
+  Rng,
+  UserError,
+  deriveSeed,
+  type Batch,
+  type DataInfo,
+  type DataSplit,
+  type Dataset,
+  type SamplePreview,
+  type SplitName,
+} from '@kd/core';
 import type { ImageShape, ImageTransform } from './augment.js';
 import { normalizeInPlace, type Normalization } from './normalize.js';
 import type { SplitIndices } from './split.js';
@@ -75,10 +85,12 @@ export class ArraySplit implements DataSplit {
       }
       const from = this.sourceIndices[i]! * sz;
       const src = images.subarray(from, from + sz);
-      if (augment) augment.apply(src, out.subarray(b * sz, (b + 1) * sz), this.shape, augmentRng(options.augmentSeed!, i));
+      if (augment)
+        augment.apply(src, out.subarray(b * sz, (b + 1) * sz), this.shape, augmentRng(options.augmentSeed!, i));
       else out.set(src, b * sz);
     }
-    if (this.normalization && options.normalize !== false) normalizeInPlace(out, this.normalization, this.shape.channels);
+    if (this.normalization && options.normalize !== false)
+      normalizeInPlace(out, this.normalization, this.shape.channels);
     return out;
   }
 
@@ -120,7 +132,8 @@ export class ArrayDataset implements Dataset {
 
   constructor(source: ArraySource, options: ArrayDatasetOptions) {
     const { info, images, labels } = source;
-    if (info.inputShape.length !== 3) throw new Error(`${info.name}: inputShape must be [H, W, C], got [${info.inputShape.join(', ')}]`);
+    if (info.inputShape.length !== 3)
+      throw new Error(`${info.name}: inputShape must be [H, W, C], got [${info.inputShape.join(', ')}]`);
     const sampleSize = info.inputShape.reduce((a, b) => a * b, 1);
     if (images.length !== labels.length * sampleSize) {
       throw new Error(`${info.name}: ${images.length} pixel values for ${labels.length} samples of size ${sampleSize}`);
@@ -137,7 +150,8 @@ export class ArrayDataset implements Dataset {
     const make = (name: SplitName) => {
       const idx = options.splits[name];
       for (const i of idx) {
-        if (i < 0 || i >= labels.length) throw new Error(`${info.name}: ${name} split index ${i} outside [0, ${labels.length})`);
+        if (i < 0 || i >= labels.length)
+          throw new Error(`${info.name}: ${name} split index ${i} outside [0, ${labels.length})`);
       }
       return new ArraySplit(name, source, idx, norm, name === 'train' ? (options.augmentation ?? null) : null);
     };

@@ -1,6 +1,14 @@
 import { Rng } from '@kd/core';
 import { describe, expect, it } from 'vitest';
-import { compose, identity, randomHorizontalFlip, randomTranslate, translate, type ImageShape, type ImageTransform } from './augment.js';
+import {
+  compose,
+  identity,
+  randomHorizontalFlip,
+  randomTranslate,
+  translate,
+  type ImageShape,
+  type ImageTransform,
+} from './augment.js';
 
 const shape: ImageShape = { height: 4, width: 5, channels: 1 };
 const img = Float32Array.from({ length: 20 }, (_, i) => i + 1);
@@ -64,7 +72,10 @@ describe('randomHorizontalFlip and compose', () => {
   });
 
   it('composes transforms in order, deterministically, without touching the source', () => {
-    const shiftRight: ImageTransform = { name: 'right', apply: (s, d, sh) => translate(s, d, sh.height, sh.width, sh.channels, 0, 1) };
+    const shiftRight: ImageTransform = {
+      name: 'right',
+      apply: (s, d, sh) => translate(s, d, sh.height, sh.width, sh.channels, 0, 1),
+    };
     const flip = randomHorizontalFlip(1);
     const t = compose(shiftRight, flip, identity);
     expect(t.name).toBe('right → hflip(1) → identity');

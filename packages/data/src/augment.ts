@@ -32,7 +32,8 @@ export const identity: ImageTransform = {
  * [-maxShift, maxShift].
  */
 export function randomTranslate(maxShift: number, fill = 0): ImageTransform {
-  if (!Number.isInteger(maxShift) || maxShift < 0) throw new Error(`randomTranslate: maxShift must be an integer ≥ 0, got ${maxShift}`);
+  if (!Number.isInteger(maxShift) || maxShift < 0)
+    throw new Error(`randomTranslate: maxShift must be an integer ≥ 0, got ${maxShift}`);
   return {
     name: `translate(±${maxShift})`,
     apply(src, dst, { height, width, channels }, rng) {

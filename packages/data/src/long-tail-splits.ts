@@ -17,7 +17,11 @@ export function applyLongTail(
   const groups = classGroups(counts, options.groups);
   return {
     splits: { ...splits, train: indices },
-    info: { ...info, name: `${info.name}-lt${options.imbalance}`, classGroups: { names: groups.names, ofClass: groups.ofClass } },
+    info: {
+      ...info,
+      name: `${info.name}-lt${options.imbalance}`,
+      classGroups: { names: groups.names, ofClass: groups.ofClass },
+    },
     trainCounts: counts,
   };
 }

@@ -14,7 +14,7 @@ export const longTailOptionsSchema = z
     order: z
       .enum(['index', 'shuffled'])
       .default('index')
-      .describe("head-to-tail class order: class ids ascending, or a permutation seeded by data.options.splitSeed"),
+      .describe('head-to-tail class order: class ids ascending, or a permutation seeded by data.options.splitSeed'),
     groups: z
       .object({
         many: z.number().positive().default(100).describe('a class with more training samples is Many-shot'),
@@ -22,7 +22,9 @@ export const longTailOptionsSchema = z
         scale: z
           .enum(['imagenet-lt', 'none'])
           .default('imagenet-lt')
-          .describe("'imagenet-lt': thresholds are ImageNet-LT's (100, 20 of at most 1280) scaled by n_max/1280; 'none': absolute counts"),
+          .describe(
+            "'imagenet-lt': thresholds are ImageNet-LT's (100, 20 of at most 1280) scaled by n_max/1280; 'none': absolute counts",
+          ),
       })
       .strict()
       .default({ many: 100, few: 20, scale: 'imagenet-lt' }),
@@ -94,7 +96,8 @@ export interface ClassGroups {
 export function classGroups(trainCounts: ArrayLike<number>, groups: LongTailOptions['groups']): ClassGroups {
   const nMax = Math.max(...Array.from(trainCounts));
   const factor = groups.scale === 'imagenet-lt' ? nMax / IMAGENET_LT_MAX : 1;
-  if (groups.few > groups.many) throw new ConfigError('data.options.longTail.groups', `few (${groups.few}) must not exceed many (${groups.many})`);
+  if (groups.few > groups.many)
+    throw new ConfigError('data.options.longTail.groups', `few (${groups.few}) must not exceed many (${groups.many})`);
   const g = longTailGroups(trainCounts, { many: groups.many * factor, few: groups.few * factor });
   return { names: [...g.groupNames], ofClass: Array.from(g.groupOfClass), many: g.many, few: g.few };
 }

@@ -76,7 +76,9 @@ describe('splitIndices', () => {
   it('rejects impossible sizes with ConfigErrors naming the option', () => {
     const labels = new Int32Array(100);
     expect(() => splitIndices(labels, { val: 60, test: 40, seed: 0 })).toThrow(ConfigError);
-    expect(() => splitIndices(labels, { val: 10, test: 10, trainSize: 81, seed: 0 })).toThrow(/data\.options\.trainSize/);
+    expect(() => splitIndices(labels, { val: 10, test: 10, trainSize: 81, seed: 0 })).toThrow(
+      /data\.options\.trainSize/,
+    );
     expect(() => resolveCount(2.5, 100, 'val')).toThrow(/data\.options\.val/);
     expect(() => resolveCount(-1, 100, 'test')).toThrow(ConfigError);
     expect(resolveCount(0.25, 100, 'val')).toBe(25);

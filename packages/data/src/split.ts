@@ -25,9 +25,11 @@ export type SplitIndices = Readonly<Record<SplitName, Int32Array>>;
  */
 export function resolveCount(value: number, total: number, name: string, min = 0): number {
   const path = `data.options.${name}`;
-  if (!Number.isFinite(value) || value < 0) throw new ConfigError(path, `must be a count ≥ ${min} or a fraction in (0, 1), got ${value}`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new ConfigError(path, `must be a count ≥ ${min} or a fraction in (0, 1), got ${value}`);
   const count = value > 0 && value < 1 ? Math.round(value * total) : value;
-  if (!Number.isInteger(count)) throw new ConfigError(path, `must be an integer count or a fraction in (0, 1), got ${value}`);
+  if (!Number.isInteger(count))
+    throw new ConfigError(path, `must be an integer count or a fraction in (0, 1), got ${value}`);
   if (count < min) throw new ConfigError(path, `must be at least ${min}, got ${value} (${count} of ${total} samples)`);
   if (count > total) throw new ConfigError(path, `asks for ${count} samples but only ${total} are available`);
   return count;
@@ -45,7 +47,10 @@ export function splitIndices(labels: Int32Array, spec: SplitSpec): SplitIndices 
   if (val + test >= n) {
     throw new ConfigError('data.options', `val (${val}) + test (${test}) leaves no training samples out of ${n}`);
   }
-  const pools = spec.stratified === false ? [new Rng(deriveSeed(spec.seed, 'split')).permutation(n)] : classPools(labels, spec.seed);
+  const pools =
+    spec.stratified === false
+      ? [new Rng(deriveSeed(spec.seed, 'split')).permutation(n)]
+      : classPools(labels, spec.seed);
 
   const valParts = takeProportional(pools, val);
   const testParts = takeProportional(valParts.rest, test);

@@ -5,7 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { AdainMethod, adainHParams, CONNECTORS, type AdainHParams } from './adain.js';
 import { adainDescriptor } from './descriptor.js';
 import { adaIN, channelStats } from './statistics.js';
-import { expectFlatTensorCount, gradNorm, participant, setupContext, SpecModel, stepContext, TinyNet } from '@kd/testing';
+import {
+  expectFlatTensorCount,
+  gradNorm,
+  participant,
+  setupContext,
+  SpecModel,
+  stepContext,
+  TinyNet,
+} from '@kd/testing';
 
 // Small CNNs on 8x8x1: teacher width 4 (stage2 [4,4,8]), student width 2 (stage2 [4,4,4]).
 const teacherNet = (seed = 1) => cnn.build({ inputShape: [8, 8, 1], numClasses: 5, seed, options: { width: 4 } });
@@ -15,7 +23,14 @@ function tinyRun(overrides: Partial<AdainHParams> = {}, models: { teacher?: Tapp
   const teacherModel = models.teacher ?? teacherNet();
   const studentModel = models.student ?? studentNet();
   const method = new AdainMethod();
-  method.setup(setupContext('adain', adainHParams.parse(overrides), participant('teacher', 'teacher', teacherModel), participant('student', 'student', studentModel)));
+  method.setup(
+    setupContext(
+      'adain',
+      adainHParams.parse(overrides),
+      participant('teacher', 'teacher', teacherModel),
+      participant('student', 'student', studentModel),
+    ),
+  );
   const batch = { x: tf.randomNormal([6, 8, 8, 1], 0, 1, 'float32', 3), y: tf.tensor1d([0, 1, 2, 3, 4, 0], 'int32') };
   return { teacherModel, studentModel, method, batch };
 }
@@ -54,9 +69,16 @@ describe('adain setup', () => {
     const [a, b] = method.connectors.items;
     expect(a!.conv.weight.shape).toEqual([1, 1, 4, 8]);
     expect(b!.conv.weight.shape).toEqual([1, 1, 2, 16]); // statistics are pooled: spatial sizes may differ
-    expect([...method.connectors.namedParameters().keys()].sort()).toEqual(
-      ['0.bn.beta', '0.bn.gamma', '0.conv.bias', '0.conv.weight', '1.bn.beta', '1.bn.gamma', '1.conv.bias', '1.conv.weight'],
-    );
+    expect([...method.connectors.namedParameters().keys()].sort()).toEqual([
+      '0.bn.beta',
+      '0.bn.gamma',
+      '0.conv.bias',
+      '0.conv.weight',
+      '1.bn.beta',
+      '1.bn.gamma',
+      '1.conv.bias',
+      '1.conv.weight',
+    ]);
     expect(method.auxModules()).toEqual([{ name: CONNECTORS, module: method.connectors }]);
     expect(method.requiredTaps()).toEqual([
       { role: 'teacher', tap: 'stage2' },
@@ -75,13 +97,20 @@ describe('adain setup', () => {
     expect(() => m.setup(setupContext('adain', adainHParams.parse({}), trainable, student))).toThrow(/frozen teacher/);
     // TinyNet has no forwardFrom
     const tiny = participant('teacher', 'teacher', new TinyNet(4, 8, 5, 1));
-    const err = () => m.setup(setupContext('adain', adainHParams.parse({ pairs: [{ student: 'stage2', teacher: 'stage2' }] }), tiny, student));
+    const err = () =>
+      m.setup(
+        setupContext('adain', adainHParams.parse({ pairs: [{ student: 'stage2', teacher: 'stage2' }] }), tiny, student),
+      );
     expect(err).toThrow(UserError);
-    expect(err).toThrow(/^method 'adain': hparams\.pairs\[0\]\.teacher 'stage2': teacher model 'tiny' cannot run its remaining layers from that tap \(resumable taps: none\)$/);
+    expect(err).toThrow(
+      /^method 'adain': hparams\.pairs\[0\]\.teacher 'stage2': teacher model 'tiny' cannot run its remaining layers from that tap \(resumable taps: none\)$/,
+    );
   });
 
   it('rejects non-feature and missing taps by name', () => {
-    expect(() => tinyRun({ pairs: [{ student: 'logits', teacher: 'stage2' }] })).toThrow(/student tap 'logits' \[5\] is a 'logits' tap/);
+    expect(() => tinyRun({ pairs: [{ student: 'logits', teacher: 'stage2' }] })).toThrow(
+      /student tap 'logits' \[5\] is a 'logits' tap/,
+    );
     expect(() => tinyRun({ pairs: [{ student: 'stage2', teacher: 'embedding' }] })).toThrow(/teacher tap 'embedding'/);
     expect(() => tinyRun({ pairs: [{ student: 'stage9', teacher: 'stage2' }] })).toThrow(MissingTapError);
   });
@@ -89,7 +118,15 @@ describe('adain setup', () => {
   it('seeds the connectors from ctx.seed and disposes them', () => {
     const weightsFor = (seed: number) => {
       const m = new AdainMethod();
-      m.setup(setupContext('adain', adainHParams.parse({}), participant('teacher', 'teacher', teacherNet()), participant('student', 'student', studentNet()), seed));
+      m.setup(
+        setupContext(
+          'adain',
+          adainHParams.parse({}),
+          participant('teacher', 'teacher', teacherNet()),
+          participant('student', 'student', studentNet()),
+          seed,
+        ),
+      );
       return Array.from(m.connectors.items[0]!.conv.weight.dataSync());
     };
     expect(weightsFor(11)).toEqual(weightsFor(11));
@@ -111,7 +148,14 @@ describe('adain: the direction of the injection (L_AIN = 0 when the statistics m
     const specs = { guided: { shape: [4, 4, 8], kind: 'feature' as const } };
     const method = new AdainMethod();
     const hp = adainHParams.parse({ pairs: [{ student: 'guided', teacher: 'stage2' }], connector: 'conv' });
-    method.setup(setupContext('adain', hp, participant('teacher', 'teacher', teacherModel), participant('student', 'student', new SpecModel(specs))));
+    method.setup(
+      setupContext(
+        'adain',
+        hp,
+        participant('teacher', 'teacher', teacherModel),
+        participant('student', 'student', new SpecModel(specs)),
+      ),
+    );
     const conv = method.connectors.items[0]!.conv;
     conv.weight.assign(tf.reshape(tf.eye(8), [1, 1, 8, 8]));
     conv.bias!.assign(tf.zeros([8]));
@@ -152,8 +196,12 @@ describe('adain: the direction of the injection (L_AIN = 0 when the statistics m
     const method = new AdainMethod();
     const specs = { guided: { shape: [4, 4, 8], kind: 'feature' as const } };
     method.setup(
-      setupContext('adain', adainHParams.parse({ pairs: [{ student: 'guided', teacher: 'stage2' }], connector: 'conv', judge: 'ce' }),
-        participant('teacher', 'teacher', teacherModel), participant('student', 'student', new SpecModel(specs))),
+      setupContext(
+        'adain',
+        adainHParams.parse({ pairs: [{ student: 'guided', teacher: 'stage2' }], connector: 'conv', judge: 'ce' }),
+        participant('teacher', 'teacher', teacherModel),
+        participant('student', 'student', new SpecModel(specs)),
+      ),
     );
     method.connectors.items[0]!.conv.weight.assign(tf.reshape(tf.eye(8), [1, 1, 8, 8]));
     method.connectors.items[0]!.conv.bias!.assign(tf.zeros([8]));
@@ -184,12 +232,23 @@ describe('adain losses', () => {
     // the same connectors used one pair at a time (BN in training mode uses batch statistics: same values)
     const single = pairs.map((_, i) => {
       const m = new AdainMethod();
-      m.setup(setupContext('adain', adainHParams.parse({ pairs: [pairs[i]!] }), participant('teacher', 'teacher', teacherModel), participant('student', 'student', studentModel)));
-      for (const [path, v] of m.connectors.items[0]!.namedVariables()) v.assign(method.connectors.items[i]!.namedVariables().get(path)!);
+      m.setup(
+        setupContext(
+          'adain',
+          adainHParams.parse({ pairs: [pairs[i]!] }),
+          participant('teacher', 'teacher', teacherModel),
+          participant('student', 'student', studentModel),
+        ),
+      );
+      for (const [path, v] of m.connectors.items[0]!.namedVariables())
+        v.assign(method.connectors.items[i]!.namedVariables().get(path)!);
       return m.losses(stepContext(s, t, ['stat', 'ain'], batch));
     });
     for (const term of ['stat', 'ain']) {
-      expect(value(total[term]!)).toBeCloseTo(single.reduce((acc, o) => acc + value(o[term]!), 0), 5);
+      expect(value(total[term]!)).toBeCloseTo(
+        single.reduce((acc, o) => acc + value(o[term]!), 0),
+        5,
+      );
     }
   });
 
@@ -206,7 +265,11 @@ describe('adain losses', () => {
     const connectorVars = [...method.connectors.namedParameters()];
     const teacherBefore = new Map([...teacherModel.namedVariables()].map(([k, v]) => [k, Array.from(v.dataSync())]));
     const tOut = teacherModel.forward(batch, { training: false }); // outside the tape, as the trainer does
-    const list = [...studentVars.map(([, v]) => v), ...connectorVars.map(([, v]) => v), ...teacherModel.trainableVariables()];
+    const list = [
+      ...studentVars.map(([, v]) => v),
+      ...connectorVars.map(([, v]) => v),
+      ...teacherModel.trainableVariables(),
+    ];
     const { value: loss, grads } = tf.variableGrads(() => {
       const sOut = studentModel.forward(batch, { training: true });
       return method.losses(stepContext(sOut, tOut, ['ain'], batch))['ain']!;
@@ -225,7 +288,8 @@ describe('adain losses', () => {
     const teacherNames = new Set([...teacherModel.namedVariables().values()].map((v) => v.name));
     expect(Object.keys(grads).filter((n) => teacherNames.has(n))).toEqual([]);
     tf.train.sgd(0.1).applyGradients(grads);
-    for (const [k, v] of teacherModel.namedVariables()) expect(Array.from(v.dataSync()), k).toEqual(teacherBefore.get(k));
+    for (const [k, v] of teacherModel.namedVariables())
+      expect(Array.from(v.dataSync()), k).toEqual(teacherBefore.get(k));
   });
 
   it('the gradient reaches the statistics only through the teacher rest (a zero rest gives zero gradient)', () => {

@@ -49,7 +49,7 @@ export const adainHParams = z.object({
     .min(1)
     .default([{ student: 'stage2', teacher: 'stage2' }])
     .describe(
-      "(student tap, teacher tap) pairs, one connector and one loss each, summed [R]: the last stage before global pooling " +
+      '(student tap, teacher tap) pairs, one connector and one loss each, summed [R]: the last stage before global pooling ' +
         '(methods.md §6 reconstruction); several pairs = the tap-position ablation',
     ),
   judge: z
@@ -100,7 +100,9 @@ export const CONNECTORS = 'connectors';
 
 function featureChannels(role: string, tap: string, spec: TapSpec): number {
   if (spec.kind !== 'feature' || spec.shape.length !== 3) {
-    throw new UserError(`method 'adain' needs a feature map [H, W, C]; ${role} tap '${tap}' [${spec.shape.join(', ')}] is a '${spec.kind}' tap`);
+    throw new UserError(
+      `method 'adain' needs a feature map [H, W, C]; ${role} tap '${tap}' [${spec.shape.join(', ')}] is a '${spec.kind}' tap`,
+    );
   }
   return channelsOf(spec);
 }
@@ -122,7 +124,9 @@ export class AdainMethod implements DistillationMethod<AdainHParams> {
     const teacher = ctx.teacher;
     if (!teacher) throw new UserError("method 'adain' needs a teacher (add a teacher block to the run)");
     if (isTrainable(teacher)) {
-      throw new UserError("method 'adain' needs a frozen teacher: its remaining layers judge the injected statistics (set teacher.trainable: false)");
+      throw new UserError(
+        "method 'adain' needs a frozen teacher: its remaining layers judge the injected statistics (set teacher.trainable: false)",
+      );
     }
     const resumable = teacher.model.resumableTaps?.() ?? [];
     const connectors = this.hp.pairs.map((pair, i) => {
@@ -134,7 +138,11 @@ export class AdainMethod implements DistillationMethod<AdainHParams> {
             `from that tap (resumable taps: ${resumable.length ? resumable.join(', ') : 'none'})`,
         );
       }
-      return new ConvConnector(pointwiseGeometry(sc, tc), this.hp.connector, new Rng(deriveSeed(ctx.seed, 'adain', CONNECTORS, i)));
+      return new ConvConnector(
+        pointwiseGeometry(sc, tc),
+        this.hp.connector,
+        new Rng(deriveSeed(ctx.seed, 'adain', CONNECTORS, i)),
+      );
     });
     ctx.tap('teacher', 'logits');
     this.teacherModel = teacher.model;
@@ -150,7 +158,9 @@ export class AdainMethod implements DistillationMethod<AdainHParams> {
 
   /** With the CE judge, the labels of the batch (the injected teacher's logits are scored against them). */
   requiredBatchKeys(): readonly BatchKeyRequest[] {
-    return this.hp.judge === 'ce' ? [{ key: 'y', dtype: 'int32', shape: [], why: 'judge ce scores the injected logits against the labels' }] : [];
+    return this.hp.judge === 'ce'
+      ? [{ key: 'y', dtype: 'int32', shape: [], why: 'judge ce scores the injected logits against the labels' }]
+      : [];
   }
 
   requiredTaps(): readonly TapRequest[] {
@@ -197,19 +207,31 @@ export class AdainMethod implements DistillationMethod<AdainHParams> {
    * the statistics; the teacher's variables are never differentiated (they are in no gradient list).
    * `batch` is the step's batch (the teacher's other inputs, if its resume needs any).
    */
-  injectedLogits(teacherTap: string, teacherFeature: tf.Tensor, studentStats: { mean: tf.Tensor2D; std: tf.Tensor2D }, batch: Batch): tf.Tensor {
+  injectedLogits(
+    teacherTap: string,
+    teacherFeature: tf.Tensor,
+    studentStats: { mean: tf.Tensor2D; std: tf.Tensor2D },
+    batch: Batch,
+  ): tf.Tensor {
     const teacher = this.teacherModel;
     if (!teacher?.forwardFrom) throw new Error("method 'adain': setup() has not run");
     return tf.tidy(() => {
       const injected = adaIN(teacherFeature, studentStats, this.hp.eps);
-      const logits = teacher.forwardFrom!(teacherTap, injected, batch, { training: false, taps: new Set<string>() })['logits'];
+      const logits = teacher.forwardFrom!(teacherTap, injected, batch, { training: false, taps: new Set<string>() })[
+        'logits'
+      ];
       if (!logits) throw new Error(`teacher '${teacher.arch}' forwardFrom('${teacherTap}') returned no logits`);
       return logits;
     });
   }
 
   /** L_AIN for one pair with the configured judge. */
-  private ainLoss(teacherTap: string, teacherFeature: tf.Tensor, studentStats: { mean: tf.Tensor2D; std: tf.Tensor2D }, step: StepContext): tf.Scalar {
+  private ainLoss(
+    teacherTap: string,
+    teacherFeature: tf.Tensor,
+    studentStats: { mean: tf.Tensor2D; std: tf.Tensor2D },
+    step: StepContext,
+  ): tf.Scalar {
     const logits = this.injectedLogits(teacherTap, teacherFeature, studentStats, step.batch);
     if (this.hp.judge === 'ce') {
       const y = step.batch['y'];

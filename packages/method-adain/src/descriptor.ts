@@ -7,7 +7,7 @@ export const adainDescriptor: MethodDescriptor = {
   title: 'AdaIN statistics KD',
   description:
     "The student's channel mean/std (through a connector) are injected into the teacher's feature by AdaIN and the frozen " +
-    "rest of the teacher judges them (ain); the L2 loss on the statistics is the baseline (stat). Reconstruction, no official code.",
+    'rest of the teacher judges them (ain); the L2 loss on the statistics is the baseline (stat). Reconstruction, no official code.',
   paper: {
     title: 'Knowledge distillation via adaptive instance normalization',
     authors: 'Jing Yang, Brais Martinez, Adrian Bulat, Georgios Tzimiropoulos',

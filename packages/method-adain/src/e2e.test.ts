@@ -17,7 +17,14 @@ describe('adain end to end (tiny)', () => {
       const studentModel = cnn.build({ inputShape: [8, 8, 1], numClasses: 5, seed: 1, options: { width: 2 } });
       teacherModel.setFrozen(true);
       const method = new AdainMethod();
-      method.setup(setupContext('adain', adainHParams.parse({ judge }), participant('teacher', 'teacher', teacherModel), participant('student', 'student', studentModel)));
+      method.setup(
+        setupContext(
+          'adain',
+          adainHParams.parse({ judge }),
+          participant('teacher', 'teacher', teacherModel),
+          participant('student', 'student', studentModel),
+        ),
+      );
       const x = tf.randomNormal([8, 8, 8, 1], 0, 1, 'float32', 5);
       const y = tf.tensor1d([0, 1, 2, 3, 4, 0, 1, 2], 'int32');
       const batch = { x, y };

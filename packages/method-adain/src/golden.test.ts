@@ -9,7 +9,17 @@ import { cnn } from '@kd/models';
 import { describe, expect, it } from 'vitest';
 import { AdainMethod, adainHParams, type Judge } from './adain.js';
 import { adaIN, channelStats } from './statistics.js';
-import { loadFixture, participant, relErr, relErrTensor, setupContext, SpecModel, stepContext, tensorOf, type Arr } from '@kd/testing';
+import {
+  loadFixture,
+  participant,
+  relErr,
+  relErrTensor,
+  setupContext,
+  SpecModel,
+  stepContext,
+  tensorOf,
+  type Arr,
+} from '@kd/testing';
 
 interface LossCase {
   loss: number;
@@ -47,7 +57,11 @@ function teacherNet(): TappedModel {
 
 function methodFor(judge: Judge, tau: number) {
   const teacherModel = teacherNet();
-  const student = participant('student', 'student', new SpecModel({ guided: { shape: golden.student.shape.slice(1), kind: 'feature' } }));
+  const student = participant(
+    'student',
+    'student',
+    new SpecModel({ guided: { shape: golden.student.shape.slice(1), kind: 'feature' } }),
+  );
   const hp = adainHParams.parse({ pairs: [{ student: 'guided', teacher: 'stage2' }], judge, tau, eps: golden.eps });
   const method = new AdainMethod();
   method.setup(setupContext('adain', hp, participant('teacher', 'teacher', teacherModel), student));
@@ -66,16 +80,25 @@ function compare(name: string, method: AdainMethod, term: 'stat' | 'ain', c: Los
   errs['loss'] = relErr(f(xs).dataSync()[0]!, c.loss);
   errs['grad student'] = relErrTensor(tf.grad(f)(xs), c.grads['student']!);
   const params = [...method.connectors.items[0]!.namedParameters()];
-  const { grads } = tf.variableGrads(() => f(xs), params.map(([, v]) => v));
+  const { grads } = tf.variableGrads(
+    () => f(xs),
+    params.map(([, v]) => v),
+  );
   // A conv bias before training-mode BN gets an exactly zero gradient (torch ~1e-17): compare on the
   // scale of the weight gradient there, as the FitNets golden test does.
   const scale = maxAbs(c.grads['conv.weight']!.data);
   for (const [path, v] of params) {
     const want = c.grads[path]!;
     errs[`grad ${path}`] =
-      maxAbs(want.data) < 1e-10 * scale ? maxAbs(grads[v.name]!.dataSync()) / scale : relErrTensor(grads[v.name]!, want);
+      maxAbs(want.data) < 1e-10 * scale
+        ? maxAbs(grads[v.name]!.dataSync()) / scale
+        : relErrTensor(grads[v.name]!, want);
   }
-  console.info(`${name}: ${Object.entries(errs).map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', ')}`);
+  console.info(
+    `${name}: ${Object.entries(errs)
+      .map(([k, e]) => `${k} ${e.toExponential(1)}`)
+      .join(', ')}`,
+  );
   for (const [k, e] of Object.entries(errs)) expect(e, k).toBeLessThanOrEqual(TOL);
 }
 
@@ -91,7 +114,11 @@ describe('adain golden values (PyTorch)', () => {
     errs['teacher mean'] = relErrTensor(t.mean, golden.teacherStats.mean);
     errs['teacher std'] = relErrTensor(t.std, golden.teacherStats.std);
     errs['adain'] = relErrTensor(adaIN(tensorOf(golden.teacher), s, golden.eps), golden.adain);
-    console.info(`statistics: ${Object.entries(errs).map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', ')}`);
+    console.info(
+      `statistics: ${Object.entries(errs)
+        .map(([k, e]) => `${k} ${e.toExponential(1)}`)
+        .join(', ')}`,
+    );
     for (const [k, e] of Object.entries(errs)) expect(e, k).toBeLessThanOrEqual(TOL);
   });
 
@@ -101,7 +128,10 @@ describe('adain golden values (PyTorch)', () => {
     const own = teacherModel.forwardFrom!('stage2', tensorOf(golden.teacher), batch, { training: false })['logits']!;
     const s = channelStats(method.connectors.items[0]!.apply(tensorOf(golden.student), true), golden.eps);
     const injected = method.injectedLogits('stage2', tensorOf(golden.teacher), s, batch);
-    const errs = { own: relErrTensor(own, golden.teacherLogits), injected: relErrTensor(injected, golden.injectedLogits) };
+    const errs = {
+      own: relErrTensor(own, golden.teacherLogits),
+      injected: relErrTensor(injected, golden.injectedLogits),
+    };
     console.info(`teacher rest: own ${errs.own.toExponential(1)}, injected ${errs.injected.toExponential(1)}`);
     expect(errs.own).toBeLessThanOrEqual(TOL);
     expect(errs.injected).toBeLessThanOrEqual(TOL);

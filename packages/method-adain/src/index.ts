@@ -2,7 +2,17 @@ import { registerMethod, type DependencyContainer } from '@kd/core';
 import { adainDescriptor } from './descriptor.js';
 
 export { adainDescriptor } from './descriptor.js';
-export { AdainMethod, adainHParams, adainTerms, CONNECTORS, JUDGES, tapPair, type AdainHParams, type Judge, type TapPair } from './adain.js';
+export {
+  AdainMethod,
+  adainHParams,
+  adainTerms,
+  CONNECTORS,
+  JUDGES,
+  tapPair,
+  type AdainHParams,
+  type Judge,
+  type TapPair,
+} from './adain.js';
 export { adaIN, channelStats, statLoss, type ChannelStats } from './statistics.js';
 export { ConnectorSet } from './connectors.js';
 

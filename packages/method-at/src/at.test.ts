@@ -19,7 +19,14 @@ function tinyRun(overrides: Partial<AtHParams> = {}) {
     ],
     ...overrides,
   });
-  method.setup(setupContext('at', hp, participant('teacher', 'teacher', teacherModel), participant('student', 'student', studentModel)));
+  method.setup(
+    setupContext(
+      'at',
+      hp,
+      participant('teacher', 'teacher', teacherModel),
+      participant('student', 'student', studentModel),
+    ),
+  );
   const batch = { x: tf.randomNormal([6, 8, 8, 1], 0, 1, 'float32', 3), y: tf.tensor1d([0, 1, 2, 3, 4, 0], 'int32') };
   return { teacherModel, studentModel, method, batch };
 }
@@ -52,17 +59,31 @@ describe('at descriptor and hyperparameters', () => {
   it('rejects pairs of different spatial sizes in one line naming the pair', () => {
     const err = () => tinyRun({ pairs: [{ student: 'stage1', teacher: 'stage2' }] });
     expect(err).toThrow(UserError);
-    expect(err).toThrow(/^method 'at': hparams\.pairs\[0\] student tap 'stage1' is 8x8 but teacher tap 'stage2' is 4x4/);
+    expect(err).toThrow(
+      /^method 'at': hparams\.pairs\[0\] student tap 'stage1' is 8x8 but teacher tap 'stage2' is 4x4/,
+    );
     expect(() => tinyRun({ pairs: [{ student: 'logits', teacher: 'stage1' }] })).toThrow(/'logits' tap/);
     expect(() => tinyRun({ pairs: [{ student: 'stage9', teacher: 'stage1' }] })).toThrow(MissingTapError);
   });
 
   it('accepts the default stage pairs between the small CNN and a CIFAR ResNet on 28x28', () => {
-    const teacherModel = resnet.build({ inputShape: [28, 28, 1], numClasses: 10, seed: 0, options: { depth: 8, width: 4 } });
+    const teacherModel = resnet.build({
+      inputShape: [28, 28, 1],
+      numClasses: 10,
+      seed: 0,
+      options: { depth: 8, width: 4 },
+    });
     const studentModel = cnn.build({ inputShape: [28, 28, 1], numClasses: 10, seed: 0, options: { width: 2 } });
     const method = new AtMethod();
     expect(() =>
-      method.setup(setupContext('at', atHParams.parse({}), participant('teacher', 'teacher', teacherModel), participant('student', 'student', studentModel))),
+      method.setup(
+        setupContext(
+          'at',
+          atHParams.parse({}),
+          participant('teacher', 'teacher', teacherModel),
+          participant('student', 'student', studentModel),
+        ),
+      ),
     ).not.toThrow();
     teacherModel.dispose();
     studentModel.dispose();

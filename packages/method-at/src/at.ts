@@ -15,10 +15,12 @@ import {
 import { attentionPairLoss } from './attention.js';
 
 /** A student tap matched to a teacher tap. */
-export const tapPair = z.object({
-  student: z.string().min(1).describe('student feature tap'),
-  teacher: z.string().min(1).describe('teacher feature tap (same spatial size)'),
-}).strict();
+export const tapPair = z
+  .object({
+    student: z.string().min(1).describe('student feature tap'),
+    teacher: z.string().min(1).describe('teacher feature tap (same spatial size)'),
+  })
+  .strict();
 
 export type TapPair = z.output<typeof tapPair>;
 
@@ -69,7 +71,9 @@ export const atTerms: readonly TermSpec[] = [
 
 function featureSize(role: string, tap: string, spec: TapSpec): [number, number] {
   if (spec.kind !== 'feature' || spec.shape.length !== 3) {
-    throw new UserError(`method 'at' needs a feature map [H, W, C]; ${role} tap '${tap}' [${spec.shape.join(', ')}] is a '${spec.kind}' tap`);
+    throw new UserError(
+      `method 'at' needs a feature map [H, W, C]; ${role} tap '${tap}' [${spec.shape.join(', ')}] is a '${spec.kind}' tap`,
+    );
   }
   return [spec.shape[0]!, spec.shape[1]!];
 }
@@ -111,7 +115,9 @@ export class AtMethod implements DistillationMethod<AtHParams> {
   losses(step: StepContext): Record<string, tf.Scalar> {
     const out: Record<string, tf.Scalar> = {};
     if (!step.active.has('at')) return out;
-    const pairs = this.hp.pairs.map((p) => [tapValue(step.student, 'student', p.student), tapValue(step.teacher, 'teacher', p.teacher)] as const);
+    const pairs = this.hp.pairs.map(
+      (p) => [tapValue(step.student, 'student', p.student), tapValue(step.teacher, 'teacher', p.teacher)] as const,
+    );
     out['at'] = tf.tidy(() => {
       const parts = pairs.map(([s, t]) => attentionPairLoss(s, detach(t), this.hp.p));
       // official cifar.py / imagenet.py: opt.beta * sum(loss_groups) — no /2 (the paper's equation has β/2)

@@ -7,4 +7,8 @@ const pairs = [
   { student: 'stage2', teacher: 'stage2' },
 ];
 
-describeMethodConformance({ descriptor: atDescriptor, register, run: () => tinyDistillationRun(atDescriptor, { hparams: { pairs } }) });
+describeMethodConformance({
+  descriptor: atDescriptor,
+  register,
+  run: () => tinyDistillationRun(atDescriptor, { hparams: { pairs } }),
+});

@@ -8,7 +8,8 @@ export const atDescriptor: MethodDescriptor = {
   description:
     "The student's spatial attention maps (channel mean of |F|^p, L2-normalised) match the teacher's at several stages (L2).",
   paper: {
-    title: 'Paying More Attention to Attention: Improving the Performance of Convolutional Neural Networks via Attention Transfer',
+    title:
+      'Paying More Attention to Attention: Improving the Performance of Convolutional Neural Networks via Attention Transfer',
     authors: 'Sergey Zagoruyko, Nikos Komodakis',
     venue: 'ICLR',
     year: 2017,

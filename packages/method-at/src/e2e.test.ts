@@ -11,11 +11,18 @@ import { AtMethod, atHParams } from './at.js';
 import { participant, setupContext, stepContext } from '@kd/testing';
 
 describe('at end to end (tiny)', () => {
-  it('trains a student whose attention maps approach the teacher\'s', () => {
+  it("trains a student whose attention maps approach the teacher's", () => {
     const teacherModel = cnn.build({ inputShape: [8, 8, 1], numClasses: 5, seed: 0, options: { width: 6 } });
     const studentModel = cnn.build({ inputShape: [8, 8, 1], numClasses: 5, seed: 1, options: { width: 2 } });
     const method = new AtMethod();
-    method.setup(setupContext('at', atHParams.parse({}), participant('teacher', 'teacher', teacherModel), participant('student', 'student', studentModel)));
+    method.setup(
+      setupContext(
+        'at',
+        atHParams.parse({}),
+        participant('teacher', 'teacher', teacherModel),
+        participant('student', 'student', studentModel),
+      ),
+    );
     const x = tf.randomNormal([8, 8, 8, 1], 0, 1, 'float32', 5);
     const y = tf.tensor1d([0, 1, 2, 3, 4, 0, 1, 2], 'int32');
     const batch = { x, y };

@@ -3,7 +3,17 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { AtMethod, atHParams } from './at.js';
 import { attentionMap, attentionPairLoss } from './attention.js';
-import { loadFixture, participant, relErr, relErrTensor, setupContext, SpecModel, stepContext, tensorOf, type Arr } from '@kd/testing';
+import {
+  loadFixture,
+  participant,
+  relErr,
+  relErrTensor,
+  setupContext,
+  SpecModel,
+  stepContext,
+  tensorOf,
+  type Arr,
+} from '@kd/testing';
 
 interface AtCase {
   name: string;
@@ -53,7 +63,11 @@ describe('at golden values (PyTorch)', () => {
       errs['loss'] = relErr(f(...students).dataSync()[0]!, c.loss);
       const grads = tf.grads(f)(students);
       grads.forEach((g, i) => (errs[`grad ${i}`] = relErrTensor(g, c.grads[i]!)));
-      console.info(`${c.name}: ${Object.entries(errs).map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', ')}`);
+      console.info(
+        `${c.name}: ${Object.entries(errs)
+          .map(([k, e]) => `${k} ${e.toExponential(1)}`)
+          .join(', ')}`,
+      );
       for (const [k, e] of Object.entries(errs)) expect(e, k).toBeLessThanOrEqual(TOL);
     });
   }

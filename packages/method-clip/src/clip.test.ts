@@ -31,15 +31,23 @@ describe('clip method', () => {
 
   it('rejects a student without the dual-encoder taps before training', () => {
     const plain = new SpecModel({ logits: { shape: [5], kind: 'logits' } });
-    expect(() => new ClipMethod().setup(setupContext('clip', clipHParams.parse({}), undefined, participant('student', 'student', plain)))).toThrow(MissingTapError);
+    expect(() =>
+      new ClipMethod().setup(
+        setupContext('clip', clipHParams.parse({}), undefined, participant('student', 'student', plain)),
+      ),
+    ).toThrow(MissingTapError);
   });
 
   it('is the symmetric InfoNCE of the two embeddings (golden values: @kd/core info-nce, PyTorch)', () => {
     const a = tf.randomNormal([6, 4], 0, 1, 'float32', 1);
     const b = tf.randomNormal([6, 4], 0, 1, 'float32', 2);
-    const out = method({ temperature: 0.1 }).losses(stepContext({ imageEmbedding: a, textEmbedding: b }, undefined, ['contrastive']));
+    const out = method({ temperature: 0.1 }).losses(
+      stepContext({ imageEmbedding: a, textEmbedding: b }, undefined, ['contrastive']),
+    );
     expect(out['contrastive']!.dataSync()[0]).toBeCloseTo(infoNce(a, b, 0.1).dataSync()[0]!, 6);
-    expect(Object.keys(method().losses(stepContext({ imageEmbedding: a, textEmbedding: b }, undefined, [])))).toEqual([]);
+    expect(Object.keys(method().losses(stepContext({ imageEmbedding: a, textEmbedding: b }, undefined, [])))).toEqual(
+      [],
+    );
   });
 
   it('same-class positives: pairs of one class are all targets, so swapping captions within a class changes nothing', () => {
@@ -48,13 +56,26 @@ describe('clip method', () => {
     const b = tf.randomNormal([4, 4], 0, 1, 'float32', 4);
     const swapped = tf.gather(b, tf.tensor1d([2, 1, 0, 3], 'int32')); // captions 0 and 2 (both class 0) exchanged
     const m = method({ sameClassPositives: true });
-    const loss = (t: tf.Tensor) => m.losses(stepContext({ imageEmbedding: a, textEmbedding: t }, undefined, ['contrastive'], { x: tf.zeros([4, 1]), y }))['contrastive']!.dataSync()[0]!;
+    const loss = (t: tf.Tensor) =>
+      m
+        .losses(
+          stepContext({ imageEmbedding: a, textEmbedding: t }, undefined, ['contrastive'], { x: tf.zeros([4, 1]), y }),
+        )
+        ['contrastive']!.dataSync()[0]!;
     expect(loss(swapped)).toBeCloseTo(loss(b), 5);
-    const targets = tf.tensor2d([[1, 0, 1, 0], [0, 1, 0, 0], [1, 0, 1, 0], [0, 0, 0, 1]]);
+    const targets = tf.tensor2d([
+      [1, 0, 1, 0],
+      [0, 1, 0, 0],
+      [1, 0, 1, 0],
+      [0, 0, 0, 1],
+    ]);
     expect(loss(b)).toBeCloseTo(infoNce(a, b, 0.07, { targets }).dataSync()[0]!, 5);
     // without the switch, the swap matters
     const plain = method();
-    const plainLoss = (t: tf.Tensor) => plain.losses(stepContext({ imageEmbedding: a, textEmbedding: t }, undefined, ['contrastive']))['contrastive']!.dataSync()[0]!;
+    const plainLoss = (t: tf.Tensor) =>
+      plain
+        .losses(stepContext({ imageEmbedding: a, textEmbedding: t }, undefined, ['contrastive']))
+        ['contrastive']!.dataSync()[0]!;
     expect(Math.abs(plainLoss(swapped) - plainLoss(b))).toBeGreaterThan(1e-3);
   });
 
@@ -66,7 +87,8 @@ describe('clip method', () => {
     expect(logScale!.dataSync()[0]).toBeCloseTo(Math.log(10), 6);
     const a = tf.randomNormal([5, 4], 0, 1, 'float32', 8);
     const b = tf.randomNormal([5, 4], 0, 1, 'float32', 9);
-    const step = () => m.losses(stepContext({ imageEmbedding: a, textEmbedding: b }, undefined, ['contrastive']))['contrastive']!;
+    const step = () =>
+      m.losses(stepContext({ imageEmbedding: a, textEmbedding: b }, undefined, ['contrastive']))['contrastive']!;
     expect(step().dataSync()[0]).toBeCloseTo(infoNce(a, b, 0.1).dataSync()[0]!, 5);
     const { grads } = tf.variableGrads(step, [logScale!]);
     expect(Math.abs(grads[logScale!.name]!.dataSync()[0]!)).toBeGreaterThan(0);
@@ -85,10 +107,15 @@ describe('clip method', () => {
     const a = tf.variable(tf.randomNormal([5, 4], 0, 1, 'float32', 5));
     const b = tf.variable(tf.randomNormal([5, 4], 0, 1, 'float32', 6));
     const m = method();
-    const { grads } = tf.variableGrads(() => m.losses(stepContext({ imageEmbedding: a, textEmbedding: b }, undefined, ['contrastive']))['contrastive']!, [a, b]);
+    const { grads } = tf.variableGrads(
+      () => m.losses(stepContext({ imageEmbedding: a, textEmbedding: b }, undefined, ['contrastive']))['contrastive']!,
+      [a, b],
+    );
     for (const g of Object.values(grads)) expect(tf.norm(g).dataSync()[0]).toBeGreaterThan(0);
-    expectFlatTensorCount(() => tf.tidy(() => {
-      m.losses(stepContext({ imageEmbedding: a, textEmbedding: b }, undefined, ['contrastive']));
-    }));
+    expectFlatTensorCount(() =>
+      tf.tidy(() => {
+        m.losses(stepContext({ imageEmbedding: a, textEmbedding: b }, undefined, ['contrastive']));
+      }),
+    );
   });
 });

@@ -16,15 +16,23 @@ import {
 
 /** Hyperparameters of CLIP-style contrastive training. */
 export const clipHParams = z.object({
-  temperature: z.number().positive().default(0.07).describe('softmax temperature τ of the InfoNCE logits (CLIP initialises its learned τ at 0.07)'),
+  temperature: z
+    .number()
+    .positive()
+    .default(0.07)
+    .describe('softmax temperature τ of the InfoNCE logits (CLIP initialises its learned τ at 0.07)'),
   learnTemperature: z
     .boolean()
     .default(false)
-    .describe('learn τ as CLIP does (a log-scale parameter starting at 1/temperature, log-scale clamped to [0, ln 100] after each optimizer step, so the logit scale stays ≤ 100 and keeps learning at the bound); off: τ stays fixed'),
+    .describe(
+      'learn τ as CLIP does (a log-scale parameter starting at 1/temperature, log-scale clamped to [0, ln 100] after each optimizer step, so the logit scale stays ≤ 100 and keeps learning at the bound); off: τ stays fixed',
+    ),
   sameClassPositives: z
     .boolean()
     .default(false)
-    .describe('count every same-class image–caption pair in the batch as a positive (soft targets) instead of the diagonal only'),
+    .describe(
+      'count every same-class image–caption pair in the batch as a positive (soft targets) instead of the diagonal only',
+    ),
 });
 
 export type ClipHParams = z.output<typeof clipHParams>;
@@ -33,7 +41,8 @@ export const clipTerms: readonly TermSpec[] = [
   {
     name: 'contrastive',
     defaultWeight: 1,
-    description: "symmetric InfoNCE between the student's imageEmbedding and textEmbedding taps (mean of image→text and text→image cross-entropies)",
+    description:
+      "symmetric InfoNCE between the student's imageEmbedding and textEmbedding taps (mean of image→text and text→image cross-entropies)",
   },
 ];
 
@@ -57,7 +66,9 @@ export class ClipMethod implements DistillationMethod<ClipHParams> {
 
   /** Labels, when same-class pairs count as positives. */
   requiredBatchKeys(): readonly BatchKeyRequest[] {
-    return this.hparams.sameClassPositives ? [{ key: 'y', dtype: 'int32', shape: [], why: 'sameClassPositives: same-class pairs are positives' }] : [];
+    return this.hparams.sameClassPositives
+      ? [{ key: 'y', dtype: 'int32', shape: [], why: 'sameClassPositives: same-class pairs are positives' }]
+      : [];
   }
 
   requiredTaps(): readonly TapRequest[] {
@@ -81,7 +92,10 @@ export class ClipMethod implements DistillationMethod<ClipHParams> {
     if (!step.active.has('contrastive')) return out;
     const image = step.student['imageEmbedding'];
     const text = step.student['textEmbedding'];
-    if (!image || !text) throw new UserError("method 'clip': the student returned no 'imageEmbedding' / 'textEmbedding' taps (use architecture 'clip')");
+    if (!image || !text)
+      throw new UserError(
+        "method 'clip': the student returned no 'imageEmbedding' / 'textEmbedding' taps (use architecture 'clip')",
+      );
     out['contrastive'] = tf.tidy(() => {
       const tau = this.temperature();
       if (!this.hparams.sameClassPositives) return infoNce(image, text, tau);

@@ -15,6 +15,9 @@ describeMethodConformance({
       teacher: null,
       student: new SpecModel({ imageEmbedding: embedding, textEmbedding: embedding }),
     }),
-    forward: () => ({ imageEmbedding: tf.randomNormal([6, 4], 0, 1, 'float32', 1), textEmbedding: tf.randomNormal([6, 4], 0, 1, 'float32', 2) }),
+    forward: () => ({
+      imageEmbedding: tf.randomNormal([6, 4], 0, 1, 'float32', 1),
+      textEmbedding: tf.randomNormal([6, 4], 0, 1, 'float32', 2),
+    }),
   }),
 });

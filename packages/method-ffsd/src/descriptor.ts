@@ -11,7 +11,8 @@ export const ffsdDescriptor: MethodDescriptor = {
     "detached last maps teaches the leader (logits, attention, trans-fusion); self-distillation modules map each network's " +
     'deepest map to its shallow stages; an attention-shift loss keeps the common students diverse.',
   paper: {
-    title: 'Online Knowledge Distillation via Feature Fusion and Self-Distillation (later: Distilling a Powerful Student Model via Online Knowledge Distillation)',
+    title:
+      'Online Knowledge Distillation via Feature Fusion and Self-Distillation (later: Distilling a Powerful Student Model via Online Knowledge Distillation)',
     authors: 'Shaojie Li, Mingbao Lin, Yan Wang, Yongjian Wu, Yonghong Tian, Ling Shao, Rongrong Ji',
     venue: 'arXiv 2103.14473 (IEEE TNNLS)',
     year: 2021,

@@ -40,7 +40,10 @@ export function attentionShift(attention: tf.Tensor2D, norm: DiversityNorm = 'ra
     const smallest = tf.topk(tf.neg(normalized), k).values;
     const threshold = tf.neg(tf.slice(smallest, [0, k - 1], [-1, 1])) as tf.Tensor2D;
     const half = norm === 'raw' ? tf.div(rawNorm, 2) : tf.fill([attention.shape[0], 1], 0.5);
-    const target = tf.add(tf.mul(tf.sub(half, normalized), tf.sign(tf.sub(normalized, threshold))), half) as tf.Tensor2D;
+    const target = tf.add(
+      tf.mul(tf.sub(half, normalized), tf.sign(tf.sub(normalized, threshold))),
+      half,
+    ) as tf.Tensor2D;
     return { normalized, rawNorm, threshold, target };
   });
 }

@@ -31,7 +31,10 @@ describe('ffsd end to end (tiny run)', () => {
         schedule: { type: 'cosine' },
         batchSize: 32,
         groups: {
-          fusion: { optimizer: { type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-5 }, schedule: { type: 'cosine' } },
+          fusion: {
+            optimizer: { type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-5 },
+            schedule: { type: 'cosine' },
+          },
           sd: { optimizer: { type: 'adam', lr: 1e-3, weightDecay: 1e-4 }, schedule: { type: 'cosine' } },
         },
       },
@@ -39,7 +42,14 @@ describe('ffsd end to end (tiny run)', () => {
     });
     const summary = await runExperiment(host, config, { runDir });
     expect(summary.completed).toBe(true);
-    expect(Object.keys(summary.reported ?? {})).toEqual(['ffsd.peer1', 'ffsd.peer2', 'ffsd.peers_mean', 'ffsd.fusion', 'ffsd.ensemble', 'ffsd.oracle']);
+    expect(Object.keys(summary.reported ?? {})).toEqual([
+      'ffsd.peer1',
+      'ffsd.peer2',
+      'ffsd.peers_mean',
+      'ffsd.fusion',
+      'ffsd.ensemble',
+      'ffsd.oracle',
+    ]);
     for (const v of Object.values(summary.reported!)) expect(v).toBeGreaterThanOrEqual(0);
     const written = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
     expect(written.reported).toEqual(summary.reported);
@@ -49,7 +59,8 @@ describe('ffsd end to end (tiny run)', () => {
       .map((l) => JSON.parse(l))
       .find((r) => r.type === 'epoch' && r.stage === 'distill');
     const logged = Object.keys(epoch.train);
-    for (const t of ffsdTerms.filter((t) => t.name !== 'leader_dml')) expect(logged, t.name).toContain(`ffsd.${t.name}`);
+    for (const t of ffsdTerms.filter((t) => t.name !== 'leader_dml'))
+      expect(logged, t.name).toContain(`ffsd.${t.name}`);
     expect(logged).toContain('task.ce');
   });
 });

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { describeHParams, MissingTapError, stepHelpers, UserError, type DataSplit, type StepContext, type TapValues } from '@kd/core';
+import {
+  describeHParams,
+  MissingTapError,
+  stepHelpers,
+  UserError,
+  type DataSplit,
+  type StepContext,
+  type TapValues,
+} from '@kd/core';
 import { describe, expect, it } from 'vitest';
 import { expectFlatTensorCount, gradNorm, participant, setupContext, TinyNet } from '@kd/testing';
 import { ffsdDescriptor } from './descriptor.js';
@@ -31,9 +39,25 @@ function tinyRun(overrides: Partial<FfsdHParams> = {}, seed = 7) {
   return { leader, peers, seeds, method, batch };
 }
 
-function step(student: TapValues, batch: { x: tf.Tensor; y: tf.Tensor }, active: Iterable<string>, at: Partial<StepContext> = {}): StepContext {
+function step(
+  student: TapValues,
+  batch: { x: tf.Tensor; y: tf.Tensor },
+  active: Iterable<string>,
+  at: Partial<StepContext> = {},
+): StepContext {
   const outputs = { student };
-  return { ...stepHelpers(outputs, [], (m) => !m.isFrozen), batch, outputs, student, epoch: 10, step: 0, stepsPerEpoch: 1, totalEpochs: 10, active: new Set(active), ...at };
+  return {
+    ...stepHelpers(outputs, [], (m) => !m.isFrozen),
+    batch,
+    outputs,
+    student,
+    epoch: 10,
+    step: 0,
+    stepsPerEpoch: 1,
+    totalEpochs: 10,
+    active: new Set(active),
+    ...at,
+  };
 }
 
 describe('ffsd descriptor and hyperparameters', () => {
@@ -57,7 +81,18 @@ describe('ffsd descriptor and hyperparameters', () => {
 
   it('has one term per network loss, all on by default except the DML-ablation term', () => {
     expect(ALL_TERMS).toEqual([
-      'peer_ce', 'dml', 'div', 'peer_sd', 'fusion_ce', 'fusion_kl', 'leader_kl', 'leader_fusion', 'leader_trans', 'leader_sd', 'sd_train', 'leader_dml',
+      'peer_ce',
+      'dml',
+      'div',
+      'peer_sd',
+      'fusion_ce',
+      'fusion_kl',
+      'leader_kl',
+      'leader_fusion',
+      'leader_trans',
+      'leader_sd',
+      'sd_train',
+      'leader_dml',
     ]);
     for (const t of ffsdTerms) expect(t.defaultWeight).toBe(t.name === 'leader_dml' ? 0 : 1);
   });
@@ -102,14 +137,16 @@ describe('ffsd setup', () => {
 
   it('rejects taps the SD modules cannot map onto, a non-feature tap, and a missing tap, naming them', () => {
     expect(() => tinyRun({ taps: ['stage2', 'stage1'] })).toThrow(UserError);
-    expect(() => tinyRun({ taps: ['stage2', 'stage1'] })).toThrow(/'stage1' \[8, 8, 4\] to \[16, 16, 2\] for 'stage2', which is \[4, 4, 8\]/);
+    expect(() => tinyRun({ taps: ['stage2', 'stage1'] })).toThrow(
+      /'stage1' \[8, 8, 4\] to \[16, 16, 2\] for 'stage2', which is \[4, 4, 8\]/,
+    );
     expect(() => tinyRun({ taps: ['stage1', 'logits'] })).toThrow(/tap 'logits' must be a feature map/);
     expect(() => tinyRun({ taps: ['stage1', 'stage9'] })).toThrow(MissingTapError);
   });
 });
 
 describe('ffsd losses', () => {
-  it('computes only the active terms (nothing, not even the common students\' forward, when none is)', () => {
+  it("computes only the active terms (nothing, not even the common students' forward, when none is)", () => {
     const { method, leader, peers, batch } = tinyRun();
     const s = leader.forward(batch, { training: true });
     const before = Array.from(peers[0]!.namedVariables().get('bn1.running_mean')!.dataSync());
@@ -124,7 +161,7 @@ describe('ffsd losses', () => {
     }
   });
 
-  it('warms λ up per epoch (official) or per step, and picks the common students\' SD coefficient', () => {
+  it("warms λ up per epoch (official) or per step, and picks the common students' SD coefficient", () => {
     const { method } = tinyRun();
     const at = (epoch: number, s = 0, spe = 1) => method.lambdas({ epoch, step: s, stepsPerEpoch: spe });
     expect(at(1).fusion).toBeCloseTo(10 * Math.exp(-5 * 0.8 ** 2), 10);
@@ -136,7 +173,9 @@ describe('ffsd losses', () => {
     // step 1 of 10 per epoch: 0.2 epochs done → exp(−5 (1 − 0.4)²)
     expect(stepped.lambdas({ epoch: 1, step: 1, stepsPerEpoch: 10 }).fusion).toBeCloseTo(10 * Math.exp(-5 * 0.36), 10);
     expect(stepped.lambdas({ epoch: 1, step: 5, stepsPerEpoch: 10 }).fusion).toBe(10);
-    expect(tinyRun({ peerSdCoefficient: 'lambdaFusion' }).method.lambdas({ epoch: 9, step: 0, stepsPerEpoch: 1 }).peerSd).toBe(10);
+    expect(
+      tinyRun({ peerSdCoefficient: 'lambdaFusion' }).method.lambdas({ epoch: 9, step: 0, stepsPerEpoch: 1 }).peerSd,
+    ).toBe(10);
     expect(tinyRun({ warmupEpochs: 0 }).method.lambdas({ epoch: 1, step: 0, stepsPerEpoch: 1 }).div).toBe(1e-5);
   });
 
@@ -152,7 +191,7 @@ describe('ffsd losses', () => {
 });
 
 describe('ffsd step order', () => {
-  it('computes the SD targets (inference mode) before the SD modules\' training forward updates their BN statistics', () => {
+  it("computes the SD targets (inference mode) before the SD modules' training forward updates their BN statistics", () => {
     const value = (active: string[], term: string) => {
       const { method, leader, batch } = tinyRun({ commonStudents: 3 });
       return method.losses(step(leader.forward(batch, { training: true }), batch, active))[term]!.dataSync()[0]!;
@@ -164,7 +203,9 @@ describe('ffsd step order', () => {
     const { method, leader, batch } = tinyRun();
     const before = Array.from(method.modules.sdLeader.namedVariables().get('block0.bn.running_mean')!.dataSync());
     method.losses(step(leader.forward(batch, { training: true }), batch, ['sd_train']));
-    expect(Array.from(method.modules.sdLeader.namedVariables().get('block0.bn.running_mean')!.dataSync())).not.toEqual(before);
+    expect(Array.from(method.modules.sdLeader.namedVariables().get('block0.bn.running_mean')!.dataSync())).not.toEqual(
+      before,
+    );
   });
 });
 
@@ -222,11 +263,17 @@ describe('ffsd gradient flow', () => {
       }, all).grads;
     const full = grad(ALL_TERMS);
     for (const [part, vars] of byPart) {
-      expect(vars.reduce((acc, v) => acc + gradNorm(full[v.name]), 0), part).toBeGreaterThan(0);
+      expect(
+        vars.reduce((acc, v) => acc + gradNorm(full[v.name]), 0),
+        part,
+      ).toBeGreaterThan(0);
     }
     const withoutSdTrain = grad(ALL_TERMS.filter((t) => t !== 'sd_train'));
     for (const part of ['sd_leader', 'sd_peer2', 'sd_peer3']) {
-      expect(byPart.get(part)!.reduce((acc, v) => acc + gradNorm(withoutSdTrain[v.name]), 0), part).toBe(0);
+      expect(
+        byPart.get(part)!.reduce((acc, v) => acc + gradNorm(withoutSdTrain[v.name]), 0),
+        part,
+      ).toBe(0);
     }
   });
 });
@@ -241,7 +288,9 @@ describe('ffsd memory and lifecycle', () => {
     };
     let r: Record<string, number> = {};
     // the fusion head is reported once a fusion term has trained it
-    expect(Object.keys(method.report({ split, batchSize: 4, student: leader, participants: [] }))).not.toContain('fusion');
+    expect(Object.keys(method.report({ split, batchSize: 4, student: leader, participants: [] }))).not.toContain(
+      'fusion',
+    );
     method.losses(step(leader.forward(batch, { training: true }), batch, ['fusion_ce']));
     expectFlatTensorCount(() => {
       r = method.report({ split, batchSize: 4, student: leader, participants: [] });
@@ -251,7 +300,8 @@ describe('ffsd memory and lifecycle', () => {
       expect(v).toBeGreaterThanOrEqual(0);
       expect(v).toBeLessThanOrEqual(1);
     }
-    for (const k of ['peer1', 'peer2', 'fusion', 'ensemble', 'oracle']) expect(Math.abs(r[k]! * 6 - Math.round(r[k]! * 6)), k).toBeLessThan(1e-9);
+    for (const k of ['peer1', 'peer2', 'fusion', 'ensemble', 'oracle'])
+      expect(Math.abs(r[k]! * 6 - Math.round(r[k]! * 6)), k).toBeLessThan(1e-9);
     expect(r['peers_mean']).toBeCloseTo((r['peer1']! + r['peer2']!) / 2, 12);
     expect(r['oracle']).toBeGreaterThanOrEqual(Math.max(r['peer1']!, r['peer2']!));
     // against a direct computation in inference mode
@@ -264,7 +314,10 @@ describe('ffsd memory and lifecycle', () => {
     const h1 = hits(logits[0]!);
     const h2 = hits(logits[1]!);
     expect(r['oracle']).toBeCloseTo(accOf(h1.map((h, i) => h || h2[i]!)), 12);
-    const concat = tf.concat(method.commonStudents.map((p) => p.forward(batch, { training: false })['stage2']!), 3) as tf.Tensor4D;
+    const concat = tf.concat(
+      method.commonStudents.map((p) => p.forward(batch, { training: false })['stage2']!),
+      3,
+    ) as tf.Tensor4D;
     expect(r['fusion']).toBeCloseTo(accOf(hits(method.modules.fusion.apply(concat, false).logits)), 12);
   });
 

@@ -75,7 +75,9 @@ export class FfsdMethod implements DistillationMethod<FfsdHParams> {
       const spec = ctx.tap('student', name);
       const s = spec.shape;
       if (spec.kind !== 'feature' || s.length !== 3 || !s.every((d) => Number.isInteger(d) && d > 0)) {
-        throw new UserError(`method 'ffsd': hparams.taps: tap '${name}' must be a feature map [H, W, C], got a '${spec.kind}' tap [${s.join(', ')}]`);
+        throw new UserError(
+          `method 'ffsd': hparams.taps: tap '${name}' must be a feature map [H, W, C], got a '${spec.kind}' tap [${s.join(', ')}]`,
+        );
       }
       return [s[0]!, s[1]!, s[2]!] as [number, number, number];
     });
@@ -99,7 +101,9 @@ export class FfsdMethod implements DistillationMethod<FfsdHParams> {
     }
     this.fusion = new FeatureFusion(c, m, ctx.data.numClasses, new Rng(deriveSeed(ctx.seed, 'ffsd', 'fusion')));
     this.trans = new TransFusion(c, m, new Rng(deriveSeed(ctx.seed, 'ffsd', 'trans-fusion')));
-    this.sdPeers = this.peers.map((_, i) => (i === 0 ? undefined : new SelfDistillationModule(c, taps.length - 1, sdRng)));
+    this.sdPeers = this.peers.map((_, i) =>
+      i === 0 ? undefined : new SelfDistillationModule(c, taps.length - 1, sdRng),
+    );
     this.tapSet = new Set([...taps, 'logits']);
   }
 
@@ -130,7 +134,11 @@ export class FfsdMethod implements DistillationMethod<FfsdHParams> {
 
   auxModules(): readonly AuxModule[] {
     if (!this.fusion || !this.trans || !this.sdLeader) return [];
-    const out: AuxModule[] = this.peers.map((module, i) => ({ name: FFSD_MODULES.peer(i + 1), module, group: FFSD_GROUPS.peers }));
+    const out: AuxModule[] = this.peers.map((module, i) => ({
+      name: FFSD_MODULES.peer(i + 1),
+      module,
+      group: FFSD_GROUPS.peers,
+    }));
     out.push({ name: FFSD_MODULES.fusion, module: this.fusion, group: FFSD_GROUPS.fusion });
     out.push({ name: FFSD_MODULES.transFusion, module: this.trans });
     out.push({ name: FFSD_MODULES.sdLeader, module: this.sdLeader, group: FFSD_GROUPS.selfDistillation });
@@ -143,11 +151,15 @@ export class FfsdMethod implements DistillationMethod<FfsdHParams> {
   /** λ_div, λ_fusion, λ_sd (and the common students' SD coefficient) after the warm-up at this step. */
   lambdas(step: Pick<StepContext, 'epoch' | 'step' | 'stepsPerEpoch'>): Lambdas {
     const hp = this.hp;
-    const f = warmupFactor(warmupClock(hp.warmupGranularity, step.epoch, step.step, step.stepsPerEpoch), hp.warmupEpochs);
+    const f = warmupFactor(
+      warmupClock(hp.warmupGranularity, step.epoch, step.step, step.stepsPerEpoch),
+      hp.warmupEpochs,
+    );
     const div = hp.lambdaDiversity * f;
     const fusion = hp.lambdaFusion * f;
     const sd = hp.lambdaSelfDistillation * f;
-    const peerSd = hp.peerSdCoefficient === 'lambdaDiversity' ? div : hp.peerSdCoefficient === 'lambdaFusion' ? fusion : sd;
+    const peerSd =
+      hp.peerSdCoefficient === 'lambdaDiversity' ? div : hp.peerSdCoefficient === 'lambdaFusion' ? fusion : sd;
     return { div, fusion, sd, peerSd };
   }
 
@@ -191,7 +203,10 @@ export class FfsdMethod implements DistillationMethod<FfsdHParams> {
       );
     }
     if (on('leader_dml')) {
-      out['leader_dml'] = tf.div(sum(peerLogits.map((zj) => softTargetKL(leaderLogits, detach(zj), hp.T))), m) as tf.Scalar;
+      out['leader_dml'] = tf.div(
+        sum(peerLogits.map((zj) => softTargetKL(leaderLogits, detach(zj), hp.T))),
+        m,
+      ) as tf.Scalar;
     }
     if (on('div')) {
       out['div'] = tf.mul(
@@ -205,12 +220,20 @@ export class FfsdMethod implements DistillationMethod<FfsdHParams> {
       const parts: tf.Scalar[] = [];
       for (let i = 1; i < m; i++) {
         const targets = this.sdPeers[i]!.apply(shiftedFeatureMap(detach(peerDeep[i - 1]!), hp.diversityNorm), false);
-        shallow.forEach((name, k) => parts.push(attentionLoss(tapOf(peerOut[i]!, name, `common student ${i + 1}`), detach(targets[k]!))));
+        shallow.forEach((name, k) =>
+          parts.push(attentionLoss(tapOf(peerOut[i]!, name, `common student ${i + 1}`), detach(targets[k]!))),
+        );
       }
       out['peer_sd'] = tf.mul(sum(parts), lam.peerSd) as tf.Scalar;
     }
     const needsFusion = ['fusion_ce', 'fusion_kl', 'leader_kl', 'leader_fusion', 'leader_sd'].some(on);
-    const concat = on('leader_trans') || needsFusion ? tf.concat(peerDeep.map((f) => detach(f)), 3) : undefined;
+    const concat =
+      on('leader_trans') || needsFusion
+        ? tf.concat(
+            peerDeep.map((f) => detach(f)),
+            3,
+          )
+        : undefined;
     if (needsFusion) {
       this.fusionTrained ||= on('fusion_ce') || on('fusion_kl');
       const fo = fusion.apply(concat!, true);
@@ -220,7 +243,8 @@ export class FfsdMethod implements DistillationMethod<FfsdHParams> {
         out['fusion_kl'] = softTargetKL(fo.logits, detach(ensemble), hp.T);
       }
       if (on('leader_kl')) out['leader_kl'] = softTargetKL(leaderLogits, detach(fo.logits), hp.T);
-      if (on('leader_fusion')) out['leader_fusion'] = tf.mul(attentionLoss(leaderDeep, detach(fo.fused)), lam.fusion) as tf.Scalar;
+      if (on('leader_fusion'))
+        out['leader_fusion'] = tf.mul(attentionLoss(leaderDeep, detach(fo.fused)), lam.fusion) as tf.Scalar;
       if (on('leader_sd')) {
         const targets = sdLeader.apply(detach(fo.fused), false);
         const parts = shallow.map((name, k) => attentionLoss(tapOf(leader, name, 'leader'), detach(targets[k]!)));
@@ -273,8 +297,21 @@ export class FfsdMethod implements DistillationMethod<FfsdHParams> {
         outs.forEach((o, i) => (correct[i]! += countCorrect(o['logits']!, batch.y!)));
         ensembleCorrect += countCorrect(tf.addN(outs.map((o) => o['logits']!)), batch.y!);
         const hits = outs.map((o) => tf.equal(tf.argMax(o['logits']!, 1), batch.y!.toInt()));
-        oracleCorrect += tf.sum(tf.cast(hits.reduce((a, b) => tf.logicalOr(a, b)), 'int32')).dataSync()[0]!;
-        const fused = fusion.apply(tf.concat(outs.map((o) => o[last]!), 3) as tf.Tensor4D, false);
+        oracleCorrect += tf
+          .sum(
+            tf.cast(
+              hits.reduce((a, b) => tf.logicalOr(a, b)),
+              'int32',
+            ),
+          )
+          .dataSync()[0]!;
+        const fused = fusion.apply(
+          tf.concat(
+            outs.map((o) => o[last]!),
+            3,
+          ) as tf.Tensor4D,
+          false,
+        );
         fusionCorrect += countCorrect(fused.logits, batch.y!);
       });
     }

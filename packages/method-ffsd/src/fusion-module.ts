@@ -21,7 +21,10 @@ class DepthwisePointwise extends Module {
 
   constructor(inChannels: number, outChannels: number, rng: Rng) {
     super();
-    this.depthwise = this.addChild('depthwise', new Conv2d(inChannels, inChannels, { kernel: 3, padding: 1, depthwise: true }, rng));
+    this.depthwise = this.addChild(
+      'depthwise',
+      new Conv2d(inChannels, inChannels, { kernel: 3, padding: 1, depthwise: true }, rng),
+    );
     officialConvInit(this.depthwise, 3, inChannels, rng);
     this.bn1 = this.addChild('bn1', new BatchNorm(inChannels));
     this.pointwise = this.addChild('pointwise', new Conv2d(inChannels, outChannels, { kernel: 1, padding: 0 }, rng));

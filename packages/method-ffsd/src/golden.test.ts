@@ -66,7 +66,7 @@ describe('ffsd primitives vs PyTorch', () => {
     expect(relErrTensor(tf.grad((v: tf.Tensor) => attentionLoss(v, y))(x), g.gradX)).toBeLessThan(GRAD_TOL);
   });
 
-  it('normalised full-feature MSE (the SD modules\' feature loss) and its gradient', () => {
+  it("normalised full-feature MSE (the SD modules' feature loss) and its gradient", () => {
     const g = golden.attention;
     const x = tensorOf(g.x);
     const y = tensorOf(g.vecY);
@@ -96,13 +96,16 @@ describe('ffsd primitives vs PyTorch', () => {
         }),
       );
       expect(relErr(diversityLoss(x, y, norm).dataSync()[0]!, g.diversityLoss)).toBeLessThan(VALUE_TOL);
-      expect(relErrTensor(tf.grad((v: tf.Tensor) => diversityLoss(v, y, norm))(x), g.gradCurrent)).toBeLessThan(GRAD_TOL);
+      expect(relErrTensor(tf.grad((v: tf.Tensor) => diversityLoss(v, y, norm))(x), g.gradCurrent)).toBeLessThan(
+        GRAD_TOL,
+      );
       expect(relErrTensor(shiftedFeatureMap(y as tf.Tensor4D, norm), g.shiftedMap)).toBeLessThan(VALUE_TOL);
     });
   }
 
   it('warm-up factor exp(−5(1 − e/α)²) for e ≤ α, 1 after (and α = 0 = off)', () => {
-    for (const w of golden.warmup) expect(relErr(warmupFactor(w.epoch, w.alpha), w.factor), JSON.stringify(w)).toBeLessThan(1e-12);
+    for (const w of golden.warmup)
+      expect(relErr(warmupFactor(w.epoch, w.alpha), w.factor), JSON.stringify(w)).toBeLessThan(1e-12);
   });
 
   it('ConvTranspose2d(k3, s2, p1, output_padding 1): output and gradients', () => {
@@ -115,19 +118,30 @@ describe('ffsd primitives vs PyTorch', () => {
     expect(relErrTensor(layer.apply(x), g.out)).toBeLessThan(VALUE_TOL);
     const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x), probe)) as tf.Scalar, [layer.weight]);
     expect(relErrTensor(grads[layer.weight.name]!, g.gradWeight)).toBeLessThan(GRAD_TOL);
-    expect(relErrTensor(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(layer.apply(v as tf.Tensor4D), probe)))(x), g.gradX)).toBeLessThan(GRAD_TOL);
+    expect(
+      relErrTensor(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(layer.apply(v as tf.Tensor4D), probe)))(x), g.gradX),
+    ).toBeLessThan(GRAD_TOL);
   });
 });
 
 /** The method on the fixture's taps: leader = student, common students = FixedTapsNets, module weights assigned. */
 function goldenMethod() {
   const s = golden.step;
-  const nets = s.networks.map((n) => new FixedTapsNet(Object.fromEntries(Object.entries(n).map(([k, v]) => [k, tensorOf(v)]))));
+  const nets = s.networks.map(
+    (n) => new FixedTapsNet(Object.fromEntries(Object.entries(n).map(([k, v]) => [k, tensorOf(v)]))),
+  );
   const [leader, ...peers] = nets;
   let built = 0;
   const hp = ffsdHParams.parse({ ...s.hparams, taps: s.taps, commonStudents: s.commonStudents });
   const method = new FfsdMethod();
-  const ctx = setupContext('ffsd', hp, undefined, participant('student', 'student', leader!), 7, () => peers[built++]! as TappedModel);
+  const ctx = setupContext(
+    'ffsd',
+    hp,
+    undefined,
+    participant('student', 'student', leader!),
+    7,
+    () => peers[built++]! as TappedModel,
+  );
   method.setup({ ...ctx, data: { ...ctx.data, numClasses: s.numClasses } });
   const m = method.modules;
   const modules: Record<string, Module> = { fusion: m.fusion, trans: m.transFusion, sdLeader: m.sdLeader };

@@ -13,7 +13,7 @@ export const ffsdHParams = z.object({
     .min(2)
     .max(8)
     .default(2)
-    .describe('m, the number of common students built like the run\'s student (official code: --model_num 2)'),
+    .describe("m, the number of common students built like the run's student (official code: --model_num 2)"),
   taps: z
     .array(z.string().min(1))
     .min(2)
@@ -39,12 +39,16 @@ export const ffsdHParams = z.object({
     .number()
     .min(0)
     .default(1000)
-    .describe('λ_sd, coefficient of the self-distillation modules\' own training loss (official code: --lambda_self_distillation 1000)'),
+    .describe(
+      "λ_sd, coefficient of the self-distillation modules' own training loss (official code: --lambda_self_distillation 1000)",
+    ),
   warmupEpochs: z
     .number()
     .min(0)
     .default(5)
-    .describe('α of the Gaussian warm-up λ(e) = λ·exp(−5(1 − e/α)²) for e ≤ α of all three λ (official code: 5 epochs); 0 = off'),
+    .describe(
+      'α of the Gaussian warm-up λ(e) = λ·exp(−5(1 − e/α)²) for e ≤ α of all three λ (official code: 5 epochs); 0 = off',
+    ),
   warmupGranularity: z
     .enum(['epoch', 'step'])
     .default('epoch')
@@ -83,45 +87,57 @@ export const ffsdTerms: readonly TermSpec[] = [
   {
     name: 'dml',
     defaultWeight: 1,
-    description: 'Σ_i T²/(m−1) Σ_{j≠i} KL(p_j^T ‖ p_i^T), the common students\' mutual learning (partners detached)',
+    description: "Σ_i T²/(m−1) Σ_{j≠i} KL(p_j^T ‖ p_i^T), the common students' mutual learning (partners detached)",
   },
   {
     name: 'div',
     defaultWeight: 1,
-    description: 'Σ_{i≥2} λ_div(e)·‖â(F_i^L) − ỹ(F_{i−1}^L)‖²/(B·HW), attention shift away from the previous student (detached)',
+    description:
+      'Σ_{i≥2} λ_div(e)·‖â(F_i^L) − ỹ(F_{i−1}^L)‖²/(B·HW), attention shift away from the previous student (detached)',
   },
   {
     name: 'peer_sd',
     defaultWeight: 1,
     description:
-      'Σ_{i≥2} λ(e)·Σ_k ℓ(F_i^k, G_i^k(F̃_{i−1}^L)), common students\' self-distillation from their SD module fed the ' +
-      "shifted map (targets detached; λ = λ_div in the official code, see peerSdCoefficient)",
+      "Σ_{i≥2} λ(e)·Σ_k ℓ(F_i^k, G_i^k(F̃_{i−1}^L)), common students' self-distillation from their SD module fed the " +
+      'shifted map (targets detached; λ = λ_div in the official code, see peerSdCoefficient)',
   },
   { name: 'fusion_ce', defaultWeight: 1, description: 'CE(z_f, y) of the fusion head' },
-  { name: 'fusion_kl', defaultWeight: 1, description: 'T²·KL(p_ens^T ‖ p_f^T), fusion head to the detached mean of the common students\' logits' },
+  {
+    name: 'fusion_kl',
+    defaultWeight: 1,
+    description: "T²·KL(p_ens^T ‖ p_f^T), fusion head to the detached mean of the common students' logits",
+  },
   { name: 'leader_kl', defaultWeight: 1, description: 'T²·KL(p_f^T ‖ p_0^T), leader to the detached fusion logits' },
-  { name: 'leader_fusion', defaultWeight: 1, description: 'λ_fus(e)·ℓ(F_0^L, F_f), leader\'s last-stage attention to the detached fused map' },
+  {
+    name: 'leader_fusion',
+    defaultWeight: 1,
+    description: "λ_fus(e)·ℓ(F_0^L, F_f), leader's last-stage attention to the detached fused map",
+  },
   {
     name: 'leader_trans',
     defaultWeight: 1,
-    description: 'λ_fus(e)·ℓ(Trans(F_0^L), [F_1^L; …; F_m^L]), trans-fusion of the leader to the detached concatenated maps',
+    description:
+      'λ_fus(e)·ℓ(Trans(F_0^L), [F_1^L; …; F_m^L]), trans-fusion of the leader to the detached concatenated maps',
   },
   {
     name: 'leader_sd',
     defaultWeight: 1,
-    description: "λ_fus(e)·Σ_k ℓ(F_0^k, G_0^k(F_f)), leader's shallow stages to its SD module fed the detached fused map",
+    description:
+      "λ_fus(e)·Σ_k ℓ(F_0^k, G_0^k(F_f)), leader's shallow stages to its SD module fed the detached fused map",
   },
   {
     name: 'sd_train',
     defaultWeight: 1,
     description:
-      'λ_sd(e)·Σ_nets Σ_k [ℓ_vec(G^k, F^k) + ℓ(G^k, F^k)], the SD modules\' own reconstruction of each network\'s shallow ' +
+      "λ_sd(e)·Σ_nets Σ_k [ℓ_vec(G^k, F^k) + ℓ(G^k, F^k)], the SD modules' own reconstruction of each network's shallow " +
       'maps from its detached deepest map (gradient only into the SD modules)',
   },
   {
     name: 'leader_dml',
     defaultWeight: 0,
-    description: 'T²/m Σ_j KL(p_j^T ‖ p_0^T), the leader as a plain DML member (not in FFSD; for the DML-only ablation)',
+    description:
+      'T²/m Σ_j KL(p_j^T ‖ p_0^T), the leader as a plain DML member (not in FFSD; for the DML-only ablation)',
   },
 ];
 

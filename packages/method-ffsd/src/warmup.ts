@@ -18,6 +18,11 @@ export type WarmupGranularity = 'epoch' | 'step';
  * or the fractional epochs completed at the end of this step, (step + 1) / stepsPerEpoch, which equals
  * the official value on each epoch's last step and allows warm-ups shorter than an epoch.
  */
-export function warmupClock(granularity: WarmupGranularity, epoch: number, step: number, stepsPerEpoch: number): number {
+export function warmupClock(
+  granularity: WarmupGranularity,
+  epoch: number,
+  step: number,
+  stepsPerEpoch: number,
+): number {
   return granularity === 'epoch' ? epoch : (step + 1) / Math.max(stepsPerEpoch, 1);
 }

@@ -5,7 +5,15 @@ import { connectorGeometry } from './connector-geometry.js';
 import { fitnetDescriptor } from './descriptor.js';
 import { CONNECTOR, FitnetMethod, fitnetHParams, type FitnetHParams } from './fitnet.js';
 import { traceVariablesUpTo } from './guided.js';
-import { gradNorm, participant, setupContext, SpecModel, stepContext, TinyNet, expectTeacherGetsNoGradient } from '@kd/testing';
+import {
+  gradNorm,
+  participant,
+  setupContext,
+  SpecModel,
+  stepContext,
+  TinyNet,
+  expectTeacherGetsNoGradient,
+} from '@kd/testing';
 
 // Tiny teacher (width 8) and student (width 4) on 8x8x1 inputs: stage1 [8,8,w], stage2 [4,4,2w].
 function tinyRun(overrides: Partial<FitnetHParams> = {}, seed = 7) {
@@ -50,7 +58,9 @@ describe('fitnet connector sizing', () => {
   it('uses a 3x3 conv with stride k when the student map is k times larger', () => {
     const { method } = tinyRun({ studentTap: 'stage1', teacherTap: 'stage2' });
     expect(method.connector.geometry).toEqual({ inChannels: 4, outChannels: 16, kernel: 3, stride: 2, padding: 1 });
-    expect(connectorGeometry({ name: 's', spec: feature([12, 12, 3]) }, { name: 't', spec: feature([4, 4, 5]) })).toMatchObject({
+    expect(
+      connectorGeometry({ name: 's', spec: feature([12, 12, 3]) }, { name: 't', spec: feature([4, 4, 5]) }),
+    ).toMatchObject({
       kernel: 3,
       stride: 3,
     });
@@ -132,7 +142,7 @@ describe('fitnet losses', () => {
       teacher: teacherModel,
       student: studentModel,
       batch,
-    extra: method.connector.trainableVariables(),
+      extra: method.connector.trainableVariables(),
       loss: (sOut, tOut) => method.losses(stepContext(sOut, tOut, ['hint'], batch))['hint']!,
     });
   });
@@ -189,14 +199,21 @@ describe('fitnet hint stage', () => {
     const teacher = participant('teacher', 'teacher', new TinyNet(8, 8, 5, 1));
     const studentModel = new TinyNet(4, 8, 5, 2, 'custom');
     const method = new FitnetMethod();
-    method.setup(setupContext('fitnet', fitnetHParams.parse({ studentTap: 'stage1' }), teacher, participant('student', 'student', studentModel)));
+    method.setup(
+      setupContext(
+        'fitnet',
+        fitnetHParams.parse({ studentTap: 'stage1' }),
+        teacher,
+        participant('student', 'student', studentModel),
+      ),
+    );
     const filter = method.stages()[0]!.variableFilter!;
     expect(method.guidedScope().mode).toBe('traced');
     const kept = [...studentModel.namedParameters().keys()].filter((p) => filter('student', p));
     expect(new Set(kept.map((p) => p.split('.')[0]))).toEqual(new Set(['stemconv', 'stembn', 'blockA']));
   });
 
-  it("stage losses give gradients exactly to the filtered student variables and the connector", () => {
+  it('stage losses give gradients exactly to the filtered student variables and the connector', () => {
     const { teacherModel, studentModel, method, batch } = tinyRun({ studentTap: 'stage1' });
     const [stage] = method.stages();
     const filter = stage!.variableFilter!;

@@ -70,7 +70,8 @@ export const fitnetHintStageTerms: readonly TermSpec[] = [
   {
     name: 'hint',
     defaultWeight: 1,
-    description: 'the same MSE(connector(student[studentTap]), teacher[teacherTap]) as the distillation term, trained alone',
+    description:
+      'the same MSE(connector(student[studentTap]), teacher[teacherTap]) as the distillation term, trained alone',
   },
 ];
 
@@ -148,7 +149,8 @@ export class FitnetMethod implements DistillationMethod<FitnetHParams> {
         trainable: [student, CONNECTOR],
         taps: this.requiredTaps(),
         variableFilter: (participant: string, path: string) => participant !== student || scope.paths.has(path),
-        losses: (step: StepContext): Record<string, tf.Scalar> => (step.active.has('hint') ? { hint: this.hint(step) } : {}),
+        losses: (step: StepContext): Record<string, tf.Scalar> =>
+          step.active.has('hint') ? { hint: this.hint(step) } : {},
       },
     ];
   }

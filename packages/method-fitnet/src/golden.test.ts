@@ -7,7 +7,17 @@ import * as tf from '@tensorflow/tfjs';
 import type { ConnectorKind } from '@kd/core';
 import { describe, expect, it } from 'vitest';
 import { FitnetMethod, fitnetHParams } from './fitnet.js';
-import { loadFixture, participant, relErr, relErrTensor, setupContext, SpecModel, stepContext, tensorOf, type Arr } from '@kd/testing';
+import {
+  loadFixture,
+  participant,
+  relErr,
+  relErrTensor,
+  setupContext,
+  SpecModel,
+  stepContext,
+  tensorOf,
+  type Arr,
+} from '@kd/testing';
 
 interface FitnetCase {
   name: string;
@@ -59,7 +69,10 @@ describe('fitnet golden values (PyTorch)', () => {
       }
       errs['grad student'] = relErrTensor(tf.grad(f)(xs), c.grads['student']!);
       const params = [...conn.namedParameters()];
-      const { grads } = tf.variableGrads(() => f(xs), params.map(([, v]) => v));
+      const { grads } = tf.variableGrads(
+        () => f(xs),
+        params.map(([, v]) => v),
+      );
       // Relative to the scale of the weight gradient when the reference is zero: a conv bias followed
       // by training-mode BN gets an exactly zero gradient (BN removes the per-channel mean); torch
       // gives ~1e-17 and float32 rounding ~1e-8, so a relative error of the bias alone is noise.
@@ -72,7 +85,11 @@ describe('fitnet golden values (PyTorch)', () => {
             : relErrTensor(grads[v.name]!, want);
       }
 
-      console.info(`${c.name}: ${Object.entries(errs).map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', ')}`);
+      console.info(
+        `${c.name}: ${Object.entries(errs)
+          .map(([k, e]) => `${k} ${e.toExponential(1)}`)
+          .join(', ')}`,
+      );
       for (const [k, e] of Object.entries(errs)) expect(e, k).toBeLessThanOrEqual(TOL);
     });
   }

@@ -3,18 +3,35 @@ import { prefixesUpTo } from './guided.js';
 
 // Variable paths as laid out by @kd/models (abridged to the first block of each stage).
 const resnet = [
-  'conv1.weight', 'bn1.gamma', 'bn1.beta',
-  'layer1.0.conv1.weight', 'layer1.0.bn1.gamma', 'layer1.0.conv2.weight', 'layer1.0.bn2.beta',
-  'layer2.0.conv1.weight', 'layer2.0.downsample.0.weight', 'layer2.0.downsample.1.gamma',
-  'layer3.0.conv1.weight', 'layer3.0.bn2.gamma',
-  'fc.weight', 'fc.bias',
+  'conv1.weight',
+  'bn1.gamma',
+  'bn1.beta',
+  'layer1.0.conv1.weight',
+  'layer1.0.bn1.gamma',
+  'layer1.0.conv2.weight',
+  'layer1.0.bn2.beta',
+  'layer2.0.conv1.weight',
+  'layer2.0.downsample.0.weight',
+  'layer2.0.downsample.1.gamma',
+  'layer3.0.conv1.weight',
+  'layer3.0.bn2.gamma',
+  'fc.weight',
+  'fc.bias',
 ];
 const wrn = [
   'conv1.weight',
-  'block1.layer.0.bn1.gamma', 'block1.layer.0.conv1.weight', 'block1.layer.0.bn2.gamma', 'block1.layer.0.conv2.weight',
-  'block2.layer.0.bn1.gamma', 'block2.layer.0.conv1.weight', 'block2.layer.1.bn1.gamma',
-  'block3.layer.0.bn1.gamma', 'block3.layer.0.conv1.weight',
-  'bn1.gamma', 'bn1.beta', 'fc.weight',
+  'block1.layer.0.bn1.gamma',
+  'block1.layer.0.conv1.weight',
+  'block1.layer.0.bn2.gamma',
+  'block1.layer.0.conv2.weight',
+  'block2.layer.0.bn1.gamma',
+  'block2.layer.0.conv1.weight',
+  'block2.layer.1.bn1.gamma',
+  'block3.layer.0.bn1.gamma',
+  'block3.layer.0.conv1.weight',
+  'bn1.gamma',
+  'bn1.beta',
+  'fc.weight',
 ];
 const cnn = ['conv1.weight', 'bn1.gamma', 'conv2.weight', 'bn2.gamma', 'conv3.weight', 'bn3.gamma', 'fc.weight'];
 

@@ -49,13 +49,26 @@ describe('kd losses', () => {
     const m = new KdMethod();
     m.setup({ hparams: { T: 2 }, tap: () => ({ shape: [5], kind: 'logits' }) } as never);
     expect(m.losses(stepContext({ logits: t }, { logits: t }, ['soft']))['soft']!.dataSync()[0]).toBeCloseTo(0, 6);
-    expect(m.losses(stepContext({ logits: tf.randomNormal([3, 5]) }, { logits: t }, ['soft']))['soft']!.dataSync()[0]).toBeGreaterThan(0);
+    expect(
+      m.losses(stepContext({ logits: tf.randomNormal([3, 5]) }, { logits: t }, ['soft']))['soft']!.dataSync()[0],
+    ).toBeGreaterThan(0);
   });
 
   it('throws a MissingTapError naming the tap when a model lacks logits', () => {
     const m = new KdMethod();
-    const ctx = setupContext('kd', { T: 4 }, participant('teacher', 'teacher', new TinyNet(4, 8, 5, 1)), participant('student', 'student', new TinyNet(4, 8, 5, 2)));
-    const noLogits = { ...ctx, tap: (role: 'teacher' | 'student', tap: string) => { if (role === 'teacher' && tap === 'logits') throw new MissingTapError('kd', 'teacher', tap, ['stage1']); return ctx.tap(role, tap); } };
+    const ctx = setupContext(
+      'kd',
+      { T: 4 },
+      participant('teacher', 'teacher', new TinyNet(4, 8, 5, 1)),
+      participant('student', 'student', new TinyNet(4, 8, 5, 2)),
+    );
+    const noLogits = {
+      ...ctx,
+      tap: (role: 'teacher' | 'student', tap: string) => {
+        if (role === 'teacher' && tap === 'logits') throw new MissingTapError('kd', 'teacher', tap, ['stage1']);
+        return ctx.tap(role, tap);
+      },
+    };
     expect(() => m.setup(noLogits)).toThrow(MissingTapError);
     expect(() => m.setup(noLogits)).toThrow(/'logits'/);
   });

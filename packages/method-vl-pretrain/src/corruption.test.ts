@@ -74,7 +74,11 @@ describe('class words (the words a masked caption can only recover from the imag
       [CLS_ID, 5, 7, SEP_ID],
       [CLS_ID, 5, 6, 8],
     ];
-    const text = { vocabSize: 9, length: L, classPrompts: { prompts: 1, ids: Int32Array.from(rows.flat()), mask: new Float32Array(3 * L).fill(1) } };
+    const text = {
+      vocabSize: 9,
+      length: L,
+      classPrompts: { prompts: 1, ids: Int32Array.from(rows.flat()), mask: new Float32Array(3 * L).fill(1) },
+    };
     expect([...classWordIds(text, 3)].sort()).toEqual([6, 7, 8]);
   });
 });

@@ -5,7 +5,14 @@ import { maskedTokenLoss, matchingLoss } from './pretraining-losses.js';
 
 interface Golden {
   mlm: { logits: number[]; shape: [number, number, number]; targets: number[]; loss: number; grad: number[] };
-  itm: { positive: number[]; negative: number[]; negativeLabels: number[]; loss: number; gradPositive: number[]; gradNegative: number[] };
+  itm: {
+    positive: number[];
+    negative: number[];
+    negativeLabels: number[];
+    loss: number;
+    gradPositive: number[];
+    gradNegative: number[];
+  };
 }
 const g = loadFixture<Golden>(new URL('./__fixtures__/vl-pretrain.golden.json', import.meta.url));
 

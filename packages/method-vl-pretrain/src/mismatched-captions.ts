@@ -10,7 +10,12 @@ export interface MismatchedCaptions {
  * Gives image b the caption of image (b + 1) mod B. A shifted caption identical to the image's own
  * is labelled a match, so a batch of equal captions teaches no false negatives.
  */
-export function mismatchedCaptions(ids: Int32Array, mask: Float32Array, batch: number, length: number): MismatchedCaptions {
+export function mismatchedCaptions(
+  ids: Int32Array,
+  mask: Float32Array,
+  batch: number,
+  length: number,
+): MismatchedCaptions {
   const outIds = new Int32Array(ids.length);
   const outMask = new Float32Array(mask.length);
   const labels = new Int32Array(batch);

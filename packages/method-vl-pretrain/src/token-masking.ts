@@ -41,7 +41,8 @@ export function maskTokens(ids: Int32Array, batch: number, length: number, rng: 
       targets[i] = ids[i]!;
       const u = rng.next();
       if (u < o.maskShare) input[i] = MASK_ID;
-      else if (u < o.maskShare + o.randomShare && o.vocabSize > firstWord) input[i] = firstWord + rng.int(o.vocabSize - firstWord);
+      else if (u < o.maskShare + o.randomShare && o.vocabSize > firstWord)
+        input[i] = firstWord + rng.int(o.vocabSize - firstWord);
       count++;
     }
   }

@@ -15,7 +15,16 @@ import { register as registerVlPretrain } from './index.js';
 import { VlPretrainMethod, vlPretrainHParams } from './vl-pretrain.js';
 import { register as registerTasks } from '@kd/tasks';
 
-const scenes = { train: 24, val: 8, test: 8, size: 32, minItemSize: 10, maxItemSize: 16, maxObjects: 3, proposals: 'one' };
+const scenes = {
+  train: 24,
+  val: 8,
+  test: 8,
+  size: 32,
+  minItemSize: 10,
+  maxItemSize: 16,
+  maxObjects: 3,
+  proposals: 'one',
+};
 const modelOptions = { width: 4, regions: 4, layers: 1, dModel: 16, heads: 2, ffn: 32 };
 
 describe('vl-pretrain: masked tokens + image–text matching on scene captions', () => {
@@ -27,9 +36,16 @@ describe('vl-pretrain: masked tokens + image–text matching on scene captions',
     await tf.ready();
     registerComposedKernels('wasm');
     data = await loadSceneCaptions({ scenes, length: 12 });
-    model = architectures.find((a) => a.id === 'vl-scene')!.build({ inputShape: data.inputShape, numClasses: data.numClasses, seed: 3, data, options: modelOptions });
+    model = architectures
+      .find((a) => a.id === 'vl-scene')!
+      .build({ inputShape: data.inputShape, numClasses: data.numClasses, seed: 3, data, options: modelOptions });
     method = new VlPretrainMethod();
-    const ctx = setupContext('vl-pretrain', vlPretrainHParams.parse({}), undefined, participant('student', 'student', model));
+    const ctx = setupContext(
+      'vl-pretrain',
+      vlPretrainHParams.parse({}),
+      undefined,
+      participant('student', 'student', model),
+    );
     method.setup({ ...ctx, data });
   });
   afterAll(() => model.dispose());
@@ -41,7 +57,17 @@ describe('vl-pretrain: masked tokens + image–text matching on scene captions',
     const { value, grads } = tf.variableGrads(() => {
       const student = model.forward(batch, { training: true, taps: new Set(['itmLogits', 'regions']) });
       const outputs = { student };
-      const ctx: StepContext = { ...stepHelpers(outputs, [], (m) => !m.isFrozen), batch, outputs, student, epoch: 1, step: s, stepsPerEpoch: 1, totalEpochs: 1, active: new Set(active) };
+      const ctx: StepContext = {
+        ...stepHelpers(outputs, [], (m) => !m.isFrozen),
+        batch,
+        outputs,
+        student,
+        epoch: 1,
+        step: s,
+        stepsPerEpoch: 1,
+        totalEpochs: 1,
+        active: new Set(active),
+      };
       const terms = method.losses(ctx);
       for (const [k, v] of Object.entries(terms)) loss[k] = v.dataSync()[0]!;
       return tf.addN(Object.values(terms)) as tf.Scalar;
@@ -72,9 +98,19 @@ describe('vl-pretrain: masked tokens + image–text matching on scene captions',
   });
 
   it("refuses a student that cannot resume from 'regions' (it re-scores other captions through forwardFrom)", () => {
-    const specs = { itmLogits: { shape: [2], kind: 'logits' as const }, regions: { shape: [4, 16], kind: 'region' as const } };
-    const ctx = setupContext('vl-pretrain', vlPretrainHParams.parse({}), undefined, participant('student', 'student', new SpecModel(specs)));
-    expect(() => new VlPretrainMethod().setup({ ...ctx, data })).toThrow(/cannot resume from 'regions' \(resumable taps: none; use architecture vl-scene\)/);
+    const specs = {
+      itmLogits: { shape: [2], kind: 'logits' as const },
+      regions: { shape: [4, 16], kind: 'region' as const },
+    };
+    const ctx = setupContext(
+      'vl-pretrain',
+      vlPretrainHParams.parse({}),
+      undefined,
+      participant('student', 'student', new SpecModel(specs)),
+    );
+    expect(() => new VlPretrainMethod().setup({ ...ctx, data })).toThrow(
+      /cannot resume from 'regions' \(resumable taps: none; use architecture vl-scene\)/,
+    );
   });
 
   it('reports masked-token and matching accuracy on a split', () => {
@@ -93,7 +129,18 @@ describe('a pre-training run, reused by a later run as its teacher (teacher.reci
     const data = { dataset: 'scene-captions', options: { scenes, length: 12 } };
     const student = { arch: 'vl-scene', options: modelOptions };
     const recipe = join(dir, 'pretrain.json');
-    writeFileSync(recipe, JSON.stringify({ name: 'vlp', backend: 'wasm', data, student, task: { weight: 0 }, train: { epochs: 1, batchSize: 8 }, methods: [{ id: 'vl-pretrain' }] }));
+    writeFileSync(
+      recipe,
+      JSON.stringify({
+        name: 'vlp',
+        backend: 'wasm',
+        data,
+        student,
+        task: { weight: 0 },
+        train: { epochs: 1, batchSize: 8 },
+        methods: [{ id: 'vl-pretrain' }],
+      }),
+    );
     const lines: string[] = [];
     const later = await runExperiment(
       host,

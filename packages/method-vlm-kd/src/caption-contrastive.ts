@@ -17,7 +17,13 @@ const REMOVED = -1e9;
  * `u` [B, D], both already L2-normalised: logits = v uᵀ / τ, loss = ½ (CE_rows + CE_columns). `labels`
  * [B] are needed for the `positives` and `masked` modes.
  */
-export function captionContrastive(v: tf.Tensor, u: tf.Tensor, temperature: number | tf.Tensor, mode: SameClassMode, labels?: tf.Tensor): tf.Scalar {
+export function captionContrastive(
+  v: tf.Tensor,
+  u: tf.Tensor,
+  temperature: number | tf.Tensor,
+  mode: SameClassMode,
+  labels?: tf.Tensor,
+): tf.Scalar {
   return tf.tidy(() => {
     if (mode === 'diagonal') return infoNce(v, u, temperature, { normalize: false });
     if (!labels) throw new Error(`captionContrastive: mode '${mode}' needs labels`);

@@ -54,10 +54,15 @@ export class CaptionEmbeddingCache {
     if (missing.length > 0) {
       const computed = tf.tidy(() => {
         const rows = tf.tensor1d(missing, 'int32');
-        const out = this.encode(tf.gather(tokens, rows) as tf.Tensor2D, tf.gather(tf.cast(mask, 'float32'), rows) as tf.Tensor2D);
+        const out = this.encode(
+          tf.gather(tokens, rows) as tf.Tensor2D,
+          tf.gather(tf.cast(mask, 'float32'), rows) as tf.Tensor2D,
+        );
         return { values: Float32Array.from(out.dataSync()), dim: out.shape[1]! };
       });
-      missing.forEach((row, k) => this.rows.set(keys[row]!, computed.values.slice(k * computed.dim, (k + 1) * computed.dim)));
+      missing.forEach((row, k) =>
+        this.rows.set(keys[row]!, computed.values.slice(k * computed.dim, (k + 1) * computed.dim)),
+      );
       this.encoded += missing.length;
     }
     const dim = this.rows.get(keys[0]!)!.length;

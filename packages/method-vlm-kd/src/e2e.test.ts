@@ -7,7 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy, stepHelpers, type MethodSetupContext, type Participant, type Role, type TappedModel } from '@kd/core';
+import {
+  crossEntropy,
+  stepHelpers,
+  type MethodSetupContext,
+  type Participant,
+  type Role,
+  type TappedModel,
+} from '@kd/core';
 import { architectures } from '@kd/models';
 import { participant, setupContext } from '@kd/testing';
 import { loadCaptioned } from '@kd/text';
@@ -20,20 +27,45 @@ afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
 describe('vlm-kd end to end (tiny)', () => {
   it('trains the student and the aux modules for one epoch; frozen encoders do not move; captions are encoded once', async () => {
-    const data = await loadCaptioned({ base: 'mnist', baseOptions: { trainSize: 24, val: 8, test: 8 }, cacheDir, length: 16, captionKinds: 'targeted' });
+    const data = await loadCaptioned({
+      base: 'mnist',
+      baseOptions: { trainSize: 24, val: 8, test: 8 },
+      cacheDir,
+      length: 16,
+      captionKinds: 'targeted',
+    });
     const build = (id: string, options: Record<string, unknown>, seed: number): TappedModel =>
-      architectures.find((a) => a.id === id)!.build({ inputShape: data.inputShape, numClasses: data.numClasses, seed, data, options });
-    const clip = build('clip', { image: { arch: 'cnn', options: { width: 2 } }, embedDim: 8, text: { kind: 'bag', dModel: 8 } }, 1).setFrozen(true);
+      architectures
+        .find((a) => a.id === id)!
+        .build({ inputShape: data.inputShape, numClasses: data.numClasses, seed, data, options });
+    const clip = build(
+      'clip',
+      { image: { arch: 'cnn', options: { width: 2 } }, embedDim: 8, text: { kind: 'bag', dModel: 8 } },
+      1,
+    ).setFrozen(true);
     const vision = build('cnn', { width: 2 }, 2).setFrozen(true);
     const student = build('cnn', { width: 2 }, 3);
-    const participants: Participant[] = [participant('teacher', 'teacher', vision), participant('text', 'teacher', clip), participant('student', 'student', student)];
-    const hp = vlmKdHParams.parse({ vocabularyGuard: 0, learnTemperature: true, sameClass: 'positives', projectionDim: 8, adaptorHidden: 16 });
+    const participants: Participant[] = [
+      participant('teacher', 'teacher', vision),
+      participant('text', 'teacher', clip),
+      participant('student', 'student', student),
+    ];
+    const hp = vlmKdHParams.parse({
+      vocabularyGuard: 0,
+      learnTemperature: true,
+      sameClass: 'positives',
+      projectionDim: 8,
+      adaptorHidden: 16,
+    });
     const base = setupContext('vlm-kd', hp, participants[0], participants[2]!);
     const ctx: MethodSetupContext<VlmKdHParams> = {
       ...base,
       data,
       participants,
-      tap: (role: Role, tap: string, model?: string) => participants.find((p) => p.name === (model ?? (role === 'teacher' ? 'teacher' : 'student')))!.model.tapSpecs()[tap]!,
+      tap: (role: Role, tap: string, model?: string) =>
+        participants.find((p) => p.name === (model ?? (role === 'teacher' ? 'teacher' : 'student')))!.model.tapSpecs()[
+          tap
+        ]!,
     };
     const method = new VlmKdMethod();
     method.setup(ctx);
@@ -46,15 +78,34 @@ describe('vlm-kd end to end (tiny)', () => {
     const split = data.split('train');
     const losses: number[] = [];
     for (let s = 0; s < 3; s++) {
-      const batch = split.batch(Int32Array.from({ length: 8 }, (_, i) => s * 8 + i), { augmentSeed: 11 + s });
+      const batch = split.batch(
+        Int32Array.from({ length: 8 }, (_, i) => s * 8 + i),
+        { augmentSeed: 11 + s },
+      );
       tf.tidy(() => {
         const teacher = vision.forward(batch, { training: false, taps: new Set(['logits']) });
         const { value, grads } = tf.variableGrads(() => {
           const out = student.forward(batch, { training: true, taps: new Set(['embedding', 'logits']) });
           const outputs = { teacher, student: out };
           const helpers = stepHelpers(outputs, [], (m) => !m.isFrozen);
-          const terms = method.losses({ ...helpers, batch, outputs, teacher, student: out, epoch: 1, step: s, stepsPerEpoch: 3, totalEpochs: 1, active: new Set(['text', 'vkd', 'bsce']) });
-          return tf.addN([crossEntropy(out['logits']!, batch.y!), terms['text']!, terms['vkd']!, terms['bsce']!]) as tf.Scalar;
+          const terms = method.losses({
+            ...helpers,
+            batch,
+            outputs,
+            teacher,
+            student: out,
+            epoch: 1,
+            step: s,
+            stepsPerEpoch: 3,
+            totalEpochs: 1,
+            active: new Set(['text', 'vkd', 'bsce']),
+          });
+          return tf.addN([
+            crossEntropy(out['logits']!, batch.y!),
+            terms['text']!,
+            terms['vkd']!,
+            terms['bsce']!,
+          ]) as tf.Scalar;
         }, trainable);
         losses.push(value.dataSync()[0]!);
         optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));

@@ -6,7 +6,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CAPTION_EMBEDDING_SIZE, type Module } from '@kd/core';
-import { loadFixture, participant, relErr, relErrTensor, setupContext, SpecModel, stepContext, tensorOf, type Arr } from '@kd/testing';
+import {
+  loadFixture,
+  participant,
+  relErr,
+  relErrTensor,
+  setupContext,
+  SpecModel,
+  stepContext,
+  tensorOf,
+  type Arr,
+} from '@kd/testing';
 import { describe, expect, it } from 'vitest';
 import { balancedSoftmaxCrossEntropy, logClassPrior } from './balanced-softmax.js';
 import type { SameClassMode } from './caption-contrastive.js';
@@ -25,9 +35,20 @@ interface TextCase {
   gradLogTau: number;
 }
 interface Golden {
-  text: { student: Arr; text: Arr; labels: number[]; weights: Record<'linear' | 'identity', Record<string, Arr>>; cases: TextCase[] };
+  text: {
+    student: Arr;
+    text: Arr;
+    labels: number[];
+    weights: Record<'linear' | 'identity', Record<string, Arr>>;
+    cases: TextCase[];
+  };
   balancedSoftmax: { logits: Arr; labels: number[]; counts: number[]; loss: number; grad: Arr };
-  vkd: { student: Arr; teacher: Arr; counts: number[]; cases: { T: number; prior: 'none' | 'student'; loss: number; grad: Arr }[] };
+  vkd: {
+    student: Arr;
+    teacher: Arr;
+    counts: number[];
+    cases: { T: number; prior: 'none' | 'student'; loss: number; grad: Arr }[];
+  };
 }
 
 const golden = loadFixture<Golden>(new URL('./__fixtures__/vlm_kd.golden.json', import.meta.url));
@@ -38,7 +59,11 @@ const ET = g.text.shape[1]!;
 
 /** A method whose caption embeddings come from the batch (precomputed), sized like the fixture. */
 function methodFor(c: TextCase, learnTemperature: boolean): VlmKdMethod {
-  const student = participant('student', 'student', new SpecModel({ embedding: { shape: [ES], kind: 'embedding' }, logits: { shape: [3], kind: 'logits' } }));
+  const student = participant(
+    'student',
+    'student',
+    new SpecModel({ embedding: { shape: [ES], kind: 'embedding' }, logits: { shape: [3], kind: 'logits' } }),
+  );
   const hp = vlmKdHParams.parse({
     textSource: 'precomputed',
     visionTeacher: 'none',
@@ -61,7 +86,11 @@ function methodFor(c: TextCase, learnTemperature: boolean): VlmKdMethod {
     'projection.bias': [method.projection!, 'linear.bias'],
   };
   const weights = g.weights[c.projection];
-  expect(Object.keys(weights).sort()).toEqual(Object.keys(paths).filter((k) => c.projection === 'linear' || !k.startsWith('projection')).sort());
+  expect(Object.keys(weights).sort()).toEqual(
+    Object.keys(paths)
+      .filter((k) => c.projection === 'linear' || !k.startsWith('projection'))
+      .sort(),
+  );
   for (const [name, w] of Object.entries(weights)) {
     const [module, path] = paths[name]!;
     module.namedParameters().get(path)!.assign(tensorOf(w));
@@ -84,11 +113,19 @@ describe('vlm-kd golden values (PyTorch)', () => {
         const student = tf.variable(tensorOf(g.student));
         const tauVars = learned ? [method.learnedTemperature!.logScale] : [];
         const { value, grads } = tf.variableGrads(
-          () => method.losses(stepContext({ embedding: student, logits: tf.zeros([B, 3]) }, undefined, ['text'], batch))['text']!,
+          () =>
+            method.losses(stepContext({ embedding: student, logits: tf.zeros([B, 3]) }, undefined, ['text'], batch))[
+              'text'
+            ]!,
           [student, ...vars.map(([, v]) => v), ...tauVars],
         );
         const errs: Record<string, number> = { loss: relErr(value.dataSync()[0]!, c.loss) };
-        errs['adapted text'] = relErrTensor(tf.tidy(() => tf.div(method.adaptor!.apply(text), tf.norm(method.adaptor!.apply(text), 'euclidean', 1, true))), c.adaptedText);
+        errs['adapted text'] = relErrTensor(
+          tf.tidy(() =>
+            tf.div(method.adaptor!.apply(text), tf.norm(method.adaptor!.apply(text), 'euclidean', 1, true)),
+          ),
+          c.adaptedText,
+        );
         errs['grad student'] = relErrTensor(grads[student.name]!, c.grads['student']!);
         for (const [path, v] of vars) {
           const name = path.startsWith('fc') ? `adaptor.${path}` : `projection.${path.replace('linear.', '')}`;
@@ -114,11 +151,22 @@ describe('vlm-kd golden values (PyTorch)', () => {
     expect(relErrTensor(tf.grad(f)(z), b.grad)).toBeLessThan(TOL);
     // through the method (bsce term), counts given explicitly
     const m = new VlmKdMethod();
-    const student = participant('student', 'student', new SpecModel({ embedding: { shape: [4], kind: 'embedding' }, logits: { shape: [5], kind: 'logits' } }));
-    const ctx = setupContext('vlm-kd', vlmKdHParams.parse({ textSource: 'precomputed', visionTeacher: 'none' }), undefined, student);
+    const student = participant(
+      'student',
+      'student',
+      new SpecModel({ embedding: { shape: [4], kind: 'embedding' }, logits: { shape: [5], kind: 'logits' } }),
+    );
+    const ctx = setupContext(
+      'vlm-kd',
+      vlmKdHParams.parse({ textSource: 'precomputed', visionTeacher: 'none' }),
+      undefined,
+      student,
+    );
     m.setup({ ...ctx, data: { ...ctx.data, facets: { [CAPTION_EMBEDDING_SIZE.id]: 3 } } });
     m.setClassCounts(b.counts);
-    const out = m.losses(stepContext({ embedding: tf.zeros([8, 4]), logits: z }, undefined, ['bsce'], { x: tf.zeros([8, 1, 1, 1]), y }));
+    const out = m.losses(
+      stepContext({ embedding: tf.zeros([8, 4]), logits: z }, undefined, ['bsce'], { x: tf.zeros([8, 1, 1, 1]), y }),
+    );
     expect(relErr(out['bsce']!.dataSync()[0]!, b.loss)).toBeLessThan(TOL);
     m.dispose();
   });
@@ -126,14 +174,24 @@ describe('vlm-kd golden values (PyTorch)', () => {
   for (const c of golden.vkd.cases) {
     it(`vision KD term at T = ${c.T}, prior ${c.prior}`, () => {
       const m = new VlmKdMethod();
-      const student = participant('student', 'student', new SpecModel({ embedding: { shape: [4], kind: 'embedding' }, logits: { shape: [5], kind: 'logits' } }));
+      const student = participant(
+        'student',
+        'student',
+        new SpecModel({ embedding: { shape: [4], kind: 'embedding' }, logits: { shape: [5], kind: 'logits' } }),
+      );
       const teacher = participant('teacher', 'teacher', new SpecModel({ logits: { shape: [5], kind: 'logits' } }));
-      const ctx = setupContext('vlm-kd', vlmKdHParams.parse({ textSource: 'precomputed', vkdTemperature: c.T, vkdPrior: c.prior }), teacher, student);
+      const ctx = setupContext(
+        'vlm-kd',
+        vlmKdHParams.parse({ textSource: 'precomputed', vkdTemperature: c.T, vkdPrior: c.prior }),
+        teacher,
+        student,
+      );
       m.setup({ ...ctx, data: { ...ctx.data, facets: { [CAPTION_EMBEDDING_SIZE.id]: 3 } } });
       m.setClassCounts(golden.vkd.counts);
       const s = tensorOf(golden.vkd.student);
       const t = tensorOf(golden.vkd.teacher);
-      const f = (x: tf.Tensor) => m.losses(stepContext({ embedding: tf.zeros([6, 4]), logits: x }, { logits: t }, ['vkd']))['vkd']!;
+      const f = (x: tf.Tensor) =>
+        m.losses(stepContext({ embedding: tf.zeros([6, 4]), logits: x }, { logits: t }, ['vkd']))['vkd']!;
       expect(relErr(f(s).dataSync()[0]!, c.loss)).toBeLessThan(TOL);
       expect(relErrTensor(tf.grad(f)(s), c.grad)).toBeLessThan(TOL);
       m.dispose();

@@ -22,8 +22,14 @@ export const vlmKdHParams = z.object({
     .string()
     .min(1)
     .default('teacher')
-    .describe("participant name of the frozen vision-only teacher whose logits the vkd term distils; 'none' = no vision teacher (vkd must then have weight 0) [abs: 'in addition to a vision-only teacher']"),
-  vkdTemperature: z.number().positive().default(4).describe('softmax temperature T of the vision KD term T²·KL (Hinton et al. 2015; T = 4 as in CRD) [I]'),
+    .describe(
+      "participant name of the frozen vision-only teacher whose logits the vkd term distils; 'none' = no vision teacher (vkd must then have weight 0) [abs: 'in addition to a vision-only teacher']",
+    ),
+  vkdTemperature: z
+    .number()
+    .positive()
+    .default(4)
+    .describe('softmax temperature T of the vision KD term T²·KL (Hinton et al. 2015; T = 4 as in CRD) [I]'),
   vkdPrior: z
     .enum(['none', 'student'])
     .default('none')
@@ -33,14 +39,34 @@ export const vlmKdHParams = z.object({
   projection: z
     .enum(['linear', 'identity'])
     .default('linear')
-    .describe("image side: a trainable Linear projection of the student's embedding tap to the shared space, or the identity (shared dim = the student's width) [I]"),
-  projectionDim: z.number().int().positive().default(64).describe("shared embedding dimension with projection 'linear' (our choice: the CLIP teacher's width)"),
-  adaptorHidden: z.number().int().positive().default(128).describe('hidden width of the 2-layer text adaptor MLP (Linear → ReLU → Linear) [brief: text adaptor; width our choice]'),
-  temperature: z.number().positive().default(0.07).describe('contrastive temperature τ, or its initial value when learned (CLIP initialises at 0.07) [I]'),
+    .describe(
+      "image side: a trainable Linear projection of the student's embedding tap to the shared space, or the identity (shared dim = the student's width) [I]",
+    ),
+  projectionDim: z
+    .number()
+    .int()
+    .positive()
+    .default(64)
+    .describe("shared embedding dimension with projection 'linear' (our choice: the CLIP teacher's width)"),
+  adaptorHidden: z
+    .number()
+    .int()
+    .positive()
+    .default(128)
+    .describe(
+      'hidden width of the 2-layer text adaptor MLP (Linear → ReLU → Linear) [brief: text adaptor; width our choice]',
+    ),
+  temperature: z
+    .number()
+    .positive()
+    .default(0.07)
+    .describe('contrastive temperature τ, or its initial value when learned (CLIP initialises at 0.07) [I]'),
   learnTemperature: z
     .boolean()
     .default(false)
-    .describe('learn τ as CLIP does (log-scale aux parameter, log-scale clamped to [0, ln 100] after each optimizer step as CLIP training code does); off: τ fixed [I]'),
+    .describe(
+      'learn τ as CLIP does (log-scale aux parameter, log-scale clamped to [0, ln 100] after each optimizer step as CLIP training code does); off: τ fixed [I]',
+    ),
   sameClass: z
     .enum(['diagonal', 'positives', 'masked'])
     .default('diagonal')
@@ -53,9 +79,14 @@ export const vlmKdHParams = z.object({
     .max(1)
     .default(0.3)
     .describe(
-      "minimum balanced zero-shot accuracy of the frozen CLIP on the first guardSamples training images (catches a CLIP trained with another vocabulary); 0 = off (our choice; chance is 1/K)",
+      'minimum balanced zero-shot accuracy of the frozen CLIP on the first guardSamples training images (catches a CLIP trained with another vocabulary); 0 = off (our choice; chance is 1/K)',
     ),
-  guardSamples: z.number().int().positive().default(512).describe('training samples the vocabulary guard looks at (first steps only; our choice)'),
+  guardSamples: z
+    .number()
+    .int()
+    .positive()
+    .default(512)
+    .describe('training samples the vocabulary guard looks at (first steps only; our choice)'),
 });
 
 export type VlmKdHParams = z.output<typeof vlmKdHParams>;
@@ -71,11 +102,13 @@ export const vlmKdTerms: readonly TermSpec[] = [
   {
     name: 'vkd',
     defaultWeight: 1,
-    description: "vision KD from the frozen vision teacher: T²·KL(softmax(t/T) ‖ softmax(s/T)) (λ_v; weight unknown, 1 is our choice)",
+    description:
+      'vision KD from the frozen vision teacher: T²·KL(softmax(t/T) ‖ softmax(s/T)) (λ_v; weight unknown, 1 is our choice)',
   },
   {
     name: 'bsce',
     defaultWeight: 0,
-    description: 'balanced softmax cross-entropy CE(z + log π, y) with the training class prior π — a long-tail-aware L_cls; use with task.weight 0 (off by default)',
+    description:
+      'balanced softmax cross-entropy CE(z + log π, y) with the training class prior π — a long-tail-aware L_cls; use with task.weight 0 (off by default)',
   },
 ];

@@ -1,5 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import { describeHParams, MissingTapError, UserError, type Batch, type DataInfo, type MethodSetupContext, type Participant, type Role, type StepContext, TappedModel, type TapSpecs, type TapValues } from '@kd/core';
+import {
+  describeHParams,
+  MissingTapError,
+  UserError,
+  type Batch,
+  type DataInfo,
+  type MethodSetupContext,
+  type Participant,
+  type Role,
+  type StepContext,
+  TappedModel,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
 import { architectures, type ClipDualEncoder } from '@kd/models';
 import { expectFlatTensorCount, gradNorm, participant, setupContext, SpecModel, stepContext } from '@kd/testing';
 import { describe, expect, it } from 'vitest';
@@ -26,10 +39,17 @@ const data: DataInfo = {
 const build = (id: string, options: Record<string, unknown>, seed: number): TappedModel =>
   architectures.find((a) => a.id === id)!.build({ inputShape: data.inputShape, numClasses: K, seed, data, options });
 const buildClip = (seed = 1) =>
-  build('clip', { image: { arch: 'cnn', options: { width: 2 } }, embedDim: 6, text: { kind: 'bag', dModel: 6 } }, seed).setFrozen(true) as ClipDualEncoder;
+  build(
+    'clip',
+    { image: { arch: 'cnn', options: { width: 2 } }, embedDim: 6, text: { kind: 'bag', dModel: 6 } },
+    seed,
+  ).setFrozen(true) as ClipDualEncoder;
 
 /** The test setup context with more participants (its `tap` looks them up too). */
-function withParticipants(ctx: MethodSetupContext<VlmKdHParams>, extra: Participant[]): MethodSetupContext<VlmKdHParams> {
+function withParticipants(
+  ctx: MethodSetupContext<VlmKdHParams>,
+  extra: Participant[],
+): MethodSetupContext<VlmKdHParams> {
   const participants = [...ctx.participants, ...extra];
   return {
     ...ctx,
@@ -38,7 +58,8 @@ function withParticipants(ctx: MethodSetupContext<VlmKdHParams>, extra: Particip
     tap(role: Role, tap: string, model?: string) {
       const p = participants.find((q) => q.name === (model ?? (role === 'teacher' ? 'teacher' : 'student')));
       const spec = p?.model.tapSpecs()[tap];
-      if (!p || !spec) throw new MissingTapError('vlm-kd', model ?? role, tap, p ? Object.keys(p.model.tapSpecs()) : []);
+      if (!p || !spec)
+        throw new MissingTapError('vlm-kd', model ?? role, tap, p ? Object.keys(p.model.tapSpecs()) : []);
       return spec;
     },
   };
@@ -64,7 +85,12 @@ const tokens = () =>
   );
 function batch(): Batch {
   const t = tokens();
-  return { x: tf.randomNormal([4, H, H, 1], 0, 1, 'float32', 3), y: tf.tensor1d([0, 1, 0, 2], 'int32'), tokens: t, tokenMask: tf.cast(tf.notEqual(t, 0), 'float32') };
+  return {
+    x: tf.randomNormal([4, H, H, 1], 0, 1, 'float32', 3),
+    y: tf.tensor1d([0, 1, 0, 2], 'int32'),
+    tokens: t,
+    tokenMask: tf.cast(tf.notEqual(t, 0), 'float32'),
+  };
 }
 
 function setup(hp: Partial<VlmKdHParams>, m = models(), opts: { vision?: boolean } = {}) {
@@ -87,11 +113,26 @@ describe('vlm-kd method', () => {
   it('describes its hyperparameters (every one with a default and a source) and three terms', () => {
     const docs = describeHParams(vlmKdDescriptor.hparams);
     expect(docs.map((d) => d.name)).toEqual([
-      'textSource', 'textTeacher', 'visionTeacher', 'vkdTemperature', 'vkdPrior', 'projection', 'projectionDim', 'adaptorHidden',
-      'temperature', 'learnTemperature', 'sameClass', 'vocabularyGuard', 'guardSamples',
+      'textSource',
+      'textTeacher',
+      'visionTeacher',
+      'vkdTemperature',
+      'vkdPrior',
+      'projection',
+      'projectionDim',
+      'adaptorHidden',
+      'temperature',
+      'learnTemperature',
+      'sameClass',
+      'vocabularyGuard',
+      'guardSamples',
     ]);
     expect(docs.find((d) => d.name === 'temperature')!.default).toBe(0.07);
-    expect(vlmKdDescriptor.terms.map((t) => [t.name, t.defaultWeight])).toEqual([['text', 1], ['vkd', 1], ['bsce', 0]]);
+    expect(vlmKdDescriptor.terms.map((t) => [t.name, t.defaultWeight])).toEqual([
+      ['text', 1],
+      ['vkd', 1],
+      ['bsce', 0],
+    ]);
   });
 
   it('reads student embedding + logits and the vision teacher, but never asks the text encoder for a tap (it is cached, not run each step)', () => {
@@ -108,21 +149,33 @@ describe('vlm-kd method', () => {
     // no text encoder: no aux modules, and the text term is refused in one line
     const noText = setup({ textTeacher: 'none' }).method;
     expect(noText.auxModules()).toEqual([]);
-    expect(() => noText.losses(stepContext({ embedding: tf.zeros([2, 8]), logits: tf.zeros([2, K]) }, undefined, ['text']))).toThrow(/the text term needs a text encoder \(hparams\.textTeacher is 'none'\)/);
+    expect(() =>
+      noText.losses(stepContext({ embedding: tf.zeros([2, 8]), logits: tf.zeros([2, K]) }, undefined, ['text'])),
+    ).toThrow(/the text term needs a text encoder \(hparams\.textTeacher is 'none'\)/);
   });
 
   it('fails before training with one line naming the missing participant or tap', () => {
     const m = models();
     const student = participant('student', 'student', m.student);
     const parse = (hp: object) => vlmKdHParams.parse({ vocabularyGuard: 0, ...hp });
-    const noText = () => new VlmKdMethod().setup({ ...setupContext('vlm-kd', parse({}), participant('teacher', 'teacher', m.vision), student), data });
+    const noText = () =>
+      new VlmKdMethod().setup({
+        ...setupContext('vlm-kd', parse({}), participant('teacher', 'teacher', m.vision), student),
+        data,
+      });
     expect(noText).toThrow(UserError);
     expect(noText).toThrow(/needs the frozen text encoder 'text' \(hparams\.textTeacher\)/);
-    expect(() => setup({}, m, { vision: false })).toThrow(/needs the vision teacher 'teacher' \(hparams\.visionTeacher\)/);
-    expect(() => setup({ textSource: 'precomputed' })).toThrow(/'precomputed' needs a captioned dataset whose caption file carries embeddings/);
+    expect(() => setup({}, m, { vision: false })).toThrow(
+      /needs the vision teacher 'teacher' \(hparams\.visionTeacher\)/,
+    );
+    expect(() => setup({ textSource: 'precomputed' })).toThrow(
+      /'precomputed' needs a captioned dataset whose caption file carries embeddings/,
+    );
     const plain = participant('student', 'student', new SpecModel({ logits: { shape: [K], kind: 'logits' } }));
     const ctx = setupContext('vlm-kd', parse({ visionTeacher: 'none' }), undefined, plain);
-    expect(() => new VlmKdMethod().setup(withParticipants(ctx, [participant('text', 'teacher', m.clip)]))).toThrow(MissingTapError);
+    expect(() => new VlmKdMethod().setup(withParticipants(ctx, [participant('text', 'teacher', m.clip)]))).toThrow(
+      MissingTapError,
+    );
     for (const line of [noText]) {
       try {
         line();
@@ -190,7 +243,10 @@ describe('vlm-kd method', () => {
     const b = batch();
     expectFlatTensorCount(() =>
       tf.tidy(() => {
-        const vars = [...m.student.trainableVariables(), ...method.auxModules().flatMap((a) => a.module.trainableVariables())];
+        const vars = [
+          ...m.student.trainableVariables(),
+          ...method.auxModules().flatMap((a) => a.module.trainableVariables()),
+        ];
         const { value, grads } = tf.variableGrads(() => {
           const out = method.losses(step(method, m, b, ['text', 'vkd', 'bsce']));
           return tf.addN(Object.values(out)) as tf.Scalar;
@@ -204,7 +260,9 @@ describe('vlm-kd method', () => {
     const m = models();
     const { method } = setup({ vkdPrior: 'student' }, m);
     (method as unknown as { logPrior?: Float32Array }).logPrior = undefined;
-    expect(() => method.losses(step(method, m, batch(), ['vkd']))).toThrow(/the vkd \(vkdPrior: student\) term needs the training class counts/);
+    expect(() => method.losses(step(method, m, batch(), ['vkd']))).toThrow(
+      /the vkd \(vkdPrior: student\) term needs the training class counts/,
+    );
     method.setClassCounts([4, 2, 1]);
     expect(Object.keys(method.losses(step(method, m, batch(), ['vkd'])))).toEqual(['vkd']);
   });
@@ -228,11 +286,20 @@ class ZeroShotStub extends TappedModel {
     return { textEmbedding: { shape: [4], kind: 'embedding' }, logits: { shape: [K], kind: 'logits' } };
   }
   encodeText(t: tf.Tensor): tf.Tensor2D {
-    return tf.tidy(() => tf.oneHot(tf.slice(tf.cast(t, 'int32'), [0, 1], [-1, 1]).flatten(), 4).toFloat() as tf.Tensor2D);
+    return tf.tidy(
+      () => tf.oneHot(tf.slice(tf.cast(t, 'int32'), [0, 1], [-1, 1]).flatten(), 4).toFloat() as tf.Tensor2D,
+    );
   }
   forward(b: Batch): TapValues {
     const y = Array.from(b.y!.dataSync());
-    return { logits: tf.oneHot(y.map((k) => this.permutation[k]!), K).toFloat() };
+    return {
+      logits: tf
+        .oneHot(
+          y.map((k) => this.permutation[k]!),
+          K,
+        )
+        .toFloat(),
+    };
   }
 }
 
@@ -240,10 +307,20 @@ describe('vlm-kd vocabulary guard', () => {
   const guarded = (permutation: number[], hp: Partial<VlmKdHParams> = {}) => {
     const m = models();
     const text = participant('text', 'teacher', new ZeroShotStub(permutation));
-    const ctx = setupContext('vlm-kd', vlmKdHParams.parse({ visionTeacher: 'none', guardSamples: 8, ...hp }), undefined, participant('student', 'student', m.student));
+    const ctx = setupContext(
+      'vlm-kd',
+      vlmKdHParams.parse({ visionTeacher: 'none', guardSamples: 8, ...hp }),
+      undefined,
+      participant('student', 'student', m.student),
+    );
     const method = new VlmKdMethod();
     method.setup(withParticipants(ctx, [text]));
-    const run = () => tf.tidy(() => method.losses(stepContext(m.student.forward(batch(), { training: true }), undefined, ['text'], batch(), [text])));
+    const run = () =>
+      tf.tidy(() =>
+        method.losses(
+          stepContext(m.student.forward(batch(), { training: true }), undefined, ['text'], batch(), [text]),
+        ),
+      );
     return { method, run };
   };
 
@@ -266,7 +343,9 @@ describe('vlm-kd vocabulary guard', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(UserError);
-    expect((error as Error).message).toMatch(/^method 'vlm-kd': the frozen text encoder 'text' classifies only 0\.0% .* hparams\.vocabularyGuard 0\.3/);
+    expect((error as Error).message).toMatch(
+      /^method 'vlm-kd': the frozen text encoder 'text' classifies only 0\.0% .* hparams\.vocabularyGuard 0\.3/,
+    );
     expect((error as Error).message).not.toContain('\n');
   });
 

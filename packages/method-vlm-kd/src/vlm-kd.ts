@@ -32,7 +32,8 @@ interface TextOnlyEncoder {
   encodeText(tokens: tf.Tensor, mask?: tf.Tensor): tf.Tensor2D;
 }
 
-const hasEncodeText = (m: unknown): m is TextOnlyEncoder => typeof (m as Partial<TextOnlyEncoder>).encodeText === 'function';
+const hasEncodeText = (m: unknown): m is TextOnlyEncoder =>
+  typeof (m as Partial<TextOnlyEncoder>).encodeText === 'function';
 
 /**
  * VLM-KD (Zhang et al. 2024, arXiv 2408.16930): captions written by a VLM for every training image
@@ -68,7 +69,9 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
     ctx.tap('student', 'logits');
     if (h.visionTeacher !== 'none') {
       if (!ctx.participants.some((p) => p.name === h.visionTeacher)) {
-        throw new UserError(`method 'vlm-kd' needs the vision teacher '${h.visionTeacher}' (hparams.visionTeacher): add a 'teacher:' section, or set visionTeacher: none and weights.vkd: 0`);
+        throw new UserError(
+          `method 'vlm-kd' needs the vision teacher '${h.visionTeacher}' (hparams.visionTeacher): add a 'teacher:' section, or set visionTeacher: none and weights.vkd: 0`,
+        );
       }
       ctx.tap('teacher', 'logits', h.visionTeacher);
     }
@@ -84,7 +87,10 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
           `method 'vlm-kd' needs the frozen text encoder '${h.textTeacher}' (hparams.textTeacher): add extraTeachers.${h.textTeacher} (e.g. arch clip with recipe: a CLIP trained on this run's data section)`,
         );
       }
-      if (isTrainable(text)) throw new UserError(`method 'vlm-kd': the text encoder '${h.textTeacher}' must be frozen (extraTeachers.${h.textTeacher}.trainable: false)`);
+      if (isTrainable(text))
+        throw new UserError(
+          `method 'vlm-kd': the text encoder '${h.textTeacher}' must be frozen (extraTeachers.${h.textTeacher}.trainable: false)`,
+        );
       textDim = channelsOf(ctx.tap('teacher', 'textEmbedding', h.textTeacher));
       this.cache = new CaptionEmbeddingCache(this.encoderOf(text, ctx.data.inputShape));
       if (h.vocabularyGuard > 0 && text.model.tapSpecs()['logits']) {
@@ -93,7 +99,9 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
     } else {
       const dim = facetOf(ctx.data, CAPTION_EMBEDDING_SIZE);
       if (dim === undefined) {
-        throw new UserError("method 'vlm-kd': hparams.textSource 'precomputed' needs a captioned dataset whose caption file carries embeddings (data.options.captions: file with \"embeddings\")");
+        throw new UserError(
+          "method 'vlm-kd': hparams.textSource 'precomputed' needs a captioned dataset whose caption file carries embeddings (data.options.captions: file with \"embeddings\")",
+        );
       }
       textDim = dim;
       this.cache = undefined;
@@ -104,7 +112,8 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
     // without a text encoder there is no text term, hence no adaptor, projection or temperature
     this.adaptor = textDim === undefined ? undefined : new TextAdaptor(textDim, h.adaptorHidden, sharedDim, rng);
     this.projection = textDim === undefined ? undefined : new ImageProjection(h.projection, studentDim, sharedDim, rng);
-    this.learnedTemperature = textDim !== undefined && h.learnTemperature ? new LearnedTemperature(h.temperature) : undefined;
+    this.learnedTemperature =
+      textDim !== undefined && h.learnTemperature ? new LearnedTemperature(h.temperature) : undefined;
 
     const split = (ctx.data as Partial<Dataset>).split?.('train');
     this.logPrior = split?.labels ? logClassPrior(classCounts(split.labels, ctx.data.numClasses)) : undefined;
@@ -122,7 +131,9 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
     return (tokens, mask) =>
       tf.tidy(() => {
         const x = tf.zeros([tokens.shape[0]!, ...inputShape]);
-        return model.forward({ x, tokens, tokenMask: mask }, { training: false, taps: new Set(['textEmbedding']) })['textEmbedding'] as tf.Tensor2D;
+        return model.forward({ x, tokens, tokenMask: mask }, { training: false, taps: new Set(['textEmbedding']) })[
+          'textEmbedding'
+        ] as tf.Tensor2D;
       });
   }
 
@@ -131,10 +142,24 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
     const h = this.hparams;
     const text: BatchKeyRequest[] =
       h.textSource === 'precomputed'
-        ? [{ key: 'captionEmbedding', dtype: 'float32', rank: 1, why: "textSource 'precomputed' (a caption file with embeddings)" }]
+        ? [
+            {
+              key: 'captionEmbedding',
+              dtype: 'float32',
+              rank: 1,
+              why: "textSource 'precomputed' (a caption file with embeddings)",
+            },
+          ]
         : h.textTeacher === 'none'
           ? []
-          : [{ key: 'tokens', dtype: 'int32', rank: 1, why: 'the captions the text encoder embeds (data.dataset: captioned)' }];
+          : [
+              {
+                key: 'tokens',
+                dtype: 'int32',
+                rank: 1,
+                why: 'the captions the text encoder embeds (data.dataset: captioned)',
+              },
+            ];
     return [{ key: 'y', dtype: 'int32', shape: [], why: 'one class per sample (long-tailed recognition)' }, ...text];
   }
 
@@ -143,7 +168,8 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
       { role: 'student', tap: 'embedding' },
       { role: 'student', tap: 'logits' },
     ];
-    if (this.hparams.visionTeacher !== 'none') taps.push({ role: 'teacher', tap: 'logits', model: this.hparams.visionTeacher });
+    if (this.hparams.visionTeacher !== 'none')
+      taps.push({ role: 'teacher', tap: 'logits', model: this.hparams.visionTeacher });
     // the text encoder is not a tap: its embeddings are cached, so it does not run every step
     return taps;
   }
@@ -166,11 +192,15 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
     const batch = step.batch;
     if (this.hparams.textSource === 'precomputed') {
       const e = batch['captionEmbedding'];
-      if (!e) throw new UserError("method 'vlm-kd': textSource 'precomputed' but the batch has no 'captionEmbedding' (a caption file with embeddings)");
+      if (!e)
+        throw new UserError(
+          "method 'vlm-kd': textSource 'precomputed' but the batch has no 'captionEmbedding' (a caption file with embeddings)",
+        );
       return detach(e) as tf.Tensor2D;
     }
     const tokens = batch['tokens'];
-    if (!tokens) throw new UserError("method 'vlm-kd': the batch has no caption 'tokens' (use data.dataset: captioned)");
+    if (!tokens)
+      throw new UserError("method 'vlm-kd': the batch has no caption 'tokens' (use data.dataset: captioned)");
     if (this.guard && !this.guard.done) this.checkVocabulary(step);
     return tf.tidy(() => this.cache!.embed(tokens, batch['tokenMask'] ?? tf.onesLike(tokens)));
   }
@@ -189,7 +219,10 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
     const out: Record<string, tf.Scalar> = {};
     const s = step.student;
     if (step.active.has('text')) {
-      if (!this.adaptor) throw new UserError("method 'vlm-kd': the text term needs a text encoder (hparams.textTeacher is 'none'); set weights.text: 0");
+      if (!this.adaptor)
+        throw new UserError(
+          "method 'vlm-kd': the text term needs a text encoder (hparams.textTeacher is 'none'); set weights.text: 0",
+        );
       const embedding = s['embedding'];
       if (!embedding) throw new UserError("method 'vlm-kd': the student's forward returned no 'embedding' tap");
       out['text'] = tf.tidy(() => {
@@ -202,7 +235,10 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
     if (step.active.has('vkd')) {
       const name = this.hparams.visionTeacher;
       const t = name === 'none' ? undefined : step.outputs[name]?.['logits'];
-      if (!t) throw new UserError(`method 'vlm-kd': the vkd term needs the vision teacher's logits (hparams.visionTeacher '${name}'); set weights.vkd: 0 without one`);
+      if (!t)
+        throw new UserError(
+          `method 'vlm-kd': the vkd term needs the vision teacher's logits (hparams.visionTeacher '${name}'); set weights.vkd: 0 without one`,
+        );
       const prior = this.hparams.vkdPrior === 'student' ? this.requirePrior('vkd (vkdPrior: student)') : undefined;
       out['vkd'] = tf.tidy(() => {
         const student = prior ? tf.add(s['logits']!, tf.tensor1d(prior)) : s['logits']!;
@@ -219,8 +255,12 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
 
   /** log π of the training labels, or a one-line error naming the term that needs it. */
   private requirePrior(term: string): Float32Array {
-    if (!this.logPrior) throw new UserError(`method 'vlm-kd': the ${term} term needs the training class counts (the dataset exposes no train split)`);
-    if (this.logPrior.length !== this.numClasses) throw new UserError(`method 'vlm-kd': ${this.logPrior.length} class counts for ${this.numClasses} classes`);
+    if (!this.logPrior)
+      throw new UserError(
+        `method 'vlm-kd': the ${term} term needs the training class counts (the dataset exposes no train split)`,
+      );
+    if (this.logPrior.length !== this.numClasses)
+      throw new UserError(`method 'vlm-kd': ${this.logPrior.length} class counts for ${this.numClasses} classes`);
     return this.logPrior;
   }
 

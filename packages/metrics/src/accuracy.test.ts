@@ -14,7 +14,9 @@ describe('top1Accuracy', () => {
   });
 
   it('rejects mismatched lengths and non-class ids', () => {
-    expect(() => top1Accuracy([0, 1, 2], [0, 1])).toThrow('top1Accuracy: predictions has length 3 but labels has length 2');
+    expect(() => top1Accuracy([0, 1, 2], [0, 1])).toThrow(
+      'top1Accuracy: predictions has length 3 but labels has length 2',
+    );
     expect(() => top1Accuracy([0.5], [0])).toThrow('predictions[0] = 0.5 is not an integer');
     expect(() => top1Accuracy([0], [-1])).toThrow('labels[0] = -1');
   });

@@ -21,7 +21,7 @@ describe('averagePrecision', () => {
     expect(averagePrecision([0.9, 0.5, 0.5, 0.5], [0, 1, 1, 0])).toBeCloseTo(7 / 12, 12);
   });
 
-  it("grouped ties (sklearn): a tied block is one threshold", () => {
+  it('grouped ties (sklearn): a tied block is one threshold', () => {
     // one threshold at 0.5 with TP 1 of 2 → AP = 1 · 1/2, in either order
     expect(averagePrecision([0.5, 0.5], [1, 0], { ties: 'grouped' })).toBe(0.5);
     expect(averagePrecision([0.5, 0.5], [0, 1], { ties: 'grouped' })).toBe(0.5);

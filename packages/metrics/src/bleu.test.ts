@@ -23,7 +23,7 @@ describe('corpusBleu', () => {
     // cumulative BLEU-1 … BLEU-4
     expect(r.cumulative[0]).toBeCloseTo(5 / 6, 12);
     expect(r.cumulative[1]).toBeCloseTo(Math.sqrt(5 / 6), 12);
-    expect(r.cumulative[2]).toBeCloseTo((5 / 6 * 3 / 4) ** (1 / 3), 12);
+    expect(r.cumulative[2]).toBeCloseTo((((5 / 6) * 3) / 4) ** (1 / 3), 12);
   });
 
   it('brevity penalty exp(1 − r/c) for a short candidate (BLEU-2)', () => {
@@ -73,7 +73,10 @@ describe('corpusBleu', () => {
 
   it('takes pre-tokenised captions and a custom tokeniser', () => {
     const fromStrings = corpusBleu(['The cat sat on the mat.'], [['the cat sat on a mat']]);
-    const fromTokens = corpusBleu([['the', 'cat', 'sat', 'on', 'the', 'mat']], [[['the', 'cat', 'sat', 'on', 'a', 'mat']]]);
+    const fromTokens = corpusBleu(
+      [['the', 'cat', 'sat', 'on', 'the', 'mat']],
+      [[['the', 'cat', 'sat', 'on', 'a', 'mat']]],
+    );
     expect(fromTokens.bleu).toBe(fromStrings.bleu);
     const chars = corpusBleu(['abc'], [['abd']], { maxN: 1, tokenize: (s) => s.split('') });
     expect(chars.bleu).toBeCloseTo(2 / 3, 12);

@@ -53,7 +53,8 @@ export function corpusBleu(
   const maxN = options.maxN ?? 4;
   if (!Number.isInteger(maxN) || maxN < 1) throw new Error(`${what}: maxN must be an integer ≥ 1, got ${maxN}`);
   const epsilon = options.epsilon ?? 'none';
-  if (epsilon !== 'none' && epsilon !== 'pycocoevalcap') throw new Error(`${what}: unknown epsilon '${String(epsilon)}'`);
+  if (epsilon !== 'none' && epsilon !== 'pycocoevalcap')
+    throw new Error(`${what}: unknown epsilon '${String(epsilon)}'`);
   const corpus = tokenizeCorpus(what, candidates, references, options.tokenize);
 
   const matches = new Array<number>(maxN).fill(0);

@@ -10,7 +10,8 @@ export function assertBox(what: string, name: string, b: Box): void {
   for (let i = 0; i < 4; i++) {
     if (!Number.isFinite(b[i]!)) throw new Error(`${what}: ${name}[${i}] = ${b[i]} is not a finite number`);
   }
-  if (b[2]! < b[0]! || b[3]! < b[1]!) throw new Error(`${what}: ${name} = [${Array.from(b).join(', ')}] has x2 < x1 or y2 < y1`);
+  if (b[2]! < b[0]! || b[3]! < b[1]!)
+    throw new Error(`${what}: ${name} = [${Array.from(b).join(', ')}] has x2 < x1 or y2 < y1`);
 }
 
 /** Area (x2 − x1)·(y2 − y1) of a box. */

@@ -3,7 +3,15 @@ import { ngramCounts, tokenizeCaption, tokenizeCorpus } from './caption-tokenize
 
 describe('tokenizeCaption', () => {
   it('lower-cases, deletes punctuation (without splitting) and splits on whitespace', () => {
-    expect(tokenizeCaption("A Dog's  T-shirt, on the (red) mat!\n")).toEqual(['a', 'dogs', 'tshirt', 'on', 'the', 'red', 'mat']);
+    expect(tokenizeCaption("A Dog's  T-shirt, on the (red) mat!\n")).toEqual([
+      'a',
+      'dogs',
+      'tshirt',
+      'on',
+      'the',
+      'red',
+      'mat',
+    ]);
   });
 
   it('handles Unicode punctuation and empty results', () => {
@@ -32,7 +40,10 @@ describe('ngramCounts', () => {
 describe('tokenizeCorpus', () => {
   it('keeps pre-tokenised captions and checks the corpus shape', () => {
     const c = tokenizeCorpus('t', ['A b', ['X', 'y']], [['a'], [['x']]]);
-    expect(c.candidates).toEqual([['a', 'b'], ['X', 'y']]);
+    expect(c.candidates).toEqual([
+      ['a', 'b'],
+      ['X', 'y'],
+    ]);
     expect(() => tokenizeCorpus('t', ['a'], [])).toThrow('t: 1 candidates but 0 reference sets');
     expect(() => tokenizeCorpus('t', [], [])).toThrow('t: the corpus is empty');
     expect(() => tokenizeCorpus('t', ['a'], [[]])).toThrow('t: image 0 has no reference captions');

@@ -16,7 +16,10 @@ export function tokenizeCaption(text: string): string[] {
 }
 
 /** Tokens of a caption: strings go through `tokenize`, token lists are copied as they are (internal). */
-export function captionTokens(caption: Caption, tokenize: (text: string) => readonly string[] = tokenizeCaption): readonly string[] {
+export function captionTokens(
+  caption: Caption,
+  tokenize: (text: string) => readonly string[] = tokenizeCaption,
+): readonly string[] {
   return typeof caption === 'string' ? tokenize(caption) : caption;
 }
 

@@ -50,7 +50,13 @@ describe('ciderD', () => {
 
   it('tokenises strings: case and punctuation do not matter', () => {
     const a = ciderD(['A man, riding!', 'Two dogs.'], [['a man riding a horse'], ['two dogs play']]);
-    const b = ciderD([['a', 'man', 'riding'], ['two', 'dogs']], [[['a', 'man', 'riding', 'a', 'horse']], [['two', 'dogs', 'play']]]);
+    const b = ciderD(
+      [
+        ['a', 'man', 'riding'],
+        ['two', 'dogs'],
+      ],
+      [[['a', 'man', 'riding', 'a', 'horse']], [['two', 'dogs', 'play']]],
+    );
     expect(a.score).toBe(b.score);
     expect(a.score).toBeGreaterThan(0);
   });

@@ -41,7 +41,8 @@ export function ciderD(
 ): CiderDResult {
   const what = 'ciderD';
   const sigma = options.sigma ?? 6;
-  if (!(sigma > 0) || !Number.isFinite(sigma)) throw new Error(`${what}: sigma must be a finite number > 0, got ${sigma}`);
+  if (!(sigma > 0) || !Number.isFinite(sigma))
+    throw new Error(`${what}: sigma must be a finite number > 0, got ${sigma}`);
   const corpus = tokenizeCorpus(what, candidates, references, options.tokenize);
   const candCounts = corpus.candidates.map((t) => ngramCounts(t, N));
   const refCounts = corpus.references.map((refs) => refs.map((t) => ngramCounts(t, N)));

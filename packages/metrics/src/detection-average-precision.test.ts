@@ -102,15 +102,17 @@ describe('detectionAveragePrecision', () => {
 
   it('validates its inputs', () => {
     expect(() => detectionAveragePrecision([], [], { numClasses: 0 })).toThrow('numClasses must be an integer ≥ 1');
-    expect(() => detectionAveragePrecision([], [{ imageId: 0, classId: 3, box: [0, 0, 1, 1] }], { numClasses: 3 })).toThrow(
-      'groundTruths[0] has classId 3, not an integer in [0, 3)',
+    expect(() =>
+      detectionAveragePrecision([], [{ imageId: 0, classId: 3, box: [0, 0, 1, 1] }], { numClasses: 3 }),
+    ).toThrow('groundTruths[0] has classId 3, not an integer in [0, 3)');
+    expect(() =>
+      detectionAveragePrecision([{ imageId: 0, classId: 0, box: [1, 0, 0, 1], score: 1 }], [], { numClasses: 1 }),
+    ).toThrow('detections[0].box = [1, 0, 0, 1] has x2 < x1');
+    expect(() =>
+      detectionAveragePrecision([{ imageId: 0, classId: 0, box: [0, 0, 1, 1], score: NaN }], [], { numClasses: 1 }),
+    ).toThrow('detections[0] has score NaN');
+    expect(() => detectionAveragePrecision([], [], { numClasses: 1, iouThreshold: 0 })).toThrow(
+      'iouThreshold must be in (0, 1]',
     );
-    expect(() => detectionAveragePrecision([{ imageId: 0, classId: 0, box: [1, 0, 0, 1], score: 1 }], [], { numClasses: 1 })).toThrow(
-      'detections[0].box = [1, 0, 0, 1] has x2 < x1',
-    );
-    expect(() => detectionAveragePrecision([{ imageId: 0, classId: 0, box: [0, 0, 1, 1], score: NaN }], [], { numClasses: 1 })).toThrow(
-      'detections[0] has score NaN',
-    );
-    expect(() => detectionAveragePrecision([], [], { numClasses: 1, iouThreshold: 0 })).toThrow('iouThreshold must be in (0, 1]');
   });
 });

@@ -56,7 +56,8 @@ export function detectionAveragePrecision(
   const threshold = options.iouThreshold ?? 0.5;
   if (!(threshold > 0 && threshold <= 1)) throw new Error(`${what}: iouThreshold must be in (0, 1], got ${threshold}`);
   const checkClass = (name: string, c: number) => {
-    if (!Number.isInteger(c) || c < 0 || c >= K) throw new Error(`${what}: ${name} has classId ${c}, not an integer in [0, ${K})`);
+    if (!Number.isInteger(c) || c < 0 || c >= K)
+      throw new Error(`${what}: ${name} has classId ${c}, not an integer in [0, ${K})`);
   };
 
   // ground truths by class, then by image
@@ -74,7 +75,8 @@ export function detectionAveragePrecision(
   const detByClass: Detection[][] = Array.from({ length: K }, () => []);
   detections.forEach((d, i) => {
     checkClass(`detections[${i}]`, d.classId);
-    if (typeof d.score !== 'number' || Number.isNaN(d.score)) throw new Error(`${what}: detections[${i}] has score ${d.score}`);
+    if (typeof d.score !== 'number' || Number.isNaN(d.score))
+      throw new Error(`${what}: detections[${i}] has score ${d.score}`);
     assertBox(what, `detections[${i}].box`, d.box);
     detByClass[d.classId]!.push(d);
   });

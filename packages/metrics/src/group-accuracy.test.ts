@@ -39,7 +39,9 @@ describe('groupAccuracy', () => {
   it('rejects group ids outside the names and labels outside the classes', () => {
     expect(() => groupAccuracy([0], [0], [0, 3], names)).toThrow('groupOfClass[1] = 3 is not an integer in [0, 3)');
     expect(() => groupAccuracy([0], [5], groupOfClass, names)).toThrow('labels[0] = 5 is not an integer in [0, 5)');
-    expect(() => groupAccuracy([0, 0], [0], groupOfClass, names)).toThrow('predictions has length 2 but labels has length 1');
+    expect(() => groupAccuracy([0, 0], [0], groupOfClass, names)).toThrow(
+      'predictions has length 2 but labels has length 1',
+    );
     expect(() => groupAccuracy([0], [0], groupOfClass, [])).toThrow('groupNames is empty');
   });
 });

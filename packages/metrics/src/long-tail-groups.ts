@@ -29,7 +29,8 @@ export interface LongTailGroups {
 export function longTailGroups(trainCounts: ArrayLike<number>, thresholds: LongTailThresholds = {}): LongTailGroups {
   const many = thresholds.many ?? 100;
   const few = thresholds.few ?? 20;
-  if (!Number.isFinite(many) || !Number.isFinite(few)) throw new Error(`longTailGroups: thresholds must be finite, got many=${many}, few=${few}`);
+  if (!Number.isFinite(many) || !Number.isFinite(few))
+    throw new Error(`longTailGroups: thresholds must be finite, got many=${many}, few=${few}`);
   if (few > many) throw new Error(`longTailGroups: few (${few}) must not exceed many (${many})`);
   const groupOfClass = new Int32Array(trainCounts.length);
   for (let c = 0; c < trainCounts.length; c++) {

@@ -18,7 +18,9 @@ export function flatMatrix(data: ArrayLike<number>, rows: number, cols: number):
     throw new Error(`flatMatrix: rows and cols must be integers ≥ 0, got ${rows} × ${cols}`);
   }
   if (data.length !== rows * cols) {
-    throw new Error(`flatMatrix: data has length ${data.length}, expected rows × cols = ${rows} × ${cols} = ${rows * cols}`);
+    throw new Error(
+      `flatMatrix: data has length ${data.length}, expected rows × cols = ${rows} × ${cols} = ${rows * cols}`,
+    );
   }
   return { data, rows, cols };
 }

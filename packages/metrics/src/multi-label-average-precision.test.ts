@@ -51,6 +51,8 @@ describe('multiLabelAveragePrecision', () => {
 
   it('rejects shape mismatches and names the class of a bad target', () => {
     expect(() => multiLabelAveragePrecision(scores, targets.slice(1))).toThrow('scores is 4 × 3 but targets is 3 × 3');
-    expect(() => multiLabelAveragePrecision([[0.1, 0.2]], [[1, 0.5]])).toThrow('class 1: averagePrecision: targets[0] = 0.5 is not binary');
+    expect(() => multiLabelAveragePrecision([[0.1, 0.2]], [[1, 0.5]])).toThrow(
+      'class 1: averagePrecision: targets[0] = 0.5 is not binary',
+    );
   });
 });

@@ -37,7 +37,9 @@ describe('multiLabelPrecisionRecall', () => {
   });
 
   it('a custom threshold (still ≥)', () => {
-    const r = multiLabelPrecisionRecall(flatMatrix(scores.flat(), 4, 5), flatMatrix(targets.flat(), 4, 5), { threshold: 0.7 });
+    const r = multiLabelPrecisionRecall(flatMatrix(scores.flat(), 4, 5), flatMatrix(targets.flat(), 4, 5), {
+      threshold: 0.7,
+    });
     // predicted: class 0 row 2 (0.8, wrong); class 1 row 1 (0.7 ≥ 0.7, right); class 2 row 0 (0.9, right)
     expect(Array.from(r.perClassPrecision)).toEqual([0, 1, 1, 0, 0]);
     expect(r.CP).toBeCloseTo(2 / 5, 12);

@@ -41,7 +41,11 @@ function f1(p: number, r: number): number {
  * in CP; a class with no positives has recall NaN and is left out of CR. See the README for where
  * this differs from the ML-GCN code.
  */
-export function multiLabelPrecisionRecall(scores: Matrix, targets: Matrix, options: MultiLabelPrfOptions = {}): MultiLabelPrf {
+export function multiLabelPrecisionRecall(
+  scores: Matrix,
+  targets: Matrix,
+  options: MultiLabelPrfOptions = {},
+): MultiLabelPrf {
   const what = 'multiLabelPrecisionRecall';
   const threshold = options.threshold ?? 0.5;
   assertNotNaN(what, 'threshold', threshold);

@@ -6,7 +6,11 @@ import { assertIndices, assertInteger, assertSameLength } from './validate.js';
  *   acc_c = #{i : labels[i] = c, predictions[i] = c} / #{i : labels[i] = c}.
  * A class with no samples has acc_c = NaN (0/0: undefined, not 0). Returns `numClasses` values.
  */
-export function perClassAccuracy(predictions: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): Float64Array {
+export function perClassAccuracy(
+  predictions: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  numClasses: number,
+): Float64Array {
   const what = 'perClassAccuracy';
   assertInteger(what, 'numClasses', numClasses, 1);
   assertSameLength(what, 'predictions', predictions, 'labels', labels);
@@ -26,7 +30,11 @@ export function perClassAccuracy(predictions: ArrayLike<number>, labels: ArrayLi
  * Mean per-class accuracy (balanced accuracy): the mean of `perClassAccuracy` over the classes that
  * have samples (NaN entries are skipped). NaN when no class has a sample.
  */
-export function meanPerClassAccuracy(predictions: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): number {
+export function meanPerClassAccuracy(
+  predictions: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  numClasses: number,
+): number {
   const perClass = perClassAccuracy(predictions, labels, numClasses);
   let sum = 0;
   let n = 0;

@@ -92,11 +92,11 @@ describe('predicateRecallAtK', () => {
     expect(() =>
       predicateRecallAtK([{ groundTruth: [{ subject: 0, object: 1, predicate: 0 }], candidates: [] }]),
     ).toThrow('image 0 groundTruth[0].predicate must be an integer ≥ 1');
-    expect(() => predicateRecallAtK([{ groundTruth: [], candidates: [{ subject: 0, object: 1, scores: [1] }] }])).toThrow(
-      'candidates[0].scores has 1 values',
-    );
-    expect(() => predicateRecallAtK([{ groundTruth: [], candidates: [{ subject: 0, object: 1, scores: [0, NaN] }] }])).toThrow(
-      'candidates[0].scores[1] is NaN',
-    );
+    expect(() =>
+      predicateRecallAtK([{ groundTruth: [], candidates: [{ subject: 0, object: 1, scores: [1] }] }]),
+    ).toThrow('candidates[0].scores has 1 values');
+    expect(() =>
+      predicateRecallAtK([{ groundTruth: [], candidates: [{ subject: 0, object: 1, scores: [0, NaN] }] }]),
+    ).toThrow('candidates[0].scores[1] is NaN');
   });
 });

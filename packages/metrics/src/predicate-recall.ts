@@ -65,12 +65,15 @@ export function predicateRecallAtK(
       assertInteger(what, `${where} candidates[${i}].subject`, c.subject);
       assertInteger(what, `${where} candidates[${i}].object`, c.object);
       if (c.scores.length < 2) {
-        throw new Error(`${what}: ${where} candidates[${i}].scores has ${c.scores.length} values; needs background + ≥ 1 predicate`);
+        throw new Error(
+          `${what}: ${where} candidates[${i}].scores has ${c.scores.length} values; needs background + ≥ 1 predicate`,
+        );
       }
       let best = 1;
       for (let p = 1; p < c.scores.length; p++) {
         const v = c.scores[p]!;
-        if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`${what}: ${where} candidates[${i}].scores[${p}] is ${v}`);
+        if (typeof v !== 'number' || Number.isNaN(v))
+          throw new Error(`${what}: ${where} candidates[${i}].scores[${p}] is ${v}`);
         if (v > c.scores[best]!) best = p;
       }
       predicate[i] = best;

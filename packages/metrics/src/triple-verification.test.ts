@@ -29,6 +29,8 @@ describe('tripleVerificationAccuracy', () => {
     expect(tripleVerificationAccuracy([], [], [], 1).accuracy).toBeNaN();
     expect(() => tripleVerificationAccuracy([0.7], [1], [0], 1)).toThrow('predictions[0] = 0.7 is not binary');
     expect(() => tripleVerificationAccuracy([1], [1], [1], 1)).toThrow('predicates[0] = 1 is not an integer in [0, 1)');
-    expect(() => tripleVerificationAccuracy([1], [1, 0], [0], 1)).toThrow('predictions has length 1 but labels has length 2');
+    expect(() => tripleVerificationAccuracy([1], [1, 0], [0], 1)).toThrow(
+      'predictions has length 1 but labels has length 2',
+    );
   });
 });

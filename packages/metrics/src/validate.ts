@@ -1,7 +1,13 @@
 /** Input checks shared by the metrics (internal: not exported from the package). */
 
 /** Throws unless `a` and `b` have the same length. */
-export function assertSameLength(what: string, nameA: string, a: ArrayLike<unknown>, nameB: string, b: ArrayLike<unknown>): void {
+export function assertSameLength(
+  what: string,
+  nameA: string,
+  a: ArrayLike<unknown>,
+  nameB: string,
+  b: ArrayLike<unknown>,
+): void {
   if (a.length !== b.length) {
     throw new Error(`${what}: ${nameA} has length ${a.length} but ${nameB} has length ${b.length}`);
   }

@@ -31,9 +31,12 @@ export function vqaAccuracy(
 ): VqaAccuracyResult {
   const what = 'vqaAccuracy';
   const scoring = options.scoring ?? 'min3';
-  if (scoring !== 'min3' && scoring !== 'leave-one-out') throw new Error(`${what}: unknown scoring '${String(scoring)}'`);
+  if (scoring !== 'min3' && scoring !== 'leave-one-out')
+    throw new Error(`${what}: unknown scoring '${String(scoring)}'`);
   if (predictions.length !== references.length) {
-    throw new Error(`${what}: predictions has length ${predictions.length} but references has length ${references.length}`);
+    throw new Error(
+      `${what}: predictions has length ${predictions.length} but references has length ${references.length}`,
+    );
   }
   assertIndices(what, 'predictions', predictions, Infinity);
   const perQuestion = new Float64Array(predictions.length);
@@ -49,7 +52,8 @@ export function vqaAccuracy(
       if (m === 0) throw new Error(`${what}: references[${i}] is an empty list`);
       let n = 0;
       for (let j = 0; j < m; j++) {
-        if (!Number.isInteger(ref[j]!)) throw new Error(`${what}: references[${i}][${j}] = ${ref[j]} is not an answer id`);
+        if (!Number.isInteger(ref[j]!))
+          throw new Error(`${what}: references[${i}][${j}] = ${ref[j]} is not an answer id`);
         if (ref[j] === pred) n++;
       }
       if (scoring === 'min3') {

@@ -22,7 +22,24 @@ describe('architecture registry', () => {
     expect(listArchitectures(empty)).toEqual([]);
     const host = createHost([register]);
     const ids = listArchitectures(host).map((a) => a.id);
-    for (const id of ['resnet8', 'resnet14', 'resnet20', 'resnet32', 'resnet56', 'resnet8x4', 'resnet32x4', 'wrn', 'wrn-16-2', 'wrn-40-2', 'cnn', 'transformer', 'vl-transformer', 'vl-scene', 'graph-model', 'clip']) {
+    for (const id of [
+      'resnet8',
+      'resnet14',
+      'resnet20',
+      'resnet32',
+      'resnet56',
+      'resnet8x4',
+      'resnet32x4',
+      'wrn',
+      'wrn-16-2',
+      'wrn-40-2',
+      'cnn',
+      'transformer',
+      'vl-transformer',
+      'vl-scene',
+      'graph-model',
+      'clip',
+    ]) {
       expect(ids).toContain(id);
     }
     expect(ids.length).toBe(architectures.length);

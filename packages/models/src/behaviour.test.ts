@@ -14,7 +14,11 @@ describe('batch norm: training vs inference', () => {
       const model = build(byId(id), SHAPE, id === 'wrn' ? { depth: 10, widen: 1 } : {});
       const x = inputBatch(2, SHAPE);
       const buffers = () =>
-        new Map([...model.namedVariables()].filter(([k]) => k.includes('running_')).map(([k, v]) => [k, Array.from(v.dataSync())]));
+        new Map(
+          [...model.namedVariables()]
+            .filter(([k]) => k.includes('running_'))
+            .map(([k, v]) => [k, Array.from(v.dataSync())]),
+        );
       const initial = buffers();
       expect(initial.size).toBeGreaterThan(0);
 
@@ -96,7 +100,13 @@ describe('variable paths', () => {
     expect([...r.namedVariables().keys()].some((k) => k.startsWith('layer1.0.downsample'))).toBe(false);
     const w = build(byId('wrn-16-2'), SHAPE);
     expect([...w.namedVariables().keys()]).toEqual(
-      expect.arrayContaining(['block1.layer.0.bn1.gamma', 'block1.layer.0.convShortcut.weight', 'block3.layer.1.conv2.weight', 'bn1.beta', 'fc.weight']),
+      expect.arrayContaining([
+        'block1.layer.0.bn1.gamma',
+        'block1.layer.0.convShortcut.weight',
+        'block3.layer.1.conv2.weight',
+        'bn1.beta',
+        'fc.weight',
+      ]),
     );
     r.dispose();
     w.dispose();

@@ -27,13 +27,40 @@ const data: DataInfo = {
 };
 const clip = architectures.find((a) => a.id === 'clip')!;
 const build = () =>
-  clip.build({ inputShape: [12, 12, 1], numClasses: K, seed: 1, data, options: { image: { arch: 'cnn', options: { width: 2 } }, embedDim: 8, text: { dModel: 8, layers: 1, heads: 2, ffn: 16 } } }) as ClipDualEncoder;
+  clip.build({
+    inputShape: [12, 12, 1],
+    numClasses: K,
+    seed: 1,
+    data,
+    options: {
+      image: { arch: 'cnn', options: { width: 2 } },
+      embedDim: 8,
+      text: { dModel: 8, layers: 1, heads: 2, ffn: 16 },
+    },
+  }) as ClipDualEncoder;
 
 function batch() {
   return {
     x: tf.randomNormal([4, 12, 12, 1], 0, 1, 'float32', 7),
-    tokens: tf.tensor2d([[2, 9, 10, 3, 0, 0], [2, 8, 11, 3, 0, 0], [2, 9, 12, 3, 0, 0], [2, 7, 7, 10, 3, 0]], [4, T], 'int32'),
-    tokenMask: tf.tensor2d([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 0]], [4, T]),
+    tokens: tf.tensor2d(
+      [
+        [2, 9, 10, 3, 0, 0],
+        [2, 8, 11, 3, 0, 0],
+        [2, 9, 12, 3, 0, 0],
+        [2, 7, 7, 10, 3, 0],
+      ],
+      [4, T],
+      'int32',
+    ),
+    tokenMask: tf.tensor2d(
+      [
+        [1, 1, 1, 1, 0, 0],
+        [1, 1, 1, 1, 0, 0],
+        [1, 1, 1, 1, 0, 0],
+        [1, 1, 1, 1, 1, 0],
+      ],
+      [4, T],
+    ),
   };
 }
 
@@ -72,16 +99,23 @@ describe('CLIP-like dual encoder', () => {
       }, vars);
       expect([...m.namedParameters().keys()].some((k) => k.startsWith('image.fc.'))).toBe(false); // frozen head
       for (const [name, v] of m.namedParameters()) {
-        expect(grads[v.name]!.dataSync().some((g) => g !== 0), name).toBe(true);
+        expect(
+          grads[v.name]!.dataSync().some((g) => g !== 0),
+          name,
+        ).toBe(true);
       }
     });
     m.dispose();
   });
 
   it('needs an image–text dataset and tokens in the batch', () => {
-    expect(() => clip.build({ inputShape: [12, 12, 1], numClasses: K, seed: 1, options: {} })).toThrow(/clip needs an image–text dataset/);
+    expect(() => clip.build({ inputShape: [12, 12, 1], numClasses: K, seed: 1, options: {} })).toThrow(
+      /clip needs an image–text dataset/,
+    );
     const m = build();
-    expect(() => m.forward({ x: tf.zeros([1, 12, 12, 1]) }, { training: false, taps: new Set(['textEmbedding']) })).toThrow(/the batch has no 'tokens'/);
+    expect(() =>
+      m.forward({ x: tf.zeros([1, 12, 12, 1]) }, { training: false, taps: new Set(['textEmbedding']) }),
+    ).toThrow(/the batch has no 'tokens'/);
     m.dispose();
   });
 });

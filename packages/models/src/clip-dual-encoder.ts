@@ -59,14 +59,25 @@ export class ClipDualEncoder extends TappedModel {
     this.imageProjection = this.addChild('imageProjection', new Linear(channelsOf(embedding), config.embedDim, rng));
     this.text = this.addChild(
       'text',
-      new TextEncoder({ ...config.text, vocabSize: config.data.vocabSize, length: config.data.length, outDim: config.embedDim }, rng),
+      new TextEncoder(
+        { ...config.text, vocabSize: config.data.vocabSize, length: config.data.length, outDim: config.embedDim },
+        rng,
+      ),
     );
     const e = config.embedDim;
     this.specs = {
       imageEmbedding: { shape: [e], kind: 'embedding', description: 'normalised image embedding' },
       embedding: { shape: [e], kind: 'embedding', description: 'normalised image embedding (= imageEmbedding)' },
-      textEmbedding: { shape: [e], kind: 'embedding', description: "normalised embedding of the batch's text (tokens)" },
-      logits: { shape: [config.numClasses], kind: 'logits', description: 'zero-shot: 100 × cosine(image, class prompt ensemble)' },
+      textEmbedding: {
+        shape: [e],
+        kind: 'embedding',
+        description: "normalised embedding of the batch's text (tokens)",
+      },
+      logits: {
+        shape: [config.numClasses],
+        kind: 'logits',
+        description: 'zero-shot: 100 × cosine(image, class prompt ensemble)',
+      },
     };
   }
 
@@ -104,7 +115,10 @@ export class ClipDualEncoder extends TappedModel {
       if (wants('embedding')) out['embedding'] = image;
       if (wants('textEmbedding')) {
         const tokens = batch['tokens'];
-        if (!tokens) throw new UserError("clip: the batch has no 'tokens' (use an image–text dataset, e.g. data.dataset: captioned)");
+        if (!tokens)
+          throw new UserError(
+            "clip: the batch has no 'tokens' (use an image–text dataset, e.g. data.dataset: captioned)",
+          );
         out['textEmbedding'] = this.encodeText(tokens, batch['tokenMask']);
       }
       out['logits'] = tf.mul(tf.matMul(image, tf.transpose(this.classEmbeddings())), 100);

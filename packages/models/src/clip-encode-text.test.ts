@@ -10,19 +10,51 @@ const data: DataInfo = {
   inputShape: [8, 8, 1],
   numClasses: 2,
   classNames: ['a', 'b'],
-  text: { vocabSize: 12, length: T, classPrompts: { prompts: 1, ids: Int32Array.of(2, 6, 3, 0, 0, 2, 7, 3, 0, 0), mask: Float32Array.of(1, 1, 1, 0, 0, 1, 1, 1, 0, 0) } },
+  text: {
+    vocabSize: 12,
+    length: T,
+    classPrompts: {
+      prompts: 1,
+      ids: Int32Array.of(2, 6, 3, 0, 0, 2, 7, 3, 0, 0),
+      mask: Float32Array.of(1, 1, 1, 0, 0, 1, 1, 1, 0, 0),
+    },
+  },
 };
 const build = () =>
   architectures
     .find((a) => a.id === 'clip')!
-    .build({ inputShape: [8, 8, 1], numClasses: 2, seed: 3, data, options: { image: { arch: 'cnn', options: { width: 2 } }, embedDim: 6, text: { kind: 'bag', dModel: 6 } } }) as ClipDualEncoder;
+    .build({
+      inputShape: [8, 8, 1],
+      numClasses: 2,
+      seed: 3,
+      data,
+      options: { image: { arch: 'cnn', options: { width: 2 } }, embedDim: 6, text: { kind: 'bag', dModel: 6 } },
+    }) as ClipDualEncoder;
 
 describe('ClipDualEncoder.encodeText (text tower alone)', () => {
   it("equals the forward pass's textEmbedding tap, is normalised, and never runs the image tower", () => {
     const m = build();
-    const tokens = tf.tensor2d([[2, 8, 9, 3, 0], [2, 10, 3, 0, 0], [2, 11, 11, 11, 3]], [3, T], 'int32');
-    const tokenMask = tf.tensor2d([[1, 1, 1, 1, 0], [1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], [3, T]);
-    const viaForward = m.forward({ x: tf.randomNormal([3, 8, 8, 1], 0, 1, 'float32', 1), tokens, tokenMask }, { training: false, taps: new Set(['textEmbedding']) })['textEmbedding']!;
+    const tokens = tf.tensor2d(
+      [
+        [2, 8, 9, 3, 0],
+        [2, 10, 3, 0, 0],
+        [2, 11, 11, 11, 3],
+      ],
+      [3, T],
+      'int32',
+    );
+    const tokenMask = tf.tensor2d(
+      [
+        [1, 1, 1, 1, 0],
+        [1, 1, 1, 0, 0],
+        [1, 1, 1, 1, 1],
+      ],
+      [3, T],
+    );
+    const viaForward = m.forward(
+      { x: tf.randomNormal([3, 8, 8, 1], 0, 1, 'float32', 1), tokens, tokenMask },
+      { training: false, taps: new Set(['textEmbedding']) },
+    )['textEmbedding']!;
     const imageForward = m.image.forward.bind(m.image);
     let imageCalls = 0;
     m.image.forward = (...args) => {

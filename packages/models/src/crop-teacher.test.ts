@@ -17,15 +17,53 @@ import { regionCrops } from './region-crops.js';
 const crop = architectures.find((a) => a.id === 'crop-teacher')!;
 const image = { arch: 'cnn', options: { width: 2 } };
 const build = (options: Record<string, unknown> = {}, seed = 3, data?: DataInfo) =>
-  crop.build({ inputShape: [16, 16, 1], numClasses: 5, seed, data, options: { image, regions: 2, ...options } }) as CropTeacher;
+  crop.build({
+    inputShape: [16, 16, 1],
+    numClasses: 5,
+    seed,
+    data,
+    options: { image, regions: 2, ...options },
+  }) as CropTeacher;
 
 function batch(): Batch {
   return {
     x: tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 11),
-    proposals: tf.tensor3d([[[1, 2, 9, 12], [8, 0, 16, 16], [0, 0, 4, 4]], [[3, 3, 7, 6], [0, 0, 0, 0], [1, 1, 2, 2]]]),
-    proposalMask: tf.tensor2d([[1, 1, 1], [1, 0, 1]], [2, 3]),
-    objectsProposals: tf.tensor3d([[[0, 0, 16, 16], [2, 2, 10, 10]], [[4, 4, 12, 12], [0, 8, 8, 16]]]),
-    objectsProposalMask: tf.tensor2d([[1, 1], [1, 1]], [2, 2]),
+    proposals: tf.tensor3d([
+      [
+        [1, 2, 9, 12],
+        [8, 0, 16, 16],
+        [0, 0, 4, 4],
+      ],
+      [
+        [3, 3, 7, 6],
+        [0, 0, 0, 0],
+        [1, 1, 2, 2],
+      ],
+    ]),
+    proposalMask: tf.tensor2d(
+      [
+        [1, 1, 1],
+        [1, 0, 1],
+      ],
+      [2, 3],
+    ),
+    objectsProposals: tf.tensor3d([
+      [
+        [0, 0, 16, 16],
+        [2, 2, 10, 10],
+      ],
+      [
+        [4, 4, 12, 12],
+        [0, 8, 8, 16],
+      ],
+    ]),
+    objectsProposalMask: tf.tensor2d(
+      [
+        [1, 1],
+        [1, 1],
+      ],
+      [2, 2],
+    ),
   };
 }
 
@@ -43,10 +81,15 @@ describe('crop-teacher: an image model on context-enlarged region crops', () => 
     expect(m.tapSpecs()['regionEmbedding']).toMatchObject({ shape: [2, 8], kind: 'region' });
     expect(m.tapSpecs()['regionLogits']!.shape).toEqual([2, 5]);
     expect(m.requiredBatchKeys().map((k) => k.key)).toEqual(['x', 'proposals', 'proposalMask']);
-    expect(build({ proposals: 'objects' }).requiredBatchKeys().map((k) => k.key)).toEqual(['x', 'objectsProposals', 'objectsProposalMask']);
+    expect(
+      build({ proposals: 'objects' })
+        .requiredBatchKeys()
+        .map((k) => k.key),
+    ).toEqual(['x', 'objectsProposals', 'objectsProposalMask']);
     tf.tidy(() => {
       const out = m.forward(batch(), { training: false });
-      for (const [name, spec] of Object.entries(m.tapSpecs())) expect(out[name]!.shape.slice(1), name).toEqual(spec.shape);
+      for (const [name, spec] of Object.entries(m.tapSpecs()))
+        expect(out[name]!.shape.slice(1), name).toEqual(spec.shape);
       const regionsOnly = m.forward(batch(), { training: false, taps: new Set(['regionEmbedding']) });
       // the whole image is not run unless its taps are asked for; the region logits come with the embeddings
       expect(Object.keys(regionsOnly).sort()).toEqual(['regionEmbedding', 'regionLogits']);
@@ -60,7 +103,11 @@ describe('crop-teacher: an image model on context-enlarged region crops', () => 
       const b = batch();
       const out = m.forward(b, { training: false });
       const boxes = tf.slice(b['proposals']!, [0, 0, 0], [2, 2, 4]) as tf.Tensor3D;
-      const on = (factor: number) => m.image.forward({ x: regionCrops(b.x as tf.Tensor4D, boxes, { size: [16, 16], factor, sampling: 2 }) }, { training: false });
+      const on = (factor: number) =>
+        m.image.forward(
+          { x: regionCrops(b.x as tf.Tensor4D, boxes, { size: [16, 16], factor, sampling: 2 }) },
+          { training: false },
+        );
       const [one, wide] = [on(1), on(1.5)];
       const avg = (k: string) => tf.reshape(tf.div(tf.add(one[k]!, wide[k]!), 2), [2, 2, -1]);
       expect(maxAbs(out['regionEmbedding']!, avg('embedding'))).toBeLessThan(1e-6);
@@ -81,7 +128,10 @@ describe('crop-teacher: an image model on context-enlarged region crops', () => 
     tf.tidy(() => {
       const b = batch();
       const boxes = tf.slice(b['proposals']!, [0, 0, 0], [2, 2, 4]) as tf.Tensor3D;
-      const want = other.forward({ x: regionCrops(b.x as tf.Tensor4D, boxes, { size: [16, 16], factor: 1, sampling: 2 }) }, { training: false });
+      const want = other.forward(
+        { x: regionCrops(b.x as tf.Tensor4D, boxes, { size: [16, 16], factor: 1, sampling: 2 }) },
+        { training: false },
+      );
       const got = m.forward(b, { training: false, taps: new Set(['regionEmbedding']) });
       expect(maxAbs(got['regionEmbedding']!, tf.reshape(want['embedding']!, [2, 2, -1]))).toBe(0);
     });

@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import { channelsOf, TappedModel, type Batch, type BatchKeyRequest, type Facet, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
+import {
+  channelsOf,
+  TappedModel,
+  type Batch,
+  type BatchKeyRequest,
+  type Facet,
+  type ForwardOptions,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
 import { firstProposals, proposalBatchKeys } from './proposal-source.js';
 import { regionCrops } from './region-crops.js';
 
@@ -53,13 +62,22 @@ export class CropTeacher extends TappedModel {
     const inner = config.image.tapSpecs();
     const embedding = inner['embedding'];
     const logits = inner['logits'];
-    if (!embedding || !logits) throw new Error(`crop-teacher: the image model '${config.image.arch}' needs 'embedding' and 'logits' taps`);
+    if (!embedding || !logits)
+      throw new Error(`crop-teacher: the image model '${config.image.arch}' needs 'embedding' and 'logits' taps`);
     this.numClasses = channelsOf(logits);
     const r = config.regions;
     const factors = config.context.map((f) => `${f}×`).join(', ');
     this.specs = {
-      regionEmbedding: { shape: [r, channelsOf(embedding)], kind: 'region', description: `${config.image.arch} embedding of each region's crops (${factors}), averaged` },
-      regionLogits: { shape: [r, this.numClasses], kind: 'other', description: `${config.image.arch} logits of each region's crops (${factors}), averaged` },
+      regionEmbedding: {
+        shape: [r, channelsOf(embedding)],
+        kind: 'region',
+        description: `${config.image.arch} embedding of each region's crops (${factors}), averaged`,
+      },
+      regionLogits: {
+        shape: [r, this.numClasses],
+        kind: 'other',
+        description: `${config.image.arch} logits of each region's crops (${factors}), averaged`,
+      },
       embedding: { ...embedding, description: `${config.image.arch} embedding of the whole image` },
       logits: { ...logits, description: `${config.image.arch} logits of the whole image` },
     };
@@ -88,9 +106,13 @@ export class CropTeacher extends TappedModel {
       const wants = (tap: string) => !options.taps || options.taps.has(tap);
       const x = batch.x as tf.Tensor4D;
       const out: TapValues = {};
-      if (wants('regionEmbedding') || wants('regionLogits')) Object.assign(out, this.regionTaps(batch, x, options.training));
+      if (wants('regionEmbedding') || wants('regionLogits'))
+        Object.assign(out, this.regionTaps(batch, x, options.training));
       if (wants('logits') || wants('embedding')) {
-        const whole = this.image.forward({ x: this.resized(x) }, { training: options.training, taps: new Set(['embedding']) });
+        const whole = this.image.forward(
+          { x: this.resized(x) },
+          { training: options.training, taps: new Set(['embedding']) },
+        );
         if (wants('logits')) out['logits'] = whole['logits']!;
         if (wants('embedding')) out['embedding'] = whole['embedding']!;
       }

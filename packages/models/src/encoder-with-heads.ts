@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { Module, Rng, TappedModel, type Batch, type BatchKeyRequest, type Facet, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
+import {
+  Module,
+  Rng,
+  TappedModel,
+  type Batch,
+  type BatchKeyRequest,
+  type Facet,
+  type ForwardOptions,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
 import { TapHead, type TapHeadConfig } from './tap-head.js';
 
 /** The sub-module path (and tap prefix) of the encoder: its variables are `encoder.<path>`, its taps `encoder.<tap>`. */
@@ -53,12 +63,16 @@ export class EncoderWithHeads extends TappedModel {
     const rng = new Rng(config.seed);
     const heads = config.heads.map((h) => {
       const fromSpec = encoderSpecs[h.from];
-      if (!fromSpec) throw new Error(`head '${h.name}' reads tap '${h.from}', which encoder '${config.encoder.arch}' does not declare`);
+      if (!fromSpec)
+        throw new Error(
+          `head '${h.name}' reads tap '${h.from}', which encoder '${config.encoder.arch}' does not declare`,
+        );
       return new TapHead({ ...h, fromSpec }, rng);
     });
     this.heads = this.addChild('heads', new NamedHeads(heads)).items;
     const specs: Record<string, TapSpecs[string]> = {};
-    for (const [name, spec] of Object.entries(encoderSpecs)) specs[`${ENCODER}.${name}`] = { ...spec, description: `encoder: ${spec.description ?? name}` };
+    for (const [name, spec] of Object.entries(encoderSpecs))
+      specs[`${ENCODER}.${name}`] = { ...spec, description: `encoder: ${spec.description ?? name}` };
     for (const head of this.heads) specs[head.config.name] = head.spec;
     this.specs = specs;
   }
@@ -72,7 +86,12 @@ export class EncoderWithHeads extends TappedModel {
     const keys = [...this.encoder.requiredBatchKeys()];
     const pairHeads = this.heads.filter((h) => h.config.input === 'pairs').map((h) => h.config.name);
     if (pairHeads.length && !keys.some((k) => k.key === 'pairs')) {
-      keys.push({ key: 'pairs', dtype: 'int32', shape: [-1, 2], why: `(subject, object) region pairs read by head ${pairHeads.join(', ')}` });
+      keys.push({
+        key: 'pairs',
+        dtype: 'int32',
+        shape: [-1, 2],
+        why: `(subject, object) region pairs read by head ${pairHeads.join(', ')}`,
+      });
     }
     return keys;
   }
@@ -83,7 +102,10 @@ export class EncoderWithHeads extends TappedModel {
 
   forward(batch: Batch, options: ForwardOptions): TapValues {
     return tf.tidy(() => {
-      const encoderOut = this.encoder.forward(batch, { training: options.training, taps: this.encoderTaps(options.taps) });
+      const encoderOut = this.encoder.forward(batch, {
+        training: options.training,
+        taps: this.encoderTaps(options.taps),
+      });
       return this.withHeads(encoderOut, batch, options.taps);
     }) as TapValues;
   }
@@ -95,11 +117,16 @@ export class EncoderWithHeads extends TappedModel {
   /** Resumes the encoder at `encoder.<tap>` (with the batch) and runs the heads whose input it returns. */
   override forwardFrom(tap: string, value: tf.Tensor, batch: Batch, options: ForwardOptions): TapValues {
     if (!this.resumableTaps().includes(tap) || !this.encoder.forwardFrom) {
-      throw new Error(`model '${this.arch}' cannot resume at tap '${tap}'; resumable: ${this.resumableTaps().join(', ') || 'none'}`);
+      throw new Error(
+        `model '${this.arch}' cannot resume at tap '${tap}'; resumable: ${this.resumableTaps().join(', ') || 'none'}`,
+      );
     }
     return tf.tidy(() => {
       const inner = tap.slice(ENCODER.length + 1);
-      const encoderOut = this.encoder.forwardFrom!(inner, value, batch, { training: options.training, taps: this.encoderTaps(options.taps) });
+      const encoderOut = this.encoder.forwardFrom!(inner, value, batch, {
+        training: options.training,
+        taps: this.encoderTaps(options.taps),
+      });
       return this.withHeads(encoderOut, batch, options.taps);
     }) as TapValues;
   }

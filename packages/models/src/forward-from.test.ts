@@ -10,9 +10,21 @@ import { cnn, resnet, wrn } from './architectures/index.js';
 import { build, inputBatch } from '../test/helpers.js';
 
 const cases = [
-  { name: 'cnn (width 4)', make: () => build(cnn, [8, 8, 1], { width: 4 }), resumable: ['stage1.pre', 'stage1', 'stage2.pre', 'stage2', 'stage3.pre', 'stage3', 'embedding'] },
-  { name: 'resnet14 (width 4)', make: () => build(resnet, [8, 8, 1], { depth: 14, width: 4 }), resumable: ['stem', 'stage1.pre', 'stage1', 'stage2.pre', 'stage2', 'stage3.pre', 'stage3', 'embedding'] },
-  { name: 'wrn-16-1', make: () => build(wrn, [8, 8, 1], { depth: 16, widen: 1 }), resumable: ['stem', 'stage1.pre', 'stage1', 'stage2.pre', 'stage2', 'stage3.pre', 'stage3', 'embedding'] },
+  {
+    name: 'cnn (width 4)',
+    make: () => build(cnn, [8, 8, 1], { width: 4 }),
+    resumable: ['stage1.pre', 'stage1', 'stage2.pre', 'stage2', 'stage3.pre', 'stage3', 'embedding'],
+  },
+  {
+    name: 'resnet14 (width 4)',
+    make: () => build(resnet, [8, 8, 1], { depth: 14, width: 4 }),
+    resumable: ['stem', 'stage1.pre', 'stage1', 'stage2.pre', 'stage2', 'stage3.pre', 'stage3', 'embedding'],
+  },
+  {
+    name: 'wrn-16-1',
+    make: () => build(wrn, [8, 8, 1], { depth: 16, widen: 1 }),
+    resumable: ['stem', 'stage1.pre', 'stage1', 'stage2.pre', 'stage2', 'stage3.pre', 'stage3', 'embedding'],
+  },
 ];
 
 /** Taps computed after `tap` in the forward order (the order of the declared specs is the order of computation). */
@@ -64,7 +76,12 @@ describe.each(cases)('forwardFrom: $name', ({ make, resumable }) => {
     const full = model.forward({ x }, { training: false });
     const out = model.forwardFrom!('stage2', full['stage2']!, { x }, { training: false, taps: new Set(['stage3']) });
     expect(Object.keys(out).sort()).toEqual(['logits', 'stage3']);
-    const shifted = model.forwardFrom!('stage2', tf.mul(full['stage2']!, 1.5), { x }, { training: false, taps: new Set() });
+    const shifted = model.forwardFrom!(
+      'stage2',
+      tf.mul(full['stage2']!, 1.5),
+      { x },
+      { training: false, taps: new Set() },
+    );
     expect(Object.keys(shifted)).toEqual(['logits']);
     expect(tf.max(tf.abs(tf.sub(shifted['logits']!, full['logits']!))).dataSync()[0]).toBeGreaterThan(1e-4);
     model.dispose();
@@ -93,7 +110,9 @@ describe.each(cases)('forwardFrom: $name', ({ make, resumable }) => {
   it('rejects a tap it cannot resume at', () => {
     const model = make();
     const batch = { x: inputBatch(1, [8, 8, 1]) };
-    expect(() => model.forwardFrom!('logits', tf.zeros([1, 10]), batch, { training: false })).toThrow(/cannot resume at tap 'logits'/);
+    expect(() => model.forwardFrom!('logits', tf.zeros([1, 10]), batch, { training: false })).toThrow(
+      /cannot resume at tap 'logits'/,
+    );
     expect(() => model.forwardFrom!('stage9', tf.zeros([1, 1, 1, 1]), batch, { training: false })).toThrow(/stage9/);
     model.dispose();
   });

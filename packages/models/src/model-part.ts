@@ -23,9 +23,18 @@ export function buildModelPart(
 ): TappedModel {
   const known = input.architectures ?? ownArchitectures;
   const arch = known.find((a) => a.id === part.arch);
-  if (!arch) throw new ConfigError(`${path}.arch`, `unknown architecture '${part.arch}' (installed: ${known.map((a) => a.id).join(', ')})`);
+  if (!arch)
+    throw new ConfigError(
+      `${path}.arch`,
+      `unknown architecture '${part.arch}' (installed: ${known.map((a) => a.id).join(', ')})`,
+    );
   try {
-    return arch.build({ ...input, inputShape: overrides.inputShape ?? input.inputShape, seed: overrides.seed ?? input.seed, options: part.options });
+    return arch.build({
+      ...input,
+      inputShape: overrides.inputShape ?? input.inputShape,
+      seed: overrides.seed ?? input.seed,
+      options: part.options,
+    });
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`${path}.${e.path}`, e.message.replace(/^config [^:]*: /, ''));
     throw e;

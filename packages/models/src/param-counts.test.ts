@@ -22,7 +22,18 @@ describe('parameter counts match the PyTorch twins', () => {
     expect(reference.counts.resnet20!.in3).toBe(272_474);
   });
 
-  for (const id of ['resnet8', 'resnet14', 'resnet20', 'resnet32', 'resnet56', 'resnet8x4', 'resnet32x4', 'wrn-16-2', 'wrn-40-2', 'cnn']) {
+  for (const id of [
+    'resnet8',
+    'resnet14',
+    'resnet20',
+    'resnet32',
+    'resnet56',
+    'resnet8x4',
+    'resnet32x4',
+    'wrn-16-2',
+    'wrn-40-2',
+    'cnn',
+  ]) {
     it(`${id} at 3 and 1 input channels`, () => {
       const arch = architectures.find((a) => a.id === id)!;
       const ref = reference.counts[id]!;

@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import { Linear, TappedModel, type Batch, type ForwardOptions, type Rng, type TapSpec, type TapSpecs, type TapValues } from '@kd/core';
+import {
+  Linear,
+  TappedModel,
+  type Batch,
+  type ForwardOptions,
+  type Rng,
+  type TapSpec,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
 import { TapRecorder } from './tap-recorder.js';
 
 /**
@@ -10,7 +19,13 @@ export abstract class PooledClassifier extends TappedModel {
   private head?: { fc: Linear; specs: TapSpecs };
 
   /** Adds the `fc` child and the `embedding` / `logits` tap specs; call last in the constructor. */
-  protected addHead(specs: Record<string, TapSpec>, channels: number, numClasses: number, rng: Rng, embedding: string): void {
+  protected addHead(
+    specs: Record<string, TapSpec>,
+    channels: number,
+    numClasses: number,
+    rng: Rng,
+    embedding: string,
+  ): void {
     const fc = this.addChild('fc', new Linear(channels, numClasses, rng));
     specs.embedding = { shape: [channels], kind: 'embedding', description: embedding };
     specs.logits = { shape: [numClasses], kind: 'logits' };

@@ -13,19 +13,32 @@ export interface ProposalKeys {
  * 'biased', or 'objects': the annotated boxes themselves).
  */
 export function proposalBatchKeys(source: string): ProposalKeys {
-  return source === '' ? { boxes: 'proposals', mask: 'proposalMask' } : { boxes: `${source}Proposals`, mask: `${source}ProposalMask` };
+  return source === ''
+    ? { boxes: 'proposals', mask: 'proposalMask' }
+    : { boxes: `${source}Proposals`, mask: `${source}ProposalMask` };
 }
 
 /**
  * The first `regions` proposals of a source: boxes [B, R, 4] (pixels) and their mask [B, R]. `model`
  * names the reader in the one-line error for a batch without the source or with too few proposals.
  */
-export function firstProposals(batch: Batch, source: string, regions: number, model: string): { boxes: tf.Tensor3D; mask: tf.Tensor2D } {
+export function firstProposals(
+  batch: Batch,
+  source: string,
+  regions: number,
+  model: string,
+): { boxes: tf.Tensor3D; mask: tf.Tensor2D } {
   const keys = proposalBatchKeys(source);
   const proposals = batch[keys.boxes];
   const mask = batch[keys.mask];
-  if (!proposals || !mask) throw new UserError(`${model}: the batch has no '${keys.boxes}'/'${keys.mask}' (options.proposals names a proposal source the data does not have)`);
+  if (!proposals || !mask)
+    throw new UserError(
+      `${model}: the batch has no '${keys.boxes}'/'${keys.mask}' (options.proposals names a proposal source the data does not have)`,
+    );
   const [b, p] = proposals.shape as [number, number, number];
   if (p < regions) throw new UserError(`${model}: ${p} proposals per image, the model takes regions: ${regions}`);
-  return tf.tidy(() => ({ boxes: tf.slice(proposals, [0, 0, 0], [b, regions, 4]) as tf.Tensor3D, mask: tf.slice(mask, [0, 0], [b, regions]) as tf.Tensor2D }));
+  return tf.tidy(() => ({
+    boxes: tf.slice(proposals, [0, 0, 0], [b, regions, 4]) as tf.Tensor3D,
+    mask: tf.slice(mask, [0, 0], [b, regions]) as tf.Tensor2D,
+  }));
 }

@@ -41,8 +41,10 @@ export function enlargeBoxes(boxes: tf.Tensor2D, factor: number, imageSize: read
 export function regionCrops(images: tf.Tensor4D, boxes: tf.Tensor3D, options: RegionCropOptions): tf.Tensor4D {
   const [b, h, w] = images.shape;
   const r = boxes.shape[1];
-  if (boxes.shape[0] !== b || boxes.shape[2] !== 4) throw new Error(`regionCrops: boxes must be [${b}, R, 4], got [${boxes.shape}]`);
-  if (!(options.factor > 0)) throw new Error(`regionCrops: the enlargement factor must be positive, got ${options.factor}`);
+  if (boxes.shape[0] !== b || boxes.shape[2] !== 4)
+    throw new Error(`regionCrops: boxes must be [${b}, R, 4], got [${boxes.shape}]`);
+  if (!(options.factor > 0))
+    throw new Error(`regionCrops: the enlargement factor must be positive, got ${options.factor}`);
   return tf.tidy(() => {
     const flat = enlargeBoxes(tf.reshape(boxes, [b * r, 4]) as tf.Tensor2D, options.factor, [h, w]);
     const index = Array.from({ length: b * r }, (_, i) => Math.floor(i / r));

@@ -16,8 +16,22 @@ function batch(padBox: number[] = [0, 0, 4, 4], source = ''): Batch {
   const prefix = source === '' ? 'proposal' : `${source}Proposal`;
   return {
     x: tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 3),
-    [source === '' ? 'proposals' : `${source}Proposals`]: tf.tensor3d([[[0, 0, 8, 8], [4, 4, 16, 12], [2, 2, 6, 14], [0, 0, 16, 16]], [[1, 1, 9, 9], padBox, [0, 0, 0, 0], [0, 0, 0, 0]]]),
-    [`${prefix}Mask`]: tf.tensor2d([[1, 1, 1, 1], [1, 0, 0, 0]], [2, 4]),
+    [source === '' ? 'proposals' : `${source}Proposals`]: tf.tensor3d([
+      [
+        [0, 0, 8, 8],
+        [4, 4, 16, 12],
+        [2, 2, 6, 14],
+        [0, 0, 16, 16],
+      ],
+      [[1, 1, 9, 9], padBox, [0, 0, 0, 0], [0, 0, 0, 0]],
+    ]),
+    [`${prefix}Mask`]: tf.tensor2d(
+      [
+        [1, 1, 1, 1],
+        [1, 0, 0, 0],
+      ],
+      [2, 4],
+    ),
   };
 }
 
@@ -47,12 +61,39 @@ describe('region-detector: CNN backbone → RoIAlign over proposals → region c
   it('pools the first R proposals of each image from the backbone map (RoIAlign, stride 4, sampling 2) and passes their boxes and mask on', () => {
     tf.tidy(() => {
       const out = model.forward(batch(), { training: false });
-      const direct = roiAlign(out['feature'] as tf.Tensor4D, [[4, 4, 16, 12], [1, 1, 9, 9]], [0, 1], [16, 16], [2, 2], { sampling: 2 }).reshape([2, -1]);
+      const direct = roiAlign(
+        out['feature'] as tf.Tensor4D,
+        [
+          [4, 4, 16, 12],
+          [1, 1, 9, 9],
+        ],
+        [0, 1],
+        [16, 16],
+        [2, 2],
+        { sampling: 2 },
+      ).reshape([2, -1]);
       const features = out['regionFeatures']!;
-      const taken = tf.stack([features.slice([0, 1, 0], [1, 1, -1]).reshape([-1]), features.slice([1, 0, 0], [1, 1, -1]).reshape([-1])]);
+      const taken = tf.stack([
+        features.slice([0, 1, 0], [1, 1, -1]).reshape([-1]),
+        features.slice([1, 0, 0], [1, 1, -1]).reshape([-1]),
+      ]);
       expect(maxDiff(direct, taken)).toBeLessThan(1e-6);
-      expect(out['regionBoxes']!.arraySync()).toEqual([[[0, 0, 8, 8], [4, 4, 16, 12], [2, 2, 6, 14]], [[1, 1, 9, 9], [0, 0, 4, 4], [0, 0, 0, 0]]]);
-      expect(out['regionMask']!.arraySync()).toEqual([[1, 1, 1], [1, 0, 0]]);
+      expect(out['regionBoxes']!.arraySync()).toEqual([
+        [
+          [0, 0, 8, 8],
+          [4, 4, 16, 12],
+          [2, 2, 6, 14],
+        ],
+        [
+          [1, 1, 9, 9],
+          [0, 0, 4, 4],
+          [0, 0, 0, 0],
+        ],
+      ]);
+      expect(out['regionMask']!.arraySync()).toEqual([
+        [1, 1, 1],
+        [1, 0, 0],
+      ]);
     });
   });
 
@@ -60,8 +101,15 @@ describe('region-detector: CNN backbone → RoIAlign over proposals → region c
     tf.tidy(() => {
       const out = model.forward(batch(), { training: false });
       const p = tf.softmax(out['regionLogits']!).arraySync() as number[][][];
-      const mask = [[1, 1, 1], [1, 0, 0]];
-      const want = p.map((img, i) => Array.from({ length: K }, (_, c) => Math.max(...img.filter((_, r) => mask[i]![r]).map((row) => row[c + 1]!)))).map((row) => row.map((q) => Math.log(q / (1 - q))));
+      const mask = [
+        [1, 1, 1],
+        [1, 0, 0],
+      ];
+      const want = p
+        .map((img, i) =>
+          Array.from({ length: K }, (_, c) => Math.max(...img.filter((_, r) => mask[i]![r]).map((row) => row[c + 1]!))),
+        )
+        .map((row) => row.map((q) => Math.log(q / (1 - q))));
       expect(maxDiff(out['logits']!, tf.tensor2d(want))).toBeLessThan(1e-4);
       const moved = model.forward(batch([3, 3, 15, 15]), { training: false, taps: new Set(['logits']) });
       expect(maxDiff(out['logits']!, moved['logits']!)).toBe(0);
@@ -88,23 +136,37 @@ describe('region-detector: CNN backbone → RoIAlign over proposals → region c
     const before = tf.memory().numTensors;
     const { value, grads } = tf.variableGrads(loss, [...vars.values()]);
     const norm = (k: string) => tf.tidy(() => tf.norm(grads[vars.get(k)!.name]!).dataSync()[0]!);
-    for (const k of ['conv1.weight', 'head.conv1.weight', 'head.fc.weight', 'classifier.weight', 'boxRegressor.weight']) expect(norm(k), k).toBeGreaterThan(0);
+    for (const k of ['conv1.weight', 'head.conv1.weight', 'head.fc.weight', 'classifier.weight', 'boxRegressor.weight'])
+      expect(norm(k), k).toBeGreaterThan(0);
     tf.dispose([value, ...Object.values(grads)]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(Object.values(b));
   });
 
   it('reads the proposal source named by options.proposals and declares its keys; too few proposals is a user error', () => {
-    const biased = arch.build({ inputShape: [16, 16, 1], numClasses: K, seed: 4, options: { ...OPTIONS, proposals: 'biased' } });
+    const biased = arch.build({
+      inputShape: [16, 16, 1],
+      numClasses: K,
+      seed: 4,
+      options: { ...OPTIONS, proposals: 'biased' },
+    });
     expect(biased.requiredBatchKeys().map((k) => k.key)).toEqual(['x', 'biasedProposals', 'biasedProposalMask']);
     tf.tidy(() => {
-      expect(biased.forward(batch(undefined, 'biased'), { training: false })['regionLogits']!.shape).toEqual([2, 3, K + 1]);
+      expect(biased.forward(batch(undefined, 'biased'), { training: false })['regionLogits']!.shape).toEqual([
+        2,
+        3,
+        K + 1,
+      ]);
     });
-    expect(() => tf.tidy(() => void biased.forward(batch(), { training: false }))).toThrow(/no 'biasedProposals'\/'biasedProposalMask'/);
+    expect(() => tf.tidy(() => void biased.forward(batch(), { training: false }))).toThrow(
+      /no 'biasedProposals'\/'biasedProposalMask'/,
+    );
     biased.dispose();
     const many = arch.build({ inputShape: [16, 16, 1], numClasses: K, seed: 4, options: { ...OPTIONS, regions: 5 } });
     expect(() => tf.tidy(() => void many.forward(batch(), { training: false }))).toThrow(UserError);
     many.dispose();
-    expect(() => arch.build({ inputShape: [16, 16, 1], numClasses: K, seed: 4, options: { anchors: 3 } })).toThrow(ConfigError);
+    expect(() => arch.build({ inputShape: [16, 16, 1], numClasses: K, seed: 4, options: { anchors: 3 } })).toThrow(
+      ConfigError,
+    );
   });
 });

@@ -1,5 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import { BatchNorm, Conv2d, Linear, Rng, TappedModel, UserError, normalTensor, type Batch, type BatchKeyRequest, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
+import {
+  BatchNorm,
+  Conv2d,
+  Linear,
+  Rng,
+  TappedModel,
+  UserError,
+  normalTensor,
+  type Batch,
+  type BatchKeyRequest,
+  type ForwardOptions,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
 import { checkInputShape } from './shapes.js';
 import { roiAlign } from './roi-pool.js';
 import { TapRecorder } from './tap-recorder.js';
@@ -28,7 +41,9 @@ export interface RegionDetectorConfig {
 
 /** Batch keys of a proposal source: '' → proposals/proposalMask, name → <name>Proposals/<name>ProposalMask. */
 function proposalBatchKeys(source: string): { boxes: string; mask: string } {
-  return source === '' ? { boxes: 'proposals', mask: 'proposalMask' } : { boxes: `${source}Proposals`, mask: `${source}ProposalMask` };
+  return source === ''
+    ? { boxes: 'proposals', mask: 'proposalMask' }
+    : { boxes: `${source}Proposals`, mask: `${source}ProposalMask` };
 }
 
 /** Probabilities are kept in [ε, 1 − ε] before their log-odds (so the image-level logits stay finite). */
@@ -72,14 +87,19 @@ export class RegionDetector extends TappedModel {
     const convs: Conv2d[] = [];
     const bns: BatchNorm[] = [];
     widths.forEach((width, i) => {
-      convs.push(this.addChild(`conv${i + 1}`, new Conv2d(channels, width, { kernel: 3, stride: strides[i]!, padding: 1 }, rng)));
+      convs.push(
+        this.addChild(`conv${i + 1}`, new Conv2d(channels, width, { kernel: 3, stride: strides[i]!, padding: 1 }, rng)),
+      );
       bns.push(this.addChild(`bn${i + 1}`, new BatchNorm(width)));
       channels = width;
     });
     this.convs = convs;
     this.bns = bns;
     this.headConvs = Array.from({ length: config.headConvs }, (_, i) =>
-      this.addChild(`head.conv${i + 1}`, new Conv2d(channels, channels, { kernel: 3, stride: 1, padding: 1, bias: true, init: 'torch-default' }, rng)),
+      this.addChild(
+        `head.conv${i + 1}`,
+        new Conv2d(channels, channels, { kernel: 3, stride: 1, padding: 1, bias: true, init: 'torch-default' }, rng),
+      ),
     );
     const pooled = config.pool * config.pool * channels;
     this.fc = this.addChild('head.fc', new Linear(pooled, config.hidden, rng));
@@ -95,14 +115,34 @@ export class RegionDetector extends TappedModel {
     const r = config.regions;
     const k = config.numClasses;
     this.specs = {
-      feature: { shape: [down(down(h)), down(down(w)), channels], kind: 'feature', description: 'backbone map (stride 4) the regions are pooled from' },
-      regionFeatures: { shape: [r, pooled], kind: 'region', description: 'RoIAlign-pooled features of the first R proposals' },
-      regionEmbedding: { shape: [r, config.hidden], kind: 'region', description: 'region embedding (the head FC output, after ReLU)' },
+      feature: {
+        shape: [down(down(h)), down(down(w)), channels],
+        kind: 'feature',
+        description: 'backbone map (stride 4) the regions are pooled from',
+      },
+      regionFeatures: {
+        shape: [r, pooled],
+        kind: 'region',
+        description: 'RoIAlign-pooled features of the first R proposals',
+      },
+      regionEmbedding: {
+        shape: [r, config.hidden],
+        kind: 'region',
+        description: 'region embedding (the head FC output, after ReLU)',
+      },
       regionLogits: { shape: [r, k + 1], kind: 'other', description: 'region class logits; column 0 is background' },
-      boxDeltas: { shape: [r, 4], kind: 'other', description: 'class-agnostic Faster R-CNN box deltas of each region (weights 10, 10, 5, 5)' },
+      boxDeltas: {
+        shape: [r, 4],
+        kind: 'other',
+        description: 'class-agnostic Faster R-CNN box deltas of each region (weights 10, 10, 5, 5)',
+      },
       regionBoxes: { shape: [r, 4], kind: 'other', description: 'the proposals the regions were pooled from, pixels' },
       regionMask: { shape: [r], kind: 'other', description: '1 for a real region, 0 for a padded proposal' },
-      logits: { shape: [k], kind: 'logits', description: 'image level: log-odds of the best region probability of each class' },
+      logits: {
+        shape: [k],
+        kind: 'logits',
+        description: 'image level: log-odds of the best region probability of each class',
+      },
     };
   }
 
@@ -125,19 +165,34 @@ export class RegionDetector extends TappedModel {
       const keys = proposalBatchKeys(this.config.proposals);
       const proposals = batch[keys.boxes];
       const proposalMask = batch[keys.mask];
-      if (!proposals || !proposalMask) throw new UserError(`region-detector: the batch has no '${keys.boxes}'/'${keys.mask}' (use a dataset with region proposals, e.g. scenes, or set options.proposals)`);
+      if (!proposals || !proposalMask)
+        throw new UserError(
+          `region-detector: the batch has no '${keys.boxes}'/'${keys.mask}' (use a dataset with region proposals, e.g. scenes, or set options.proposals)`,
+        );
       const [b, p] = proposals.shape as [number, number, number];
       const r = this.config.regions;
       if (p < r) throw new UserError(`region-detector: ${p} proposals per image, the model takes regions: ${r}`);
       const taps = new TapRecorder(options.taps);
       let x = batch['x'] as tf.Tensor4D;
-      this.convs.forEach((conv, i) => (x = tf.relu(this.bns[i]!.apply(conv.apply(x), options.training)) as tf.Tensor4D));
+      this.convs.forEach(
+        (conv, i) => (x = tf.relu(this.bns[i]!.apply(conv.apply(x), options.training)) as tf.Tensor4D),
+      );
       taps.record('feature', x);
       const boxes = tf.slice(proposals, [0, 0, 0], [b, r, 4]) as tf.Tensor3D;
       const mask = tf.slice(proposalMask, [0, 0], [b, r]) as tf.Tensor2D;
-      const index = tf.tensor1d(Int32Array.from({ length: b * r }, (_, i) => Math.floor(i / r)), 'int32');
+      const index = tf.tensor1d(
+        Int32Array.from({ length: b * r }, (_, i) => Math.floor(i / r)),
+        'int32',
+      );
       const { pool, sampling } = this.config;
-      let cells = roiAlign(x, tf.reshape(boxes, [b * r, 4]) as tf.Tensor2D, index, [this.inputShape[0], this.inputShape[1]], [pool, pool], { sampling });
+      let cells = roiAlign(
+        x,
+        tf.reshape(boxes, [b * r, 4]) as tf.Tensor2D,
+        index,
+        [this.inputShape[0], this.inputShape[1]],
+        [pool, pool],
+        { sampling },
+      );
       taps.record('regionFeatures', tf.reshape(cells, [b, r, -1]));
       for (const conv of this.headConvs) cells = tf.relu(conv.apply(cells));
       const embedding = tf.relu(this.fc.apply(tf.reshape(cells, [b * r, -1])));

@@ -1,13 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  BatchNorm,
-  Conv2d,
-  Rng,
-  type Batch,
-  type ForwardOptions,
-  type TapSpecs,
-  type TapValues,
-} from '@kd/core';
+import { BatchNorm, Conv2d, Rng, type Batch, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
 import { BasicBlock } from './basic-block.js';
 import { ModuleList } from './module-list.js';
 import { checkInputShape, stridedSize } from './shapes.js';
@@ -70,7 +62,9 @@ export class CifarResNet extends PooledClassifier {
     super();
     this.inputShape = checkInputShape(config.inputShape);
     if (config.widths.length !== 4 || !config.widths.every((w) => Number.isInteger(w) && w > 0)) {
-      throw new Error(`ResNet widths must be 4 positive integers [stem, stage1, stage2, stage3], got [${config.widths.join(', ')}]`);
+      throw new Error(
+        `ResNet widths must be 4 positive integers [stem, stage1, stage2, stage3], got [${config.widths.join(', ')}]`,
+      );
     }
     if (!Number.isInteger(config.numClasses) || config.numClasses < 1) {
       throw new Error(`numClasses must be a positive integer, got ${config.numClasses}`);
@@ -149,7 +143,9 @@ export class CifarResNet extends PooledClassifier {
     const m = /^stage(\d+)(\.pre)?$/.exec(tap);
     const stage = tap === 'stem' ? 0 : m ? Number(m[1]) : undefined;
     if (tap !== 'embedding' && (stage === undefined || stage > this.stages.length || (m && stage < 1))) {
-      throw new Error(`model '${this.arch}' cannot resume at tap '${tap}'; resumable: ${this.resumableTaps().join(', ')}`);
+      throw new Error(
+        `model '${this.arch}' cannot resume at tap '${tap}'; resumable: ${this.resumableTaps().join(', ')}`,
+      );
     }
     return tf.tidy(() => {
       const taps = new TapRecorder(options.taps);

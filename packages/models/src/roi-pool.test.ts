@@ -97,7 +97,11 @@ describe.each(['cpu', 'wasm'])('roiAlign on %s', (backend) => {
       out.forEach((o, r) => expect(maxAbsDiff(o[0]![0]!, cells[r]!)).toBeLessThan(1e-6));
       // 2×2 sampling of a constant cell region also returns it when the map is constant around it
       const flat = tf.fill([1, 3, 4, 1], 2.5) as tf.Tensor4D;
-      expect(roiAlign(flat, boxes, [0, 0, 0], [12, 16], [2, 2], { sampling: 2 }).dataSync().every((x) => Math.abs(x - 2.5) < 1e-6)).toBe(true);
+      expect(
+        roiAlign(flat, boxes, [0, 0, 0], [12, 16], [2, 2], { sampling: 2 })
+          .dataSync()
+          .every((x) => Math.abs(x - 2.5) < 1e-6),
+      ).toBe(true);
     });
   });
 
@@ -105,7 +109,10 @@ describe.each(['cpu', 'wasm'])('roiAlign on %s', (backend) => {
     tf.tidy(() => {
       // F[y, x] = 10·y + x on a 6×8 map of a 12×16 image (stride 2): at image point (X, Y) the
       // interpolated value is 10·(Y/2 − 0.5) + (X/2 − 0.5)
-      const ramp = tf.tensor4d(Array.from({ length: 48 }, (_, k) => 10 * Math.floor(k / 8) + (k % 8)), [1, 6, 8, 1]);
+      const ramp = tf.tensor4d(
+        Array.from({ length: 48 }, (_, k) => 10 * Math.floor(k / 8) + (k % 8)),
+        [1, 6, 8, 1],
+      );
       // box x ∈ [2, 14], y ∈ [4, 10] → 2 × 3 bins, each 3 × 4 pixels; bin centres
       // y = 5.5, 8.5 → rows 2.25, 3.75;  x = 4, 8, 12 → cols 1.5, 3.5, 5.5
       const expected = [22.5 + 1.5, 22.5 + 3.5, 22.5 + 5.5, 37.5 + 1.5, 37.5 + 3.5, 37.5 + 5.5];
@@ -142,9 +149,20 @@ describe.each(['cpu', 'wasm'])('roiAlign on %s', (backend) => {
         [3, [1, 4]],
       ] as [number, [number, number]][]) {
         const dy = tf.randomNormal([boxes.length, out[0], out[1], 3], 0, 1, 'float32', 11);
-        const ref = referenceRoiAlign({ data, shape }, boxes, boxInd, imageSize, out, sampling, dy.dataSync() as Float32Array);
-        const f = (x: tf.Tensor) => tf.sum(tf.mul(roiAlign(x as tf.Tensor4D, boxes, boxInd, imageSize, out, { sampling }), dy));
-        expect(maxAbsDiff(roiAlign(fm, boxes, boxInd, imageSize, out, { sampling }).dataSync(), ref.out)).toBeLessThan(1e-5);
+        const ref = referenceRoiAlign(
+          { data, shape },
+          boxes,
+          boxInd,
+          imageSize,
+          out,
+          sampling,
+          dy.dataSync() as Float32Array,
+        );
+        const f = (x: tf.Tensor) =>
+          tf.sum(tf.mul(roiAlign(x as tf.Tensor4D, boxes, boxInd, imageSize, out, { sampling }), dy));
+        expect(maxAbsDiff(roiAlign(fm, boxes, boxInd, imageSize, out, { sampling }).dataSync(), ref.out)).toBeLessThan(
+          1e-5,
+        );
         expect(maxAbsDiff(tf.grad(f)(fm).dataSync(), ref.grad)).toBeLessThan(1e-5);
       }
     });
@@ -154,13 +172,18 @@ describe.each(['cpu', 'wasm'])('roiAlign on %s', (backend) => {
     tf.tidy(() => {
       const fm = tf.randomNormal([1, 6, 6, 2], 0, 1, 'float32', 5) as tf.Tensor4D;
       // one cell, 1×1 output: exactly that cell gets ∂ = 1 per channel, nothing else
-      const g1 = tf.grad((x: tf.Tensor) => tf.sum(roiAlign(x as tf.Tensor4D, [[8, 12, 12, 16]], [0], [24, 24], [1, 1])))(fm);
+      const g1 = tf.grad((x: tf.Tensor) =>
+        tf.sum(roiAlign(x as tf.Tensor4D, [[8, 12, 12, 16]], [0], [24, 24], [1, 1])),
+      )(fm);
       const a1 = g1.arraySync() as number[][][][];
       for (let y = 0; y < 6; y++)
-        for (let x = 0; x < 6; x++) for (const v of a1[0]![y]![x]!) expect(v).toBeCloseTo(y === 3 && x === 2 ? 1 : 0, 6);
+        for (let x = 0; x < 6; x++)
+          for (const v of a1[0]![y]![x]!) expect(v).toBeCloseTo(y === 3 && x === 2 ? 1 : 0, 6);
       // cells 1..2 (pixels 4..12), 2×2 bins × 2×2 samples: samples at index positions 0.75, 1.25,
       // 1.75, 2.25 touch rows/cols 0..3; outside that nothing; total = number of outputs (weights sum to 1)
-      const g2 = tf.grad((x: tf.Tensor) => tf.sum(roiAlign(x as tf.Tensor4D, [[4, 4, 12, 12]], [0], [24, 24], [2, 2], { sampling: 2 })))(fm);
+      const g2 = tf.grad((x: tf.Tensor) =>
+        tf.sum(roiAlign(x as tf.Tensor4D, [[4, 4, 12, 12]], [0], [24, 24], [2, 2], { sampling: 2 })),
+      )(fm);
       const a2 = g2.arraySync() as number[][][][];
       for (let y = 0; y < 6; y++)
         for (let x = 0; x < 6; x++)
@@ -175,14 +198,18 @@ describe.each(['cpu', 'wasm'])('roiAlign on %s', (backend) => {
   it('picks the image of each box through boxIndices, and routes its gradient there', () => {
     tf.tidy(() => {
       // image b is constant b + 1 (channel 0) and −(b + 1) (channel 1)
-      const fm = tf.concat([tf.fill([1, 4, 4, 2], 1), tf.fill([1, 4, 4, 2], 2), tf.fill([1, 4, 4, 2], 3)]).mul(tf.tensor1d([1, -1])) as tf.Tensor4D;
+      const fm = tf
+        .concat([tf.fill([1, 4, 4, 2], 1), tf.fill([1, 4, 4, 2], 2), tf.fill([1, 4, 4, 2], 3)])
+        .mul(tf.tensor1d([1, -1])) as tf.Tensor4D;
       const boxes = [
         [0, 0, 8, 8],
         [4, 4, 16, 16],
         [2, 2, 6, 6],
       ];
       const out = roiAlign(fm, boxes, tf.tensor1d([2, 0, 2], 'int32'), [16, 16], [2, 2]);
-      expect(Array.from(out.dataSync())).toEqual([3, -3, 3, -3, 3, -3, 3, -3, 1, -1, 1, -1, 1, -1, 1, -1, 3, -3, 3, -3, 3, -3, 3, -3]);
+      expect(Array.from(out.dataSync())).toEqual([
+        3, -3, 3, -3, 3, -3, 3, -3, 1, -1, 1, -1, 1, -1, 1, -1, 3, -3, 3, -3, 3, -3, 3, -3,
+      ]);
       const g = tf.grad((x: tf.Tensor) => tf.sum(roiAlign(x as tf.Tensor4D, boxes, [2, 0, 2], [16, 16], [2, 2])))(fm);
       const perImage = tf.sum(g, [1, 2, 3]).dataSync();
       expect(Array.from(perImage).map((v) => Math.round(v * 1e4) / 1e4)).toEqual([2 * 4, 0, 2 * 2 * 4]);

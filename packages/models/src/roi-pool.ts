@@ -69,12 +69,18 @@ function hatWeights(pos: tf.Tensor, size: number): tf.Tensor {
 function padEdge(x: tf.Tensor4D, axis: 1 | 2): tf.Tensor4D {
   const n = x.shape[axis];
   const first = axis === 1 ? tf.slice(x, [0, 0, 0, 0], [-1, 1, -1, -1]) : tf.slice(x, [0, 0, 0, 0], [-1, -1, 1, -1]);
-  const last = axis === 1 ? tf.slice(x, [0, n - 1, 0, 0], [-1, 1, -1, -1]) : tf.slice(x, [0, 0, n - 1, 0], [-1, -1, 1, -1]);
+  const last =
+    axis === 1 ? tf.slice(x, [0, n - 1, 0, 0], [-1, 1, -1, -1]) : tf.slice(x, [0, 0, n - 1, 0], [-1, -1, 1, -1]);
   return tf.concat([first, x, last], axis);
 }
 
 /** tf.image.cropAndResize (bilinear, extrapolation 0) with a gradient w.r.t. the image. */
-function cropAndResizeWithGrad(image: tf.Tensor4D, boxes: tf.Tensor2D, boxIndF: tf.Tensor1D, crop: [number, number]): tf.Tensor4D {
+function cropAndResizeWithGrad(
+  image: tf.Tensor4D,
+  boxes: tf.Tensor2D,
+  boxIndF: tf.Tensor1D,
+  crop: [number, number],
+): tf.Tensor4D {
   const [batch, h, w, c] = image.shape;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [img, bx, bi, save] = args as [tf.Tensor4D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
@@ -96,7 +102,10 @@ function cropAndResizeWithGrad(image: tf.Tensor4D, boxes: tf.Tensor2D, boxIndF: 
         const uT = tf.reshape(tf.transpose(u, [0, 2, 1, 3]), [r, ch, w * c]);
         const perBox = tf.matMul(wy, uT); // [R, H, W·C]
         // segment sum over the boxes of each image, as a one-hot matMul (no UnsortedSegmentSum on wasm)
-        const route = tf.cast(tf.equal(tf.range(0, batch, 1, 'int32').reshape([batch, 1]), tf.reshape(sInd, [1, r])), 'float32'); // [B, R]
+        const route = tf.cast(
+          tf.equal(tf.range(0, batch, 1, 'int32').reshape([batch, 1]), tf.reshape(sInd, [1, r])),
+          'float32',
+        ); // [B, R]
         const dImage = tf.matMul(route, tf.reshape(perBox, [r, h * w * c])).reshape([batch, h, w, c]);
         return [dImage, tf.zerosLike(sb), tf.zerosLike(boxIndF)];
       },
@@ -128,7 +137,8 @@ export function roiAlign(
   if (!Number.isInteger(ph) || !Number.isInteger(pw) || ph < 1 || pw < 1) {
     throw new Error(`roiAlign: outputSize must be two positive integers, got [${outputSize}]`);
   }
-  if (!(imageSize[0] > 0 && imageSize[1] > 0)) throw new Error(`roiAlign: imageSize must be positive, got [${imageSize}]`);
+  if (!(imageSize[0] > 0 && imageSize[1] > 0))
+    throw new Error(`roiAlign: imageSize must be positive, got [${imageSize}]`);
   const [, h, w] = featureMap.shape;
   return tf.tidy(() => {
     const bx = boxes instanceof tf.Tensor ? tf.cast(boxes, 'float32') : tf.tensor2d(boxes, undefined, 'float32');

@@ -1,13 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  BatchNorm,
-  Conv2d,
-  Rng,
-  type Batch,
-  type ForwardOptions,
-  type TapSpecs,
-  type TapValues,
-} from '@kd/core';
+import { BatchNorm, Conv2d, Rng, type Batch, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
 import { checkInputShape, pooledSize } from './shapes.js';
 import { PooledClassifier } from './pooled-classifier.js';
 import { TapRecorder } from './tap-recorder.js';
@@ -67,7 +59,9 @@ export class SmallCnn extends PooledClassifier {
     let size: [number, number] = [h, w];
     widths.forEach((width, s) => {
       if (s > 0) size = [pooledSize(size[0]), pooledSize(size[1])];
-      convs.push(this.addChild(`conv${s + 1}`, new Conv2d(inChannels, width, { kernel: 3, stride: 1, padding: 1 }, rng)));
+      convs.push(
+        this.addChild(`conv${s + 1}`, new Conv2d(inChannels, width, { kernel: 3, stride: 1, padding: 1 }, rng)),
+      );
       bns.push(this.addChild(`bn${s + 1}`, new BatchNorm(width)));
       inChannels = width;
       const shape = [size[0], size[1], width];
@@ -110,7 +104,9 @@ export class SmallCnn extends PooledClassifier {
     const m = /^stage(\d+)(\.pre)?$/.exec(tap);
     const stage = m ? Number(m[1]) : undefined;
     if (tap !== 'embedding' && (stage === undefined || stage < 1 || stage > this.convs.length)) {
-      throw new Error(`model '${this.arch}' cannot resume at tap '${tap}'; resumable: ${this.resumableTaps().join(', ')}`);
+      throw new Error(
+        `model '${this.arch}' cannot resume at tap '${tap}'; resumable: ${this.resumableTaps().join(', ')}`,
+      );
     }
     return tf.tidy(() => {
       const taps = new TapRecorder(options.taps);

@@ -37,15 +37,24 @@ export class TapHead extends Module {
     super();
     const from = config.fromSpec.shape;
     if (config.input === 'pairs' && from.length !== 2) {
-      throw new Error(`head '${config.name}' reads pairs of rows of '${config.from}', which is [${from.join(', ')}], not per region [R, D]`);
+      throw new Error(
+        `head '${config.name}' reads pairs of rows of '${config.from}', which is [${from.join(', ')}], not per region [R, D]`,
+      );
     }
     const features = from[from.length - 1]! * (config.input === 'pairs' ? 2 : 1);
     const widths = [features, ...config.hidden, config.outputs];
     this.layers = widths.slice(1).map((out, i) => this.addChild(`fc${i + 1}`, new Linear(widths[i]!, out, rng)));
     const shape = config.input === 'pairs' ? [-1, config.outputs] : [...from.slice(0, -1), config.outputs];
     const kind = config.name === 'logits' ? 'logits' : 'other';
-    const reads = config.input === 'pairs' ? `the (subject, object) rows of '${config.from}' for the batch's pairs` : `'${config.from}'`;
-    this.spec = { shape, kind, description: `head ${config.hidden.length ? `MLP (${config.hidden.join(', ')})` : 'Linear'} on ${reads}` };
+    const reads =
+      config.input === 'pairs'
+        ? `the (subject, object) rows of '${config.from}' for the batch's pairs`
+        : `'${config.from}'`;
+    this.spec = {
+      shape,
+      kind,
+      description: `head ${config.hidden.length ? `MLP (${config.hidden.join(', ')})` : 'Linear'} on ${reads}`,
+    };
   }
 
   /** The head's output for the tap value `x` ([B, …, D]); `pairs` [B, P, 2] int32 when it reads pairs. */
@@ -66,9 +75,14 @@ function pairRows(x: tf.Tensor, pairs: tf.Tensor | undefined, head: string): tf.
   if (!pairs) throw new Error(`head '${head}' reads pairs, and the batch has no 'pairs'`);
   const [b, r, d] = x.shape as [number, number, number];
   const p = pairs.shape[1]!;
-  const offsets = tf.tensor2d(Int32Array.from({ length: b }, (_, i) => i * r), [b, 1], 'int32');
+  const offsets = tf.tensor2d(
+    Int32Array.from({ length: b }, (_, i) => i * r),
+    [b, 1],
+    'int32',
+  );
   const flat = tf.reshape(x, [b * r, d]);
-  const pick = (k: number) => tf.gather(flat, tf.add(tf.reshape(tf.slice(pairs, [0, 0, k], [b, p, 1]), [b, p]), offsets));
+  const pick = (k: number) =>
+    tf.gather(flat, tf.add(tf.reshape(tf.slice(pairs, [0, 0, k], [b, p, 1]), [b, p]), offsets));
   return tf.concat([pick(0), pick(1)], 2);
 }
 

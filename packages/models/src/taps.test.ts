@@ -19,7 +19,19 @@ describe.each([
 ])('tap shapes at $inputShape', ({ inputShape, sizes }) => {
   // the image classifiers (the transformers take token inputs: src/transformer.test.ts, src/vl-transformer.test.ts;
   // the composite models have their own: src/encoder-with-heads.test.ts, src/crop-teacher.test.ts)
-  for (const arch of architectures.filter((a) => !['transformer', 'vl-transformer', 'vl-scene', 'graph-model', 'clip', 'region-detector', 'encoder-with-heads', 'crop-teacher'].includes(a.id))) {
+  for (const arch of architectures.filter(
+    (a) =>
+      ![
+        'transformer',
+        'vl-transformer',
+        'vl-scene',
+        'graph-model',
+        'clip',
+        'region-detector',
+        'encoder-with-heads',
+        'crop-teacher',
+      ].includes(a.id),
+  )) {
     it(`${arch.id}: returned shapes equal declared shapes`, () => {
       const model = build(arch, inputShape);
       const specs = model.tapSpecs();
@@ -47,9 +59,11 @@ describe.each([
       const x = inputBatch(2, inputShape);
       const out = runner.forward({ x }, { training: false });
       expect(Object.keys(out).sort()).toEqual(Object.keys(declared).sort());
-      for (const [name, spec] of Object.entries(declared)) expect([name, out[name]!.shape]).toEqual([name, [2, ...spec.shape]]);
+      for (const [name, spec] of Object.entries(declared))
+        expect([name, out[name]!.shape]).toEqual([name, [2, ...spec.shape]]);
       // post-activation taps are ReLU outputs
-      for (const name of ['stage1', 'stage2', 'stage3']) expect(tf.min(out[name]!).dataSync()[0]).toBeGreaterThanOrEqual(0);
+      for (const name of ['stage1', 'stage2', 'stage3'])
+        expect(tf.min(out[name]!).dataSync()[0]).toBeGreaterThanOrEqual(0);
       Object.values(out).forEach((t) => t.dispose());
       x.dispose();
       runner.dispose();
@@ -61,7 +75,10 @@ describe('tap filtering', () => {
   let model: TappedModel;
   let x: tf.Tensor4D;
   beforeAll(() => {
-    model = build(architectures.find((a) => a.id === 'resnet8')!, [12, 12, 3]);
+    model = build(
+      architectures.find((a) => a.id === 'resnet8')!,
+      [12, 12, 3],
+    );
     x = inputBatch(2, [12, 12, 3]);
   });
   afterAll(() => {

@@ -11,19 +11,55 @@ describe.each(['transformer', 'bag'] as const)('text encoder (%s)', (kind) => {
     await tf.ready();
     registerComposedKernels('wasm');
   });
-  const make = () => new TextEncoder({ vocabSize: 20, length: 6, dModel: 8, outDim: 5, kind, layers: 2, heads: 2, ffn: 16 }, new Rng(4));
+  const make = () =>
+    new TextEncoder({ vocabSize: 20, length: 6, dModel: 8, outDim: 5, kind, layers: 2, heads: 2, ffn: 16 }, new Rng(4));
 
   it('gives [B, outDim] sentence embeddings that padding cannot change', () => {
     const enc = make();
     tf.tidy(() => {
-      const mask = tf.tensor2d([[1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 1]]);
-      const a = enc.apply(tf.tensor2d([[2, 7, 3, 0, 0, 0], [2, 5, 6, 7, 8, 3]], [2, 6], 'int32'), mask);
-      const b = enc.apply(tf.tensor2d([[2, 7, 3, 9, 9, 9], [2, 5, 6, 7, 8, 3]], [2, 6], 'int32'), mask);
+      const mask = tf.tensor2d([
+        [1, 1, 1, 0, 0, 0],
+        [1, 1, 1, 1, 1, 1],
+      ]);
+      const a = enc.apply(
+        tf.tensor2d(
+          [
+            [2, 7, 3, 0, 0, 0],
+            [2, 5, 6, 7, 8, 3],
+          ],
+          [2, 6],
+          'int32',
+        ),
+        mask,
+      );
+      const b = enc.apply(
+        tf.tensor2d(
+          [
+            [2, 7, 3, 9, 9, 9],
+            [2, 5, 6, 7, 8, 3],
+          ],
+          [2, 6],
+          'int32',
+        ),
+        mask,
+      );
       expect(a.shape).toEqual([2, 5]);
       expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeLessThan(1e-5);
       // but a different real token does change it
-      const c = enc.apply(tf.tensor2d([[2, 8, 3, 0, 0, 0], [2, 5, 6, 7, 8, 3]], [2, 6], 'int32'), mask);
-      expect(tf.max(tf.abs(tf.sub(tf.slice(a, [0, 0], [1, 5]), tf.slice(c, [0, 0], [1, 5])))).dataSync()[0]).toBeGreaterThan(1e-4);
+      const c = enc.apply(
+        tf.tensor2d(
+          [
+            [2, 8, 3, 0, 0, 0],
+            [2, 5, 6, 7, 8, 3],
+          ],
+          [2, 6],
+          'int32',
+        ),
+        mask,
+      );
+      expect(
+        tf.max(tf.abs(tf.sub(tf.slice(a, [0, 0], [1, 5]), tf.slice(c, [0, 0], [1, 5])))).dataSync()[0],
+      ).toBeGreaterThan(1e-4);
     });
     enc.dispose();
   });
@@ -32,10 +68,24 @@ describe.each(['transformer', 'bag'] as const)('text encoder (%s)', (kind) => {
     const enc = make();
     const vars = [...enc.namedParameters().values()];
     tf.tidy(() => {
-      const ids = tf.tensor2d([[2, 7, 3, 0, 0, 0], [2, 5, 6, 7, 8, 3]], [2, 6], 'int32');
-      const mask = tf.tensor2d([[1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 1]]);
+      const ids = tf.tensor2d(
+        [
+          [2, 7, 3, 0, 0, 0],
+          [2, 5, 6, 7, 8, 3],
+        ],
+        [2, 6],
+        'int32',
+      );
+      const mask = tf.tensor2d([
+        [1, 1, 1, 0, 0, 0],
+        [1, 1, 1, 1, 1, 1],
+      ]);
       const { grads } = tf.variableGrads(() => tf.sum(tf.square(enc.apply(ids, mask))) as tf.Scalar, vars);
-      for (const [name, v] of enc.namedParameters()) expect(grads[v.name]!.dataSync().some((g) => g !== 0), name).toBe(true);
+      for (const [name, v] of enc.namedParameters())
+        expect(
+          grads[v.name]!.dataSync().some((g) => g !== 0),
+          name,
+        ).toBe(true);
     });
     enc.dispose();
   });

@@ -44,7 +44,10 @@ export class TextEncoder extends Module {
     this.positions = this.addChild('positions', new Embedding(config.length, d, rng, 0.02));
     if (config.kind === 'transformer') {
       const layer = { dModel: d, heads: config.heads, ffn: config.ffn, normFirst: true, activation: 'gelu' as const };
-      this.layers = this.addChild('layers', new ModuleList(Array.from({ length: config.layers }, () => new TransformerEncoderLayer(layer, rng))));
+      this.layers = this.addChild(
+        'layers',
+        new ModuleList(Array.from({ length: config.layers }, () => new TransformerEncoderLayer(layer, rng))),
+      );
     } else {
       this.hidden = this.addChild('hidden', new Linear(d, d, rng));
     }
@@ -56,7 +59,8 @@ export class TextEncoder extends Module {
   apply(ids: tf.Tensor, mask: tf.Tensor): tf.Tensor2D {
     return tf.tidy(() => {
       const t = ids.shape[1]!;
-      if (t !== this.config.length) throw new Error(`text encoder: texts of length ${t}, expected ${this.config.length}`);
+      if (t !== this.config.length)
+        throw new Error(`text encoder: texts of length ${t}, expected ${this.config.length}`);
       let h = tf.add(this.tokens.apply(ids), this.positions.apply(tf.range(0, t, 1, 'int32'))) as tf.Tensor3D;
       if (this.layers) {
         const additive = keyPaddingMask(mask);

@@ -54,7 +54,10 @@ function check(model: TappedModel, c: Case): void {
 
 describe('numerics match the PyTorch twins (odd input sizes, stride-2 padding)', () => {
   it('CIFAR ResNet-8, widths 4|4,8,16, 9x9x3', () => {
-    check(new CifarResNet({ inputShape: [9, 9, 3], numClasses: 5, depth: 8, widths: [4, 4, 8, 16], seed: 0 }), cases['resnet8-w4']!);
+    check(
+      new CifarResNet({ inputShape: [9, 9, 3], numClasses: 5, depth: 8, widths: [4, 4, 8, 16], seed: 0 }),
+      cases['resnet8-w4']!,
+    );
   });
 
   it('WRN-10-1, 7x7x2', () => {

@@ -40,12 +40,16 @@ describe('transformer classifier', () => {
     expect(specs['layer2']).toMatchObject({ shape: [6, 8], kind: 'hidden' });
     expect(specs['layer1.attention']).toMatchObject({ shape: [2, 6, 6], kind: 'attention' });
     tf.tidy(() => {
-      const out = m.forward({ x: tf.randomNormal([3, 6, 5], 0, 1, 'float32', 1), y: tf.zeros([3], 'int32') }, { training: true });
+      const out = m.forward(
+        { x: tf.randomNormal([3, 6, 5], 0, 1, 'float32', 1), y: tf.zeros([3], 'int32') },
+        { training: true },
+      );
       expect(out['layer2']!.shape).toEqual([3, 6, 8]);
       expect(out['layer1.attention']!.shape).toEqual([3, 2, 6, 6]);
       expect(out['logits']!.shape).toEqual([3, 4]);
       expect(Object.keys(out).sort()).toEqual(Object.keys(specs).sort());
-      for (const [name, spec] of Object.entries(specs)) expect([name, out[name]!.shape]).toEqual([name, [3, ...spec.shape]]);
+      for (const [name, spec] of Object.entries(specs))
+        expect([name, out[name]!.shape]).toEqual([name, [3, ...spec.shape]]);
       // probabilities: each query's row sums to 1
       const rows = tf.sum(out['layer1.attention']!, -1).dataSync();
       for (const r of rows) expect(r).toBeCloseTo(1, 5);
@@ -56,7 +60,14 @@ describe('transformer classifier', () => {
     const m = small({ normFirst: true, activation: 'gelu' });
     tf.tidy(() => {
       const x = tf.randomNormal([2, 6, 5], 0, 1, 'float32', 2);
-      const mask = tf.tensor2d([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1]], [2, 6], 'int32');
+      const mask = tf.tensor2d(
+        [
+          [1, 1, 1, 1, 0, 0],
+          [1, 1, 1, 1, 1, 1],
+        ],
+        [2, 6],
+        'int32',
+      );
       const masked = m.forward({ x, y: tf.zeros([2], 'int32'), mask } as never, { training: false });
       const probs = masked['layer1.attention']!.arraySync() as number[][][][];
       for (const head of probs[0]!) for (const row of head) expect(row[4]! + row[5]!).toBeLessThan(1e-6);
@@ -78,7 +89,11 @@ describe('transformer classifier', () => {
     const vars = [...m.namedParameters().values()];
     tf.tidy(() => {
       const x = tf.randomNormal([3, 6, 5], 0, 1, 'float32', 3);
-      const { grads } = tf.variableGrads(() => tf.sum(tf.square(m.forward({ x, y: tf.zeros([3], 'int32') }, { training: true })['logits']!)) as tf.Scalar, vars);
+      const { grads } = tf.variableGrads(
+        () =>
+          tf.sum(tf.square(m.forward({ x, y: tf.zeros([3], 'int32') }, { training: true })['logits']!)) as tf.Scalar,
+        vars,
+      );
       expect(Object.keys(grads)).toHaveLength(vars.length);
       for (const g of Object.values(grads)) {
         const v = g.dataSync();

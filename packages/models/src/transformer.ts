@@ -17,7 +17,6 @@ import { ModuleList } from './module-list.js';
 import { TapRecorder } from './tap-recorder.js';
 import { keyPaddingMask, maskedMean } from './token-masks.js';
 
-
 /**
  * Multi-head scaled dot-product self-attention with separate q/k/v/out projections (the same
  * parameter count as PyTorch's nn.MultiheadAttention). `mask` is additive, broadcast to
@@ -90,7 +89,10 @@ export class TransformerEncoderLayer extends Module {
   private feedForward(x: tf.Tensor): tf.Tensor {
     const h = linear(this.ffn1, x);
     // gelu: the tanh approximation's exact sibling is not in tfjs; use x·Φ(x) via erf
-    const a = this.config.activation === 'relu' ? tf.relu(h) : tf.mul(tf.mul(h, 0.5), tf.add(1, tf.erf(tf.mul(h, Math.SQRT1_2))));
+    const a =
+      this.config.activation === 'relu'
+        ? tf.relu(h)
+        : tf.mul(tf.mul(h, 0.5), tf.add(1, tf.erf(tf.mul(h, Math.SQRT1_2))));
     return linear(this.ffn2, a);
   }
 
@@ -155,7 +157,11 @@ export class TransformerClassifier extends TappedModel {
     const specs: Record<string, TapSpec> = {};
     for (let i = 1; i <= config.layers; i++) {
       specs[`layer${i}`] = { shape: [n, config.dModel], kind: 'hidden', description: `hidden states after layer ${i}` };
-      specs[`layer${i}.attention`] = { shape: [config.heads, n, n], kind: 'attention', description: `attention probabilities of layer ${i}` };
+      specs[`layer${i}.attention`] = {
+        shape: [config.heads, n, n],
+        kind: 'attention',
+        description: `attention probabilities of layer ${i}`,
+      };
     }
     specs.embedding = { shape: [config.dModel], kind: 'embedding', description: 'mean of the final token states' };
     specs.logits = { shape: [config.numClasses], kind: 'logits' };

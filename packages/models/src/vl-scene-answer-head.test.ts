@@ -5,10 +5,21 @@ import { architectures } from './architectures/index.js';
 import type { VlSceneModel } from './vl-scene-model.js';
 
 const arch = architectures.find((a) => a.id === 'vl-scene')!;
-const text: DataText = { vocabSize: 14, length: 6, classPrompts: { prompts: 1, ids: new Int32Array(18), mask: new Float32Array(18) } };
+const text: DataText = {
+  vocabSize: 14,
+  length: 6,
+  classPrompts: { prompts: 1, ids: new Int32Array(18), mask: new Float32Array(18) },
+};
 const base: DataInfo = { name: 'scenes', inputShape: [16, 16, 1], numClasses: 3, classNames: ['a', 'b', 'c'], text };
 const options = { width: 4, regions: 3, pool: 2, layers: 1, dModel: 8, heads: 2, ffn: 16 };
-const build = (data: DataInfo, head?: string) => arch.build({ inputShape: [16, 16, 1], numClasses: 3, seed: 1, data, options: { ...options, ...(head ? { head } : {}) } }) as VlSceneModel;
+const build = (data: DataInfo, head?: string) =>
+  arch.build({
+    inputShape: [16, 16, 1],
+    numClasses: 3,
+    seed: 1,
+    data,
+    options: { ...options, ...(head ? { head } : {}) },
+  }) as VlSceneModel;
 
 describe("vl-scene options.head: the [CLS] head over the classes or the dataset's answers", () => {
   beforeAll(async () => {
@@ -43,7 +54,9 @@ describe("vl-scene options.head: the [CLS] head over the classes or the dataset'
       return undefined;
     })();
     expect(e).toBeInstanceOf(ConfigError);
-    expect(e!.message).toMatch(/^config field 'options\.head': .*dataset 'scenes' has none \(use data\.dataset: scene-vqa\)$/);
+    expect(e!.message).toMatch(
+      /^config field 'options\.head': .*dataset 'scenes' has none \(use data\.dataset: scene-vqa\)$/,
+    );
     expect(e!.message).not.toContain('\n');
   });
 });

@@ -1,5 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import { ANSWER_VOCABULARY, BatchNorm, ConfigError, Conv2d, Rng, TappedModel, type Batch, type BatchKeyRequest, type Facet, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
+import {
+  ANSWER_VOCABULARY,
+  BatchNorm,
+  ConfigError,
+  Conv2d,
+  Rng,
+  TappedModel,
+  type Batch,
+  type BatchKeyRequest,
+  type Facet,
+  type ForwardOptions,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
 import { checkInputShape } from './shapes.js';
 import { firstProposals, proposalBatchKeys } from './proposal-source.js';
 import { roiAlign } from './roi-pool.js';
@@ -49,7 +62,10 @@ export class VlSceneModel extends TappedModel {
   constructor(readonly config: VlSceneConfig) {
     super();
     if (config.predicates > 0 && config.proposals !== OBJECT_REGIONS) {
-      throw new ConfigError('options.proposals', `a relation head (predicates: ${config.predicates}) scores the batch's pairs of annotated boxes: set proposals: ${OBJECT_REGIONS} (and regions: the scenes' maxObjects)`);
+      throw new ConfigError(
+        'options.proposals',
+        `a relation head (predicates: ${config.predicates}) scores the batch's pairs of annotated boxes: set proposals: ${OBJECT_REGIONS} (and regions: the scenes' maxObjects)`,
+      );
     }
     this.inputShape = checkInputShape(config.inputShape);
     this.numClasses = config.numClasses;
@@ -61,7 +77,12 @@ export class VlSceneModel extends TappedModel {
     const convs: Conv2d[] = [];
     const bns: BatchNorm[] = [];
     widths.forEach((width, i) => {
-      convs.push(this.addChild(`conv${i + 1}`, new Conv2d(inChannels, width, { kernel: 3, stride: strides[i]!, padding: 1 }, rng)));
+      convs.push(
+        this.addChild(
+          `conv${i + 1}`,
+          new Conv2d(inChannels, width, { kernel: 3, stride: strides[i]!, padding: 1 }, rng),
+        ),
+      );
       bns.push(this.addChild(`bn${i + 1}`, new BatchNorm(width)));
       inChannels = width;
     });
@@ -70,11 +91,22 @@ export class VlSceneModel extends TappedModel {
     const down = (n: number) => Math.floor((n - 1) / 2) + 1; // conv3x3, stride 2, pad 1
     this.featureShape = [down(down(h)), down(down(w)), inChannels];
     const regionFeatures = config.pool * config.pool * inChannels;
-    this.transformer = this.addChild('vl', new VlTransformer({ ...config, regionFeatures, arch: 'vl-scene', seed: config.seed + 1 }));
+    this.transformer = this.addChild(
+      'vl',
+      new VlTransformer({ ...config, regionFeatures, arch: 'vl-scene', seed: config.seed + 1 }),
+    );
     this.specs = {
       ...this.transformer.tapSpecs(),
-      feature: { shape: this.featureShape, kind: 'feature', description: 'backbone map (stride 4) the regions are pooled from' },
-      regions: { shape: [config.regions, regionFeatures], kind: 'region', description: 'RoIAlign-pooled region features of the first R proposals' },
+      feature: {
+        shape: this.featureShape,
+        kind: 'feature',
+        description: 'backbone map (stride 4) the regions are pooled from',
+      },
+      regions: {
+        shape: [config.regions, regionFeatures],
+        kind: 'region',
+        description: 'RoIAlign-pooled region features of the first R proposals',
+      },
     };
   }
 
@@ -88,7 +120,12 @@ export class VlSceneModel extends TappedModel {
     // the relation head's pairs index the annotated boxes: each box must be a region (regions = maxObjects)
     const relations = this.config.predicates > 0;
     const boxes: BatchKeyRequest = relations
-      ? { key: keys.boxes, dtype: 'float32', shape: [this.config.regions, 4], why: `${source}; the relation head (options.predicates) needs options.regions = the scenes' maxObjects` }
+      ? {
+          key: keys.boxes,
+          dtype: 'float32',
+          shape: [this.config.regions, 4],
+          why: `${source}; the relation head (options.predicates) needs options.regions = the scenes' maxObjects`,
+        }
       : { key: keys.boxes, dtype: 'float32', rank: 2, why: source };
     return [
       { key: 'x', dtype: 'float32', shape: this.inputShape },
@@ -96,7 +133,16 @@ export class VlSceneModel extends TappedModel {
       { key: keys.mask, dtype: 'float32', rank: 1, why: source },
       { key: 'tokens', dtype: 'int32', rank: 1, why: 'text tokens' },
       { key: 'tokenMask', dtype: 'float32', rank: 1, why: 'text tokens' },
-      ...(relations ? [{ key: 'pairs', dtype: 'int32' as const, shape: [-1, 2], why: '(subject, object) region pairs of the relation head (options.predicates)' }] : []),
+      ...(relations
+        ? [
+            {
+              key: 'pairs',
+              dtype: 'int32' as const,
+              shape: [-1, 2],
+              why: '(subject, object) region pairs of the relation head (options.predicates)',
+            },
+          ]
+        : []),
     ];
   }
 
@@ -110,8 +156,17 @@ export class VlSceneModel extends TappedModel {
     const [b] = feature.shape;
     const r = this.config.regions;
     const flat = tf.reshape(boxes, [b * r, 4]) as tf.Tensor2D;
-    const index = tf.tensor1d(Int32Array.from({ length: b * r }, (_, i) => Math.floor(i / r)), 'int32');
-    const pooled = roiAlign(feature, flat, index, [this.inputShape[0], this.inputShape[1]], [this.config.pool, this.config.pool]);
+    const index = tf.tensor1d(
+      Int32Array.from({ length: b * r }, (_, i) => Math.floor(i / r)),
+      'int32',
+    );
+    const pooled = roiAlign(
+      feature,
+      flat,
+      index,
+      [this.inputShape[0], this.inputShape[1]],
+      [this.config.pool, this.config.pool],
+    );
     return tf.reshape(pooled, [b, r, -1]) as tf.Tensor3D;
   }
 
@@ -121,7 +176,12 @@ export class VlSceneModel extends TappedModel {
   }
 
   /** The transformer's taps over region features [B, R, pool²·C] and the batch's text, at the proposals' boxes. */
-  private fromRegions(regions: tf.Tensor, batch: Batch, proposals: { boxes: tf.Tensor3D; mask: tf.Tensor2D }, options: ForwardOptions): TapValues {
+  private fromRegions(
+    regions: tf.Tensor,
+    batch: Batch,
+    proposals: { boxes: tf.Tensor3D; mask: tf.Tensor2D },
+    options: ForwardOptions,
+  ): TapValues {
     const [h, w] = this.inputShape;
     const regionBoxes = tf.div(proposals.boxes, tf.tensor1d([w, h, w, h]));
     return this.transformer.forward({ ...batch, regions, regionBoxes, regionMask: proposals.mask }, options);
@@ -131,7 +191,9 @@ export class VlSceneModel extends TappedModel {
     return tf.tidy(() => {
       const proposals = this.proposalsOf(batch);
       let x = batch.x as tf.Tensor4D;
-      this.convs.forEach((conv, i) => (x = tf.relu(this.bns[i]!.apply(conv.apply(x), options.training)) as tf.Tensor4D));
+      this.convs.forEach(
+        (conv, i) => (x = tf.relu(this.bns[i]!.apply(conv.apply(x), options.training)) as tf.Tensor4D),
+      );
       const regions = this.pool(x, proposals.boxes);
       const out = this.fromRegions(regions, batch, proposals, options);
       const wanted = (k: string) => !options.taps || options.taps.has(k);
@@ -157,7 +219,10 @@ export class VlSceneModel extends TappedModel {
     }
     return tf.tidy(() => {
       const proposals = this.proposalsOf(batch);
-      if (proposals.boxes.shape[0] !== value.shape[0]) throw new Error(`vl-scene: forwardFrom('regions') got ${value.shape[0]} images of regions for a batch of ${proposals.boxes.shape[0]}`);
+      if (proposals.boxes.shape[0] !== value.shape[0])
+        throw new Error(
+          `vl-scene: forwardFrom('regions') got ${value.shape[0]} images of regions for a batch of ${proposals.boxes.shape[0]}`,
+        );
       return this.fromRegions(value, batch, proposals, options);
     }) as TapValues;
   }

@@ -12,23 +12,95 @@ import type { VlSceneModel } from './vl-scene-model.js';
 const arch = architectures.find((a) => a.id === 'vl-scene')!;
 const T = 5;
 const M = 3;
-const text: DataText = { vocabSize: 12, length: T, classPrompts: { prompts: 1, ids: new Int32Array(2 * T), mask: new Float32Array(2 * T) } };
+const text: DataText = {
+  vocabSize: 12,
+  length: T,
+  classPrompts: { prompts: 1, ids: new Int32Array(2 * T), mask: new Float32Array(2 * T) },
+};
 const data = { name: 's', inputShape: [16, 16, 1], numClasses: 2, classNames: ['a', 'b'], text };
 const build = (options: Record<string, unknown>) =>
-  arch.build({ inputShape: [16, 16, 1], numClasses: 2, seed: 5, data, options: { width: 4, pool: 2, layers: 1, dModel: 8, heads: 2, ffn: 16, ...options } }) as VlSceneModel;
+  arch.build({
+    inputShape: [16, 16, 1],
+    numClasses: 2,
+    seed: 5,
+    data,
+    options: { width: 4, pool: 2, layers: 1, dModel: 8, heads: 2, ffn: 16, ...options },
+  }) as VlSceneModel;
 
 /** Two scenes: three objects, then two (one padded box slot); every ordered pair of real objects. */
 function batch(): Batch {
   return {
     x: tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 7),
-    tokens: tf.tensor2d([[2, 5, 6, 3, 0], [2, 7, 3, 0, 0]], [2, T], 'int32'),
-    tokenMask: tf.tensor2d([[1, 1, 1, 1, 0], [1, 1, 1, 0, 0]], [2, T]),
+    tokens: tf.tensor2d(
+      [
+        [2, 5, 6, 3, 0],
+        [2, 7, 3, 0, 0],
+      ],
+      [2, T],
+      'int32',
+    ),
+    tokenMask: tf.tensor2d(
+      [
+        [1, 1, 1, 1, 0],
+        [1, 1, 1, 0, 0],
+      ],
+      [2, T],
+    ),
     // a decoy primary source: the model must not read it
-    proposals: tf.tensor3d([[[0, 0, 16, 16], [0, 0, 8, 8], [8, 8, 16, 16]], [[0, 0, 16, 16], [0, 0, 8, 8], [8, 8, 16, 16]]]),
+    proposals: tf.tensor3d([
+      [
+        [0, 0, 16, 16],
+        [0, 0, 8, 8],
+        [8, 8, 16, 16],
+      ],
+      [
+        [0, 0, 16, 16],
+        [0, 0, 8, 8],
+        [8, 8, 16, 16],
+      ],
+    ]),
     proposalMask: tf.ones([2, 3]),
-    objectsProposals: tf.tensor3d([[[1, 1, 6, 7], [8, 2, 15, 9], [3, 9, 10, 15]], [[2, 2, 9, 9], [9, 8, 14, 15], [0, 0, 0, 0]]]),
-    objectsProposalMask: tf.tensor2d([[1, 1, 1], [1, 1, 0]], [2, M]),
-    pairs: tf.tensor3d([[[0, 1], [1, 0], [0, 2], [2, 0], [1, 2], [2, 1]], [[0, 1], [1, 0], [0, 0], [0, 0], [0, 0], [0, 0]]], [2, 6, 2], 'int32'),
+    objectsProposals: tf.tensor3d([
+      [
+        [1, 1, 6, 7],
+        [8, 2, 15, 9],
+        [3, 9, 10, 15],
+      ],
+      [
+        [2, 2, 9, 9],
+        [9, 8, 14, 15],
+        [0, 0, 0, 0],
+      ],
+    ]),
+    objectsProposalMask: tf.tensor2d(
+      [
+        [1, 1, 1],
+        [1, 1, 0],
+      ],
+      [2, M],
+    ),
+    pairs: tf.tensor3d(
+      [
+        [
+          [0, 1],
+          [1, 0],
+          [0, 2],
+          [2, 0],
+          [1, 2],
+          [2, 1],
+        ],
+        [
+          [0, 1],
+          [1, 0],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ],
+      ],
+      [2, 6, 2],
+      'int32',
+    ),
   };
 }
 
@@ -55,9 +127,16 @@ describe('vl-scene relation head over the annotated boxes (proposals: objects)',
       const states = out['regionStates']!.arraySync() as number[][][];
       const pairs = b['pairs']!.arraySync() as number[][][];
       const logits = out['relationLogits']!.arraySync() as number[][][];
-      for (const [i, q] of [[0, 0], [0, 3], [0, 5], [1, 1]] as const) {
+      for (const [i, q] of [
+        [0, 0],
+        [0, 3],
+        [0, 5],
+        [1, 1],
+      ] as const) {
         const [s, o] = pairs[i]![q]!;
-        const direct = model.transformer.relation!.apply(tf.tensor2d([[...states[i]![s!]!, ...states[i]![o!]!]])).dataSync();
+        const direct = model.transformer
+          .relation!.apply(tf.tensor2d([[...states[i]![s!]!, ...states[i]![o!]!]]))
+          .dataSync();
         direct.forEach((v, k) => expect(logits[i]![q]![k], `scene ${i} pair ${q} predicate ${k}`).toBeCloseTo(v, 5));
       }
     });

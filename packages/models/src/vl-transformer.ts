@@ -85,7 +85,10 @@ export class VlTransformer extends TappedModel {
     this.regionProjection = this.addChild('regionProjection', new Linear(config.regionFeatures, d, rng));
     this.boxProjection = this.addChild('boxProjection', new Linear(5, d, rng));
     this.regionNorm = this.addChild('regionNorm', new LayerNorm(d));
-    this.layers = this.addChild('layers', new ModuleList(Array.from({ length: config.layers }, () => new TransformerEncoderLayer(config, rng))));
+    this.layers = this.addChild(
+      'layers',
+      new ModuleList(Array.from({ length: config.layers }, () => new TransformerEncoderLayer(config, rng))),
+    );
     if (config.normFirst) this.finalNorm = this.addChild('norm', new LayerNorm(d));
     this.cls = this.addChild('cls', new Linear(d, config.numClasses, rng));
     this.mlm = this.addChild('mlm', new Linear(d, config.vocabSize, rng));
@@ -95,15 +98,28 @@ export class VlTransformer extends TappedModel {
     const specs: Record<string, TapSpec> = {};
     for (let i = 1; i <= config.layers; i++) {
       specs[`layer${i}`] = { shape: [n, d], kind: 'hidden', description: `text and region states after layer ${i}` };
-      specs[`layer${i}.attention`] = { shape: [config.heads, n, n], kind: 'attention', description: `attention probabilities of layer ${i}` };
+      specs[`layer${i}.attention`] = {
+        shape: [config.heads, n, n],
+        kind: 'attention',
+        description: `attention probabilities of layer ${i}`,
+      };
     }
     specs.text = { shape: [t, d], kind: 'hidden', description: 'final text token states' };
     specs.regionStates = { shape: [r, d], kind: 'region', description: 'final region token states' };
     specs.embedding = { shape: [d], kind: 'embedding', description: 'final [CLS] state' };
     specs.logits = { shape: [config.numClasses], kind: 'logits', description: '[CLS] head' };
-    specs.mlmLogits = { shape: [t, config.vocabSize], kind: 'other', description: 'masked-token prediction per text position' };
+    specs.mlmLogits = {
+      shape: [t, config.vocabSize],
+      kind: 'other',
+      description: 'masked-token prediction per text position',
+    };
     specs.itmLogits = { shape: [2], kind: 'other', description: 'image–text matching (0 mismatch, 1 match)' };
-    if (this.relation) specs.relationLogits = { shape: [-1, config.predicates], kind: 'other', description: 'predicates of the batch’s region pairs' };
+    if (this.relation)
+      specs.relationLogits = {
+        shape: [-1, config.predicates],
+        kind: 'other',
+        description: 'predicates of the batch’s region pairs',
+      };
     this.specs = specs;
   }
 
@@ -150,15 +166,22 @@ export class VlTransformer extends TappedModel {
       const ids = need('tokens');
       const [b, t] = ids.shape as [number, number];
       const { regions: r, dModel: d } = this.config;
-      if (t !== this.config.textLength) throw new UserError(`vl-transformer: tokens have length ${t}, the model expects ${this.config.textLength}`);
+      if (t !== this.config.textLength)
+        throw new UserError(`vl-transformer: tokens have length ${t}, the model expects ${this.config.textLength}`);
       const boxes = need('regionBoxes');
       const text = this.textNorm.apply(
-        tf.add(tf.add(this.tokens.apply(ids), this.positions.apply(tf.range(0, t, 1, 'int32'))), this.segments.apply(tf.zeros([1, 1], 'int32'))),
+        tf.add(
+          tf.add(this.tokens.apply(ids), this.positions.apply(tf.range(0, t, 1, 'int32'))),
+          this.segments.apply(tf.zeros([1, 1], 'int32')),
+        ),
       );
       const [x1, y1, x2, y2] = tf.split(boxes, 4, 2);
       const geometry = tf.concat([x1!, y1!, x2!, y2!, tf.mul(tf.sub(x2!, x1!), tf.sub(y2!, y1!))], 2);
       const region = this.regionNorm.apply(
-        tf.add(tf.add(linear(this.regionProjection, need('regions')), linear(this.boxProjection, geometry)), this.segments.apply(tf.ones([1, 1], 'int32'))),
+        tf.add(
+          tf.add(linear(this.regionProjection, need('regions')), linear(this.boxProjection, geometry)),
+          this.segments.apply(tf.ones([1, 1], 'int32')),
+        ),
       );
       let h = tf.concat([text, region], 1) as tf.Tensor3D;
       const mask = this.attentionMask(batch['tokenMask'] ?? tf.ones([b, t]), batch['regionMask'] ?? tf.ones([b, r]));
@@ -182,9 +205,14 @@ export class VlTransformer extends TappedModel {
       if (this.relation && pairs && taps.wants('relationLogits')) {
         // gather subject and object states per sample: flat index b·R + region
         const p = pairs.shape[1]!;
-        const offsets = tf.tensor2d(Int32Array.from({ length: b }, (_, i) => i * r), [b, 1], 'int32');
+        const offsets = tf.tensor2d(
+          Int32Array.from({ length: b }, (_, i) => i * r),
+          [b, 1],
+          'int32',
+        );
         const flat = tf.reshape(regionStates, [b * r, d]);
-        const pick = (k: number) => tf.gather(flat, tf.add(tf.reshape(tf.slice(pairs, [0, 0, k], [b, p, 1]), [b, p]), offsets));
+        const pick = (k: number) =>
+          tf.gather(flat, tf.add(tf.reshape(tf.slice(pairs, [0, 0, k], [b, p, 1]), [b, p]), offsets));
         taps.record('relationLogits', linear(this.relation, tf.concat([pick(0), pick(1)], 2)));
       }
       return taps.values;

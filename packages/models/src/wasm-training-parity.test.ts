@@ -10,7 +10,13 @@ import { architectures } from './architectures/index.js';
  * gradients, fused batch norm, GEMM, sums, zero-copy identity) — against the cpu backend's stock
  * kernels: loss and every parameter gradient within 1e-4 (scaled: relative for |g| > 1).
  */
-async function lossAndGrads(backend: string, build: () => TappedModel, x: Float32Array, xShape: number[], labels: number[]) {
+async function lossAndGrads(
+  backend: string,
+  build: () => TappedModel,
+  x: Float32Array,
+  xShape: number[],
+  labels: number[],
+) {
   await tf.setBackend(backend);
   const model = build();
   const vars = [...model.namedParameters().entries()];
@@ -21,7 +27,10 @@ async function lossAndGrads(backend: string, build: () => TappedModel, x: Float3
       () => crossEntropy(model.forward({ x: xs, y }, { training: true, taps: new Set(['logits']) })['logits']!, y),
       vars.map(([, v]) => v),
     );
-    return { value: value.dataSync()[0]!, grads: vars.map(([name, v]) => [name, grads[v.name]!.dataSync() as Float32Array] as const) };
+    return {
+      value: value.dataSync()[0]!,
+      grads: vars.map(([name, v]) => [name, grads[v.name]!.dataSync() as Float32Array] as const),
+    };
   });
   model.dispose();
   return out;
@@ -38,21 +47,31 @@ describe('training gradients of whole networks: wasm with kd kernels vs cpu', ()
     await tf.setBackend('wasm');
     await tf.ready();
     registerComposedKernels('wasm');
-    expect(composedKernelsFor('wasm')).toEqual(expect.arrayContaining(['Conv2D', 'KdBatchNormTrain', 'BatchMatMul', 'Identity']));
+    expect(composedKernelsFor('wasm')).toEqual(
+      expect.arrayContaining(['Conv2D', 'KdBatchNormTrain', 'BatchMatMul', 'Identity']),
+    );
   });
 
   const cases = [
     {
       name: 'resnet8 (width 8) on 13×13×3, batch 6',
-      build: () => architectures.find((a) => a.id === 'resnet8')!.build({ inputShape: [13, 13, 3], numClasses: 5, seed: 4, options: { width: 8 } }),
+      build: () =>
+        architectures
+          .find((a) => a.id === 'resnet8')!
+          .build({ inputShape: [13, 13, 3], numClasses: 5, seed: 4, options: { width: 8 } }),
       shape: [6, 13, 13, 3],
     },
     {
       name: 'transformer (2 layers, d 16, 4 heads) on 7 tokens × 6 features, batch 5',
       build: () =>
-        architectures.find((a) => a.id === 'transformer')!.build({
-          inputShape: [7, 6], numClasses: 5, seed: 4, options: { layers: 2, dModel: 16, heads: 4, ffn: 24 },
-        }),
+        architectures
+          .find((a) => a.id === 'transformer')!
+          .build({
+            inputShape: [7, 6],
+            numClasses: 5,
+            seed: 4,
+            options: { layers: 2, dModel: 16, heads: 4, ffn: 24 },
+          }),
       shape: [5, 7, 6],
     },
   ];

@@ -34,7 +34,10 @@ export class WideBasicBlock extends Module {
     this.bn1 = this.addChild('bn1', new BatchNorm(inChannels));
     this.conv1 = this.addChild('conv1', new Conv2d(inChannels, outChannels, { kernel: 3, stride, padding: 1 }, rng));
     this.bn2 = this.addChild('bn2', new BatchNorm(outChannels));
-    this.conv2 = this.addChild('conv2', new Conv2d(outChannels, outChannels, { kernel: 3, stride: 1, padding: 1 }, rng));
+    this.conv2 = this.addChild(
+      'conv2',
+      new Conv2d(outChannels, outChannels, { kernel: 3, stride: 1, padding: 1 }, rng),
+    );
     if (inChannels !== outChannels) {
       this.convShortcut = this.addChild(
         'convShortcut',

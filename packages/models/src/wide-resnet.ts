@@ -97,7 +97,11 @@ export class WideResNet extends PooledClassifier {
 
     this.conv1 = this.addChild('conv1', new Conv2d(c, 16, { kernel: 3, stride: 1, padding: 1 }, rng));
     const specs: Record<string, TapSpecs[string]> = {
-      stem: { shape: [h, w, 16], kind: 'feature', description: 'stem conv output (no BN/ReLU in a pre-activation net)' },
+      stem: {
+        shape: [h, w, 16],
+        kind: 'feature',
+        description: 'stem conv output (no BN/ReLU in a pre-activation net)',
+      },
     };
     const stages: WideStage[] = [];
     let inChannels = 16;
@@ -113,8 +117,16 @@ export class WideResNet extends PooledClassifier {
       size = [stridedSize(size[0], stride), stridedSize(size[1], stride)];
       const shape = [size[0], size[1], width];
       const bn = s < 2 ? `block${s + 2}.layer.0.bn1` : 'bn1';
-      specs[`stage${s + 1}`] = { shape, kind: 'feature', description: `stage ${s + 1} output activated: relu(${bn}(sum))` };
-      specs[`stage${s + 1}.pre`] = { shape, kind: 'feature', description: `stage ${s + 1} output before ReLU: ${bn}(sum)` };
+      specs[`stage${s + 1}`] = {
+        shape,
+        kind: 'feature',
+        description: `stage ${s + 1} output activated: relu(${bn}(sum))`,
+      };
+      specs[`stage${s + 1}.pre`] = {
+        shape,
+        kind: 'feature',
+        description: `stage ${s + 1} output before ReLU: ${bn}(sum)`,
+      };
     });
     this.stages = stages;
     this.bn1 = this.addChild('bn1', new BatchNorm(inChannels));
@@ -131,7 +143,13 @@ export class WideResNet extends PooledClassifier {
    * Runs the blocks from block `firstBlock` of stage `first` (0-based) to the end, then the final
    * BN–ReLU, recording the taps on the way.
    */
-  private blocksFrom(first: number, firstBlock: number, input: tf.Tensor4D, training: boolean, taps: TapRecorder): tf.Tensor4D {
+  private blocksFrom(
+    first: number,
+    firstBlock: number,
+    input: tf.Tensor4D,
+    training: boolean,
+    taps: TapRecorder,
+  ): tf.Tensor4D {
     let x = input;
     for (let s = first; s < this.stages.length; s++) {
       this.stages[s]!.layer.items.forEach((block, b) => {
@@ -173,7 +191,9 @@ export class WideResNet extends PooledClassifier {
    */
   override forwardFrom(tap: string, value: tf.Tensor, _batch: Batch, options: ForwardOptions): TapValues {
     if (!this.resumableTaps().includes(tap)) {
-      throw new Error(`model '${this.arch}' cannot resume at tap '${tap}'; resumable: ${this.resumableTaps().join(', ')}`);
+      throw new Error(
+        `model '${this.arch}' cannot resume at tap '${tap}'; resumable: ${this.resumableTaps().join(', ')}`,
+      );
     }
     const training = options.training;
     return tf.tidy(() => {

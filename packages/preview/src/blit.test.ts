@@ -68,6 +68,8 @@ describe('blitImage', () => {
     expect(() => blitImage(c, { data: [0, 0, 0], shape: [2, 2] }, 0, 0)).toThrow(/needs 4 values/);
     expect(() => blitImage(c, { data: new Float32Array(8), shape: [2, 2, 2] }, 0, 0)).toThrow(/1 or 3 channels/);
     expect(() => blitImage(c, { data: [0], shape: [1, 1] }, 0, 0, { scale: 1.5 })).toThrow(RangeError);
-    expect(() => blitImage(c, { data: [0], shape: [1, 1] }, 0, 0, { normalization: { mean: [0, 0, 0], std: [1, 1, 1] } })).toThrow(/normalization/);
+    expect(() =>
+      blitImage(c, { data: [0], shape: [1, 1] }, 0, 0, { normalization: { mean: [0, 0, 0], std: [1, 1, 1] } }),
+    ).toThrow(/normalization/);
   });
 });

@@ -24,7 +24,9 @@ export function imageSize(image: FloatImage): { height: number; width: number; c
   }
   if (channels !== 1 && channels !== 3) throw new RangeError(`images must have 1 or 3 channels, got ${channels}`);
   if (image.data.length !== height * width * channels) {
-    throw new RangeError(`image shape [${image.shape.join(', ')}] needs ${height * width * channels} values, got ${image.data.length}`);
+    throw new RangeError(
+      `image shape [${image.shape.join(', ')}] needs ${height * width * channels} values, got ${image.data.length}`,
+    );
   }
   return { height, width, channels };
 }
@@ -35,14 +37,24 @@ export function imageSize(image: FloatImage): { height: number; width: number; c
  * bytes by `round(v * 255)`; grey images are drawn as equal R, G and B. Clipped to the canvas.
  * Returns the drawn size (before clipping).
  */
-export function blitImage(canvas: Canvas, image: FloatImage, x: number, y: number, options: BlitOptions = {}): { width: number; height: number } {
+export function blitImage(
+  canvas: Canvas,
+  image: FloatImage,
+  x: number,
+  y: number,
+  options: BlitOptions = {},
+): { width: number; height: number } {
   const { height, width, channels } = imageSize(image);
   const scale = options.scale ?? 1;
-  if (!Number.isInteger(scale) || scale < 1) throw new RangeError(`blit scale must be a positive integer, got ${scale}`);
-  if (!Number.isInteger(x) || !Number.isInteger(y)) throw new RangeError(`blit position must be whole pixels, got (${x}, ${y})`);
+  if (!Number.isInteger(scale) || scale < 1)
+    throw new RangeError(`blit scale must be a positive integer, got ${scale}`);
+  if (!Number.isInteger(x) || !Number.isInteger(y))
+    throw new RangeError(`blit position must be whole pixels, got (${x}, ${y})`);
   const norm = options.normalization ?? null;
   if (norm && (norm.mean.length !== channels || norm.std.length !== channels)) {
-    throw new RangeError(`normalization has ${norm.mean.length} means and ${norm.std.length} stds for ${channels} channels`);
+    throw new RangeError(
+      `normalization has ${norm.mean.length} means and ${norm.std.length} stds for ${channels} channels`,
+    );
   }
   const out = { width: width * scale, height: height * scale };
   const clip = intersectRect(options.clip ?? canvasRect(canvas), canvasRect(canvas));

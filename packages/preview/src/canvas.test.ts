@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { colourBytes, createCanvas, fillCanvas, fillRect, getPixel, intersectRect, setPixel, type Canvas } from './canvas.js';
+import {
+  colourBytes,
+  createCanvas,
+  fillCanvas,
+  fillRect,
+  getPixel,
+  intersectRect,
+  setPixel,
+  type Canvas,
+} from './canvas.js';
 
 /** Coordinates of the pixels that are not black. */
 function inked(c: Canvas): string[] {
   const out: string[] = [];
-  for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) if (getPixel(c, x, y).some((v) => v !== 0)) out.push(`${x},${y}`);
+  for (let y = 0; y < c.height; y++)
+    for (let x = 0; x < c.width; x++) if (getPixel(c, x, y).some((v) => v !== 0)) out.push(`${x},${y}`);
   return out;
 }
 
@@ -58,7 +68,15 @@ describe('canvas', () => {
   });
 
   it('intersects rectangles', () => {
-    expect(intersectRect({ x: 1, y: 1, width: 4, height: 4 }, { x: 3, y: 0, width: 10, height: 2 })).toEqual({ x: 3, y: 1, width: 2, height: 1 });
-    expect(intersectRect({ x: 0, y: 0, width: 1, height: 1 }, { x: 5, y: 5, width: 1, height: 1 })).toMatchObject({ width: 0, height: 0 });
+    expect(intersectRect({ x: 1, y: 1, width: 4, height: 4 }, { x: 3, y: 0, width: 10, height: 2 })).toEqual({
+      x: 3,
+      y: 1,
+      width: 2,
+      height: 1,
+    });
+    expect(intersectRect({ x: 0, y: 0, width: 1, height: 1 }, { x: 5, y: 5, width: 1, height: 1 })).toMatchObject({
+      width: 0,
+      height: 0,
+    });
   });
 });

@@ -27,7 +27,8 @@ describe('font', () => {
   });
 
   it('draws what the table says: "I" and "L"', () => {
-    const art = (ch: string) => glyphRows(ch).map((r) => r.toString(2).padStart(5, '0').replace(/0/g, '.').replace(/1/g, '#'));
+    const art = (ch: string) =>
+      glyphRows(ch).map((r) => r.toString(2).padStart(5, '0').replace(/0/g, '.').replace(/1/g, '#'));
     expect(art('I')).toEqual(['.###.', '..#..', '..#..', '..#..', '..#..', '..#..', '.###.', '.....']);
     expect(art('L')).toEqual(['#....', '#....', '#....', '#....', '#....', '#....', '#####', '.....']);
   });

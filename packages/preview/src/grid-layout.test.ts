@@ -3,11 +3,20 @@ import { FONT } from './font.js';
 import { CAPTION_GAP, autoScale, layoutGrid } from './grid-layout.js';
 import type { PreviewTile } from './tile.js';
 
-const digit = (lines?: PreviewTile['lines']): PreviewTile => ({ image: { data: new Float32Array(28 * 28), shape: [28, 28] }, lines });
+const digit = (lines?: PreviewTile['lines']): PreviewTile => ({
+  image: { data: new Float32Array(28 * 28), shape: [28, 28] },
+  lines,
+});
 
 describe('layoutGrid', () => {
   it('sizes a known layout: 5 MNIST digits, a title and captions', () => {
-    const tiles = [digit(['label 7']), digit(['a', 'b']), digit(['a long caption that wraps across lines']), digit(), digit()];
+    const tiles = [
+      digit(['label 7']),
+      digit(['a', 'b']),
+      digit(['a long caption that wraps across lines']),
+      digit(),
+      digit(),
+    ];
     const g = layoutGrid(tiles, { title: 'MNIST train' });
     expect(g).toMatchObject({ columns: 3, rows: 2, scale: 4, cellWidth: 112, imageHeight: 112, margin: 8, gap: 8 });
     expect(g.title).toEqual(['MNIST train']);
@@ -18,13 +27,28 @@ describe('layoutGrid', () => {
     expect(g.width).toBe(368);
     expect(g.height).toBe(295);
     expect(CAPTION_GAP).toBe(3);
-    expect(g.tiles[0]).toMatchObject({ x: 8, y: 25, imageX: 8, imageY: 25, imageWidth: 112, imageHeight: 112, captionY: 140 });
+    expect(g.tiles[0]).toMatchObject({
+      x: 8,
+      y: 25,
+      imageX: 8,
+      imageY: 25,
+      imageWidth: 112,
+      imageHeight: 112,
+      captionY: 140,
+    });
     expect(g.tiles[4]).toMatchObject({ x: 128, y: 175, imageX: 128, imageY: 175 });
   });
 
   it('without title or captions it is images, gaps and margins only', () => {
     const g = layoutGrid([digit(), digit()], { columns: 1, scale: 1, margin: 2, gap: 5 });
-    expect(g).toMatchObject({ columns: 1, rows: 2, width: 32, height: 2 + 28 + 5 + 28 + 2, titleHeight: 0, captionHeights: [0, 0] });
+    expect(g).toMatchObject({
+      columns: 1,
+      rows: 2,
+      width: 32,
+      height: 2 + 28 + 5 + 28 + 2,
+      titleHeight: 0,
+      captionHeights: [0, 0],
+    });
     expect(g.tiles.map((t) => t.y)).toEqual([2, 35]);
   });
 
@@ -40,7 +64,13 @@ describe('layoutGrid', () => {
     const small: PreviewTile = { image: { data: new Float32Array(14 * 10 * 3), shape: [14, 10, 3] }, lines: ['hi'] };
     const g = layoutGrid([digit(), small], { scale: 2, textScale: 2 });
     expect(g.cellWidth).toBe(56);
-    expect(g.tiles[1]).toMatchObject({ x: 8 + 56 + 8, imageX: 72 + 18, imageY: 8 + 14, imageWidth: 20, imageHeight: 28 });
+    expect(g.tiles[1]).toMatchObject({
+      x: 8 + 56 + 8,
+      imageX: 72 + 18,
+      imageY: 8 + 14,
+      imageWidth: 20,
+      imageHeight: 28,
+    });
     expect(g.captionHeights).toEqual([2 * FONT.lineHeight]);
   });
 

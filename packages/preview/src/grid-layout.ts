@@ -151,5 +151,20 @@ export function layoutGrid(tiles: readonly PreviewTile[], options: GridOptions =
     };
   });
 
-  return { width: contentWidth + 2 * margin, height, columns, rows, scale, textScale, margin, gap, cellWidth, imageHeight, title, titleHeight, captionHeights, tiles: layouts };
+  return {
+    width: contentWidth + 2 * margin,
+    height,
+    columns,
+    rows,
+    scale,
+    textScale,
+    margin,
+    gap,
+    cellWidth,
+    imageHeight,
+    title,
+    titleHeight,
+    captionHeights,
+    tiles: layouts,
+  };
 }

@@ -6,7 +6,10 @@ import { layoutGrid } from './grid-layout.js';
 import { classColour, contrastingColour } from './palette.js';
 import type { PreviewTile } from './tile.js';
 
-const grey = (v: number, size = 4): PreviewTile['image'] => ({ data: new Float32Array(size * size).fill(v), shape: [size, size] });
+const grey = (v: number, size = 4): PreviewTile['image'] => ({
+  data: new Float32Array(size * size).fill(v),
+  shape: [size, size],
+});
 
 /** Pixels of `c` inside [x0, x1) × [y0, y1) that have colour `colour`. */
 function count(c: Canvas, colour: Colour, x0: number, y0: number, x1: number, y1: number): number {
@@ -32,7 +35,10 @@ describe('renderGrid', () => {
   });
 
   it('outlines boxes in their class colour, leaving the inside of the image alone', () => {
-    const c = renderGrid([{ image: grey(1), boxes: [{ x: 1, y: 1, width: 2, height: 2, classId: 3, label: '' }] }], { scale: 3, margin: 2 });
+    const c = renderGrid([{ image: grey(1), boxes: [{ x: 1, y: 1, width: 2, height: 2, classId: 3, label: '' }] }], {
+      scale: 3,
+      margin: 2,
+    });
     const box = classColour(3);
     // Box: canvas columns/rows 2+3 .. 2+3+6 with a 1-pixel outline.
     expect(count(c, box, 0, 0, c.width, c.height)).toBe(20);
@@ -55,7 +61,9 @@ describe('renderGrid', () => {
     const [a, b] = g.tiles;
     // Nothing of box 0 outside its image (it sticks out to the right and bottom).
     const yellow = classColour(2);
-    expect(count(c, yellow, 0, 0, c.width, c.height)).toBe(count(c, yellow, a!.imageX, a!.imageY, a!.imageX + 56, a!.imageY + 56));
+    expect(count(c, yellow, 0, 0, c.width, c.height)).toBe(
+      count(c, yellow, a!.imageX, a!.imageY, a!.imageX + 56, a!.imageY + 56),
+    );
     expect(count(c, yellow, a!.imageX + 40, a!.imageY + 20, a!.imageX + 56, a!.imageY + 21)).toBe(16); // top edge, to the image's edge
     // Its label "2" is black ink on a 7×10 yellow tag at the top-left of the box.
     expect(contrastingColour(yellow)).toEqual([0, 0, 0]);
@@ -86,7 +94,12 @@ describe('renderGrid', () => {
   it('undoes the normalisation, per grid or per tile', () => {
     const data = normalized([0.6, 0.6, 0.6, 0.6], MNIST_STATS);
     const image = { data, shape: [2, 2] as const };
-    const c = renderGrid([{ image }, { image, normalization: null }], { scale: 1, margin: 0, gap: 1, normalization: MNIST_STATS });
+    const c = renderGrid([{ image }, { image, normalization: null }], {
+      scale: 1,
+      margin: 0,
+      gap: 1,
+      normalization: MNIST_STATS,
+    });
     expect(getPixel(c, 0, 0)).toEqual([153, 153, 153]);
     expect(getPixel(c, 3, 0)[0]).toBe(Math.round(Math.min(1, data[0]!) * 255));
   });

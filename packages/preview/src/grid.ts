@@ -25,7 +25,9 @@ export function renderGrid(tiles: readonly PreviewTile[], options: GridOptions =
     background: options.background ?? DEFAULT_BACKGROUND,
   });
   const lineStep = textHeight(1, textScale);
-  layout.title.forEach((line, i) => drawText(canvas, line, margin, margin + i * lineStep, { colour: foreground, scale: textScale }));
+  layout.title.forEach((line, i) =>
+    drawText(canvas, line, margin, margin + i * lineStep, { colour: foreground, scale: textScale }),
+  );
 
   tiles.forEach((tile, i) => {
     const t = layout.tiles[i]!;
@@ -33,15 +35,32 @@ export function renderGrid(tiles: readonly PreviewTile[], options: GridOptions =
     blitImage(canvas, tile.image, t.imageX, t.imageY, { scale, normalization });
     const imageRect: Rect = { x: t.imageX, y: t.imageY, width: t.imageWidth, height: t.imageHeight };
     for (const box of tile.boxes ?? []) drawBox(canvas, box, imageRect, scale, textScale, thickness);
-    t.caption.forEach((line, li) => drawText(canvas, line.text, t.x, t.captionY + li * lineStep, { colour: line.colour ?? foreground, scale: textScale }));
+    t.caption.forEach((line, li) =>
+      drawText(canvas, line.text, t.x, t.captionY + li * lineStep, {
+        colour: line.colour ?? foreground,
+        scale: textScale,
+      }),
+    );
   });
   return canvas;
 }
 
 /** Outlines `box` (source pixels) on the image at `image` and tags it with its label. */
-function drawBox(canvas: Canvas, box: PreviewBox, image: Rect, scale: number, textScale: number, thickness: number): void {
+function drawBox(
+  canvas: Canvas,
+  box: PreviewBox,
+  image: Rect,
+  scale: number,
+  textScale: number,
+  thickness: number,
+): void {
   const colour = box.colour ?? classColour(box.classId ?? 0);
-  const rect: Rect = { x: image.x + box.x * scale, y: image.y + box.y * scale, width: box.width * scale, height: box.height * scale };
+  const rect: Rect = {
+    x: image.x + box.x * scale,
+    y: image.y + box.y * scale,
+    width: box.width * scale,
+    height: box.height * scale,
+  };
   drawRect(canvas, rect, colour, thickness, image);
   const label = box.label ?? (box.classId !== undefined ? String(box.classId) : '');
   if (label === '') return;

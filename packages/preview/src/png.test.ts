@@ -9,7 +9,11 @@ describe('PNG encoding', () => {
     const image = { data: Float32Array.from({ length: 28 * 28 }, (_, i) => (i % 29) / 28), shape: [28, 28] as const };
     const canvas = renderGrid(
       [
-        { image, boxes: [{ x: 3, y: 4, width: 10, height: 8, classId: 5 }], lines: ['label 3', { text: 'pred 5', colour: [255, 0, 0] }] },
+        {
+          image,
+          boxes: [{ x: 3, y: 4, width: 10, height: 8, classId: 5 }],
+          lines: ['label 3', { text: 'pred 5', colour: [255, 0, 0] }],
+        },
         { image },
       ],
       { title: 'round trip' },

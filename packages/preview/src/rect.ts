@@ -6,7 +6,8 @@ import { fillRect, type Canvas, type Colour, type Rect } from './canvas.js';
  * small for a hole are filled. Clipped to the canvas and, when given, to `clip`.
  */
 export function drawRect(canvas: Canvas, rect: Rect, colour: Colour, thickness = 1, clip?: Rect): void {
-  if (!Number.isInteger(thickness) || thickness < 1) throw new RangeError(`rectangle thickness must be a positive integer, got ${thickness}`);
+  if (!Number.isInteger(thickness) || thickness < 1)
+    throw new RangeError(`rectangle thickness must be a positive integer, got ${thickness}`);
   const x = Math.round(rect.x);
   const y = Math.round(rect.y);
   const width = Math.round(rect.x + rect.width) - x;

@@ -8,11 +8,17 @@ const WHITE = [255, 255, 255] as const;
 /** Coordinates of the non-black pixels. */
 function ink(c: Canvas): string[] {
   const out: string[] = [];
-  for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) if (getPixel(c, x, y).some((v) => v !== 0)) out.push(`${x},${y}`);
+  for (let y = 0; y < c.height; y++)
+    for (let x = 0; x < c.width; x++) if (getPixel(c, x, y).some((v) => v !== 0)) out.push(`${x},${y}`);
   return out;
 }
 
-function drawn(text: string, options: { scale?: number; maxWidth?: number } = {}, width = 40, height = 40): { canvas: Canvas; height: number } {
+function drawn(
+  text: string,
+  options: { scale?: number; maxWidth?: number } = {},
+  width = 40,
+  height = 40,
+): { canvas: Canvas; height: number } {
   const canvas = createCanvas(width, height);
   const used = drawText(canvas, text, 0, 0, { colour: WHITE, ...options });
   return { canvas, height: used };
@@ -47,7 +53,9 @@ describe('drawText', () => {
     const { canvas, height } = drawn('ab\ncd\ny', { scale: 2 }, 40, 80);
     expect(height).toBe(3 * FONT.lineHeight * 2);
     expect(ink(canvas).every((p) => Number(p.split(',')[1]) < height)).toBe(true);
-    expect(ink(canvas).some((p) => Number(p.split(',')[1]) >= height - 2 * (FONT.lineHeight - FONT.glyphHeight) - 2)).toBe(true); // y's descender
+    expect(
+      ink(canvas).some((p) => Number(p.split(',')[1]) >= height - 2 * (FONT.lineHeight - FONT.glyphHeight) - 2),
+    ).toBe(true); // y's descender
   });
 
   it('wraps to the maximum width: no ink beyond it', () => {

@@ -14,7 +14,8 @@ export interface TextOptions {
 }
 
 function checkScale(scale: number): void {
-  if (!Number.isInteger(scale) || scale < 1) throw new RangeError(`text scale must be a positive integer, got ${scale}`);
+  if (!Number.isInteger(scale) || scale < 1)
+    throw new RangeError(`text scale must be a positive integer, got ${scale}`);
 }
 
 /** Inked width in pixels of one line of `line.length` characters (no trailing spacing). */
@@ -94,7 +95,12 @@ export function drawText(canvas: Canvas, text: string, x: number, y: number, opt
       glyphRows(line[ci]!).forEach((bits, row) => {
         for (let col = 0; col < FONT.glyphWidth; col++) {
           if (bits & (1 << (FONT.glyphWidth - 1 - col))) {
-            fillRect(canvas, { x: left + col * scale, y: top + row * scale, width: scale, height: scale }, options.colour, options.clip);
+            fillRect(
+              canvas,
+              { x: left + col * scale, y: top + row * scale, width: scale, height: scale },
+              options.colour,
+              options.clip,
+            );
           }
         }
       });

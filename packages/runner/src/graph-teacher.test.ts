@@ -17,14 +17,28 @@ import { register as registerTasks } from '@kd/tasks';
  */
 function writeLinearGraphModel(dir: string): void {
   const dim = (...d: number[]) => ({ dim: d.map((size) => ({ size: String(size) })) });
-  const node = (name: string, op: string, attr: object, input?: string[]) => ({ name, op, attr, ...(input ? { input } : {}) });
+  const node = (name: string, op: string, attr: object, input?: string[]) => ({
+    name,
+    op,
+    attr,
+    ...(input ? { input } : {}),
+  });
   const topology = {
     node: [
       node('x', 'Placeholder', { dtype: { type: 'DT_FLOAT' }, shape: { shape: dim(-1, 28, 28, 1) } }),
-      node('shape', 'Const', { dtype: { type: 'DT_INT32' }, value: { tensor: { dtype: 'DT_INT32', tensorShape: dim(2) } } }),
+      node('shape', 'Const', {
+        dtype: { type: 'DT_INT32' },
+        value: { tensor: { dtype: 'DT_INT32', tensorShape: dim(2) } },
+      }),
       node('flat', 'Reshape', { T: { type: 'DT_FLOAT' }, Tshape: { type: 'DT_INT32' } }, ['x', 'shape']),
-      node('w', 'Const', { dtype: { type: 'DT_FLOAT' }, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: dim(784, 10) } } }),
-      node('scores', 'MatMul', { T: { type: 'DT_FLOAT' }, transpose_a: { b: false }, transpose_b: { b: false } }, ['flat', 'w']),
+      node('w', 'Const', {
+        dtype: { type: 'DT_FLOAT' },
+        value: { tensor: { dtype: 'DT_FLOAT', tensorShape: dim(784, 10) } },
+      }),
+      node('scores', 'MatMul', { T: { type: 'DT_FLOAT' }, transpose_a: { b: false }, transpose_b: { b: false } }, [
+        'flat',
+        'w',
+      ]),
     ],
     library: {},
     versions: {},
@@ -39,7 +53,15 @@ function writeLinearGraphModel(dir: string): void {
       generatedBy: 'kd test',
       convertedBy: null,
       modelTopology: topology,
-      weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'shape', shape: [2], dtype: 'int32' }, { name: 'w', shape: [784, 10], dtype: 'float32' }] }],
+      weightsManifest: [
+        {
+          paths: ['weights.bin'],
+          weights: [
+            { name: 'shape', shape: [2], dtype: 'int32' },
+            { name: 'w', shape: [784, 10], dtype: 'float32' },
+          ],
+        },
+      ],
     }),
   );
 }
@@ -53,7 +75,10 @@ describe('a tfjs graph model from disk as the teacher of a run', () => {
       backend: 'cpu',
       cacheDir: join(dir, 'cache'),
       data: { options: { trainSize: 64, val: 100, test: 100 } },
-      teacher: { arch: 'graph-model', options: { path: dir, taps: { logits: { node: 'scores' }, flat: { node: 'flat', kind: 'embedding' } } } },
+      teacher: {
+        arch: 'graph-model',
+        options: { path: dir, taps: { logits: { node: 'scores' }, flat: { node: 'flat', kind: 'embedding' } } },
+      },
       student: { arch: 'cnn', options: { width: 2 } },
       train: { epochs: 1, batchSize: 32 },
       methods: [{ id: 'kd' }],
@@ -76,7 +101,9 @@ describe('a tfjs graph model from disk as the teacher of a run', () => {
       student: { arch: 'cnn', options: { width: 2 } },
       methods: [{ id: 'kd' }],
     });
-    await expect(runExperiment(host, config, { runDir: join(dir, 'run') })).rejects.toThrow(`tap 'logits' names node 'nope', which the graph does not have`);
+    await expect(runExperiment(host, config, { runDir: join(dir, 'run') })).rejects.toThrow(
+      `tap 'logits' names node 'nope', which the graph does not have`,
+    );
     expect(existsSync(join(dir, 'run'))).toBe(false); // nothing written
   });
 });

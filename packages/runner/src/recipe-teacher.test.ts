@@ -19,7 +19,17 @@ const data = { options: { trainSize: 64, val: 100, test: 100 } };
 const teacherModel = { arch: 'resnet8', options: { width: 2 } };
 const recipeFile = join(dir, 'teacher-recipe.yaml');
 // the recipe: a plain run whose student becomes the teacher of later runs
-writeFileSync(recipeFile, stringify({ name: 'tiny-teacher', backend: 'cpu', data, student: teacherModel, train: { epochs: 1, batchSize: 32 }, methods: [] }));
+writeFileSync(
+  recipeFile,
+  stringify({
+    name: 'tiny-teacher',
+    backend: 'cpu',
+    data,
+    student: teacherModel,
+    train: { epochs: 1, batchSize: 32 },
+    methods: [],
+  }),
+);
 
 const later = (cacheDir: string, seed: number) =>
   parseRunConfig({
@@ -53,7 +63,13 @@ describe('teachers by recipe (teacher.recipe: a run config trained once and cach
     truncateSync(shard, 100);
     const relog: string[] = [];
     const third = await runExperiment(host, later(cacheDir, 3), { runDir: join(dir, 'r3'), log: (l) => relog.push(l) });
-    expect(relog.some((l) => l.includes('is damaged (group1-shard1of1.bin has 100 bytes') && l.includes("rebuilding it from the run's checkpoints"))).toBe(true);
+    expect(
+      relog.some(
+        (l) =>
+          l.includes('is damaged (group1-shard1of1.bin has 100 bytes') &&
+          l.includes("rebuilding it from the run's checkpoints"),
+      ),
+    ).toBe(true);
     expect(third.teachers[0]!.metrics).toEqual(first.teachers[0]!.metrics);
     expect(readdirSync(join(cacheDir, 'recipes'))).toHaveLength(1);
   });
@@ -61,17 +77,29 @@ describe('teachers by recipe (teacher.recipe: a run config trained once and cach
   it('keys recipes by content and numerics: where things go does not count, the seed and the kernel build do', () => {
     const a = parseRunConfig({ name: 'a', student: teacherModel });
     const relaxed = { backend: 'wasm', kernelBuild: 'relaxed-simd' };
-    expect(recipeKey(parseRunConfig({ name: 'b', outDir: 'elsewhere', student: teacherModel }), relaxed)).toBe(recipeKey(a, relaxed));
+    expect(recipeKey(parseRunConfig({ name: 'b', outDir: 'elsewhere', student: teacherModel }), relaxed)).toBe(
+      recipeKey(a, relaxed),
+    );
     // relative paths in a recipe are read from its folder: another folder is another recipe
-    expect(recipeKey(parseRunConfig({ name: 'a', baseDir: '/x', student: teacherModel }), relaxed)).not.toBe(recipeKey(a, relaxed));
-    expect(recipeKey(parseRunConfig({ name: 'a', seed: 5, student: teacherModel }), relaxed)).not.toBe(recipeKey(a, relaxed));
+    expect(recipeKey(parseRunConfig({ name: 'a', baseDir: '/x', student: teacherModel }), relaxed)).not.toBe(
+      recipeKey(a, relaxed),
+    );
+    expect(recipeKey(parseRunConfig({ name: 'a', seed: 5, student: teacherModel }), relaxed)).not.toBe(
+      recipeKey(a, relaxed),
+    );
     expect(recipeKey(a, { backend: 'wasm', kernelBuild: 'simd128' })).not.toBe(recipeKey(a, relaxed));
     expect(recipeKey(a, { backend: 'cpu', kernelBuild: null })).not.toBe(recipeKey(a, relaxed));
   });
 
   it('rejects, before any file is written, a recipe whose student is not the configured teacher, a missing file, and recipe + checkpoint', async () => {
     const bad = async (teacher: object, field: string) => {
-      const config = parseRunConfig({ backend: 'cpu', data, teacher, student: { arch: 'cnn', options: { width: 2 } }, methods: [{ id: 'kd' }] });
+      const config = parseRunConfig({
+        backend: 'cpu',
+        data,
+        teacher,
+        student: { arch: 'cnn', options: { width: 2 } },
+        methods: [{ id: 'kd' }],
+      });
       const err = await buildRun(host, config).then(
         (r) => (disposeRun(r), undefined),
         (e: unknown) => e,
@@ -116,7 +144,13 @@ describe('recipe locks (two processes never train one recipe into one folder)', 
     writeFileSync(`${runDir}.lock`, String(process.pid)); // "another process" (alive) holds it
     const lines: string[] = [];
     let ran = 0;
-    const pending = ensureRecipe(host, recipe, { cacheDir, numerics, run: async () => void ran++, log: (l) => lines.push(l), pollMs: 10 });
+    const pending = ensureRecipe(host, recipe, {
+      cacheDir,
+      numerics,
+      run: async () => void ran++,
+      log: (l) => lines.push(l),
+      pollMs: 10,
+    });
     await new Promise((r) => setTimeout(r, 50));
     // the other process finishes: saved student + summary, lock released
     mkdirSync(join(runDir, 'student'), { recursive: true });

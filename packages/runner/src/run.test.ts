@@ -44,7 +44,11 @@ describe('a tiny end-to-end run per method', () => {
       .map((l) => JSON.parse(l))
       .filter((r) => r.type === 'epoch' && r.stage === 'distill');
     const logged = Object.keys(epochs[0].train);
-    for (const m of methods as { id: string }[]) expect(logged.some((k) => k.startsWith(`${m.id}.`)), m.id).toBe(true);
+    for (const m of methods as { id: string }[])
+      expect(
+        logged.some((k) => k.startsWith(`${m.id}.`)),
+        m.id,
+      ).toBe(true);
     expect(logged).toContain('task.ce');
     expect(existsSync(join(runDir, 'student', 'model.json'))).toBe(true);
   });
@@ -62,13 +66,17 @@ describe('a tiny end-to-end run per method', () => {
   });
 });
 
-
 describe('crash safety and caches of a whole run', () => {
   const cls = { id: 'classification' };
   const epochLines = (runDir: string, stage: string) => new RunFolder(runDir).loggedEpochs(stage);
 
   it('a kill after an epoch was logged but before its checkpoint: the resume logs that epoch once', async () => {
-    const config = parseRunConfig({ ...base, cacheDir: join(dir, 'cache-crash'), train: { epochs: 3, batchSize: 32 }, methods: [{ id: 'kd' }] });
+    const config = parseRunConfig({
+      ...base,
+      cacheDir: join(dir, 'cache-crash'),
+      train: { epochs: 3, batchSize: 32 },
+      methods: [{ id: 'kd' }],
+    });
     const runDir = join(dir, 'crash');
     let saves = 0;
     setReplaceFaultHook((point, d) => {
@@ -90,11 +98,15 @@ describe('crash safety and caches of a whole run', () => {
     const config = parseRunConfig({ ...base, cacheDir, methods: [{ id: 'kd' }] });
     const first = await runExperiment(host, config, { runDir: join(dir, 'damaged-1') });
     const entry = join(cacheDir, 'teachers', readdirSync(join(cacheDir, 'teachers'))[0]!);
-    expect(entry).toBe(join(cacheDir, 'teachers', teacherCacheKey(config, config.teacher!, { backend: 'cpu', kernelBuild: null }, cls)));
+    expect(entry).toBe(
+      join(cacheDir, 'teachers', teacherCacheKey(config, config.teacher!, { backend: 'cpu', kernelBuild: null }, cls)),
+    );
     truncateSync(join(entry, 'group1-shard1of1.bin'), 16);
     const lines: string[] = [];
     const second = await runExperiment(host, config, { runDir: join(dir, 'damaged-2'), log: (l) => lines.push(l) });
-    expect(lines.some((l) => l.includes(`the teacher cache entry ${entry} is damaged (group1-shard1of1.bin has 16 bytes`))).toBe(true);
+    expect(
+      lines.some((l) => l.includes(`the teacher cache entry ${entry} is damaged (group1-shard1of1.bin has 16 bytes`)),
+    ).toBe(true);
     expect(second.teachers[0]!.source).toBe('trained');
     expect(second.teachers[0]!.metrics).toEqual(first.teachers[0]!.metrics);
     expect(second.numerics).toBe('cpu');
@@ -102,9 +114,13 @@ describe('crash safety and caches of a whole run', () => {
     expect(third.teachers[0]!.source).toBe('cache');
     // another kernel build is another entry
     const relaxed = { backend: 'wasm', kernelBuild: 'relaxed-simd' };
-    expect(teacherCacheKey(config, config.teacher!, relaxed, cls)).not.toBe(teacherCacheKey(config, config.teacher!, { backend: 'wasm', kernelBuild: 'simd128' }, cls));
+    expect(teacherCacheKey(config, config.teacher!, relaxed, cls)).not.toBe(
+      teacherCacheKey(config, config.teacher!, { backend: 'wasm', kernelBuild: 'simd128' }, cls),
+    );
     // a teacher trained for another task is another entry
-    expect(teacherCacheKey(config, config.teacher!, relaxed, cls)).not.toBe(teacherCacheKey(config, config.teacher!, relaxed, { id: 'multi-label' }));
+    expect(teacherCacheKey(config, config.teacher!, relaxed, cls)).not.toBe(
+      teacherCacheKey(config, config.teacher!, relaxed, { id: 'multi-label' }),
+    );
     // two configs in two folders that both say `root: images` read two folders: two entries
     const inA = parseRunConfig({ ...base, baseDir: '/projects/a', methods: [{ id: 'kd' }] });
     const inB = parseRunConfig({ ...base, baseDir: '/projects/b', methods: [{ id: 'kd' }] });
@@ -113,7 +129,13 @@ describe('crash safety and caches of a whole run', () => {
 
   it('runs without --run-dir started at the same moment get folders of their own', async () => {
     const outDir = join(dir, 'same-moment');
-    const config = parseRunConfig({ ...base, outDir, cacheDir: join(dir, 'cache-moment'), teacher: undefined, methods: [] });
+    const config = parseRunConfig({
+      ...base,
+      outDir,
+      cacheDir: join(dir, 'cache-moment'),
+      teacher: undefined,
+      methods: [],
+    });
     const [a, b] = await Promise.all([runExperiment(host, config), runExperiment(host, config)]);
     expect(a.runDir).not.toBe(b.runDir);
     expect(readdirSync(outDir)).toHaveLength(2);

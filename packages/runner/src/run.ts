@@ -1,5 +1,12 @@
 import { InterruptedError, UserError, type DependencyContainer, type Metrics } from '@kd/core';
-import { backendSummary, numericsLabel, numericsOf, selectBackend, type BackendReport, type Numerics } from '@kd/tfjs-runtime';
+import {
+  backendSummary,
+  numericsLabel,
+  numericsOf,
+  selectBackend,
+  type BackendReport,
+  type Numerics,
+} from '@kd/tfjs-runtime';
 import { readModelCard, saveTappedModelSync } from '@kd/models';
 import type { EpochRecord, EventSink, StageResult } from '@kd/trainer';
 import { existsSync, readdirSync } from 'node:fs';
@@ -77,7 +84,9 @@ export class RunBusyError extends UserError {
     readonly runDir: string,
     readonly owner: number,
   ) {
-    super(`${runDir} is in use by another kd process${owner > 0 ? ` (pid ${owner})` : ''}; wait for it, or choose another --run-dir`);
+    super(
+      `${runDir} is in use by another kd process${owner > 0 ? ` (pid ${owner})` : ''}; wait for it, or choose another --run-dir`,
+    );
   }
 }
 
@@ -98,7 +107,10 @@ interface OpenedFolder {
  * the same second get two folders). Throws before anything is written.
  */
 function openFolder(config: RunConfig, runDir: string | undefined): OpenedFolder {
-  const folder = runDir === undefined ? RunFolder.createUnique(config.outDir, `${config.name}-s${config.seed}-${RunFolder.stamp()}`) : new RunFolder(runDir);
+  const folder =
+    runDir === undefined
+      ? RunFolder.createUnique(config.outDir, `${config.name}-s${config.seed}-${RunFolder.stamp()}`)
+      : new RunFolder(runDir);
   const created = runDir === undefined || (!existsSync(runDir) && RunFolder.createExclusive(runDir));
   // lock first, then look: another process that holds the folder may be writing into it right now
   const lock = join(folder.dir, RUN_LOCK);
@@ -110,16 +122,21 @@ function openFolder(config: RunConfig, runDir: string | undefined): OpenedFolder
       try {
         stored = parseRunConfig(folder.readJson('config.json'));
       } catch {
-        throw new UserError(`${folder.configPath} is not a valid run config; choose another --run-dir or delete ${folder.dir}`);
+        throw new UserError(
+          `${folder.configPath} is not a valid run config; choose another --run-dir or delete ${folder.dir}`,
+        );
       }
       if (!sameRun(stored, config)) {
-        throw new UserError(`${folder.dir} holds a run of a different config (its config.json); resume it with 'kd resume ${folder.dir}', or choose another --run-dir`);
+        throw new UserError(
+          `${folder.dir} holds a run of a different config (its config.json); resume it with 'kd resume ${folder.dir}', or choose another --run-dir`,
+        );
       }
       return { folder, resuming: true, created, release };
     }
     // a folder without a run may hold only what a crashed start left: its lock and half-written files
     const stray = readdirSync(folder.dir).filter((f) => !f.startsWith(RUN_LOCK) && !/\.tmp-\d+$/.test(f));
-    if (stray.length) throw new UserError(`${folder.dir} is not empty and holds no run (no config.json); choose another --run-dir`);
+    if (stray.length)
+      throw new UserError(`${folder.dir} is not empty and holds no run (no config.json); choose another --run-dir`);
     return { folder, resuming: false, created, release };
   } catch (e) {
     release();
@@ -134,7 +151,11 @@ function openFolder(config: RunConfig, runDir: string | undefined): OpenedFolder
  * write summary.json. Calling it again on the same folder resumes from the last checkpoint; on a
  * finished run it returns the stored summary and writes nothing.
  */
-export async function runExperiment(host: DependencyContainer, config: RunConfig, options: RunOptions = {}): Promise<RunSummary> {
+export async function runExperiment(
+  host: DependencyContainer,
+  config: RunConfig,
+  options: RunOptions = {},
+): Promise<RunSummary> {
   const started = Date.now();
   const log = options.log ?? (() => {});
   const backend = await backendFor(config);
@@ -153,8 +174,16 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
     const { folder, resuming } = opened;
     for (const w of run.warnings) log(`warning: ${w}`);
     // where things go, absolute: `kd resume` from another folder finds the same cache
-    if (!resuming) folder.writeJson('config.json', { ...config, outDir: resolve(config.outDir), cacheDir: resolve(config.cacheDir) });
-    folder.writeJson(resuming ? `environment.resume-${RunFolder.stamp()}.json` : 'environment.json', environmentRecord(backend));
+    if (!resuming)
+      folder.writeJson('config.json', {
+        ...config,
+        outDir: resolve(config.outDir),
+        cacheDir: resolve(config.cacheDir),
+      });
+    folder.writeJson(
+      resuming ? `environment.resume-${RunFolder.stamp()}.json` : 'environment.json',
+      environmentRecord(backend),
+    );
     const events: EventSink = (e) => {
       if (e.type === 'epoch') folder.appendMetric({ type: 'epoch', ...e.record });
       else if (e.type !== 'step') {
@@ -177,18 +206,29 @@ export async function runExperiment(host: DependencyContainer, config: RunConfig
     for (const p of run.participants.filter((q) => q.role === 'teacher')) {
       const tc = run.teacherConfigs.get(p.name)!;
       const where = p.name === 'teacher' ? 'teacher' : `extraTeachers.${p.name}`;
-      const recipeDir = tc.recipe ? await runRecipe(host, `${where}.recipe`, loadRecipe(where, tc, config), config, numerics, options) : undefined;
+      const recipeDir = tc.recipe
+        ? await runRecipe(host, `${where}.recipe`, loadRecipe(where, tc, config), config, numerics, options)
+        : undefined;
       const t = await prepareTeacher(p, tc, config, run.dataset, { ...ctx, numerics, log, task: run.task }, recipeDir);
-      log(`${p.name}: ${t.arch} (${t.params.toLocaleString('en-US')} params) ${t.source} from ${t.path}, test ${formatMetric(run.task.primary, t.metrics[run.task.primary.name])}`);
+      log(
+        `${p.name}: ${t.arch} (${t.params.toLocaleString('en-US')} params) ${t.source} from ${t.path}, test ${formatMetric(run.task.primary, t.metrics[run.task.primary.name])}`,
+      );
       teachers.push(t);
     }
     const stages: StageResult[] = await runMethodStages(run, ctx);
     throwIfAborted(options.signal);
     const participants = run.active.map((p) => {
       if (p.role !== 'teacher' || !run.teacherConfigs.get(p.name)?.cacheOutputs) return p;
-      const cached = CachedOutputs.precompute(p.model, run.dataset.split('train'), run.taps.get(p.name)!, config.train.evalBatchSize);
+      const cached = CachedOutputs.precompute(
+        p.model,
+        run.dataset.split('train'),
+        run.taps.get(p.name)!,
+        config.train.evalBatchSize,
+      );
       cachedModels.push(cached);
-      log(`${p.name}: outputs cached for ${run.dataset.split('train').size} training samples (${[...run.taps.get(p.name)!].join(', ')})`);
+      log(
+        `${p.name}: outputs cached for ${run.dataset.split('train').size} training samples (${[...run.taps.get(p.name)!].join(', ')})`,
+      );
       return { ...p, model: cached };
     });
     const distill = await runDistillStage(run, { ...ctx, stopAfterEpochs: options.stopAfterEpochs }, participants);
@@ -258,7 +298,11 @@ function summarize(
       arch: run.config.student.arch,
       params: run.student.model.paramCount(),
       test: { last: distill.test?.last ?? {}, best: distill.test?.best ?? distill.test?.last ?? {} },
-      val: { best: history.find((e) => e.epoch === distill.best?.epoch)?.val ?? {}, bestEpoch: distill.best?.epoch ?? 0, last: history.at(-1)?.val ?? {} },
+      val: {
+        best: history.find((e) => e.epoch === distill.best?.epoch)?.val ?? {},
+        bestEpoch: distill.best?.epoch ?? 0,
+        last: history.at(-1)?.val ?? {},
+      },
     },
     ...(Object.keys(reported).length ? { reported } : {}),
     stages: stages.map((s) => ({ name: s.stage, epochs: s.epochs.length, completed: s.completed })),
@@ -268,14 +312,30 @@ function summarize(
 }
 
 /** Runs a recipe (named by `field`) once, cached by its content and numerics, and returns the folder of its saved student. */
-async function runRecipe(host: DependencyContainer, field: string, recipe: RunConfig, config: RunConfig, numerics: Numerics, options: RunOptions): Promise<string> {
+async function runRecipe(
+  host: DependencyContainer,
+  field: string,
+  recipe: RunConfig,
+  config: RunConfig,
+  numerics: Numerics,
+  options: RunOptions,
+): Promise<string> {
   const depth = (options.recipeDepth ?? 0) + 1;
-  if (depth > MAX_RECIPE_DEPTH) throw new UserError(`${field}: recipes nested more than ${MAX_RECIPE_DEPTH} deep (does ${recipe.name} name itself?)`);
+  if (depth > MAX_RECIPE_DEPTH)
+    throw new UserError(
+      `${field}: recipes nested more than ${MAX_RECIPE_DEPTH} deep (does ${recipe.name} name itself?)`,
+    );
   const log = options.log ?? (() => {});
   const { modelDir } = await ensureRecipe(host, recipe, {
     cacheDir: config.cacheDir,
     numerics,
-    run: (h, c, runDir) => runExperiment(h, c, { runDir, recipeDepth: depth, signal: options.signal, log: (line) => log(`[recipe ${c.name}] ${line}`) }),
+    run: (h, c, runDir) =>
+      runExperiment(h, c, {
+        runDir,
+        recipeDepth: depth,
+        signal: options.signal,
+        log: (line) => log(`[recipe ${c.name}] ${line}`),
+      }),
     log,
     signal: options.signal,
   });
@@ -287,14 +347,24 @@ function methodReports(run: BuiltRun): Record<string, number> {
   const out: Record<string, number> = {};
   const split = run.dataset.split('test');
   for (const m of run.methods) {
-    const r = m.method.report?.({ split, batchSize: run.config.train.evalBatchSize, student: run.student.model, participants: run.participants }) ?? {};
+    const r =
+      m.method.report?.({
+        split,
+        batchSize: run.config.train.evalBatchSize,
+        student: run.student.model,
+        participants: run.participants,
+      }) ?? {};
     for (const [k, v] of Object.entries(r)) out[`${m.id}.${k}`] = v;
   }
   return out;
 }
 
 /** Continues an interrupted run from its folder (same config, same seed; finished stages are skipped). */
-export async function resumeRun(host: DependencyContainer, runDir: string, options: Omit<RunOptions, 'runDir'> = {}): Promise<RunSummary> {
+export async function resumeRun(
+  host: DependencyContainer,
+  runDir: string,
+  options: Omit<RunOptions, 'runDir'> = {},
+): Promise<RunSummary> {
   const folder = new RunFolder(runDir);
   if (!folder.exists()) throw new UserError(`not a run folder (no config.json): ${runDir}`);
   const config = parseRunConfig(folder.readJson('config.json'));
@@ -312,12 +382,26 @@ export async function evalRun(
   await backendFor(config);
   // the saved student is loaded below: its initial weights (student.init) do not matter here
   const { init: _init, ...student } = config.student;
-  const run = await buildRun(host, { ...config, student, methods: [], teacher: undefined, extraTeachers: {}, task: { ...config.task, weights: {}, weight: 1 } });
+  const run = await buildRun(host, {
+    ...config,
+    student,
+    methods: [],
+    teacher: undefined,
+    extraTeachers: {},
+    task: { ...config.task, weights: {}, weight: 1 },
+  });
   try {
-    if (!existsSync(join(folder.studentDir, 'model.json'))) throw new UserError(`run ${runDir} has no saved student yet (unfinished run? try 'kd resume')`);
+    if (!existsSync(join(folder.studentDir, 'model.json')))
+      throw new UserError(`run ${runDir} has no saved student yet (unfinished run? try 'kd resume')`);
     loadModelWeights(folder.studentDir, run.student.model);
-    const score = (split: 'val' | 'test') => evaluateByTask(run.task, run.dataset, run.student.model, run.dataset.split(split), config.train.evalBatchSize);
-    return { val: score('val'), test: score('test'), arch: config.student.arch, task: { id: run.task.id, primary: run.task.primary.name, metrics: run.task.metrics } };
+    const score = (split: 'val' | 'test') =>
+      evaluateByTask(run.task, run.dataset, run.student.model, run.dataset.split(split), config.train.evalBatchSize);
+    return {
+      val: score('val'),
+      test: score('test'),
+      arch: config.student.arch,
+      task: { id: run.task.id, primary: run.task.primary.name, metrics: run.task.metrics },
+    };
   } finally {
     disposeRun(run);
   }

@@ -23,11 +23,21 @@ const dir = mkdtempSync(join(tmpdir(), 'kd-student-init-'));
 const data = { options: { trainSize: 64, val: 32, test: 32 } };
 const model = { arch: 'cnn', options: { width: 2 } };
 const recipeFile = join(dir, 'encoder-recipe.yaml');
-writeFileSync(recipeFile, stringify({ name: 'tiny-encoder', backend: 'cpu', data, student: model, train: { epochs: 1, batchSize: 32 } }));
+writeFileSync(
+  recipeFile,
+  stringify({ name: 'tiny-encoder', backend: 'cpu', data, student: model, train: { epochs: 1, batchSize: 32 } }),
+);
 const ENCODER = ['conv1', 'bn1', 'conv2', 'bn2', 'conv3', 'bn3'];
 
 const config = (student: object, cacheDir = join(dir, 'cache')) =>
-  parseRunConfig({ backend: 'cpu', seed: 3, cacheDir, data, student: { ...model, ...student }, train: { epochs: 1, batchSize: 16 } });
+  parseRunConfig({
+    backend: 'cpu',
+    seed: 3,
+    cacheDir,
+    data,
+    student: { ...model, ...student },
+    train: { epochs: 1, batchSize: 16 },
+  });
 
 function values(modelDir: string): Record<string, number[]> {
   const saved = readModelVariables(modelDir);
@@ -40,9 +50,14 @@ describe('student.init from a recipe, with student.freeze', () => {
   it('trains only the head: frozen variables and BN statistics stay the recipe’s, bit for bit; the head moves', async () => {
     const lines: string[] = [];
     const runDir = join(dir, 'heads-only');
-    const summary = await runExperiment(host, config({ init: { recipe: recipeFile }, freeze: ENCODER }), { runDir, log: (l) => lines.push(l) });
+    const summary = await runExperiment(host, config({ init: { recipe: recipeFile }, freeze: ENCODER }), {
+      runDir,
+      log: (l) => lines.push(l),
+    });
     expect(summary.completed).toBe(true);
-    expect(lines).toContain(`student: 17 of 17 variables initialised from recipe ${recipeFile}; every variable initialised`);
+    expect(lines).toContain(
+      `student: 17 of 17 variables initialised from recipe ${recipeFile}; every variable initialised`,
+    );
 
     const [recipeDir] = readdirSync(join(dir, 'cache', 'recipes')).filter((d) => !d.endsWith('.lock'));
     const before = values(join(dir, 'cache', 'recipes', recipeDir!, 'student'));

@@ -40,7 +40,12 @@ const dir = mkdtempSync(join(tmpdir(), 'kd-task-'));
  * lower is better here) and by accuracy; its loss is a squared error to one-hot labels. Registering it
  * is all it takes: no file of core, trainer, runner or the CLI names it.
  */
-const MARGIN: MetricSpec = { name: 'margin', unit: 'score', higherIsBetter: false, description: 'mean (max other logit − true logit)' };
+const MARGIN: MetricSpec = {
+  name: 'margin',
+  unit: 'score',
+  higherIsBetter: false,
+  description: 'mean (max other logit − true logit)',
+};
 const HIT: MetricSpec = { name: 'hit', unit: 'fraction', higherIsBetter: true, description: 'top-1 accuracy' };
 
 @injectable()
@@ -104,22 +109,52 @@ class OwnLossCnn extends TappedModel {
   }
   override ownTaskLoss(task: string): ModelTaskLoss | undefined {
     if (task !== 'classification') return undefined;
-    return { losses: (step): Record<string, tf.Scalar> => (step.active.has('ce') ? { ce: tf.add(tf.mul(crossEntropy(step.student['logits']!, step.batch['y']!), 0), 42) as tf.Scalar } : {}) };
+    return {
+      losses: (step): Record<string, tf.Scalar> =>
+        step.active.has('ce')
+          ? { ce: tf.add(tf.mul(crossEntropy(step.student['logits']!, step.batch['y']!), 0), 42) as tf.Scalar }
+          : {},
+    };
   }
 }
-const ownLossArch: ModelArchitecture = { id: 'own-loss-test', description: 'test only', build: (input) => new OwnLossCnn(cnn.build(input)) };
+const ownLossArch: ModelArchitecture = {
+  id: 'own-loss-test',
+  description: 'test only',
+  build: (input) => new OwnLossCnn(cnn.build(input)),
+};
 
-const host = createHost([registerModels, registerData, registerKd, registerTasks, (c) => registerTask(c, marginDescriptor), (c) => registerArchitecture(c, ownLossArch)]);
-const tiny = { backend: 'cpu', cacheDir: join(dir, 'cache'), student: { arch: 'cnn', options: { width: 2 } }, train: { epochs: 2, batchSize: 32 } };
+const host = createHost([
+  registerModels,
+  registerData,
+  registerKd,
+  registerTasks,
+  (c) => registerTask(c, marginDescriptor),
+  (c) => registerArchitecture(c, ownLossArch),
+]);
+const tiny = {
+  backend: 'cpu',
+  cacheDir: join(dir, 'cache'),
+  student: { arch: 'cnn', options: { width: 2 } },
+  train: { epochs: 2, batchSize: 32 },
+};
 
 describe('tasks in runs', () => {
   it('a task registered from outside kd trains the student (its terms), judges it (its metrics and units) and picks the best epoch by its primary metric', async () => {
-    const config = parseRunConfig({ ...tiny, data: { options: { trainSize: 128, val: 64, test: 64 } }, task: { id: 'margin-test' } });
+    const config = parseRunConfig({
+      ...tiny,
+      data: { options: { trainSize: 128, val: 64, test: 64 } },
+      task: { id: 'margin-test' },
+    });
     const summary = await runExperiment(host, config, { runDir: join(dir, 'margin') });
     expect(summary.task).toEqual({ id: 'margin-test', primary: 'margin', metrics: [MARGIN, HIT] });
     expect(summary.weights).toEqual({ 'task.sq': 1 });
     expect(Object.keys(summary.student.test.last).sort()).toEqual(['hit', 'margin']);
-    const epochs = new RunFolder(summary.runDir).metrics().filter((r) => r['type'] === 'epoch' && r['stage'] === 'distill') as { train: Record<string, number>; val: Record<string, number> }[];
+    const epochs = new RunFolder(summary.runDir)
+      .metrics()
+      .filter((r) => r['type'] === 'epoch' && r['stage'] === 'distill') as {
+      train: Record<string, number>;
+      val: Record<string, number>;
+    }[];
     expect(Object.keys(epochs[0]!.train)).toContain('task.sq');
     // the best epoch is the one with the smallest val margin (lower is better)
     const margins = epochs.map((e) => e.val['margin']!);
@@ -132,28 +167,52 @@ describe('tasks in runs', () => {
   it('scenes propose multi-label classification: BCE on multi-hot labels, mAP and CP…OF1 in the summary', async () => {
     const config = parseRunConfig({
       ...tiny,
-      data: { dataset: 'scenes', options: { size: 32, minItemSize: 10, maxItemSize: 16, train: 96, val: 32, test: 32, proposals: 'none' } },
+      data: {
+        dataset: 'scenes',
+        options: { size: 32, minItemSize: 10, maxItemSize: 16, train: 96, val: 32, test: 32, proposals: 'none' },
+      },
     });
     const summary = await runExperiment(host, config, { runDir: join(dir, 'scenes') });
     expect(summary.task.id).toBe('multi-label');
     expect(summary.task.primary).toBe('mAP');
     expect(Object.keys(summary.weights)).toEqual(['task.bce']);
-    for (const m of ['mAP', 'CP', 'CR', 'CF1', 'OP', 'OR', 'OF1', 'loss']) expect(Number.isFinite(summary.student.test.last[m])).toBe(true);
+    for (const m of ['mAP', 'CP', 'CR', 'CF1', 'OP', 'OR', 'OF1', 'loss'])
+      expect(Number.isFinite(summary.student.test.last[m])).toBe(true);
     expect(summary.student.test.last['mAP']).toBeGreaterThan(0);
   });
 
   it("an architecture may supply its own loss for the task's terms (WSDDN's BCE on probabilities); task weights still apply", async () => {
-    const config = parseRunConfig({ ...tiny, train: { epochs: 1, batchSize: 32 }, student: { arch: 'own-loss-test', options: { width: 2 } }, data: { options: { trainSize: 64, val: 32, test: 32 } }, task: { weights: { ce: 0.5 } } });
+    const config = parseRunConfig({
+      ...tiny,
+      train: { epochs: 1, batchSize: 32 },
+      student: { arch: 'own-loss-test', options: { width: 2 } },
+      data: { options: { trainSize: 64, val: 32, test: 32 } },
+      task: { weights: { ce: 0.5 } },
+    });
     const summary = await runExperiment(host, config, { runDir: join(dir, 'own-loss') });
-    const epoch = new RunFolder(summary.runDir).metrics().find((r) => r['type'] === 'epoch' && r['stage'] === 'distill') as { train: Record<string, number> };
+    const epoch = new RunFolder(summary.runDir)
+      .metrics()
+      .find((r) => r['type'] === 'epoch' && r['stage'] === 'distill') as { train: Record<string, number> };
     expect(epoch.train['task.ce']).toBeCloseTo(42, 4);
     expect(epoch.train['loss']).toBeCloseTo(21, 4);
   });
 
   it('task.id names a task the dataset does not propose; an unknown one is a config error naming the field', async () => {
-    const config = parseRunConfig({ ...tiny, data: { options: { trainSize: 64, val: 32, test: 32 } }, task: { id: 'nope' } });
-    await expect(runExperiment(host, config, { runDir: join(dir, 'nope') })).rejects.toThrow(/config field 'task\.id': unknown task 'nope' \(installed: captioning, classification, detection, margin-test, multi-label, relationships, vqa\)/);
-    const bad = parseRunConfig({ ...tiny, data: { options: { trainSize: 64, val: 32, test: 32 } }, task: { weights: { bce: 1 } } });
-    await expect(runExperiment(host, bad, { runDir: join(dir, 'bad') })).rejects.toThrow(/config field 'task\.weights': unknown term 'bce' of task 'classification' \(terms: ce\)/);
+    const config = parseRunConfig({
+      ...tiny,
+      data: { options: { trainSize: 64, val: 32, test: 32 } },
+      task: { id: 'nope' },
+    });
+    await expect(runExperiment(host, config, { runDir: join(dir, 'nope') })).rejects.toThrow(
+      /config field 'task\.id': unknown task 'nope' \(installed: captioning, classification, detection, margin-test, multi-label, relationships, vqa\)/,
+    );
+    const bad = parseRunConfig({
+      ...tiny,
+      data: { options: { trainSize: 64, val: 32, test: 32 } },
+      task: { weights: { bce: 1 } },
+    });
+    await expect(runExperiment(host, bad, { runDir: join(dir, 'bad') })).rejects.toThrow(
+      /config field 'task\.weights': unknown term 'bce' of task 'classification' \(terms: ce\)/,
+    );
   });
 });

@@ -13,7 +13,11 @@ export type AnswerBceReduction = 'sum' | 'mean';
  * The VQA answer loss: binary cross-entropy of sigmoid(logits) [B, A] against the soft answer scores
  * [B, A] (each answer an independent yes/no, so several partly right answers share the credit).
  */
-export function answerBinaryCrossEntropy(logits: tf.Tensor, scores: tf.Tensor, reduction: AnswerBceReduction = 'sum'): tf.Scalar {
+export function answerBinaryCrossEntropy(
+  logits: tf.Tensor,
+  scores: tf.Tensor,
+  reduction: AnswerBceReduction = 'sum',
+): tf.Scalar {
   return tf.tidy(() => {
     const mean = binaryCrossEntropyWithLogits(logits, scores);
     return (reduction === 'sum' ? tf.mul(mean, logits.shape[logits.rank - 1]!) : mean) as tf.Scalar;

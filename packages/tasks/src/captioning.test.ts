@@ -1,5 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { TEXT_WORDS, TappedModel, UserError, facetEntry, facets, type Batch, type DataInfo, type DataSplit, type TapSpecs, type TapValues } from '@kd/core';
+import {
+  TEXT_WORDS,
+  TappedModel,
+  UserError,
+  facetEntry,
+  facets,
+  type Batch,
+  type DataInfo,
+  type DataSplit,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
 import { ciderD, corpusBleu } from '@kd/metrics';
 import { errorOf, expectFlatTensorCount, participant, stepContext } from '@kd/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +53,13 @@ class FixedSequenceModel extends TappedModel {
   forward(batch: Batch): TapValues {
     const index = Array.from(batch['index']!.dataSync());
     const next = (image: number, pos: number) => this.captions[image]![pos + 1] ?? 0;
-    return { mlmLogits: tf.tensor3d(index.map((img) => Array.from({ length: T }, (_, pos) => Array.from({ length: V }, (_, v) => (v === next(img, pos) ? 10 : 0))))) };
+    return {
+      mlmLogits: tf.tensor3d(
+        index.map((img) =>
+          Array.from({ length: T }, (_, pos) => Array.from({ length: V }, (_, v) => (v === next(img, pos) ? 10 : 0))),
+        ),
+      ),
+    };
   }
 }
 
@@ -51,8 +68,15 @@ function split(): DataSplit {
     size: REFS.length,
     batch: (indices) => ({
       x: tf.zeros([indices.length, 1]),
-      tokens: tf.tensor2d(Array.from(indices, (i) => REFS[i]!), [indices.length, T], 'int32'),
-      tokenMask: tf.tensor2d(Array.from(indices, (i) => REFS[i]!.map((t) => (t === 0 ? 0 : 1))), [indices.length, T]),
+      tokens: tf.tensor2d(
+        Array.from(indices, (i) => REFS[i]!),
+        [indices.length, T],
+        'int32',
+      ),
+      tokenMask: tf.tensor2d(
+        Array.from(indices, (i) => REFS[i]!.map((t) => (t === 0 ? 0 : 1))),
+        [indices.length, T],
+      ),
       index: tf.tensor1d(indices, 'int32'),
     }),
   };
@@ -60,7 +84,12 @@ function split(): DataSplit {
 
 function setUp(model: TappedModel, info = data) {
   const task = new CaptioningTask();
-  task.setup({ hparams: captioningHParams.parse({}), data: info, student: participant('student', 'student', model), tap: (_r, tap) => model.tapSpecs()[tap]! });
+  task.setup({
+    hparams: captioningHParams.parse({}),
+    data: info,
+    student: participant('student', 'student', model),
+    tap: (_r, tap) => model.tapSpecs()[tap]!,
+  });
   return task;
 }
 
@@ -73,7 +102,10 @@ describe('captioning task', () => {
     const model = new FixedSequenceModel(REFS);
     const task = setUp(model);
     const refs = CAPTIONS.map((c) => [c.split(' ')]);
-    const perfect = ciderD(CAPTIONS.map((c) => c.split(' ')), refs).score;
+    const perfect = ciderD(
+      CAPTIONS.map((c) => c.split(' ')),
+      refs,
+    ).score;
     expect(perfect).toBeGreaterThan(1);
     // every target has logit 10 against V − 1 zeros
     const tokenLoss = Math.log(1 + (V - 1) * Math.exp(-10));
@@ -93,14 +125,24 @@ describe('captioning task', () => {
   it('scores the greedy captions, not the teacher-forced ones: BLEU-4 and CIDEr-D of what the model generates', () => {
     // image i generates caption (i + 1) mod 4
     const shifted = REFS.map((_, i) => REFS[(i + 1) % REFS.length]!);
-    const m = setUp(new FixedSequenceModel(shifted)).evaluate({ model: new FixedSequenceModel(shifted), split: split(), batchSize: 2, data });
+    const m = setUp(new FixedSequenceModel(shifted)).evaluate({
+      model: new FixedSequenceModel(shifted),
+      split: split(),
+      batchSize: 2,
+      data,
+    });
     const cands = CAPTIONS.map((_, i) => CAPTIONS[(i + 1) % CAPTIONS.length]!.split(' '));
     const refs = CAPTIONS.map((c) => [c.split(' ')]);
     expect(m['BLEU-4']).toBeCloseTo(corpusBleu(cands, refs).bleu, 12);
     expect(m['CIDEr-D']).toBeCloseTo(ciderD(cands, refs).score, 12);
     // a model that ends every caption at once says nothing
     const silent = REFS.map(() => [2, 3]);
-    const s = setUp(new FixedSequenceModel(silent)).evaluate({ model: new FixedSequenceModel(silent), split: split(), batchSize: 4, data });
+    const s = setUp(new FixedSequenceModel(silent)).evaluate({
+      model: new FixedSequenceModel(silent),
+      split: split(),
+      batchSize: 4,
+      data,
+    });
     expect(s['BLEU-4']).toBe(0);
     expect(s['CIDEr-D']).toBe(0);
   });
@@ -108,7 +150,9 @@ describe('captioning task', () => {
   it('setup asks for causal text attention in one line naming the option', () => {
     const e = errorOf(() => setUp(new FixedSequenceModel(REFS, { textAttention: 'bidirectional' })));
     expect(e).toBeInstanceOf(UserError);
-    expect(e.message).toBe("task 'captioning': student (fixed-sequence) must decode left to right: set student.options.textAttention: causal (it has 'bidirectional')");
+    expect(e.message).toBe(
+      "task 'captioning': student (fixed-sequence) must decode left to right: set student.options.textAttention: causal (it has 'bidirectional')",
+    );
     expect(() => setUp(new FixedSequenceModel(REFS))).not.toThrow();
   });
 
@@ -126,7 +170,9 @@ describe('captioning task', () => {
     const tokenMask = tf.tensor2d(REFS.map((r) => r.map((t) => (t === 0 ? 0 : 1))));
     const batch = { x: logits, tokens, tokenMask };
     expect(task.losses(stepContext({ mlmLogits: logits }, undefined, [], batch))).toEqual({});
-    const grad = tf.grad((z: tf.Tensor) => task.losses(stepContext({ mlmLogits: z }, undefined, ['ce'], batch))['ce']!)(logits);
+    const grad = tf.grad((z: tf.Tensor) => task.losses(stepContext({ mlmLogits: z }, undefined, ['ce'], batch))['ce']!)(
+      logits,
+    );
     const g = grad.arraySync() as number[][][];
     REFS.forEach((ref, b) => {
       for (let pos = 0; pos < T; pos++) {
@@ -145,7 +191,13 @@ describe('captioning task', () => {
     const logits = tf.randomNormal([REFS.length, T, V]);
     const tokens = tf.tensor2d(REFS, [REFS.length, T], 'int32');
     const tokenMask = tf.onesLike(logits).slice([0, 0, 0], [REFS.length, T, 1]).reshape([REFS.length, T]);
-    expectFlatTensorCount(() => tf.tidy(() => task.losses(stepContext({ mlmLogits: logits }, undefined, ['ce'], { x: logits, tokens, tokenMask }))['ce']!.dataSync()));
+    expectFlatTensorCount(() =>
+      tf.tidy(() =>
+        task
+          .losses(stepContext({ mlmLogits: logits }, undefined, ['ce'], { x: logits, tokens, tokenMask }))
+          ['ce']!.dataSync(),
+      ),
+    );
     expectFlatTensorCount(() => task.evaluate({ model, split: split(), batchSize: 3, data }));
     tf.dispose([logits, tokens, tokenMask]);
   });

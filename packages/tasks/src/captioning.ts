@@ -29,14 +29,31 @@ export const captioningTerms: readonly TermSpec[] = [
   {
     name: 'ce',
     defaultWeight: 1,
-    description: 'next-token cross-entropy under causal text attention: mlmLogits at position i against token i+1, padding ignored, mean over the real target tokens',
+    description:
+      'next-token cross-entropy under causal text attention: mlmLogits at position i against token i+1, padding ignored, mean over the real target tokens',
   },
 ];
 
 export const captioningMetrics: readonly MetricSpec[] = [
-  { name: 'CIDEr-D', unit: 'score', higherIsBetter: true, description: 'CIDEr-D (×10 scale as pycocoevalcap) of the greedy captions against the reference captions, document frequencies from the split' },
-  { name: 'BLEU-4', unit: 'fraction', higherIsBetter: true, description: 'corpus BLEU-4 of the greedy captions against the reference captions' },
-  { name: 'loss', unit: 'score', higherIsBetter: false, description: 'next-token cross-entropy per real target token over the split (teacher forcing)' },
+  {
+    name: 'CIDEr-D',
+    unit: 'score',
+    higherIsBetter: true,
+    description:
+      'CIDEr-D (×10 scale as pycocoevalcap) of the greedy captions against the reference captions, document frequencies from the split',
+  },
+  {
+    name: 'BLEU-4',
+    unit: 'fraction',
+    higherIsBetter: true,
+    description: 'corpus BLEU-4 of the greedy captions against the reference captions',
+  },
+  {
+    name: 'loss',
+    unit: 'score',
+    higherIsBetter: false,
+    description: 'next-token cross-entropy per real target token over the split (teacher forcing)',
+  },
 ];
 
 /** A model's text attention as its config declares it (`vl-scene`, `vl-transformer`: options.textAttention); undefined when it declares none. */
@@ -56,7 +73,10 @@ export function textAttentionOf(model: TappedModel): unknown {
 @injectable()
 export class CaptioningTask implements Task<CaptioningHParams> {
   setup(ctx: TaskSetupContext<CaptioningHParams>): void {
-    if (!facetOf(ctx.data, TEXT_WORDS)) throw new UserError(`task 'captioning': dataset '${ctx.data.name}' has no text vocabulary (use data.dataset: scene-captions)`);
+    if (!facetOf(ctx.data, TEXT_WORDS))
+      throw new UserError(
+        `task 'captioning': dataset '${ctx.data.name}' has no text vocabulary (use data.dataset: scene-captions)`,
+      );
     ctx.tap('student', 'mlmLogits');
     const attention = textAttentionOf(ctx.student.model);
     if (attention !== 'causal') {

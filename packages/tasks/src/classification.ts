@@ -20,7 +20,12 @@ export const classificationHParams = z.object({}).strict();
 export type ClassificationHParams = z.output<typeof classificationHParams>;
 
 export const classificationTerms: readonly TermSpec[] = [
-  { name: 'ce', defaultWeight: 1, description: 'softmax cross-entropy of the logits against the class label y (torch F.cross_entropy, mean over the batch)' },
+  {
+    name: 'ce',
+    defaultWeight: 1,
+    description:
+      'softmax cross-entropy of the logits against the class label y (torch F.cross_entropy, mean over the batch)',
+  },
 ];
 
 export const classificationMetrics: readonly MetricSpec[] = [
@@ -57,7 +62,12 @@ export class ClassificationTask implements Task<ClassificationHParams> {
     const groups = this.data?.classGroups?.names ?? [];
     return [
       ...classificationMetrics,
-      ...groups.map((g) => ({ name: groupMetric(g), unit: 'fraction' as const, higherIsBetter: true, description: `top-1 accuracy on the classes of group '${g}'` })),
+      ...groups.map((g) => ({
+        name: groupMetric(g),
+        unit: 'fraction' as const,
+        higherIsBetter: true,
+        description: `top-1 accuracy on the classes of group '${g}'`,
+      })),
     ];
   }
 
@@ -83,7 +93,9 @@ export class ClassificationTask implements Task<ClassificationHParams> {
     }
     const out: Record<string, number> = { accuracy: top1Accuracy(predictions, labels), loss: lossSum / split.size };
     const groups = ctx.data.classGroups;
-    if (groups) for (const g of groupAccuracy(predictions, labels, groups.ofClass, groups.names)) out[groupMetric(g.name)] = g.accuracy;
+    if (groups)
+      for (const g of groupAccuracy(predictions, labels, groups.ofClass, groups.names))
+        out[groupMetric(g.name)] = g.accuracy;
     return out;
   }
 }

@@ -1,5 +1,10 @@
 import type { TaskDescriptor } from '@kd/core';
-import { ClassificationTask, classificationHParams, classificationMetrics, classificationTerms } from './classification.js';
+import {
+  ClassificationTask,
+  classificationHParams,
+  classificationMetrics,
+  classificationTerms,
+} from './classification.js';
 import { DetectionTask, detectionHParams, detectionMetrics, detectionTerms } from './detection.js';
 import { MultiLabelTask, multiLabelHParams, multiLabelMetrics, multiLabelTerms } from './multi-label.js';
 import { RelationshipsTask, relationshipsHParams, relationshipsMetrics, relationshipsTerms } from './relationships.js';
@@ -20,7 +25,8 @@ export const classificationDescriptor: TaskDescriptor = {
 export const multiLabelDescriptor: TaskDescriptor = {
   id: 'multi-label',
   title: 'Multi-label classification',
-  description: 'every class present in a sample: per-class binary cross-entropy; mAP (primary), CP/CR/CF1/OP/OR/OF1 at a threshold',
+  description:
+    'every class present in a sample: per-class binary cross-entropy; mAP (primary), CP/CR/CF1/OP/OR/OF1 at a threshold',
   hparams: multiLabelHParams,
   terms: multiLabelTerms,
   metrics: multiLabelMetrics,
@@ -55,7 +61,8 @@ export const detectionDescriptor: TaskDescriptor = {
 export const vqaDescriptor: TaskDescriptor = {
   id: 'vqa',
   title: 'Visual question answering',
-  description: "the answer to each sample's question over the dataset's answer vocabulary ([CLS] head): BCE against the soft answer scores; VQA accuracy (primary)",
+  description:
+    "the answer to each sample's question over the dataset's answer vocabulary ([CLS] head): BCE against the soft answer scores; VQA accuracy (primary)",
   hparams: vqaHParams,
   terms: vqaTerms,
   metrics: vqaMetrics,
@@ -66,7 +73,8 @@ export const vqaDescriptor: TaskDescriptor = {
 export const captioningDescriptor: TaskDescriptor = {
   id: 'captioning',
   title: 'Image captioning',
-  description: 'a caption per image from a causal text decoder: next-token cross-entropy; greedy decoding; CIDEr-D (primary, a score) and BLEU-4',
+  description:
+    'a caption per image from a causal text decoder: next-token cross-entropy; greedy decoding; CIDEr-D (primary, a score) and BLEU-4',
   hparams: captioningHParams,
   terms: captioningTerms,
   metrics: captioningMetrics,

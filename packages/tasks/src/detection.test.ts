@@ -1,5 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
-import { BASE_NOVEL_CLASSES, Rng, TappedModel, UserError, createHost, createRunContainer, facetEntry, facets, listTasks, resolveTask, type Batch, type DataInfo, type DataSplit, type TapSpecs, type TapValues } from '@kd/core';
+import {
+  BASE_NOVEL_CLASSES,
+  Rng,
+  TappedModel,
+  UserError,
+  createHost,
+  createRunContainer,
+  facetEntry,
+  facets,
+  listTasks,
+  resolveTask,
+  type Batch,
+  type DataInfo,
+  type DataSplit,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
 import { participant, stepContext } from '@kd/testing';
 import { describe, expect, it } from 'vitest';
 import { DetectionTask, detectionHParams, type DetectionHParams } from './detection.js';
@@ -14,15 +30,29 @@ import { register } from './index.js';
 const K = 3;
 const R = 3;
 const REGIONS = [
-  [[0, 0, 10, 10], [20, 20, 30, 30], [40, 40, 50, 50]],
-  [[5, 5, 15, 15], [0, 0, 0, 0], [30, 30, 40, 40]],
+  [
+    [0, 0, 10, 10],
+    [20, 20, 30, 30],
+    [40, 40, 50, 50],
+  ],
+  [
+    [5, 5, 15, 15],
+    [0, 0, 0, 0],
+    [30, 30, 40, 40],
+  ],
 ];
 const MASK = [
   [1, 1, 1],
   [1, 0, 1],
 ];
 const FULL = [
-  { boxes: [[0, 0, 10, 10], [20, 20, 30, 30]], classes: [0, 2] },
+  {
+    boxes: [
+      [0, 0, 10, 10],
+      [20, 20, 30, 30],
+    ],
+    classes: [0, 2],
+  },
   { boxes: [[5, 5, 15, 15]], classes: [1] },
 ];
 const BASE = [
@@ -43,8 +73,15 @@ function objects(list: { boxes: number[][]; classes: number[] }[], indices: Arra
   const rows = Array.from(indices, (i) => list[i]!);
   return {
     boxes: tf.tensor3d(rows.map((o) => Array.from({ length: M }, (_, j) => o.boxes[j] ?? [0, 0, 0, 0]))),
-    classes: tf.tensor2d(rows.map((o) => Array.from({ length: M }, (_, j) => o.classes[j] ?? -1)), undefined, 'int32'),
-    count: tf.tensor1d(rows.map((o) => o.boxes.length), 'int32'),
+    classes: tf.tensor2d(
+      rows.map((o) => Array.from({ length: M }, (_, j) => o.classes[j] ?? -1)),
+      undefined,
+      'int32',
+    ),
+    count: tf.tensor1d(
+      rows.map((o) => o.boxes.length),
+      'int32',
+    ),
   };
 }
 
@@ -97,9 +134,19 @@ class TableDetector extends TappedModel {
 }
 
 /** Logit 10 for the given column (0 = background) of each region, 0 elsewhere. */
-const peaked = (columns: number[][]) => columns.map((img) => img.map((c) => Array.from({ length: K + 1 }, (_, j) => (j === c ? 10 : 0))));
+const peaked = (columns: number[][]) =>
+  columns.map((img) => img.map((c) => Array.from({ length: K + 1 }, (_, j) => (j === c ? 10 : 0))));
 
-function task(hparams: Partial<DetectionHParams> = {}, info = data(), model: TappedModel = new TableDetector(peaked([[1, 3, 0], [2, 0, 0]]))): DetectionTask {
+function task(
+  hparams: Partial<DetectionHParams> = {},
+  info = data(),
+  model: TappedModel = new TableDetector(
+    peaked([
+      [1, 3, 0],
+      [2, 0, 0],
+    ]),
+  ),
+): DetectionTask {
   const t = new DetectionTask();
   t.setup({
     hparams: detectionHParams.parse(hparams),
@@ -113,7 +160,12 @@ function task(hparams: Partial<DetectionHParams> = {}, info = data(), model: Tap
 describe('detection task: evaluation', () => {
   it('AP@0.5 over all, base and novel classes against every object; the same for any batch size', () => {
     // regions on the objects, the right class each (novel one included), background elsewhere
-    const model = new TableDetector(peaked([[1, 3, 0], [2, 0, 0]]));
+    const model = new TableDetector(
+      peaked([
+        [1, 3, 0],
+        [2, 0, 0],
+      ]),
+    );
     for (const batchSize of [1, 2]) {
       const m = task().evaluate({ model, split, batchSize, data: data() });
       expect(m['AP50']).toBeCloseTo(1, 12);
@@ -123,7 +175,12 @@ describe('detection task: evaluation', () => {
   });
 
   it('a novel object taken for background costs novel AP only (scores at or below the threshold are not detections)', () => {
-    const model = new TableDetector(peaked([[1, 0, 0], [2, 0, 0]]));
+    const model = new TableDetector(
+      peaked([
+        [1, 0, 0],
+        [2, 0, 0],
+      ]),
+    );
     const m = task({ scoreThreshold: 0.01 }).evaluate({ model, split, batchSize: 2, data: data() });
     expect(m['AP50.base']).toBeCloseTo(1, 12);
     expect(m['AP50.novel']).toBe(0);
@@ -134,7 +191,13 @@ describe('detection task: evaluation', () => {
     // image 1's class-1 region, shifted by one region width (dx = 10 · 1): IoU 0 with the object
     const deltas = REGIONS.map((img) => img.map(() => [0, 0, 0, 0]));
     deltas[1]![0] = [10, 0, 0, 0];
-    const model = new TableDetector(peaked([[1, 3, 0], [2, 0, 0]]), deltas);
+    const model = new TableDetector(
+      peaked([
+        [1, 3, 0],
+        [2, 0, 0],
+      ]),
+      deltas,
+    );
     const m = task({ scoreThreshold: 0.01 }).evaluate({ model, split, batchSize: 2, data: data() });
     expect(m['AP50.base']).toBeCloseTo(0.5, 12);
   });
@@ -154,10 +217,19 @@ describe('detection task: evaluation', () => {
   });
 
   it('reports AP50.novel only when the data has novel classes; evaluation leaks no tensors', () => {
-    expect(task().metrics().map((s) => s.name)).toEqual(['AP50', 'AP50.base', 'AP50.novel', 'loss']);
+    expect(
+      task()
+        .metrics()
+        .map((s) => s.name),
+    ).toEqual(['AP50', 'AP50.base', 'AP50.novel', 'loss']);
     const closed = task({}, data([]));
     expect(closed.metrics().map((s) => s.name)).toEqual(['AP50', 'AP50.base', 'loss']);
-    const model = new TableDetector(peaked([[1, 3, 0], [2, 0, 0]]));
+    const model = new TableDetector(
+      peaked([
+        [1, 3, 0],
+        [2, 0, 0],
+      ]),
+    );
     const before = tf.memory().numTensors;
     const m = closed.evaluate({ model, split, batchSize: 1, data: data([]) });
     expect(Object.keys(m)).toEqual(['AP50', 'AP50.base', 'loss']);
@@ -165,9 +237,18 @@ describe('detection task: evaluation', () => {
   });
 
   it('refuses a model whose region logits are not background + K classes, naming the model', () => {
-    const wrong = new TableDetector(peaked([[1, 3, 0], [2, 0, 0]]), undefined, K + 1);
+    const wrong = new TableDetector(
+      peaked([
+        [1, 3, 0],
+        [2, 0, 0],
+      ]),
+      undefined,
+      K + 1,
+    );
     expect(() => task({}, data(), wrong)).toThrow(UserError);
-    expect(() => task({}, data(), wrong)).toThrow(/model 'student' \(table-detector\) has regionLogits \[3, 5\], expected \[R, 4\]/);
+    expect(() => task({}, data(), wrong)).toThrow(
+      /model 'student' \(table-detector\) has regionLogits \[3, 5\], expected \[R, 4\]/,
+    );
   });
 });
 
@@ -193,7 +274,9 @@ describe('detection task: training losses', () => {
         return tf.add(l['cls']!, l['box']!) as tf.Scalar;
       }, [logits, deltas]);
       const rows = (g: tf.Tensor, width: number) =>
-        Array.from({ length: 2 * R }, (_, i) => i).filter((i) => tf.tidy(() => tf.sum(tf.abs(g.reshape([-1, width]).slice([i, 0], [1, width]))).dataSync()[0]!) > 0);
+        Array.from({ length: 2 * R }, (_, i) => i).filter(
+          (i) => tf.tidy(() => tf.sum(tf.abs(g.reshape([-1, width]).slice([i, 0], [1, width]))).dataSync()[0]!) > 0,
+        );
       const out = { cls: rows(grads[logits.name]!, K + 1), box: rows(grads[deltas.name]!, 4) };
       tf.dispose(Object.values(grads));
       return out;
@@ -219,7 +302,8 @@ describe('detection task: training losses', () => {
     expect(Object.keys(t.losses(stepContext(values, undefined, ['box'], batch)))).toEqual(['box']);
     tf.dispose(Object.values(t.losses(stepContext(values, undefined, ['cls', 'box'], batch))));
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) tf.dispose(Object.values(t.losses(stepContext(values, undefined, ['cls', 'box'], batch))));
+    for (let i = 0; i < 3; i++)
+      tf.dispose(Object.values(t.losses(stepContext(values, undefined, ['cls', 'box'], batch))));
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([logits, deltas, ...Object.values(values), ...Object.values(batch)]);
   });
@@ -236,13 +320,19 @@ describe('region sampling', () => {
     // more asked for than there is: every foreground (3 < 8) and every background region
     expect(Array.from(sampleRegions(labels, 32, 0.25, new Rng(3)))).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9]);
     // few backgrounds: the foreground share is a cap, not a quota
-    expect(Array.from(sampleRegions(Int32Array.from([1, 1, 1, 0]), 4, 0.5, new Rng(1))).map((r) => (r < 3 ? 'fg' : 'bg')).filter((x) => x === 'bg')).toHaveLength(1);
+    expect(
+      Array.from(sampleRegions(Int32Array.from([1, 1, 1, 0]), 4, 0.5, new Rng(1)))
+        .map((r) => (r < 3 ? 'fg' : 'bg'))
+        .filter((x) => x === 'bg'),
+    ).toHaveLength(1);
   });
 
   it('is a function of the seed', () => {
     const a = Array.from(sampleRegions(labels, 4, 0.5, new Rng(11)));
     expect(Array.from(sampleRegions(labels, 4, 0.5, new Rng(11)))).toEqual(a);
-    const others = new Set(Array.from({ length: 10 }, (_, s) => Array.from(sampleRegions(labels, 4, 0.5, new Rng(100 + s))).join()));
+    const others = new Set(
+      Array.from({ length: 10 }, (_, s) => Array.from(sampleRegions(labels, 4, 0.5, new Rng(100 + s))).join()),
+    );
     expect(others.size).toBeGreaterThan(1);
   });
 });

@@ -24,13 +24,44 @@ import { regionTargets, type BatchObjects, type BatchRegions, type RegionTargets
 
 export const detectionHParams = z
   .object({
-    regionsPerImage: z.number().int().positive().default(64).describe('regions sampled per image for the losses (the official code: 512 of 1000 proposals)'),
-    foregroundFraction: z.number().gt(0).max(1).default(0.25).describe('at most this share of the sampled regions is foreground (ViLD / Faster R-CNN: 0.25)'),
-    foregroundIoU: z.number().gt(0).max(1).default(0.5).describe('a region is foreground when its IoU with an annotated object is at least this, else background (ViLD: 0.5)'),
-    boxLossBeta: z.number().positive().default(1).describe('smooth-L1 β of the box loss (the official Fast R-CNN loss: Huber δ = 1; torchvision uses 1/9)'),
-    scoreThreshold: z.number().min(0).lt(1).default(0).describe('decoding keeps a (region, class) pair whose probability is above this (ViLD: 0)'),
+    regionsPerImage: z
+      .number()
+      .int()
+      .positive()
+      .default(64)
+      .describe('regions sampled per image for the losses (the official code: 512 of 1000 proposals)'),
+    foregroundFraction: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.25)
+      .describe('at most this share of the sampled regions is foreground (ViLD / Faster R-CNN: 0.25)'),
+    foregroundIoU: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.5)
+      .describe(
+        'a region is foreground when its IoU with an annotated object is at least this, else background (ViLD: 0.5)',
+      ),
+    boxLossBeta: z
+      .number()
+      .positive()
+      .default(1)
+      .describe('smooth-L1 β of the box loss (the official Fast R-CNN loss: Huber δ = 1; torchvision uses 1/9)'),
+    scoreThreshold: z
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0)
+      .describe('decoding keeps a (region, class) pair whose probability is above this (ViLD: 0)'),
     nmsIoU: z.number().gt(0).max(1).default(0.5).describe('per-class NMS IoU threshold at decoding (ViLD: 0.5)'),
-    maxDetections: z.number().int().positive().default(300).describe('detections kept per image, best first (ViLD: 300)'),
+    maxDetections: z
+      .number()
+      .int()
+      .positive()
+      .default(300)
+      .describe('detections kept per image, best first (ViLD: 300)'),
   })
   .strict();
 export type DetectionHParams = z.output<typeof detectionHParams>;
@@ -45,16 +76,31 @@ export const detectionTerms: readonly TermSpec[] = [
   {
     name: 'box',
     defaultWeight: 1,
-    description: 'smooth-L1 between the class-agnostic box deltas of the foreground regions and the Faster R-CNN encoding (weights 10, 10, 5, 5) of their object, mean over their coordinates',
+    description:
+      'smooth-L1 between the class-agnostic box deltas of the foreground regions and the Faster R-CNN encoding (weights 10, 10, 5, 5) of their object, mean over their coordinates',
   },
 ];
 
-const ap50 = (name: string, description: string): MetricSpec => ({ name, unit: 'fraction', higherIsBetter: true, description });
+const ap50 = (name: string, description: string): MetricSpec => ({
+  name,
+  unit: 'fraction',
+  higherIsBetter: true,
+  description,
+});
 
 export const detectionMetrics: readonly MetricSpec[] = [
-  ap50('AP50', 'mean over all classes of the detection AP at IoU 0.5 (all-point), against every object of the images, novel ones included'),
+  ap50(
+    'AP50',
+    'mean over all classes of the detection AP at IoU 0.5 (all-point), against every object of the images, novel ones included',
+  ),
   ap50('AP50.base', 'AP50 averaged over the base classes (those annotated in training)'),
-  { name: 'loss', unit: 'score', higherIsBetter: false, description: 'region classification CE over every region + box smooth-L1 over the foreground ones, against the base annotations' },
+  {
+    name: 'loss',
+    unit: 'score',
+    higherIsBetter: false,
+    description:
+      'region classification CE over every region + box smooth-L1 over the foreground ones, against the base annotations',
+  },
 ];
 
 const novelMetric = ap50('AP50.novel', 'AP50 averaged over the novel classes (never annotated in training)');
@@ -100,11 +146,15 @@ export class DetectionTask implements Task<DetectionHParams> {
     const logits = ctx.tap('student', DETECTION_TAPS.regionLogits);
     const who = `model '${ctx.student.name}' (${ctx.student.model.arch})`;
     if (logits.shape.length !== 2 || logits.shape[1] !== k + 1) {
-      throw new UserError(`detection task: ${who} has regionLogits [${logits.shape.join(', ')}], expected [R, ${k + 1}] (background + ${k} classes)`);
+      throw new UserError(
+        `detection task: ${who} has regionLogits [${logits.shape.join(', ')}], expected [R, ${k + 1}] (background + ${k} classes)`,
+      );
     }
     const deltas = ctx.tap('student', DETECTION_TAPS.boxDeltas);
     if (deltas.shape.length !== 2 || deltas.shape[1] !== 4) {
-      throw new UserError(`detection task: ${who} has boxDeltas [${deltas.shape.join(', ')}], expected [R, 4] (one class-agnostic box per region)`);
+      throw new UserError(
+        `detection task: ${who} has boxDeltas [${deltas.shape.join(', ')}], expected [R, 4] (one class-agnostic box per region)`,
+      );
     }
   }
 
@@ -130,7 +180,9 @@ export class DetectionTask implements Task<DetectionHParams> {
   }
 
   metrics(): readonly MetricSpec[] {
-    return this.novel.length > 0 ? [...detectionMetrics.slice(0, 2), novelMetric, ...detectionMetrics.slice(2)] : detectionMetrics;
+    return this.novel.length > 0
+      ? [...detectionMetrics.slice(0, 2), novelMetric, ...detectionMetrics.slice(2)]
+      : detectionMetrics;
   }
 
   losses(step: StepContext): Record<string, tf.Scalar> {
@@ -139,12 +191,25 @@ export class DetectionTask implements Task<DetectionHParams> {
     if (!wantCls && !wantBox) return {};
     const logits = step.student[DETECTION_TAPS.regionLogits]! as tf.Tensor3D;
     const deltas = step.student[DETECTION_TAPS.boxDeltas]! as tf.Tensor3D;
-    const sample = { perImage: this.hp.regionsPerImage, foregroundFraction: this.hp.foregroundFraction, seed: step.step };
-    const targets = regionTargets(regionsOf(step.student), objectsOf(step.batch, 'boxes', 'boxClasses', 'boxCount'), { foregroundIoU: this.hp.foregroundIoU, sample });
+    const sample = {
+      perImage: this.hp.regionsPerImage,
+      foregroundFraction: this.hp.foregroundFraction,
+      seed: step.step,
+    };
+    const targets = regionTargets(regionsOf(step.student), objectsOf(step.batch, 'boxes', 'boxClasses', 'boxCount'), {
+      foregroundIoU: this.hp.foregroundIoU,
+      sample,
+    });
     return tf.tidy(() => {
       const out: Record<string, tf.Scalar> = {};
       if (wantCls) out['cls'] = regionClassificationLoss(flatRows(logits), targets.rows, targets.labels);
-      if (wantBox) out['box'] = boxRegressionLoss(flatRows(deltas), targets.foregroundRows, targets.boxTargets, this.hp.boxLossBeta);
+      if (wantBox)
+        out['box'] = boxRegressionLoss(
+          flatRows(deltas),
+          targets.foregroundRows,
+          targets.boxTargets,
+          this.hp.boxLossBeta,
+        );
       return out;
     });
   }
@@ -169,9 +234,16 @@ export class DetectionTask implements Task<DetectionHParams> {
         const [b, r, columns] = logits.shape;
         const probabilities = tf.softmax(logits).dataSync();
         const deltas = out[DETECTION_TAPS.boxDeltas]!.dataSync();
-        const options = { imageSize: [height, width] as const, scoreThreshold: this.hp.scoreThreshold, nmsIoU: this.hp.nmsIoU, maxDetections: this.hp.maxDetections };
+        const options = {
+          imageSize: [height, width] as const,
+          scoreThreshold: this.hp.scoreThreshold,
+          nmsIoU: this.hp.nmsIoU,
+          maxDetections: this.hp.maxDetections,
+        };
         for (let i = 0; i < b; i++) {
-          const boxes = Array.from({ length: r }, (_, j) => Array.from(regions.boxes.subarray((i * r + j) * 4, (i * r + j + 1) * 4)));
+          const boxes = Array.from({ length: r }, (_, j) =>
+            Array.from(regions.boxes.subarray((i * r + j) * 4, (i * r + j + 1) * 4)),
+          );
           const found = decodeDetections(
             probabilities.subarray(i * r * columns, (i + 1) * r * columns),
             deltas.subarray(i * r * 4, (i + 1) * r * 4),
@@ -185,13 +257,26 @@ export class DetectionTask implements Task<DetectionHParams> {
         for (let i = 0; i < b; i++) {
           for (let j = 0; j < Math.min(full.counts[i]!, full.slots); j++) {
             const at = i * full.slots + j;
-            truths.push({ imageId: idx[i]!, classId: full.classes[at]!, box: Array.from(full.boxes.subarray(at * 4, at * 4 + 4)) });
+            truths.push({
+              imageId: idx[i]!,
+              classId: full.classes[at]!,
+              box: Array.from(full.boxes.subarray(at * 4, at * 4 + 4)),
+            });
           }
         }
-        const targets: RegionTargets = regionTargets(regions, objectsOf(batch, 'boxes', 'boxClasses', 'boxCount'), { foregroundIoU: this.hp.foregroundIoU });
-        clsSum += regionClassificationLoss(flatRows(logits), targets.rows, targets.labels).dataSync()[0]! * targets.rows.length;
+        const targets: RegionTargets = regionTargets(regions, objectsOf(batch, 'boxes', 'boxClasses', 'boxCount'), {
+          foregroundIoU: this.hp.foregroundIoU,
+        });
+        clsSum +=
+          regionClassificationLoss(flatRows(logits), targets.rows, targets.labels).dataSync()[0]! * targets.rows.length;
         clsCount += targets.rows.length;
-        boxSum += boxRegressionLoss(flatRows(out[DETECTION_TAPS.boxDeltas]! as tf.Tensor3D), targets.foregroundRows, targets.boxTargets, this.hp.boxLossBeta).dataSync()[0]! * targets.foregroundRows.length;
+        boxSum +=
+          boxRegressionLoss(
+            flatRows(out[DETECTION_TAPS.boxDeltas]! as tf.Tensor3D),
+            targets.foregroundRows,
+            targets.boxTargets,
+            this.hp.boxLossBeta,
+          ).dataSync()[0]! * targets.foregroundRows.length;
         boxCount += targets.foregroundRows.length;
       });
     }
@@ -216,15 +301,27 @@ function flatRows(t: tf.Tensor3D): tf.Tensor2D {
 }
 
 /** The model's regions of a batch (`regionBoxes` [B, R, 4], `regionMask` [B, R]) as plain arrays. */
-function regionsOf(taps: Readonly<Record<string, tf.Tensor>>): BatchRegions & { boxes: Float32Array; mask: Float32Array } {
+function regionsOf(
+  taps: Readonly<Record<string, tf.Tensor>>,
+): BatchRegions & { boxes: Float32Array; mask: Float32Array } {
   const boxes = taps[DETECTION_TAPS.regionBoxes]!;
   const mask = taps[DETECTION_TAPS.regionMask]!;
   const [b, r] = boxes.shape as [number, number, number];
-  return { images: b, perImage: r, boxes: Float32Array.from(boxes.dataSync()), mask: Float32Array.from(mask.dataSync()) };
+  return {
+    images: b,
+    perImage: r,
+    boxes: Float32Array.from(boxes.dataSync()),
+    mask: Float32Array.from(mask.dataSync()),
+  };
 }
 
 /** Annotated objects of a batch under the given keys (base: boxes…, every object: fullBoxes…) as plain arrays. */
-function objectsOf(batch: Batch, boxes: string, classes: string, count: string): BatchObjects & { boxes: Float32Array; classes: Int32Array } {
+function objectsOf(
+  batch: Batch,
+  boxes: string,
+  classes: string,
+  count: string,
+): BatchObjects & { boxes: Float32Array; classes: Int32Array } {
   const b = batch[boxes]!;
   return {
     slots: b.shape[1]!,

@@ -24,7 +24,9 @@ class BigramModel extends TappedModel {
     const tokens = batch['tokens']!.arraySync() as number[][];
     this.seen.push({ tokens, mask: batch['tokenMask']!.arraySync() as number[][] });
     const index = Array.from(batch['index']!.dataSync());
-    const logits = tokens.map((row, b) => row.map((tok) => Array.from({ length: V }, (_, v) => (v === (this.next[index[b]!]![tok] ?? 5) ? 10 : 0))));
+    const logits = tokens.map((row, b) =>
+      row.map((tok) => Array.from({ length: V }, (_, v) => (v === (this.next[index[b]!]![tok] ?? 5) ? 10 : 0))),
+    );
     return { mlmLogits: tf.tensor3d(logits) };
   }
 }

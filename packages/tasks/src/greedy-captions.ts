@@ -17,7 +17,8 @@ export interface DecoderIds {
  */
 export function greedyCaptions(model: TappedModel, batch: Batch, ids: DecoderIds): Int32Array {
   const given = batch['tokens'];
-  if (!given || given.rank !== 2) throw new Error('greedyCaptions: the batch has no tokens [B, T] (they give the caption length)');
+  if (!given || given.rank !== 2)
+    throw new Error('greedyCaptions: the batch has no tokens [B, T] (they give the caption length)');
   const [b, t] = given.shape as [number, number];
   const out = new Int32Array(b * t).fill(ids.pad);
   const mask = new Float32Array(b * t);
@@ -28,7 +29,10 @@ export function greedyCaptions(model: TappedModel, batch: Batch, ids: DecoderIds
   }
   for (let pos = 0; pos + 1 < t && ended.some((e) => e === 0); pos++) {
     const next = tf.tidy(() => {
-      const taps = model.forward({ ...batch, tokens: tf.tensor2d(out, [b, t], 'int32'), tokenMask: tf.tensor2d(mask, [b, t], 'float32') }, { training: false, taps: MLM });
+      const taps = model.forward(
+        { ...batch, tokens: tf.tensor2d(out, [b, t], 'int32'), tokenMask: tf.tensor2d(mask, [b, t], 'float32') },
+        { training: false, taps: MLM },
+      );
       const logits = taps['mlmLogits'];
       if (!logits) throw new Error(`greedyCaptions: model '${model.arch}' returned no mlmLogits`);
       const v = logits.shape[2]!;

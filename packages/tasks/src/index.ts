@@ -1,5 +1,12 @@
 import { registerTask, type DependencyContainer } from '@kd/core';
-import { captioningDescriptor, classificationDescriptor, detectionDescriptor, multiLabelDescriptor, relationshipsDescriptor, vqaDescriptor } from './descriptors.js';
+import {
+  captioningDescriptor,
+  classificationDescriptor,
+  detectionDescriptor,
+  multiLabelDescriptor,
+  relationshipsDescriptor,
+  vqaDescriptor,
+} from './descriptors.js';
 
 export * from './classification.js';
 export * from './multi-label.js';

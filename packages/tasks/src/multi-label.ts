@@ -18,7 +18,12 @@ import { flatMatrix, multiLabelAveragePrecision, multiLabelPrecisionRecall } fro
 
 export const multiLabelHParams = z
   .object({
-    threshold: z.number().gt(0).lt(1).default(0.5).describe('a class is predicted when its sigmoid probability is at least this (CP…OF1; ML-GCN and ASL use 0.5)'),
+    threshold: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.5)
+      .describe('a class is predicted when its sigmoid probability is at least this (CP…OF1; ML-GCN and ASL use 0.5)'),
   })
   .strict();
 export type MultiLabelHParams = z.output<typeof multiLabelHParams>;
@@ -27,11 +32,17 @@ export const multiLabelTerms: readonly TermSpec[] = [
   {
     name: 'bce',
     defaultWeight: 1,
-    description: 'per-class binary cross-entropy of sigmoid(logits) against the multi-hot labels y [B, K] (torch BCEWithLogitsLoss, mean over batch and classes)',
+    description:
+      'per-class binary cross-entropy of sigmoid(logits) against the multi-hot labels y [B, K] (torch BCEWithLogitsLoss, mean over batch and classes)',
   },
 ];
 
-const fraction = (name: string, description: string, higherIsBetter = true): MetricSpec => ({ name, unit: 'fraction', higherIsBetter, description });
+const fraction = (name: string, description: string, higherIsBetter = true): MetricSpec => ({
+  name,
+  unit: 'fraction',
+  higherIsBetter,
+  description,
+});
 
 export const multiLabelMetrics: readonly MetricSpec[] = [
   fraction('mAP', 'mean over classes (with a positive) of the average precision of ranking the samples by class score'),
@@ -41,7 +52,12 @@ export const multiLabelMetrics: readonly MetricSpec[] = [
   fraction('OP', 'overall precision at the threshold (pooled over classes)'),
   fraction('OR', 'overall recall at the threshold (pooled over classes)'),
   fraction('OF1', '2·OP·OR / (OP + OR)'),
-  { name: 'loss', unit: 'score', higherIsBetter: false, description: 'mean per-class binary cross-entropy over the split' },
+  {
+    name: 'loss',
+    unit: 'score',
+    higherIsBetter: false,
+    description: 'mean per-class binary cross-entropy over the split',
+  },
 ];
 
 /**
@@ -57,7 +73,9 @@ export class MultiLabelTask implements Task<MultiLabelHParams> {
     this.hp = ctx.hparams;
     const width = ctx.tap('student', 'logits').shape[0];
     if (width !== ctx.data.numClasses) {
-      throw new UserError(`task 'multi-label': model '${ctx.student.name}' (${ctx.student.model.arch}) has ${width} logits, the data ${ctx.data.numClasses} classes (one sigmoid per class)`);
+      throw new UserError(
+        `task 'multi-label': model '${ctx.student.name}' (${ctx.student.model.arch}) has ${width} logits, the data ${ctx.data.numClasses} classes (one sigmoid per class)`,
+      );
     }
   }
 
@@ -74,7 +92,9 @@ export class MultiLabelTask implements Task<MultiLabelHParams> {
   }
 
   losses(step: StepContext): Record<string, tf.Scalar> {
-    return step.active.has('bce') ? { bce: binaryCrossEntropyWithLogits(step.student['logits']!, step.batch['y']!) } : {};
+    return step.active.has('bce')
+      ? { bce: binaryCrossEntropyWithLogits(step.student['logits']!, step.batch['y']!) }
+      : {};
   }
 
   evaluate(ctx: EvaluationContext): Metrics {
@@ -89,7 +109,8 @@ export class MultiLabelTask implements Task<MultiLabelHParams> {
         const batch = split.batch(idx);
         const { logits } = model.forward(batch, { training: false, taps: LOGITS });
         const y = batch['y']!;
-        if (y.rank !== 2 || y.shape[1] !== k) throw new Error(`multi-label task: batch y has shape [${y.shape}], expected [B, ${k}] multi-hot labels`);
+        if (y.rank !== 2 || y.shape[1] !== k)
+          throw new Error(`multi-label task: batch y has shape [${y.shape}], expected [B, ${k}] multi-hot labels`);
         scores.set(tf.sigmoid(logits!).dataSync(), at);
         targets.set(tf.cast(y, 'float32').dataSync(), at);
         return binaryCrossEntropyWithLogits(logits!, y).dataSync()[0]! * idx.length;
@@ -99,7 +120,16 @@ export class MultiLabelTask implements Task<MultiLabelHParams> {
     const t = flatMatrix(targets, split.size, k);
     const ap = multiLabelAveragePrecision(s, t);
     const prf = multiLabelPrecisionRecall(s, t, { threshold: this.hp.threshold });
-    return { mAP: ap.mAP, CP: prf.CP, CR: prf.CR, CF1: prf.CF1, OP: prf.OP, OR: prf.OR, OF1: prf.OF1, loss: split.size ? lossSum / split.size : 0 };
+    return {
+      mAP: ap.mAP,
+      CP: prf.CP,
+      CR: prf.CR,
+      CF1: prf.CF1,
+      OP: prf.OP,
+      OR: prf.OR,
+      OF1: prf.OF1,
+      loss: split.size ? lossSum / split.size : 0,
+    };
   }
 }
 

@@ -10,7 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 export function nextTokenCrossEntropy(logits: tf.Tensor, tokens: tf.Tensor, tokenMask: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const [b, t, v] = logits.shape as [number, number, number];
-    if (tokens.shape[0] !== b || tokens.shape[1] !== t) throw new Error(`nextTokenCrossEntropy: logits [${logits.shape}] and tokens [${tokens.shape}] differ in batch or length`);
+    if (tokens.shape[0] !== b || tokens.shape[1] !== t)
+      throw new Error(
+        `nextTokenCrossEntropy: logits [${logits.shape}] and tokens [${tokens.shape}] differ in batch or length`,
+      );
     const inputs = tf.slice(logits, [0, 0, 0], [b, t - 1, v]);
     const targets = tf.cast(tf.slice(tokens, [0, 1], [b, t - 1]), 'int32');
     const mask = tf.cast(tf.slice(tokenMask, [0, 1], [b, t - 1]), 'float32');

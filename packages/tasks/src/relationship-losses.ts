@@ -33,7 +33,8 @@ export function predicateRowWeights(labels: PairLabels, target: PredicateTarget)
     const holds = tf.reshape(tf.cast(labels.pairPredicates, 'float32'), [-1, n]);
     const background = tf.mul(real, tf.sub(1, tf.max(holds, 1, true)));
     // tf.oneHot of −1 is a zero row: a pair without a primary predicate gets no predicate row
-    const predicateRows = target === 'triples' ? holds : tf.oneHot(tf.reshape(tf.cast(labels.pairPredicate, 'int32'), [-1]), n);
+    const predicateRows =
+      target === 'triples' ? holds : tf.oneHot(tf.reshape(tf.cast(labels.pairPredicate, 'int32'), [-1]), n);
     return tf.concat([background, tf.mul(real, predicateRows)], 1) as tf.Tensor2D;
   });
 }

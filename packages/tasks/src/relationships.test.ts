@@ -1,9 +1,41 @@
 import * as tf from '@tensorflow/tfjs';
-import { PREDICATE_NAMES, TappedModel, UserError, facetEntry, facets, type Batch, type DataInfo, type DataSplit, type TapSpecs, type TapValues } from '@kd/core';
-import { errorOf, expectFlatTensorCount, loadFixture, participant, relErr, relErrTensor, SpecModel, stepContext, tensorOf, type Arr } from '@kd/testing';
+import {
+  PREDICATE_NAMES,
+  TappedModel,
+  UserError,
+  facetEntry,
+  facets,
+  type Batch,
+  type DataInfo,
+  type DataSplit,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
+import {
+  errorOf,
+  expectFlatTensorCount,
+  loadFixture,
+  participant,
+  relErr,
+  relErrTensor,
+  SpecModel,
+  stepContext,
+  tensorOf,
+  type Arr,
+} from '@kd/testing';
 import { describe, expect, it } from 'vitest';
-import { predicateBinaryCrossEntropy, predicateCrossEntropy, type PairLabels, type PredicateTarget } from './relationship-losses.js';
-import { predicateVerificationMetric, RelationshipsTask, relationshipsHParams, type RelationshipsHParams } from './relationships.js';
+import {
+  predicateBinaryCrossEntropy,
+  predicateCrossEntropy,
+  type PairLabels,
+  type PredicateTarget,
+} from './relationship-losses.js';
+import {
+  predicateVerificationMetric,
+  RelationshipsTask,
+  relationshipsHParams,
+  type RelationshipsHParams,
+} from './relationships.js';
 
 /** PyTorch values (tools/golden/relationships.py): the ce term per target and the bce term, with gradients. */
 interface Golden {
@@ -47,7 +79,11 @@ describe('relationship loss terms: golden values (PyTorch)', () => {
   });
 
   it('a batch without real pairs gives 0, not NaN', () => {
-    const labels: PairLabels = { pairMask: tf.zeros([1, 2]), pairPredicates: tf.zeros([1, 2, 3]), pairPredicate: tf.fill([1, 2], -1, 'int32') };
+    const labels: PairLabels = {
+      pairMask: tf.zeros([1, 2]),
+      pairPredicates: tf.zeros([1, 2, 3]),
+      pairPredicate: tf.fill([1, 2], -1, 'int32'),
+    };
     const logits = tf.randomNormal([1, 2, 4]);
     expect(predicateCrossEntropy(logits, labels, 'triples').dataSync()[0]).toBe(0);
     expect(predicateBinaryCrossEntropy(logits, labels).dataSync()[0]).toBe(0);
@@ -57,7 +93,13 @@ describe('relationship loss terms: golden values (PyTorch)', () => {
 // ---- hand-made relation data: 3 predicates, column 0 of the logits = background ----
 
 const PREDICATES = ['left of', 'above', 'near'];
-const info: DataInfo = { name: 'toy-pairs', inputShape: [1], numClasses: 2, classNames: ['a', 'b'], facets: facets(facetEntry(PREDICATE_NAMES, PREDICATES)) };
+const info: DataInfo = {
+  name: 'toy-pairs',
+  inputShape: [1],
+  numClasses: 2,
+  classNames: ['a', 'b'],
+  facets: facets(facetEntry(PREDICATE_NAMES, PREDICATES)),
+};
 
 interface ToyPair {
   pair: [number, number];
@@ -77,10 +119,24 @@ function toySplit(images: ToyPair[][], slots: number): { split: DataSplit; model
       return {
         x: tf.zeros([b, 1]),
         index: tf.tensor1d(indices, 'int32'),
-        pairs: tf.tensor3d(rows.flatMap((r) => r.flatMap((p) => p?.pair ?? [0, 0])), [b, slots, 2], 'int32'),
-        pairMask: tf.tensor2d(rows.flatMap((r) => r.map((p) => (p ? 1 : 0))), [b, slots]),
-        pairPredicate: tf.tensor2d(rows.flatMap((r) => r.map((p) => (p?.holds.length ? p.holds[0]! : -1))), [b, slots], 'int32'),
-        pairPredicates: tf.tensor3d(rows.flatMap((r) => r.flatMap((p) => Array.from({ length: n }, (_, k) => (p?.holds.includes(k) ? 1 : 0)))), [b, slots, n]),
+        pairs: tf.tensor3d(
+          rows.flatMap((r) => r.flatMap((p) => p?.pair ?? [0, 0])),
+          [b, slots, 2],
+          'int32',
+        ),
+        pairMask: tf.tensor2d(
+          rows.flatMap((r) => r.map((p) => (p ? 1 : 0))),
+          [b, slots],
+        ),
+        pairPredicate: tf.tensor2d(
+          rows.flatMap((r) => r.map((p) => (p?.holds.length ? p.holds[0]! : -1))),
+          [b, slots],
+          'int32',
+        ),
+        pairPredicates: tf.tensor3d(
+          rows.flatMap((r) => r.flatMap((p) => Array.from({ length: n }, (_, k) => (p?.holds.includes(k) ? 1 : 0)))),
+          [b, slots, n],
+        ),
       };
     },
   };
@@ -105,7 +161,12 @@ class TableModel extends TappedModel {
 
 function taskFor(model: TappedModel, hparams: Partial<RelationshipsHParams> = {}): RelationshipsTask {
   const task = new RelationshipsTask();
-  task.setup({ hparams: relationshipsHParams.parse(hparams), data: info, student: participant('student', 'student', model), tap: () => ({ shape: [-1, 4], kind: 'other' }) });
+  task.setup({
+    hparams: relationshipsHParams.parse(hparams),
+    data: info,
+    student: participant('student', 'student', model),
+    tap: () => ({ shape: [-1, 4], kind: 'other' }),
+  });
   return task;
 }
 
@@ -129,7 +190,8 @@ describe('relationships task: metrics on hand-made logits', () => {
     // training rows (target triples): (0,1)→left of, (0,1)→near, (1,0)→above, (0,2)→background, image 1 (1,0)→above
     const [p0, p1, p2] = IMAGES[0]!.map((p) => p.logits);
     const p3 = IMAGES[1]![0]!.logits;
-    const ce = -(logSoftmax(p0!, 1) + logSoftmax(p0!, 3) + logSoftmax(p1!, 2) + logSoftmax(p2!, 0) + logSoftmax(p3, 2)) / 5;
+    const ce =
+      -(logSoftmax(p0!, 1) + logSoftmax(p0!, 3) + logSoftmax(p1!, 2) + logSoftmax(p2!, 0) + logSoftmax(p3, 2)) / 5;
     for (const batchSize of [1, 2]) {
       const m = task.evaluate({ model, split, batchSize, data: info });
       expect(m['R@50']).toBeCloseTo(2 / 4, 12);
@@ -141,7 +203,15 @@ describe('relationships task: metrics on hand-made logits', () => {
       expect(m[predicateVerificationMetric('near')]).toBeCloseTo(2 / 4, 12);
       expect(m['loss']).toBeCloseTo(ce, 5);
     }
-    expect(task.metrics().map((s) => s.name)).toEqual(['R@50', 'R@100', 'verification', 'loss', 'verification.left-of', 'verification.above', 'verification.near']);
+    expect(task.metrics().map((s) => s.name)).toEqual([
+      'R@50',
+      'R@100',
+      'verification',
+      'loss',
+      'verification.left-of',
+      'verification.above',
+      'verification.near',
+    ]);
     expect(task.metrics().every((s) => s.unit === (s.name === 'loss' ? 'score' : 'fraction'))).toBe(true);
   });
 
@@ -153,13 +223,22 @@ describe('relationships task: metrics on hand-made logits', () => {
     expect(m['R@50']).toBeCloseTo(2 / 4, 12);
     const bce = (z: number, y: number) => Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
     const all = IMAGES.flat();
-    const mean = all.reduce((s, p) => s + [0, 1, 2].reduce((t, k) => t + bce(p.logits[k + 1]!, p.holds.includes(k) ? 1 : 0), 0), 0) / (all.length * 3);
+    const mean =
+      all.reduce(
+        (s, p) => s + [0, 1, 2].reduce((t, k) => t + bce(p.logits[k + 1]!, p.holds.includes(k) ? 1 : 0), 0),
+        0,
+      ) /
+      (all.length * 3);
     expect(m['loss']).toBeCloseTo(mean, 5);
   });
 
   it('R@50 keeps the 50 most confident pairs of an image, R@100 the 100 most confident', () => {
     // 60 pairs, predicate 0 holds for each: the 50 most confident predict 'near' (wrong), the 10 others 'left of'
-    const pairs: ToyPair[] = Array.from({ length: 60 }, (_, j) => ({ pair: [j, j + 1], holds: [0], logits: j < 50 ? [0, 0, 0, 5] : [0, 2, 0, 0] }));
+    const pairs: ToyPair[] = Array.from({ length: 60 }, (_, j) => ({
+      pair: [j, j + 1],
+      holds: [0],
+      logits: j < 50 ? [0, 0, 0, 5] : [0, 2, 0, 0],
+    }));
     const { split, model } = toySplit([pairs], 60);
     const m = taskFor(model).evaluate({ model, split, batchSize: 1, data: info });
     expect(m['R@50']).toBe(0);
@@ -181,20 +260,30 @@ describe('relationships task: metrics on hand-made logits', () => {
 
 describe('relationships task: training terms', () => {
   const batch = () => toySplit(IMAGES, 4).split.batch(Int32Array.of(0, 1));
-  const logitsOf = () => tf.tensor3d(IMAGES.map((pairs) => Array.from({ length: 4 }, (_, j) => pairs[j]?.logits ?? [9, -9, -9, -9])));
+  const logitsOf = () =>
+    tf.tensor3d(IMAGES.map((pairs) => Array.from({ length: 4 }, (_, j) => pairs[j]?.logits ?? [9, -9, -9, -9])));
 
   it('computes only the active terms; ce and bce are the loss functions of the batch’s pair labels', () => {
     const task = taskFor(new SpecModel({ relationLogits: { shape: [-1, 4], kind: 'other' } }));
     const b = batch();
-    const labels = { pairMask: b['pairMask']!, pairPredicates: b['pairPredicates']!, pairPredicate: b['pairPredicate']! };
+    const labels = {
+      pairMask: b['pairMask']!,
+      pairPredicates: b['pairPredicates']!,
+      pairPredicate: b['pairPredicate']!,
+    };
     const z = logitsOf();
     expect(Object.keys(task.losses(stepContext({ relationLogits: z }, undefined, [], b)))).toEqual([]);
     expect(Object.keys(task.losses(stepContext({ relationLogits: z }, undefined, ['ce'], b)))).toEqual(['ce']);
     const both = task.losses(stepContext({ relationLogits: z }, undefined, ['ce', 'bce'], b));
     expect(both['ce']!.dataSync()[0]).toBeCloseTo(predicateCrossEntropy(z, labels, 'triples').dataSync()[0]!, 6);
     expect(both['bce']!.dataSync()[0]).toBeCloseTo(predicateBinaryCrossEntropy(z, labels).dataSync()[0]!, 6);
-    const primary = taskFor(new SpecModel({ relationLogits: { shape: [-1, 4], kind: 'other' } }), { target: 'primary' });
-    expect(primary.losses(stepContext({ relationLogits: z }, undefined, ['ce'], b))['ce']!.dataSync()[0]).toBeCloseTo(predicateCrossEntropy(z, labels, 'primary').dataSync()[0]!, 6);
+    const primary = taskFor(new SpecModel({ relationLogits: { shape: [-1, 4], kind: 'other' } }), {
+      target: 'primary',
+    });
+    expect(primary.losses(stepContext({ relationLogits: z }, undefined, ['ce'], b))['ce']!.dataSync()[0]).toBeCloseTo(
+      predicateCrossEntropy(z, labels, 'primary').dataSync()[0]!,
+      6,
+    );
   });
 
   it('gradients reach the pair features and every column of the relation head, never a padded pair', () => {
@@ -210,8 +299,20 @@ describe('relationships task: training terms', () => {
       const g = grads[features.name]!.arraySync() as number[][][];
       // real pairs: image 0 slots 0–2, image 1 slot 0
       const norm = (v: number[]) => Math.hypot(...v);
-      for (const [i, j] of [[0, 0], [0, 1], [0, 2], [1, 0]] as const) expect(norm(g[i]![j]!), `${term} pair ${i},${j}`).toBeGreaterThan(0);
-      for (const [i, j] of [[0, 3], [1, 1], [1, 2], [1, 3]] as const) expect(norm(g[i]![j]!), `${term} padding ${i},${j}`).toBe(0);
+      for (const [i, j] of [
+        [0, 0],
+        [0, 1],
+        [0, 2],
+        [1, 0],
+      ] as const)
+        expect(norm(g[i]![j]!), `${term} pair ${i},${j}`).toBeGreaterThan(0);
+      for (const [i, j] of [
+        [0, 3],
+        [1, 1],
+        [1, 2],
+        [1, 3],
+      ] as const)
+        expect(norm(g[i]![j]!), `${term} padding ${i},${j}`).toBe(0);
       const h = grads[head.name]!.arraySync() as number[][];
       const columns = [0, 1, 2, 3].map((c) => norm(h.map((row) => row[c]!)));
       // ce trains background too (it is pushed down for related pairs, up for (0,2)); bce leaves it alone
@@ -225,7 +326,9 @@ describe('relationships task: training terms', () => {
     const task = taskFor(new SpecModel({ relationLogits: { shape: [-1, 4], kind: 'other' } }));
     const b = batch();
     const z = logitsOf();
-    expectFlatTensorCount(() => tf.dispose(task.losses(stepContext({ relationLogits: z }, undefined, ['ce', 'bce'], b))));
+    expectFlatTensorCount(() =>
+      tf.dispose(task.losses(stepContext({ relationLogits: z }, undefined, ['ce', 'bce'], b))),
+    );
   });
 });
 
@@ -243,7 +346,12 @@ describe('relationships task: setup and declarations', () => {
   it('declares its taps, batch keys (with the number of predicates) and the predicates facet', () => {
     const task = taskFor(new SpecModel({ relationLogits: { shape: [-1, 4], kind: 'other' } }));
     expect(task.requiredTaps()).toEqual([{ role: 'student', tap: 'relationLogits' }]);
-    expect(task.requiredBatchKeys().map((k) => k.key)).toEqual(['pairs', 'pairMask', 'pairPredicate', 'pairPredicates']);
+    expect(task.requiredBatchKeys().map((k) => k.key)).toEqual([
+      'pairs',
+      'pairMask',
+      'pairPredicate',
+      'pairPredicates',
+    ]);
     expect(task.requiredBatchKeys().find((k) => k.key === 'pairPredicates')!.shape).toEqual([-1, 3]);
     expect(task.requiredFacets()).toEqual([PREDICATE_NAMES]);
   });

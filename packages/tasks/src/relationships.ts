@@ -17,8 +17,18 @@ import {
   type TaskSetupContext,
   type TermSpec,
 } from '@kd/core';
-import { predicateRecallAtK, tripleVerificationAccuracy, type PredicateDetectionImage, type RelationshipTriple } from '@kd/metrics';
-import { predicateBinaryCrossEntropy, predicateCrossEntropy, predicateRowWeights, type PairLabels } from './relationship-losses.js';
+import {
+  predicateRecallAtK,
+  tripleVerificationAccuracy,
+  type PredicateDetectionImage,
+  type RelationshipTriple,
+} from '@kd/metrics';
+import {
+  predicateBinaryCrossEntropy,
+  predicateCrossEntropy,
+  predicateRowWeights,
+  type PairLabels,
+} from './relationship-losses.js';
 
 export const relationshipsHParams = z
   .object({
@@ -34,7 +44,14 @@ export const relationshipsHParams = z
       .describe(
         "per-predicate probabilities for R@K and triple verification: 'softmax' over background + predicates (goes with task.ce), 'sigmoid' of each logit (goes with task.bce, as RVL-BERT on SpatialSense)",
       ),
-    threshold: z.number().gt(0).lt(1).default(0.5).describe('a triple is verified true when its predicate probability is at least this (RVL-BERT rounds the sigmoid: 0.5)'),
+    threshold: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.5)
+      .describe(
+        'a triple is verified true when its predicate probability is at least this (RVL-BERT rounds the sigmoid: 0.5)',
+      ),
   })
   .strict();
 export type RelationshipsHParams = z.output<typeof relationshipsHParams>;
@@ -54,20 +71,38 @@ export const relationshipsTerms: readonly TermSpec[] = [
   },
 ];
 
-const fraction = (name: string, description: string): MetricSpec => ({ name, unit: 'fraction', higherIsBetter: true, description });
+const fraction = (name: string, description: string): MetricSpec => ({
+  name,
+  unit: 'fraction',
+  higherIsBetter: true,
+  description,
+});
 
 /** The recall cut-offs reported (VRD predicate detection: R@50 and R@100). */
 export const RECALL_AT = [50, 100] as const;
 
 export const relationshipsMetrics: readonly MetricSpec[] = [
-  fraction('R@50', 'predicate recall@50: per image, each real pair predicts its best non-background predicate; the 50 most confident are matched to the (pair, predicate) triples that hold; matched / all triples'),
+  fraction(
+    'R@50',
+    'predicate recall@50: per image, each real pair predicts its best non-background predicate; the 50 most confident are matched to the (pair, predicate) triples that hold; matched / all triples',
+  ),
   fraction('R@100', 'predicate recall@100 (as R@50 with the 100 most confident pairs of each image)'),
-  fraction('verification', 'triple-verification accuracy: for every real pair and every predicate, "does it hold" (probability ≥ threshold) against the annotation'),
-  { name: 'loss', unit: 'score', higherIsBetter: false, description: 'mean of the term the scores come from over the split: task.ce (scores softmax) or task.bce (scores sigmoid)' },
+  fraction(
+    'verification',
+    'triple-verification accuracy: for every real pair and every predicate, "does it hold" (probability ≥ threshold) against the annotation',
+  ),
+  {
+    name: 'loss',
+    unit: 'score',
+    higherIsBetter: false,
+    description:
+      'mean of the term the scores come from over the split: task.ce (scores softmax) or task.bce (scores sigmoid)',
+  },
 ];
 
 /** The metric name of one predicate's verification accuracy (`verification.left-of`). */
-export const predicateVerificationMetric = (predicate: string) => `verification.${predicate.trim().toLowerCase().replace(/\s+/g, '-')}`;
+export const predicateVerificationMetric = (predicate: string) =>
+  `verification.${predicate.trim().toLowerCase().replace(/\s+/g, '-')}`;
 
 /**
  * Predicate classification over object pairs (RVL-BERT's VRD *predicate detection*: boxes and classes
@@ -113,10 +148,15 @@ export class RelationshipsTask implements Task<RelationshipsHParams> {
     const model = ctx.student.model;
     const wanted = `${predicates.length + 1} (${predicates.length} predicates + background)`;
     const spec = model.tapSpecs()[RELATION_TAP];
-    if (!spec) throw new UserError(`task 'relationships': the student (${model.arch}) has no relation head (tap '${RELATION_TAP}'); set student.options.predicates: ${wanted}`);
+    if (!spec)
+      throw new UserError(
+        `task 'relationships': the student (${model.arch}) has no relation head (tap '${RELATION_TAP}'); set student.options.predicates: ${wanted}`,
+      );
     const outputs = spec.shape[spec.shape.length - 1];
     if (spec.shape.length !== 2 || outputs !== predicates.length + 1) {
-      throw new UserError(`task 'relationships': the student's relation head has ${outputs} outputs, dataset '${ctx.data.name}' needs ${wanted}: set student.options.predicates: ${predicates.length + 1}`);
+      throw new UserError(
+        `task 'relationships': the student's relation head has ${outputs} outputs, dataset '${ctx.data.name}' needs ${wanted}: set student.options.predicates: ${predicates.length + 1}`,
+      );
     }
   }
 
@@ -127,10 +167,25 @@ export class RelationshipsTask implements Task<RelationshipsHParams> {
   requiredBatchKeys(): readonly BatchKeyRequest[] {
     const n = this.predicates.length;
     return [
-      { key: 'pairs', dtype: 'int32', shape: [-1, 2], why: '(subject, object) box indices of the pairs the relation head scores' },
+      {
+        key: 'pairs',
+        dtype: 'int32',
+        shape: [-1, 2],
+        why: '(subject, object) box indices of the pairs the relation head scores',
+      },
       { key: 'pairMask', dtype: 'float32', shape: [-1], why: 'which pair slots are real' },
-      { key: 'pairPredicate', dtype: 'int32', shape: [-1], why: 'primary predicate per pair (hparams.target: primary)' },
-      { key: 'pairPredicates', dtype: 'float32', ...(n > 0 ? { shape: [-1, n] } : { rank: 2 }), why: 'every predicate that holds per pair (training rows, R@K ground truth, verification labels)' },
+      {
+        key: 'pairPredicate',
+        dtype: 'int32',
+        shape: [-1],
+        why: 'primary predicate per pair (hparams.target: primary)',
+      },
+      {
+        key: 'pairPredicates',
+        dtype: 'float32',
+        ...(n > 0 ? { shape: [-1, n] } : { rank: 2 }),
+        why: 'every predicate that holds per pair (training rows, R@K ground truth, verification labels)',
+      },
     ];
   }
 
@@ -141,7 +196,9 @@ export class RelationshipsTask implements Task<RelationshipsHParams> {
   metrics(): readonly MetricSpec[] {
     return [
       ...relationshipsMetrics,
-      ...this.predicates.map((p) => fraction(predicateVerificationMetric(p), `triple-verification accuracy on the triples of predicate '${p}'`)),
+      ...this.predicates.map((p) =>
+        fraction(predicateVerificationMetric(p), `triple-verification accuracy on the triples of predicate '${p}'`),
+      ),
     ];
   }
 
@@ -172,11 +229,17 @@ export class RelationshipsTask implements Task<RelationshipsHParams> {
         const [b, q] = labels.pairMask.shape as [number, number];
         const c = n + 1;
         if (!logits || logits.shape.join() !== [b, q, c].join()) {
-          throw new Error(`relationships task: the model's ${RELATION_TAP} are [${logits?.shape ?? 'missing'}], expected [${b}, ${q}, ${c}] (scenes, pairs, background + ${n} predicates)`);
+          throw new Error(
+            `relationships task: the model's ${RELATION_TAP} are [${logits?.shape ?? 'missing'}], expected [${b}, ${q}, ${c}] (scenes, pairs, background + ${n} predicates)`,
+          );
         }
         const softmax = this.hp.scores === 'softmax';
-        const rows = softmax ? tf.sum(predicateRowWeights(labels, this.hp.target)).dataSync()[0]! : tf.sum(labels.pairMask).dataSync()[0]! * n;
-        const loss = softmax ? predicateCrossEntropy(logits, labels, this.hp.target) : predicateBinaryCrossEntropy(logits, labels);
+        const rows = softmax
+          ? tf.sum(predicateRowWeights(labels, this.hp.target)).dataSync()[0]!
+          : tf.sum(labels.pairMask).dataSync()[0]! * n;
+        const loss = softmax
+          ? predicateCrossEntropy(logits, labels, this.hp.target)
+          : predicateBinaryCrossEntropy(logits, labels);
         lossSum += loss.dataSync()[0]! * rows;
         lossRows += rows;
         const probs = (softmax ? tf.softmax(logits) : tf.sigmoid(logits)).dataSync();
@@ -184,7 +247,10 @@ export class RelationshipsTask implements Task<RelationshipsHParams> {
         const mask = labels.pairMask.dataSync();
         const held = labels.pairPredicates.dataSync();
         for (let i = 0; i < b; i++) {
-          const image = { groundTruth: [] as RelationshipTriple[], candidates: [] as PredicateDetectionImage['candidates'][number][] };
+          const image = {
+            groundTruth: [] as RelationshipTriple[],
+            candidates: [] as PredicateDetectionImage['candidates'][number][],
+          };
           for (let j = 0; j < q; j++) {
             const slot = i * q + j;
             if (mask[slot] !== 1) continue;
@@ -234,5 +300,10 @@ function pairLabels(batch: Batch): PairLabels & { pairs: tf.Tensor } {
     if (!t) throw new Error(`relationships task: the batch has no '${key}'`);
     return t;
   };
-  return { pairs: get('pairs'), pairMask: get('pairMask'), pairPredicates: get('pairPredicates'), pairPredicate: get('pairPredicate') };
+  return {
+    pairs: get('pairs'),
+    pairMask: get('pairMask'),
+    pairPredicates: get('pairPredicates'),
+    pairPredicate: get('pairPredicate'),
+  };
 }

@@ -1,5 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { createHost, createRunContainer, listTasks, resolveTask, TappedModel, type Batch, type DataInfo, type DataSplit, type TapSpecs, type TapValues } from '@kd/core';
+import {
+  createHost,
+  createRunContainer,
+  listTasks,
+  resolveTask,
+  TappedModel,
+  type Batch,
+  type DataInfo,
+  type DataSplit,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
 import { stepContext } from '@kd/testing';
 import { describe, expect, it } from 'vitest';
 import { ClassificationTask, classificationHParams } from './classification.js';
@@ -27,7 +38,12 @@ function split(labels: number[], y?: number[][]): DataSplit {
     labels: Int32Array.from(labels),
     batch: (indices) => ({
       x: tf.zeros([indices.length, 1]),
-      y: y ? tf.tensor2d(Array.from(indices, (i) => y[i]!)) : tf.tensor1d(Array.from(indices, (i) => labels[i]!), 'int32'),
+      y: y
+        ? tf.tensor2d(Array.from(indices, (i) => y[i]!))
+        : tf.tensor1d(
+            Array.from(indices, (i) => labels[i]!),
+            'int32',
+          ),
       index: tf.tensor1d(indices, 'int32'),
     }),
   };
@@ -55,7 +71,12 @@ describe('classification', () => {
   it('top-1 accuracy, mean CE (as torch F.cross_entropy), and per-group accuracy, whatever the batch size', () => {
     const task = new ClassificationTask();
     const info = data(3, { names: ['Many', 'Few'], ofClass: [0, 0, 1] });
-    task.setup({ hparams: classificationHParams.parse({}), data: info, student: { name: 'student', role: 'student', model: new TableModel(table) }, tap: () => ({ shape: [3], kind: 'logits' }) });
+    task.setup({
+      hparams: classificationHParams.parse({}),
+      data: info,
+      student: { name: 'student', role: 'student', model: new TableModel(table) },
+      tap: () => ({ shape: [3], kind: 'logits' }),
+    });
     const logSoftmax = (row: number[], k: number) => row[k]! - Math.log(row.reduce((s, v) => s + Math.exp(v), 0));
     const ce = -table.reduce((s, row, i) => s + logSoftmax(row, labels[i]!), 0) / 5;
     for (const batchSize of [1, 2, 5]) {
@@ -76,7 +97,10 @@ describe('classification', () => {
     const on = task.losses(stepContext({ logits }, undefined, ['ce'], { x: logits, y }));
     const off = task.losses(stepContext({ logits }, undefined, [], { x: logits, y }));
     expect(Object.keys(off)).toEqual([]);
-    expect(on['ce']!.dataSync()[0]).toBeCloseTo(tf.losses.softmaxCrossEntropy(tf.oneHot(y, 3), logits).dataSync()[0]!, 5);
+    expect(on['ce']!.dataSync()[0]).toBeCloseTo(
+      tf.losses.softmaxCrossEntropy(tf.oneHot(y, 3), logits).dataSync()[0]!,
+      5,
+    );
   });
 });
 
@@ -97,8 +121,18 @@ describe('multi-label', () => {
 
   it('mAP (primary) and the thresholded CP…OF1 at 0.5, mean BCE', () => {
     const task = new MultiLabelTask();
-    task.setup({ hparams: multiLabelHParams.parse({}), data: data(2), student: { name: 'student', role: 'student', model: new TableModel(table) }, tap: () => ({ shape: [2], kind: 'logits' }) });
-    const m = task.evaluate({ model: new TableModel(table), split: split([0, 0, 0, 0], y), batchSize: 3, data: data(2) });
+    task.setup({
+      hparams: multiLabelHParams.parse({}),
+      data: data(2),
+      student: { name: 'student', role: 'student', model: new TableModel(table) },
+      tap: () => ({ shape: [2], kind: 'logits' }),
+    });
+    const m = task.evaluate({
+      model: new TableModel(table),
+      split: split([0, 0, 0, 0], y),
+      batchSize: 3,
+      data: data(2),
+    });
     expect(m['mAP']).toBeCloseTo((1 + 0.5) / 2, 12);
     // predicted at p ≥ 0.5 (logit ≥ 0): class 0 → samples 0, 1 (2 TP); class 1 → samples 0, 1, 2 (1 TP)
     expect(m['CP']).toBeCloseTo((2 / 2 + 1 / 3) / 2, 12);
@@ -112,7 +146,13 @@ describe('multi-label', () => {
 
   it('refuses a model whose logits are not one per class (e.g. an answer head), in one line naming the model', () => {
     const task = new MultiLabelTask();
-    const setup = () => task.setup({ hparams: multiLabelHParams.parse({}), data: data(2), student: { name: 'student', role: 'student', model: new TableModel(table) }, tap: () => ({ shape: [5], kind: 'logits' }) });
+    const setup = () =>
+      task.setup({
+        hparams: multiLabelHParams.parse({}),
+        data: data(2),
+        student: { name: 'student', role: 'student', model: new TableModel(table) },
+        tap: () => ({ shape: [5], kind: 'logits' }),
+      });
     expect(setup).toThrow(/^task 'multi-label': model 'student' \(.+\) has 5 logits, the data 2 classes/);
   });
 });
@@ -120,7 +160,9 @@ describe('multi-label', () => {
 describe('registration', () => {
   it('lists both tasks without instances; a run resolves a fresh instance', () => {
     const host = createHost([register]);
-    expect(listTasks(host).map((t) => t.id)).toEqual(expect.arrayContaining(['classification', 'multi-label', 'relationships']));
+    expect(listTasks(host).map((t) => t.id)).toEqual(
+      expect.arrayContaining(['classification', 'multi-label', 'relationships']),
+    );
     const a = resolveTask(createRunContainer(host), 'classification').task;
     const b = resolveTask(createRunContainer(host), 'classification').task;
     expect(a).not.toBe(b);

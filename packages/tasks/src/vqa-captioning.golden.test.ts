@@ -8,7 +8,14 @@ import { VqaTask } from './vqa.js';
 
 interface Golden {
   vqa: { logits: number[]; shape: [number, number]; scores: number[]; sum: number; mean: number; gradSum: number[] };
-  captioning: { logits: number[]; shape: [number, number, number]; tokens: number[]; mask: number[]; loss: number; grad: number[] };
+  captioning: {
+    logits: number[];
+    shape: [number, number, number];
+    tokens: number[];
+    mask: number[];
+    loss: number;
+    grad: number[];
+  };
 }
 const g = loadFixture<Golden>(new URL('./__fixtures__/vqa-captioning.golden.json', import.meta.url));
 
@@ -35,7 +42,9 @@ describe('vqa and captioning losses match PyTorch (tools/golden/vqa_captioning.p
     const grad = tf.grad((x: tf.Tensor) => answerBinaryCrossEntropy(x, scores))(logits);
     expect(maxRel(grad.dataSync(), g.vqa.gradSum)).toBeLessThan(1e-5);
     // the task's term is that loss on the student's logits and the batch's answerScores
-    const term = new VqaTask().losses(stepContext({ logits }, undefined, ['bce'], { x: logits, answerScores: scores }))['bce']!;
+    const term = new VqaTask().losses(stepContext({ logits }, undefined, ['bce'], { x: logits, answerScores: scores }))[
+      'bce'
+    ]!;
     expect(relErr(term.dataSync()[0]!, g.vqa.sum)).toBeLessThan(1e-5);
   });
 
@@ -47,12 +56,18 @@ describe('vqa and captioning losses match PyTorch (tools/golden/vqa_captioning.p
     expect(relErr(nextTokenCrossEntropy(logits, tokens, mask).dataSync()[0]!, g.captioning.loss)).toBeLessThan(1e-5);
     const grad = tf.grad((x: tf.Tensor) => nextTokenCrossEntropy(x, tokens, mask))(logits);
     expect(maxRel(grad.dataSync(), g.captioning.grad)).toBeLessThan(1e-5);
-    const term = new CaptioningTask().losses(stepContext({ mlmLogits: logits }, undefined, ['ce'], { x: logits, tokens, tokenMask: mask }))['ce']!;
+    const term = new CaptioningTask().losses(
+      stepContext({ mlmLogits: logits }, undefined, ['ce'], { x: logits, tokens, tokenMask: mask }),
+    )['ce']!;
     expect(relErr(term.dataSync()[0]!, g.captioning.loss)).toBeLessThan(1e-5);
   });
 
   it('a batch with no target token gives 0, not NaN', () => {
-    const l = nextTokenCrossEntropy(tf.zeros([1, 3, 4]), tf.tensor2d([[2, 0, 0]], [1, 3], 'int32'), tf.tensor2d([[1, 0, 0]]));
+    const l = nextTokenCrossEntropy(
+      tf.zeros([1, 3, 4]),
+      tf.tensor2d([[2, 0, 0]], [1, 3], 'int32'),
+      tf.tensor2d([[1, 0, 0]]),
+    );
     expect(l.dataSync()[0]).toBe(0);
   });
 });

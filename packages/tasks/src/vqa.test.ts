@@ -1,5 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { ANSWER_VOCABULARY, TappedModel, UserError, facetEntry, facets, type Batch, type DataInfo, type DataSplit, type TapSpecs, type TapValues } from '@kd/core';
+import {
+  ANSWER_VOCABULARY,
+  TappedModel,
+  UserError,
+  facetEntry,
+  facets,
+  type Batch,
+  type DataInfo,
+  type DataSplit,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
 import { vqaAccuracy } from '@kd/metrics';
 import { errorOf, expectFlatTensorCount, participant, stepContext } from '@kd/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +63,12 @@ function split(): DataSplit {
 }
 
 function setUp(task: VqaTask, model: TappedModel, info = data()) {
-  task.setup({ hparams: vqaHParams.parse({}), data: info, student: participant('student', 'student', model), tap: (_r, tap) => model.tapSpecs()[tap]! });
+  task.setup({
+    hparams: vqaHParams.parse({}),
+    data: info,
+    student: participant('student', 'student', model),
+    tap: (_r, tap) => model.tapSpecs()[tap]!,
+  });
 }
 
 describe('vqa task', () => {
@@ -89,7 +105,9 @@ describe('vqa task', () => {
   it('setup refuses a head that is not the answer vocabulary in one line naming the fix, and data without answers', () => {
     const wrong = errorOf(() => setUp(new VqaTask(), new TableModel([[0, 0, 0]])));
     expect(wrong).toBeInstanceOf(UserError);
-    expect(wrong.message).toBe("task 'vqa': student (table) has 3 logits, the dataset has 4 answers: give it an answer head (vl-scene: student.options.head: answers)");
+    expect(wrong.message).toBe(
+      "task 'vqa': student (table) has 3 logits, the dataset has 4 answers: give it an answer head (vl-scene: student.options.head: answers)",
+    );
     const none = errorOf(() => setUp(new VqaTask(), new TableModel(table), data(null)));
     expect(none.message).toBe("task 'vqa': dataset 'toy-vqa' has no answer vocabulary (use data.dataset: scene-vqa)");
   });
@@ -99,7 +117,10 @@ describe('vqa task', () => {
     const logits = tf.tensor2d(table);
     const scores = tf.tensor2d(softScores);
     expect(task.losses(stepContext({ logits }, undefined, [], { x: logits, answerScores: scores }))).toEqual({});
-    const grad = tf.grad((z: tf.Tensor) => task.losses(stepContext({ logits: z }, undefined, ['bce'], { x: z, answerScores: scores }))['bce']!)(logits);
+    const grad = tf.grad(
+      (z: tf.Tensor) =>
+        task.losses(stepContext({ logits: z }, undefined, ['bce'], { x: z, answerScores: scores }))['bce']!,
+    )(logits);
     expect(Array.from(grad.dataSync()).every((v) => Number.isFinite(v) && v !== 0)).toBe(true);
     tf.dispose([logits, scores, grad]);
   });
@@ -110,7 +131,13 @@ describe('vqa task', () => {
     setUp(task, model);
     const logits = tf.tensor2d(table);
     const scores = tf.tensor2d(softScores);
-    expectFlatTensorCount(() => tf.tidy(() => task.losses(stepContext({ logits }, undefined, ['bce'], { x: logits, answerScores: scores }))['bce']!.dataSync()));
+    expectFlatTensorCount(() =>
+      tf.tidy(() =>
+        task
+          .losses(stepContext({ logits }, undefined, ['bce'], { x: logits, answerScores: scores }))
+          ['bce']!.dataSync(),
+      ),
+    );
     expectFlatTensorCount(() => task.evaluate({ model, split: split(), batchSize: 3, data: data() }));
     tf.dispose([logits, scores]);
   });

@@ -23,7 +23,9 @@ export const vqaHParams = z
     reduction: z
       .enum(['sum', 'mean'])
       .default('sum')
-      .describe("answer BCE: 'sum' over the answers, mean over questions (BCE mean × A, as the bottom-up-top-down, Oscar and VisualBERT/MMF VQA code); 'mean' over both"),
+      .describe(
+        "answer BCE: 'sum' over the answers, mean over questions (BCE mean × A, as the bottom-up-top-down, Oscar and VisualBERT/MMF VQA code); 'mean' over both",
+      ),
   })
   .strict();
 export type VqaHParams = z.output<typeof vqaHParams>;
@@ -32,7 +34,8 @@ export const vqaTerms: readonly TermSpec[] = [
   {
     name: 'bce',
     defaultWeight: 1,
-    description: 'binary cross-entropy of sigmoid(logits) over the answer vocabulary against the soft answer scores answerScores [B, A] (summed over answers, mean over questions)',
+    description:
+      'binary cross-entropy of sigmoid(logits) over the answer vocabulary against the soft answer scores answerScores [B, A] (summed over answers, mean over questions)',
   },
 ];
 
@@ -41,9 +44,15 @@ export const vqaMetrics: readonly MetricSpec[] = [
     name: 'accuracy',
     unit: 'fraction',
     higherIsBetter: true,
-    description: 'VQA accuracy of the top answer: its soft score min(#humans who gave it / 3, 1) (1 or 0 for a question with one true answer), mean over questions',
+    description:
+      'VQA accuracy of the top answer: its soft score min(#humans who gave it / 3, 1) (1 or 0 for a question with one true answer), mean over questions',
   },
-  { name: 'loss', unit: 'score', higherIsBetter: false, description: 'mean answer BCE over the questions of the split' },
+  {
+    name: 'loss',
+    unit: 'score',
+    higherIsBetter: false,
+    description: 'mean answer BCE over the questions of the split',
+  },
 ];
 
 /**
@@ -61,7 +70,10 @@ export class VqaTask implements Task<VqaHParams> {
   setup(ctx: TaskSetupContext<VqaHParams>): void {
     this.hp = ctx.hparams;
     const answers = facetOf(ctx.data, ANSWER_VOCABULARY);
-    if (!answers) throw new UserError(`task 'vqa': dataset '${ctx.data.name}' has no answer vocabulary (use data.dataset: scene-vqa)`);
+    if (!answers)
+      throw new UserError(
+        `task 'vqa': dataset '${ctx.data.name}' has no answer vocabulary (use data.dataset: scene-vqa)`,
+      );
     const width = ctx.tap('student', 'logits').shape[0];
     if (width !== answers.length) {
       throw new UserError(
@@ -87,7 +99,9 @@ export class VqaTask implements Task<VqaHParams> {
   }
 
   losses(step: StepContext): Record<string, tf.Scalar> {
-    return step.active.has('bce') ? { bce: answerBinaryCrossEntropy(step.student['logits']!, step.batch['answerScores']!, this.hp.reduction) } : {};
+    return step.active.has('bce')
+      ? { bce: answerBinaryCrossEntropy(step.student['logits']!, step.batch['answerScores']!, this.hp.reduction) }
+      : {};
   }
 
   evaluate(ctx: EvaluationContext): Metrics {

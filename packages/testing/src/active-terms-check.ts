@@ -15,16 +15,26 @@ export async function expectOnlyActiveTermsComputed(c: MethodConformance): Promi
   const h = await MethodHarness.start(c);
   try {
     const outputs = { ...h.outputs(false), ...h.outputs(true) };
-    expectOnlyActiveComputed('losses', MethodHarness.termNames(c.descriptor), (active) => h.method.losses(h.step(outputs, active)));
+    expectOnlyActiveComputed('losses', MethodHarness.termNames(c.descriptor), (active) =>
+      h.method.losses(h.step(outputs, active)),
+    );
     for (const stage of h.method.stages?.() ?? []) {
-      expectOnlyActiveComputed(`stage '${stage.name}'`, stage.terms.map((t) => t.name), (active) => stage.losses(h.step(outputs, active)));
+      expectOnlyActiveComputed(
+        `stage '${stage.name}'`,
+        stage.terms.map((t) => t.name),
+        (active) => stage.losses(h.step(outputs, active)),
+      );
     }
   } finally {
     h.dispose();
   }
 }
 
-function expectOnlyActiveComputed(who: string, all: readonly string[], losses: (active: readonly string[]) => Record<string, tf.Scalar>): void {
+function expectOnlyActiveComputed(
+  who: string,
+  all: readonly string[],
+  losses: (active: readonly string[]) => Record<string, tf.Scalar>,
+): void {
   const call = (active: readonly string[]) => {
     const { result, kernels, unused } = recordKernels(() => losses(active));
     const invalid = Object.entries(result)
@@ -48,7 +58,10 @@ function expectOnlyActiveComputed(who: string, all: readonly string[], losses: (
       const which = `only ${active.join(', ')} active`;
       expect(r.names, `${who}: terms returned with ${which}`).toEqual(sorted(active));
       expect(r.invalid, `${who}: terms that are not finite scalars`).toEqual([]);
-      expect(r.unused, `${who}: kernels no returned term depends on, with ${which} (${full.unused} with every term): an inactive term computed?`).toBeLessThanOrEqual(full.unused);
+      expect(
+        r.unused,
+        `${who}: kernels no returned term depends on, with ${which} (${full.unused} with every term): an inactive term computed?`,
+      ).toBeLessThanOrEqual(full.unused);
     }
   }
 }

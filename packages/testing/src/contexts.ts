@@ -1,12 +1,28 @@
 /** Setup and step contexts as the runner hands them to a method, for tests without a runner. */
 import * as tf from '@tensorflow/tfjs';
-import { MissingTapError, stepHelpers, type Batch, type DataInfo, type MethodSetupContext, type Participant, type Role, type StepContext, type TappedModel, type TapValues } from '@kd/core';
+import {
+  MissingTapError,
+  stepHelpers,
+  type Batch,
+  type DataInfo,
+  type MethodSetupContext,
+  type Participant,
+  type Role,
+  type StepContext,
+  type TappedModel,
+  type TapValues,
+} from '@kd/core';
 
 /**
  * A participant as the runner makes one: a teacher's model is frozen unless `trainable` (an adapted or
  * co-trained teacher), a student's is left as it is (trainable, or frozen in part).
  */
-export function participant(name: string, role: Role, model: TappedModel, options: { trainable?: boolean } = {}): Participant {
+export function participant(
+  name: string,
+  role: Role,
+  model: TappedModel,
+  options: { trainable?: boolean } = {},
+): Participant {
   const trainable = options.trainable ?? role === 'student';
   if (!trainable) model.setFrozen(true);
   else if (role === 'teacher') model.setFrozen(false);

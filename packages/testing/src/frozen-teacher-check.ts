@@ -17,14 +17,23 @@ export async function expectFrozenTeacherGetsNoGradient(c: MethodConformance): P
   try {
     const frozen = h.frozen;
     if (!frozen.length) {
-      expect(h.method.requiredTaps().filter((r) => r.role === 'teacher'), 'teacher taps read in a run without a teacher').toEqual([]);
+      expect(
+        h.method.requiredTaps().filter((r) => r.role === 'teacher'),
+        'teacher taps read in a run without a teacher',
+      ).toEqual([]);
       return;
     }
-    const snapshot = () => new Map(frozen.flatMap((p) => [...p.model.namedVariables(`${p.name}.`)].map(([k, v]) => [k, Array.from(v.dataSync())])));
+    const snapshot = () =>
+      new Map(
+        frozen.flatMap((p) => [...p.model.namedVariables(`${p.name}.`)].map(([k, v]) => [k, Array.from(v.dataSync())])),
+      );
     const before = snapshot();
     const frozenVars = new Set(frozen.flatMap((p) => [...p.model.namedVariables().values()]));
     const trainable = h.trainableVariables();
-    expect(trainable.filter((v) => frozenVars.has(v)).map((v) => v.name), "a frozen participant's variables among the trainable ones").toEqual([]);
+    expect(
+      trainable.filter((v) => frozenVars.has(v)).map((v) => v.name),
+      "a frozen participant's variables among the trainable ones",
+    ).toEqual([]);
 
     const tapVars: [string, tf.Variable][] = [];
     const constants: Record<string, TapValues> = {};
@@ -38,9 +47,15 @@ export async function expectFrozenTeacherGetsNoGradient(c: MethodConformance): P
       );
     }
     const all = MethodHarness.termNames(c.descriptor);
-    const { value, grads } = tf.variableGrads(() => h.total(h.step({ ...constants, ...h.outputs(true) }, all)), [...trainable, ...tapVars.map(([, v]) => v)]);
+    const { value, grads } = tf.variableGrads(
+      () => h.total(h.step({ ...constants, ...h.outputs(true) }, all)),
+      [...trainable, ...tapVars.map(([, v]) => v)],
+    );
     for (const [name, v] of tapVars) expect(gradNorm(grads[v.name]), `gradient into the frozen tap ${name}`).toBe(0);
-    expect(trainable.some((v) => gradNorm(grads[v.name]) > 0), 'a trainable variable gets a gradient').toBe(true);
+    expect(
+      trainable.some((v) => gradNorm(grads[v.name]) > 0),
+      'a trainable variable gets a gradient',
+    ).toBe(true);
     for (const p of frozen) expect(p.model.trainableVariables().length, `${p.name} is still frozen`).toBe(0);
     const after = snapshot();
     for (const [k, v] of before) expect(after.get(k), `${k} unchanged`).toEqual(v);

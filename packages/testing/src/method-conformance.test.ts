@@ -31,7 +31,8 @@ let flaw: Flaw = 'none';
 @injectable()
 class Toy implements DistillationMethod {
   setup = (): void => undefined;
-  requiredTaps = (): readonly TapRequest[] => (['teacher', 'student'] as const).map((role) => ({ role, tap: 'logits' }));
+  requiredTaps = (): readonly TapRequest[] =>
+    (['teacher', 'student'] as const).map((role) => ({ role, tap: 'logits' }));
   auxModules = (): [] => [];
   /** A stage of its own on the same two terms. */
   stages = (): readonly StageSpec[] => [
@@ -42,7 +43,8 @@ class Toy implements DistillationMethod {
       terms: descriptor.terms,
       trainable: ['student'],
       taps: this.requiredTaps(),
-      losses: (step) => this.losses(flaw === 'stage returns inactive' ? { ...step, active: new Set(['a', 'b']) } : step),
+      losses: (step) =>
+        this.losses(flaw === 'stage returns inactive' ? { ...step, active: new Set(['a', 'b']) } : step),
     },
   ];
   losses(step: StepContext): Record<string, tf.Scalar> {
@@ -51,7 +53,10 @@ class Toy implements DistillationMethod {
     const on = (term: string) => step.active.has(term) || flaw === 'returns inactive';
     const out: Record<string, tf.Scalar> = {};
     if (on('a')) out['a'] = mse(s, t);
-    const b = on('b') || (flaw === 'computes inactive' && step.active.size > 0) ? tf.mean(tf.abs(tf.sub(s, t))) as tf.Scalar : undefined;
+    const b =
+      on('b') || (flaw === 'computes inactive' && step.active.size > 0)
+        ? (tf.mean(tf.abs(tf.sub(s, t))) as tf.Scalar)
+        : undefined;
     if (b && step.active.has('b')) out['b'] = b;
     if (flaw === 'leaks') tf.keep(tf.zeros([1]));
     return out;
@@ -93,7 +98,9 @@ describe('the method conformance checks', () => {
       await expect(expectOnlyActiveTermsComputed(toy), f).rejects.toThrow();
     }
     flaw = 'stage returns inactive'; // in one of its own stages
-    await expect(expectOnlyActiveTermsComputed(toy)).rejects.toThrow(/stage 'warm': terms returned with no term active/);
+    await expect(expectOnlyActiveTermsComputed(toy)).rejects.toThrow(
+      /stage 'warm': terms returned with no term active/,
+    );
     flaw = 'none';
   });
 
@@ -121,6 +128,8 @@ describe('the method conformance checks', () => {
     };
     expect(() => expectRegistrationCreatesNoInstance(descriptor, transient)).toThrow(/one instance per run container/);
     const repeated = { ...descriptor, impl: ToyWithTerms };
-    expect(() => expectTermsDeclaredOnce(repeated, (c) => registerMethod(c, repeated))).toThrow(/repeats the descriptor's terms/);
+    expect(() => expectTermsDeclaredOnce(repeated, (c) => registerMethod(c, repeated))).toThrow(
+      /repeats the descriptor's terms/,
+    );
   });
 });

@@ -19,7 +19,8 @@ export function describeMethodConformance(c: MethodConformance): void {
       expectTermsDeclaredOnce(c.descriptor, c.register);
     });
     it('computes only the active terms', () => expectOnlyActiveTermsComputed(c));
-    it('gives the frozen teacher no gradient (its taps are constants, it stays unchanged)', () => expectFrozenTeacherGetsNoGradient(c));
+    it('gives the frozen teacher no gradient (its taps are constants, it stays unchanged)', () =>
+      expectFrozenTeacherGetsNoGradient(c));
     it('keeps the tensor count flat over training steps (every term on)', () => expectFlatTensorCountOverSteps(c));
   });
 }

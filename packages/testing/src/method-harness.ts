@@ -60,7 +60,10 @@ export class MethodHarness {
     const taps = new Map<string, Set<string>>([[ctx.student.name, new Set(['logits'])]]);
     for (const r of [...method.requiredTaps(), ...(method.stages?.() ?? []).flatMap((st) => st.taps)]) {
       const name = r.model ?? (r.role === 'teacher' ? ctx.teacher?.name : ctx.student.name);
-      if (!name) throw new Error(`method '${c.descriptor.id}' reads the teacher's '${r.tap}' but the conformance run has no teacher`);
+      if (!name)
+        throw new Error(
+          `method '${c.descriptor.id}' reads the teacher's '${r.tap}' but the conformance run has no teacher`,
+        );
       if (!taps.has(name)) taps.set(name, new Set(['logits']));
       taps.get(name)!.add(r.tap);
     }
@@ -112,7 +115,10 @@ export class MethodHarness {
 
   /** What the trainer optimises: trainable participants' and aux modules' trainable variables. */
   trainableVariables(): tf.Variable[] {
-    const modules = [...this.run.context.participants.filter(isTrainable).map((p) => p.model), ...this.method.auxModules().map((a) => a.module)];
+    const modules = [
+      ...this.run.context.participants.filter(isTrainable).map((p) => p.model),
+      ...this.method.auxModules().map((a) => a.module),
+    ];
     return [...new Set(modules.flatMap((m) => m.trainableVariables()))];
   }
 

@@ -5,7 +5,15 @@
  * the descriptor. Instances are counted through a subclass of `descriptor.impl` that is put in the
  * place of the class the package registers (in a test host only), so any method can be checked.
  */
-import { createHost, createRunContainer, findMethod, listMethods, resolveMethod, type MethodDescriptor, type PluginRegister } from '@kd/core';
+import {
+  createHost,
+  createRunContainer,
+  findMethod,
+  listMethods,
+  resolveMethod,
+  type MethodDescriptor,
+  type PluginRegister,
+} from '@kd/core';
 import { expect } from 'vitest';
 
 export function expectRegistrationCreatesNoInstance(descriptor: MethodDescriptor, register: PluginRegister): void {

@@ -1,5 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { BatchNorm, Conv2d, Linear, Module, Rng, TappedModel, type Batch, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
+import {
+  BatchNorm,
+  Conv2d,
+  Linear,
+  Module,
+  Rng,
+  TappedModel,
+  type Batch,
+  type ForwardOptions,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
 
 /**
  * stem (conv1/bn1) -> layer1 (stride 1) -> layer2 (stride 2) -> global pool -> fc. With

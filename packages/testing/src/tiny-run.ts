@@ -23,7 +23,10 @@ export function tinyDistillationRun(
     buildLike?: (participant: string, seed: number) => TappedModel;
   } = {},
 ): ConformanceRun {
-  const teacher = options.teacher === null ? undefined : participant('teacher', 'teacher', options.teacher ?? new TinyNet(8, 8, 5, 1));
+  const teacher =
+    options.teacher === null
+      ? undefined
+      : participant('teacher', 'teacher', options.teacher ?? new TinyNet(8, 8, 5, 1));
   const student = participant('student', 'student', options.student ?? new TinyNet(4, 8, 5, 2));
   const hparams = descriptor.hparams.parse(options.hparams ?? {});
   return { context: setupContext(descriptor.id, hparams, teacher, student, 7, options.buildLike), batch: tinyBatch() };

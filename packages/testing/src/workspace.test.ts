@@ -13,7 +13,9 @@ describe('the test command cannot replay another checkout', () => {
     expect(nx.cacheDirectory).toBeDefined();
     const where = relative(root, resolve(root, nx.cacheDirectory!));
     expect(where.startsWith('..') || isAbsolute(where)).toBe(false);
-    const ignored = readFileSync(join(root, '.gitignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(join(root, '.gitignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     expect(ignored.some((l) => l !== '' && (where + '/').startsWith(l.replace(/^\//, '')))).toBe(true);
   });
 
@@ -37,7 +39,10 @@ describe('test-summary: reports not written by this run are named', () => {
     writeFileSync(join(p, 'package.json'), JSON.stringify({ name: `@x/${name}`, scripts: { test: 'vitest run' } }));
     if (!report) return;
     const file = join(p, 'reports', 'vitest.json');
-    writeFileSync(file, JSON.stringify({ numPassedTests: report.passed, numFailedTests: report.failed, success: report.failed === 0 }));
+    writeFileSync(
+      file,
+      JSON.stringify({ numPassedTests: report.passed, numFailedTests: report.failed, success: report.failed === 0 }),
+    );
     if (report.ageMs) {
       const t = new Date(Date.now() - report.ageMs);
       utimesSync(file, t, t);
@@ -51,7 +56,10 @@ describe('test-summary: reports not written by this run are named', () => {
     project('replayed', { passed: 5, failed: 0, ageMs: 60_000 });
     project('silent');
     mkdirSync(join(dir, 'packages', 'no-tests'), { recursive: true });
-    writeFileSync(join(dir, 'packages', 'no-tests', 'package.json'), JSON.stringify({ name: '@x/no-tests', scripts: {} }));
+    writeFileSync(
+      join(dir, 'packages', 'no-tests', 'package.json'),
+      JSON.stringify({ name: '@x/no-tests', scripts: {} }),
+    );
     expect(testProjects(dir).map((p) => p.name)).toEqual(['@x/fresh', '@x/replayed', '@x/silent']);
     const s = summarize(dir, since);
     expect(s).toMatchObject({ passed: 8, failed: 1, files: 2 });

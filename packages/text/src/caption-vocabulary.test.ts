@@ -11,7 +11,9 @@ describe('template captions through the tokenizer', () => {
   it('builds a vocabulary that encodes every caption without [UNK] and decodes back to its words', () => {
     const captioner = new TemplateCaptioner({ seed: 11, knowledge: 'fashion-mnist' });
     const texts = Array.from({ length: 60 }, (_, i) =>
-      captionTexts(captioner.captions({ index: i, label: i % 10, image: rectImage(28, i % 10, 3, 12 + (i % 10), 14 + (i % 7)) })),
+      captionTexts(
+        captioner.captions({ index: i, label: i % 10, image: rectImage(28, i % 10, 3, 12 + (i % 10), 14 + (i % 7)) }),
+      ),
     ).flat();
     const tok = new WordTokenizer(Vocabulary.build(texts));
     for (const text of texts) {

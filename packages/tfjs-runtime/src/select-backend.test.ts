@@ -164,7 +164,9 @@ describe('selectBackend', () => {
       ['wasm', false],
       ['cpu', true],
     ]);
-    expect(backendSummary(report)).toBe('cpu; tfjs-node-gpu: not installed, tfjs-node: not installed, wasm: not installed');
+    expect(backendSummary(report)).toBe(
+      'cpu; tfjs-node-gpu: not installed, tfjs-node: not installed, wasm: not installed',
+    );
   });
 
   it('rejects an unknown backend name', async () => {

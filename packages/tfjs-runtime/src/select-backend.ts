@@ -84,7 +84,11 @@ const defaultDeps: SelectBackendDeps = {
 /** First line of an error message, trimmed, at most 300 characters. */
 export function oneLine(err: unknown): string {
   const raw = err instanceof Error ? err.message || err.name : String(err);
-  const first = raw.split(/\r?\n/).map((s) => s.trim()).find((s) => s.length > 0) ?? 'unknown error';
+  const first =
+    raw
+      .split(/\r?\n/)
+      .map((s) => s.trim())
+      .find((s) => s.length > 0) ?? 'unknown error';
   return first.length > 300 ? `${first.slice(0, 297)}...` : first;
 }
 
@@ -136,7 +140,8 @@ export async function selectBackendWith(
 ): Promise<BackendReport> {
   const requested: BackendRequest = options.backend ?? 'auto';
   const plan = PLAN[requested];
-  if (!plan) throw new BackendUnavailableError(requested, `unknown backend (expected one of ${Object.keys(PLAN).join(', ')})`);
+  if (!plan)
+    throw new BackendUnavailableError(requested, `unknown backend (expected one of ${Object.keys(PLAN).join(', ')})`);
   const attempts: BackendAttempt[] = [];
   for (const candidate of plan) {
     const t0 = performance.now();
@@ -172,7 +177,8 @@ export function selectBackend(options: SelectBackendOptions = {}): Promise<Backe
 
 function candidateStatus(a: BackendAttempt): string {
   const err = a.error ?? 'failed';
-  const notInstalled = /cannot find (module|package)|failed to (load|resolve)|err_module_not_found|not found/i.test(err) &&
+  const notInstalled =
+    /cannot find (module|package)|failed to (load|resolve)|err_module_not_found|not found/i.test(err) &&
     !/native addon/i.test(err);
   return `${a.candidate}: ${notInstalled ? 'not installed' : err}`;
 }

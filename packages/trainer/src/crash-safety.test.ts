@@ -17,7 +17,6 @@ const tmp = () => {
   return d;
 };
 
-
 class Killed extends Error {}
 
 let reference: { weights: number[]; result: StageResult } | undefined;
@@ -56,7 +55,8 @@ describe('a process killed while a checkpoint is replaced resumes exactly', () =
           if (saves !== 2 || p !== point) return;
           // what a kill leaves: a partly written new copy, or a partly deleted old one
           if (p === 'tmp-written') rmSync(join(`${d}.tmp`, 'variables.bin'), { force: true });
-          if (p === 'removing-old') for (const f of ['state.json', 'method.bin', 'variables.bin']) rmSync(join(`${d}.old`, f), { force: true });
+          if (p === 'removing-old')
+            for (const f of ['state.json', 'method.bin', 'variables.bin']) rmSync(join(`${d}.old`, f), { force: true });
           throw new Killed(`killed at ${p}`);
         });
         await expect(trainStage(toyStage(new ToyNet(11), { checkpointDir: dir }))).rejects.toBeInstanceOf(Killed);
@@ -95,7 +95,12 @@ describe('a process killed while a checkpoint is replaced resumes exactly', () =
     withBest3(noLast);
     const fresh = new ToyNet(5);
     const events: string[] = [];
-    await trainStage(toyStage(fresh, { checkpointDir: noLast, events: (e) => e.type === 'stage-start' && events.push(`start@${e.startEpoch}`) }));
+    await trainStage(
+      toyStage(fresh, {
+        checkpointDir: noLast,
+        events: (e) => e.type === 'stage-start' && events.push(`start@${e.startEpoch}`),
+      }),
+    );
     expect(events).toEqual(['start@4']); // not a silent restart at epoch 1
     expect(toyWeights(fresh)).toEqual((await uninterrupted()).weights);
   });
@@ -129,7 +134,9 @@ describe('best/ and last/ always agree; checkpoints of older kd versions still r
     rmSync(join(dir, 'last.tmp', '.complete'));
     const starts: number[] = [];
     const fresh = new ToyNet(5);
-    await trainStage(toyStage(fresh, { checkpointDir: dir, events: (e) => e.type === 'stage-start' && starts.push(e.startEpoch!) }));
+    await trainStage(
+      toyStage(fresh, { checkpointDir: dir, events: (e) => e.type === 'stage-start' && starts.push(e.startEpoch!) }),
+    );
     expect(starts).toEqual([3]);
     expect(toyWeights(fresh)).toEqual((await uninterrupted()).weights);
   });
@@ -167,7 +174,9 @@ describe('stopping cleanly', () => {
     expect(error).toBeInstanceOf(NonFiniteLossError);
     const message = (error as Error).message;
     expect(message).not.toContain('\n');
-    expect(message).toMatch(/^stage train: the loss became NaN at epoch 2, step 2 \(non-finite: kd\.soft = NaN\); try a lower learning rate \(train\.optimizer\.lr, [\d.e-]+ at that step\)/);
+    expect(message).toMatch(
+      /^stage train: the loss became NaN at epoch 2, step 2 \(non-finite: kd\.soft = NaN\); try a lower learning rate \(train\.optimizer\.lr, [\d.e-]+ at that step\)/,
+    );
     expect(message).toContain('train.clipGradNorm');
   });
 });

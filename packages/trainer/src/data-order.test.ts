@@ -21,9 +21,16 @@ describe('batchIndices', () => {
 
   it('yields consecutive slices, keeping the short last one unless dropLast', () => {
     const keep = [...batchIndices(order, 4)].map((b) => [...b]);
-    expect(keep).toEqual([[9, 8, 7, 6], [5, 4, 3, 2], [1, 0]]);
+    expect(keep).toEqual([
+      [9, 8, 7, 6],
+      [5, 4, 3, 2],
+      [1, 0],
+    ]);
     const drop = [...batchIndices(order, 4, true)].map((b) => [...b]);
-    expect(drop).toEqual([[9, 8, 7, 6], [5, 4, 3, 2]]);
+    expect(drop).toEqual([
+      [9, 8, 7, 6],
+      [5, 4, 3, 2],
+    ]);
     expect(batchCount(10, 4, false)).toBe(3);
     expect(batchCount(10, 4, true)).toBe(2);
     expect([...batchIndices(order, 5, true)].length).toBe(2);

@@ -19,7 +19,8 @@ export function batchCount(n: number, batchSize: number, dropLast: boolean): num
  * slice is skipped when `dropLast`.
  */
 export function* batchIndices(order: Int32Array, batchSize: number, dropLast = false): Generator<Int32Array> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchIndices: batchSize must be an integer ≥ 1, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batchIndices: batchSize must be an integer ≥ 1, got ${batchSize}`);
   for (let start = 0; start < order.length; start += batchSize) {
     const end = Math.min(order.length, start + batchSize);
     if (dropLast && end - start < batchSize) return;

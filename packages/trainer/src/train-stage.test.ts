@@ -18,7 +18,6 @@ const tmp = () => {
   return d;
 };
 
-
 describe('trainStage', () => {
   it('learns, logs each term, records best and last test accuracy', async () => {
     const events: TrainEvent[] = [];
@@ -203,7 +202,11 @@ describe('the stage evaluation picks the best checkpoint by a named metric', () 
     const r = await trainStage(
       toyStage(new ToyNet(3), {
         checkpointDir: tmp(),
-        evaluation: { participant: 'student', evaluate: toyAccuracy, select: { metric: 'loss', higherIsBetter: false } },
+        evaluation: {
+          participant: 'student',
+          evaluate: toyAccuracy,
+          select: { metric: 'loss', higherIsBetter: false },
+        },
       }),
     );
     const losses = r.epochs.map((e) => e.val!['loss']!);
@@ -217,10 +220,16 @@ describe('the stage evaluation picks the best checkpoint by a named metric', () 
     const statePath = join(dir, 'last', 'state.json');
     const state = JSON.parse(readFileSync(statePath, 'utf8'));
     state.best = { epoch: state.best.epoch, val: state.best.value };
-    state.test = { last: { accuracy: 0.5, loss: 1, count: 48, groups: { Many: 0.75, Few: 0.25 } }, best: { accuracy: 0.6, loss: 0.9, count: 48 } };
+    state.test = {
+      last: { accuracy: 0.5, loss: 1, count: 48, groups: { Many: 0.75, Few: 0.25 } },
+      best: { accuracy: 0.6, loss: 0.9, count: 48 },
+    };
     writeFileSync(statePath, JSON.stringify(state));
     const again = await trainStage(toyStage(new ToyNet(3), { checkpointDir: dir }));
     expect(again.best!.value).toBe(state.best.val);
-    expect(again.test).toEqual({ last: { accuracy: 0.5, loss: 1, 'accuracy.many': 0.75, 'accuracy.few': 0.25 }, best: { accuracy: 0.6, loss: 0.9 } });
+    expect(again.test).toEqual({
+      last: { accuracy: 0.5, loss: 1, 'accuracy.many': 0.75, 'accuracy.few': 0.25 },
+      best: { accuracy: 0.6, loss: 0.9 },
+    });
   });
 });

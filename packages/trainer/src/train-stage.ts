@@ -20,7 +20,13 @@ import {
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitDir, isStaged, recoverDir, stageDir } from './checkpoint/atomic-dir.js';
-import { checkpointExists, disposeCheckpoint, isLegacyCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.js';
+import {
+  checkpointExists,
+  disposeCheckpoint,
+  isLegacyCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+} from './checkpoint/checkpoint.js';
 import { assignVariables, readTensors, writeTensors } from './checkpoint/tensor-file.js';
 import { batchCount, batchIndices, epochOrder } from './data-order.js';
 import type { EpochRecord, EventSink } from './events.js';
@@ -138,7 +144,13 @@ export class NonFiniteLossError extends UserError {
   override readonly name = 'NonFiniteLossError';
 }
 
-function nonFiniteLoss(spec: StageSpecRun, epoch: number, step: number, values: Record<string, number>, lr: number): NonFiniteLossError {
+function nonFiniteLoss(
+  spec: StageSpecRun,
+  epoch: number,
+  step: number,
+  values: Record<string, number>,
+  lr: number,
+): NonFiniteLossError {
   const { loss, ...terms } = values;
   const bad = Object.entries(terms).filter(([, v]) => !Number.isFinite(v));
   const shown = (bad.length ? bad : Object.entries(terms)).map(([k, v]) => `${k} = ${v}`).join(', ');
@@ -162,7 +174,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
   const optimizers = new Map<string, Optimizer>();
   for (const g of spec.trainable) {
-    if (!optimizers.has(g.group)) optimizers.set(g.group, createOptimizer((spec.optim[g.group] ?? spec.optim.main).optimizer));
+    if (!optimizers.has(g.group))
+      optimizers.set(g.group, createOptimizer((spec.optim[g.group] ?? spec.optim.main).optimizer));
   }
   const lastDir = spec.checkpointDir && join(spec.checkpointDir, 'last');
   const bestDir = spec.checkpointDir && join(spec.checkpointDir, 'best');
@@ -202,7 +215,9 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
     stage: spec.name,
     epochs: spec.epochs,
     startEpoch: state.epoch + 1,
-    ...(spec.evaluation ? { select: { metric: spec.evaluation.select.metric, unit: spec.evaluation.select.unit ?? 'fraction' } } : {}),
+    ...(spec.evaluation
+      ? { select: { metric: spec.evaluation.select.metric, unit: spec.evaluation.select.unit ?? 'fraction' } }
+      : {}),
   });
 
   const varsByGroup = new Map<string, Map<string, tf.Variable>>();
@@ -233,7 +248,8 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
       for (const idx of batchIndices(epochOrder(spec.train.size, spec.seed, epoch), spec.batchSize, dropLast)) {
         if (spec.signal) {
           await nextTurn();
-          if (spec.signal.aborted) throw spec.signal.reason instanceof Error ? spec.signal.reason : new InterruptedError();
+          if (spec.signal.aborted)
+            throw spec.signal.reason instanceof Error ? spec.signal.reason : new InterruptedError();
         }
         s += 1;
         const globalStep = (epoch - 1) * stepsPerEpoch + s;
@@ -247,7 +263,8 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
         const values = tf.tidy(() => {
           const batch: Batch = spec.train.batch(idx, { augmentSeed: deriveSeed(spec.seed, 'augment', epoch, s) });
           const outputs: Record<string, TapValues> = {};
-          for (const p of frozen) outputs[p.name] = p.model.forward(batch, { training: false, taps: spec.taps.get(p.name) });
+          for (const p of frozen)
+            outputs[p.name] = p.model.forward(batch, { training: false, taps: spec.taps.get(p.name) });
           const kept: tf.Tensor[] = [];
           let partNames: string[] = [];
           let partStack: tf.Tensor | undefined;
@@ -387,12 +404,19 @@ function upgradeState(state: SavedState): SavedState {
   const best = state.best as (SavedState['best'] & { val?: number }) | undefined;
   const metricsOf = (r: unknown): Metrics => {
     const { count: _c, groups, ...rest } = r as Record<string, unknown> & { groups?: Record<string, number> };
-    return { ...(rest as Record<string, number>), ...Object.fromEntries(Object.entries(groups ?? {}).map(([g, v]) => [`accuracy.${g.toLowerCase()}`, v])) };
+    return {
+      ...(rest as Record<string, number>),
+      ...Object.fromEntries(Object.entries(groups ?? {}).map(([g, v]) => [`accuracy.${g.toLowerCase()}`, v])),
+    };
   };
   return {
     ...state,
-    ...(best && best.value === undefined && best.val !== undefined ? { best: { epoch: best.epoch, value: best.val } } : {}),
-    ...(state.test ? { test: { last: metricsOf(state.test.last), ...(state.test.best ? { best: metricsOf(state.test.best) } : {}) } } : {}),
+    ...(best && best.value === undefined && best.val !== undefined
+      ? { best: { epoch: best.epoch, value: best.val } }
+      : {}),
+    ...(state.test
+      ? { test: { last: metricsOf(state.test.last), ...(state.test.best ? { best: metricsOf(state.test.best) } : {}) } }
+      : {}),
   };
 }
 

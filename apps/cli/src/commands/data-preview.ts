@@ -22,7 +22,9 @@ export interface PreviewFlags {
 export async function dataPreviewCommand(configPath: string, flags: PreviewFlags, io: Io): Promise<string> {
   const config = loadConfigFile(configPath, flags.set);
   const { host } = await loadHost();
-  const dataset = await findDataset(host, config.data.dataset).load(config.data.options ?? {}, config.seed, { baseDir: config.baseDir });
+  const dataset = await findDataset(host, config.data.dataset).load(config.data.options ?? {}, config.seed, {
+    baseDir: config.baseDir,
+  });
   const split = dataset.split(flags.split);
   if (!split.preview) throw new UserError(`dataset '${config.data.dataset}' cannot preview its samples`);
   const count = Math.min(flags.count, split.size);

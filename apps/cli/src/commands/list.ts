@@ -1,4 +1,13 @@
-import { describeHParams, listArchitectures, listDatasets, listMethods, listTasks, type DependencyContainer, type HParamDoc, type MetricSpec } from '@kd/core';
+import {
+  describeHParams,
+  listArchitectures,
+  listDatasets,
+  listMethods,
+  listTasks,
+  type DependencyContainer,
+  type HParamDoc,
+  type MetricSpec,
+} from '@kd/core';
 import type { PluginPackage } from '../plugins.js';
 
 /** What `kd list` shows. Built from descriptors only: listing creates no method instance. */
@@ -58,15 +67,19 @@ export function formatListing(l: Listing): string {
   for (const m of l.methods) {
     out.push(`  ${m.id} — ${m.title}`);
     out.push(`    ${m.description}`);
-    out.push(`    paper: ${m.paper.authors}, "${m.paper.title}", ${m.paper.venue} ${m.paper.year}${m.paper.url ? ` ${m.paper.url}` : ''}`);
+    out.push(
+      `    paper: ${m.paper.authors}, "${m.paper.title}", ${m.paper.venue} ${m.paper.year}${m.paper.url ? ` ${m.paper.url}` : ''}`,
+    );
     out.push('    terms (methods[i].weights.<term>; 0 switches a term off):');
     const tw = Math.max(...m.terms.map((t) => t.name.length), 4);
-    for (const t of m.terms) out.push(`      ${t.name.padEnd(tw)}  weight ${String(t.defaultWeight).padEnd(5)} ${t.description}`);
+    for (const t of m.terms)
+      out.push(`      ${t.name.padEnd(tw)}  weight ${String(t.defaultWeight).padEnd(5)} ${t.description}`);
     out.push('    hyperparameters (methods[i].hparams.<name>):');
     if (!m.hparams.length) out.push('      (none)');
     const hw = Math.max(...m.hparams.map((h) => h.name.length), 4);
     const yw = Math.max(...m.hparams.map((h) => h.type.length), 4);
-    for (const h of m.hparams) out.push(`      ${h.name.padEnd(hw)}  ${h.type.padEnd(yw)}  = ${show(h.default).padEnd(14)} ${h.description}`);
+    for (const h of m.hparams)
+      out.push(`      ${h.name.padEnd(hw)}  ${h.type.padEnd(yw)}  = ${show(h.default).padEnd(14)} ${h.description}`);
     out.push('');
   }
   out.push('Tasks (task.id; the dataset proposes one)');
@@ -74,9 +87,16 @@ export function formatListing(l: Listing): string {
   for (const t of l.tasks) {
     out.push(`  ${t.id} — ${t.title}`);
     out.push(`    ${t.description}`);
-    out.push(`    terms (task.weights.<term>): ${t.terms.map((x) => `${x.name} (weight ${x.defaultWeight})`).join(', ')}`);
-    out.push(`    metrics: ${t.metrics.map((m) => `${m.name}${m.name === t.primary ? ' (primary)' : ''} [${m.unit}, ${m.higherIsBetter ? 'higher' : 'lower'} is better]`).join(', ')}`);
-    if (t.hparams.length) out.push(`    hyperparameters (task.hparams.<name>): ${t.hparams.map((h) => `${h.name} = ${show(h.default)}`).join(', ')}`);
+    out.push(
+      `    terms (task.weights.<term>): ${t.terms.map((x) => `${x.name} (weight ${x.defaultWeight})`).join(', ')}`,
+    );
+    out.push(
+      `    metrics: ${t.metrics.map((m) => `${m.name}${m.name === t.primary ? ' (primary)' : ''} [${m.unit}, ${m.higherIsBetter ? 'higher' : 'lower'} is better]`).join(', ')}`,
+    );
+    if (t.hparams.length)
+      out.push(
+        `    hyperparameters (task.hparams.<name>): ${t.hparams.map((h) => `${h.name} = ${show(h.default)}`).join(', ')}`,
+      );
   }
   out.push('');
   const aw = Math.max(...l.architectures.map((a) => a.id.length), 4);

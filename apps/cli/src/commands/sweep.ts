@@ -44,18 +44,23 @@ export async function sweepCommand(configPath: string, flags: SweepFlags, comman
       command,
       onStart: (p, statuses) => {
         const done = statuses.filter((s) => s === 'finished').length;
-        reporter.log(`sweep ${p.name}: ${p.cells.length} cell(s) × ${p.seeds.length} seed(s) = ${p.runs.length} run(s) in ${p.dir}${done ? `, ${done} finished earlier` : ''}`);
+        reporter.log(
+          `sweep ${p.name}: ${p.cells.length} cell(s) × ${p.seeds.length} seed(s) = ${p.runs.length} run(s) in ${p.dir}${done ? `, ${done} finished earlier` : ''}`,
+        );
         reporter.log(`cells: ${p.cells.map((c) => c.name).join(', ')}`);
       },
       stopAfterEpochs: flags.stopAfterEpochs,
       onRun: (run, i, total, status) => {
-        const what = status === 'finished' ? 'finished earlier, skipped' : status === 'interrupted' ? 'resuming' : 'running';
+        const what =
+          status === 'finished' ? 'finished earlier, skipped' : status === 'interrupted' ? 'resuming' : 'running';
         reporter.log(`[sweep ${i}/${total}] ${run.cell} seed ${run.seed}: ${what} (${run.runDir})`);
       },
     });
     reporter.close();
     io.out(`${result.table}\n\n`);
-    io.out(`${result.summaries.length}/${plan.runs.length} runs finished (${result.skipped} skipped as done earlier)\n`);
+    io.out(
+      `${result.summaries.length}/${plan.runs.length} runs finished (${result.skipped} skipped as done earlier)\n`,
+    );
     io.out(`results: ${result.resultsPath}, ${result.csvPath}\n`);
   } finally {
     stop.dispose();

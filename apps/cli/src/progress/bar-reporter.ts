@@ -22,7 +22,8 @@ export function barReporter(stream: NodeJS.WriteStream = process.stderr): Report
   const multi = new cliProgress.MultiBar(
     {
       stream,
-      format: '{stage} |{bar}| {percentage}% | epoch {epoch}/{epochs} step {step}/{steps} | loss {loss} | lr {lr} | ETA {eta_formatted}',
+      format:
+        '{stage} |{bar}| {percentage}% | epoch {epoch}/{epochs} step {step}/{steps} | loss {loss} | lr {lr} | ETA {eta_formatted}',
       barsize: 24,
       hideCursor: true,
       clearOnComplete: false,
@@ -59,7 +60,15 @@ export function barReporter(stream: NodeJS.WriteStream = process.stderr): Report
       case 'step': {
         const s = stages.get(e.stage);
         if (!s) break;
-        const payload = { stage: e.stage, epoch: e.epoch, epochs: s.epochs, step: e.step, steps: e.stepsPerEpoch, loss: formatLoss(e.loss), lr: formatLr(e.lr) };
+        const payload = {
+          stage: e.stage,
+          epoch: e.epoch,
+          epochs: s.epochs,
+          step: e.step,
+          steps: e.stepsPerEpoch,
+          loss: formatLoss(e.loss),
+          lr: formatLr(e.lr),
+        };
         const value = (e.epoch - s.startEpoch) * e.stepsPerEpoch + e.step;
         if (!s.bar) {
           s.total = (s.epochs - s.startEpoch + 1) * e.stepsPerEpoch;

@@ -29,7 +29,9 @@ export function epochLine(record: EpochRecord, epochs: number | undefined, selec
   return [
     `[${record.stage}] epoch ${record.epoch}${epochs ? `/${epochs}` : ''}`,
     `loss ${formatLoss(loss ?? NaN)}${terms.length > 1 || (terms.length === 1 && !parts['task.ce']) ? ` (${terms.join(', ')})` : ''}`,
-    ...(record.val && metric ? [`val ${formatMetric({ name: metric, unit: select?.unit ?? 'fraction' }, record.val[metric])}`] : []),
+    ...(record.val && metric
+      ? [`val ${formatMetric({ name: metric, unit: select?.unit ?? 'fraction' }, record.val[metric])}`]
+      : []),
     `lr ${formatLr(record.lr)}`,
     `${record.seconds.toFixed(1)}s`,
   ].join('  ');

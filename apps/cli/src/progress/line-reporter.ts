@@ -30,8 +30,16 @@ export function lineReporter(options: LineReporterOptions = {}): Reporter {
     switch (e.type) {
       case 'stage-start': {
         const from = e.startEpoch ?? 1;
-        stages.set(e.stage, { epochs: e.epochs, startEpoch: from, startedAt: now(), lastLine: now(), select: e.select });
-        write(`[${e.stage}] ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}${from > 1 ? `, resuming at epoch ${from}` : ''}\n`);
+        stages.set(e.stage, {
+          epochs: e.epochs,
+          startEpoch: from,
+          startedAt: now(),
+          lastLine: now(),
+          select: e.select,
+        });
+        write(
+          `[${e.stage}] ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}${from > 1 ? `, resuming at epoch ${from}` : ''}\n`,
+        );
         break;
       }
       case 'stage-skip':

@@ -24,7 +24,10 @@ const config = (studentOptions: string) =>
 describe('kd run: the captioning task on scene-captions', () => {
   it('trains with next-token CE and reports CIDEr-D as a number, BLEU-4 as a percentage, in summary.json', async () => {
     const cwd = tempDir('captioning');
-    const r = await kd(['run', writeFile(cwd, 'captioning.yaml', config(', textAttention: causal')), '--run-dir', join(cwd, 'run')], cwd);
+    const r = await kd(
+      ['run', writeFile(cwd, 'captioning.yaml', config(', textAttention: causal')), '--run-dir', join(cwd, 'run')],
+      cwd,
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = r.stdout + r.stderr;
     expect(out).toMatch(/^\[distill\] epoch 2\/2 {2}loss \d+\.\d{4} {2}val CIDEr-D \d+\.\d{4} {2}/m);
@@ -51,7 +54,9 @@ describe('kd run: the captioning task on scene-captions', () => {
     const cwd = tempDir('captioning-bi');
     const r = await kd(['run', writeFile(cwd, 'captioning.yaml', config('')), '--run-dir', join(cwd, 'run')], cwd);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe("kd: task 'captioning': student (vl-scene) must decode left to right: set student.options.textAttention: causal (it has 'bidirectional')");
+    expect(r.stderr.trim()).toBe(
+      "kd: task 'captioning': student (vl-scene) must decode left to right: set student.options.textAttention: causal (it has 'bidirectional')",
+    );
     expect(listTree(cwd)).toEqual(['captioning.yaml']);
   });
 });

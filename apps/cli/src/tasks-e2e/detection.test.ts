@@ -26,11 +26,18 @@ describe('kd run: the detection task on scenes', () => {
     );
     const r = await kd(['run', config, '--run-dir', join(cwd, 'run')], cwd);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^\[distill\] epoch 1\/1 {2}loss \d+\.\d{4} \(task\.cls \d+\.\d{4}, task\.box \d+\.\d{4}\) {2}val AP50 \d+\.\d{2}%/m);
+    expect(r.stderr).toMatch(
+      /^\[distill\] epoch 1\/1 {2}loss \d+\.\d{4} \(task\.cls \d+\.\d{4}, task\.box \d+\.\d{4}\) {2}val AP50 \d+\.\d{2}%/m,
+    );
     const summary = JSON.parse(readFileSync(join(cwd, 'run', 'summary.json'), 'utf8'));
     expect(summary.task.id).toBe('detection');
     expect(summary.task.primary).toBe('AP50');
-    expect(summary.task.metrics.map((m: { name: string; unit: string }) => `${m.name}:${m.unit}`)).toEqual(['AP50:fraction', 'AP50.base:fraction', 'AP50.novel:fraction', 'loss:score']);
+    expect(summary.task.metrics.map((m: { name: string; unit: string }) => `${m.name}:${m.unit}`)).toEqual([
+      'AP50:fraction',
+      'AP50.base:fraction',
+      'AP50.novel:fraction',
+      'loss:score',
+    ]);
     expect(Object.keys(summary.weights)).toEqual(['task.cls', 'task.box']);
     const last = summary.student.test.last;
     expect(Object.keys(last).sort()).toEqual(['AP50', 'AP50.base', 'AP50.novel', 'loss']);
@@ -42,6 +49,8 @@ describe('kd run: the detection task on scenes', () => {
     // the result lines: fractions as percentages, the loss as a number
     const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
     expect(r.stdout).toContain(`test AP50 ${pct(last.AP50)} (last)`);
-    expect(r.stdout).toContain(`AP50.base ${pct(last['AP50.base'])}, AP50.novel ${pct(last['AP50.novel'])}, loss ${last.loss.toFixed(4)}`);
+    expect(r.stdout).toContain(
+      `AP50.base ${pct(last['AP50.base'])}, AP50.novel ${pct(last['AP50.novel'])}, loss ${last.loss.toFixed(4)}`,
+    );
   });
 });

@@ -24,9 +24,14 @@ const config = (studentOptions: string) =>
 describe('kd run: the vqa task on scene-vqa', () => {
   it('trains with the answer BCE and reports VQA accuracy (a percentage) and the loss (a number) in summary.json', async () => {
     const cwd = tempDir('vqa');
-    const r = await kd(['run', writeFile(cwd, 'vqa.yaml', config(', head: answers')), '--run-dir', join(cwd, 'run')], cwd);
+    const r = await kd(
+      ['run', writeFile(cwd, 'vqa.yaml', config(', head: answers')), '--run-dir', join(cwd, 'run')],
+      cwd,
+    );
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^\[distill\] epoch 1\/1 {2}loss \d+\.\d{4} \(task\.bce \d+\.\d{4}\) {2}val accuracy \d+\.\d{2}%/m);
+    expect(r.stderr).toMatch(
+      /^\[distill\] epoch 1\/1 {2}loss \d+\.\d{4} \(task\.bce \d+\.\d{4}\) {2}val accuracy \d+\.\d{2}%/m,
+    );
     expect(r.stdout + r.stderr).toMatch(/test accuracy \d+\.\d{2}% \(last\)/);
     expect(r.stdout + r.stderr).toMatch(/test \(last\): loss \d+\.\d{4}/);
     const summary = JSON.parse(readFileSync(join(cwd, 'run', 'summary.json'), 'utf8'));
@@ -43,7 +48,9 @@ describe('kd run: the vqa task on scene-vqa', () => {
     const cwd = tempDir('vqa-head');
     const r = await kd(['run', writeFile(cwd, 'vqa.yaml', config('')), '--run-dir', join(cwd, 'run')], cwd);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^kd: task 'vqa': student \(vl-scene\) has 10 logits, the dataset has \d+ answers: give it an answer head \(vl-scene: student\.options\.head: answers\)$/);
+    expect(r.stderr.trim()).toMatch(
+      /^kd: task 'vqa': student \(vl-scene\) has 10 logits, the dataset has \d+ answers: give it an answer head \(vl-scene: student\.options\.head: answers\)$/,
+    );
     expect(listTree(cwd)).toEqual(['vqa.yaml']);
   });
 });

@@ -53,7 +53,9 @@ export function batchKeyMismatch(request: BatchKeyRequest, spec: BatchKeySpec): 
   }
   if (request.shape !== undefined) {
     wanted.push(`[${request.shape.join(', ')}]`);
-    const same = request.shape.length === spec.shape.length && request.shape.every((d, i) => d === -1 || spec.shape[i] === -1 || d === spec.shape[i]);
+    const same =
+      request.shape.length === spec.shape.length &&
+      request.shape.every((d, i) => d === -1 || spec.shape[i] === -1 || d === spec.shape[i]);
     if (!same) ok = false;
   } else if (request.rank !== undefined) {
     wanted.push(`rank ${request.rank}`);

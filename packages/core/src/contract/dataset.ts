@@ -55,7 +55,11 @@ export interface SamplePreview {
   /** HWC values in [0, 1] (before normalisation) */
   readonly image: { readonly data: ArrayLike<number>; readonly shape: readonly [number, number, number] };
   /** boxes in image pixels, [x1, y1, x2, y2] */
-  readonly boxes?: readonly { readonly box: readonly [number, number, number, number]; readonly classId?: number; readonly label?: string }[];
+  readonly boxes?: readonly {
+    readonly box: readonly [number, number, number, number];
+    readonly classId?: number;
+    readonly label?: string;
+  }[];
   /** text lines shown under the image (label, caption, question and answer, …) */
   readonly lines?: readonly string[];
 }

@@ -37,7 +37,10 @@ export function facetOf<T>(data: Pick<DataInfo, 'facets'>, facet: Facet<T>): T |
 /** The facet's value; a bug (not a user error) when missing, since the run checked `requiredFacets` before. */
 export function requireFacet<T>(data: Pick<DataInfo, 'facets' | 'name'>, facet: Facet<T>): T {
   const v = facetOf(data, facet);
-  if (v === undefined) throw new Error(`dataset '${data.name}' has no facet '${facet.id}' (declare it in requiredFacets so runs check it)`);
+  if (v === undefined)
+    throw new Error(
+      `dataset '${data.name}' has no facet '${facet.id}' (declare it in requiredFacets so runs check it)`,
+    );
   return v;
 }
 
@@ -50,16 +53,24 @@ export const BASE_NOVEL_CLASSES = defineFacet<{ readonly base: readonly number[]
 );
 
 /** The answers of a VQA dataset, in head order (answer id = index). */
-export const ANSWER_VOCABULARY = defineFacet<readonly string[]>('answerVocabulary', 'answers of the VQA head, by answer id');
+export const ANSWER_VOCABULARY = defineFacet<readonly string[]>(
+  'answerVocabulary',
+  'answers of the VQA head, by answer id',
+);
 
 /** The predicates of a relationship dataset, in label order (predicate id = index). */
 export const PREDICATE_NAMES = defineFacet<readonly string[]>('predicates', 'relationship predicates, by predicate id');
 
 /** Token id → word of a dataset's text (captioning decodes with it). */
-export const TEXT_WORDS = defineFacet<{ readonly words: readonly string[]; readonly cls: number; readonly sep: number; readonly pad: number }>(
-  'textWords',
-  'the text vocabulary: words by token id and the ids of [CLS], [SEP] and padding',
-);
+export const TEXT_WORDS = defineFacet<{
+  readonly words: readonly string[];
+  readonly cls: number;
+  readonly sep: number;
+  readonly pad: number;
+}>('textWords', 'the text vocabulary: words by token id and the ids of [CLS], [SEP] and padding');
 
 /** The size of the precomputed caption embeddings a captioned dataset's batches carry (`captionEmbedding`). */
-export const CAPTION_EMBEDDING_SIZE = defineFacet<number>('captionEmbeddingSize', 'dimension of the precomputed caption embeddings (batch key captionEmbedding)');
+export const CAPTION_EMBEDDING_SIZE = defineFacet<number>(
+  'captionEmbeddingSize',
+  'dimension of the precomputed caption embeddings (batch key captionEmbedding)',
+);

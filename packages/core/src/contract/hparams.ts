@@ -13,11 +13,18 @@ export interface HParamDoc {
 /** Lists the fields of a schema with their defaults and descriptions (for `kd list` and docs). */
 export function describeHParams(schema: HParamSchema): HParamDoc[] {
   const json = z.toJSONSchema(schema, { io: 'input' }) as {
-    properties?: Record<string, { type?: string | string[]; default?: unknown; description?: string; enum?: unknown[] }>;
+    properties?: Record<
+      string,
+      { type?: string | string[]; default?: unknown; description?: string; enum?: unknown[] }
+    >;
   };
   return Object.entries(json.properties ?? {}).map(([name, p]) => ({
     name,
-    type: p.enum ? p.enum.map((e) => JSON.stringify(e)).join('|') : Array.isArray(p.type) ? p.type.join('|') : (p.type ?? 'any'),
+    type: p.enum
+      ? p.enum.map((e) => JSON.stringify(e)).join('|')
+      : Array.isArray(p.type)
+        ? p.type.join('|')
+        : (p.type ?? 'any'),
     default: p.default,
     description: p.description ?? '',
   }));

@@ -25,7 +25,8 @@ export function resolveWeights(
 ): WeightedTerm[] {
   const known = new Set(terms.map((t) => t.name));
   for (const name of Object.keys(overrides ?? {})) {
-    if (!known.has(name)) throw new Error(`unknown term '${name}' for method '${method}' (terms: ${[...known].join(', ')})`);
+    if (!known.has(name))
+      throw new Error(`unknown term '${name}' for method '${method}' (terms: ${[...known].join(', ')})`);
   }
   return terms.map((t) => ({ method, term: t.name, weight: overrides?.[t.name] ?? t.defaultWeight }));
 }
@@ -50,4 +51,3 @@ export function combineTerms(
   }
   return { total, parts };
 }
-

@@ -193,4 +193,3 @@ export interface MethodDescriptor {
   readonly terms: readonly TermSpec[];
   readonly impl: new (...args: any[]) => DistillationMethod<any>;
 }
-

@@ -52,15 +52,25 @@ describe('StepContext.tap and StepContext.forward', () => {
   it('forward places a model as the stage trains it: trained → training mode, otherwise inference; by participant name or as a model', () => {
     const [trained, frozen, aux] = [new Spy(), new Spy(), new Spy()];
     frozen.setFrozen(true);
-    const { forward } = stepHelpers({}, [
-      { name: 'student', model: trained },
-      { name: 'teacher', model: frozen },
-    ], (m) => !m.isFrozen);
-    tf.dispose([forward('student', batch()), forward('teacher', batch(), { taps: ['logits'] }), forward(aux, batch())].flatMap((o) => Object.values(o)));
+    const { forward } = stepHelpers(
+      {},
+      [
+        { name: 'student', model: trained },
+        { name: 'teacher', model: frozen },
+      ],
+      (m) => !m.isFrozen,
+    );
+    tf.dispose(
+      [forward('student', batch()), forward('teacher', batch(), { taps: ['logits'] }), forward(aux, batch())].flatMap(
+        (o) => Object.values(o),
+      ),
+    );
     expect(trained.calls).toEqual([{ training: true }]);
     expect(frozen.calls).toEqual([{ training: false, taps: new Set(['logits']) }]);
     expect(aux.calls).toEqual([{ training: true }]);
-    expect(() => forward('peer', batch())).toThrow(/step\.forward\('peer'\): no participant 'peer' in this stage \(student, teacher\)/);
+    expect(() => forward('peer', batch())).toThrow(
+      /step\.forward\('peer'\): no participant 'peer' in this stage \(student, teacher\)/,
+    );
     [trained, frozen, aux].forEach((m) => m.dispose());
   });
 });

@@ -22,17 +22,25 @@ export function stepHelpers(
     tap(participant: string, name: string): tf.Tensor {
       const values = outputs[participant];
       if (!values) {
-        throw new Error(`step.tap('${participant}', '${name}'): '${participant}' did not run this step (ran: ${Object.keys(outputs).join(', ') || 'none'}); request its taps in requiredTaps()`);
+        throw new Error(
+          `step.tap('${participant}', '${name}'): '${participant}' did not run this step (ran: ${Object.keys(outputs).join(', ') || 'none'}); request its taps in requiredTaps()`,
+        );
       }
       const value = values[name];
-      if (!value) throw new Error(`step.tap('${participant}', '${name}'): no tap '${name}' this step (has: ${Object.keys(values).join(', ')}); request it in requiredTaps()`);
+      if (!value)
+        throw new Error(
+          `step.tap('${participant}', '${name}'): no tap '${name}' this step (has: ${Object.keys(values).join(', ')}); request it in requiredTaps()`,
+        );
       return value;
     },
     forward(model: string | TappedModel, batch: Batch, options: StepForwardOptions = {}): TapValues {
       let m: TappedModel;
       if (typeof model === 'string') {
         const p = participants.find((q) => q.name === model);
-        if (!p) throw new Error(`step.forward('${model}'): no participant '${model}' in this stage (${participants.map((q) => q.name).join(', ')})`);
+        if (!p)
+          throw new Error(
+            `step.forward('${model}'): no participant '${model}' in this stage (${participants.map((q) => q.name).join(', ')})`,
+          );
         m = p.model;
       } else m = model;
       return m.forward(batch, { training: trains(m), ...(options.taps ? { taps: new Set(options.taps) } : {}) });

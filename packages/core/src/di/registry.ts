@@ -86,7 +86,10 @@ export function createRunContainer(host: DependencyContainer): DependencyContain
 }
 
 /** Resolves a method instance inside a run container. */
-export function resolveMethod(run: DependencyContainer, id: string): { descriptor: MethodDescriptor; method: DistillationMethod<any> } {
+export function resolveMethod(
+  run: DependencyContainer,
+  id: string,
+): { descriptor: MethodDescriptor; method: DistillationMethod<any> } {
   const descriptor = findMethod(run, id);
   return { descriptor, method: run.resolve(descriptor.impl) };
 }

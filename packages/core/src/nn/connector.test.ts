@@ -34,17 +34,29 @@ describe('ConvConnector', () => {
   });
 
   it('strided geometry: a 3x3 conv with stride k and padding 1 maps a k times larger map (ceil(H/k))', () => {
-    const c = new ConvConnector({ inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: 1 }, 'conv-bn-relu', new Rng(1));
+    const c = new ConvConnector(
+      { inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: 1 },
+      'conv-bn-relu',
+      new Rng(1),
+    );
     expect(c.conv.weight.shape).toEqual([3, 3, 3, 4]);
     expect(c.apply(x()).shape).toEqual([2, 3, 3, 4]);
-    const c3 = new ConvConnector({ inChannels: 3, outChannels: 4, kernel: 3, stride: 3, padding: 1 }, 'conv', new Rng(1));
+    const c3 = new ConvConnector(
+      { inChannels: 3, outChannels: 4, kernel: 3, stride: 3, padding: 1 },
+      'conv',
+      new Rng(1),
+    );
     expect(c3.apply(x()).shape).toEqual([2, 2, 2, 4]);
     c.dispose();
     c3.dispose();
   });
 
   it('draws its init as a torch-default Conv2d with bias from the same Rng (weight, then bias)', () => {
-    const c = new ConvConnector({ inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: 1 }, 'conv-bn', new Rng(9));
+    const c = new ConvConnector(
+      { inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: 1 },
+      'conv-bn',
+      new Rng(9),
+    );
     const ref = new Conv2d(3, 4, { kernel: 3, stride: 2, padding: 1, bias: true, init: 'torch-default' }, new Rng(9));
     expect(Array.from(c.conv.weight.dataSync())).toEqual(Array.from(ref.weight.dataSync()));
     expect(Array.from(c.conv.bias!.dataSync())).toEqual(Array.from(ref.bias!.dataSync()));

@@ -45,7 +45,12 @@ export class ConvConnector extends Module {
     const g = geometry;
     this.conv = this.addChild(
       'conv',
-      new Conv2d(g.inChannels, g.outChannels, { kernel: g.kernel, stride: g.stride, padding: g.padding, bias: true, init: 'torch-default' }, rng),
+      new Conv2d(
+        g.inChannels,
+        g.outChannels,
+        { kernel: g.kernel, stride: g.stride, padding: g.padding, bias: true, init: 'torch-default' },
+        rng,
+      ),
     );
     if (kind !== 'conv') this.bn = this.addChild('bn', new BatchNorm(g.outChannels));
   }

@@ -54,8 +54,20 @@ export class Conv2d extends Module {
       let explicit: tf.backend_util.ExplicitPadding | undefined;
       if (typeof this.pad === 'number') {
         // The regular conv takes the padding itself (no Pad op forward, no Slice in its gradient).
-        if (this.pad > 0 && this.depthwise) input = tf.pad(x, [[0, 0], [this.pad, this.pad], [this.pad, this.pad], [0, 0]]);
-        else if (this.pad > 0) explicit = [[0, 0], [this.pad, this.pad], [this.pad, this.pad], [0, 0]];
+        if (this.pad > 0 && this.depthwise)
+          input = tf.pad(x, [
+            [0, 0],
+            [this.pad, this.pad],
+            [this.pad, this.pad],
+            [0, 0],
+          ]);
+        else if (this.pad > 0)
+          explicit = [
+            [0, 0],
+            [this.pad, this.pad],
+            [this.pad, this.pad],
+            [0, 0],
+          ];
       } else pad = this.pad;
       let y = this.depthwise
         ? tf.depthwiseConv2d(input, this.weight as tf.Tensor4D, this.stride, pad)

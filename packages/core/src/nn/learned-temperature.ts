@@ -19,7 +19,9 @@ export class LearnedTemperature extends Module {
   constructor(initialTemperature: number) {
     super();
     if (!(initialTemperature >= 1 / LearnedTemperature.MAX_SCALE && initialTemperature <= 1)) {
-      throw new UserError(`a learned temperature starts in [0.01, 1] (the range CLIP's clamp keeps it in); got ${initialTemperature}`);
+      throw new UserError(
+        `a learned temperature starts in [0.01, 1] (the range CLIP's clamp keeps it in); got ${initialTemperature}`,
+      );
     }
     const clamp = (s: tf.Tensor) => tf.clipByValue(s, 0, Math.log(LearnedTemperature.MAX_SCALE));
     this.logScale = this.addParam('logScale', tf.scalar(Math.log(1 / initialTemperature)), { constraint: clamp });

@@ -48,7 +48,10 @@ describe.each(['cpu', 'wasm'])('batchNormTrain (fused forward + closed-form back
       const gr = tf.grads(lossRef)([x, g, b]);
       gf.forEach((t, i) => expect(maxDiff(t, gr[i]!)).toBeLessThan(2e-5));
       const { mean, variance } = batchNormTrain(x, g, b, 1e-5);
-      const m = tf.moments(x, shape.slice(0, -1).map((_, i) => i));
+      const m = tf.moments(
+        x,
+        shape.slice(0, -1).map((_, i) => i),
+      );
       expect(maxDiff(mean, m.mean)).toBeLessThan(1e-6);
       expect(maxDiff(variance, m.variance)).toBeLessThan(1e-5);
     });
@@ -60,7 +63,9 @@ describe.each(['cpu', 'wasm'])('batchNormTrain (fused forward + closed-form back
     const b = tf.zeros([2]) as tf.Tensor1D;
     const before = tf.memory().numTensors;
     tf.tidy(() => {
-      tf.grads((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(batchNormTrain(xi, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5).y))([x, g, b]);
+      tf.grads((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) =>
+        tf.sum(batchNormTrain(xi, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5).y),
+      )([x, g, b]);
     });
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -25,7 +25,9 @@ export function batchNormTrain(
   if (hasFusedKernels(x, BATCH_NORM_TRAIN_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL)) {
     const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      const [y, mu, v] = tf.engine().runKernel(BATCH_NORM_TRAIN_KERNEL, { x: xi, gamma: g, beta: b }, { epsilon: eps }) as tf.Tensor[];
+      const [y, mu, v] = tf
+        .engine()
+        .runKernel(BATCH_NORM_TRAIN_KERNEL, { x: xi, gamma: g, beta: b }, { epsilon: eps }) as tf.Tensor[];
       mean = tf.keep(mu as tf.Tensor1D);
       variance = tf.keep(v as tf.Tensor1D);
       save([xi, mu!, v!, g]);
@@ -33,9 +35,13 @@ export function batchNormTrain(
         value: y!,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [sx, smu, sv, sg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-          return tf.engine().runKernel(
-            BATCH_NORM_TRAIN_GRAD_KERNEL, { dy, x: sx, mean: smu, variance: sv, gamma: sg }, { epsilon: eps },
-          ) as tf.Tensor[];
+          return tf
+            .engine()
+            .runKernel(
+              BATCH_NORM_TRAIN_GRAD_KERNEL,
+              { dy, x: sx, mean: smu, variance: sv, gamma: sg },
+              { epsilon: eps },
+            ) as tf.Tensor[];
         },
       };
     });

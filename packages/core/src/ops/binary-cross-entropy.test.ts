@@ -26,14 +26,30 @@ describe('the task losses match PyTorch (tools/golden/task_loss.py): CE for clas
     const z = tf.tensor2d(g.logits, g.shape);
     const y = tf.tensor1d(g.labels, 'int32');
     expect(Math.abs(crossEntropy(z, y).dataSync()[0]! - g.ce) / g.ce).toBeLessThan(1e-5);
-    expect(maxAbs(tf.grad((x: tf.Tensor) => crossEntropy(x, y))(z).dataSync(), g.gradCe)).toBeLessThan(1e-6);
+    expect(
+      maxAbs(
+        tf
+          .grad((x: tf.Tensor) => crossEntropy(x, y))(z)
+          .dataSync(),
+        g.gradCe,
+      ),
+    ).toBeLessThan(1e-6);
   });
 
   it('multi-hot labels [B, K]: mean binary cross-entropy with logits (stable for large |z|), and its gradient', () => {
     const z = tf.tensor2d(g.logits, g.shape);
     const y = tf.tensor2d(g.multiHot, g.shape);
     expect(Math.abs(binaryCrossEntropyWithLogits(z, y).dataSync()[0]! - g.bce) / g.bce).toBeLessThan(1e-5);
-    expect(maxAbs(tf.grad((x: tf.Tensor) => binaryCrossEntropyWithLogits(x, y))(z).dataSync(), g.gradBce)).toBeLessThan(1e-6);
-    expect(Number.isFinite(binaryCrossEntropyWithLogits(tf.tensor2d([[200, -200]]), tf.tensor2d([[0, 1]])).dataSync()[0])).toBe(true);
+    expect(
+      maxAbs(
+        tf
+          .grad((x: tf.Tensor) => binaryCrossEntropyWithLogits(x, y))(z)
+          .dataSync(),
+        g.gradBce,
+      ),
+    ).toBeLessThan(1e-6);
+    expect(
+      Number.isFinite(binaryCrossEntropyWithLogits(tf.tensor2d([[200, -200]]), tf.tensor2d([[0, 1]])).dataSync()[0]),
+    ).toBe(true);
   });
 });

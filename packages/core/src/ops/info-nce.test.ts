@@ -100,12 +100,17 @@ describe.each(['cpu', 'wasm'])('infoNce on %s', (backend) => {
       const n = c.a.shape[0]!;
       const plain = infoNce(a, b, 1).dataSync()[0]!;
       expect(scaledErr(infoNce(a, b, 1, { targets: tf.eye(n) }).dataSync()[0]!, plain)).toBeLessThan(1e-6);
-      expect(scaledErr(infoNce(a, b, 1, { targets: tf.eye(n, n, undefined, 'int32') }).dataSync()[0]!, plain)).toBeLessThan(1e-6);
+      expect(
+        scaledErr(infoNce(a, b, 1, { targets: tf.eye(n, n, undefined, 'int32') }).dataSync()[0]!, plain),
+      ).toBeLessThan(1e-6);
       const same = golden.cases[3]!;
       const lab = tf.tensor1d(same.labels!, 'int32');
       const fromLabels = tf.equal(tf.expandDims(lab, 1), tf.expandDims(lab, 0)); // bool
       const ref = infoNce(tensorOf(same.a), tensorOf(same.b), 1, { targets: tensorOf(same.targets!) }).dataSync()[0]!;
-      expect(infoNce(tensorOf(same.a), tensorOf(same.b), 1, { targets: fromLabels }).dataSync()[0]!).toBeCloseTo(ref, 6);
+      expect(infoNce(tensorOf(same.a), tensorOf(same.b), 1, { targets: fromLabels }).dataSync()[0]!).toBeCloseTo(
+        ref,
+        6,
+      );
     });
   });
 

@@ -37,7 +37,9 @@ describe.each(['cpu', 'wasm'])('layerNorm (one node, closed-form backward) on %s
     const beta = tf.tensor1d(g.beta);
     const w = tf.tensor(g.w, g.shape);
     expect(maxAbs(layerNorm(x, gamma, beta, g.eps).dataSync(), g.y)).toBeLessThan(2e-6);
-    const [dx, dgamma, dbeta] = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(layerNorm(a, b, c, g.eps), w)))([x, gamma, beta]);
+    const [dx, dgamma, dbeta] = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.sum(tf.mul(layerNorm(a, b, c, g.eps), w)),
+    )([x, gamma, beta]);
     expect(maxAbs(dx!.dataSync(), g.dx)).toBeLessThan(2e-5);
     expect(maxAbs(dgamma!.dataSync(), g.dgamma)).toBeLessThan(2e-5);
     expect(maxAbs(dbeta!.dataSync(), g.dbeta)).toBeLessThan(2e-5);
@@ -52,8 +54,16 @@ describe.each(['cpu', 'wasm'])('layerNorm (one node, closed-form backward) on %s
       const w = tf.randomNormal([6, 128], 0, 1, 'float32', 7);
       const diff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
       expect(diff(layerNorm(x, gamma, beta, 1e-5), composite(x, gamma, beta, 1e-5))).toBeLessThan(1e-5);
-      const mine = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(layerNorm(a, b, c, 1e-5), w)))([x, gamma, beta]);
-      const ref = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(composite(a, b, c, 1e-5), w)))([x, gamma, beta]);
+      const mine = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(layerNorm(a, b, c, 1e-5), w)))([
+        x,
+        gamma,
+        beta,
+      ]);
+      const ref = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(composite(a, b, c, 1e-5), w)))([
+        x,
+        gamma,
+        beta,
+      ]);
       mine.forEach((t, i) => expect(diff(t, ref[i]!)).toBeLessThan(5e-5));
     });
   });
@@ -62,7 +72,8 @@ describe.each(['cpu', 'wasm'])('layerNorm (one node, closed-form backward) on %s
     const x = tf.randomNormal([3, 4, 8], 0, 1, 'float32', 1);
     const gamma = tf.ones([8]);
     const beta = tf.zeros([8]);
-    const run = () => tf.tidy(() => tf.grads((a: tf.Tensor) => tf.sum(tf.square(layerNorm(a, gamma, beta, 1e-5))))([x]));
+    const run = () =>
+      tf.tidy(() => tf.grads((a: tf.Tensor) => tf.sum(tf.square(layerNorm(a, gamma, beta, 1e-5))))([x]));
     tf.dispose(run());
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) tf.dispose(run());

@@ -15,13 +15,17 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: 
   if (hasFusedKernels(x, LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL)) {
     const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      const [y, mean, rstd] = tf.engine().runKernel(LAYER_NORM_KERNEL, { x: xi, gamma: g, beta: b }, { epsilon: eps }) as tf.Tensor[];
+      const [y, mean, rstd] = tf
+        .engine()
+        .runKernel(LAYER_NORM_KERNEL, { x: xi, gamma: g, beta: b }, { epsilon: eps }) as tf.Tensor[];
       save([xi, mean!, rstd!, g]);
       return {
         value: y!,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [sx, sm, sr, sg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-          return tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { dy, x: sx, mean: sm, rstd: sr, gamma: sg }) as tf.Tensor[];
+          return tf
+            .engine()
+            .runKernel(LAYER_NORM_GRAD_KERNEL, { dy, x: sx, mean: sm, rstd: sr, gamma: sg }) as tf.Tensor[];
         },
       };
     });

@@ -32,7 +32,11 @@ export class StorageError extends UserError {
 
 /** Is `e` a Node file-system error whose cause is the environment (see the table above)? */
 export function isEnvironmentError(e: unknown): e is NodeJS.ErrnoException & { code: string } {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).code! in ENVIRONMENT;
+  return (
+    e instanceof Error &&
+    typeof (e as NodeJS.ErrnoException).code === 'string' &&
+    (e as NodeJS.ErrnoException).code! in ENVIRONMENT
+  );
 }
 
 /**
@@ -66,7 +70,8 @@ export function ensureDir(path: string): void {
       mkdirSync(p);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST' && existsSync(p)) continue; // made meanwhile
-      if (isEnvironmentError(e) || (e as NodeJS.ErrnoException).code === 'ENOENT') throw new StorageError((e as NodeJS.ErrnoException).code!, p);
+      if (isEnvironmentError(e) || (e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new StorageError((e as NodeJS.ErrnoException).code!, p);
       throw e;
     }
   }

@@ -20,10 +20,22 @@ export const fashionMnistOptionsSchema = z
   .object({
     dir: z.string().min(1).default(FASHION_MNIST_DEFAULT_DIR).describe('folder with the four IDX files (plain or .gz)'),
     verify: z.boolean().default(true).describe('check the SHA-256 of every file'),
-    val: countOrFraction(0).default(5000).describe('validation samples taken from the official train set (count or fraction)'),
-    test: countOrFraction(1).default(10000).describe('samples of the official test set used as test (count or fraction; default all)'),
-    trainSize: countOrFraction(1).optional().describe('subsample train to this many samples (count, or fraction of train)'),
-    splitSeed: z.number().int().min(0).max(0xffffffff).default(DEFAULT_SPLIT_SEED).describe('seed of the split (independent of the run seed)'),
+    val: countOrFraction(0)
+      .default(5000)
+      .describe('validation samples taken from the official train set (count or fraction)'),
+    test: countOrFraction(1)
+      .default(10000)
+      .describe('samples of the official test set used as test (count or fraction; default all)'),
+    trainSize: countOrFraction(1)
+      .optional()
+      .describe('subsample train to this many samples (count, or fraction of train)'),
+    splitSeed: z
+      .number()
+      .int()
+      .min(0)
+      .max(0xffffffff)
+      .default(DEFAULT_SPLIT_SEED)
+      .describe('seed of the split (independent of the run seed)'),
     normalize: z.boolean().default(true).describe('normalise with mean 0.286, std 0.353'),
     augment: z.boolean().default(false).describe('random ±2 px translation and horizontal flip of train batches'),
     longTail: longTailOptionsSchema.optional().describe('make train long-tailed (val/test stay balanced)'),
@@ -41,12 +53,22 @@ export function loadFashionMnist(options: FashionMnistOptions = {}, context: Dat
   const { images, labels, trainCount } = loadFashionMnistArrays(resolveConfigPath(context.baseDir, o.dir), o.verify);
   const trainLabels = labels.subarray(0, trainCount);
   const testLabels = labels.subarray(trainCount);
-  const fromTrain = splitIndices(trainLabels, { val: o.val, test: 0, trainSize: o.trainSize, seed: o.splitSeed, stratified: true });
+  const fromTrain = splitIndices(trainLabels, {
+    val: o.val,
+    test: 0,
+    trainSize: o.trainSize,
+    seed: o.splitSeed,
+    stratified: true,
+  });
   // a stratified subsample of the official test set (all of it by default)
   const testCount = o.test > 0 && o.test < 1 ? Math.round(o.test * testLabels.length) : o.test;
-  const test = splitIndices(testLabels, { val: 0, test: 0, trainSize: testCount, seed: o.splitSeed, stratified: true }).train.map(
-    (i) => i + trainCount,
-  );
+  const test = splitIndices(testLabels, {
+    val: 0,
+    test: 0,
+    trainSize: testCount,
+    seed: o.splitSeed,
+    stratified: true,
+  }).train.map((i) => i + trainCount);
   let splits: SplitIndices = { train: fromTrain.train, val: fromTrain.val, test };
   let info = FASHION_MNIST_INFO;
   if (o.longTail) ({ splits, info } = applyLongTail(splits, labels, info, o.longTail, o.splitSeed));

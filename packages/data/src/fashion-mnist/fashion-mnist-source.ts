@@ -2,7 +2,16 @@ import { FASHION_MNIST_DEFAULT_DIR, readFashionMnistFile } from './fashion-mnist
 
 export const FASHION_MNIST_SIZE = 28;
 export const FASHION_MNIST_CLASSES = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ] as const;
 /** Official train and test sizes. */
 export const FASHION_MNIST_TRAIN = 60000;
@@ -36,7 +45,8 @@ export function loadFashionMnistArrays(dir: string = FASHION_MNIST_DEFAULT_DIR, 
   const labels = new Int32Array(trainLabels.length + testLabels.length);
   labels.set(trainLabels);
   labels.set(testLabels, trainLabels.length);
-  for (const l of labels) if (l >= FASHION_MNIST_CLASSES.length) throw new Error(`Fashion-MNIST: label ${l} out of range`);
+  for (const l of labels)
+    if (l >= FASHION_MNIST_CLASSES.length) throw new Error(`Fashion-MNIST: label ${l} out of range`);
   const arrays = { images, labels, trainCount: trainLabels.length, testCount: testLabels.length };
   cache.set(key, arrays);
   return arrays;

@@ -48,7 +48,8 @@ describe('Fashion-MNIST from IDX files', () => {
 
   it('reads plain (un-gzipped) copies too', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-fmnist-'));
-    for (const f of files) writeFileSync(join(dir, f.replace(/\.gz$/, '')), gunzipSync(readFileSync(join(FASHION_MNIST_DEFAULT_DIR, f))));
+    for (const f of files)
+      writeFileSync(join(dir, f.replace(/\.gz$/, '')), gunzipSync(readFileSync(join(FASHION_MNIST_DEFAULT_DIR, f))));
     const a = loadFashionMnistArrays(dir);
     expect(a.labels.length).toBe(70000);
   });
@@ -65,7 +66,8 @@ describe('Fashion-MNIST from IDX files', () => {
 
   it('a corrupt file: the checksum names it (and verify: false still checks the shape)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-fmnist-'));
-    for (const f of files) writeFileSync(join(dir, f.replace(/\.gz$/, '')), gunzipSync(readFileSync(join(FASHION_MNIST_DEFAULT_DIR, f))));
+    for (const f of files)
+      writeFileSync(join(dir, f.replace(/\.gz$/, '')), gunzipSync(readFileSync(join(FASHION_MNIST_DEFAULT_DIR, f))));
     const path = join(dir, 'train-labels-idx1-ubyte');
     const bytes = readFileSync(path);
     bytes[100] = (bytes[100]! + 1) % 10; // one label changed
@@ -79,6 +81,8 @@ describe('Fashion-MNIST from IDX files', () => {
   });
 
   it('unknown options are config errors naming the field', () => {
-    expect(() => loadFashionMnist({ colour: true } as never)).toThrow("config field 'data.options.colour': unknown option 'colour'");
+    expect(() => loadFashionMnist({ colour: true } as never)).toThrow(
+      "config field 'data.options.colour': unknown option 'colour'",
+    );
   });
 });

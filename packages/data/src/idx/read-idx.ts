@@ -36,7 +36,8 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
   const corrupt = (why: string) => new UserError(`${name} is not a valid IDX file: ${why}`);
   if (bytes.length < 4) throw corrupt(`only ${bytes.length} bytes`);
   if (bytes[0] !== 0 || bytes[1] !== 0) throw corrupt('bad magic number');
-  if (bytes[2] !== 0x08) throw corrupt(`value type 0x${bytes[2]!.toString(16)} (only unsigned bytes, 0x08, are supported)`);
+  if (bytes[2] !== 0x08)
+    throw corrupt(`value type 0x${bytes[2]!.toString(16)} (only unsigned bytes, 0x08, are supported)`);
   const rank = bytes[3]!;
   if (rank < 1 || rank > 4) throw corrupt(`rank ${rank}`);
   const header = 4 + 4 * rank;

@@ -23,7 +23,11 @@ export function decodeImageFile(path: string): RgbaImage {
   try {
     if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47) {
       const png = PNG.sync.read(bytes);
-      return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
+      return {
+        width: png.width,
+        height: png.height,
+        data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length),
+      };
     }
     if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
       const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 256 });
@@ -59,7 +63,8 @@ export function resizeToFloat(img: RgbaImage, height: number, width: number, cha
       const wx = fx - x0;
       const rgb = [0, 1, 2].map(
         (c) =>
-          (1 - wy) * ((1 - wx) * px(x0, y0, c) + wx * px(x1, y0, c)) + wy * ((1 - wx) * px(x0, y1, c) + wx * px(x1, y1, c)),
+          (1 - wy) * ((1 - wx) * px(x0, y0, c) + wx * px(x1, y0, c)) +
+          wy * ((1 - wx) * px(x0, y1, c) + wx * px(x1, y1, c)),
       );
       const o = (y * width + x) * channels;
       if (channels === 1) out[o] = 0.299 * rgb[0]! + 0.587 * rgb[1]! + 0.114 * rgb[2]!;

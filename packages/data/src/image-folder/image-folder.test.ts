@@ -19,7 +19,11 @@ function folder(classes: string[], perClass: number): string {
   const root = mkdtempSync(join(tmpdir(), 'kd-imgfolder-'));
   classes.forEach((name, k) => {
     mkdirSync(join(root, name));
-    for (let i = 0; i < perClass; i++) writeFileSync(join(root, name, `${String(i).padStart(3, '0')}.png`), png(6, 4, () => [40 * (k + 1), 40 * (k + 1), 40 * (k + 1), 255]));
+    for (let i = 0; i < perClass; i++)
+      writeFileSync(
+        join(root, name, `${String(i).padStart(3, '0')}.png`),
+        png(6, 4, () => [40 * (k + 1), 40 * (k + 1), 40 * (k + 1), 255]),
+      );
   });
   return root;
 }
@@ -27,7 +31,10 @@ function folder(classes: string[], perClass: number): string {
 describe('image folders', () => {
   it('decodes PNG and JPEG by content', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-img-'));
-    writeFileSync(join(dir, 'a.png'), png(3, 2, (x, y) => [x * 100, y * 200, 7, 255]));
+    writeFileSync(
+      join(dir, 'a.png'),
+      png(3, 2, (x, y) => [x * 100, y * 200, 7, 255]),
+    );
     const p = decodeImageFile(join(dir, 'a.png'));
     expect([p.width, p.height]).toEqual([3, 2]);
     expect(Array.from(p.data.subarray(4 * 4, 4 * 5))).toEqual([100, 200, 7, 255]); // (x=1, y=1)
@@ -37,7 +44,9 @@ describe('image folders', () => {
     expect([j.width, j.height]).toEqual([8, 8]);
     expect(Math.abs(j.data[0]! - 200)).toBeLessThanOrEqual(3);
     writeFileSync(join(dir, 'c.png'), 'not an image');
-    expect(() => decodeImageFile(join(dir, 'c.png'))).toThrow(new RegExp(`cannot decode image ${join(dir, 'c.png')}: not a PNG or JPEG file`));
+    expect(() => decodeImageFile(join(dir, 'c.png'))).toThrow(
+      new RegExp(`cannot decode image ${join(dir, 'c.png')}: not a PNG or JPEG file`),
+    );
     writeFileSync(join(dir, 'd.png'), png(3, 2, () => [0, 0, 0, 255]).subarray(0, 30));
     expect(() => decodeImageFile(join(dir, 'd.png'))).toThrow(UserError);
   });
@@ -71,9 +80,14 @@ describe('image folders', () => {
   });
 
   it('one-line errors for a missing root, a flat folder and an empty class', () => {
-    expect(() => scanImageFolder('/nonexistent/kd')).toThrow('image folder /nonexistent/kd does not exist or is not a folder');
+    expect(() => scanImageFolder('/nonexistent/kd')).toThrow(
+      'image folder /nonexistent/kd does not exist or is not a folder',
+    );
     const flat = mkdtempSync(join(tmpdir(), 'kd-flat-'));
-    writeFileSync(join(flat, 'x.png'), png(2, 2, () => [0, 0, 0, 255]));
+    writeFileSync(
+      join(flat, 'x.png'),
+      png(2, 2, () => [0, 0, 0, 255]),
+    );
     expect(() => scanImageFolder(flat)).toThrow(/must hold one sub-folder per class \(found 0\)/);
     const root = folder(['a', 'b'], 2);
     mkdirSync(join(root, 'c'));

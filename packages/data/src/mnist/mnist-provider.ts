@@ -22,8 +22,16 @@ export const mnistOptionsSchema = z
   .object({
     val: countOrFraction(0).default(1000).describe('validation samples (count, or fraction of all 10,000)'),
     test: countOrFraction(0).default(2000).describe('test samples (count, or fraction of all 10,000)'),
-    trainSize: countOrFraction(1).optional().describe('subsample train to this many samples (count, or fraction of train)'),
-    splitSeed: z.number().int().min(0).max(0xffffffff).default(DEFAULT_SPLIT_SEED).describe('seed of the train/val/test assignment (independent of the run seed)'),
+    trainSize: countOrFraction(1)
+      .optional()
+      .describe('subsample train to this many samples (count, or fraction of train)'),
+    splitSeed: z
+      .number()
+      .int()
+      .min(0)
+      .max(0xffffffff)
+      .default(DEFAULT_SPLIT_SEED)
+      .describe('seed of the train/val/test assignment (independent of the run seed)'),
     normalize: z.boolean().default(true).describe('normalise with mean 0.1307, std 0.3081'),
     augment: z.boolean().default(false).describe('random ±2 px translation of train batches given an augmentSeed'),
     longTail: longTailOptionsSchema.optional().describe('make train long-tailed (val/test stay balanced)'),
@@ -39,7 +47,13 @@ export type MnistOptions = z.input<typeof mnistOptionsSchema>;
 export async function loadMnist(options: MnistOptions = {}): Promise<ArrayDataset> {
   const o = parseDatasetOptions(mnistOptionsSchema, options as Record<string, unknown>);
   const { images, labels } = await loadMnistArrays();
-  let splits = splitIndices(labels, { val: o.val, test: o.test, trainSize: o.trainSize, seed: o.splitSeed, stratified: true });
+  let splits = splitIndices(labels, {
+    val: o.val,
+    test: o.test,
+    trainSize: o.trainSize,
+    seed: o.splitSeed,
+    stratified: true,
+  });
   let info = MNIST_INFO;
   if (o.longTail) ({ splits, info } = applyLongTail(splits, labels, info, o.longTail, o.splitSeed));
   return new ArrayDataset(
@@ -54,7 +68,8 @@ export async function loadMnist(options: MnistOptions = {}): Promise<ArrayDatase
 
 export const mnistProvider: DatasetProvider & { readonly optionsSchema: typeof mnistOptionsSchema } = {
   id: 'mnist',
-  description: 'MNIST digits, 10,000 28×28 grey images from the bundled `mnist` package (no download); train/val/test 7,000/1,000/2,000 by default',
+  description:
+    'MNIST digits, 10,000 28×28 grey images from the bundled `mnist` package (no download); train/val/test 7,000/1,000/2,000 by default',
   optionsSchema: mnistOptionsSchema,
   load(options: Record<string, unknown>, _seed: number) {
     return loadMnist(options);

@@ -25,9 +25,7 @@ export function mnistDigitsDir(): string {
 
 /** Decodes the ten digit files of `dir` (one per class) into flat typed arrays. */
 export async function readMnistDigits(dir: string = mnistDigitsDir()): Promise<MnistArrays> {
-  const files = await Promise.all(
-    Array.from({ length: MNIST_CLASSES }, (_, d) => readFile(join(dir, `${d}.json`))),
-  );
+  const files = await Promise.all(Array.from({ length: MNIST_CLASSES }, (_, d) => readFile(join(dir, `${d}.json`))));
   const perClass = files.map((bytes, d) => {
     const pixels = decodeDigitFile(bytes);
     if (pixels.length % MNIST_PIXELS !== 0) {

@@ -27,7 +27,8 @@ describe('edgeMap', () => {
     const m = edgeMap(img, h, w);
     const brute = (x1: number, y1: number, x2: number, y2: number) => {
       let s = 0;
-      for (let y = Math.max(0, y1); y < Math.min(h, y2); y++) for (let x = Math.max(0, x1); x < Math.min(w, x2); x++) s += m.magnitude[y * w + x]!;
+      for (let y = Math.max(0, y1); y < Math.min(h, y2); y++)
+        for (let x = Math.max(0, x1); x < Math.min(w, x2); x++) s += m.magnitude[y * w + x]!;
       return s;
     };
     for (const [x1, y1, x2, y2] of [

@@ -13,7 +13,8 @@ export interface EdgeMap {
 }
 
 export function edgeMap(image: Float32Array, height: number, width: number): EdgeMap {
-  if (image.length < height * width) throw new RangeError(`edgeMap: image has ${image.length} values, need ${height}·${width}`);
+  if (image.length < height * width)
+    throw new RangeError(`edgeMap: image has ${image.length} values, need ${height}·${width}`);
   const magnitude = new Float32Array(height * width);
   let max = 0;
   for (let r = 0; r < height; r++) {

@@ -23,7 +23,14 @@ export interface JitterConfig {
  * clipped to the canvas; boxes narrower or lower than 1 pixel after clipping are dropped (their
  * draws are still consumed, so the rng stream does not depend on clipping).
  */
-export function jitteredBoxes(objects: readonly Box[], config: JitterConfig, rng: Rng, height: number, width: number, out: number[]): void {
+export function jitteredBoxes(
+  objects: readonly Box[],
+  config: JitterConfig,
+  rng: Rng,
+  height: number,
+  width: number,
+  out: number[],
+): void {
   for (const [x1, y1, x2, y2] of objects) {
     const w = x2 - x1;
     const h = y2 - y1;

@@ -25,7 +25,14 @@ export const DEFAULT_OBJECTNESS: ObjectnessConfig = Object.freeze({ kappa: 2, ri
  * object cut by the box) lower it; the perimeter normaliser makes boxes much larger than their
  * content score less. A tight box around an isolated object scores highest.
  */
-export function objectness(map: EdgeMap, x1: number, y1: number, x2: number, y2: number, config: ObjectnessConfig): number {
+export function objectness(
+  map: EdgeMap,
+  x1: number,
+  y1: number,
+  x2: number,
+  y2: number,
+  config: ObjectnessConfig,
+): number {
   const { width, height } = map;
   let c1 = Math.min(Math.max(Math.round(x1), 0), width);
   let c2 = Math.min(Math.max(Math.round(x2), 0), width);

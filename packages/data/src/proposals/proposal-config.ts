@@ -38,7 +38,11 @@ export interface ProposalConfig {
  */
 export const DEFAULT_PROPOSAL_CONFIG: ProposalConfig = Object.freeze({
   jitter: Object.freeze({ perObject: 4, center: 0.05, scale: 0.1, sizeBias: 1 }),
-  windows: Object.freeze({ sizes: Object.freeze([12, 16, 24, 32, 48]), aspectRatios: Object.freeze([1, 1.6]), stride: 4 }),
+  windows: Object.freeze({
+    sizes: Object.freeze([12, 16, 24, 32, 48]),
+    aspectRatios: Object.freeze([1, 1.6]),
+    stride: 4,
+  }),
   randomBoxes: Object.freeze({ count: 0, minSize: 8, maxSize: 32 }),
   objectness: DEFAULT_OBJECTNESS,
   scoreNoise: 0,
@@ -71,9 +75,12 @@ export function validateProposalConfig(config: ProposalConfig): void {
   const fail = (field: string, why: string, value: unknown): never => {
     throw new RangeError(`proposal config: ${field} ${why}, got ${JSON.stringify(value)}`);
   };
-  const nonNegInt = (field: string, v: number) => (Number.isInteger(v) && v >= 0) || fail(field, 'must be an integer ≥ 0', v);
-  const nonNeg = (field: string, v: number) => (Number.isFinite(v) && v >= 0) || fail(field, 'must be a finite number ≥ 0', v);
-  const positive = (field: string, v: number) => (Number.isFinite(v) && v > 0) || fail(field, 'must be a finite number > 0', v);
+  const nonNegInt = (field: string, v: number) =>
+    (Number.isInteger(v) && v >= 0) || fail(field, 'must be an integer ≥ 0', v);
+  const nonNeg = (field: string, v: number) =>
+    (Number.isFinite(v) && v >= 0) || fail(field, 'must be a finite number ≥ 0', v);
+  const positive = (field: string, v: number) =>
+    (Number.isFinite(v) && v > 0) || fail(field, 'must be a finite number > 0', v);
   const { jitter, windows, randomBoxes, objectness } = config;
   nonNegInt('jitter.perObject', jitter.perObject);
   nonNeg('jitter.center', jitter.center);
@@ -81,16 +88,19 @@ export function validateProposalConfig(config: ProposalConfig): void {
   positive('jitter.sizeBias', jitter.sizeBias);
   windows.sizes.forEach((s, i) => positive(`windows.sizes[${i}]`, s));
   windows.aspectRatios.forEach((a, i) => positive(`windows.aspectRatios[${i}]`, a));
-  if (!Number.isInteger(windows.stride) || windows.stride < 1) fail('windows.stride', 'must be an integer ≥ 1', windows.stride);
+  if (!Number.isInteger(windows.stride) || windows.stride < 1)
+    fail('windows.stride', 'must be an integer ≥ 1', windows.stride);
   nonNegInt('randomBoxes.count', randomBoxes.count);
   if (randomBoxes.count > 0) {
     positive('randomBoxes.minSize', randomBoxes.minSize);
-    if (!(randomBoxes.maxSize >= randomBoxes.minSize)) fail('randomBoxes.maxSize', 'must be ≥ minSize', randomBoxes.maxSize);
+    if (!(randomBoxes.maxSize >= randomBoxes.minSize))
+      fail('randomBoxes.maxSize', 'must be ≥ minSize', randomBoxes.maxSize);
   }
   nonNeg('objectness.kappa', objectness.kappa);
   nonNeg('objectness.ringFraction', objectness.ringFraction);
   nonNeg('scoreNoise', config.scoreNoise);
   if (!(config.nmsIoU >= 0 && config.nmsIoU <= 1)) fail('nmsIoU', 'must be in [0, 1]', config.nmsIoU);
   if (!Number.isInteger(config.topK) || config.topK < 1) fail('topK', 'must be an integer ≥ 1', config.topK);
-  if (config.objects !== 'all' && config.objects !== 'annotated') fail('objects', "must be 'all' or 'annotated'", config.objects);
+  if (config.objects !== 'all' && config.objects !== 'annotated')
+    fail('objects', "must be 'all' or 'annotated'", config.objects);
 }

@@ -4,7 +4,12 @@ import { loadMnistItemSource } from '../scenes/mnist-item-source.js';
 import type { Scene } from '../scenes/scene.js';
 import { boxAt, boxIoUAt } from './box.js';
 import { edgeMap } from './edge-map.js';
-import { BIASED_PROPOSAL_CONFIG, DEFAULT_PROPOSAL_CONFIG, validateProposalConfig, type ProposalConfig } from './proposal-config.js';
+import {
+  BIASED_PROPOSAL_CONFIG,
+  DEFAULT_PROPOSAL_CONFIG,
+  validateProposalConfig,
+  type ProposalConfig,
+} from './proposal-config.js';
 import { proposalRecall } from './proposal-recall.js';
 import { proposals } from './proposals.js';
 
@@ -17,7 +22,12 @@ function meanRecall(config: ProposalConfig, thr: number): number {
   let total = 0;
   for (const s of scenes) {
     const p = proposals(s, config, 11);
-    hit += proposalRecall(s.objects.map((o) => o.box), p.boxes, thr) * s.objects.length;
+    hit +=
+      proposalRecall(
+        s.objects.map((o) => o.box),
+        p.boxes,
+        thr,
+      ) * s.objects.length;
     total += s.objects.length;
   }
   return hit / total;
@@ -46,7 +56,8 @@ describe('proposals', () => {
           const [x1, y1, x2, y2] = boxAt(p.boxes, i);
           expect(x1 >= 0 && y1 >= 0 && x2 <= s.width && y2 <= s.height && x2 > x1 && y2 > y1).toBe(true);
           if (i > 0) expect(p.scores[i]!).toBeLessThanOrEqual(p.scores[i - 1]!);
-          for (let j = 0; j < i; j++) expect(boxIoUAt(p.boxes, i, p.boxes, j)).toBeLessThanOrEqual(config.nmsIoU + 1e-6);
+          for (let j = 0; j < i; j++)
+            expect(boxIoUAt(p.boxes, i, p.boxes, j)).toBeLessThanOrEqual(config.nmsIoU + 1e-6);
         }
       }
     }
@@ -72,7 +83,8 @@ describe('proposals', () => {
       let n = 0;
       for (const s of scenes.slice(0, 50)) {
         const p = proposals(s, config, 1);
-        for (let i = 0; i < p.count; i++) sum += (p.boxes[4 * i + 2]! - p.boxes[4 * i]!) * (p.boxes[4 * i + 3]! - p.boxes[4 * i + 1]!);
+        for (let i = 0; i < p.count; i++)
+          sum += (p.boxes[4 * i + 2]! - p.boxes[4 * i]!) * (p.boxes[4 * i + 3]! - p.boxes[4 * i + 1]!);
         n += p.count;
       }
       return sum / n;
@@ -87,7 +99,12 @@ describe('proposals', () => {
   });
 
   it("jitters around every object ('all', default) or the annotated ones only", () => {
-    const novel = generateScene(source, { novelClasses: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], minObjects: 3, maxObjects: 3 }, 5, 1);
+    const novel = generateScene(
+      source,
+      { novelClasses: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], minObjects: 3, maxObjects: 3 },
+      5,
+      1,
+    );
     expect(novel.objects).toHaveLength(0);
     expect(novel.full.objects.length).toBeGreaterThan(0);
     const onlyJitter = (objects: 'all' | 'annotated'): ProposalConfig => ({
@@ -97,14 +114,30 @@ describe('proposals', () => {
     });
     expect(proposals(novel, onlyJitter('annotated'), 1).count).toBe(0);
     const all = proposals(novel, onlyJitter('all'), 1);
-    expect(proposalRecall(novel.full.objects.map((o) => o.box), all.boxes, 0.5)).toBe(1);
+    expect(
+      proposalRecall(
+        novel.full.objects.map((o) => o.box),
+        all.boxes,
+        0.5,
+      ),
+    ).toBe(1);
   });
 
   it('validates configs', () => {
-    expect(() => validateProposalConfig({ ...DEFAULT_PROPOSAL_CONFIG, topK: 0 })).toThrow(/topK must be an integer ≥ 1/);
+    expect(() => validateProposalConfig({ ...DEFAULT_PROPOSAL_CONFIG, topK: 0 })).toThrow(
+      /topK must be an integer ≥ 1/,
+    );
     expect(() => validateProposalConfig({ ...DEFAULT_PROPOSAL_CONFIG, nmsIoU: 1.5 })).toThrow(/nmsIoU/);
-    expect(() => validateProposalConfig({ ...DEFAULT_PROPOSAL_CONFIG, windows: { sizes: [8], aspectRatios: [1], stride: 0 } })).toThrow(/windows.stride/);
-    expect(() => proposals(scenes[0]!, { ...DEFAULT_PROPOSAL_CONFIG, jitter: { ...DEFAULT_PROPOSAL_CONFIG.jitter, sizeBias: 0 } }, 1)).toThrow(/jitter.sizeBias/);
+    expect(() =>
+      validateProposalConfig({ ...DEFAULT_PROPOSAL_CONFIG, windows: { sizes: [8], aspectRatios: [1], stride: 0 } }),
+    ).toThrow(/windows.stride/);
+    expect(() =>
+      proposals(
+        scenes[0]!,
+        { ...DEFAULT_PROPOSAL_CONFIG, jitter: { ...DEFAULT_PROPOSAL_CONFIG.jitter, sizeBias: 0 } },
+        1,
+      ),
+    ).toThrow(/jitter.sizeBias/);
   });
 });
 

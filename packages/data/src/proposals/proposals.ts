@@ -41,7 +41,12 @@ const validated = new WeakSet<ProposalConfig>();
  * candidate first). Pass `edges` (= `edgeMap(scene.image, H, W)`) to share one edge map between
  * several sources.
  */
-export function proposals(scene: ProposalInput, config: ProposalConfig, seed: number, edges?: EdgeMap): RegionProposals {
+export function proposals(
+  scene: ProposalInput,
+  config: ProposalConfig,
+  seed: number,
+  edges?: EdgeMap,
+): RegionProposals {
   if (!validated.has(config)) {
     validateProposalConfig(config);
     validated.add(config);
@@ -66,7 +71,14 @@ export function proposals(scene: ProposalInput, config: ProposalConfig, seed: nu
   const scores = new Float64Array(n);
   let maxAbs = 0;
   for (let i = 0; i < n; i++) {
-    const s = objectness(map, candidates[4 * i]!, candidates[4 * i + 1]!, candidates[4 * i + 2]!, candidates[4 * i + 3]!, config.objectness);
+    const s = objectness(
+      map,
+      candidates[4 * i]!,
+      candidates[4 * i + 1]!,
+      candidates[4 * i + 2]!,
+      candidates[4 * i + 3]!,
+      config.objectness,
+    );
     scores[i] = s;
     if (Math.abs(s) > maxAbs) maxAbs = Math.abs(s);
   }

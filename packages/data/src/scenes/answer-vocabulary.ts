@@ -1,7 +1,26 @@
 /** Count answers, index = count (counts above twenty are not asked). */
 export const COUNT_WORDS = Object.freeze([
-  'zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten',
-  'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty',
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+  'twenty',
 ]);
 
 /** The answer to "what is …?" when no object is there. */
@@ -21,7 +40,9 @@ export interface AnswerVocabulary {
  */
 export function answerVocabulary(classNames: readonly string[], maxCount: number): AnswerVocabulary {
   if (!Number.isInteger(maxCount) || maxCount < 0 || maxCount >= COUNT_WORDS.length) {
-    throw new RangeError(`answer vocabulary: maxCount must be an integer in [0, ${COUNT_WORDS.length - 1}], got ${maxCount}`);
+    throw new RangeError(
+      `answer vocabulary: maxCount must be an integer in [0, ${COUNT_WORDS.length - 1}], got ${maxCount}`,
+    );
   }
   const answers = Object.freeze(['no', 'yes', NOTHING_ANSWER, ...COUNT_WORDS.slice(0, maxCount + 1), ...classNames]);
   const ids = new Map<string, number>();

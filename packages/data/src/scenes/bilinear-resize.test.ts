@@ -35,6 +35,8 @@ describe('bilinearResize', () => {
 
   it('rejects buffers that are too small', () => {
     expect(() => bilinearResize(new Float32Array(3), 2, 2, new Float32Array(4), 2, 2)).toThrow(/source has 3 values/);
-    expect(() => bilinearResize(new Float32Array(4), 2, 2, new Float32Array(3), 2, 2)).toThrow(/destination has 3 values/);
+    expect(() => bilinearResize(new Float32Array(4), 2, 2, new Float32Array(3), 2, 2)).toThrow(
+      /destination has 3 values/,
+    );
   });
 });

@@ -3,9 +3,18 @@
  * half-pixel centres (output pixel centre (x + 0.5)·srcW/dstW − 0.5 in source pixels, clamped to
  * the image; as `tf.image.resizeBilinear(…, halfPixelCenters = true)`), no antialiasing.
  */
-export function bilinearResize(src: Float32Array, srcH: number, srcW: number, dst: Float32Array, dstH: number, dstW: number): void {
-  if (src.length < srcH * srcW) throw new RangeError(`bilinearResize: source has ${src.length} values, need ${srcH}·${srcW}`);
-  if (dst.length < dstH * dstW) throw new RangeError(`bilinearResize: destination has ${dst.length} values, need ${dstH}·${dstW}`);
+export function bilinearResize(
+  src: Float32Array,
+  srcH: number,
+  srcW: number,
+  dst: Float32Array,
+  dstH: number,
+  dstW: number,
+): void {
+  if (src.length < srcH * srcW)
+    throw new RangeError(`bilinearResize: source has ${src.length} values, need ${srcH}·${srcW}`);
+  if (dst.length < dstH * dstW)
+    throw new RangeError(`bilinearResize: destination has ${dst.length} values, need ${dstH}·${dstW}`);
   const x0s = new Int32Array(dstW);
   const x1s = new Int32Array(dstW);
   const wxs = new Float32Array(dstW);

@@ -22,7 +22,9 @@ function render(scene: Scene): Float32Array {
     const h = y2 - y1;
     const patch = new Float32Array(w * h);
     bilinearResize(itemPixels(source, o.itemIndex), 28, 28, patch, h, w);
-    for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) img[(y1 + r) * scene.width + x1 + c] = Math.max(img[(y1 + r) * scene.width + x1 + c]!, patch[r * w + c]!);
+    for (let r = 0; r < h; r++)
+      for (let c = 0; c < w; c++)
+        img[(y1 + r) * scene.width + x1 + c] = Math.max(img[(y1 + r) * scene.width + x1 + c]!, patch[r * w + c]!);
   }
   return img;
 }
@@ -68,12 +70,14 @@ describe('generateScene', () => {
         const colHasInk = (x: number) => Array.from({ length: y2 - y1 }, (_, k) => y1 + k).some((y) => ink(x, y));
         expect(rowHasInk(y1) && rowHasInk(y2 - 1) && colHasInk(x1) && colHasInk(x2 - 1)).toBe(true);
         // placements respect the maximum overlap
-        for (let j = 0; j < i; j++) expect(boxIoU(o.box, boxes[j]!)).toBeLessThanOrEqual(DEFAULT_SCENE_CONFIG.maxOverlap);
+        for (let j = 0; j < i; j++)
+          expect(boxIoU(o.box, boxes[j]!)).toBeLessThanOrEqual(DEFAULT_SCENE_CONFIG.maxOverlap);
       }
       // all ink lies in some box
       for (let y = 0; y < 64; y++) {
         for (let x = 0; x < 64; x++) {
-          if (s.image[y * 64 + x]! > thr) expect(boxes.some(([a, b, c, d]) => x >= a && x < c && y >= b && y < d)).toBe(true);
+          if (s.image[y * 64 + x]! > thr)
+            expect(boxes.some(([a, b, c, d]) => x >= a && x < c && y >= b && y < d)).toBe(true);
         }
       }
     }
@@ -81,11 +85,17 @@ describe('generateScene', () => {
 
   it('boxes a single item exactly at the extent of the canvas ink', () => {
     for (let i = 0; i < 30; i++) {
-      const s = generateScene(source, { minObjects: 1, maxObjects: 1, minItemSize: 20, maxItemSize: 40, width: 80, height: 48, inkThreshold: 0.5 }, 3, i);
+      const s = generateScene(
+        source,
+        { minObjects: 1, maxObjects: 1, minItemSize: 20, maxItemSize: 40, width: 80, height: 48, inkThreshold: 0.5 },
+        3,
+        i,
+      );
       let [x1, y1, x2, y2] = [80, 48, 0, 0];
       for (let y = 0; y < 48; y++) {
         for (let x = 0; x < 80; x++) {
-          if (s.image[y * 80 + x]! > 0.5) [x1, y1, x2, y2] = [Math.min(x1, x), Math.min(y1, y), Math.max(x2, x + 1), Math.max(y2, y + 1)];
+          if (s.image[y * 80 + x]! > 0.5)
+            [x1, y1, x2, y2] = [Math.min(x1, x), Math.min(y1, y), Math.max(x2, x + 1), Math.max(y2, y + 1)];
         }
       }
       expect(s.objects.map((o) => o.box)).toEqual([[x1, y1, x2, y2]]);
@@ -106,7 +116,12 @@ describe('generateScene', () => {
   it('keeps boxes disjoint with maxOverlap 0 and may drop items that do not fit', () => {
     let dropped = 0;
     for (let i = 0; i < 100; i++) {
-      const s = generateScene(source, { maxOverlap: 0, minObjects: 6, maxObjects: 6, minItemSize: 24, maxItemSize: 32, placementTries: 5 }, 2, i);
+      const s = generateScene(
+        source,
+        { maxOverlap: 0, minObjects: 6, maxObjects: 6, minItemSize: 24, maxItemSize: 32, placementTries: 5 },
+        2,
+        i,
+      );
       const b = s.objects.map((o) => o.box);
       for (let p = 0; p < b.length; p++) for (let q = 0; q < p; q++) expect(boxIoU(b[p]!, b[q]!)).toBe(0);
       dropped += 6 - b.length;
@@ -147,7 +162,9 @@ describe('generateScene', () => {
       const all = scenes[i]!;
       const s = generateScene(source, { novelClasses }, 7, i);
       expect(s.image).toEqual(all.image);
-      expect(s.full.objects.map((o) => [o.id, o.box, o.itemIndex])).toEqual(all.objects.map((o) => [o.id, o.box, o.itemIndex]));
+      expect(s.full.objects.map((o) => [o.id, o.box, o.itemIndex])).toEqual(
+        all.objects.map((o) => [o.id, o.box, o.itemIndex]),
+      );
       expect(s.full.labels).toEqual(all.labels);
       const novel = s.full.objects.filter((o) => o.novel);
       expect(novel.every((o) => novelClasses.includes(o.classId))).toBe(true);
@@ -172,7 +189,9 @@ describe('generateScene', () => {
   });
 
   it('validates the config', () => {
-    expect(() => generateScene(source, { maxItemSize: 65 }, 1, 0)).toThrow(/maxItemSize must be an integer in \[16, 64\]/);
+    expect(() => generateScene(source, { maxItemSize: 65 }, 1, 0)).toThrow(
+      /maxItemSize must be an integer in \[16, 64\]/,
+    );
     expect(() => generateScene(source, { minObjects: 3, maxObjects: 2 }, 1, 0)).toThrow(/maxObjects/);
     expect(() => generateScene(source, { maxObjects: 21 }, 1, 0)).toThrow(/maxObjects/);
     expect(() => generateScene(source, { pool: Int32Array.of(0, 10_000) }, 1, 0)).toThrow(/pool holds 10000/);

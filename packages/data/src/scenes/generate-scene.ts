@@ -23,7 +23,12 @@ import { resolveSceneConfig, type ResolvedSceneConfig, type SceneConfigInput } f
  * Annotations: `scene.*` are the base annotations (objects of `novelClasses` removed), `scene.full`
  * those of every object (`annotateObjects`); questions use rng `deriveSeed(seed, 'questions', index)`.
  */
-export function generateScene(source: ItemSource, config: SceneConfigInput | ResolvedSceneConfig, seed: number, index: number): Scene {
+export function generateScene(
+  source: ItemSource,
+  config: SceneConfigInput | ResolvedSceneConfig,
+  seed: number,
+  index: number,
+): Scene {
   const cfg = resolveSceneConfig(source, config);
   const { height: H, width: W, pool, inkThreshold } = cfg;
   const rng = new Rng(deriveSeed(seed, 'scene', index));
@@ -83,12 +88,20 @@ export function generateScene(source: ItemSource, config: SceneConfigInput | Res
   }
   const questionSeed = deriveSeed(seed, 'questions', index);
   const full = annotateObjects(objects, () => true, cfg, false, questionSeed);
-  const base = cfg.baseClasses.length === cfg.numClasses ? full : annotateObjects(objects, (o) => !o.novel, cfg, true, questionSeed);
+  const base =
+    cfg.baseClasses.length === cfg.numClasses
+      ? full
+      : annotateObjects(objects, (o) => !o.novel, cfg, true, questionSeed);
   return { index, height: H, width: W, image, ...base, full };
 }
 
 /** [c0, r0, c1 + 1, r1 + 1] of the pixels > threshold, or null when there are none. */
-function inkExtent(patch: Float32Array, h: number, w: number, threshold: number): [number, number, number, number] | null {
+function inkExtent(
+  patch: Float32Array,
+  h: number,
+  w: number,
+  threshold: number,
+): [number, number, number, number] | null {
   let c0 = w;
   let r0 = h;
   let c1 = -1;
@@ -108,7 +121,15 @@ function inkExtent(patch: Float32Array, h: number, w: number, threshold: number)
 }
 
 /** canvas = max(canvas, patch) over the patch placed at (x, y). */
-function composite(canvas: Float32Array, canvasW: number, patch: Float32Array, ph: number, pw: number, x: number, y: number): void {
+function composite(
+  canvas: Float32Array,
+  canvasW: number,
+  patch: Float32Array,
+  ph: number,
+  pw: number,
+  x: number,
+  y: number,
+): void {
   for (let r = 0; r < ph; r++) {
     const to = (y + r) * canvasW + x;
     const from = r * pw;

@@ -12,9 +12,18 @@ describe('item sources', () => {
   });
 
   it('rejects inconsistent sources', () => {
-    const ok: ItemSource = { name: 'toy', images: new Float32Array(8), labels: Int32Array.of(0, 1), height: 2, width: 2, classNames: ['a', 'b'] };
+    const ok: ItemSource = {
+      name: 'toy',
+      images: new Float32Array(8),
+      labels: Int32Array.of(0, 1),
+      height: 2,
+      width: 2,
+      classNames: ['a', 'b'],
+    };
     expect(() => validateItemSource(ok)).not.toThrow();
-    expect(() => validateItemSource({ ...ok, images: new Float32Array(7) })).toThrow(/toy: 7 pixel values for 2 items of 2×2/);
+    expect(() => validateItemSource({ ...ok, images: new Float32Array(7) })).toThrow(
+      /toy: 7 pixel values for 2 items of 2×2/,
+    );
     expect(() => validateItemSource({ ...ok, labels: Int32Array.of(0, 2) })).toThrow(/item 1 has label 2/);
     expect(() => validateItemSource({ ...ok, classNames: ['a', 'a'] })).toThrow(/not distinct/);
     expect(() => validateItemSource({ ...ok, height: 0, images: new Float32Array(0) })).toThrow(/positive integers/);

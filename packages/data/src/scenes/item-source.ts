@@ -40,6 +40,7 @@ export function validateItemSource(source: ItemSource): void {
   if (new Set(classNames).size !== classNames.length) throw new Error(`${name}: class names are not distinct`);
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i]!;
-    if (l < 0 || l >= classNames.length) throw new Error(`${name}: item ${i} has label ${l} outside [0, ${classNames.length})`);
+    if (l < 0 || l >= classNames.length)
+      throw new Error(`${name}: item ${i} has label ${l} outside [0, ${classNames.length})`);
   }
 }

@@ -50,7 +50,10 @@ export function sceneBatchKeys(options: {
   const i = (shape: number[], description: string): BatchKeySpec => ({ shape, dtype: 'int32', description });
   const keys: Record<string, BatchKeySpec> = {
     x: f([h, w, 1], 'canvas in [0, 1]'),
-    y: options.labels === 'class' ? i([], 'the class of the scene’s single object') : f([k], 'multi-hot labels (base annotations)'),
+    y:
+      options.labels === 'class'
+        ? i([], 'the class of the scene’s single object')
+        : f([k], 'multi-hot labels (base annotations)'),
     boxes: f([m, 4], 'object boxes x1, y1, x2, y2 in pixels, reading order, zero padded (base annotations)'),
     boxClasses: i([m], 'class id per box, −1 padding'),
     boxCount: i([], 'annotated objects per scene'),
@@ -65,7 +68,12 @@ export function sceneBatchKeys(options: {
   };
   for (const [name, topK] of Object.entries(options.proposals)) {
     const pk = proposalKeys(name);
-    const what = name === '' ? 'region proposals' : name === OBJECT_REGIONS ? 'the annotated boxes as regions' : `region proposals of source '${name}'`;
+    const what =
+      name === ''
+        ? 'region proposals'
+        : name === OBJECT_REGIONS
+          ? 'the annotated boxes as regions'
+          : `region proposals of source '${name}'`;
     keys[pk.boxes] = f([topK, 4], `${what}, best first, zero padded`);
     keys[pk.scores] = f([topK], 'their scores, 0 padding');
     keys[pk.mask] = f([topK], '1 for a real region, 0 for padding');
@@ -132,9 +140,15 @@ export function sceneBatch(scenes: readonly Scene[], options: SceneBatchOptions)
   const objectScores = new Float32Array(b * m);
   const index = new Int32Array(b);
   scenes.forEach((scene, i) => {
-    if (scene.height !== height || scene.width !== width) throw new RangeError(`sceneBatch: scene ${scene.index} is ${scene.height}×${scene.width}, not ${height}×${width}`);
+    if (scene.height !== height || scene.width !== width)
+      throw new RangeError(
+        `sceneBatch: scene ${scene.index} is ${scene.height}×${scene.width}, not ${height}×${width}`,
+      );
     const ann = options.annotations === 'full' ? scene.full : scene;
-    if (ann.objects.length > m) throw new RangeError(`sceneBatch: scene ${scene.index} has ${ann.objects.length} objects, more than maxObjects ${m}`);
+    if (ann.objects.length > m)
+      throw new RangeError(
+        `sceneBatch: scene ${scene.index} has ${ann.objects.length} objects, more than maxObjects ${m}`,
+      );
     x.set(scene.image, i * height * width);
     y.set(ann.labels, i * k);
     ann.objects.forEach((o, j) => {
@@ -143,7 +157,10 @@ export function sceneBatch(scenes: readonly Scene[], options: SceneBatchOptions)
     });
     boxCount[i] = ann.objects.length;
     objectScores.fill(1, i * m, i * m + ann.objects.length);
-    if (scene.full.objects.length > m) throw new RangeError(`sceneBatch: scene ${scene.index} has ${scene.full.objects.length} objects, more than maxObjects ${m}`);
+    if (scene.full.objects.length > m)
+      throw new RangeError(
+        `sceneBatch: scene ${scene.index} has ${scene.full.objects.length} objects, more than maxObjects ${m}`,
+      );
     scene.full.objects.forEach((o, j) => {
       fullBoxes.set(o.box, (i * m + j) * 4);
       fullBoxClasses[i * m + j] = o.classId;
@@ -166,7 +183,10 @@ export function sceneBatch(scenes: readonly Scene[], options: SceneBatchOptions)
     if (options.labels === 'class') {
       const classes = Int32Array.from(scenes, (scene) => {
         const objects = (options.annotations === 'full' ? scene.full : scene).objects;
-        if (objects.length !== 1) throw new RangeError(`sceneBatch: labels 'class' needs one object per scene; scene ${scene.index} has ${objects.length}`);
+        if (objects.length !== 1)
+          throw new RangeError(
+            `sceneBatch: labels 'class' needs one object per scene; scene ${scene.index} has ${objects.length}`,
+          );
         return objects[0]!.classId;
       });
       batch['y'] = tf.tensor1d(classes, 'int32');
@@ -190,7 +210,10 @@ export function sceneBatch(scenes: readonly Scene[], options: SceneBatchOptions)
     for (const [name, source] of Object.entries(options.proposals ?? {})) {
       const keys = proposalKeys(name);
       const p = source.topK;
-      if (source.perScene.length !== b) throw new RangeError(`sceneBatch: proposal source '${name}' has ${source.perScene.length} entries for ${b} scenes`);
+      if (source.perScene.length !== b)
+        throw new RangeError(
+          `sceneBatch: proposal source '${name}' has ${source.perScene.length} entries for ${b} scenes`,
+        );
       const pb = new Float32Array(b * p * 4);
       const ps = new Float32Array(b * p);
       const pm = new Float32Array(b * p);

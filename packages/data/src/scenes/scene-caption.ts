@@ -10,7 +10,10 @@ export const EMPTY_CAPTION = 'nothing';
  * "a 3"; none gives `EMPTY_CAPTION`. Tokens are separated by single spaces; the article is always
  * "a" (class names are used verbatim), so the caption tokenises without special cases.
  */
-export function sceneCaption(objects: readonly { readonly box: Box; readonly className: string }[], relations: RelationConfig = DEFAULT_RELATION_CONFIG): string {
+export function sceneCaption(
+  objects: readonly { readonly box: Box; readonly className: string }[],
+  relations: RelationConfig = DEFAULT_RELATION_CONFIG,
+): string {
   if (objects.length === 0) return EMPTY_CAPTION;
   const parts = [`a ${objects[0]!.className}`];
   for (let i = 1; i < objects.length; i++) {

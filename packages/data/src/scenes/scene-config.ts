@@ -30,7 +30,9 @@ export interface SceneConfig {
 }
 
 /** A partial config; missing fields take `DEFAULT_SCENE_CONFIG`. */
-export type SceneConfigInput = Partial<Omit<SceneConfig, 'relations'>> & { readonly relations?: Partial<RelationConfig> };
+export type SceneConfigInput = Partial<Omit<SceneConfig, 'relations'>> & {
+  readonly relations?: Partial<RelationConfig>;
+};
 
 export const DEFAULT_SCENE_CONFIG: SceneConfig = Object.freeze({
   height: 64,
@@ -65,7 +67,10 @@ const resolved = new WeakMap<ItemSource, WeakMap<object, ResolvedSceneConfig>>()
  * Fills defaults and validates `input` against `source` (throws a RangeError naming the field).
  * Cached per (source, input object), so passing the same objects again costs nothing.
  */
-export function resolveSceneConfig(source: ItemSource, input: SceneConfigInput | ResolvedSceneConfig = {}): ResolvedSceneConfig {
+export function resolveSceneConfig(
+  source: ItemSource,
+  input: SceneConfigInput | ResolvedSceneConfig = {},
+): ResolvedSceneConfig {
   if ('answers' in input && input.source === source) return input;
   let bySource = resolved.get(source);
   if (!bySource) {
@@ -81,7 +86,11 @@ export function resolveSceneConfig(source: ItemSource, input: SceneConfigInput |
 }
 
 function build(source: ItemSource, input: SceneConfigInput): ResolvedSceneConfig {
-  const c: SceneConfig = { ...DEFAULT_SCENE_CONFIG, ...input, relations: { ...DEFAULT_RELATION_CONFIG, ...input.relations } };
+  const c: SceneConfig = {
+    ...DEFAULT_SCENE_CONFIG,
+    ...input,
+    relations: { ...DEFAULT_RELATION_CONFIG, ...input.relations },
+  };
   const fail = (field: string, why: string, value: unknown): never => {
     throw new RangeError(`scene config: ${field} ${why}, got ${JSON.stringify(value)}`);
   };
@@ -104,14 +113,23 @@ function build(source: ItemSource, input: SceneConfigInput): ResolvedSceneConfig
   const n = itemCount(source);
   if (c.pool) {
     if (c.pool.length === 0) fail('pool', 'must not be empty', []);
-    for (const i of c.pool) if (!Number.isInteger(i) || i < 0 || i >= n) fail('pool', `holds ${i}, outside the source's [0, ${n})`, i);
+    for (const i of c.pool)
+      if (!Number.isInteger(i) || i < 0 || i >= n) fail('pool', `holds ${i}, outside the source's [0, ${n})`, i);
   } else if (n === 0) fail('pool', 'draws from an empty source', n);
   const numClasses = source.classNames.length;
   const novelMask = new Uint8Array(numClasses);
   for (const k of c.novelClasses) {
-    if (!Number.isInteger(k) || k < 0 || k >= numClasses) fail('novelClasses', `holds ${k}, not a class id in [0, ${numClasses})`, c.novelClasses);
+    if (!Number.isInteger(k) || k < 0 || k >= numClasses)
+      fail('novelClasses', `holds ${k}, not a class id in [0, ${numClasses})`, c.novelClasses);
     novelMask[k] = 1;
   }
   const baseClasses = Object.freeze(Array.from({ length: numClasses }, (_, k) => k).filter((k) => !novelMask[k]));
-  return Object.freeze({ ...c, source, numClasses, novelMask, baseClasses, answers: answerVocabulary(source.classNames, c.maxObjects) });
+  return Object.freeze({
+    ...c,
+    source,
+    numClasses,
+    novelMask,
+    baseClasses,
+    answers: answerVocabulary(source.classNames, c.maxObjects),
+  });
 }

@@ -12,7 +12,8 @@ describe('scenes as a dataset', () => {
     for (const name of ['train', 'val', 'test'] as const) {
       const pool = new Set(items.split(name).sourceIndices);
       const split = ds.split(name);
-      for (let i = 0; i < split.size; i++) for (const o of split.scenes.get(i).full.objects) expect(pool.has(o.itemIndex)).toBe(true);
+      for (let i = 0; i < split.size; i++)
+        for (const o of split.scenes.get(i).full.objects) expect(pool.has(o.itemIndex)).toBe(true);
     }
     expect(ds.name).toBe('scenes-mnist');
     expect(ds.inputShape).toEqual([64, 64, 1]);
@@ -62,7 +63,9 @@ describe('scenes as a dataset', () => {
     expect(Array.from(b.y!.dataSync())).toEqual([0, 1, 2, 3, 4].map((i) => split.scenes.get(i).objects[0]!.classId));
     expect(Array.from(split.labels!)).toEqual(Array.from(b.y!.dataSync()));
     tf.dispose(Object.values(b) as tf.Tensor[]);
-    await expect(loadScenes({ train: 2, val: 1, test: 1, labels: 'class' })).rejects.toThrow(/config field 'data\.options\.labels': 'class' needs one object per scene/);
+    await expect(loadScenes({ train: 2, val: 1, test: 1, labels: 'class' })).rejects.toThrow(
+      /config field 'data\.options\.labels': 'class' needs one object per scene/,
+    );
   });
 
   it('declares its facets: base/novel classes, answers, predicates', async () => {
@@ -78,7 +81,8 @@ describe('scenes as a dataset', () => {
     const scene = ds.split('train').scenes.get(1);
     expect(p.image.shape).toEqual([64, 64, 1]);
     expect(p.boxes).toHaveLength(scene.full.objects.length);
-    for (const [i, o] of scene.full.objects.entries()) expect(p.boxes![i]!.label).toBe(o.novel ? `${o.className} (novel)` : o.className);
+    for (const [i, o] of scene.full.objects.entries())
+      expect(p.boxes![i]!.label).toBe(o.novel ? `${o.className} (novel)` : o.className);
     expect(p.lines![0]).toBe(scene.caption);
     expect(p.lines![1]).toMatch(/^Q: .+\? A: \S+/);
   });
@@ -87,6 +91,8 @@ describe('scenes as a dataset', () => {
     await expect(loadScenes({ minObjects: 5, maxObjects: 2 })).rejects.toThrow(/data\.options\.minObjects/);
     await expect(loadScenes({ maxItemSize: 80 })).rejects.toThrow(/data\.options\.maxItemSize/);
     await expect(loadScenes({ novelClasses: [12] })).rejects.toThrow(/data\.options\.novelClasses/);
-    await expect(loadScenes({ shapes: 3 } as never)).rejects.toThrow("config field 'data.options.shapes': unknown option 'shapes'");
+    await expect(loadScenes({ shapes: 3 } as never)).rejects.toThrow(
+      "config field 'data.options.shapes': unknown option 'shapes'",
+    );
   });
 });

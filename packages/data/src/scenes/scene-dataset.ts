@@ -45,7 +45,10 @@ export const sceneOptionsSchema = z
     minItemSize: positiveInt.default(16).describe('longer side of a pasted item, pixels'),
     maxItemSize: positiveInt.default(32),
     maxOverlap: z.number().min(0).max(1).default(0.1).describe('max IoU between two objects’ ink boxes'),
-    novelClasses: z.array(z.number().int().min(0)).default([]).describe('classes kept in the images but removed from the annotations (ViLD base/novel)'),
+    novelClasses: z
+      .array(z.number().int().min(0))
+      .default([])
+      .describe('classes kept in the images but removed from the annotations (ViLD base/novel)'),
     positionGrid: z.union([z.literal(2), z.literal(3)]).default(2),
     train: positiveInt.default(8000).describe('training scenes'),
     val: positiveInt.default(1000),
@@ -53,10 +56,26 @@ export const sceneOptionsSchema = z
     labels: z
       .enum(['multi-hot', 'class'])
       .default('multi-hot')
-      .describe("y: 'multi-hot' over classes (task multi-label), or 'class': the class of a scene's one object (needs minObjects = maxObjects = 1; task classification)"),
-    proposals: z.enum(['one', 'two', 'none']).default('two').describe("'two': the default source plus a differently biased one (batch keys proposals… and biasedProposals…)"),
-    splitSeed: z.number().int().min(0).max(0xffffffff).default(DEFAULT_SPLIT_SEED).describe('seeds the item split and every scene'),
-    cacheSize: z.number().int().min(0).default(0).describe('scenes kept in memory per split (0: regenerate, which is fast)'),
+      .describe(
+        "y: 'multi-hot' over classes (task multi-label), or 'class': the class of a scene's one object (needs minObjects = maxObjects = 1; task classification)",
+      ),
+    proposals: z
+      .enum(['one', 'two', 'none'])
+      .default('two')
+      .describe("'two': the default source plus a differently biased one (batch keys proposals… and biasedProposals…)"),
+    splitSeed: z
+      .number()
+      .int()
+      .min(0)
+      .max(0xffffffff)
+      .default(DEFAULT_SPLIT_SEED)
+      .describe('seeds the item split and every scene'),
+    cacheSize: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('scenes kept in memory per split (0: regenerate, which is fast)'),
   })
   .strict();
 
@@ -75,7 +94,8 @@ export class SceneSplit implements DataSplit {
 
   constructor(readonly scenes: SceneSet) {
     this.size = scenes.size;
-    if (scenes.labels === 'class') this.labels = Int32Array.from({ length: this.size }, (_, i) => scenes.get(i).objects[0]!.classId);
+    if (scenes.labels === 'class')
+      this.labels = Int32Array.from({ length: this.size }, (_, i) => scenes.get(i).objects[0]!.classId);
   }
 
   /** x [B,H,W,1], y multi-hot [B,K], boxes, pairs, proposals… (`sceneBatchKeys`; scenes/README.md). */
@@ -88,7 +108,11 @@ export class SceneSplit implements DataSplit {
     const question = s.questions[0];
     return {
       image: { data: s.image, shape: [s.height, s.width, 1] },
-      boxes: s.full.objects.map((o) => ({ box: o.box, classId: o.classId, label: o.novel ? `${o.className} (novel)` : o.className })),
+      boxes: s.full.objects.map((o) => ({
+        box: o.box,
+        classId: o.classId,
+        label: o.novel ? `${o.className} (novel)` : o.className,
+      })),
       lines: [s.caption, ...(question ? [`Q: ${question.text} A: ${question.answer}`] : [])],
     };
   }
@@ -144,14 +168,22 @@ export class SceneDataset implements Dataset {
  * own stratified split), so train scenes contain only train items; each split's scenes are seeded
  * by (splitSeed, split) and regenerated on demand.
  */
-export async function loadScenes(options: SceneDatasetOptions = {}, context: DatasetLoadContext = {}): Promise<SceneDataset> {
+export async function loadScenes(
+  options: SceneDatasetOptions = {},
+  context: DatasetLoadContext = {},
+): Promise<SceneDataset> {
   const o = parseDatasetOptions(sceneOptionsSchema, options as Record<string, unknown>);
-  if (o.minObjects > o.maxObjects) throw new UserError(`config field 'data.options.minObjects': ${o.minObjects} exceeds maxObjects ${o.maxObjects}`);
+  if (o.minObjects > o.maxObjects)
+    throw new UserError(`config field 'data.options.minObjects': ${o.minObjects} exceeds maxObjects ${o.maxObjects}`);
   if (o.labels === 'class' && (o.minObjects !== 1 || o.maxObjects !== 1 || o.novelClasses.length > 0)) {
-    throw new UserError("config field 'data.options.labels': 'class' needs one object per scene (minObjects: 1, maxObjects: 1) and no novelClasses");
+    throw new UserError(
+      "config field 'data.options.labels': 'class' needs one object per scene (minObjects: 1, maxObjects: 1) and no novelClasses",
+    );
   }
   if (o.minItemSize > o.maxItemSize || o.maxItemSize > o.size) {
-    throw new UserError(`config field 'data.options.maxItemSize': items must fit the canvas (minItemSize ≤ maxItemSize ≤ size)`);
+    throw new UserError(
+      `config field 'data.options.maxItemSize': items must fit the canvas (minItemSize ≤ maxItemSize ≤ size)`,
+    );
   }
   let source: ItemSource;
   let itemSplits: ArrayDataset;
@@ -161,14 +193,28 @@ export async function loadScenes(options: SceneDatasetOptions = {}, context: Dat
   } else {
     const dir = resolveConfigPath(context.baseDir, o.dir);
     const arrays = loadFashionMnistArrays(dir);
-    source = { name: 'fashion-mnist', images: arrays.images, labels: arrays.labels, height: 28, width: 28, classNames: [...FASHION_MNIST_CLASSES] };
+    source = {
+      name: 'fashion-mnist',
+      images: arrays.images,
+      labels: arrays.labels,
+      height: 28,
+      width: 28,
+      classNames: [...FASHION_MNIST_CLASSES],
+    };
     itemSplits = loadFashionMnist({ dir, splitSeed: o.splitSeed, normalize: false });
   }
   for (const k of o.novelClasses) {
-    if (k >= source.classNames.length) throw new UserError(`config field 'data.options.novelClasses': class ${k} outside [0, ${source.classNames.length})`);
+    if (k >= source.classNames.length)
+      throw new UserError(
+        `config field 'data.options.novelClasses': class ${k} outside [0, ${source.classNames.length})`,
+      );
   }
   const proposals: Record<string, ProposalConfig> =
-    o.proposals === 'none' ? {} : o.proposals === 'one' ? { '': DEFAULT_PROPOSAL_CONFIG } : { '': DEFAULT_PROPOSAL_CONFIG, biased: BIASED_PROPOSAL_CONFIG };
+    o.proposals === 'none'
+      ? {}
+      : o.proposals === 'one'
+        ? { '': DEFAULT_PROPOSAL_CONFIG }
+        : { '': DEFAULT_PROPOSAL_CONFIG, biased: BIASED_PROPOSAL_CONFIG };
   const make = (name: SplitName, size: number) =>
     new SceneSplit(
       new SceneSet({

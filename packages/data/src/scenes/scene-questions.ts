@@ -56,7 +56,11 @@ export interface QuestionContext {
  * in this order: the 'no' classes (one int each), the zero-count class and the empty cell (one int
  * each, only when there is at least one candidate).
  */
-export function sceneQuestions(objects: readonly QuestionObject[], context: QuestionContext, rng: Rng): SceneQuestion[] {
+export function sceneQuestions(
+  objects: readonly QuestionObject[],
+  context: QuestionContext,
+  rng: Rng,
+): SceneQuestion[] {
   const { classNames, askable, answers } = context;
   const k = classNames.length;
   const out: SceneQuestion[] = [];
@@ -82,7 +86,9 @@ export function sceneQuestions(objects: readonly QuestionObject[], context: Ques
 
   // 1. presence
   const noClasses = drawWithoutReplacement(absent, Math.min(present.length, absent.length), rng);
-  const presence = [...present.map((c) => [c, 'yes'] as const), ...noClasses.map((c) => [c, 'no'] as const)].sort((a, b) => a[0] - b[0]);
+  const presence = [...present.map((c) => [c, 'yes'] as const), ...noClasses.map((c) => [c, 'no'] as const)].sort(
+    (a, b) => a[0] - b[0],
+  );
   for (const [c, answer] of presence) ask('presence', `is there a ${classNames[c]}?`, answer);
 
   // 2. count
@@ -110,7 +116,8 @@ export function sceneQuestions(objects: readonly QuestionObject[], context: Ques
   const n = objects.length;
   const masks = new Int32Array(n * n);
   for (let s = 0; s < n; s++) {
-    for (let o = 0; o < n; o++) if (s !== o) masks[s * n + o] = predicateMask(objects[s]!.box, objects[o]!.box, context.relations).mask;
+    for (let o = 0; o < n; o++)
+      if (s !== o) masks[s * n + o] = predicateMask(objects[s]!.box, objects[o]!.box, context.relations).mask;
   }
   for (let o = 0; o < n; o++) {
     const ref = objects[o]!;
@@ -124,7 +131,11 @@ export function sceneQuestions(objects: readonly QuestionObject[], context: Ques
       if (classes.size > 1) continue;
       const [c] = classes;
       if (c !== undefined && !askable[c]) continue;
-      ask('relation', `what is ${p} the ${classNames[ref.classId]}?`, c === undefined ? NOTHING_ANSWER : classNames[c]!);
+      ask(
+        'relation',
+        `what is ${p} the ${classNames[ref.classId]}?`,
+        c === undefined ? NOTHING_ANSWER : classNames[c]!,
+      );
     }
   }
   return out;

@@ -10,13 +10,23 @@ import { SceneSet } from './scene-set.js';
 
 const source = await loadMnistItemSource();
 const sceneConfig = { novelClasses: [9] };
-const set = new SceneSet({ source, size: 100, seed: 4, scene: sceneConfig, proposals: { '': DEFAULT_PROPOSAL_CONFIG, student: BIASED_PROPOSAL_CONFIG } });
+const set = new SceneSet({
+  source,
+  size: 100,
+  seed: 4,
+  scene: sceneConfig,
+  proposals: { '': DEFAULT_PROPOSAL_CONFIG, student: BIASED_PROPOSAL_CONFIG },
+});
 
 describe('SceneSet', () => {
   it('serves generateScene(source, config, seed, i) and seeded proposals per source', () => {
     expect(set.get(17)).toEqual(generateScene(source, sceneConfig, 4, 17));
-    expect(set.proposals(17)).toEqual(proposals(set.get(17), DEFAULT_PROPOSAL_CONFIG, deriveSeed(4, 'proposal-source', '')));
-    expect(set.proposals(17, 'student')).toEqual(proposals(set.get(17), BIASED_PROPOSAL_CONFIG, deriveSeed(4, 'proposal-source', 'student')));
+    expect(set.proposals(17)).toEqual(
+      proposals(set.get(17), DEFAULT_PROPOSAL_CONFIG, deriveSeed(4, 'proposal-source', '')),
+    );
+    expect(set.proposals(17, 'student')).toEqual(
+      proposals(set.get(17), BIASED_PROPOSAL_CONFIG, deriveSeed(4, 'proposal-source', 'student')),
+    );
     expect([...set.allProposals(17).keys()]).toEqual(['', 'student']);
     expect(set.allProposals(17).get('student')).toEqual(set.proposals(17, 'student'));
     expect(set.numClasses).toBe(10);
@@ -46,10 +56,39 @@ describe('SceneSet', () => {
   it('builds batches with the documented keys, shapes, dtypes and padding', async () => {
     const indices = [5, 0, 42];
     const batch = set.batch(indices);
-    const relationKeys = ['fullBoxes', 'fullBoxClasses', 'fullBoxCount', 'pairs', 'pairMask', 'pairPredicate', 'pairPredicates', 'objectsProposals', 'objectsProposalScores', 'objectsProposalMask'];
-    const keys = ['x', 'y', 'boxes', 'boxClasses', 'boxCount', 'proposals', 'proposalScores', 'proposalMask', 'studentProposals', 'studentProposalScores', 'studentProposalMask', 'index', ...relationKeys];
+    const relationKeys = [
+      'fullBoxes',
+      'fullBoxClasses',
+      'fullBoxCount',
+      'pairs',
+      'pairMask',
+      'pairPredicate',
+      'pairPredicates',
+      'objectsProposals',
+      'objectsProposalScores',
+      'objectsProposalMask',
+    ];
+    const keys = [
+      'x',
+      'y',
+      'boxes',
+      'boxClasses',
+      'boxCount',
+      'proposals',
+      'proposalScores',
+      'proposalMask',
+      'studentProposals',
+      'studentProposalScores',
+      'studentProposalMask',
+      'index',
+      ...relationKeys,
+    ];
     expect(Object.keys(batch).sort()).toEqual([...keys].sort());
-    const shapes = Object.fromEntries(Object.entries(batch).filter(([k]) => !relationKeys.includes(k)).map(([k, t]) => [k, [t!.shape, t!.dtype]]));
+    const shapes = Object.fromEntries(
+      Object.entries(batch)
+        .filter(([k]) => !relationKeys.includes(k))
+        .map(([k, t]) => [k, [t!.shape, t!.dtype]]),
+    );
     expect(shapes).toEqual({
       x: [[3, 64, 64, 1], 'float32'],
       y: [[3, 10], 'float32'],
@@ -86,7 +125,9 @@ describe('SceneSet', () => {
       const p = set.proposals(idx, 'student');
       expect(props.subarray(b * 128, b * 128 + p.count * 4)).toEqual(p.boxes);
       expect(scores.subarray(b * 32, b * 32 + p.count)).toEqual(p.scores);
-      expect(Array.from(mask.subarray(b * 32, (b + 1) * 32))).toEqual(Array.from({ length: 32 }, (_, k) => (k < p.count ? 1 : 0)));
+      expect(Array.from(mask.subarray(b * 32, (b + 1) * 32))).toEqual(
+        Array.from({ length: 32 }, (_, k) => (k < p.count ? 1 : 0)),
+      );
     });
     tf.dispose(Object.values(batch));
   });
@@ -114,19 +155,37 @@ describe('SceneSet', () => {
     expect(() => sceneBatch([set.get(0)], { numClasses: 10, maxObjects: 0 })).toThrow(/more than maxObjects 0/);
     expect(tf.memory().numTensors).toBe(before);
     const p = set.proposals(0);
-    expect(() => sceneBatch([set.get(0)], { numClasses: 10, maxObjects: 4, proposals: { '': { perScene: [p, p], topK: 32 } } })).toThrow(/2 entries for 1 scenes/);
+    expect(() =>
+      sceneBatch([set.get(0)], { numClasses: 10, maxObjects: 4, proposals: { '': { perScene: [p, p], topK: 32 } } }),
+    ).toThrow(/2 entries for 1 scenes/);
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('omits proposal keys without proposal sources and names extra sources by prefix', () => {
     const plain = new SceneSet({ source, size: 3, seed: 1, proposals: {} });
     const batch = plain.batch([0, 1]);
-    expect(Object.keys(batch).filter((k) => !/Proposal|^full|^pair/.test(k)).sort()).toEqual(['boxClasses', 'boxCount', 'boxes', 'index', 'x', 'y']);
-    expect(Object.keys(batch).filter((k) => /Proposal/.test(k)).sort()).toEqual(['objectsProposalMask', 'objectsProposalScores', 'objectsProposals']);
+    expect(
+      Object.keys(batch)
+        .filter((k) => !/Proposal|^full|^pair/.test(k))
+        .sort(),
+    ).toEqual(['boxClasses', 'boxCount', 'boxes', 'index', 'x', 'y']);
+    expect(
+      Object.keys(batch)
+        .filter((k) => /Proposal/.test(k))
+        .sort(),
+    ).toEqual(['objectsProposalMask', 'objectsProposalScores', 'objectsProposals']);
     tf.dispose(Object.values(batch));
     expect(proposalKeys('')).toEqual({ boxes: 'proposals', scores: 'proposalScores', mask: 'proposalMask' });
-    expect(proposalKeys('teacher')).toEqual({ boxes: 'teacherProposals', scores: 'teacherProposalScores', mask: 'teacherProposalMask' });
-    expect(() => new SceneSet({ source, size: 3, seed: 1, proposals: { 'a-b': DEFAULT_PROPOSAL_CONFIG } })).toThrow(/alphanumeric/);
-    expect(() => new SceneSet({ source, size: 3, seed: 1, proposals: { objects: DEFAULT_PROPOSAL_CONFIG } })).toThrow(/reserved/);
+    expect(proposalKeys('teacher')).toEqual({
+      boxes: 'teacherProposals',
+      scores: 'teacherProposalScores',
+      mask: 'teacherProposalMask',
+    });
+    expect(() => new SceneSet({ source, size: 3, seed: 1, proposals: { 'a-b': DEFAULT_PROPOSAL_CONFIG } })).toThrow(
+      /alphanumeric/,
+    );
+    expect(() => new SceneSet({ source, size: 3, seed: 1, proposals: { objects: DEFAULT_PROPOSAL_CONFIG } })).toThrow(
+      /reserved/,
+    );
   });
 });

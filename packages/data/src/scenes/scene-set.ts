@@ -53,7 +53,8 @@ export class SceneSet {
   private readonly cache = new Map<number, Entry>();
 
   constructor(options: SceneSetOptions) {
-    if (!Number.isInteger(options.size) || options.size < 0) throw new RangeError(`SceneSet: size must be an integer ≥ 0, got ${options.size}`);
+    if (!Number.isInteger(options.size) || options.size < 0)
+      throw new RangeError(`SceneSet: size must be an integer ≥ 0, got ${options.size}`);
     const cacheSize = options.cacheSize ?? 0;
     if (!(Number.isInteger(cacheSize) || cacheSize === Number.POSITIVE_INFINITY) || cacheSize < 0) {
       throw new RangeError(`SceneSet: cacheSize must be an integer ≥ 0 or Infinity, got ${cacheSize}`);
@@ -64,14 +65,23 @@ export class SceneSet {
     this.config = resolveSceneConfig(options.source, options.scene ?? {});
     this.proposalConfigs = Object.freeze({ ...(options.proposals ?? { '': DEFAULT_PROPOSAL_CONFIG }) });
     for (const [name, c] of Object.entries(this.proposalConfigs)) {
-      if (name !== '' && !/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new RangeError(`SceneSet: proposal source name '${name}' must be alphanumeric`);
-      if (name === OBJECT_REGIONS) throw new RangeError(`SceneSet: proposal source name '${OBJECT_REGIONS}' is reserved (the annotated boxes as regions)`);
+      if (name !== '' && !/^[A-Za-z][A-Za-z0-9]*$/.test(name))
+        throw new RangeError(`SceneSet: proposal source name '${name}' must be alphanumeric`);
+      if (name === OBJECT_REGIONS)
+        throw new RangeError(
+          `SceneSet: proposal source name '${OBJECT_REGIONS}' is reserved (the annotated boxes as regions)`,
+        );
       validateProposalConfig(c);
     }
     this.cacheSize = cacheSize;
     this.labels = options.labels ?? 'multi-hot';
-    if (this.labels === 'class' && (this.config.minObjects !== 1 || this.config.maxObjects !== 1 || this.config.novelClasses.length > 0)) {
-      throw new RangeError("SceneSet: labels 'class' needs exactly one object per scene (minObjects = maxObjects = 1) and no novel classes");
+    if (
+      this.labels === 'class' &&
+      (this.config.minObjects !== 1 || this.config.maxObjects !== 1 || this.config.novelClasses.length > 0)
+    ) {
+      throw new RangeError(
+        "SceneSet: labels 'class' needs exactly one object per scene (minObjects = maxObjects = 1) and no novel classes",
+      );
     }
   }
 
@@ -95,7 +105,12 @@ export class SceneSet {
   /** The proposals of scene `index` from the source `name` ('' = primary). */
   proposals(index: number, name = ''): RegionProposals {
     const config = this.proposalConfigs[name];
-    if (!config) throw new RangeError(`SceneSet: no proposal source '${name}' (has: ${Object.keys(this.proposalConfigs).map((n) => `'${n}'`).join(', ')})`);
+    if (!config)
+      throw new RangeError(
+        `SceneSet: no proposal source '${name}' (has: ${Object.keys(this.proposalConfigs)
+          .map((n) => `'${n}'`)
+          .join(', ')})`,
+      );
     const entry = this.entry(index);
     let p = entry.proposals.get(name);
     if (!p) {
@@ -123,7 +138,13 @@ export class SceneSet {
     }
     const sources: Record<string, BatchProposals> = {};
     names.forEach((name, s) => (sources[name] = { perScene: perScene[s]!, topK: this.proposalConfigs[name]!.topK }));
-    return sceneBatch(scenes, { numClasses: this.numClasses, maxObjects: this.config.maxObjects, annotations: options.annotations, proposals: sources, labels: this.labels });
+    return sceneBatch(scenes, {
+      numClasses: this.numClasses,
+      maxObjects: this.config.maxObjects,
+      annotations: options.annotations,
+      proposals: sources,
+      labels: this.labels,
+    });
   }
 
   private fillProposals(entry: Entry): Map<string, RegionProposals> {
@@ -131,13 +152,18 @@ export class SceneSet {
     if (missing.length > 0) {
       const { scene } = entry;
       const edges = edgeMap(scene.image, scene.height, scene.width);
-      for (const name of missing) entry.proposals.set(name, proposals(scene, this.proposalConfigs[name]!, deriveSeed(this.seed, 'proposal-source', name), edges));
+      for (const name of missing)
+        entry.proposals.set(
+          name,
+          proposals(scene, this.proposalConfigs[name]!, deriveSeed(this.seed, 'proposal-source', name), edges),
+        );
     }
     return entry.proposals;
   }
 
   private entry(index: number): Entry {
-    if (!Number.isInteger(index) || index < 0 || index >= this.size) throw new RangeError(`SceneSet: index ${index} out of range [0, ${this.size})`);
+    if (!Number.isInteger(index) || index < 0 || index >= this.size)
+      throw new RangeError(`SceneSet: index ${index} out of range [0, ${this.size})`);
     const hit = this.cache.get(index);
     if (hit) {
       this.cache.delete(index);

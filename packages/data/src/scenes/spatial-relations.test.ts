@@ -26,16 +26,28 @@ describe('spatial relations', () => {
 
   it('normalises offsets by the boxes’ extents for the primary direction', () => {
     // wide boxes (40×10) diagonal by dx = 45, dy = 15: raw dx > dy, but dx/40 = 1.125 < dy/10 = 1.5 → above
-    expect(spatialPredicates(at(0, 0, 40, 10), at(45, 15, 40, 10))).toEqual({ predicates: ['left of', 'above', 'near'], primary: 'above' });
+    expect(spatialPredicates(at(0, 0, 40, 10), at(45, 15, 40, 10))).toEqual({
+      predicates: ['left of', 'above', 'near'],
+      primary: 'above',
+    });
     // equal normalised offsets → horizontal
     expect(spatialPredicates(at(0, 0), at(20, 20)).primary).toBe('left of');
   });
 
   it('makes overlapping the primary predicate when the boxes share area, and never near then', () => {
     expect(spatialPredicates(at(0, 0), at(4, 0))).toEqual({ predicates: ['overlapping'], primary: 'overlapping' });
-    expect(spatialPredicates(at(0, 0), at(8, 0))).toEqual({ predicates: ['left of', 'overlapping'], primary: 'overlapping' });
-    expect(spatialPredicates(at(0, 0), at(6, 7))).toEqual({ predicates: ['left of', 'above', 'overlapping'], primary: 'overlapping' });
-    expect(spatialPredicates(at(0, 0, 30, 30), at(10, 10))).toEqual({ predicates: ['overlapping'], primary: 'overlapping' });
+    expect(spatialPredicates(at(0, 0), at(8, 0))).toEqual({
+      predicates: ['left of', 'overlapping'],
+      primary: 'overlapping',
+    });
+    expect(spatialPredicates(at(0, 0), at(6, 7))).toEqual({
+      predicates: ['left of', 'above', 'overlapping'],
+      primary: 'overlapping',
+    });
+    expect(spatialPredicates(at(0, 0, 30, 30), at(10, 10))).toEqual({
+      predicates: ['overlapping'],
+      primary: 'overlapping',
+    });
     // touching edges do not overlap: gap 0 → near
     expect(spatialPredicates(at(0, 0), at(10, 0))).toEqual({ predicates: ['left of', 'near'], primary: 'left of' });
   });
@@ -45,7 +57,11 @@ describe('spatial relations', () => {
     expect(spatialPredicates(at(0, 0), at(14, 13)).predicates).toContain('near');
     expect(spatialPredicates(at(0, 0), at(14, 14)).predicates).not.toContain('near');
     // a custom config: τ = 0 makes any offset a direction; ν = 2 widens near
-    expect(spatialPredicates(at(0, 0), at(1, 30), { directionMargin: 0, nearFactor: 2 }).predicates).toEqual(['left of', 'above', 'near']);
+    expect(spatialPredicates(at(0, 0), at(1, 30), { directionMargin: 0, nearFactor: 2 }).predicates).toEqual([
+      'left of',
+      'above',
+      'near',
+    ]);
   });
 
   it('lists every ordered pair with a primary among its predicates', () => {
@@ -53,7 +69,18 @@ describe('spatial relations', () => {
     const rel = spatialRelations(boxes);
     expect(rel).toHaveLength(12);
     expect(rel.map((r) => [r.subject, r.object])).toEqual([
-      [0, 1], [0, 2], [0, 3], [1, 0], [1, 2], [1, 3], [2, 0], [2, 1], [2, 3], [3, 0], [3, 1], [3, 2],
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [1, 0],
+      [1, 2],
+      [1, 3],
+      [2, 0],
+      [2, 1],
+      [2, 3],
+      [3, 0],
+      [3, 1],
+      [3, 2],
     ]);
     for (const r of rel) expect(r.predicates).toContain(r.primary);
     expect(rel.find((r) => r.subject === 2 && r.object === 3)!.primary).toBe('overlapping');

@@ -80,13 +80,20 @@ export function predicateMask(s: Box, o: Box, config: RelationConfig): { mask: n
 }
 
 /** The predicates that hold for (s, o) and the primary one; see `predicateMask` for the rules. */
-export function spatialPredicates(s: Box, o: Box, config: RelationConfig = DEFAULT_RELATION_CONFIG): { predicates: Predicate[]; primary: Predicate } {
+export function spatialPredicates(
+  s: Box,
+  o: Box,
+  config: RelationConfig = DEFAULT_RELATION_CONFIG,
+): { predicates: Predicate[]; primary: Predicate } {
   const { mask, primary } = predicateMask(s, o, config);
   return { predicates: PREDICATES.filter((_, k) => (mask >> k) & 1), primary: PREDICATES[primary]! };
 }
 
 /** Relations of every ordered pair (i, j), i ≠ j, in the order i = 0…n−1, then j = 0…n−1. */
-export function spatialRelations(boxes: readonly Box[], config: RelationConfig = DEFAULT_RELATION_CONFIG): SpatialRelation[] {
+export function spatialRelations(
+  boxes: readonly Box[],
+  config: RelationConfig = DEFAULT_RELATION_CONFIG,
+): SpatialRelation[] {
   const out: SpatialRelation[] = [];
   for (let i = 0; i < boxes.length; i++) {
     for (let j = 0; j < boxes.length; j++) {

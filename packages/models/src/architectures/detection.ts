@@ -8,7 +8,7 @@ const positiveInt = z.number().int().positive();
 export const regionDetector: ModelArchitecture = {
   id: 'region-detector',
   description:
-    'Small Fast R-CNN-style detector over the batch\'s region proposals (data: scenes): CNN backbone (stride 4) → RoIAlign of the first R proposals → ' +
+    "Small Fast R-CNN-style detector over the batch's region proposals (data: scenes): CNN backbone (stride 4) → RoIAlign of the first R proposals → " +
     'conv/FC head → background + K class logits and class-agnostic box deltas per region; image-level logits = best region score per class. ' +
     'Options: width (8), regions (32), proposals ("" | "biased" | "objects"), pool (4), sampling (2), headConvs (1), hidden (64).',
   build(input) {

@@ -16,6 +16,10 @@ export const graphModel: ModelArchitecture = {
       input: z.string().optional(),
       taps: z.record(z.string(), z.object({ node: z.string().min(1), kind: tapKinds.optional() }).strict()),
     });
-    return GraphModelTeacher.loadSync(resolveConfigPath(input.baseDir, o.path), { taps: o.taps, inputShape: input.inputShape, ...(o.input ? { input: o.input } : {}) });
+    return GraphModelTeacher.loadSync(resolveConfigPath(input.baseDir, o.path), {
+      taps: o.taps,
+      inputShape: input.inputShape,
+      ...(o.input ? { input: o.input } : {}),
+    });
   },
 };

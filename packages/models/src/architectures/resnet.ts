@@ -60,7 +60,8 @@ function cifarResNetX4(depth: number): ModelArchitecture {
 
 export const resnet: ModelArchitecture = {
   id: 'resnet',
-  description: 'CIFAR ResNet of any depth. Options: depth (6n+2, default 20), width (base width, default 16, or [stem, s1, s2, s3]).',
+  description:
+    'CIFAR ResNet of any depth. Options: depth (6n+2, default 20), width (base width, default 16, or [stem, s1, s2, s3]).',
   build(input) {
     const o = parseOptions('resnet', input.options, { depth: resnetDepth, width: resnetWidth });
     return buildResNet(`resnet${o.depth}`, input, o.depth, o.width, resnetWidths, resnetWidths(16));

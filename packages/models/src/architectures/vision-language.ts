@@ -38,7 +38,7 @@ export const clip: ModelArchitecture = {
   description:
     'A small CLIP-like dual encoder for image–text datasets (data.dataset: captioned): an image tower (any registered architecture, its embedding projected) ' +
     'and a text encoder in one normalised space; zero-shot logits from class-name prompt ensembles. ' +
-    "Options: image ({arch, options}; default cnn), embedDim (64), text ({kind: transformer|bag, dModel, layers, heads, ffn}).",
+    'Options: image ({arch, options}; default cnn), embedDim (64), text ({kind: transformer|bag, dModel, layers, heads, ffn}).',
   build(input) {
     const o = parseOptions('clip', input.options, {
       image: modelPartSchema.default({ arch: 'cnn', options: {} }),
@@ -55,11 +55,22 @@ export const clip: ModelArchitecture = {
         .default({ kind: 'transformer', dModel: 64, layers: 2, heads: 4, ffn: 128 }),
     });
     const text = input.data?.text;
-    if (!text) throw new ConfigError('arch', "clip needs an image–text dataset with a vocabulary (e.g. data.dataset: captioned)");
+    if (!text)
+      throw new ConfigError(
+        'arch',
+        'clip needs an image–text dataset with a vocabulary (e.g. data.dataset: captioned)',
+      );
     if (o.image.arch === 'clip') throw new ConfigError('options.image.arch', 'the image tower cannot be another clip');
     // the tower is any architecture of the run (a plugin's included)
     const image = buildModelPart(input, 'options.image', o.image);
-    return new ClipDualEncoder({ image, embedDim: o.embedDim, text: o.text, data: text, numClasses: input.numClasses, seed: input.seed + 1 });
+    return new ClipDualEncoder({
+      image,
+      embedDim: o.embedDim,
+      text: o.text,
+      data: text,
+      numClasses: input.numClasses,
+      seed: input.seed + 1,
+    });
   },
 };
 
@@ -86,10 +97,26 @@ export const vlScene: ModelArchitecture = {
       head: z.enum(['classes', 'answers']).default('classes'),
     });
     const text = input.data?.text;
-    if (!text) throw new ConfigError('arch', 'vl-scene needs scenes with captions and a vocabulary (data.dataset: scene-captions)');
-    const answers = o.head === 'answers' ? (input.data ? facetOf(input.data, ANSWER_VOCABULARY) : undefined) : undefined;
-    if (o.head === 'answers' && !answers) throw new ConfigError('options.head', `'answers' sizes the [CLS] head by the dataset's answer vocabulary, and dataset '${input.data?.name}' has none (use data.dataset: scene-vqa)`);
+    if (!text)
+      throw new ConfigError(
+        'arch',
+        'vl-scene needs scenes with captions and a vocabulary (data.dataset: scene-captions)',
+      );
+    const answers =
+      o.head === 'answers' ? (input.data ? facetOf(input.data, ANSWER_VOCABULARY) : undefined) : undefined;
+    if (o.head === 'answers' && !answers)
+      throw new ConfigError(
+        'options.head',
+        `'answers' sizes the [CLS] head by the dataset's answer vocabulary, and dataset '${input.data?.name}' has none (use data.dataset: scene-vqa)`,
+      );
     const numClasses = answers ? answers.length : input.numClasses;
-    return new VlSceneModel({ ...o, inputShape: input.inputShape, vocabSize: text.vocabSize, textLength: text.length, numClasses, seed: input.seed });
+    return new VlSceneModel({
+      ...o,
+      inputShape: input.inputShape,
+      vocabSize: text.vocabSize,
+      textLength: text.length,
+      numClasses,
+      seed: input.seed,
+    });
   },
 };

@@ -10,7 +10,8 @@ const wrnDepth = positiveInt
 
 export const wrn: ModelArchitecture = {
   id: 'wrn',
-  description: 'Wide ResNet WRN-d-k (pre-activation, widths 16|16k,32k,64k). Options: depth (6n+4, default 16), widen (k, default 2).',
+  description:
+    'Wide ResNet WRN-d-k (pre-activation, widths 16|16k,32k,64k). Options: depth (6n+4, default 16), widen (k, default 2).',
   build(input) {
     const o = parseOptions('wrn', input.options, { depth: wrnDepth, widen: positiveInt.default(2) });
     wrnBlocksPerStage(o.depth);

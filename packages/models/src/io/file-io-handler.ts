@@ -43,7 +43,8 @@ function show(value: unknown): string {
  * an unknown number of bytes after each (counted once the shard is read).
  */
 function entryBytes(entry: unknown, where: string): { fixed: number; strings: number } {
-  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw new UserError(`${where}: a weights entry is ${show(entry)}, not an object`);
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+    throw new UserError(`${where}: a weights entry is ${show(entry)}, not an object`);
   const { name, shape, dtype, quantization } = entry as Record<string, unknown>;
   if (typeof name !== 'string') throw new UserError(`${where}: a weight's name is ${show(name)}, not a string`);
   const weight = `${where}: weight ${show(name)}`;
@@ -53,25 +54,36 @@ function entryBytes(entry: unknown, where: string): { fixed: number; strings: nu
   let count = 1;
   for (const d of shape as number[]) {
     count *= d;
-    if (count > MAX_WEIGHT_BYTES) throw new UserError(`${weight} has shape ${show(shape)}, more elements than a model can hold (${MAX_WEIGHT_BYTES} bytes)`);
+    if (count > MAX_WEIGHT_BYTES)
+      throw new UserError(
+        `${weight} has shape ${show(shape)}, more elements than a model can hold (${MAX_WEIGHT_BYTES} bytes)`,
+      );
   }
   let perElement: number;
   if (quantization !== undefined && quantization !== null) {
     const q = quantization as Record<string, unknown>;
     perElement = QUANTIZED_BYTES[String(q.dtype)] ?? 0;
-    if (!perElement) throw new UserError(`${weight} has quantization dtype ${show(q.dtype)}; tfjs reads uint8, uint16 and float16`);
+    if (!perElement)
+      throw new UserError(`${weight} has quantization dtype ${show(q.dtype)}; tfjs reads uint8, uint16 and float16`);
     if (q.dtype === 'float16' ? dtype !== 'float32' : dtype !== 'float32' && dtype !== 'int32') {
-      throw new UserError(`${weight}: ${String(q.dtype)} quantization of dtype ${show(dtype)} is not supported by tfjs`);
+      throw new UserError(
+        `${weight}: ${String(q.dtype)} quantization of dtype ${show(dtype)} is not supported by tfjs`,
+      );
     }
-    if (q.dtype !== 'float16' && (typeof q.min !== 'number' || typeof q.scale !== 'number')) throw new UserError(`${weight}: ${String(q.dtype)} quantization needs numbers "min" and "scale"`);
+    if (q.dtype !== 'float16' && (typeof q.min !== 'number' || typeof q.scale !== 'number'))
+      throw new UserError(`${weight}: ${String(q.dtype)} quantization needs numbers "min" and "scale"`);
   } else if (dtype === 'string') {
     return { fixed: count * STRING_LENGTH_BYTES, strings: count };
   } else {
     perElement = DTYPE_BYTES[String(dtype)] ?? 0;
-    if (!perElement) throw new UserError(`${weight} has dtype ${show(dtype)}; tfjs reads float32, int32, bool, complex64 and string`);
+    if (!perElement)
+      throw new UserError(`${weight} has dtype ${show(dtype)}; tfjs reads float32, int32, bool, complex64 and string`);
   }
   const bytes = count * perElement;
-  if (bytes > MAX_WEIGHT_BYTES) throw new UserError(`${weight} has shape ${show(shape)}: ${bytes} bytes, more than a model can hold (${MAX_WEIGHT_BYTES})`);
+  if (bytes > MAX_WEIGHT_BYTES)
+    throw new UserError(
+      `${weight} has shape ${show(shape)}: ${bytes} bytes, more than a model can hold (${MAX_WEIGHT_BYTES})`,
+    );
   return { fixed: bytes, strings: 0 };
 }
 
@@ -79,7 +91,11 @@ function entryBytes(entry: unknown, where: string): { fixed: number; strings: nu
  * The exact byte length of a group whose entries include strings, walking the length prefixes of
  * the data read (`undefined` when the data ends inside an entry).
  */
-function stringGroupBytes(entries: readonly tf.io.WeightsManifestEntry[], sizes: readonly { fixed: number; strings: number }[], data: Uint8Array): number | undefined {
+function stringGroupBytes(
+  entries: readonly tf.io.WeightsManifestEntry[],
+  sizes: readonly { fixed: number; strings: number }[],
+  data: Uint8Array,
+): number | undefined {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = 0;
   for (let i = 0; i < entries.length; i++) {
@@ -115,21 +131,31 @@ export function readModelArtifacts(path: string): tf.io.ModelArtifacts {
     json = JSON.parse(readFileSync(modelJson, 'utf8')) as tf.io.ModelJSON;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code ? `cannot read model file ${modelJson} (${code})` : `model file ${modelJson} is not valid JSON`);
+    throw new UserError(
+      code ? `cannot read model file ${modelJson} (${code})` : `model file ${modelJson} is not valid JSON`,
+    );
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new UserError(`model file ${modelJson} is not a JSON object`);
-  if (!json.modelTopology && !json.weightsManifest) throw new UserError(`${modelJson} has neither modelTopology nor weightsManifest`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new UserError(`model file ${modelJson} is not a JSON object`);
+  if (!json.modelTopology && !json.weightsManifest)
+    throw new UserError(`${modelJson} has neither modelTopology nor weightsManifest`);
   const manifest: unknown = json.weightsManifest ?? [];
-  if (!Array.isArray(manifest)) throw new UserError(`${modelJson}: "weightsManifest" is ${show(manifest)}, not a list of groups`);
+  if (!Array.isArray(manifest))
+    throw new UserError(`${modelJson}: "weightsManifest" is ${show(manifest)}, not a list of groups`);
 
   // 1. the manifest alone: shard paths inside the folder, every weight's size
   const folder = resolve(dir);
   const groups = manifest.map((group: unknown) => {
     const g = (group ?? {}) as Record<string, unknown>;
-    if (!Array.isArray(g.paths) || !Array.isArray(g.weights)) throw new UserError(`${modelJson}: a weights group is ${show(group)}, not {"paths": [...], "weights": [...]}`);
+    if (!Array.isArray(g.paths) || !Array.isArray(g.weights))
+      throw new UserError(`${modelJson}: a weights group is ${show(group)}, not {"paths": [...], "weights": [...]}`);
     const files = g.paths.map((p: unknown) => {
-      if (typeof p !== 'string' || p === '') throw new UserError(`${modelJson}: weights path ${show(p)} is not a file name`);
-      if (isAbsolute(p) || win32.isAbsolute(p)) throw new UserError(`${modelJson}: weights path ${show(p)} is absolute; shards must sit in the model's folder ${dir}`);
+      if (typeof p !== 'string' || p === '')
+        throw new UserError(`${modelJson}: weights path ${show(p)} is not a file name`);
+      if (isAbsolute(p) || win32.isAbsolute(p))
+        throw new UserError(
+          `${modelJson}: weights path ${show(p)} is absolute; shards must sit in the model's folder ${dir}`,
+        );
       const file = resolve(folder, p);
       const inside = relative(folder, file);
       if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
@@ -143,11 +169,16 @@ export function readModelArtifacts(path: string): tf.io.ModelArtifacts {
     return { files, weights, sizes, declared, hasStrings: sizes.some((s) => s.strings > 0) };
   });
   const declaredTotal = groups.reduce((n, g) => n + g.declared, 0);
-  if (declaredTotal > MAX_WEIGHT_BYTES) throw new UserError(`${modelJson} declares ${declaredTotal} bytes of weights, more than a model can hold (${MAX_WEIGHT_BYTES})`);
+  if (declaredTotal > MAX_WEIGHT_BYTES)
+    throw new UserError(
+      `${modelJson} declares ${declaredTotal} bytes of weights, more than a model can hold (${MAX_WEIGHT_BYTES})`,
+    );
 
   // 2. the shards' sizes on disk against the manifest, before reading them
-  const shown = (files: readonly string[]) => (files.length === 1 ? files[0]! : `${files[0]!} ... ${basename(files.at(-1)!)}`);
-  const held = (files: readonly string[], bytes: number) => (files.length === 1 ? `${bytes} bytes` : `${bytes} bytes in ${files.length} shards`);
+  const shown = (files: readonly string[]) =>
+    files.length === 1 ? files[0]! : `${files[0]!} ... ${basename(files.at(-1)!)}`;
+  const held = (files: readonly string[], bytes: number) =>
+    files.length === 1 ? `${bytes} bytes` : `${bytes} bytes in ${files.length} shards`;
   for (const g of groups) {
     const actual = g.files.reduce((total, file) => {
       let stat;
@@ -157,12 +188,19 @@ export function readModelArtifacts(path: string): tf.io.ModelArtifacts {
         throw new UserError(`missing weights shard ${file} named by ${modelJson}`);
       }
       if (!stat.isFile()) throw new UserError(`weights shard ${file} named by ${modelJson} is not a file`);
-      if (stat.size > MAX_SHARD_BYTES) throw new UserError(`${file}: weights file is ${stat.size} bytes, over the 2 GiB a shard may have`);
+      if (stat.size > MAX_SHARD_BYTES)
+        throw new UserError(`${file}: weights file is ${stat.size} bytes, over the 2 GiB a shard may have`);
       return total + stat.size;
     }, 0);
     const atLeast = g.hasStrings ? 'at least ' : '';
-    if (actual < g.declared) throw new UserError(`${shown(g.files)}: weights file is truncated (${held(g.files, actual)}, ${jsonName} declares ${atLeast}${g.declared})`);
-    if (actual > g.declared && !g.hasStrings) throw new UserError(`${shown(g.files)}: weights file is longer than declared (${held(g.files, actual)}, ${jsonName} declares ${g.declared})`);
+    if (actual < g.declared)
+      throw new UserError(
+        `${shown(g.files)}: weights file is truncated (${held(g.files, actual)}, ${jsonName} declares ${atLeast}${g.declared})`,
+      );
+    if (actual > g.declared && !g.hasStrings)
+      throw new UserError(
+        `${shown(g.files)}: weights file is longer than declared (${held(g.files, actual)}, ${jsonName} declares ${g.declared})`,
+      );
   }
 
   // 3. read (the sizes are known to fit); string weights are measured now, by their length prefixes
@@ -179,11 +217,19 @@ export function readModelArtifacts(path: string): tf.io.ModelArtifacts {
     });
     const actual = data.reduce((n, d) => n + d.byteLength, 0);
     const exact = g.hasStrings ? stringGroupBytes(g.weights, g.sizes, Buffer.concat(data)) : g.declared;
-    if (exact === undefined || actual < exact) throw new UserError(`${shown(g.files)}: weights file is truncated (${held(g.files, actual)}, ${jsonName} declares ${exact ?? 'more'})`);
-    if (actual > exact) throw new UserError(`${shown(g.files)}: weights file is longer than declared (${held(g.files, actual)}, ${jsonName} declares ${exact})`);
+    if (exact === undefined || actual < exact)
+      throw new UserError(
+        `${shown(g.files)}: weights file is truncated (${held(g.files, actual)}, ${jsonName} declares ${exact ?? 'more'})`,
+      );
+    if (actual > exact)
+      throw new UserError(
+        `${shown(g.files)}: weights file is longer than declared (${held(g.files, actual)}, ${jsonName} declares ${exact})`,
+      );
     shards.push(...data);
   }
-  const weightData = concatWeightData(shards.map((s) => s.buffer.slice(s.byteOffset, s.byteOffset + s.byteLength) as ArrayBuffer));
+  const weightData = concatWeightData(
+    shards.map((s) => s.buffer.slice(s.byteOffset, s.byteOffset + s.byteLength) as ArrayBuffer),
+  );
   return tf.io.getModelArtifactsForJSONSync(json, specs, weightData.buffer as ArrayBuffer);
 }
 

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { TappedModel, UserError, type Batch, type ForwardOptions, type TapKind, type TapSpecs, type TapValues } from '@kd/core';
+import {
+  TappedModel,
+  UserError,
+  type Batch,
+  type ForwardOptions,
+  type TapKind,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
 import { readModelArtifacts } from './file-io-handler.js';
 
 export interface GraphTeacherOptions {
@@ -44,18 +52,31 @@ export class GraphModelTeacher extends TappedModel {
     const graph = tf.loadGraphModelSync(readModelArtifacts(path));
     const inputs = graph.inputs.map((i) => i.name);
     const inputName = options.input ?? (inputs.length === 1 ? inputs[0]! : '');
-    if (!inputs.includes(inputName)) throw new UserError(`graph teacher ${path}: input '${options.input ?? ''}' not among ${inputs.join(', ')}`);
+    if (!inputs.includes(inputName))
+      throw new UserError(`graph teacher ${path}: input '${options.input ?? ''}' not among ${inputs.join(', ')}`);
     const nodes = new Map(Object.entries(options.taps).map(([tap, t]) => [tap, t.node]));
-    const known = new Set(Object.keys((graph as unknown as { executor: { graph: { nodes: Record<string, unknown> } } }).executor.graph.nodes));
+    const known = new Set(
+      Object.keys(
+        (graph as unknown as { executor: { graph: { nodes: Record<string, unknown> } } }).executor.graph.nodes,
+      ),
+    );
     for (const [tap, node] of nodes) {
-      if (!known.has(node.split(':')[0]!)) throw new UserError(`graph teacher ${path}: tap '${tap}' names node '${node}', which the graph does not have`);
+      if (!known.has(node.split(':')[0]!))
+        throw new UserError(`graph teacher ${path}: tap '${tap}' names node '${node}', which the graph does not have`);
     }
     const shapes = tf.tidy(() => {
       const out = graph.execute({ [inputName]: tf.zeros([1, ...options.inputShape]) }, [...nodes.values()]);
       return (Array.isArray(out) ? out : [out]).map((t) => t.shape.slice(1));
     });
     const specs: TapSpecs = Object.fromEntries(
-      [...nodes.keys()].map((tap, i) => [tap, { shape: shapes[i]!, kind: options.taps[tap]!.kind ?? (tap === 'logits' ? 'logits' : 'other'), description: `graph node ${nodes.get(tap)}` }]),
+      [...nodes.keys()].map((tap, i) => [
+        tap,
+        {
+          shape: shapes[i]!,
+          kind: options.taps[tap]!.kind ?? (tap === 'logits' ? 'logits' : 'other'),
+          description: `graph node ${nodes.get(tap)}`,
+        },
+      ]),
     );
     return new GraphModelTeacher(graph, inputName, nodes, specs, path);
   }
@@ -66,7 +87,10 @@ export class GraphModelTeacher extends TappedModel {
 
   forward(batch: Batch, options: ForwardOptions): TapValues {
     const wanted = [...this.nodes.keys()].filter((t) => t === 'logits' || !options.taps || options.taps.has(t));
-    const out = this.graph.execute({ [this.inputName]: batch.x }, wanted.map((t) => this.nodes.get(t)!));
+    const out = this.graph.execute(
+      { [this.inputName]: batch.x },
+      wanted.map((t) => this.nodes.get(t)!),
+    );
     const list = Array.isArray(out) ? out : [out];
     return Object.fromEntries(wanted.map((t, i) => [t, list[i]!]));
   }

@@ -41,7 +41,8 @@ function readModelJson(dir: string): Record<string, unknown> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(code ? `cannot read model file ${file} (${code})` : `${file} is not readable JSON`);
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new UserError(`${file} is not a JSON object`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new UserError(`${file} is not a JSON object`);
   return json as Record<string, unknown>;
 }
 
@@ -53,12 +54,16 @@ export function isLegacyModelFolder(dir: string): boolean {
 /** The card's fields a rebuild needs, checked so a damaged or foreign file is a one-line error. */
 function checkedCard(file: string, value: unknown): ModelCard {
   const card = value as Record<string, unknown>;
-  const wrong = (field: string, what: string) => new UserError(`${file}: the model card's '${field}' is ${JSON.stringify(card[field]) ?? 'missing'}, not ${what}`);
+  const wrong = (field: string, what: string) =>
+    new UserError(`${file}: the model card's '${field}' is ${JSON.stringify(card[field]) ?? 'missing'}, not ${what}`);
   if (typeof card['arch'] !== 'string') throw wrong('arch', 'an architecture id');
-  if (card['options'] === null || typeof card['options'] !== 'object' || Array.isArray(card['options'])) throw wrong('options', 'an object');
+  if (card['options'] === null || typeof card['options'] !== 'object' || Array.isArray(card['options']))
+    throw wrong('options', 'an object');
   const shape = card['inputShape'];
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) > 0)) throw wrong('inputShape', 'a list of positive whole numbers');
-  if (!Number.isSafeInteger(card['numClasses']) || (card['numClasses'] as number) < 0) throw wrong('numClasses', 'a whole number');
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) > 0))
+    throw wrong('inputShape', 'a list of positive whole numbers');
+  if (!Number.isSafeInteger(card['numClasses']) || (card['numClasses'] as number) < 0)
+    throw wrong('numClasses', 'a whole number');
   return card as unknown as ModelCard;
 }
 
@@ -74,7 +79,13 @@ export function readModelCard(dir: string): ModelCard {
     return checkedCard(file, card);
   }
   const topology = json['modelTopology'] as { kd?: unknown } | null | undefined;
-  if (json['format'] !== KD_MODEL_FORMAT || topology === null || typeof topology !== 'object' || !topology.kd || typeof topology.kd !== 'object') {
+  if (
+    json['format'] !== KD_MODEL_FORMAT ||
+    topology === null ||
+    typeof topology !== 'object' ||
+    !topology.kd ||
+    typeof topology.kd !== 'object'
+  ) {
     throw new UserError(`${file} is not a kd model (format '${String(json['format'] ?? 'none')}')`);
   }
   return checkedCard(file, topology.kd);

@@ -18,7 +18,9 @@ describe('model files in TensorFlow.js formats on the local disk', () => {
   it('a tfjs layers model round-trips through file:// (model.json + weights shard)', async () => {
     registerFileRouter();
     const dir = tmp('layers');
-    const model = tf.sequential({ layers: [tf.layers.dense({ units: 5, inputShape: [3], activation: 'relu' }), tf.layers.dense({ units: 2 })] });
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ units: 5, inputShape: [3], activation: 'relu' }), tf.layers.dense({ units: 2 })],
+    });
     await model.save(`file://${dir}`);
     const loaded = await tf.loadLayersModel(`file://${join(dir, 'model.json')}`);
     const x = tf.randomNormal([4, 3], 0, 1, 'float32', 3);
@@ -49,11 +51,19 @@ describe('model files in TensorFlow.js formats on the local disk', () => {
   });
 
   it('one-line errors: missing file, wrong format, missing shard', async () => {
-    await expect(fileIOHandler('/nonexistent/kd').load!()).rejects.toThrow('cannot read model file /nonexistent/kd/model.json (ENOENT)');
+    await expect(fileIOHandler('/nonexistent/kd').load!()).rejects.toThrow(
+      'cannot read model file /nonexistent/kd/model.json (ENOENT)',
+    );
     const dir = tmp('bad');
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: {}, weightsManifest: [] }));
+    writeFileSync(
+      join(dir, 'model.json'),
+      JSON.stringify({ format: 'layers-model', modelTopology: {}, weightsManifest: [] }),
+    );
     expect(() => readModelCard(dir)).toThrow(UserError);
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['gone.bin'], weights: [] }] }));
+    writeFileSync(
+      join(dir, 'model.json'),
+      JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['gone.bin'], weights: [] }] }),
+    );
     await expect(fileIOHandler(dir).load!()).rejects.toThrow(`missing weights shard ${join(dir, 'gone.bin')}`);
   });
 });
@@ -64,10 +74,16 @@ describe('a tfjs graph model as a frozen teacher', () => {
   writeGraphModel(dir, w);
 
   it('taps are named graph nodes, with shapes measured by a probe', async () => {
-    const teacher = await GraphModelTeacher.load(dir, { taps: { logits: { node: 'logits' }, hidden: { node: 'h', kind: 'embedding' } }, inputShape: [4] });
+    const teacher = await GraphModelTeacher.load(dir, {
+      taps: { logits: { node: 'logits' }, hidden: { node: 'h', kind: 'embedding' } },
+      inputShape: [4],
+    });
     expect(teacher.tapSpecs()['logits']).toMatchObject({ shape: [3], kind: 'logits' });
     expect(teacher.tapSpecs()['hidden']).toMatchObject({ shape: [3], kind: 'embedding' });
-    const x = tf.tensor2d([[1, 2, 3, 4], [-1, 0, 1, 0]]);
+    const x = tf.tensor2d([
+      [1, 2, 3, 4],
+      [-1, 0, 1, 0],
+    ]);
     const out = teacher.forward({ x }, { training: false });
     const h = tf.matMul(x, tf.tensor2d(w, [4, 3]));
     expect(maxDiff(out['hidden']!, h)).toBeLessThan(1e-6);
@@ -82,6 +98,8 @@ describe('a tfjs graph model as a frozen teacher', () => {
     await expect(GraphModelTeacher.load(dir, { taps: { logits: { node: 'nope' } }, inputShape: [4] })).rejects.toThrow(
       `graph teacher ${dir}: tap 'logits' names node 'nope', which the graph does not have`,
     );
-    await expect(GraphModelTeacher.load(dir, { input: 'y', taps: { logits: { node: 'logits' } }, inputShape: [4] })).rejects.toThrow(/input 'y' not among x/);
+    await expect(
+      GraphModelTeacher.load(dir, { input: 'y', taps: { logits: { node: 'logits' } }, inputShape: [4] }),
+    ).rejects.toThrow(/input 'y' not among x/);
   });
 });

@@ -25,7 +25,8 @@ export function saveTappedModelSync(model: TappedModel, dir: string, card: Omit<
   const specs: tf.io.WeightsManifestEntry[] = [];
   const parts: Uint8Array[] = [];
   for (const [name, v] of model.namedVariables()) {
-    if (v.dtype !== 'float32' && v.dtype !== 'int32') throw new Error(`saveTappedModelSync: ${name} has dtype ${v.dtype}`);
+    if (v.dtype !== 'float32' && v.dtype !== 'int32')
+      throw new Error(`saveTappedModelSync: ${name} has dtype ${v.dtype}`);
     const values = v.dataSync() as Float32Array | Int32Array;
     parts.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     specs.push({ name, shape: [...v.shape], dtype: v.dtype });
@@ -71,11 +72,14 @@ function assignSaved(model: TappedModel, dir: string, saved: tf.NamedTensorMap):
     const missing = [...vars.keys()].filter((k) => !(k in saved));
     const extra = Object.keys(saved).filter((k) => !vars.has(k));
     if (missing.length || extra.length) {
-      throw new UserError(`${dir}/model.json does not fit the model: missing ${missing.slice(0, 3).join(', ') || 'none'}; unexpected ${extra.slice(0, 3).join(', ') || 'none'}`);
+      throw new UserError(
+        `${dir}/model.json does not fit the model: missing ${missing.slice(0, 3).join(', ') || 'none'}; unexpected ${extra.slice(0, 3).join(', ') || 'none'}`,
+      );
     }
     for (const [k, v] of vars) {
       const t = saved[k]!;
-      if (t.shape.join() !== v.shape.join()) throw new UserError(`${dir}/model.json: ${k} has shape [${t.shape}] but the model's is [${v.shape}]`);
+      if (t.shape.join() !== v.shape.join())
+        throw new UserError(`${dir}/model.json: ${k} has shape [${t.shape}] but the model's is [${v.shape}]`);
       v.assign(t);
     }
   } finally {
@@ -88,7 +92,13 @@ export async function loadTappedModel(dir: string, architectures: readonly Model
   const card = readModelCard(dir);
   const arch = architectures.find((a) => a.id === card.arch);
   if (!arch) throw new UserError(`${dir}: unknown architecture '${card.arch}'`);
-  const model = arch.build({ inputShape: card.inputShape, numClasses: card.numClasses, seed: 0, options: card.options, architectures });
+  const model = arch.build({
+    inputShape: card.inputShape,
+    numClasses: card.numClasses,
+    seed: 0,
+    options: card.options,
+    architectures,
+  });
   await loadTappedModelWeights(model, dir);
   return model;
 }

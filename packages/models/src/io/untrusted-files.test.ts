@@ -37,9 +37,13 @@ describe('readModelArtifacts: shard paths stay inside the model folder', () => {
   it('refuses a ../ path that leaves the folder, naming model.json and the path (even when the file exists)', () => {
     const root = tmp('dotdot');
     writeFileSync(join(root, 'secret.bin'), floats(3));
-    const modelJson = writeModel(join(root, 'model'), [{ paths: ['../secret.bin'], weights: [{ name: 'w', shape: [3], dtype: 'float32' }] }]);
+    const modelJson = writeModel(join(root, 'model'), [
+      { paths: ['../secret.bin'], weights: [{ name: 'w', shape: [3], dtype: 'float32' }] },
+    ]);
     expectUserError(() => readModelArtifacts(modelJson), modelJson, '"../secret.bin"', "leaves the model's folder");
-    const deeper = writeModel(join(root, 'model2'), [{ paths: ['sub/../../secret.bin'], weights: [{ name: 'w', shape: [3], dtype: 'float32' }] }]);
+    const deeper = writeModel(join(root, 'model2'), [
+      { paths: ['sub/../../secret.bin'], weights: [{ name: 'w', shape: [3], dtype: 'float32' }] },
+    ]);
     expectUserError(() => readModelArtifacts(deeper), deeper, 'sub/../../secret.bin', "leaves the model's folder");
   });
 
@@ -47,21 +51,32 @@ describe('readModelArtifacts: shard paths stay inside the model folder', () => {
     const root = tmp('absolute');
     const elsewhere = join(root, 'elsewhere.bin');
     writeFileSync(elsewhere, floats(3));
-    const modelJson = writeModel(join(root, 'model'), [{ paths: [elsewhere], weights: [{ name: 'w', shape: [3], dtype: 'float32' }] }]);
+    const modelJson = writeModel(join(root, 'model'), [
+      { paths: [elsewhere], weights: [{ name: 'w', shape: [3], dtype: 'float32' }] },
+    ]);
     expectUserError(() => readModelArtifacts(modelJson), modelJson, elsewhere, 'is absolute');
   });
 
   it('refuses the folder itself and a path that is not a string', () => {
     const dir = tmp('odd-paths');
-    expectUserError(() => readModelArtifacts(writeModel(dir, [{ paths: ['.'], weights: [] }])), '"."', "leaves the model's folder");
-    expectUserError(() => readModelArtifacts(writeModel(dir, [{ paths: [7], weights: [] }])), 'weights path 7 is not a file name');
+    expectUserError(
+      () => readModelArtifacts(writeModel(dir, [{ paths: ['.'], weights: [] }])),
+      '"."',
+      "leaves the model's folder",
+    );
+    expectUserError(
+      () => readModelArtifacts(writeModel(dir, [{ paths: [7], weights: [] }])),
+      'weights path 7 is not a file name',
+    );
   });
 
   it('allows .. segments that stay inside the folder', () => {
     const dir = tmp('inside');
     mkdirSync(join(dir, 'sub'));
     writeFileSync(join(dir, 'w.bin'), floats(3));
-    const artifacts = readModelArtifacts(writeModel(dir, [{ paths: ['sub/../w.bin'], weights: [{ name: 'w', shape: [3], dtype: 'float32' }] }]));
+    const artifacts = readModelArtifacts(
+      writeModel(dir, [{ paths: ['sub/../w.bin'], weights: [{ name: 'w', shape: [3], dtype: 'float32' }] }]),
+    );
     expect(artifacts.weightData && (artifacts.weightData as ArrayBuffer).byteLength).toBe(12);
   });
 });
@@ -70,25 +85,47 @@ describe('readModelArtifacts: weight sizes are checked against the shards before
   it('a truncated shard is a one-line UserError naming the shard, with both sizes', () => {
     const dir = tmp('truncated');
     writeFileSync(join(dir, 'w.bin'), floats(5));
-    const modelJson = writeModel(dir, [{ paths: ['w.bin'], weights: [{ name: 'w', shape: [2, 3], dtype: 'float32' }] }]);
-    expectUserError(() => readModelArtifacts(modelJson), `${join(dir, 'w.bin')}: weights file is truncated (20 bytes, model.json declares 24)`);
+    const modelJson = writeModel(dir, [
+      { paths: ['w.bin'], weights: [{ name: 'w', shape: [2, 3], dtype: 'float32' }] },
+    ]);
+    expectUserError(
+      () => readModelArtifacts(modelJson),
+      `${join(dir, 'w.bin')}: weights file is truncated (20 bytes, model.json declares 24)`,
+    );
   });
 
   it('a shard set longer than declared is an error too', () => {
     const dir = tmp('long');
     writeFileSync(join(dir, 'w.bin'), floats(7));
-    const modelJson = writeModel(dir, [{ paths: ['w.bin'], weights: [{ name: 'w', shape: [2, 3], dtype: 'float32' }] }]);
-    expectUserError(() => readModelArtifacts(modelJson), `${join(dir, 'w.bin')}: weights file is longer than declared (28 bytes, model.json declares 24)`);
+    const modelJson = writeModel(dir, [
+      { paths: ['w.bin'], weights: [{ name: 'w', shape: [2, 3], dtype: 'float32' }] },
+    ]);
+    expectUserError(
+      () => readModelArtifacts(modelJson),
+      `${join(dir, 'w.bin')}: weights file is longer than declared (28 bytes, model.json declares 24)`,
+    );
   });
 
   it('a manifest promising a huge tensor with a tiny file is an error, not an allocation', () => {
     const dir = tmp('huge');
     writeFileSync(join(dir, 'w.bin'), floats(4));
-    const big = writeModel(dir, [{ paths: ['w.bin'], weights: [{ name: 'w', shape: [250_000_000], dtype: 'float32' }] }]);
-    expectUserError(() => readModelArtifacts(big), `${join(dir, 'w.bin')}: weights file is truncated (16 bytes, model.json declares 1000000000)`);
-    const absurd = writeModel(dir, [{ paths: ['w.bin'], weights: [{ name: 'w', shape: [1e9, 1e9, 1e9], dtype: 'float32' }] }]);
+    const big = writeModel(dir, [
+      { paths: ['w.bin'], weights: [{ name: 'w', shape: [250_000_000], dtype: 'float32' }] },
+    ]);
+    expectUserError(
+      () => readModelArtifacts(big),
+      `${join(dir, 'w.bin')}: weights file is truncated (16 bytes, model.json declares 1000000000)`,
+    );
+    const absurd = writeModel(dir, [
+      { paths: ['w.bin'], weights: [{ name: 'w', shape: [1e9, 1e9, 1e9], dtype: 'float32' }] },
+    ]);
     expectUserError(() => readModelArtifacts(absurd), absurd, '"w"', 'more elements than a model can hold');
-    const total = writeModel(dir, [{ paths: ['w.bin'], weights: Array.from({ length: 8 }, (_, i) => ({ name: `w${i}`, shape: [2 ** 28], dtype: 'float32' })) }]);
+    const total = writeModel(dir, [
+      {
+        paths: ['w.bin'],
+        weights: Array.from({ length: 8 }, (_, i) => ({ name: `w${i}`, shape: [2 ** 28], dtype: 'float32' })),
+      },
+    ]);
     expectUserError(() => readModelArtifacts(total), total, 'bytes of weights, more than a model can hold');
   });
 
@@ -99,12 +136,29 @@ describe('readModelArtifacts: weight sizes are checked against the shards before
       const modelJson = writeModel(dir, [{ paths: ['w.bin'], weights: [{ name: 'w', shape, dtype: 'float32' }] }]);
       expectUserError(() => readModelArtifacts(modelJson), modelJson, 'dimensions must be whole numbers >= 0');
     }
-    expectUserError(() => readModelArtifacts(writeModel(dir, [{ paths: ['w.bin'], weights: [{ name: 'w', shape: [4], dtype: 'float64' }] }])), 'dtype "float64"');
     expectUserError(
-      () => readModelArtifacts(writeModel(dir, [{ paths: ['w.bin'], weights: [{ name: 'w', shape: [4], dtype: 'float32', quantization: { dtype: 'int4' } }] }])),
+      () =>
+        readModelArtifacts(
+          writeModel(dir, [{ paths: ['w.bin'], weights: [{ name: 'w', shape: [4], dtype: 'float64' }] }]),
+        ),
+      'dtype "float64"',
+    );
+    expectUserError(
+      () =>
+        readModelArtifacts(
+          writeModel(dir, [
+            {
+              paths: ['w.bin'],
+              weights: [{ name: 'w', shape: [4], dtype: 'float32', quantization: { dtype: 'int4' } }],
+            },
+          ]),
+        ),
       'quantization dtype "int4"',
     );
-    expectUserError(() => readModelArtifacts(writeModel(dir, [{ paths: 'w.bin', weights: [] }])), 'not {"paths": [...], "weights": [...]}');
+    expectUserError(
+      () => readModelArtifacts(writeModel(dir, [{ paths: 'w.bin', weights: [] }])),
+      'not {"paths": [...], "weights": [...]}',
+    );
     expectUserError(() => readModelArtifacts(writeModel(dir, { paths: ['w.bin'] })), '"weightsManifest" is');
   });
 
@@ -116,7 +170,13 @@ describe('readModelArtifacts: weight sizes are checked against the shards before
     new DataView(strings.buffer).setUint32(0, text.length, true);
     strings.set(text, 4);
     const group1 = new Uint8Array([...floats(2), ...new Uint8Array(new Int32Array([7, -7]).buffer), 1, 0, 1]); // 8 + 8 + 3
-    const group2 = new Uint8Array([...new Uint8Array(f16.buffer), 10, 20, ...new Uint8Array(new Uint16Array([3]).buffer), ...strings]);
+    const group2 = new Uint8Array([
+      ...new Uint8Array(f16.buffer),
+      10,
+      20,
+      ...new Uint8Array(new Uint16Array([3]).buffer),
+      ...strings,
+    ]);
     writeFileSync(join(dir, 'a1.bin'), group1.subarray(0, 10));
     writeFileSync(join(dir, 'a2.bin'), group1.subarray(10));
     writeFileSync(join(dir, 'b.bin'), group2);
@@ -154,13 +214,22 @@ describe('readModelArtifacts: weight sizes are checked against the shards before
 
     // a string running past the end of its shard, and bytes after the last string
     writeFileSync(join(dir, 'b.bin'), group2.subarray(0, group2.length - 1));
-    expectUserError(() => readModelArtifacts(modelJson), `${join(dir, 'b.bin')}: weights file is truncated (13 bytes, model.json declares more)`);
+    expectUserError(
+      () => readModelArtifacts(modelJson),
+      `${join(dir, 'b.bin')}: weights file is truncated (13 bytes, model.json declares more)`,
+    );
     writeFileSync(join(dir, 'b.bin'), new Uint8Array([...group2, 0]));
-    expectUserError(() => readModelArtifacts(modelJson), `${join(dir, 'b.bin')}: weights file is longer than declared (15 bytes, model.json declares 14)`);
+    expectUserError(
+      () => readModelArtifacts(modelJson),
+      `${join(dir, 'b.bin')}: weights file is longer than declared (15 bytes, model.json declares 14)`,
+    );
     // a group of several shards names the first and last and the bytes they hold
     writeFileSync(join(dir, 'b.bin'), group2);
     writeFileSync(join(dir, 'a2.bin'), group1.subarray(10, 18));
-    expectUserError(() => readModelArtifacts(modelJson), `${join(dir, 'a1.bin')} ... a2.bin: weights file is truncated (18 bytes in 2 shards, model.json declares 19)`);
+    expectUserError(
+      () => readModelArtifacts(modelJson),
+      `${join(dir, 'a1.bin')} ... a2.bin: weights file is truncated (18 bytes in 2 shards, model.json declares 19)`,
+    );
   });
 });
 
@@ -175,7 +244,10 @@ describe('the readers built on readModelArtifacts keep their one-line errors', (
     const shard = join(dir, WEIGHTS_FILE);
     const size = statSync(shard).size;
     truncateSync(shard, size - 6);
-    expectUserError(() => loadTappedModelWeightsSync(model, dir), `${shard}: weights file is truncated (${size - 6} bytes, model.json declares ${size})`);
+    expectUserError(
+      () => loadTappedModelWeightsSync(model, dir),
+      `${shard}: weights file is truncated (${size - 6} bytes, model.json declares ${size})`,
+    );
     model.dispose();
   });
 
@@ -183,7 +255,9 @@ describe('the readers built on readModelArtifacts keep their one-line errors', (
     const dir = tmp('tapped-shape');
     const model = build();
     saveTappedModelSync(model, dir, { arch: arch.id, options: {}, inputShape: [8, 8, 1], numClasses: 3 });
-    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { weightsManifest: { weights: { shape: number[] }[] }[] };
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
+      weightsManifest: { weights: { shape: number[] }[] }[];
+    };
     const first = json.weightsManifest[0]!.weights[0]!;
     first.shape = [first.shape.reduce((a, b) => a * b, 1)]; // same bytes, another shape
     writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
@@ -206,7 +280,11 @@ describe('the readers built on readModelArtifacts keep their one-line errors', (
 
   it('a graph model with a truncated shard is a UserError naming the shards', () => {
     const dir = tmp('graph-truncated');
-    writeGraphModel(dir, Float32Array.from({ length: 12 }, () => 1), 2);
+    writeGraphModel(
+      dir,
+      Float32Array.from({ length: 12 }, () => 1),
+      2,
+    );
     truncateSync(join(dir, 'group1-shard2of2.bin'), 20);
     expectUserError(
       () => GraphModelTeacher.loadSync(dir, { taps: { logits: { node: 'logits' } }, inputShape: [4] }),

@@ -29,20 +29,41 @@ const train = TrainSettingsSchema.parse({
   groups: { temperature: { optimizer: { lr: 1, weightDecay: 0 } } },
 });
 const build = (settings: MethodStageSettings | undefined, declared: StageSpec[] = [stage]) =>
-  buildMethodStages('m', 0, declared, settings ? { warm: MethodStageSchema.parse(settings) } : {}, train, ['teacher', 'student'], aux);
+  buildMethodStages(
+    'm',
+    0,
+    declared,
+    settings ? { warm: MethodStageSchema.parse(settings) } : {},
+    train,
+    ['teacher', 'student'],
+    aux,
+  );
 
 describe('method stage settings', () => {
   it('without settings: the stage’s epochs and weights, train’s optimizer at a constant lr, train’s groups, no evaluation', () => {
     const [s] = build(undefined);
-    expect(s).toMatchObject({ name: 'm.warm', where: 'methods[0].stages.warm', epochs: 4, batchSize: 16, clipGradNorm: 5, evaluate: false });
+    expect(s).toMatchObject({
+      name: 'm.warm',
+      where: 'methods[0].stages.warm',
+      epochs: 4,
+      batchSize: 16,
+      clipGradNorm: 5,
+      evaluate: false,
+    });
     expect(s!.weights).toEqual([
       { method: 'm', term: 'a', weight: 1 },
       { method: 'm', term: 'b', weight: 0.5 },
     ]);
-    expect(s!.optim.main).toEqual({ optimizer: train.optimizer, schedule: { ...train.schedule, ...METHOD_STAGE_SCHEDULE } });
+    expect(s!.optim.main).toEqual({
+      optimizer: train.optimizer,
+      schedule: { ...train.schedule, ...METHOD_STAGE_SCHEDULE },
+    });
     expect(s!.optim.main.schedule.type).toBe('constant');
     expect(s!.optim.main.schedule.warmupEpochs).toBe(0);
-    expect(s!.optim['temperature']).toEqual({ optimizer: { ...train.optimizer, lr: 1, weightDecay: 0 }, schedule: s!.optim.main.schedule });
+    expect(s!.optim['temperature']).toEqual({
+      optimizer: { ...train.optimizer, lr: 1, weightDecay: 0 },
+      schedule: s!.optim.main.schedule,
+    });
     expect(Object.keys(s!.optim).sort()).toEqual(['main', 'temperature']); // `head` has no group of its own
   });
 
@@ -69,7 +90,12 @@ describe('method stage settings', () => {
   });
 
   it('refuses unknown stages, unknown terms, every term off and groups the stage does not train, naming the field', () => {
-    const fails = (settings: MethodStageSettings | Record<string, MethodStageSettings>, path: string, message: RegExp, asStages = false) => {
+    const fails = (
+      settings: MethodStageSettings | Record<string, MethodStageSettings>,
+      path: string,
+      message: RegExp,
+      asStages = false,
+    ) => {
       const run = () =>
         asStages
           ? buildMethodStages('m', 0, [stage], settings as Record<string, MethodStageSettings>, train, ['student'], aux)
@@ -83,9 +109,17 @@ describe('method stage settings', () => {
       }
     };
     fails({ cool: {} }, 'methods[0].stages.cool', /has no stage 'cool' \(stages: warm\)/, true);
-    fails({ weights: { c: 1 } }, 'methods[0].stages.warm.weights', /unknown term 'c' of stage 'warm' of method 'm' \(terms: a, b\)/);
+    fails(
+      { weights: { c: 1 } },
+      'methods[0].stages.warm.weights',
+      /unknown term 'c' of stage 'warm' of method 'm' \(terms: a, b\)/,
+    );
     fails({ weights: { a: 0, b: 0 } }, 'methods[0].stages.warm.weights', /every term of stage 'warm' is switched off/);
-    fails({ groups: { peers: {} } }, 'methods[0].stages.warm.groups.peers', /trains no optimizer group 'peers' \(groups: main, temperature\)/);
+    fails(
+      { groups: { peers: {} } },
+      'methods[0].stages.warm.groups.peers',
+      /trains no optimizer group 'peers' \(groups: main, temperature\)/,
+    );
     expect(build({ epochs: 0, weights: { a: 0, b: 0 } })[0]!.epochs).toBe(0); // a skipped stage may switch everything off
   });
 

@@ -52,7 +52,11 @@ export function buildMethodStages(
 ): BuiltMethodStage[] {
   const names = declared.map((s) => s.name);
   for (const name of Object.keys(settings)) {
-    if (!names.includes(name)) throw new ConfigError(`methods[${index}].stages.${name}`, `method '${methodId}' has no stage '${name}' (stages: ${names.join(', ') || 'none'})`);
+    if (!names.includes(name))
+      throw new ConfigError(
+        `methods[${index}].stages.${name}`,
+        `method '${methodId}' has no stage '${name}' (stages: ${names.join(', ') || 'none'})`,
+      );
   }
   return declared.map((spec) => {
     const where = `methods[${index}].stages.${spec.name}`;
@@ -61,22 +65,34 @@ export function buildMethodStages(
     try {
       weights = resolveWeights(methodId, spec.terms, s.weights);
     } catch (e) {
-      throw new ConfigError(`${where}.weights`, (e as Error).message.replace(`for method '${methodId}'`, `of stage '${spec.name}' of method '${methodId}'`));
+      throw new ConfigError(
+        `${where}.weights`,
+        (e as Error).message.replace(`for method '${methodId}'`, `of stage '${spec.name}' of method '${methodId}'`),
+      );
     }
     const epochs = s.epochs ?? spec.defaultEpochs;
     if (epochs > 0 && !weights.some((w) => w.weight !== 0)) {
-      throw new ConfigError(`${where}.weights`, `every term of stage '${spec.name}' is switched off (${weights.map((w) => w.term).join(', ')} at 0); nothing would be trained (set ${where}.epochs: 0 to skip the stage)`);
+      throw new ConfigError(
+        `${where}.weights`,
+        `every term of stage '${spec.name}' is switched off (${weights.map((w) => w.term).join(', ')} at 0); nothing would be trained (set ${where}.epochs: 0 to skip the stage)`,
+      );
     }
     const groups = new Set<string>(['main']);
     for (const name of spec.trainable) {
       const module = aux.find((a) => a.name === name);
       if (module) groups.add(module.group ?? 'main');
       else if (!participants.includes(name)) {
-        throw new Error(`method '${methodId}' stage '${spec.name}' trains '${name}', which is neither a model of the run nor one of the method's modules`);
+        throw new Error(
+          `method '${methodId}' stage '${spec.name}' trains '${name}', which is neither a model of the run nor one of the method's modules`,
+        );
       }
     }
     for (const g of Object.keys(s.groups ?? {})) {
-      if (!groups.has(g)) throw new ConfigError(`${where}.groups.${g}`, `stage '${spec.name}' trains no optimizer group '${g}' (groups: ${[...groups].join(', ')})`);
+      if (!groups.has(g))
+        throw new ConfigError(
+          `${where}.groups.${g}`,
+          `stage '${spec.name}' trains no optimizer group '${g}' (groups: ${[...groups].join(', ')})`,
+        );
     }
     const main: GroupOptim = {
       optimizer: { ...train.optimizer, ...s.optimizer },

@@ -1,4 +1,12 @@
-import { ConfigError, createHost, MissingTapError, registerDataset, UserError, type DataSplit, type DatasetProvider } from '@kd/core';
+import {
+  ConfigError,
+  createHost,
+  MissingTapError,
+  registerDataset,
+  UserError,
+  type DataSplit,
+  type DatasetProvider,
+} from '@kd/core';
 import { mnistProvider, register as registerData } from '@kd/data';
 import { register as registerFitnet } from '@kd/method-fitnet';
 import { register as registerKd } from '@kd/method-kd';
@@ -41,10 +49,13 @@ describe('buildRun validates before anything runs', () => {
   });
 
   it('unknown term weight and unknown stage are named', async () => {
-    expect(((await failure({ ...small, teacher, methods: [{ id: 'kd', weights: { hard: 1 } }] })) as ConfigError).path).toBe('methods[0].weights');
-    expect(((await failure({ ...small, teacher, methods: [{ id: 'kd', stages: { warm: { epochs: 1 } } }] })) as ConfigError).path).toBe(
-      'methods[0].stages.warm',
-    );
+    expect(
+      ((await failure({ ...small, teacher, methods: [{ id: 'kd', weights: { hard: 1 } }] })) as ConfigError).path,
+    ).toBe('methods[0].weights');
+    expect(
+      ((await failure({ ...small, teacher, methods: [{ id: 'kd', stages: { warm: { epochs: 1 } } }] })) as ConfigError)
+        .path,
+    ).toBe('methods[0].stages.warm');
   });
 
   it('unknown architecture → ConfigError at student.arch / teacher.arch', async () => {
@@ -68,10 +79,19 @@ describe('buildRun validates before anything runs', () => {
   it('pick-and-mix: kd + fitnet in one run, terms namespaced, taps merged', async () => {
     const run = await buildRun(
       host,
-      parseRunConfig({ ...small, teacher, task: { weight: 0.1 }, methods: [{ id: 'kd' }, { id: 'fitnet', weights: { hint: 0 } }] }),
+      parseRunConfig({
+        ...small,
+        teacher,
+        task: { weight: 0.1 },
+        methods: [{ id: 'kd' }, { id: 'fitnet', weights: { hint: 0 } }],
+      }),
     );
     try {
-      expect(run.weights.map((w) => `${w.method}.${w.term}=${w.weight}`)).toEqual(['task.ce=0.1', 'kd.soft=0.9', 'fitnet.hint=0']);
+      expect(run.weights.map((w) => `${w.method}.${w.term}=${w.weight}`)).toEqual([
+        'task.ce=0.1',
+        'kd.soft=0.9',
+        'fitnet.hint=0',
+      ]);
       expect([...run.taps.get('teacher')!]).toEqual(expect.arrayContaining(['logits', 'stage2']));
       expect([...run.taps.get('student')!]).toEqual(expect.arrayContaining(['logits', 'stage2']));
       expect(run.methods.find((m) => m.id === 'fitnet')!.aux.length).toBeGreaterThan(0);
@@ -107,13 +127,22 @@ describe('buildRun validates before anything runs', () => {
     expect(e.path).toBe('teacher.checkpoint');
     expect(e.message).toContain('/nonexistent/run');
     const dir = mkdtempSync(join(tmpdir(), 'kd-ck-'));
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'kd-model/1', arch: 'resnet20', options: {}, inputShape: [28, 28, 1], numClasses: 10, params: 1 }));
+    writeFileSync(
+      join(dir, 'model.json'),
+      JSON.stringify({
+        format: 'kd-model/1',
+        arch: 'resnet20',
+        options: {},
+        inputShape: [28, 28, 1],
+        numClasses: 10,
+        params: 1,
+      }),
+    );
     const m = (await failure({ ...small, teacher: { ...teacher, checkpoint: dir } })) as ConfigError;
     expect(m.path).toBe('teacher.checkpoint');
     expect(m.message).toContain('resnet20');
   });
 });
-
 
 describe('buildRun refuses a distill stage with no loss term', () => {
   const off = (e: Error) => {
@@ -138,8 +167,19 @@ describe('buildRun refuses a distill stage with no loss term', () => {
   });
 
   it('one active term anywhere is enough', async () => {
-    const onlyKd = await buildRun(host, parseRunConfig({ ...small, teacher, task: { weight: 0 }, methods: [{ id: 'kd' }, { id: 'fitnet', weights: { hint: 0 } }] }));
-    const onlyTask = await buildRun(host, parseRunConfig({ ...small, teacher, methods: [{ id: 'kd', weights: { soft: 0 } }] }));
+    const onlyKd = await buildRun(
+      host,
+      parseRunConfig({
+        ...small,
+        teacher,
+        task: { weight: 0 },
+        methods: [{ id: 'kd' }, { id: 'fitnet', weights: { hint: 0 } }],
+      }),
+    );
+    const onlyTask = await buildRun(
+      host,
+      parseRunConfig({ ...small, teacher, methods: [{ id: 'kd', weights: { soft: 0 } }] }),
+    );
     disposeRun(onlyKd);
     disposeRun(onlyTask);
   });
@@ -156,7 +196,10 @@ describe('buildRun warns about tiny splits', () => {
   });
 
   it('train smaller than a batch, a tiny val split, an empty test split', async () => {
-    const run = await buildRun(host, parseRunConfig({ ...small, data: { options: { trainSize: 8, val: 3, test: 0 } }, train: { batchSize: 32 } }));
+    const run = await buildRun(
+      host,
+      parseRunConfig({ ...small, data: { options: { trainSize: 8, val: 3, test: 0 } }, train: { batchSize: 32 } }),
+    );
     try {
       expect(run.warnings).toHaveLength(3);
       expect(run.warnings[0]).toMatch(/train split has 8 samples, fewer than train\.batchSize \(32\)/);
@@ -169,7 +212,10 @@ describe('buildRun warns about tiny splits', () => {
   });
 
   it('an empty val split; a tiny test split', async () => {
-    const run = await buildRun(host, parseRunConfig({ ...small, data: { options: { trainSize: 64, val: 0, test: 1 } } }));
+    const run = await buildRun(
+      host,
+      parseRunConfig({ ...small, data: { options: { trainSize: 64, val: 0, test: 1 } } }),
+    );
     try {
       expect(run.warnings).toHaveLength(2);
       expect(run.warnings[0]).toMatch(/val split is empty/);
@@ -180,19 +226,36 @@ describe('buildRun warns about tiny splits', () => {
   });
 
   it('an empty train split is a UserError at data.options', async () => {
-    const empty: DataSplit = { size: 0, labels: new Int32Array(0), batch: () => { throw new Error('no samples'); } };
+    const empty: DataSplit = {
+      size: 0,
+      labels: new Int32Array(0),
+      batch: () => {
+        throw new Error('no samples');
+      },
+    };
     const provider: DatasetProvider = {
       id: 'empty-train',
       description: 'mnist with an empty train split (test only)',
       load: async (options, seed) => {
         const data = await mnistProvider.load(options, seed);
-        return { name: data.name, inputShape: data.inputShape, numClasses: data.numClasses, classNames: data.classNames, split: (n) => (n === 'train' ? empty : data.split(n)) };
+        return {
+          name: data.name,
+          inputShape: data.inputShape,
+          numClasses: data.numClasses,
+          classNames: data.classNames,
+          split: (n) => (n === 'train' ? empty : data.split(n)),
+        };
       },
     };
     const withEmpty = createHost([registerModels, registerData, registerTasks, (c) => registerDataset(c, provider)]);
     let error: Error | undefined;
     try {
-      disposeRun(await buildRun(withEmpty, parseRunConfig({ ...small, data: { dataset: 'empty-train', options: { trainSize: 64 } } })));
+      disposeRun(
+        await buildRun(
+          withEmpty,
+          parseRunConfig({ ...small, data: { dataset: 'empty-train', options: { trainSize: 64 } } }),
+        ),
+      );
     } catch (e) {
       error = e as Error;
     }

@@ -73,7 +73,6 @@ export interface BuiltRun {
   readonly studentInit?: StudentInitReport;
 }
 
-
 /** A val or test split with fewer samples than this measures noise (one sample is 10% of 10). */
 export const SMALL_SPLIT = 10;
 
@@ -96,10 +95,16 @@ function checkSomeTermActive(weights: readonly WeightedTerm[]): void {
 function splitWarnings(dataset: Dataset, config: RunConfig): string[] {
   const samples = (n: number) => `${n} sample${n === 1 ? '' : 's'}`;
   const train = dataset.split('train').size;
-  if (train === 0) throw new ConfigError('data.options', `the train split is empty (dataset '${config.data.dataset}'); there is nothing to train on`);
+  if (train === 0)
+    throw new ConfigError(
+      'data.options',
+      `the train split is empty (dataset '${config.data.dataset}'); there is nothing to train on`,
+    );
   const warnings: string[] = [];
   if (train < config.train.batchSize) {
-    warnings.push(`the train split has ${samples(train)}, fewer than train.batchSize (${config.train.batchSize}): each epoch is a single short step`);
+    warnings.push(
+      `the train split has ${samples(train)}, fewer than train.batchSize (${config.train.batchSize}): each epoch is a single short step`,
+    );
   }
   const what = { val: 'val accuracy and the best-by-val checkpoint are', test: 'test accuracy is' } as const;
   for (const name of ['val', 'test'] as const) {
@@ -130,14 +135,21 @@ function checkTeacherCheckpoint(where: string, tc: TeacherConfig, config: RunCon
   }
   const saved = readModelCard(dir);
   checkVocabulary(`config field '${where}.checkpoint'`, dir, saved, dataset.text);
-  if (saved.arch !== tc.arch || JSON.stringify(saved.inputShape) !== JSON.stringify(dataset.inputShape) || saved.numClasses !== dataset.numClasses) {
+  if (
+    saved.arch !== tc.arch ||
+    JSON.stringify(saved.inputShape) !== JSON.stringify(dataset.inputShape) ||
+    saved.numClasses !== dataset.numClasses
+  ) {
     throw new ConfigError(
       `${where}.checkpoint`,
       `${dir} holds ${saved.arch} for input [${saved.inputShape}] with ${saved.numClasses} classes; the config asks for ${tc.arch} on [${dataset.inputShape}] with ${dataset.numClasses}`,
     );
   }
   if (saved.options && canonicalJson(saved.options) !== canonicalJson(tc.options)) {
-    throw new ConfigError(`${where}.options`, `${canonicalJson(tc.options)} differ from the options of the model in ${dir} (${canonicalJson(saved.options)})`);
+    throw new ConfigError(
+      `${where}.options`,
+      `${canonicalJson(tc.options)} differ from the options of the model in ${dir} (${canonicalJson(saved.options)})`,
+    );
   }
   return dir;
 }
@@ -146,12 +158,23 @@ function checkTeacherCheckpoint(where: string, tc: TeacherConfig, config: RunCon
 export const MAX_RECIPE_DEPTH = 4;
 
 /** The model sources a config names, by field: its teachers' and its student's init (`recipe` / `checkpoint`). */
-function modelSources(config: RunConfig): [string, { readonly recipe?: string; readonly checkpoint?: string }, (() => RunConfig) | undefined][] {
+function modelSources(
+  config: RunConfig,
+): [string, { readonly recipe?: string; readonly checkpoint?: string }, (() => RunConfig) | undefined][] {
   const out: [string, { recipe?: string; checkpoint?: string }, (() => RunConfig) | undefined][] = [];
-  const teachers: [string, TeacherConfig | undefined][] = [['teacher', config.teacher], ...Object.entries(config.extraTeachers).map(([k, v]): [string, TeacherConfig] => [`extraTeachers.${k}`, v])];
-  for (const [where, tc] of teachers) if (tc) out.push([where, tc, tc.recipe ? () => loadRecipe(where, tc, config) : undefined]);
+  const teachers: [string, TeacherConfig | undefined][] = [
+    ['teacher', config.teacher],
+    ...Object.entries(config.extraTeachers).map(([k, v]): [string, TeacherConfig] => [`extraTeachers.${k}`, v]),
+  ];
+  for (const [where, tc] of teachers)
+    if (tc) out.push([where, tc, tc.recipe ? () => loadRecipe(where, tc, config) : undefined]);
   const init = config.student.init;
-  if (init) out.push(['student.init', init, init.recipe ? () => loadRecipeConfig('student.init.recipe', init.recipe!, config) : undefined]);
+  if (init)
+    out.push([
+      'student.init',
+      init,
+      init.recipe ? () => loadRecipeConfig('student.init.recipe', init.recipe!, config) : undefined,
+    ]);
   return out;
 }
 
@@ -161,14 +184,18 @@ function modelSources(config: RunConfig): [string, { readonly recipe?: string; r
  * otherwise only met when it runs). A problem further down is reported at `field`, with the way to it.
  */
 function checkRecipeChain(field: string, path: string, recipe: RunConfig, depth = 1): void {
-  if (depth > MAX_RECIPE_DEPTH) throw new ConfigError(field, `recipes nested more than ${MAX_RECIPE_DEPTH} deep (does ${path} name itself?)`);
+  if (depth > MAX_RECIPE_DEPTH)
+    throw new ConfigError(field, `recipes nested more than ${MAX_RECIPE_DEPTH} deep (does ${path} name itself?)`);
   for (const [where, source, load] of modelSources(recipe)) {
     try {
       if (load) checkRecipeChain(field, source.recipe!, load(), depth + 1);
       if (source.checkpoint) resolveModelDir(configPath(recipe, source.checkpoint));
     } catch (e) {
       if (!(e instanceof UserError) || (e instanceof ConfigError && e.path === field)) throw e;
-      const inner = e instanceof ConfigError ? e.message.replace(/^config field '([^']*)': /, '$1: ') : `${where}.checkpoint: ${e.message}`;
+      const inner =
+        e instanceof ConfigError
+          ? e.message.replace(/^config field '([^']*)': /, '$1: ')
+          : `${where}.checkpoint: ${e.message}`;
       throw new ConfigError(field, `${path}: ${inner}`);
     }
   }
@@ -179,10 +206,16 @@ function checkRecipeChain(field: string, path: string, recipe: RunConfig, depth 
  * recipe and everything it names in turn must exist, and a recipe already in the cache must fit the
  * student (the run loads it when it starts, after running the recipe if need be).
  */
-function checkStudentInit(config: RunConfig, dataset: Dataset, model: TappedModel, numerics: Numerics | undefined): StudentInitReport | undefined {
+function checkStudentInit(
+  config: RunConfig,
+  dataset: Dataset,
+  model: TappedModel,
+  numerics: Numerics | undefined,
+): StudentInitReport | undefined {
   const init = config.student.init;
   if (!init) return undefined;
-  if (init.checkpoint && init.recipe) throw new ConfigError('student.init.recipe', 'give either checkpoint or recipe, not both');
+  if (init.checkpoint && init.recipe)
+    throw new ConfigError('student.init.recipe', 'give either checkpoint or recipe, not both');
   if (init.checkpoint) {
     let dir: string;
     try {
@@ -193,7 +226,8 @@ function checkStudentInit(config: RunConfig, dataset: Dataset, model: TappedMode
     checkVocabulary("config field 'student.init.checkpoint'", dir, readModelCard(dir), dataset.text);
     return initStudent(model, dir, init, `checkpoint ${dir}`);
   }
-  if (!init.recipe) throw new ConfigError('student.init', 'give checkpoint (a saved model or run folder) or recipe (a run config)');
+  if (!init.recipe)
+    throw new ConfigError('student.init', 'give checkpoint (a saved model or run folder) or recipe (a run config)');
   const recipe = loadRecipeConfig('student.init.recipe', init.recipe, config);
   checkRecipeChain('student.init.recipe', init.recipe, recipe);
   const done = numerics && recipeRunDir(config.cacheDir, recipe, numerics);
@@ -231,7 +265,15 @@ function buildModel(
     throw new ConfigError(`${where}.arch`, (e as Error).message);
   }
   try {
-    return a.build({ inputShape: dataset.inputShape, numClasses: dataset.numClasses, seed, options, data: dataset, baseDir, architectures: listArchitectures(container) });
+    return a.build({
+      inputShape: dataset.inputShape,
+      numClasses: dataset.numClasses,
+      seed,
+      options,
+      data: dataset,
+      baseDir,
+      architectures: listArchitectures(container),
+    });
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`${where}.${e.path}`, e.message.replace(/^config [^:]*: /, ''));
     throw e;
@@ -280,10 +322,16 @@ export async function buildRun(
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new ConfigError('methods', `method '${dup}' is listed twice`);
 
-  const dataset = await provider.load(config.data.options, config.seed, { baseDir: config.baseDir }).catch((e: Error) => {
-    if (e instanceof ConfigError) throw new ConfigError(`data.${e.path}`.replace(/^data\.data\./, 'data.'), e.message.replace(/^config [^:]*: /, ''));
-    throw e;
-  });
+  const dataset = await provider
+    .load(config.data.options, config.seed, { baseDir: config.baseDir })
+    .catch((e: Error) => {
+      if (e instanceof ConfigError)
+        throw new ConfigError(
+          `data.${e.path}`.replace(/^data\.data\./, 'data.'),
+          e.message.replace(/^config [^:]*: /, ''),
+        );
+      throw e;
+    });
   const runTask = resolveRunTask(container, config, dataset);
   const weights: WeightedTerm[] = [...runTask.weights, ...entries.flatMap((e) => e.weights)];
   checkSomeTermActive(weights);
@@ -298,56 +346,95 @@ export async function buildRun(
   ];
   const checkpoints = new Map<string, string>();
   for (const [where, tc] of declared) {
-    if (tc?.checkpoint && tc.recipe) throw new ConfigError(`${where}.recipe`, 'give either checkpoint or recipe, not both');
+    if (tc?.checkpoint && tc.recipe)
+      throw new ConfigError(`${where}.recipe`, 'give either checkpoint or recipe, not both');
     if (tc?.checkpoint) checkpoints.set(where, checkTeacherCheckpoint(where, tc, config, dataset));
     if (tc?.recipe) {
       const recipe = loadRecipe(where, tc, config);
       checkRecipeChain(`${where}.recipe`, tc.recipe, recipe);
       const done = numerics && recipeRunDir(config.cacheDir, recipe, numerics);
       // a recipe already in the cache can be checked now; a new one is checked when it has run
-      if (done && recipeDone(done)) checkVocabulary(`config field '${where}.recipe'`, join(done, 'student'), readModelCard(join(done, 'student')), dataset.text);
+      if (done && recipeDone(done))
+        checkVocabulary(
+          `config field '${where}.recipe'`,
+          join(done, 'student'),
+          readModelCard(join(done, 'student')),
+          dataset.text,
+        );
     }
-    if (tc?.cacheOutputs && tc.trainable) throw new ConfigError(`${where}.cacheOutputs`, 'a trainable teacher cannot use cached outputs');
+    if (tc?.cacheOutputs && tc.trainable)
+      throw new ConfigError(`${where}.cacheOutputs`, 'a trainable teacher cannot use cached outputs');
     if (tc?.cacheOutputs && dataset.split('train').augments) {
-      throw new ConfigError(`${where}.cacheOutputs`, 'cached outputs would not match augmented samples; turn data augmentation off or cacheOutputs off');
+      throw new ConfigError(
+        `${where}.cacheOutputs`,
+        'cached outputs would not match augmented samples; turn data augmentation off or cacheOutputs off',
+      );
     }
   }
   if (config.teacher) {
-    const model = buildModel(container, dataset, config.teacher.arch, config.teacher.options, config.teacher.seed, 'teacher', config.baseDir);
+    const model = buildModel(
+      container,
+      dataset,
+      config.teacher.arch,
+      config.teacher.options,
+      config.teacher.seed,
+      'teacher',
+      config.baseDir,
+    );
     teacher = { name: 'teacher', role: 'teacher', model: model.setFrozen(!config.teacher.trainable) };
     teacherConfigs.set('teacher', config.teacher);
     participants.push(teacher);
     if (checkpoints.has('teacher')) loadTeacherCheckpoint('teacher', checkpoints.get('teacher')!, model);
   }
   for (const [name, tc] of Object.entries(config.extraTeachers)) {
-    if (name === 'teacher' || name === 'student') throw new ConfigError(`extraTeachers.${name}`, 'reserved participant name');
+    if (name === 'teacher' || name === 'student')
+      throw new ConfigError(`extraTeachers.${name}`, 'reserved participant name');
     const model = buildModel(container, dataset, tc.arch, tc.options, tc.seed, `extraTeachers.${name}`, config.baseDir);
     participants.push({ name, role: 'teacher', model: model.setFrozen(!tc.trainable) });
     teacherConfigs.set(name, tc);
     const where = `extraTeachers.${name}`;
     if (checkpoints.has(where)) loadTeacherCheckpoint(where, checkpoints.get(where)!, model);
   }
-  const studentModel = buildModel(container, dataset, config.student.arch, config.student.options, config.seed, 'student', config.baseDir);
+  const studentModel = buildModel(
+    container,
+    dataset,
+    config.student.arch,
+    config.student.options,
+    config.seed,
+    'student',
+    config.baseDir,
+  );
   if (config.student.freeze) freezeStudent(studentModel, config.student.freeze);
   const studentInit = checkStudentInit(config, dataset, studentModel, numerics);
   const student: Participant = { name: 'student', role: 'student', model: studentModel };
   participants.push(student);
   // what the models and the task read from the data, before the task is set up (it may read facets there)
   checkDataNeeds(dataset, [
-    ...participants.map((p) => ({ who: `model '${p.name}' (${p.model.arch})`, keys: p.model.requiredBatchKeys(), facets: p.model.requiredFacets?.() ?? [] })),
-    { who: `task '${runTask.descriptor.id}'`, keys: runTask.task.requiredBatchKeys?.() ?? [], facets: runTask.task.requiredFacets?.() ?? [] },
+    ...participants.map((p) => ({
+      who: `model '${p.name}' (${p.model.arch})`,
+      keys: p.model.requiredBatchKeys(),
+      facets: p.model.requiredFacets?.() ?? [],
+    })),
+    {
+      who: `task '${runTask.descriptor.id}'`,
+      keys: runTask.task.requiredBatchKeys?.() ?? [],
+      facets: runTask.task.requiredFacets?.() ?? [],
+    },
   ]);
   const task = setupRunTask(runTask, dataset, student, participants);
 
   const find = (methodId: string, role: Role, model?: string): Participant => {
     const p = model ? participants.find((q) => q.name === model) : role === 'teacher' ? teacher : student;
     if (!p) {
-      if (role === 'teacher' && !model) throw new UserError(`method '${methodId}' needs a teacher: add a 'teacher:' section to the config`);
+      if (role === 'teacher' && !model)
+        throw new UserError(`method '${methodId}' needs a teacher: add a 'teacher:' section to the config`);
       throw new UserError(`method '${methodId}' refers to model '${model}', which is not in this run`);
     }
     return p;
   };
-  const taps = new Map<string, Set<string>>(participants.map((p) => [p.name, new Set(task.task.requiredTaps().map((r) => r.tap))]));
+  const taps = new Map<string, Set<string>>(
+    participants.map((p) => [p.name, new Set(task.task.requiredTaps().map((r) => r.tap))]),
+  );
   const used = new Set<string>([student.name]);
   const methods: BuiltMethod[] = [];
   for (const e of entries) {
@@ -368,9 +455,18 @@ export async function buildRun(
       seed: config.seed,
       architecture: (id: string) => findArchitecture(container, id),
       buildLike: (name: string, seed: number) => {
-        const mc = name === 'student' ? config.student : (name === 'teacher' ? config.teacher : config.extraTeachers[name]);
+        const mc =
+          name === 'student' ? config.student : name === 'teacher' ? config.teacher : config.extraTeachers[name];
         if (!mc) throw new UserError(`method '${e.entry.id}' asked for a copy of '${name}', which is not in this run`);
-        return buildModel(container, dataset, mc.arch, mc.options, seed, `${name} (copy for ${e.entry.id})`, config.baseDir);
+        return buildModel(
+          container,
+          dataset,
+          mc.arch,
+          mc.options,
+          seed,
+          `${name} (copy for ${e.entry.id})`,
+          config.baseDir,
+        );
       },
     });
     const declaredStages = e.method.stages?.() ?? [];
@@ -382,16 +478,43 @@ export async function buildRun(
       used.add(p.name);
     }
     const aux = e.method.auxModules();
-    const stages = buildMethodStages(e.entry.id, e.i, declaredStages, e.entry.stages, config.train, participants.map((p) => p.name), aux);
+    const stages = buildMethodStages(
+      e.entry.id,
+      e.i,
+      declaredStages,
+      e.entry.stages,
+      config.train,
+      participants.map((p) => p.name),
+      aux,
+    );
     methods.push({ id: e.entry.id, descriptor: e.descriptor, method: e.method, hparams: e.hparams, aux, stages });
   }
   checkDataNeeds(
     dataset,
-    methods.map((m) => ({ who: `method '${m.id}'`, keys: m.method.requiredBatchKeys?.() ?? [], facets: m.method.requiredFacets?.() ?? [] })),
+    methods.map((m) => ({
+      who: `method '${m.id}'`,
+      keys: m.method.requiredBatchKeys?.() ?? [],
+      facets: m.method.requiredFacets?.() ?? [],
+    })),
   );
   // A teacher no method reads is still prepared (its accuracy is reported) but not run each step.
   const active = participants.filter((p) => used.has(p.name) || isTrainable(p));
-  return { config, container, dataset, teacher, teacherConfigs, participants, student, task, methods, weights, taps, active, warnings, ...(studentInit ? { studentInit } : {}) };
+  return {
+    config,
+    container,
+    dataset,
+    teacher,
+    teacherConfigs,
+    participants,
+    student,
+    task,
+    methods,
+    weights,
+    taps,
+    active,
+    warnings,
+    ...(studentInit ? { studentInit } : {}),
+  };
 }
 
 export function methodActive(run: BuiltRun, id: string): Set<string> {

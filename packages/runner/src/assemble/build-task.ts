@@ -46,20 +46,30 @@ export function taskId(config: RunConfig, dataset: Pick<Dataset, 'task'>): strin
 }
 
 /** Resolves the run's task in its container and weighs its terms (`task.weights` × `task.weight`). */
-export function resolveRunTask(container: DependencyContainer, config: RunConfig, dataset: Dataset): { descriptor: TaskDescriptor; task: Task<any>; hparams: unknown; weights: WeightedTerm[] } {
+export function resolveRunTask(
+  container: DependencyContainer,
+  config: RunConfig,
+  dataset: Dataset,
+): { descriptor: TaskDescriptor; task: Task<any>; hparams: unknown; weights: WeightedTerm[] } {
   const id = taskId(config, dataset);
   let resolved;
   try {
     resolved = resolveTask(container, id);
   } catch (e) {
     const where = config.task.id !== undefined ? 'task.id' : 'data.dataset';
-    throw new ConfigError(where, `${(e as Error).message}${config.task.id === undefined ? ` (the task dataset '${config.data.dataset}' proposes)` : ''}`);
+    throw new ConfigError(
+      where,
+      `${(e as Error).message}${config.task.id === undefined ? ` (the task dataset '${config.data.dataset}' proposes)` : ''}`,
+    );
   }
   const parsed = resolved.descriptor.hparams.strict().safeParse(config.task.hparams);
   if (!parsed.success) throw toConfigError(parsed.error, 'task.hparams');
   let weights: WeightedTerm[];
   try {
-    weights = resolveWeights(TASK, resolved.descriptor.terms, config.task.weights).map((w) => ({ ...w, weight: w.weight * config.task.weight }));
+    weights = resolveWeights(TASK, resolved.descriptor.terms, config.task.weights).map((w) => ({
+      ...w,
+      weight: w.weight * config.task.weight,
+    }));
   } catch (e) {
     throw new ConfigError('task.weights', (e as Error).message.replace(`for method '${TASK}'`, `of task '${id}'`));
   }
@@ -87,6 +97,7 @@ export function setupRunTask(
   for (const p of judged) for (const req of task.requiredTaps()) tapOf(p, req.tap);
   const metrics = task.metrics();
   const primary = metrics.find((m) => m.name === descriptor.primary);
-  if (!primary) throw new Error(`task '${descriptor.id}': its primary metric '${descriptor.primary}' is not among its metrics`);
+  if (!primary)
+    throw new Error(`task '${descriptor.id}': its primary metric '${descriptor.primary}' is not among its metrics`);
   return { id: descriptor.id, descriptor, task, metrics, primary };
 }

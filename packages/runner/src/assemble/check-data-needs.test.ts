@@ -19,16 +19,31 @@ describe('checkDataNeeds', () => {
   it('accepts keys with matching dtype and shape (-1 matches any size, rank only counts dims) and offered facets', () => {
     expect(() =>
       checkDataNeeds(scenes, [
-        { who: "task 't'", keys: [{ key: 'y', dtype: 'float32', rank: 1 }, { key: 'pairs', dtype: 'int32', shape: [-1, 2] }, { key: 'x' }], facets: [PREDICATE_NAMES] },
+        {
+          who: "task 't'",
+          keys: [
+            { key: 'y', dtype: 'float32', rank: 1 },
+            { key: 'pairs', dtype: 'int32', shape: [-1, 2] },
+            { key: 'x' },
+          ],
+          facets: [PREDICATE_NAMES],
+        },
       ]),
     ).not.toThrow();
   });
 
   it('names the key, who needs it and what the dataset offers', () => {
-    const need = (keys: Parameters<typeof checkDataNeeds>[1][number]['keys']) => () => checkDataNeeds(scenes, [{ who: "method 'm'", keys, facets: [] }]);
-    expect(need([{ key: 'tokens', why: 'captions' }])).toThrow(/^method 'm' needs batch key 'tokens' \(captions\), but dataset 'toy-scenes' has none \(its batches carry: x, y, pairs\)$/);
-    expect(need([{ key: 'y', dtype: 'int32', shape: [] }])).toThrow(/^method 'm' needs batch key 'y' as int32 \[\], but dataset 'toy-scenes' offers it as float32 \[3\] \(multi-hot labels\)$/);
-    expect(need([{ key: 'pairs', shape: [-1, 3] }])).toThrow(/needs batch key 'pairs' as \[-1, 3\], but dataset 'toy-scenes' offers it as int32 \[6, 2\]/);
+    const need = (keys: Parameters<typeof checkDataNeeds>[1][number]['keys']) => () =>
+      checkDataNeeds(scenes, [{ who: "method 'm'", keys, facets: [] }]);
+    expect(need([{ key: 'tokens', why: 'captions' }])).toThrow(
+      /^method 'm' needs batch key 'tokens' \(captions\), but dataset 'toy-scenes' has none \(its batches carry: x, y, pairs\)$/,
+    );
+    expect(need([{ key: 'y', dtype: 'int32', shape: [] }])).toThrow(
+      /^method 'm' needs batch key 'y' as int32 \[\], but dataset 'toy-scenes' offers it as float32 \[3\] \(multi-hot labels\)$/,
+    );
+    expect(need([{ key: 'pairs', shape: [-1, 3] }])).toThrow(
+      /needs batch key 'pairs' as \[-1, 3\], but dataset 'toy-scenes' offers it as int32 \[6, 2\]/,
+    );
     expect(need([{ key: 'y', rank: 2 }])).toThrow(/needs batch key 'y' as rank 2/);
     expect(need([{ key: 'y', dtype: 'int32' }])).toThrow(MissingDataError);
   });
@@ -41,7 +56,13 @@ describe('checkDataNeeds', () => {
 
   it('a dataset that declares no keys offers an image classifier’s x, y int32 [] and index', () => {
     const mnist: DataInfo = { name: 'mnist', inputShape: [28, 28, 1], numClasses: 10, classNames: [] };
-    expect(() => checkDataNeeds(mnist, [{ who: "task 'classification'", keys: [{ key: 'y', dtype: 'int32', shape: [] }, { key: 'index' }], facets: [] }])).not.toThrow();
-    expect(() => checkDataNeeds(mnist, [{ who: "method 'vl-pretrain'", keys: [{ key: 'tokens' }], facets: [] }])).toThrow(/has none \(its batches carry: x, y, index\)/);
+    expect(() =>
+      checkDataNeeds(mnist, [
+        { who: "task 'classification'", keys: [{ key: 'y', dtype: 'int32', shape: [] }, { key: 'index' }], facets: [] },
+      ]),
+    ).not.toThrow();
+    expect(() =>
+      checkDataNeeds(mnist, [{ who: "method 'vl-pretrain'", keys: [{ key: 'tokens' }], facets: [] }]),
+    ).toThrow(/has none \(its batches carry: x, y, index\)/);
   });
 });

@@ -1,4 +1,11 @@
-import { MissingDataError, batchKeyMismatch, batchKeysOf, type BatchKeyRequest, type DataInfo, type Facet } from '@kd/core';
+import {
+  MissingDataError,
+  batchKeyMismatch,
+  batchKeysOf,
+  type BatchKeyRequest,
+  type DataInfo,
+  type Facet,
+} from '@kd/core';
 
 /** Who reads which batch keys and facets (a method, the task, a model). */
 export interface DataNeeds {
@@ -19,14 +26,28 @@ export function checkDataNeeds(data: DataInfo, needs: readonly DataNeeds[]): voi
     for (const req of n.keys) {
       const spec = offered[req.key];
       const purpose = req.why ? ` (${req.why})` : '';
-      if (!spec) throw new MissingDataError(n.who, `batch key '${req.key}'${purpose}`, `dataset '${data.name}' has none (its batches carry: ${keyList})`);
+      if (!spec)
+        throw new MissingDataError(
+          n.who,
+          `batch key '${req.key}'${purpose}`,
+          `dataset '${data.name}' has none (its batches carry: ${keyList})`,
+        );
       const mismatch = batchKeyMismatch(req, spec);
-      if (mismatch) throw new MissingDataError(n.who, `batch key '${req.key}' as ${mismatch}${purpose}`, `dataset '${data.name}' offers it as ${spec.dtype} [${spec.shape.join(', ')}] (${spec.description})`);
+      if (mismatch)
+        throw new MissingDataError(
+          n.who,
+          `batch key '${req.key}' as ${mismatch}${purpose}`,
+          `dataset '${data.name}' offers it as ${spec.dtype} [${spec.shape.join(', ')}] (${spec.description})`,
+        );
     }
     for (const f of n.facets) {
       if (data.facets?.[f.id] === undefined) {
         const has = Object.keys(data.facets ?? {});
-        throw new MissingDataError(n.who, `dataset facet '${f.id}' (${f.description})`, `dataset '${data.name}' offers ${has.length ? has.join(', ') : 'no facets'}`);
+        throw new MissingDataError(
+          n.who,
+          `dataset facet '${f.id}' (${f.description})`,
+          `dataset '${data.name}' offers ${has.length ? has.join(', ') : 'no facets'}`,
+        );
       }
     }
   }

@@ -7,7 +7,10 @@ import { writeTensors } from '@kd/trainer';
 import { describe, expect, it } from 'vitest';
 import { checkVocabulary, loadModelWeights } from './saved-model.js';
 
-const build = (seed: number) => architectures.find((a) => a.id === 'resnet8')!.build({ inputShape: [9, 9, 1], numClasses: 3, seed, options: { width: 2 } });
+const build = (seed: number) =>
+  architectures
+    .find((a) => a.id === 'resnet8')!
+    .build({ inputShape: [9, 9, 1], numClasses: 3, seed, options: { width: 2 } });
 const card = { arch: 'resnet8', options: { width: 2 }, inputShape: [9, 9, 1], numClasses: 3, metrics: { test: 0.5 } };
 
 describe('saved model folders', () => {
@@ -33,7 +36,11 @@ describe('saved model folders', () => {
     loadModelWeights(dir, b);
     tf.tidy(() => {
       const x = tf.randomNormal([2, 9, 9, 1], 0, 1, 'float32', 3);
-      const d = tf.max(tf.abs(tf.sub(a.forward({ x }, { training: false })['logits']!, b.forward({ x }, { training: false })['logits']!)));
+      const d = tf.max(
+        tf.abs(
+          tf.sub(a.forward({ x }, { training: false })['logits']!, b.forward({ x }, { training: false })['logits']!),
+        ),
+      );
       expect(d.dataSync()[0]).toBe(0);
     });
   });
@@ -46,13 +53,20 @@ describe('saved model folders', () => {
     const b = build(2);
     loadModelWeights(dir, b);
     expect(readModelCard(dir).arch).toBe('resnet8');
-    const same = [...a.namedVariables()].every(([k, v]) => tf.tidy(() => tf.max(tf.abs(tf.sub(v, b.namedVariables().get(k)!))).dataSync()[0] === 0));
+    const same = [...a.namedVariables()].every(([k, v]) =>
+      tf.tidy(() => tf.max(tf.abs(tf.sub(v, b.namedVariables().get(k)!))).dataSync()[0] === 0),
+    );
     expect(same).toBe(true);
   });
 });
 
 describe('text vocabulary fingerprints', () => {
-  const text = (vocabularyId?: string) => ({ vocabSize: 9, length: 4, classPrompts: { prompts: 1, ids: new Int32Array(0), mask: new Float32Array(0) }, ...(vocabularyId ? { vocabularyId } : {}) });
+  const text = (vocabularyId?: string) => ({
+    vocabSize: 9,
+    length: 4,
+    classPrompts: { prompts: 1, ids: new Int32Array(0), mask: new Float32Array(0) },
+    ...(vocabularyId ? { vocabularyId } : {}),
+  });
   const saved = (vocabularyId?: string) => ({ ...card, params: 1, ...(vocabularyId ? { vocabularyId } : {}) });
 
   it('are saved in the card and refuse a model trained with another vocabulary, naming the field', () => {

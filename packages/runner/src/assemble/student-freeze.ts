@@ -14,9 +14,14 @@ export function freezeStudent(student: Module, prefixes: readonly string[]): voi
       // the deepest existing sub-module on the way, and its children, as the hint
       const parent = prefix.includes('.') ? prefix.slice(0, prefix.lastIndexOf('.')) : '';
       const around = parent && student.subModule(parent) ? parent : '';
-      const what = student.namedVariables().has(prefix) ? 'is a variable, not a sub-module' : 'names no sub-module of the student';
+      const what = student.namedVariables().has(prefix)
+        ? 'is a variable, not a sub-module'
+        : 'names no sub-module of the student';
       const children = student.subModule(around)!.childNames();
-      throw new ConfigError(`student.freeze[${i}]`, `'${prefix}' ${what} (${around || 'the student'} has: ${children.join(', ') || 'no sub-modules'})`);
+      throw new ConfigError(
+        `student.freeze[${i}]`,
+        `'${prefix}' ${what} (${around || 'the student'} has: ${children.join(', ') || 'no sub-modules'})`,
+      );
     }
     part.setFrozen(true);
   });

@@ -29,9 +29,23 @@ describe('student.init: saved variables matched to the student by path', () => {
   });
 
   it('loads what has a place, and reports what it did not initialise and what it did not use', () => {
-    const saved = shapes({ 'conv1.weight': [3, 3, 1, 2], 'bn1.running_mean': [2], 'fc.weight': [8, 10], 'extra.w': [1] });
-    const student = shapes({ 'encoder.conv1.weight': [3, 3, 1, 2], 'encoder.bn1.running_mean': [2], 'head.weight': [8, 4] });
-    const plan = planStudentInit(saved, student, { map: { conv1: 'encoder.conv1', bn1: 'encoder.bn1', extra: 'encoder' } }, '/saved');
+    const saved = shapes({
+      'conv1.weight': [3, 3, 1, 2],
+      'bn1.running_mean': [2],
+      'fc.weight': [8, 10],
+      'extra.w': [1],
+    });
+    const student = shapes({
+      'encoder.conv1.weight': [3, 3, 1, 2],
+      'encoder.bn1.running_mean': [2],
+      'head.weight': [8, 4],
+    });
+    const plan = planStudentInit(
+      saved,
+      student,
+      { map: { conv1: 'encoder.conv1', bn1: 'encoder.bn1', extra: 'encoder' } },
+      '/saved',
+    );
     expect(plan.pairs).toEqual([
       ['conv1.weight', 'encoder.conv1.weight'],
       ['bn1.running_mean', 'encoder.bn1.running_mean'],
@@ -47,12 +61,36 @@ describe('student.init: saved variables matched to the student by path', () => {
     const saved = shapes({ 'conv1.weight': [3, 3, 1, 2], 'fc.weight': [8, 10] });
     const student = shapes({ 'conv1.weight': [3, 3, 1, 2], 'fc.weight': [8, 4] });
     const cases: [() => unknown, string, RegExp][] = [
-      [() => planStudentInit(saved, student, { map: { backbone: 'conv1' } }, '/s'), 'student.init.map', /'backbone' matches no variable of the saved model in \/s \(it has: conv1, fc\)/],
-      [() => planStudentInit(saved, student, { map: { conv1: 'encoder' } }, '/s'), 'student.init.map.conv1', /'encoder' names no part of the student \(it has: conv1, fc\)/],
-      [() => planStudentInit(saved, student, {}, '/s'), 'student.init', /the saved fc\.weight \[8, 10\] does not fit the student's fc\.weight \[8, 4\]/],
-      [() => planStudentInit(saved, shapes({ 'x.w': [1] }), {}, '/s'), 'student.init', /no variable of the saved model in \/s .* has a place in the student/],
-      [() => planStudentInit(saved, student, { map: { conv1: 'conv1' }, strict: true }, '/s'), 'student.init.strict', /student variables not initialised from \/s: fc\.weight/],
-      [() => planStudentInit(saved, student, { map: { conv1: 'conv1', fc: 'conv1' } }, '/s'), 'student.init.map', /both conv1\.weight and fc\.weight of the saved model map to the student's conv1\.weight/],
+      [
+        () => planStudentInit(saved, student, { map: { backbone: 'conv1' } }, '/s'),
+        'student.init.map',
+        /'backbone' matches no variable of the saved model in \/s \(it has: conv1, fc\)/,
+      ],
+      [
+        () => planStudentInit(saved, student, { map: { conv1: 'encoder' } }, '/s'),
+        'student.init.map.conv1',
+        /'encoder' names no part of the student \(it has: conv1, fc\)/,
+      ],
+      [
+        () => planStudentInit(saved, student, {}, '/s'),
+        'student.init',
+        /the saved fc\.weight \[8, 10\] does not fit the student's fc\.weight \[8, 4\]/,
+      ],
+      [
+        () => planStudentInit(saved, shapes({ 'x.w': [1] }), {}, '/s'),
+        'student.init',
+        /no variable of the saved model in \/s .* has a place in the student/,
+      ],
+      [
+        () => planStudentInit(saved, student, { map: { conv1: 'conv1' }, strict: true }, '/s'),
+        'student.init.strict',
+        /student variables not initialised from \/s: fc\.weight/,
+      ],
+      [
+        () => planStudentInit(saved, student, { map: { conv1: 'conv1', fc: 'conv1' } }, '/s'),
+        'student.init.map',
+        /both conv1\.weight and fc\.weight of the saved model map to the student's conv1\.weight/,
+      ],
     ];
     for (const [f, field, message] of cases) {
       const e = errorOf(f);
@@ -79,7 +117,9 @@ describe('student.freeze: sub-trees by path', () => {
     const model = build();
     const unknown = errorOf(() => freezeStudent(model, ['conv1', 'encoder']));
     expect(unknown.path).toBe('student.freeze[1]');
-    expect(unknown.message).toMatch(/'encoder' names no sub-module of the student \(the student has: conv1, bn1, conv2, bn2, conv3, bn3, fc\)/);
+    expect(unknown.message).toMatch(
+      /'encoder' names no sub-module of the student \(the student has: conv1, bn1, conv2, bn2, conv3, bn3, fc\)/,
+    );
     const variable = errorOf(() => freezeStudent(model, ['fc.weight']));
     expect(variable.message).toMatch(/'fc\.weight' is a variable, not a sub-module \(fc has: no sub-modules\)/);
     model.dispose();

@@ -40,7 +40,8 @@ export function underPrefix(path: string, prefix: string): boolean {
 export function mappedPath(path: string, map: Readonly<Record<string, string>> | undefined): string | undefined {
   if (!map) return path;
   let from: string | undefined;
-  for (const prefix of Object.keys(map)) if (underPrefix(path, prefix) && (from === undefined || prefix.length > from.length)) from = prefix;
+  for (const prefix of Object.keys(map))
+    if (underPrefix(path, prefix) && (from === undefined || prefix.length > from.length)) from = prefix;
   if (from === undefined) return undefined;
   const rest = from === '' ? path : path.slice(from.length + 1);
   const to = map[from]!;
@@ -49,7 +50,9 @@ export function mappedPath(path: string, map: Readonly<Record<string, string>> |
 
 /** A few names, then how many more: keeps an error or log on one line. */
 function someOf(names: readonly string[], shown = 4): string {
-  return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} … (${names.length - shown} more)`;
+  return names.length <= shown
+    ? names.join(', ')
+    : `${names.slice(0, shown).join(', ')} … (${names.length - shown} more)`;
 }
 
 /** The first path segments of a set of paths, for "it has: …" hints. */
@@ -82,10 +85,16 @@ export function planStudentInit(
   const map = init.map;
   for (const [from, to] of Object.entries(map ?? {})) {
     if (![...saved.keys()].some((p) => underPrefix(p, from))) {
-      throw new ConfigError(`${FIELD}.map`, `'${from}' matches no variable of the saved model in ${dir} (it has: ${topLevel(saved.keys())})`);
+      throw new ConfigError(
+        `${FIELD}.map`,
+        `'${from}' matches no variable of the saved model in ${dir} (it has: ${topLevel(saved.keys())})`,
+      );
     }
     if (![...student.keys()].some((p) => underPrefix(p, to))) {
-      throw new ConfigError(`${FIELD}.map.${from}`, `'${to}' names no part of the student (it has: ${topLevel(student.keys())})`);
+      throw new ConfigError(
+        `${FIELD}.map.${from}`,
+        `'${to}' names no part of the student (it has: ${topLevel(student.keys())})`,
+      );
     }
   }
   const pairs: [string, string][] = [];
@@ -99,24 +108,47 @@ export function planStudentInit(
       unused.push(path);
       continue;
     }
-    if (source.has(target)) throw new ConfigError(`${FIELD}.map`, `both ${source.get(target)} and ${path} of the saved model map to the student's ${target}`);
+    if (source.has(target))
+      throw new ConfigError(
+        `${FIELD}.map`,
+        `both ${source.get(target)} and ${path} of the saved model map to the student's ${target}`,
+      );
     if (shapeOf(own) !== shapeOf(shape)) {
-      throw new ConfigError(FIELD, `the saved ${path} ${shapeOf(shape)} does not fit the student's ${target} ${shapeOf(own)} (${dir})`);
+      throw new ConfigError(
+        FIELD,
+        `the saved ${path} ${shapeOf(shape)} does not fit the student's ${target} ${shapeOf(own)} (${dir})`,
+      );
     }
     source.set(target, path);
     pairs.push([path, target]);
   }
   if (pairs.length === 0) {
-    throw new ConfigError(FIELD, `no variable of the saved model in ${dir} (${topLevel(saved.keys())}) has a place in the student (${topLevel(student.keys())}); map path prefixes with ${FIELD}.map`);
+    throw new ConfigError(
+      FIELD,
+      `no variable of the saved model in ${dir} (${topLevel(saved.keys())}) has a place in the student (${topLevel(student.keys())}); map path prefixes with ${FIELD}.map`,
+    );
   }
   const notInitialised = [...student.keys()].filter((p) => !source.has(p));
-  if (init.strict && notInitialised.length) throw new ConfigError(`${FIELD}.strict`, `student variables not initialised from ${dir}: ${someOf(notInitialised)}`);
-  if (init.strict && unused.length) throw new ConfigError(`${FIELD}.strict`, `saved variables in ${dir} without a place in the student: ${someOf(unused)}`);
+  if (init.strict && notInitialised.length)
+    throw new ConfigError(
+      `${FIELD}.strict`,
+      `student variables not initialised from ${dir}: ${someOf(notInitialised)}`,
+    );
+  if (init.strict && unused.length)
+    throw new ConfigError(
+      `${FIELD}.strict`,
+      `saved variables in ${dir} without a place in the student: ${someOf(unused)}`,
+    );
   return { pairs, notInitialised, unused };
 }
 
 /** Loads the saved model in `dir` into `student` as `init` says (nothing is assigned unless the whole plan holds). */
-export function initStudent(student: Module, dir: string, init: Pick<StudentInit, 'map' | 'strict'>, source: string): StudentInitReport {
+export function initStudent(
+  student: Module,
+  dir: string,
+  init: Pick<StudentInit, 'map' | 'strict'>,
+  source: string,
+): StudentInitReport {
   const saved = readModelVariables(dir);
   try {
     const vars = student.namedVariables();
@@ -128,10 +160,18 @@ export function initStudent(student: Module, dir: string, init: Pick<StudentInit
     );
     for (const [from, to] of plan.pairs) {
       const [t, v] = [saved[from]!, vars.get(to)!];
-      if (t.dtype !== v.dtype) throw new ConfigError(FIELD, `the saved ${from} is ${t.dtype}, the student's ${to} ${v.dtype} (${dir})`);
+      if (t.dtype !== v.dtype)
+        throw new ConfigError(FIELD, `the saved ${from} is ${t.dtype}, the student's ${to} ${v.dtype} (${dir})`);
     }
     for (const [from, to] of plan.pairs) vars.get(to)!.assign(saved[from]!);
-    return { source, dir, loaded: plan.pairs.length, total: vars.size, notInitialised: plan.notInitialised, unused: plan.unused };
+    return {
+      source,
+      dir,
+      loaded: plan.pairs.length,
+      total: vars.size,
+      notInitialised: plan.notInitialised,
+      unused: plan.unused,
+    };
   } finally {
     tf.dispose(Object.values(saved));
   }

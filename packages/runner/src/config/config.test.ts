@@ -33,8 +33,12 @@ describe('run config', () => {
   });
 
   it('rejects wrong types with the path', () => {
-    expect(errorOf(() => parseRunConfig({ ...base, train: { optimizer: { lr: 'fast' } } })).path).toBe('train.optimizer.lr');
-    expect(errorOf(() => parseRunConfig({ ...base, methods: [{ id: 'kd', weights: { soft: 'x' } }] })).path).toBe('methods[0].weights.soft');
+    expect(errorOf(() => parseRunConfig({ ...base, train: { optimizer: { lr: 'fast' } } })).path).toBe(
+      'train.optimizer.lr',
+    );
+    expect(errorOf(() => parseRunConfig({ ...base, methods: [{ id: 'kd', weights: { soft: 'x' } }] })).path).toBe(
+      'methods[0].weights.soft',
+    );
     expect(errorOf(() => parseRunConfig({})).path).toBe('student');
   });
 
@@ -78,7 +82,11 @@ describe('optimizer groups (train.groups.<group>)', () => {
       train: {
         optimizer: { type: 'sgd', lr: 0.1, weightDecay: 1e-4, nesterov: true },
         schedule: { type: 'cosine' },
-        groups: { sd: { optimizer: { type: 'adam', lr: 0.001 } }, fusion: { optimizer: { weightDecay: 1e-5 } }, slow: { schedule: { type: 'constant' } } },
+        groups: {
+          sd: { optimizer: { type: 'adam', lr: 0.001 } },
+          fusion: { optimizer: { weightDecay: 1e-5 } },
+          slow: { schedule: { type: 'constant' } },
+        },
       },
     });
     const g = groupOptims(config.train);
@@ -91,7 +99,9 @@ describe('optimizer groups (train.groups.<group>)', () => {
   });
 
   it('reject unknown fields with the field path', () => {
-    expect(() => parseRunConfig({ student: { arch: 'cnn' }, train: { groups: { sd: { optimizer: { lrr: 1 } } } } })).toThrow(/train\.groups\.sd\.optimizer\.lrr/);
+    expect(() =>
+      parseRunConfig({ student: { arch: 'cnn' }, train: { groups: { sd: { optimizer: { lrr: 1 } } } } }),
+    ).toThrow(/train\.groups\.sd\.optimizer\.lrr/);
   });
 });
 
@@ -125,14 +135,19 @@ describe('config YAML is read with the 1.2 core schema only', () => {
     const e = errorOf(() => readMappingFile(path, 'variant file'));
     expect(e).toBeInstanceOf(UserError);
     expect(e.message).toContain(`cannot parse ${path}: Unresolved tag`);
-    expect(readMappingFile(write('plain.yaml', 'train:\n  epochs: 3\n'), 'variant file')).toEqual({ train: { epochs: 3 } });
+    expect(readMappingFile(write('plain.yaml', 'train:\n  epochs: 3\n'), 'variant file')).toEqual({
+      train: { epochs: 3 },
+    });
     // `<<` is a plain key, not a merge, even where a %YAML 1.1 directive would turn merging on
     const merge = '%YAML 1.1\n---\na: &x {q: 1}\nb:\n  <<: *x\n';
     expect(readMappingFile(write('merge.yaml', merge), 'variant file')).toEqual({ a: { q: 1 }, b: { '<<': { q: 1 } } });
   });
 
   it('core-schema YAML still reads as before: booleans, numbers, explicit core tags, dates as strings', () => {
-    const path = write('plain.yaml', 'student:\n  arch: cnn\nname: 2001-12-14\ntrain:\n  epochs: !!int "3"\n  optimizer:\n    nesterov: true\n');
+    const path = write(
+      'plain.yaml',
+      'student:\n  arch: cnn\nname: 2001-12-14\ntrain:\n  epochs: !!int "3"\n  optimizer:\n    nesterov: true\n',
+    );
     const c = loadConfigFile(path);
     expect(c.name).toBe('2001-12-14');
     expect(c.train.epochs).toBe(3);
@@ -140,7 +155,13 @@ describe('config YAML is read with the 1.2 core schema only', () => {
   });
 
   it('--set values with a tag are plain strings, never binary data, sets or maps', () => {
-    for (const value of ['!!binary aGVsbG8=', '!!set {a, b}', '!!omap [ {a: 1} ]', '!!timestamp 2001-12-14', '!!js/regexp /x/']) {
+    for (const value of [
+      '!!binary aGVsbG8=',
+      '!!set {a, b}',
+      '!!omap [ {a: 1} ]',
+      '!!timestamp 2001-12-14',
+      '!!js/regexp /x/',
+    ]) {
       expect(applySet(base, `name=${value}`)['name']).toBe(value);
     }
     expect(applySet(base, 'train.epochs=!!int "4"')).toMatchObject({ train: { epochs: 4 } });

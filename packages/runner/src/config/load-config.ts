@@ -35,7 +35,8 @@ export function loadConfigFile(path: string, sets: readonly string[] = []): RunC
   } catch (e) {
     throw new UserError(`cannot parse ${path}: ${(e as Error).message.split('\n')[0]}`);
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError(`${path}: the config must be a mapping`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new UserError(`${path}: the config must be a mapping`);
   for (const s of sets) raw = applySet(raw as Record<string, unknown>, s);
   return parseRunConfig(withBaseDir(raw as Record<string, unknown>, dirname(resolve(path))));
 }

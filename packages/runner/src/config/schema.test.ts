@@ -20,7 +20,9 @@ describe('methods[i].weights', () => {
     expect(e).toBeInstanceOf(ConfigError);
     expect(e.path).toBe('methods[0].weights.soft');
     expect(e.message).toMatch(/^config field 'methods\[0\]\.weights\.soft': .*≥ 0/);
-    expect(configError({ ...base, methods: [{ id: 'kd' }, { id: 'fitnet', weights: { hint: -0.5 } }] }).path).toBe('methods[1].weights.hint');
+    expect(configError({ ...base, methods: [{ id: 'kd' }, { id: 'fitnet', weights: { hint: -0.5 } }] }).path).toBe(
+      'methods[1].weights.hint',
+    );
   });
 
   it('a weight that is not finite (YAML .inf / .nan) is a ConfigError naming the term', () => {
@@ -33,7 +35,13 @@ describe('methods[i].weights', () => {
   });
 
   it('0 (term off) and positive weights are accepted', () => {
-    const c = parseRunConfig({ ...base, methods: [{ id: 'kd', weights: { soft: 0 } }, { id: 'fitnet', weights: { hint: 2.5 } }] });
+    const c = parseRunConfig({
+      ...base,
+      methods: [
+        { id: 'kd', weights: { soft: 0 } },
+        { id: 'fitnet', weights: { hint: 2.5 } },
+      ],
+    });
     expect(c.methods.map((m) => m.weights)).toEqual([{ soft: 0 }, { hint: 2.5 }]);
   });
 });

@@ -56,11 +56,16 @@ export type TrainSettings = z.infer<typeof TrainSettingsSchema>;
  */
 export const StudentInitSchema = z
   .object({
-    checkpoint: z.string().optional().describe('a saved model folder, or a run folder (its student/), whose variables initialise the student'),
+    checkpoint: z
+      .string()
+      .optional()
+      .describe('a saved model folder, or a run folder (its student/), whose variables initialise the student'),
     recipe: z
       .string()
       .optional()
-      .describe('the run config whose saved student initialises this one; it runs once and is cached by its content under <cacheDir>/recipes/'),
+      .describe(
+        'the run config whose saved student initialises this one; it runs once and is cached by its content under <cacheDir>/recipes/',
+      ),
     map: z
       .record(z.string(), z.string())
       .optional()
@@ -68,35 +73,63 @@ export const StudentInitSchema = z
         "saved path prefix → student path prefix (whole path segments; '' is the whole model), e.g. {'': encoder} loads a saved model into the student's encoder; " +
           'only mapped variables load. Default: every saved variable at its own path',
       ),
-    strict: z.boolean().optional().describe('every student variable must be initialised, and every selected saved variable must find its place (default false: report them)'),
+    strict: z
+      .boolean()
+      .optional()
+      .describe(
+        'every student variable must be initialised, and every selected saved variable must find its place (default false: report them)',
+      ),
   })
   .strict();
 export type StudentInit = z.infer<typeof StudentInitSchema>;
 
 /** The student: its model, and optionally where its weights start and which parts stay frozen. */
 export const StudentSchema = ModelSchema.extend({
-  init: StudentInitSchema.optional().describe('initialise (part of) the student from saved weights: {checkpoint | recipe, map?, strict?}'),
+  init: StudentInitSchema.optional().describe(
+    'initialise (part of) the student from saved weights: {checkpoint | recipe, map?, strict?}',
+  ),
   freeze: z
-    .array(z.string().min(1, "a path prefix names a sub-module (e.g. 'encoder', 'conv1'); to freeze the whole student, train nothing"))
+    .array(
+      z
+        .string()
+        .min(
+          1,
+          "a path prefix names a sub-module (e.g. 'encoder', 'conv1'); to freeze the whole student, train nothing",
+        ),
+    )
     .optional()
-    .describe("sub-modules (dotted paths, e.g. 'encoder', 'layer1.0') that do not train: no gradient, batch norm on its running statistics"),
+    .describe(
+      "sub-modules (dotted paths, e.g. 'encoder', 'layer1.0') that do not train: no gradient, batch norm on its running statistics",
+    ),
 }).strict();
 export type StudentConfig = z.infer<typeof StudentSchema>;
 
 export const TeacherSchema = ModelSchema.extend({
-  checkpoint: z.string().optional().describe('load trained weights from this folder (a run folder, or a saved model folder)'),
+  checkpoint: z
+    .string()
+    .optional()
+    .describe('load trained weights from this folder (a run folder, or a saved model folder)'),
   recipe: z
     .string()
     .optional()
-    .describe('the run config that trains this teacher (its student); it runs once and is cached by its content under <cacheDir>/recipes/'),
+    .describe(
+      'the run config that trains this teacher (its student); it runs once and is cached by its content under <cacheDir>/recipes/',
+    ),
   seed: z.number().int().min(0).default(0).describe('teacher init/data seed (fixed across student seeds by default)'),
   trainable: z.boolean().default(false).describe('train the teacher together with the student (no gradient stop)'),
-  train: TrainSettingsSchema.default(TrainSettingsSchema.parse({})).describe('settings when the teacher must be trained first'),
-  cache: z.boolean().default(true).describe('reuse a teacher trained earlier with the same data, model, seed and settings'),
+  train: TrainSettingsSchema.default(TrainSettingsSchema.parse({})).describe(
+    'settings when the teacher must be trained first',
+  ),
+  cache: z
+    .boolean()
+    .default(true)
+    .describe('reuse a teacher trained earlier with the same data, model, seed and settings'),
   cacheOutputs: z
     .boolean()
     .default(false)
-    .describe("precompute the teacher's taps once per training sample instead of a forward pass every step (needs augmentation off)"),
+    .describe(
+      "precompute the teacher's taps once per training sample instead of a forward pass every step (needs augmentation off)",
+    ),
 }).strict();
 export type TeacherConfig = z.infer<typeof TeacherSchema>;
 
@@ -108,25 +141,43 @@ export type TeacherConfig = z.infer<typeof TeacherSchema>;
  */
 export const MethodStageSchema = z
   .object({
-    epochs: z.number().int().min(0).optional().describe("the stage's epochs (default: the method's; 0 skips the stage)"),
+    epochs: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("the stage's epochs (default: the method's; 0 skips the stage)"),
     batchSize: z.number().int().positive().optional().describe('default: train.batchSize'),
     optimizer: overridesOf(OptimizerConfigSchema).optional().describe('fields that differ from train.optimizer'),
     schedule: overridesOf(ScheduleConfigSchema)
       .optional()
-      .describe("fields that differ from the stage's default schedule: train.schedule with type constant and no warm-up (a constant learning rate)"),
-    clipGradNorm: z.number().positive().optional().describe('global gradient-norm clipping (default: train.clipGradNorm)'),
+      .describe(
+        "fields that differ from the stage's default schedule: train.schedule with type constant and no warm-up (a constant learning rate)",
+      ),
+    clipGradNorm: z
+      .number()
+      .positive()
+      .optional()
+      .describe('global gradient-norm clipping (default: train.clipGradNorm)'),
     groups: z
       .record(z.string(), GroupSettingsSchema)
       .optional()
-      .describe("per optimizer-group settings in this stage (groups of the aux modules it trains), over this stage's optimizer and schedule and train.groups.<group>"),
+      .describe(
+        "per optimizer-group settings in this stage (groups of the aux modules it trains), over this stage's optimizer and schedule and train.groups.<group>",
+      ),
     weights: z
-      .record(z.string(), z.number().min(0, 'a term weight must be ≥ 0 (0 switches the term off; a negative weight would maximise it)'))
+      .record(
+        z.string(),
+        z.number().min(0, 'a term weight must be ≥ 0 (0 switches the term off; a negative weight would maximise it)'),
+      )
       .optional()
       .describe("weights of the stage's terms (default: the stage's own); 0 switches a term off"),
     evaluate: z
       .boolean()
       .optional()
-      .describe("evaluate the student by the run's task on val after every epoch of the stage (logged like the distillation stage); default false"),
+      .describe(
+        "evaluate the student by the run's task on val after every epoch of the stage (logged like the distillation stage); default false",
+      ),
   })
   .strict();
 export type MethodStageSettings = z.infer<typeof MethodStageSchema>;
@@ -136,7 +187,10 @@ export const MethodEntrySchema = z
     id: z.string().describe('method id (see `kd list`)'),
     hparams: z.record(z.string(), z.unknown()).default({}),
     weights: z
-      .record(z.string(), z.number().min(0, 'a term weight must be ≥ 0 (0 switches the term off; a negative weight would maximise it)'))
+      .record(
+        z.string(),
+        z.number().min(0, 'a term weight must be ≥ 0 (0 switches the term off; a negative weight would maximise it)'),
+      )
       .default({})
       .describe('term weights (finite, ≥ 0); 0 switches a term off'),
     stages: z
@@ -148,7 +202,10 @@ export const MethodEntrySchema = z
 
 export const RunConfigSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only').default('run'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only')
+      .default('run'),
     seed: z.number().int().min(0).default(1),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
     outDir: z.string().default('runs'),
@@ -157,7 +214,7 @@ export const RunConfigSchema = z
       .string()
       .optional()
       .describe(
-        "folder that relative file paths in this config (teacher checkpoint and recipe, dataset and model files) are resolved against; " +
+        'folder that relative file paths in this config (teacher checkpoint and recipe, dataset and model files) are resolved against; ' +
           "kd sets it to the config file's folder (outDir and cacheDir stay relative to where kd runs)",
       ),
     data: z
@@ -168,18 +225,32 @@ export const RunConfigSchema = z
       .strict()
       .default({ dataset: 'mnist', options: {} }),
     teacher: TeacherSchema.optional(),
-    extraTeachers: z.record(z.string(), TeacherSchema).default({}).describe('further frozen teachers, by participant name'),
+    extraTeachers: z
+      .record(z.string(), TeacherSchema)
+      .default({})
+      .describe('further frozen teachers, by participant name'),
     student: StudentSchema,
     train: TrainSettingsSchema.default(TrainSettingsSchema.parse({})),
     task: z
       .object({
-        id: z.string().optional().describe("the task the student is trained for and judged by (`kd list`); default: the dataset's task (classification, or multi-label for scenes)"),
+        id: z
+          .string()
+          .optional()
+          .describe(
+            "the task the student is trained for and judged by (`kd list`); default: the dataset's task (classification, or multi-label for scenes)",
+          ),
         hparams: z.record(z.string(), z.unknown()).default({}).describe("the task's hyperparameters"),
         weights: z
           .record(z.string(), z.number().min(0, 'a term weight must be ≥ 0 (0 switches the term off)'))
           .default({})
           .describe('weights of the task terms (task.<term>; 0 switches a term off)'),
-        weight: z.number().min(0).default(1).describe('γ, multiplies every task term (0: the student has no loss of its own, e.g. when a method brings the objective)'),
+        weight: z
+          .number()
+          .min(0)
+          .default(1)
+          .describe(
+            'γ, multiplies every task term (0: the student has no loss of its own, e.g. when a method brings the objective)',
+          ),
       })
       .strict()
       .default({ hparams: {}, weights: {}, weight: 1 }),

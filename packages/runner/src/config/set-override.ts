@@ -11,10 +11,12 @@ function parsePath(path: string): string[] {
     if (!m) throw fail(`'${part}' is not a key or key[index]`);
     const [, name, brackets] = m as unknown as [string, string, string];
     if (name === '') throw fail('empty key in the path');
-    if (FORBIDDEN_KEYS.has(name)) throw fail(`key '${name}' is not allowed (it would reach JavaScript object prototypes)`);
+    if (FORBIDDEN_KEYS.has(name))
+      throw fail(`key '${name}' is not allowed (it would reach JavaScript object prototypes)`);
     keys.push(name);
     for (const [, inner] of brackets.matchAll(/\[([^\]]*)\]/g) as Iterable<[string, string]>) {
-      if (!/^\d+$/.test(inner)) throw fail(inner === '' ? 'empty key in the path' : `'[${inner}]' is not a list index (a whole number ≥ 0)`);
+      if (!/^\d+$/.test(inner))
+        throw fail(inner === '' ? 'empty key in the path' : `'[${inner}]' is not a list index (a whole number ≥ 0)`);
       keys.push(inner);
     }
   }
@@ -61,7 +63,9 @@ export function applySet(raw: Record<string, unknown>, assignment: string): Reco
       const index = Number(key);
       if (index > list.length) {
         const n = list.length;
-        throw new UserError(`--set ${path}: index ${index} is past the end of '${at}' (${n} ${n === 1 ? 'entry' : 'entries'})`);
+        throw new UserError(
+          `--set ${path}: index ${index} is past the end of '${at}' (${n} ${n === 1 ? 'entry' : 'entries'})`,
+        );
       }
       next = list[index];
       place = (v) => {

@@ -11,7 +11,8 @@ export function unsafeValueReason(value: unknown, at = ''): string | undefined {
   const ancestors = new Set<object>();
   const visit = (v: unknown, at: string): string | undefined => {
     if (v === null || typeof v !== 'object') return undefined;
-    if (ancestors.has(v)) return `the value contains itself${at ? ` at '${at}'` : ''} (a YAML alias inside its own anchor)`;
+    if (ancestors.has(v))
+      return `the value contains itself${at ? ` at '${at}'` : ''} (a YAML alias inside its own anchor)`;
     ancestors.add(v);
     try {
       if (Array.isArray(v)) {
@@ -23,7 +24,8 @@ export function unsafeValueReason(value: unknown, at = ''): string | undefined {
       }
       for (const key of Object.keys(v)) {
         const here = at ? `${at}.${key}` : key;
-        if (FORBIDDEN_KEYS.has(key)) return `key '${key}' is not allowed${here !== key ? ` (in the value at '${here}')` : ' (in the value)'}`;
+        if (FORBIDDEN_KEYS.has(key))
+          return `key '${key}' is not allowed${here !== key ? ` (in the value at '${here}')` : ' (in the value)'}`;
         const r = visit((v as Record<string, unknown>)[key], here);
         if (r) return r;
       }

@@ -7,8 +7,13 @@ export function environmentRecord(backend: unknown): Record<string, unknown> {
   let gitSha: string | null = null;
   let gitDirty: boolean | null = null;
   try {
-    gitSha = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    gitDirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
+    gitSha = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+    gitDirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim() !== '';
   } catch {
     /* not a git checkout */
   }
@@ -20,6 +25,13 @@ export function environmentRecord(backend: unknown): Record<string, unknown> {
     gitSha,
     gitDirty,
     argv: process.argv.slice(2),
-    machine: { hostname: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: +(totalmem() / 2 ** 30).toFixed(1), platform: process.platform, arch: process.arch },
+    machine: {
+      hostname: hostname(),
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
+      platform: process.platform,
+      arch: process.arch,
+    },
   };
 }

@@ -104,6 +104,7 @@ export async function lockUnlessReady(
     if (!waited) options.onWait();
     waited = true;
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2000));
-    if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new InterruptedError();
+    if (options.signal?.aborted)
+      throw options.signal.reason instanceof Error ? options.signal.reason : new InterruptedError();
   }
 }

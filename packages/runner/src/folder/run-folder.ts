@@ -107,7 +107,10 @@ export class RunFolder {
    */
   dropEpochRecords(stage: string, fromEpoch: number): void {
     const records = this.metrics();
-    const kept = records.filter((r) => !(r['type'] === 'epoch' && r['stage'] === stage && (r['epoch'] as number) >= fromEpoch));
-    if (kept.length !== records.length) writeFileAtomic(this.metricsPath, kept.map((r) => JSON.stringify(r) + '\n').join(''));
+    const kept = records.filter(
+      (r) => !(r['type'] === 'epoch' && r['stage'] === stage && (r['epoch'] as number) >= fromEpoch),
+    );
+    if (kept.length !== records.length)
+      writeFileAtomic(this.metricsPath, kept.map((r) => JSON.stringify(r) + '\n').join(''));
   }
 }

@@ -35,10 +35,19 @@ export interface RunSummary {
 }
 
 /** The one metric the summaries of kd before tasks had: top-1 accuracy. */
-const LEGACY_ACCURACY: MetricSpec = { name: 'accuracy', unit: 'fraction', higherIsBetter: true, description: 'top-1 accuracy' };
+const LEGACY_ACCURACY: MetricSpec = {
+  name: 'accuracy',
+  unit: 'fraction',
+  higherIsBetter: true,
+  description: 'top-1 accuracy',
+};
 
 interface LegacySummary {
-  readonly student: { test: { last: number; best: number }; testGroups?: { last: Record<string, number>; best?: Record<string, number> }; val: { best: number; bestEpoch: number; last: number } };
+  readonly student: {
+    test: { last: number; best: number };
+    testGroups?: { last: Record<string, number>; best?: Record<string, number> };
+    val: { best: number; bestEpoch: number; last: number };
+  };
   readonly teachers: readonly (Omit<TeacherOutcome, 'metrics'> & { test: number })[];
 }
 
@@ -49,8 +58,10 @@ interface LegacySummary {
 export function upgradeSummary(raw: unknown): RunSummary {
   const s = raw as RunSummary & Partial<LegacySummary>;
   if (s.task && typeof s.student.test.last === 'object') return s;
-  const old = raw as Omit<RunSummary, 'teachers' | 'student'> & LegacySummary & { student: { arch: string; params: number } };
-  const groups = (g: Record<string, number> | undefined) => Object.fromEntries(Object.entries(g ?? {}).map(([k, v]) => [`accuracy.${k.toLowerCase()}`, v]));
+  const old = raw as Omit<RunSummary, 'teachers' | 'student'> &
+    LegacySummary & { student: { arch: string; params: number } };
+  const groups = (g: Record<string, number> | undefined) =>
+    Object.fromEntries(Object.entries(g ?? {}).map(([k, v]) => [`accuracy.${k.toLowerCase()}`, v]));
   return {
     ...old,
     task: { id: 'classification', primary: 'accuracy', metrics: [LEGACY_ACCURACY] },
@@ -62,7 +73,11 @@ export function upgradeSummary(raw: unknown): RunSummary {
         last: { accuracy: old.student.test.last, ...groups(old.student.testGroups?.last) },
         best: { accuracy: old.student.test.best, ...groups(old.student.testGroups?.best) },
       },
-      val: { best: { accuracy: old.student.val.best }, bestEpoch: old.student.val.bestEpoch, last: { accuracy: old.student.val.last } },
+      val: {
+        best: { accuracy: old.student.val.best },
+        bestEpoch: old.student.val.bestEpoch,
+        last: { accuracy: old.student.val.last },
+      },
     },
   };
 }

@@ -26,7 +26,9 @@ const sha256 = (path: string) => createHash('sha256').update(readFileSync(path))
 
 /** Writes the manifest of every file under `dir` (call it on the finished copy, before publishing). */
 export function writeEntryManifest(dir: string): void {
-  const files = Object.fromEntries(filesUnder(dir).map((f) => [f, { size: statSync(join(dir, f)).size, sha256: sha256(join(dir, f)) }]));
+  const files = Object.fromEntries(
+    filesUnder(dir).map((f) => [f, { size: statSync(join(dir, f)).size, sha256: sha256(join(dir, f)) }]),
+  );
   const manifest: Manifest = { format: 'kd-cache-entry/1', files };
   writeFileSync(join(dir, ENTRY_MANIFEST), JSON.stringify(manifest, null, 1) + '\n');
 }
@@ -44,7 +46,8 @@ export function entryProblem(dir: string): string | undefined {
   } catch {
     return `${ENTRY_MANIFEST} is not valid JSON`;
   }
-  if (manifest.format !== 'kd-cache-entry/1' || typeof manifest.files !== 'object') return `${ENTRY_MANIFEST} has an unknown format`;
+  if (manifest.format !== 'kd-cache-entry/1' || typeof manifest.files !== 'object')
+    return `${ENTRY_MANIFEST} has an unknown format`;
   for (const [file, want] of Object.entries(manifest.files)) {
     const full = join(dir, file);
     if (!existsSync(full)) return `${file} is missing`;

@@ -18,7 +18,9 @@ const host = createHost([registerModels, registerData, registerKd, registerTasks
 describe('cached teacher outputs', () => {
   it('gather exactly what the teacher computes in inference mode, by sample index', async () => {
     const ds = await loadMnist({ val: 100, test: 100, trainSize: 40 });
-    const teacher = architectures.find((a) => a.id === 'cnn')!.build({ inputShape: [28, 28, 1], numClasses: 10, seed: 3, options: { width: 4 } });
+    const teacher = architectures
+      .find((a) => a.id === 'cnn')!
+      .build({ inputShape: [28, 28, 1], numClasses: 10, seed: 3, options: { width: 4 } });
     const taps = new Set(['logits', 'stage2']);
     const cached = CachedOutputs.precompute(teacher, ds.split('train'), taps, 16);
     const idx = Int32Array.from([7, 0, 39, 12]);

@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import { sequentialBatches, TappedModel, UserError, type Batch, type DataSplit, type ForwardOptions, type TapSpecs, type TapValues } from '@kd/core';
+import {
+  sequentialBatches,
+  TappedModel,
+  UserError,
+  type Batch,
+  type DataSplit,
+  type ForwardOptions,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
 
 /**
  * A frozen teacher replaced by its precomputed outputs: the requested taps of every training sample,

@@ -85,7 +85,11 @@ export function runDistillStage(
         for (const m of run.methods) {
           if (!m.method.setState) continue;
           const pick = <T>(rec: Record<string, T>) =>
-            Object.fromEntries(Object.entries(rec).filter(([k]) => k.startsWith(`${m.id}/`)).map(([k, v]) => [k.slice(m.id.length + 1), v]));
+            Object.fromEntries(
+              Object.entries(rec)
+                .filter(([k]) => k.startsWith(`${m.id}/`))
+                .map(([k, v]) => [k.slice(m.id.length + 1), v]),
+            );
           m.method.setState({ tensors: pick(state.tensors), values: pick(state.values) });
         }
       },

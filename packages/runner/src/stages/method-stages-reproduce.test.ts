@@ -44,6 +44,9 @@ it('a FitNets config that names no stage settings reproduces its earlier run bit
     .map(({ seconds: _s, ...r }) => r);
   expect(epochs).toEqual(fixture.epochs);
   expect(summary.student.test).toEqual(fixture.test);
-  const sha = (file: string) => createHash('sha256').update(readFileSync(join(summary.runDir, 'checkpoints', file))).digest('hex');
+  const sha = (file: string) =>
+    createHash('sha256')
+      .update(readFileSync(join(summary.runDir, 'checkpoints', file)))
+      .digest('hex');
   for (const [file, hash] of Object.entries(fixture.sha256)) expect(sha(file), file).toBe(hash);
 }, 300_000);

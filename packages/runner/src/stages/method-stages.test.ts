@@ -143,7 +143,9 @@ describe('a method stage with its own settings', () => {
     expect(epochs.map((e) => e.lr)).toEqual([0.2, 0.1, 0.05]);
     // an evaluation by the run's task after every stage epoch, announced like the distillation stage's
     for (const e of epochs) expect(Object.keys(e.val ?? {}).sort()).toEqual(['accuracy', 'loss']);
-    expect(records.find((r) => r['type'] === 'stage-start' && r['stage'] === 'staged.warm')).toMatchObject({ select: { metric: 'accuracy', unit: 'fraction' } });
+    expect(records.find((r) => r['type'] === 'stage-start' && r['stage'] === 'staged.warm')).toMatchObject({
+      select: { metric: 'accuracy', unit: 'fraction' },
+    });
     // the weights: total = 2·fit; the 0-weight term was never computed nor logged
     for (const e of epochs) {
       expect(Object.keys(e.train).sort()).toEqual(['loss', 'staged.fit']);
@@ -156,12 +158,21 @@ describe('a method stage with its own settings', () => {
     expect([...seen.distillActive]).toEqual(['fit']);
 
     // the adapter trained in its own group with its own optimizer (Adam), the student in main (SGD)
-    const ck = loadCheckpoint<{ adamSteps: Record<string, number> }>(join(summary.runDir, 'checkpoints', 'staged.warm', 'last'));
+    const ck = loadCheckpoint<{ adamSteps: Record<string, number> }>(
+      join(summary.runDir, 'checkpoints', 'staged.warm', 'last'),
+    );
     try {
       const keys = Object.keys(ck.optimizer);
       expect(ck.state.adamSteps).toEqual({ adapter: 3 * 2 }); // 3 epochs of 2 steps
-      expect(keys.filter((k) => k.startsWith('adapter::')).sort()).toEqual(['adapter::m/staged.adapter/bias', 'adapter::m/staged.adapter/weight', 'adapter::v/staged.adapter/bias', 'adapter::v/staged.adapter/weight']);
-      expect(keys.filter((k) => k.startsWith('main::')).every((k) => k.startsWith('main::momentum/student/'))).toBe(true);
+      expect(keys.filter((k) => k.startsWith('adapter::')).sort()).toEqual([
+        'adapter::m/staged.adapter/bias',
+        'adapter::m/staged.adapter/weight',
+        'adapter::v/staged.adapter/bias',
+        'adapter::v/staged.adapter/weight',
+      ]);
+      expect(keys.filter((k) => k.startsWith('main::')).every((k) => k.startsWith('main::momentum/student/'))).toBe(
+        true,
+      );
       expect(keys.some((k) => k.startsWith('main::'))).toBe(true);
     } finally {
       disposeCheckpoint(ck);
@@ -171,7 +182,13 @@ describe('a method stage with its own settings', () => {
   it('without settings runs as always: the method’s epochs, train’s lr held constant, default weights, no evaluation', async () => {
     const config = parseRunConfig({ ...base, methods: [{ id: 'staged' }] });
     const summary = await runExperiment(host, config, { runDir: join(dir, 'defaults') });
-    const epochs = new RunFolder(summary.runDir).metrics().filter((r) => r['type'] === 'epoch' && r['stage'] === 'staged.warm') as { lr: number; train: Record<string, number>; val?: unknown }[];
+    const epochs = new RunFolder(summary.runDir)
+      .metrics()
+      .filter((r) => r['type'] === 'epoch' && r['stage'] === 'staged.warm') as {
+      lr: number;
+      train: Record<string, number>;
+      val?: unknown;
+    }[];
     expect(epochs).toHaveLength(1);
     expect(epochs[0]!.lr).toBe(0.05);
     expect(epochs[0]!.val).toBeUndefined();
@@ -181,12 +198,25 @@ describe('a method stage with its own settings', () => {
   it('refuses, before anything is written, weights of unknown terms, a stage with every term off and groups the stage does not train', async () => {
     const bad = async (warm: object) => {
       const runDir = join(dir, `bad-${Math.random().toString(36).slice(2)}`);
-      const error = await runExperiment(host, parseRunConfig({ ...base, methods: [{ id: 'staged', stages: { warm } }] }), { runDir }).catch((e: Error) => e);
+      const error = await runExperiment(
+        host,
+        parseRunConfig({ ...base, methods: [{ id: 'staged', stages: { warm } }] }),
+        { runDir },
+      ).catch((e: Error) => e);
       expect(new RunFolder(runDir).exists()).toBe(false);
       return error;
     };
-    expect(await bad({ weights: { fitt: 1 } })).toMatchObject({ path: 'methods[0].stages.warm.weights', message: expect.stringMatching(/unknown term 'fitt' of stage 'warm'.*fit, spare/) });
-    expect(await bad({ weights: { fit: 0, spare: 0 } })).toMatchObject({ path: 'methods[0].stages.warm.weights', message: expect.stringMatching(/epochs: 0 to skip/) });
-    expect(await bad({ groups: { peers: { optimizer: { lr: 1 } } } })).toMatchObject({ path: 'methods[0].stages.warm.groups.peers', message: expect.stringMatching(/groups: main, adapter/) });
+    expect(await bad({ weights: { fitt: 1 } })).toMatchObject({
+      path: 'methods[0].stages.warm.weights',
+      message: expect.stringMatching(/unknown term 'fitt' of stage 'warm'.*fit, spare/),
+    });
+    expect(await bad({ weights: { fit: 0, spare: 0 } })).toMatchObject({
+      path: 'methods[0].stages.warm.weights',
+      message: expect.stringMatching(/epochs: 0 to skip/),
+    });
+    expect(await bad({ groups: { peers: { optimizer: { lr: 1 } } } })).toMatchObject({
+      path: 'methods[0].stages.warm.groups.peers',
+      message: expect.stringMatching(/groups: main, adapter/),
+    });
   });
 });

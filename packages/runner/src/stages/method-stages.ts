@@ -12,15 +12,23 @@ import { taskEvaluation } from './task-evaluation.js';
  * and optimizer group: participants named in its `trainable` in `main`, the method's aux modules in
  * their own group, each filtered by the stage's `variableFilter`.
  */
-function stageVariables(run: BuiltRun, m: BuiltMethod, stage: BuiltMethodStage, params: boolean): Map<string, Map<string, tf.Variable>> {
+function stageVariables(
+  run: BuiltRun,
+  m: BuiltMethod,
+  stage: BuiltMethodStage,
+  params: boolean,
+): Map<string, Map<string, tf.Variable>> {
   const groups = new Map<string, Map<string, tf.Variable>>();
   for (const name of stage.spec.trainable) {
     const p = run.participants.find((q) => q.name === name);
     const aux = m.aux.find((a) => a.name === name);
-    const [group, prefix, module] = p ? ['main', `${p.name}/`, p.model] : [aux!.group ?? 'main', `${m.id}.${aux!.name}/`, aux!.module];
+    const [group, prefix, module] = p
+      ? ['main', `${p.name}/`, p.model]
+      : [aux!.group ?? 'main', `${m.id}.${aux!.name}/`, aux!.module];
     const vars = params ? module.namedParameters() : module.namedVariables();
     const out = groups.get(group) ?? new Map<string, tf.Variable>();
-    for (const [path, v] of vars) if (!stage.spec.variableFilter || stage.spec.variableFilter(name, path)) out.set(prefix + path, v);
+    for (const [path, v] of vars)
+      if (!stage.spec.variableFilter || stage.spec.variableFilter(name, path)) out.set(prefix + path, v);
     groups.set(group, out);
   }
   return groups;
@@ -44,7 +52,10 @@ export async function runMethodStages(run: BuiltRun, ctx: StageContext): Promise
         const who = t.model ?? (t.role === 'teacher' ? run.teacher?.name : run.student.name);
         if (who) taps.get(who)?.add(t.tap);
       }
-      const trainable: TrainableGroup[] = [...stageVariables(run, m, stage, true)].map(([group, variables]) => ({ group, variables }));
+      const trainable: TrainableGroup[] = [...stageVariables(run, m, stage, true)].map(([group, variables]) => ({
+        group,
+        variables,
+      }));
       const stateVariables = new Map([...stageVariables(run, m, stage, false).values()].flatMap((g) => [...g]));
       const active = activeTerms(stage.weights, m.id);
       results.push(

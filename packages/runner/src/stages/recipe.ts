@@ -35,10 +35,16 @@ export function loadRecipeConfig(field: string, path: string, naming: Pick<RunCo
 export function loadRecipe(where: string, tc: TeacherConfig, naming: Pick<RunConfig, 'baseDir'>): RunConfig {
   const recipe = loadRecipeConfig(`${where}.recipe`, tc.recipe!, naming);
   if (recipe.student.arch !== tc.arch) {
-    throw new ConfigError(`${where}.arch`, `'${tc.arch}' differs from the recipe's student '${recipe.student.arch}' (${tc.recipe})`);
+    throw new ConfigError(
+      `${where}.arch`,
+      `'${tc.arch}' differs from the recipe's student '${recipe.student.arch}' (${tc.recipe})`,
+    );
   }
   if (canonicalJson(recipe.student.options) !== canonicalJson(tc.options)) {
-    throw new ConfigError(`${where}.options`, `differ from the recipe's student options (${tc.recipe}: ${canonicalJson(recipe.student.options)})`);
+    throw new ConfigError(
+      `${where}.options`,
+      `differ from the recipe's student options (${tc.recipe}: ${canonicalJson(recipe.student.options)})`,
+    );
   }
   return recipe;
 }
@@ -50,7 +56,10 @@ export function loadRecipe(where: string, tc: TeacherConfig, naming: Pick<RunCon
  */
 export function recipeKey(recipe: RunConfig, numerics: Numerics): string {
   const { name: _n, outDir: _o, cacheDir: _c, backend: _b, ...weightsDetermining } = recipe;
-  return createHash('sha256').update(canonicalJson({ v: 2, ...weightsDetermining, numerics })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(canonicalJson({ v: 2, ...weightsDetermining, numerics }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Where a recipe's run lives under a cache root. */
@@ -86,7 +95,11 @@ export interface EnsureRecipeOptions {
   readonly pollMs?: number;
 }
 
-export async function ensureRecipe(host: DependencyContainer, recipe: RunConfig, options: EnsureRecipeOptions): Promise<{ modelDir: string; ranNow: boolean }> {
+export async function ensureRecipe(
+  host: DependencyContainer,
+  recipe: RunConfig,
+  options: EnsureRecipeOptions,
+): Promise<{ modelDir: string; ranNow: boolean }> {
   const { cacheDir, numerics, run, log } = options;
   const runDir = recipeRunDir(cacheDir, recipe, numerics);
   const modelDir = join(runDir, 'student');
@@ -100,7 +113,9 @@ export async function ensureRecipe(host: DependencyContainer, recipe: RunConfig,
     const state = recipeState(runDir);
     if (state !== 'not done' && state !== 'done') {
       // its checkpoints rebuild the student exactly: drop what is damaged and resume
-      log(`recipe ${recipe.name}: the saved model in ${modelDir} is damaged (${state.damaged}); rebuilding it from the run's checkpoints`);
+      log(
+        `recipe ${recipe.name}: the saved model in ${modelDir} is damaged (${state.damaged}); rebuilding it from the run's checkpoints`,
+      );
       rmSync(join(runDir, 'summary.json'), { force: true });
       rmSync(modelDir, { recursive: true, force: true });
     }

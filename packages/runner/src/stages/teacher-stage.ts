@@ -1,4 +1,12 @@
-import { activeTerms, combineTerms, ensureDir, resolveWeights, type Dataset, type Metrics, type Participant } from '@kd/core';
+import {
+  activeTerms,
+  combineTerms,
+  ensureDir,
+  resolveWeights,
+  type Dataset,
+  type Metrics,
+  type Participant,
+} from '@kd/core';
 import { readModelCard, saveTappedModelSync, type ModelCard } from '@kd/models';
 import type { Numerics } from '@kd/tfjs-runtime';
 import { trainStage } from '@kd/trainer';
@@ -33,8 +41,23 @@ export interface TeacherOutcome {
  * folders may both say `root: images`), and the numerics (backend and kernel build) it is trained
  * with, since another kernel build rounds differently and gives other weights.
  */
-export function teacherCacheKey(config: RunConfig, tc: TeacherConfig, numerics: Numerics, task: { id: string; hparams?: unknown }): string {
-  const key = { v: 3, data: config.data, baseDir: config.baseDir ?? null, task: { id: task.id, hparams: task.hparams ?? {} }, arch: tc.arch, options: tc.options, seed: tc.seed, train: tc.train, numerics };
+export function teacherCacheKey(
+  config: RunConfig,
+  tc: TeacherConfig,
+  numerics: Numerics,
+  task: { id: string; hparams?: unknown },
+): string {
+  const key = {
+    v: 3,
+    data: config.data,
+    baseDir: config.baseDir ?? null,
+    task: { id: task.id, hparams: task.hparams ?? {} },
+    arch: tc.arch,
+    options: tc.options,
+    seed: tc.seed,
+    train: tc.train,
+    numerics,
+  };
   return createHash('sha256').update(canonicalJson(key)).digest('hex').slice(0, 16);
 }
 
@@ -74,7 +97,12 @@ export async function prepareTeacher(
   if (p.model.namedVariables().size === 0 && !tc.checkpoint) {
     // nothing to load or train: the architecture brought its weights (graph-model)
     const metrics = testMetrics(p, tc, dataset, ctx);
-    return { ...base, source: 'model', path: typeof tc.options['path'] === 'string' ? tc.options['path'] : tc.arch, metrics };
+    return {
+      ...base,
+      source: 'model',
+      path: typeof tc.options['path'] === 'string' ? tc.options['path'] : tc.arch,
+      metrics,
+    };
   }
   if (tc.checkpoint) {
     path = resolveModelDir(configPath(config, tc.checkpoint)); // checked and loaded by buildRun
@@ -85,7 +113,11 @@ export async function prepareTeacher(
     loadModelWeights(path, p.model);
     source = 'recipe';
   } else {
-    const cached = join(config.cacheDir, 'teachers', teacherCacheKey(config, tc, ctx.numerics, { id: ctx.task.id, hparams: config.task.hparams }));
+    const cached = join(
+      config.cacheDir,
+      'teachers',
+      teacherCacheKey(config, tc, ctx.numerics, { id: ctx.task.id, hparams: config.task.hparams }),
+    );
     const intact = () => existsSync(cached) && entryProblem(cached) === undefined;
     // one process trains a teacher that several runs (two sweep processes) need; the others wait for it
     const release = tc.cache
@@ -98,13 +130,16 @@ export async function prepareTeacher(
       loadModelWeights(cached, p.model);
       // the cache key fixes the data (and so the test split): the stored accuracy holds
       const stored = readModelCard(cached).metrics?.['test'];
-      if (stored && typeof stored === 'object') return { ...base, source: 'cache', path: cached, metrics: stored as Metrics };
+      if (stored && typeof stored === 'object')
+        return { ...base, source: 'cache', path: cached, metrics: stored as Metrics };
       source = 'cache';
       path = cached;
     } else {
       try {
         if (tc.cache && existsSync(cached)) {
-          ctx.log(`${p.name}: the teacher cache entry ${cached} is damaged (${entryProblem(cached)}); training the teacher again`);
+          ctx.log(
+            `${p.name}: the teacher cache entry ${cached} is damaged (${entryProblem(cached)}); training the teacher again`,
+          );
           rmSync(cached, { recursive: true, force: true });
         }
         const trained = await trainTeacher(p, tc, dataset, where, ctx, card);
@@ -151,7 +186,8 @@ async function trainTeacher(
     optim: groupOptims(tc.train),
     clipGradNorm: tc.train.clipGradNorm,
     settingsPath: `${where}.train`,
-    objective: (step) => combineTerms(new Map([[TASK, losses({ ...step, active: activeTerms(weights, TASK) })]]), weights),
+    objective: (step) =>
+      combineTerms(new Map([[TASK, losses({ ...step, active: activeTerms(weights, TASK) })]]), weights),
     evaluation: taskEvaluation(ctx.task, dataset, p.name, tc.train.evalBatchSize),
     checkpointDir: join(ctx.runDir, 'checkpoints', `${p.name}-train`),
     events: ctx.events,

@@ -17,8 +17,16 @@ function summary(seed: number, last: number, best: number, val: number, teacher?
     task: { id: 'classification', primary: 'accuracy', metrics: [ACCURACY] },
     methods: ['kd'],
     weights: {},
-    teachers: teacher === undefined ? [] : [{ name: 'teacher', arch: 'resnet8', params: 1, source: 'cache', path: 'p', metrics: { accuracy: teacher } }],
-    student: { arch: 'cnn', params: 1, test: { last: { accuracy: last }, best: { accuracy: best } }, val: { best: { accuracy: val }, bestEpoch: 1, last: { accuracy: val } } },
+    teachers:
+      teacher === undefined
+        ? []
+        : [{ name: 'teacher', arch: 'resnet8', params: 1, source: 'cache', path: 'p', metrics: { accuracy: teacher } }],
+    student: {
+      arch: 'cnn',
+      params: 1,
+      test: { last: { accuracy: last }, best: { accuracy: best } },
+      val: { best: { accuracy: val }, bestEpoch: 1, last: { accuracy: val } },
+    },
     stages: [],
     seconds: 10 * seed,
     completed: true,
@@ -54,8 +62,14 @@ describe('aggregation', () => {
   });
 
   it("aggregates and tabulates the methods' reported metrics (e.g. FFSD's ensemble)", () => {
-    const withReport = (seed: number, v: number): RunSummary => ({ ...summary(seed, 0.9, 0.9, 0.9), reported: { 'ffsd.ensemble': v } });
-    const rows = [aggregateCell('ffsd', [withReport(1, 0.91), withReport(2, 0.93)]), aggregateCell('student', [summary(1, 0.9, 0.9, 0.9)])];
+    const withReport = (seed: number, v: number): RunSummary => ({
+      ...summary(seed, 0.9, 0.9, 0.9),
+      reported: { 'ffsd.ensemble': v },
+    });
+    const rows = [
+      aggregateCell('ffsd', [withReport(1, 0.91), withReport(2, 0.93)]),
+      aggregateCell('student', [summary(1, 0.9, 0.9, 0.9)]),
+    ];
     expect(rows[0]!.reported!['ffsd.ensemble']!.mean).toBeCloseTo(0.92, 12);
     expect(rows[1]!.reported).toBeUndefined();
     const table = markdownTable(rows).split('\n');
@@ -68,7 +82,10 @@ describe('aggregation', () => {
   });
 
   it('writes a markdown table, a header and a CSV', () => {
-    const rows = [aggregateCell('kd', [summary(1, 0.97, 0.975, 0.98, 0.99), summary(2, 0.98, 0.985, 0.99, 0.99)]), aggregateCell('student', [summary(1, 0.9, 0.9, 0.9)])];
+    const rows = [
+      aggregateCell('kd', [summary(1, 0.97, 0.975, 0.98, 0.99), summary(2, 0.98, 0.985, 0.99, 0.99)]),
+      aggregateCell('student', [summary(1, 0.9, 0.9, 0.9)]),
+    ];
     expect(formatPercent(rows[0]!.studentTestLast)).toBe('97.50 ± 0.71');
     expect(formatPercent(rows[1]!.teacherTest)).toBe('—');
     const table = markdownTable(rows);
@@ -78,7 +95,18 @@ describe('aggregation', () => {
     expect(lines[2]).toContain('`kd`');
     expect(lines[2]).toContain('97.50 ± 0.71');
     expect(lines[3]).toContain('90.00');
-    const md = resultsMarkdown('s', { command: 'kd sweep a.yaml --seeds 2', config: 'a.yaml', seeds: [1, 2], numerics: ['wasm/relaxed-simd'], machine: 'test box', date: new Date('2025-01-02T03:04:05Z') }, rows);
+    const md = resultsMarkdown(
+      's',
+      {
+        command: 'kd sweep a.yaml --seeds 2',
+        config: 'a.yaml',
+        seeds: [1, 2],
+        numerics: ['wasm/relaxed-simd'],
+        machine: 'test box',
+        date: new Date('2025-01-02T03:04:05Z'),
+      },
+      rows,
+    );
     expect(md).toContain('- command: `kd sweep a.yaml --seeds 2`');
     expect(md).toContain('- seeds: 1, 2 (2 per cell; mean ± sample std, n − 1)');
     expect(md).toContain('- machine: test box');
@@ -101,7 +129,11 @@ describe('aggregation', () => {
       return {
         ...base,
         task: { id: 'captioning', primary: 'CIDEr-D', metrics: [cider, bleu] },
-        student: { ...base.student, test: { last: { 'CIDEr-D': c, 'BLEU-4': b }, best: { 'CIDEr-D': c, 'BLEU-4': b } }, val: { best: { 'CIDEr-D': c }, bestEpoch: 1, last: { 'CIDEr-D': c } } },
+        student: {
+          ...base.student,
+          test: { last: { 'CIDEr-D': c, 'BLEU-4': b }, best: { 'CIDEr-D': c, 'BLEU-4': b } },
+          val: { best: { 'CIDEr-D': c }, bestEpoch: 1, last: { 'CIDEr-D': c } },
+        },
       };
     };
     const rows = [aggregateCell('kd', [captioning(1, 1.1, 0.3), captioning(2, 1.3, 0.32)])];
@@ -118,7 +150,13 @@ describe('aggregation', () => {
       ...summary(1, 0, 0, 0),
       task: undefined,
       teachers: [{ name: 'teacher', arch: 'resnet8', params: 1, source: 'cache', path: 'p', test: 0.99 }],
-      student: { arch: 'cnn', params: 1, test: { last: 0.9, best: 0.91 }, testGroups: { last: { Many: 0.95, Few: 0.5 } }, val: { best: 0.92, bestEpoch: 3, last: 0.9 } },
+      student: {
+        arch: 'cnn',
+        params: 1,
+        test: { last: 0.9, best: 0.91 },
+        testGroups: { last: { Many: 0.95, Few: 0.5 } },
+        val: { best: 0.92, bestEpoch: 3, last: 0.9 },
+      },
     };
     const s = upgradeSummary(old);
     expect(s.task.primary).toBe('accuracy');
@@ -126,6 +164,8 @@ describe('aggregation', () => {
     expect(s.student.val).toEqual({ best: { accuracy: 0.92 }, bestEpoch: 3, last: { accuracy: 0.9 } });
     expect(s.teachers[0]!.metrics).toEqual({ accuracy: 0.99 });
     const r = aggregateCell('old', [s]);
-    expect([r.studentTestLast.mean, r.studentTestBest.mean, r.studentValBest.mean, r.teacherTest.mean]).toEqual([0.9, 0.91, 0.92, 0.99]);
+    expect([r.studentTestLast.mean, r.studentTestBest.mean, r.studentValBest.mean, r.teacherTest.mean]).toEqual([
+      0.9, 0.91, 0.92, 0.99,
+    ]);
   });
 });

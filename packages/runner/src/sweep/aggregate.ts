@@ -45,7 +45,12 @@ export interface CellResult {
 export function aggregateCell(cell: string, summaries: readonly RunSummary[]): CellResult {
   const pick = (f: (s: RunSummary) => number | undefined) => meanStd(summaries.map((s) => f(s) ?? NaN));
   const task = summaries[0]?.task ?? { primary: 'accuracy', metrics: [] };
-  const primary = task.metrics.find((m) => m.name === task.primary) ?? { name: task.primary, unit: 'fraction', higherIsBetter: true, description: '' };
+  const primary = task.metrics.find((m) => m.name === task.primary) ?? {
+    name: task.primary,
+    unit: 'fraction',
+    higherIsBetter: true,
+    description: '',
+  };
   const others = task.metrics.filter((m) => m.name !== task.primary);
   return {
     cell,
@@ -56,7 +61,9 @@ export function aggregateCell(cell: string, summaries: readonly RunSummary[]): C
     studentValBest: pick((s) => primaryOf(s, s.student.val.best)),
     teacherTest: pick((s) => primaryOf(s, s.teachers.find((t) => t.name === 'teacher')?.metrics)),
     seconds: pick((s) => s.seconds),
-    testMetrics: Object.fromEntries(others.map((m) => [m.name, { spec: m, stat: pick((s) => s.student.test.last[m.name]) }])),
+    testMetrics: Object.fromEntries(
+      others.map((m) => [m.name, { spec: m, stat: pick((s) => s.student.test.last[m.name]) }]),
+    ),
     ...reportedStats(summaries),
   };
 }

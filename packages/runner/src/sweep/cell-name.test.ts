@@ -12,7 +12,9 @@ describe('cell names', () => {
         { key: 'train.optimizer.lr', value: 0.1 },
       ]),
     ).toBe('fitnet+methods[0].hparams.hintEpochs=2+train.optimizer.lr=0.1');
-    expect(cellName(undefined, [{ key: 'student.options.width', value: [8, 16] }])).toBe('student.options.width=[8,16]');
+    expect(cellName(undefined, [{ key: 'student.options.width', value: [8, 16] }])).toBe(
+      'student.options.width=[8,16]',
+    );
   });
 
   it('formats values compactly', () => {

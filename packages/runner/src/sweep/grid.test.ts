@@ -4,7 +4,10 @@ import { expandGrid, parseGridArg, splitTopLevel } from './grid.js';
 describe('grid', () => {
   it('parses --grid values like --set (numbers, booleans, lists, strings)', () => {
     expect(parseGridArg('methods[0].hparams.T=1,2,4')).toEqual({ key: 'methods[0].hparams.T', values: [1, 2, 4] });
-    expect(parseGridArg('train.schedule.type=cosine, multistep')).toEqual({ key: 'train.schedule.type', values: ['cosine', 'multistep'] });
+    expect(parseGridArg('train.schedule.type=cosine, multistep')).toEqual({
+      key: 'train.schedule.type',
+      values: ['cosine', 'multistep'],
+    });
     expect(parseGridArg('a=true,0.5,[1,2],{x: 1}').values).toEqual([true, 0.5, [1, 2], { x: 1 }]);
   });
 
@@ -16,7 +19,12 @@ describe('grid', () => {
     expect(() => parseGridArg('noequals')).toThrow(/path=value1,value2/);
     expect(() => parseGridArg('a=')).toThrow(/no values/);
     expect(() => parseGridArg('a=1,,2')).toThrow(/empty value/);
-    expect(() => expandGrid([{ key: 'a', values: [1] }, { key: 'a', values: [2] }])).toThrow(/twice/);
+    expect(() =>
+      expandGrid([
+        { key: 'a', values: [1] },
+        { key: 'a', values: [2] },
+      ]),
+    ).toThrow(/twice/);
   });
 
   it('expands the cartesian product, first axis slowest', () => {

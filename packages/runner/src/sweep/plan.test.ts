@@ -40,7 +40,12 @@ describe('deepMerge', () => {
 
 describe('planSweep', () => {
   it('expands grid × seeds into named cells with run folders <out>/<name>/<cell>/seed-<k>', () => {
-    const plan = planSweep({ configPath: base, grid: [parseGridArg('methods[0].weights.soft=0,0.9')], seeds: 2, out: join(dir, 'out') });
+    const plan = planSweep({
+      configPath: base,
+      grid: [parseGridArg('methods[0].weights.soft=0,0.9')],
+      seeds: 2,
+      out: join(dir, 'out'),
+    });
     expect(plan.name).toBe('base');
     expect(plan.cells.map((c) => c.name)).toEqual(['methods[0].weights.soft=0', 'methods[0].weights.soft=0.9']);
     expect(plan.cells[0]!.config.methods[0]!.weights).toEqual({ soft: 0 });
@@ -57,7 +62,11 @@ describe('planSweep', () => {
   it('makes variants (file, inline, empty) the outer loop; --set and --backend apply to every cell', () => {
     const plan = planSweep({
       configPath: base,
-      variants: [parseVariantArg('student={methods: [], teacher: null}'), parseVariantArg('kd={}'), parseVariantArg(`fitnet=${join(dir, 'fitnet.yaml')}`)],
+      variants: [
+        parseVariantArg('student={methods: [], teacher: null}'),
+        parseVariantArg('kd={}'),
+        parseVariantArg(`fitnet=${join(dir, 'fitnet.yaml')}`),
+      ],
       grid: [parseGridArg('train.epochs=1,3')],
       sets: ['student.options.width=6'],
       backend: 'cpu',
@@ -111,12 +120,16 @@ describe('planSweep', () => {
     expect(() => planSweep({ configPath: base, grid: [parseGridArg('train.epochz=1,2')] })).toThrow(
       /sweep cell 'train.epochz=1': config field 'train.epochz': unknown key/,
     );
-    expect(() => planSweep({ configPath: base, grid: [parseGridArg('train.epochs=1,two')] })).toThrow(/sweep cell 'train.epochs=two': config field 'train.epochs'/);
+    expect(() => planSweep({ configPath: base, grid: [parseGridArg('train.epochs=1,two')] })).toThrow(
+      /sweep cell 'train.epochs=two': config field 'train.epochs'/,
+    );
     expect(() => planSweep({ configPath: join(dir, 'missing.yaml') })).toThrow(/config file not found/);
     expect(() => parseVariantArg('x=nothere.yaml')).toThrow(/variant 'x' file not found: nothere.yaml/);
     expect(() => parseVariantArg('x=[1,2]')).toThrow(/neither a file nor a mapping/);
     expect(() => parseVariantArg('bad name={}')).toThrow(/variant name/);
-    expect(() => planSweep({ configPath: base, variants: [parseVariantArg('a={}'), parseVariantArg('a={}')] })).toThrow(/given twice/);
+    expect(() => planSweep({ configPath: base, variants: [parseVariantArg('a={}'), parseVariantArg('a={}')] })).toThrow(
+      /given twice/,
+    );
     const badRecipe = write('bad.sweep.yaml', 'sweep:\n  base: base.yaml\n  seed: 3\n');
     expect(() => planSweep({ configPath: badRecipe })).toThrow(/config field 'sweep.seed': unknown key/);
   });

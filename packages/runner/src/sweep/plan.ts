@@ -86,12 +86,16 @@ export function planSweep(request: SweepRequest): SweepPlan {
 
   const seedCount = request.seeds ?? sweepFile?.seeds ?? 1;
   const seedStart = request.seedStart ?? sweepFile?.seedStart ?? 1;
-  if (!Number.isInteger(seedCount) || seedCount < 1) throw new UserError(`--seeds must be a positive integer, got ${seedCount}`);
-  if (!Number.isInteger(seedStart) || seedStart < 0) throw new UserError(`--seed-start must be an integer ≥ 0, got ${seedStart}`);
+  if (!Number.isInteger(seedCount) || seedCount < 1)
+    throw new UserError(`--seeds must be a positive integer, got ${seedCount}`);
+  if (!Number.isInteger(seedStart) || seedStart < 0)
+    throw new UserError(`--seed-start must be an integer ≥ 0, got ${seedStart}`);
   const seeds = Array.from({ length: seedCount }, (_, i) => seedStart + i);
 
-  const name = request.name ?? sweepFile?.name ?? basename(request.configPath).replace(/\.(sweep\.)?(ya?ml|json)$/i, '');
-  if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.')) throw new UserError(`sweep name '${name}': use letters, digits, . _ - only`);
+  const name =
+    request.name ?? sweepFile?.name ?? basename(request.configPath).replace(/\.(sweep\.)?(ya?ml|json)$/i, '');
+  if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.'))
+    throw new UserError(`sweep name '${name}': use letters, digits, . _ - only`);
   const dir = join(request.out ?? sweepFile?.out ?? DEFAULT_SWEEP_OUT, name);
 
   const cells: SweepCell[] = [];

@@ -30,7 +30,10 @@ describe('deepMerge refuses keys that reach object prototypes', () => {
 
   it('ordinary merges still work, and inherited names are plain keys', () => {
     const out = deepMerge(base, parseYaml('{student: {options: {toString: {a: 1}}}, teacher: null}') as RawConfig);
-    expect(out).toEqual({ student: { arch: 'cnn', options: { width: 4, toString: { a: 1 } } }, methods: [{ id: 'kd' }] });
+    expect(out).toEqual({
+      student: { arch: 'cnn', options: { width: 4, toString: { a: 1 } } },
+      methods: [{ id: 'kd' }],
+    });
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
   });
 });

@@ -27,7 +27,10 @@ function mergeAt(base: RawConfig, override: RawConfig, at: string): RawConfig {
   const out: RawConfig = structuredClone(base);
   for (const [key, value] of Object.entries(override)) {
     const here = at ? `${at}.${key}` : key;
-    if (FORBIDDEN_KEYS.has(key)) throw new UserError(`override key '${here}': '${key}' is not allowed as a config key (it would reach JavaScript object prototypes)`);
+    if (FORBIDDEN_KEYS.has(key))
+      throw new UserError(
+        `override key '${here}': '${key}' is not allowed as a config key (it would reach JavaScript object prototypes)`,
+      );
     // own keys only: `toString` is a new key, not Object.prototype.toString
     const current = Object.hasOwn(out, key) ? out[key] : undefined;
     if (value === null) delete out[key];

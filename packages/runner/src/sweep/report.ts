@@ -38,7 +38,8 @@ const titled = (name: string, unit: MetricUnit) => (unit === 'fraction' ? `${nam
 /** Metrics of the task besides the primary one, in first-seen order, with their specs. */
 function otherMetrics(rows: readonly CellResult[]): MetricSpec[] {
   const seen = new Map<string, MetricSpec>();
-  for (const r of rows) for (const { spec } of Object.values(r.testMetrics)) if (!seen.has(spec.name)) seen.set(spec.name, spec);
+  for (const r of rows)
+    for (const { spec } of Object.values(r.testMetrics)) if (!seen.has(spec.name)) seen.set(spec.name, spec);
   return [...seen.values()];
 }
 
@@ -63,14 +64,29 @@ function metricColumns(rows: readonly CellResult[]): Column[] {
   const mixed = rows.some((r) => r.primary.name !== p.name);
   const name = mixed ? 'primary' : p.name;
   const metric = titled(name, mixed ? 'score' : p.unit);
-  const primary = (title: string, csv: string, get: (r: CellResult) => Stat): Column => ({ title, csv, get, unit: (r) => r.primary.unit });
+  const primary = (title: string, csv: string, get: (r: CellResult) => Stat): Column => ({
+    title,
+    csv,
+    get,
+    unit: (r) => r.primary.unit,
+  });
   return [
     primary(`student test ${metric} (last)`, 'student_test_last', (r) => r.studentTestLast),
     primary(`student test ${metric} (best val)`, 'student_test_best', (r) => r.studentTestBest),
     primary(`student val ${metric} (best)`, 'student_val_best', (r) => r.studentValBest),
     primary(`teacher test ${metric}`, 'teacher_test', (r) => r.teacherTest),
-    ...otherMetrics(rows).map((m) => ({ title: `student test ${titled(m.name, m.unit)} (last)`, csv: `student_test_${m.name}_last`, get: (r: CellResult) => r.testMetrics[m.name]?.stat ?? NO_STAT, unit: () => m.unit })),
-    ...reportedNames(rows).map((k) => ({ title: `${k} %`, csv: k, get: (r: CellResult) => r.reported?.[k] ?? NO_STAT, unit: () => 'fraction' as const })),
+    ...otherMetrics(rows).map((m) => ({
+      title: `student test ${titled(m.name, m.unit)} (last)`,
+      csv: `student_test_${m.name}_last`,
+      get: (r: CellResult) => r.testMetrics[m.name]?.stat ?? NO_STAT,
+      unit: () => m.unit,
+    })),
+    ...reportedNames(rows).map((k) => ({
+      title: `${k} %`,
+      csv: k,
+      get: (r: CellResult) => r.reported?.[k] ?? NO_STAT,
+      unit: () => 'fraction' as const,
+    })),
   ];
 }
 
@@ -86,7 +102,8 @@ export function markdownTable(rows: readonly CellResult[]): string {
   ];
   const cells = [columns.map((c) => c.title), ...rows.map((r) => columns.map((c) => c.get(r)))];
   const widths = columns.map((_, j) => Math.max(3, ...cells.map((row) => row[j]!.length)));
-  const line = (row: readonly string[]) => `| ${row.map((v, j) => (j === 0 ? v.padEnd(widths[j]!) : v.padStart(widths[j]!))).join(' | ')} |`;
+  const line = (row: readonly string[]) =>
+    `| ${row.map((v, j) => (j === 0 ? v.padEnd(widths[j]!) : v.padStart(widths[j]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, j) => (j === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(cells[0]!), rule, ...cells.slice(1).map(line)].join('\n');
 }
@@ -120,10 +137,20 @@ const num = (v: number) => (Number.isFinite(v) ? String(+v.toFixed(6)) : '');
 /** results.csv: one line per cell, metrics as they are (fractions as fractions; mean and sample std). */
 export function resultsCsv(rows: readonly CellResult[]): string {
   const columns = metricColumns(rows);
-  const header = ['cell', 'seeds', 'primary', ...[...columns.map((c) => c.csv), 'seconds'].flatMap((s) => [`${s}_mean`, `${s}_std`])];
+  const header = [
+    'cell',
+    'seeds',
+    'primary',
+    ...[...columns.map((c) => c.csv), 'seconds'].flatMap((s) => [`${s}_mean`, `${s}_std`]),
+  ];
   const lines = rows.map((r) => {
     const values = [...columns.map((c) => c.get(r)), r.seconds];
-    return [csvField(r.cell), String(r.seeds.length), r.primary.name, ...values.flatMap((s) => [num(s.mean), num(s.std)])].join(',');
+    return [
+      csvField(r.cell),
+      String(r.seeds.length),
+      r.primary.name,
+      ...values.flatMap((s) => [num(s.mean), num(s.std)]),
+    ].join(',');
   });
   return [header.join(','), ...lines].join('\n') + '\n';
 }

@@ -27,7 +27,9 @@ describe('runStatus (skip finished, resume interrupted)', () => {
 
   it('interrupted with config.json but no completed summary', () => {
     expect(runStatus(run('started', { 'config.json': config }))).toBe('interrupted');
-    expect(runStatus(run('incomplete', { 'config.json': config, 'summary.json': { completed: false } }))).toBe('interrupted');
+    expect(runStatus(run('incomplete', { 'config.json': config, 'summary.json': { completed: false } }))).toBe(
+      'interrupted',
+    );
   });
 
   it('finished with a completed summary.json, even on another backend or out dir', () => {
@@ -38,6 +40,8 @@ describe('runStatus (skip finished, resume interrupted)', () => {
 
   it('refuses a folder that holds a run of another config', () => {
     const other = { ...config, train: { ...config.train, epochs: 99 } };
-    expect(() => runStatus(run('other', { 'config.json': other, 'summary.json': { completed: true } }))).toThrow(/holds a run of a different config/);
+    expect(() => runStatus(run('other', { 'config.json': other, 'summary.json': { completed: true } }))).toThrow(
+      /holds a run of a different config/,
+    );
   });
 });

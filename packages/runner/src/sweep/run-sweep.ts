@@ -93,9 +93,17 @@ async function preflight(host: DependencyContainer, plan: SweepPlan, todo: reado
  * (summary.json, completed) are skipped, interrupted ones resumed from their checkpoints. Then writes
  * results.md and results.csv (mean ± sample std over seeds per cell) into the sweep folder.
  */
-export async function runSweep(host: DependencyContainer, plan: SweepPlan, options: SweepOptions = {}): Promise<SweepResult> {
+export async function runSweep(
+  host: DependencyContainer,
+  plan: SweepPlan,
+  options: SweepOptions = {},
+): Promise<SweepResult> {
   const statuses = plan.runs.map(runStatus);
-  await preflight(host, plan, plan.runs.filter((_, i) => statuses[i] !== 'finished'));
+  await preflight(
+    host,
+    plan,
+    plan.runs.filter((_, i) => statuses[i] !== 'finished'),
+  );
   options.onStart?.(plan, statuses);
 
   ensureDir(plan.dir);
@@ -136,7 +144,8 @@ export async function runSweep(host: DependencyContainer, plan: SweepPlan, optio
       });
     } catch (e) {
       if (e instanceof RunBusyError && e.runDir === run.runDir) return undefined; // another sweep process trains it: take the next
-      if (e instanceof InterruptedError) e.resumeHint = 'finished runs are kept; run the same kd sweep command again to continue';
+      if (e instanceof InterruptedError)
+        e.resumeHint = 'finished runs are kept; run the same kd sweep command again to continue';
       throw e;
     }
   };

@@ -22,7 +22,11 @@ import { resolveVariant, type Variant } from './variants.js';
 export const SweepFileSchema = z
   .object({
     base: z.string().min(1).describe('run config the cells start from, relative to the sweep file'),
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only').optional().describe('sweep folder name'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only')
+      .optional()
+      .describe('sweep folder name'),
     seeds: z.number().int().positive().optional().describe('seeds per cell'),
     seedStart: z.number().int().min(0).optional().describe('first seed'),
     out: z.string().min(1).optional().describe('parent folder of the sweep folder, relative to the working directory'),

@@ -18,7 +18,8 @@ export interface Variant {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function checkVariantName(name: string): void {
-  if (!NAME.test(name)) throw new UserError(`variant name '${name}': use letters, digits, . _ - (starting with a letter or digit)`);
+  if (!NAME.test(name))
+    throw new UserError(`variant name '${name}': use letters, digits, . _ - (starting with a letter or digit)`);
 }
 
 /**
@@ -40,7 +41,8 @@ export function resolveVariant(name: string, spec: unknown, baseDir: string): Va
     throw new UserError(`variant '${name}': cannot parse '${spec}': ${(e as Error).message.split('\n')[0]}`);
   }
   if (parsed === null) return { name, override: {}, source: 'inline' };
-  if (!isMapping(parsed)) throw new UserError(`variant '${name}': '${spec}' is neither a file nor a mapping like {methods: []}`);
+  if (!isMapping(parsed))
+    throw new UserError(`variant '${name}': '${spec}' is neither a file nor a mapping like {methods: []}`);
   return { name, override: parsed, source: 'inline' };
 }
 

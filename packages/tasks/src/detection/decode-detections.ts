@@ -39,8 +39,10 @@ export function decodeDetections(
 ): ImageDetection[] {
   const r = regions.length;
   const columns = probabilities.length / r;
-  if (!Number.isInteger(columns) || columns < 2) throw new Error(`decodeDetections: ${probabilities.length} probabilities for ${r} regions`);
-  if (deltas.length !== r * 4) throw new Error(`decodeDetections: ${deltas.length} deltas for ${r} regions, expected ${r * 4}`);
+  if (!Number.isInteger(columns) || columns < 2)
+    throw new Error(`decodeDetections: ${probabilities.length} probabilities for ${r} regions`);
+  if (deltas.length !== r * 4)
+    throw new Error(`decodeDetections: ${deltas.length} deltas for ${r} regions, expected ${r * 4}`);
   const [height, width] = options.imageSize;
   const minSize = options.minSize ?? 1e-2;
   const boxes: BoxTuple[] = [];
@@ -48,7 +50,14 @@ export function decodeDetections(
   const classes: number[] = [];
   for (let i = 0; i < r; i++) {
     if (!valid[i]) continue;
-    const box = clipBox(decodeBoxDelta(regions[i]!, Array.from({ length: 4 }, (_, j) => deltas[i * 4 + j]!)), height, width);
+    const box = clipBox(
+      decodeBoxDelta(
+        regions[i]!,
+        Array.from({ length: 4 }, (_, j) => deltas[i * 4 + j]!),
+      ),
+      height,
+      width,
+    );
     if (box[2] - box[0] < minSize || box[3] - box[1] < minSize) continue;
     for (let c = 1; c < columns; c++) {
       const p = probabilities[i * columns + c]!;

@@ -21,7 +21,12 @@ export function regionClassificationLoss(logits: tf.Tensor2D, rows: Int32Array, 
  * `F.smooth_l1_loss(…, beta, reduction='sum') / (4F)`; with β = 1 the TPU Fast R-CNN box loss, a
  * Huber loss with δ = 1 reduced by its non-zero weights). No rows: 0, still connected to `deltas`.
  */
-export function boxRegressionLoss(deltas: tf.Tensor2D, rows: Int32Array, targets: Float32Array, beta: number): tf.Scalar {
+export function boxRegressionLoss(
+  deltas: tf.Tensor2D,
+  rows: Int32Array,
+  targets: Float32Array,
+  beta: number,
+): tf.Scalar {
   return tf.tidy(() => {
     if (rows.length === 0) return tf.mul(tf.sum(deltas), 0) as tf.Scalar;
     const chosen = tf.gather(deltas, tf.tensor1d(rows, 'int32'));

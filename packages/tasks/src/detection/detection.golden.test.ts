@@ -13,7 +13,8 @@ const golden = JSON.parse(readFileSync(new URL('../__fixtures__/detection.golden
 const quads = (v: number[]): number[][] => Array.from({ length: v.length / 4 }, (_, i) => v.slice(i * 4, i * 4 + 4));
 const near = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number) => {
   expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `index ${i}: ${got[i]} vs ${want[i]}`).toBeLessThan(tol);
+  for (let i = 0; i < want.length; i++)
+    expect(Math.abs(got[i]! - want[i]!), `index ${i}: ${got[i]} vs ${want[i]}`).toBeLessThan(tol);
 };
 
 describe('detection against torchvision', () => {
@@ -21,10 +22,18 @@ describe('detection against torchvision', () => {
     const c = golden.coding;
     const [h, w] = golden.imageSize;
     const proposals = quads(c.proposals);
-    near(quads(c.targets).flatMap((t, i) => encodeBoxDelta(proposals[i]!, t)), c.encoded, 1e-9);
+    near(
+      quads(c.targets).flatMap((t, i) => encodeBoxDelta(proposals[i]!, t)),
+      c.encoded,
+      1e-9,
+    );
     const decoded = quads(c.deltas).map((d, i) => decodeBoxDelta(proposals[i]!, d));
     near(decoded.flat(), c.decoded, 1e-6);
-    near(decoded.flatMap((b) => clipBox(b, h, w)), c.clipped, 1e-9);
+    near(
+      decoded.flatMap((b) => clipBox(b, h, w)),
+      c.clipped,
+      1e-9,
+    );
   });
 
   it('greedy NMS and per-class NMS keep the same boxes in the same order', () => {
@@ -39,15 +48,29 @@ describe('detection against torchvision', () => {
     const regions = quads(d.regions);
     const probabilities = tf.tidy(() => tf.softmax(tf.tensor2d(d.logits, [regions.length, d.classes + 1])).dataSync());
     for (const c of d.cases) {
-      const found = decodeDetections(probabilities, d.deltas, regions, regions.map(() => 1), {
-        imageSize: golden.imageSize,
-        scoreThreshold: c.scoreThreshold,
-        nmsIoU: d.nmsIoU,
-        maxDetections: c.maxDetections,
-      });
+      const found = decodeDetections(
+        probabilities,
+        d.deltas,
+        regions,
+        regions.map(() => 1),
+        {
+          imageSize: golden.imageSize,
+          scoreThreshold: c.scoreThreshold,
+          nmsIoU: d.nmsIoU,
+          maxDetections: c.maxDetections,
+        },
+      );
       expect(found.map((x) => x.classId)).toEqual(c.classes);
-      near(found.map((x) => x.score), c.scores, 1e-6);
-      near(found.flatMap((x) => x.box), c.boxes, 1e-4);
+      near(
+        found.map((x) => x.score),
+        c.scores,
+        1e-6,
+      );
+      near(
+        found.flatMap((x) => x.box),
+        c.boxes,
+        1e-4,
+      );
     }
   });
 
@@ -77,7 +100,9 @@ describe('detection against torchvision', () => {
     near(cls.grad.dataSync(), l.gradCls, 1e-6);
     for (const key of ['box', 'boxBetaNinth']) {
       const g = l[key];
-      const box = tf.valueAndGrad((d: tf.Tensor) => boxRegressionLoss(d as tf.Tensor2D, t.foregroundRows, t.boxTargets, g.beta))(deltas);
+      const box = tf.valueAndGrad((d: tf.Tensor) =>
+        boxRegressionLoss(d as tf.Tensor2D, t.foregroundRows, t.boxTargets, g.beta),
+      )(deltas);
       expect(box.value.dataSync()[0]).toBeCloseTo(g.value, 5);
       near(box.grad.dataSync(), g.grad, 1e-6);
       tf.dispose([box.value, box.grad]);

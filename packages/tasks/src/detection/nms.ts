@@ -5,8 +5,13 @@ import { boxIou, type Box } from '@kd/metrics';
  * score (equal scores keep their input order) and a box is dropped when its IoU with a box already
  * kept is greater than `iouThreshold`. Returns the indices kept, best first.
  */
-export function nonMaximumSuppression(boxes: readonly Box[], scores: ArrayLike<number>, iouThreshold: number): number[] {
-  if (boxes.length !== scores.length) throw new Error(`nonMaximumSuppression: ${boxes.length} boxes but ${scores.length} scores`);
+export function nonMaximumSuppression(
+  boxes: readonly Box[],
+  scores: ArrayLike<number>,
+  iouThreshold: number,
+): number[] {
+  if (boxes.length !== scores.length)
+    throw new Error(`nonMaximumSuppression: ${boxes.length} boxes but ${scores.length} scores`);
   const order = Array.from({ length: boxes.length }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
   const kept: number[] = [];
   for (const i of order) {
@@ -19,7 +24,12 @@ export function nonMaximumSuppression(boxes: readonly Box[], scores: ArrayLike<n
  * NMS within each class, never across classes (torchvision `ops.batched_nms`): the indices kept,
  * in order of descending score over all classes.
  */
-export function perClassNonMaximumSuppression(boxes: readonly Box[], scores: ArrayLike<number>, classIds: ArrayLike<number>, iouThreshold: number): number[] {
+export function perClassNonMaximumSuppression(
+  boxes: readonly Box[],
+  scores: ArrayLike<number>,
+  classIds: ArrayLike<number>,
+  iouThreshold: number,
+): number[] {
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < boxes.length; i++) {
     const list = byClass.get(classIds[i]!);

@@ -20,7 +20,12 @@ export interface RegionLabels {
  * high and low thresholds, the TPU detection code's RoI labelling): IoU ≥ `foregroundIoU` → that
  * box's class (1-based; 0 is background), else background. Padded regions (`valid[r]` = 0) are −1.
  */
-export function labelRegions(regions: readonly Box[], valid: ArrayLike<number>, objects: GroundTruthObjects, foregroundIoU: number): RegionLabels {
+export function labelRegions(
+  regions: readonly Box[],
+  valid: ArrayLike<number>,
+  objects: GroundTruthObjects,
+  foregroundIoU: number,
+): RegionLabels {
   const n = regions.length;
   const labels = new Int32Array(n);
   const matched = new Int32Array(n).fill(-1);

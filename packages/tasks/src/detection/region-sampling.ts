@@ -7,7 +7,12 @@ import type { Rng } from '@kd/core';
  * up to `perImage` in all, each drawn uniformly without replacement by `rng`. Ignored regions
  * (label −1) are never drawn. Returns the region indices, ascending.
  */
-export function sampleRegions(labels: ArrayLike<number>, perImage: number, foregroundFraction: number, rng: Rng): Int32Array {
+export function sampleRegions(
+  labels: ArrayLike<number>,
+  perImage: number,
+  foregroundFraction: number,
+  rng: Rng,
+): Int32Array {
   const fg: number[] = [];
   const bg: number[] = [];
   for (let r = 0; r < labels.length; r++) {
@@ -16,6 +21,7 @@ export function sampleRegions(labels: ArrayLike<number>, perImage: number, foreg
   }
   const fgCount = Math.min(fg.length, Math.floor(perImage * foregroundFraction));
   const bgCount = Math.min(bg.length, perImage - fgCount);
-  const draw = (from: number[], count: number) => Array.from(rng.permutation(from.length).subarray(0, count), (i) => from[i]!);
+  const draw = (from: number[], count: number) =>
+    Array.from(rng.permutation(from.length).subarray(0, count), (i) => from[i]!);
   return Int32Array.from([...draw(fg, fgCount), ...draw(bg, bgCount)]).sort();
 }

@@ -41,14 +41,23 @@ export interface RegionTargets {
   readonly boxTargets: Float32Array;
 }
 
-const boxAt = (data: ArrayLike<number>, i: number): Box => [data[i * 4]!, data[i * 4 + 1]!, data[i * 4 + 2]!, data[i * 4 + 3]!];
+const boxAt = (data: ArrayLike<number>, i: number): Box => [
+  data[i * 4]!,
+  data[i * 4 + 1]!,
+  data[i * 4 + 2]!,
+  data[i * 4 + 3]!,
+];
 
 /**
  * Labels every region of the batch by IoU with the image's objects (`labelRegions`), then keeps a
  * balanced sample per image (`sampleRegions`, drawn from `sample.seed` and the image's position, so a
  * step always draws the same regions) or, without `sample`, every valid region (evaluation).
  */
-export function regionTargets(regions: BatchRegions, objects: BatchObjects, options: RegionTargetOptions): RegionTargets {
+export function regionTargets(
+  regions: BatchRegions,
+  objects: BatchObjects,
+  options: RegionTargetOptions,
+): RegionTargets {
   const { images: b, perImage: r } = regions;
   const m = objects.slots;
   const rows: number[] = [];
@@ -63,7 +72,12 @@ export function regionTargets(regions: BatchRegions, objects: BatchObjects, opti
     const valid = Array.from({ length: r }, (_, k) => regions.mask[i * r + k]!);
     const labelled = labelRegions(boxes, valid, { boxes: gtBoxes, classes: gtClasses }, options.foregroundIoU);
     const chosen = options.sample
-      ? sampleRegions(labelled.labels, options.sample.perImage, options.sample.foregroundFraction, new Rng(deriveSeed(options.sample.seed, 'detection-regions', i)))
+      ? sampleRegions(
+          labelled.labels,
+          options.sample.perImage,
+          options.sample.foregroundFraction,
+          new Rng(deriveSeed(options.sample.seed, 'detection-regions', i)),
+        )
       : Array.from({ length: r }, (_, k) => k).filter((k) => labelled.labels[k]! >= 0);
     for (const k of chosen) {
       const label = labelled.labels[k]!;
@@ -75,5 +89,10 @@ export function regionTargets(regions: BatchRegions, objects: BatchObjects, opti
       }
     }
   }
-  return { rows: Int32Array.from(rows), labels: Int32Array.from(labels), foregroundRows: Int32Array.from(fgRows), boxTargets: Float32Array.from(targets) };
+  return {
+    rows: Int32Array.from(rows),
+    labels: Int32Array.from(labels),
+    foregroundRows: Int32Array.from(fgRows),
+    boxTargets: Float32Array.from(targets),
+  };
 }

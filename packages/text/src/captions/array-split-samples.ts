@@ -8,7 +8,8 @@ import type { CaptionSample } from './caption-provider.js';
  */
 export function arraySplitSamples(split: ArraySplit, inputShape: readonly number[]): CaptionSample[] {
   const [height, width, channels] = inputShape;
-  if (inputShape.length !== 3) throw new Error(`arraySplitSamples: inputShape must be [H, W, C], got [${inputShape.join(', ')}]`);
+  if (inputShape.length !== 3)
+    throw new Error(`arraySplitSamples: inputShape must be [H, W, C], got [${inputShape.join(', ')}]`);
   const shape: [number, number, number] = [height!, width!, channels!];
   const samples: CaptionSample[] = [];
   for (let i = 0; i < split.size; i++) {

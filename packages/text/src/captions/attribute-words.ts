@@ -16,7 +16,15 @@ export interface AttributeWords {
 }
 
 export type AttributeName = keyof AttributeWords;
-export const ATTRIBUTE_NAMES: readonly AttributeName[] = ['size', 'horizontal', 'vertical', 'brightness', 'thickness', 'orientation', 'texture'];
+export const ATTRIBUTE_NAMES: readonly AttributeName[] = [
+  'size',
+  'horizontal',
+  'vertical',
+  'brightness',
+  'thickness',
+  'orientation',
+  'texture',
+];
 
 /** The words of each level, in order. */
 export const ATTRIBUTE_LEVELS: Readonly<Record<AttributeName, readonly string[]>> = {
@@ -54,13 +62,28 @@ function level(value: number, bounds: readonly number[]): number {
 
 /** Puts measured attributes on their word scales. */
 export function attributeWords(a: ImageAttributes): AttributeWords {
-  if (a.inkArea === 0) return { size: null, horizontal: null, vertical: null, brightness: null, thickness: null, orientation: null, texture: null };
+  if (a.inkArea === 0)
+    return {
+      size: null,
+      horizontal: null,
+      vertical: null,
+      brightness: null,
+      thickness: null,
+      orientation: null,
+      texture: null,
+    };
   const t = ATTRIBUTE_THRESHOLDS;
   const folded = a.orientation; // (-90, 90]
-  const orientation = a.elongation < t.minElongation ? null
-    : Math.abs(folded) < 22.5 ? 1
-    : Math.abs(folded) > 67.5 ? 3
-    : folded > 0 ? 2 : 0;
+  const orientation =
+    a.elongation < t.minElongation
+      ? null
+      : Math.abs(folded) < 22.5
+        ? 1
+        : Math.abs(folded) > 67.5
+          ? 3
+          : folded > 0
+            ? 2
+            : 0;
   return {
     size: level(a.size, t.size),
     horizontal: level(a.center.x, t.position),

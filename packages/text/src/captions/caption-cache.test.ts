@@ -11,7 +11,10 @@ class CountingProvider implements CaptionProvider {
   constructor(readonly options: Record<string, unknown> = { seed: 1 }) {}
   captions(sample: CaptionSample) {
     this.calls++;
-    return { general: [`sample ${sample.index} seed ${String(this.options.seed)}`], targeted: [`class ${sample.label}`] };
+    return {
+      general: [`sample ${sample.index} seed ${String(this.options.seed)}`],
+      targeted: [`class ${sample.label}`],
+    };
   }
 }
 
@@ -32,7 +35,12 @@ describe('cachedCaptions', () => {
     expect(second.fromCache).toBe(true);
     expect(p.calls).toBe(3);
     expect(second.captions).toEqual(first.captions);
-    expect(JSON.parse(readFileSync(first.path, 'utf8')).key).toMatchObject({ provider: 'counting', dataset: 'mnist', split: 'train', count: 3 });
+    expect(JSON.parse(readFileSync(first.path, 'utf8')).key).toMatchObject({
+      provider: 'counting',
+      dataset: 'mnist',
+      split: 'train',
+      count: 3,
+    });
   });
 
   it('recomputes when the options, dataset, split or sample count change', () => {
@@ -69,7 +77,9 @@ describe('cachedCaptions', () => {
 
   it('hashes options independently of key order', () => {
     const key = { provider: 'p', dataset: 'd', split: 'train', count: 1 };
-    expect(captionCacheHash({ ...key, options: { a: 1, b: [2, { c: 3, d: 4 }] } })).toBe(captionCacheHash({ ...key, options: { b: [2, { d: 4, c: 3 }], a: 1 } }));
+    expect(captionCacheHash({ ...key, options: { a: 1, b: [2, { c: 3, d: 4 }] } })).toBe(
+      captionCacheHash({ ...key, options: { b: [2, { d: 4, c: 3 }], a: 1 } }),
+    );
     expect(captionCacheHash({ ...key, options: { a: 1 } })).not.toBe(captionCacheHash({ ...key, options: { a: 2 } }));
   });
 });

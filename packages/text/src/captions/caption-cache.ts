@@ -26,7 +26,11 @@ function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   if (value && typeof value === 'object') {
     const o = value as Record<string, unknown>;
-    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
@@ -49,7 +53,9 @@ export interface CachedCaptionsRequest {
 function readCacheFile(path: string): CaptionCacheFile | null {
   try {
     const file = JSON.parse(readFileSync(path, 'utf8')) as Partial<CaptionCacheFile> | null;
-    return file && file.format === 'kd-captions' && file.version === 1 && Array.isArray(file.captions) ? (file as CaptionCacheFile) : null;
+    return file && file.format === 'kd-captions' && file.version === 1 && Array.isArray(file.captions)
+      ? (file as CaptionCacheFile)
+      : null;
   } catch {
     return null;
   }
@@ -61,9 +67,19 @@ function readCacheFile(path: string): CaptionCacheFile | null {
  * calls with the same key read that file. A file that is unreadable, whose key differs (a hash
  * collision) or whose caption count is wrong is recomputed and overwritten.
  */
-export function cachedCaptions(request: CachedCaptionsRequest): { captions: SampleCaptions[]; path: string; fromCache: boolean } {
+export function cachedCaptions(request: CachedCaptionsRequest): {
+  captions: SampleCaptions[];
+  path: string;
+  fromCache: boolean;
+} {
   const { provider, dataset, split, samples } = request;
-  const key: CaptionCacheKey = { provider: provider.id, options: provider.options, dataset, split, count: samples.length };
+  const key: CaptionCacheKey = {
+    provider: provider.id,
+    options: provider.options,
+    dataset,
+    split,
+    count: samples.length,
+  };
   const dir = join(request.cacheDir, 'captions');
   const path = join(dir, `${captionCacheHash(key)}.json`);
   const cached = existsSync(path) ? readCacheFile(path) : null;

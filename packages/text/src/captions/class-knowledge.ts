@@ -21,11 +21,18 @@ export interface ClassKnowledge {
 export function validateKnowledgeTable(table: readonly ClassKnowledge[], classNames?: readonly string[]): void {
   const names = new Set(table.map((k) => k.className));
   table.forEach((k, i) => {
-    if (classNames && classNames[i] !== k.className) throw new Error(`knowledge table: entry ${i} is '${k.className}', the dataset's class ${i} is '${classNames[i]}'`);
-    if (!names.has(k.confusable) || k.confusable === k.className) throw new Error(`knowledge table: '${k.className}' has confusable class '${k.confusable}', not another class of the table`);
+    if (classNames && classNames[i] !== k.className)
+      throw new Error(
+        `knowledge table: entry ${i} is '${k.className}', the dataset's class ${i} is '${classNames[i]}'`,
+      );
+    if (!names.has(k.confusable) || k.confusable === k.className)
+      throw new Error(
+        `knowledge table: '${k.className}' has confusable class '${k.confusable}', not another class of the table`,
+      );
     for (const field of ['synonyms', 'parts', 'appearance', 'contrast'] as const) {
       if (k[field].length === 0) throw new Error(`knowledge table: '${k.className}' has no ${field}`);
     }
   });
-  if (classNames && classNames.length !== table.length) throw new Error(`knowledge table: ${table.length} entries for ${classNames.length} classes`);
+  if (classNames && classNames.length !== table.length)
+    throw new Error(`knowledge table: ${table.length} entries for ${classNames.length} classes`);
 }

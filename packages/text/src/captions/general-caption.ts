@@ -8,7 +8,9 @@ export interface GeneralCaptionNoise {
   readonly perturbProbability?: number;
 }
 
-const CLAUSES: Readonly<Record<Exclude<AttributeName, 'horizontal' | 'vertical'> | 'position', readonly ((w: string) => string)[]>> = {
+const CLAUSES: Readonly<
+  Record<Exclude<AttributeName, 'horizontal' | 'vertical'> | 'position', readonly ((w: string) => string)[]>
+> = {
   size: [(w) => `it is ${w}`, (w) => `the object looks ${w}`],
   position: [(w) => `it sits ${w}`, (w) => `it is placed ${w} of the frame`],
   brightness: [(w) => `it is ${w}`, (w) => `the object appears ${w}`],
@@ -20,7 +22,11 @@ const CLAUSES: Readonly<Record<Exclude<AttributeName, 'horizontal' | 'vertical'>
 /** The general caption of an image with no ink. */
 export const EMPTY_IMAGE_CAPTION = 'The image is empty: no object is visible.';
 
-const OPENINGS = ['The image shows a single object on a dark background', 'A light shape on a black background', 'One object fills part of the picture'];
+const OPENINGS = [
+  'The image shows a single object on a dark background',
+  'A light shape on a black background',
+  'One object fills part of the picture',
+];
 
 function perturb(value: number, levels: number, cyclic: boolean, rng: Rng): number {
   const step = rng.next() < 0.5 ? -1 : 1;
@@ -47,7 +53,8 @@ export function generalCaption(words: AttributeWords, rng: Rng, noise: GeneralCa
     const v = value(name);
     if (v !== null) facts.push({ key: name, word: ATTRIBUTE_LEVELS[name][v]! });
   }
-  const h = value('horizontal'), v = value('vertical');
+  const h = value('horizontal'),
+    v = value('vertical');
   if (h !== null && v !== null) facts.push({ key: 'position', word: positionPhrase(h, v) });
   if (facts.length === 0) return EMPTY_IMAGE_CAPTION;
   const opening = OPENINGS[rng.int(OPENINGS.length)]!;

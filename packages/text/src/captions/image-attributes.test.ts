@@ -3,7 +3,8 @@ import { attributeWords, positionPhrase } from './attribute-words.js';
 import { measureImageAttributes } from './image-attributes.js';
 import { diagonalImage, rectImage } from './test-images.js';
 
-const measure = (img: { data: Float32Array; shape: [number, number, number] }) => measureImageAttributes(img.data, img.shape);
+const measure = (img: { data: Float32Array; shape: [number, number, number] }) =>
+  measureImageAttributes(img.data, img.shape);
 
 describe('measureImageAttributes', () => {
   it('measures a centred filled square', () => {

@@ -50,7 +50,8 @@ export function measureImageAttributes(
   options: MeasureOptions = {},
 ): ImageAttributes {
   const [height, width, channels] = shape;
-  if (data.length !== height * width * channels) throw new RangeError(`measureImageAttributes: ${data.length} values for shape [${shape.join(', ')}]`);
+  if (data.length !== height * width * channels)
+    throw new RangeError(`measureImageAttributes: ${data.length} values for shape [${shape.join(', ')}]`);
   const threshold = options.inkThreshold ?? 0.2;
   const grey = new Float32Array(height * width);
   for (let p = 0; p < height * width; p++) {
@@ -58,10 +59,21 @@ export function measureImageAttributes(
     for (let c = 0; c < channels; c++) s += data[p * channels + c]!;
     grey[p] = s / channels;
   }
-  const ink = (x: number, y: number): boolean => x >= 0 && y >= 0 && x < width && y < height && grey[y * width + x]! > threshold;
+  const ink = (x: number, y: number): boolean =>
+    x >= 0 && y >= 0 && x < width && y < height && grey[y * width + x]! > threshold;
 
-  let area = 0, mass = 0, sx = 0, sy = 0, sum = 0, perimeter = 0, grad = 0, interior = 0;
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  let area = 0,
+    mass = 0,
+    sx = 0,
+    sy = 0,
+    sum = 0,
+    perimeter = 0,
+    grad = 0,
+    interior = 0;
+  let x0 = width,
+    y0 = height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (!ink(x, y)) continue;
@@ -71,10 +83,18 @@ export function measureImageAttributes(
       mass += v;
       sx += v * x;
       sy += v * y;
-      x0 = Math.min(x0, x); x1 = Math.max(x1, x);
-      y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y);
       let edges = 0;
-      for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]] as const) if (!ink(x + dx, y + dy)) edges++;
+      for (const [dx, dy] of [
+        [1, 0],
+        [-1, 0],
+        [0, 1],
+        [0, -1],
+      ] as const)
+        if (!ink(x + dx, y + dy)) edges++;
       perimeter += edges;
       if (edges === 0) {
         interior++;
@@ -84,12 +104,25 @@ export function measureImageAttributes(
   }
   if (area === 0) {
     return {
-      width, height, inkArea: 0, box: { x0: 0, y0: 0, x1: 0, y1: 0 }, size: 0, center: { x: 0, y: 0 }, brightness: 0,
-      inkRatio: 0, strokeThickness: 0, orientation: 0, elongation: 0, texture: 0,
+      width,
+      height,
+      inkArea: 0,
+      box: { x0: 0, y0: 0, x1: 0, y1: 0 },
+      size: 0,
+      center: { x: 0, y: 0 },
+      brightness: 0,
+      inkRatio: 0,
+      strokeThickness: 0,
+      orientation: 0,
+      elongation: 0,
+      texture: 0,
     };
   }
-  const cx = sx / mass, cy = sy / mass;
-  let m20 = 0, m02 = 0, m11 = 0;
+  const cx = sx / mass,
+    cy = sy / mass;
+  let m20 = 0,
+    m02 = 0,
+    m11 = 0;
   for (let y = y0; y <= y1; y++) {
     for (let x = x0; x <= x1; x++) {
       if (!ink(x, y)) continue;
@@ -99,7 +132,9 @@ export function measureImageAttributes(
       m11 += v * (x - cx) * (y - cy);
     }
   }
-  m20 /= mass; m02 /= mass; m11 /= mass;
+  m20 /= mass;
+  m02 /= mass;
+  m11 /= mass;
   // principal axis angle with y down, then flipped to y up (counter-clockwise positive)
   let orientation = (-0.5 * Math.atan2(2 * m11, m20 - m02) * 180) / Math.PI;
   if (orientation <= -90) orientation += 180;
@@ -109,9 +144,12 @@ export function measureImageAttributes(
   const lMin = (m20 + m02) / 2 - common;
   // a single pixel (or a 1-wide line's minor axis) has zero variance: the pixel itself spans 1/12
   const elongation = Math.sqrt((lMax + 1 / 12) / (lMin + 1 / 12));
-  const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+  const bw = x1 - x0 + 1,
+    bh = y1 - y0 + 1;
   return {
-    width, height, inkArea: area,
+    width,
+    height,
+    inkArea: area,
     box: { x0, y0, x1, y1 },
     size: Math.max(bw, bh) / Math.max(width, height),
     center: { x: (cx + 0.5) / width, y: (cy + 0.5) / height },

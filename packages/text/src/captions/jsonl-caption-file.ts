@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { UserError } from '@kd/core';
-import { captionAll, sampleId, type CaptionProvider, type CaptionSample, type SampleCaptions } from './caption-provider.js';
+import {
+  captionAll,
+  sampleId,
+  type CaptionProvider,
+  type CaptionSample,
+  type SampleCaptions,
+} from './caption-provider.js';
 
 /**
  * Captions from a JSON Lines file written by a real VLM elsewhere. One object per non-blank line:
@@ -35,7 +41,8 @@ export class JsonlCaptionFile implements CaptionProvider {
     let bytes: Buffer;
     try {
       const size = statSync(path).size;
-      if (size > MAX_CAPTION_FILE_BYTES) throw new UserError(`${path}: caption file is ${size} bytes, over the 2 GiB limit`);
+      if (size > MAX_CAPTION_FILE_BYTES)
+        throw new UserError(`${path}: caption file is ${size} bytes, over the 2 GiB limit`);
       bytes = readFileSync(path);
     } catch (e) {
       if (e instanceof UserError) throw e;
@@ -54,7 +61,8 @@ export class JsonlCaptionFile implements CaptionProvider {
 
   captions(sample: CaptionSample): SampleCaptions {
     const c = this.byId.get(sampleId(sample));
-    if (!c) throw new UserError(`${this.path}: no captions for sample id ${sampleId(sample)} (split index ${sample.index})`);
+    if (!c)
+      throw new UserError(`${this.path}: no captions for sample id ${sampleId(sample)} (split index ${sample.index})`);
     return c;
   }
 
@@ -62,7 +70,9 @@ export class JsonlCaptionFile implements CaptionProvider {
     const missing = samples.map(sampleId).filter((id) => !this.byId.has(id));
     if (missing.length > 0) {
       const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ', …' : '');
-      throw new UserError(`${this.path}: no captions for ${missing.length} of ${samples.length} samples (ids ${shown})`);
+      throw new UserError(
+        `${this.path}: no captions for ${missing.length} of ${samples.length} samples (ids ${shown})`,
+      );
     }
     return captionAll({ id: this.id, options: this.options, captions: (s) => this.captions(s) }, samples);
   }
@@ -71,7 +81,8 @@ export class JsonlCaptionFile implements CaptionProvider {
 function stringList(value: unknown, field: string, where: string): string[] {
   if (value === undefined) return [];
   const list = typeof value === 'string' && field === 'general' ? [value] : value;
-  if (!Array.isArray(list) || !list.every((c) => typeof c === 'string')) throw new UserError(`${where}: "${field}" must be an array of strings`);
+  if (!Array.isArray(list) || !list.every((c) => typeof c === 'string'))
+    throw new UserError(`${where}: "${field}" must be an array of strings`);
   return list as string[];
 }
 
@@ -90,7 +101,8 @@ function* captionLines(bytes: Uint8Array, file: string): Generator<[index: numbe
     const newline = buffer.indexOf(0x0a, start);
     const next = newline === -1 ? buffer.length : newline;
     const end = next > start && buffer[next - 1] === 0x0d ? next - 1 : next;
-    if (end - start > MAX_CAPTION_LINE_BYTES) throw new UserError(`${file}:${index + 1}: line is ${end - start} bytes, over the 1 MiB limit`);
+    if (end - start > MAX_CAPTION_LINE_BYTES)
+      throw new UserError(`${file}:${index + 1}: line is ${end - start} bytes, over the 1 MiB limit`);
     yield [index, buffer.toString('utf8', start, end)];
     start = next + 1;
   }
@@ -113,15 +125,18 @@ export function parseCaptionLines(text: string | Uint8Array, file: string): Map<
     } catch (e) {
       throw new UserError(`${where}: not valid JSON (${(e as Error).message})`);
     }
-    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new UserError(`${where}: expected an object {"id": …, "captions": […]}`);
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+      throw new UserError(`${where}: expected an object {"id": …, "captions": […]}`);
     const o = obj as Record<string, unknown>;
-    if (typeof o.id !== 'number' && typeof o.id !== 'string') throw new UserError(`${where}: "id" must be a number or a string`);
+    if (typeof o.id !== 'number' && typeof o.id !== 'string')
+      throw new UserError(`${where}: "id" must be a number or a string`);
     const id = String(o.id);
     const previous = firstLine.get(id);
     if (previous !== undefined) throw new UserError(`${where}: duplicate id ${id} (first on line ${previous})`);
     const general = [...stringList(o.captions, 'captions', where), ...stringList(o.general, 'general', where)];
     const targeted = stringList(o.targeted, 'targeted', where);
-    if (general.length + targeted.length === 0) throw new UserError(`${where}: no captions (give "captions", "general" or "targeted")`);
+    if (general.length + targeted.length === 0)
+      throw new UserError(`${where}: no captions (give "captions", "general" or "targeted")`);
     firstLine.set(id, i + 1);
     if (o.embeddings === undefined) {
       byId.set(id, { general, targeted });
@@ -129,13 +144,18 @@ export function parseCaptionLines(text: string | Uint8Array, file: string): Map<
     }
     const e = o.embeddings;
     const count = general.length + targeted.length;
-    if (!Array.isArray(e) || !e.every((v) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x)))) {
+    if (
+      !Array.isArray(e) ||
+      !e.every((v) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x)))
+    ) {
       throw new UserError(`${where}: "embeddings" must be a list of non-empty number lists`);
     }
-    if (e.length !== count) throw new UserError(`${where}: ${e.length} embeddings for ${count} captions (one per caption, general first)`);
+    if (e.length !== count)
+      throw new UserError(`${where}: ${e.length} embeddings for ${count} captions (one per caption, general first)`);
     for (const v of e as number[][]) {
       dim ??= { size: v.length, line: i + 1 };
-      if (v.length !== dim.size) throw new UserError(`${where}: an embedding of dimension ${v.length}, but line ${dim.line} has ${dim.size}`);
+      if (v.length !== dim.size)
+        throw new UserError(`${where}: an embedding of dimension ${v.length}, but line ${dim.line} has ${dim.size}`);
     }
     byId.set(id, { general, targeted, embeddings: e as number[][] });
   }

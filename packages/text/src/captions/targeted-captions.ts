@@ -13,13 +13,25 @@ type Template = (name: string, phrase: string, other: string) => string;
 /** Sentence templates of the four targeted prompts; `name` and `other` come with their article. */
 export const TARGETED_TEMPLATES: readonly (readonly Template[])[] = [
   // T1: what is the object? (class name + synonym)
-  [(n, p) => `This is ${n}, also called ${p}.`, (n, p) => `The picture shows ${n}, that is ${p}.`, (n, p) => `It is ${n} (${p}).`],
+  [
+    (n, p) => `This is ${n}, also called ${p}.`,
+    (n, p) => `The picture shows ${n}, that is ${p}.`,
+    (n, p) => `It is ${n} (${p}).`,
+  ],
   // T2: which parts distinguish it?
-  [(n, p) => `You can tell ${n} by ${p}.`, (n, p) => `The distinguishing part of ${n} is ${p}.`, (n, p) => `Look for ${p}: that marks ${n}.`],
+  [
+    (n, p) => `You can tell ${n} by ${p}.`,
+    (n, p) => `The distinguishing part of ${n} is ${p}.`,
+    (n, p) => `Look for ${p}: that marks ${n}.`,
+  ],
   // T3: what does it typically look like?
   [(n, p) => `Typically ${n} ${p}.`, (n, p) => `In most images ${n} ${p}.`],
   // T4: how does it differ from the most confusable class?
-  [(n, p, o) => `Unlike ${o}, ${n} ${p}.`, (n, p, o) => `${cap(n)} can be mistaken for ${o}, but it ${p}.`, (n, p, o) => `Compared with ${o}, ${n} ${p}.`],
+  [
+    (n, p, o) => `Unlike ${o}, ${n} ${p}.`,
+    (n, p, o) => `${cap(n)} can be mistaken for ${o}, but it ${p}.`,
+    (n, p, o) => `Compared with ${o}, ${n} ${p}.`,
+  ],
 ];
 
 function cap(s: string): string {

@@ -18,7 +18,8 @@ describe('knowledge tables', () => {
     expect(() => validateKnowledgeTable(MNIST_KNOWLEDGE, digits)).not.toThrow();
     expect(() => validateKnowledgeTable(FASHION_MNIST_KNOWLEDGE, FASHION_MNIST_CLASSES)).not.toThrow();
     for (const k of [...MNIST_KNOWLEDGE, ...FASHION_MNIST_KNOWLEDGE]) {
-      for (const f of ['synonyms', 'parts', 'appearance', 'contrast'] as const) expect(k[f].length, `${k.className}.${f}`).toBeGreaterThanOrEqual(2);
+      for (const f of ['synonyms', 'parts', 'appearance', 'contrast'] as const)
+        expect(k[f].length, `${k.className}.${f}`).toBeGreaterThanOrEqual(2);
     }
   });
 
@@ -82,18 +83,25 @@ describe('TemplateCaptioner', () => {
     const countFacts = (s: string) => s.split(': ')[1]!.split(', ').length;
     let kept = 0;
     const n = 400;
-    for (let i = 0; i < n; i++) kept += countFacts(generalCaption(words, new Rng(i), { dropProbability: 0.5, perturbProbability: 0 }));
+    for (let i = 0; i < n; i++)
+      kept += countFacts(generalCaption(words, new Rng(i), { dropProbability: 0.5, perturbProbability: 0 }));
     expect(kept / n).toBeGreaterThan(2.5 - 0.4);
     expect(kept / n).toBeLessThan(2.5 + 0.4);
     let moved = 0;
-    for (let i = 0; i < n; i++) if (!generalCaption(words, new Rng(i), { dropProbability: 0, perturbProbability: 1 }).includes('in the centre')) moved++;
+    for (let i = 0; i < n; i++)
+      if (!generalCaption(words, new Rng(i), { dropProbability: 0, perturbProbability: 1 }).includes('in the centre'))
+        moved++;
     expect(moved).toBe(n);
-    expect(generalCaption(attributeWords(measureImageAttributes(new Float32Array(4), [2, 2, 1])), new Rng(0))).toBe(EMPTY_IMAGE_CAPTION);
+    expect(generalCaption(attributeWords(measureImageAttributes(new Float32Array(4), [2, 2, 1])), new Rng(0))).toBe(
+      EMPTY_IMAGE_CAPTION,
+    );
   });
 
   it('rejects unknown tables and labels', () => {
     expect(() => new TemplateCaptioner({ seed: 0, knowledge: 'cifar' })).toThrow(/unknown knowledge table 'cifar'/);
-    expect(() => new TemplateCaptioner({ seed: 0, knowledge: 'mnist' }).captions({ index: 4, label: 10 })).toThrow(/label 10 of sample 4/);
+    expect(() => new TemplateCaptioner({ seed: 0, knowledge: 'mnist' }).captions({ index: 4, label: 10 })).toThrow(
+      /label 10 of sample 4/,
+    );
   });
 
   it('chooses the article by sound', () => {

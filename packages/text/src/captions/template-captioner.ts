@@ -38,7 +38,10 @@ export class TemplateCaptioner implements CaptionProvider {
 
   constructor(private readonly config: TemplateCaptionerOptions) {
     const table = typeof config.knowledge === 'string' ? KNOWLEDGE_TABLES[config.knowledge] : config.knowledge;
-    if (!table) throw new Error(`template captioner: unknown knowledge table '${String(config.knowledge)}' (built in: ${Object.keys(KNOWLEDGE_TABLES).join(', ')})`);
+    if (!table)
+      throw new Error(
+        `template captioner: unknown knowledge table '${String(config.knowledge)}' (built in: ${Object.keys(KNOWLEDGE_TABLES).join(', ')})`,
+      );
     validateKnowledgeTable(table, config.classNames);
     this.table = table;
     this.options = {
@@ -52,11 +55,16 @@ export class TemplateCaptioner implements CaptionProvider {
 
   captions(sample: CaptionSample): SampleCaptions {
     const k = this.table[sample.label];
-    if (!k) throw new RangeError(`template captioner: label ${sample.label} of sample ${sampleId(sample)} has no knowledge entry (table has ${this.table.length} classes)`);
+    if (!k)
+      throw new RangeError(
+        `template captioner: label ${sample.label} of sample ${sampleId(sample)} has no knowledge entry (table has ${this.table.length} classes)`,
+      );
     const id = sampleId(sample);
     const targeted = targetedCaptions(k, new Rng(deriveSeed(this.config.seed, 'targeted', id)));
     if (!sample.image) return { general: [], targeted };
-    const words = attributeWords(measureImageAttributes(sample.image.data, sample.image.shape, { inkThreshold: this.config.inkThreshold }));
+    const words = attributeWords(
+      measureImageAttributes(sample.image.data, sample.image.shape, { inkThreshold: this.config.inkThreshold }),
+    );
     const general = generalCaption(words, new Rng(deriveSeed(this.config.seed, 'general', id)), this.config);
     return { general: [general], targeted };
   }

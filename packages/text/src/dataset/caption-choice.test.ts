@@ -27,10 +27,12 @@ describe('chooseCaption', () => {
 
 describe('caption kinds', () => {
   it('general draws only the general answers, targeted only T1–T4; all keeps the old draw', () => {
-    const seen = (kinds: 'general' | 'targeted') => new Set(Array.from({ length: 200 }, (_, seed) => chooseCaption(captions, seed, 3, kinds)));
+    const seen = (kinds: 'general' | 'targeted') =>
+      new Set(Array.from({ length: 200 }, (_, seed) => chooseCaption(captions, seed, 3, kinds)));
     expect([...seen('general')]).toEqual(['g0']);
     expect([...seen('targeted')].sort()).toEqual(['t1', 't2', 't3', 't4']);
-    for (let seed = 0; seed < 50; seed++) expect(chooseCaption(captions, seed, 3, 'all')).toBe(chooseCaption(captions, seed, 3));
+    for (let seed = 0; seed < 50; seed++)
+      expect(chooseCaption(captions, seed, 3, 'all')).toBe(chooseCaption(captions, seed, 3));
   });
 
   it('gives positions in general-then-targeted order and falls back to every caption when a kind is missing', () => {

@@ -28,7 +28,12 @@ export function captionPositions(captions: SampleCaptions, kinds: CaptionKinds =
  * index))`. Training (a new augment seed each epoch) sees a different caption each epoch; evaluation
  * (no seed, i.e. 0) a fixed one. With `kinds: 'all'` the draw is the same as before the option existed.
  */
-export function chooseCaptionPosition(captions: SampleCaptions, augmentSeed: number, index: number, kinds: CaptionKinds = 'all'): number {
+export function chooseCaptionPosition(
+  captions: SampleCaptions,
+  augmentSeed: number,
+  index: number,
+  kinds: CaptionKinds = 'all',
+): number {
   if (captions.general.length + captions.targeted.length === 0) throw new Error(`sample ${index} has no captions`);
   const positions = captionPositions(captions, kinds);
   if (positions.length === 1) return positions[0]!;
@@ -36,6 +41,11 @@ export function chooseCaptionPosition(captions: SampleCaptions, augmentSeed: num
 }
 
 /** The text of the caption `chooseCaptionPosition` picks. */
-export function chooseCaption(captions: SampleCaptions, augmentSeed: number, index: number, kinds: CaptionKinds = 'all'): string {
+export function chooseCaption(
+  captions: SampleCaptions,
+  augmentSeed: number,
+  index: number,
+  kinds: CaptionKinds = 'all',
+): string {
   return captionTexts(captions)[chooseCaptionPosition(captions, augmentSeed, index, kinds)]!;
 }

@@ -1,4 +1,16 @@
-import { CAPTION_EMBEDDING_SIZE, TEXT_WORDS, classificationBatchKeys, facetEntry, facets, type BatchKeySpecs, type DataInfo, type DataText, type Dataset, type Facets, type SplitName } from '@kd/core';
+import {
+  CAPTION_EMBEDDING_SIZE,
+  TEXT_WORDS,
+  classificationBatchKeys,
+  facetEntry,
+  facets,
+  type BatchKeySpecs,
+  type DataInfo,
+  type DataText,
+  type Dataset,
+  type Facets,
+  type SplitName,
+} from '@kd/core';
 import { CLS_ID, PAD_ID, SEP_ID } from '../tokenizer/special-tokens.js';
 import type { ArrayDataset } from '@kd/data';
 import type { WordTokenizer } from '../tokenizer/word-tokenizer.js';
@@ -29,7 +41,9 @@ export class CaptionedDataset implements Dataset {
     readonly tokenizer: WordTokenizer,
     readonly text: DataText,
     /** Where each split's captions are cached, by whom they were made, and whether the cache already held them. */
-    readonly captionCache?: Readonly<Record<SplitName, { readonly path: string; readonly provider: string; readonly fromCache: boolean }>>,
+    readonly captionCache?: Readonly<
+      Record<SplitName, { readonly path: string; readonly provider: string; readonly fromCache: boolean }>
+    >,
   ) {
     this.name = `${base.name}-captioned`;
     this.inputShape = base.inputShape;
@@ -43,7 +57,15 @@ export class CaptionedDataset implements Dataset {
       ...classificationBatchKeys(base),
       tokens: { shape: [t], dtype: 'int32', description: 'caption token ids: [CLS] words [SEP], [PAD] after' },
       tokenMask: { shape: [t], dtype: 'float32', description: '1 for a caption token, 0 for padding' },
-      ...(dim !== undefined ? { captionEmbedding: { shape: [dim], dtype: 'float32' as const, description: 'precomputed caption embedding (train split)' } } : {}),
+      ...(dim !== undefined
+        ? {
+            captionEmbedding: {
+              shape: [dim],
+              dtype: 'float32' as const,
+              description: 'precomputed caption embedding (train split)',
+            },
+          }
+        : {}),
     };
     this.facets = facets(
       facetEntry(TEXT_WORDS, { words: tokenizer.vocabulary.tokens, cls: CLS_ID, sep: SEP_ID, pad: PAD_ID }),

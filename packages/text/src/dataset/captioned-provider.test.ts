@@ -127,7 +127,14 @@ describe('captioned dataset', () => {
   });
 
   it('honours length, prompts and a custom caption seed', async () => {
-    const other = await loadCaptioned({ base: 'mnist', baseOptions, cacheDir, length: 8, captionSeed: 7, prompts: ['{} digit'] });
+    const other = await loadCaptioned({
+      base: 'mnist',
+      baseOptions,
+      cacheDir,
+      length: 8,
+      captionSeed: 7,
+      prompts: ['{} digit'],
+    });
     expect(other.text.length).toBe(8);
     expect(other.text.classPrompts.prompts).toBe(1);
     expect(other.text.classPrompts.ids.length).toBe(10 * 8);
@@ -157,7 +164,10 @@ describe('captioned dataset: caption kinds', () => {
     expect(targeted.tokenizer.vocabulary.tokens).toEqual(data.tokenizer.vocabulary.tokens);
     const indices = Int32Array.from({ length: 40 }, (_, i) => i);
     for (const seed of [1, 2, 3]) {
-      for (const [d, kind] of [[general, 'general'], [targeted, 'targeted']] as const) {
+      for (const [d, kind] of [
+        [general, 'general'],
+        [targeted, 'targeted'],
+      ] as const) {
         const split = d.split('train');
         const batch = split.batch(indices, { augmentSeed: seed });
         const ids = batch.tokens!.dataSync();
@@ -170,8 +180,12 @@ describe('captioned dataset: caption kinds', () => {
     }
     // 'all' (the default) is the draw of a dataset without the option
     const all = await loadCaptioned({ base: 'mnist', baseOptions, cacheDir, captionKinds: 'all' });
-    expect(Array.from(indices, (i) => all.split('train').caption(i, 7))).toEqual(Array.from(indices, (i) => data.split('train').caption(i, 7)));
-    await expect(loadCaptioned({ base: 'mnist', captionKinds: 'some' } as never)).rejects.toThrow(/data\.options\.captionKinds/);
+    expect(Array.from(indices, (i) => all.split('train').caption(i, 7))).toEqual(
+      Array.from(indices, (i) => data.split('train').caption(i, 7)),
+    );
+    await expect(loadCaptioned({ base: 'mnist', captionKinds: 'some' } as never)).rejects.toThrow(
+      /data\.options\.captionKinds/,
+    );
   });
 });
 
@@ -183,10 +197,25 @@ describe('captioned dataset: precomputed caption embeddings', () => {
       const probe = await loadCaptioned({ base: 'mnist', baseOptions: tiny, cacheDir: dir });
       const ids = (['train', 'val', 'test'] as const).flatMap((s) => Array.from(probe.base.split(s).sourceIndices));
       const file = join(dir, 'captions.jsonl');
-      const line = (id: number) => ({ id, general: [`plain ${id}`], targeted: [`named ${id}`], embeddings: [[id, 0, 1], [id, 1, 0]] });
+      const line = (id: number) => ({
+        id,
+        general: [`plain ${id}`],
+        targeted: [`named ${id}`],
+        embeddings: [
+          [id, 0, 1],
+          [id, 1, 0],
+        ],
+      });
       writeFileSync(file, ids.map((id) => JSON.stringify(line(id))).join('\n') + '\n');
       for (const captionKinds of ['all', 'general', 'targeted'] as const) {
-        const d = await loadCaptioned({ base: 'mnist', baseOptions: tiny, cacheDir: dir, captions: 'file', file, captionKinds });
+        const d = await loadCaptioned({
+          base: 'mnist',
+          baseOptions: tiny,
+          cacheDir: dir,
+          captions: 'file',
+          file,
+          captionKinds,
+        });
         expect(d.captionEmbeddingDim).toBe(3);
         const split = d.split('train');
         const indices = Int32Array.of(0, 1, 2, 3);
@@ -198,7 +227,9 @@ describe('captioned dataset: precomputed caption embeddings', () => {
           const id = split.base.sourceIndices[b]!;
           const position = split.captionPosition(b, 5);
           expect(emb[b]).toEqual(line(id).embeddings[position]);
-          expect(d.tokenizer.decode(batch.tokens!.dataSync().subarray(b * 32, (b + 1) * 32))).toBe(position === 0 ? `plain ${id}` : `named ${id}`);
+          expect(d.tokenizer.decode(batch.tokens!.dataSync().subarray(b * 32, (b + 1) * 32))).toBe(
+            position === 0 ? `plain ${id}` : `named ${id}`,
+          );
           if (captionKinds !== 'all') expect(position).toBe(captionKinds === 'general' ? 0 : 1);
         }
         tf.dispose(Object.values(batch));
@@ -225,7 +256,9 @@ describe('captioned dataset from a caption file', () => {
       writeFileSync(file, ids.map((id) => JSON.stringify({ id, captions: [`zebra number ${id}`] })).join('\n') + '\n');
       const data = await loadCaptioned({ base: 'mnist', baseOptions: tiny, cacheDir: dir, captions: 'file', file });
       const split = data.split('train');
-      expect(split.captions.map((c) => c.general[0])).toEqual(Array.from(split.base.sourceIndices, (id) => `zebra number ${id}`));
+      expect(split.captions.map((c) => c.general[0])).toEqual(
+        Array.from(split.base.sourceIndices, (id) => `zebra number ${id}`),
+      );
       const batch = split.batch(Int32Array.of(2));
       expect(data.tokenizer.decode(batch.tokens!.dataSync())).toBe(`zebra number ${split.base.sourceIndices[2]}`);
       tf.dispose(Object.values(batch));
@@ -233,7 +266,9 @@ describe('captioned dataset from a caption file', () => {
       expect(data.tokenizer.vocabulary.has(String(data.base.split('val').sourceIndices[0]))).toBe(false);
 
       writeFileSync(file, `{"id": ${ids[0]}, "captions": ["only one"]}\n`);
-      await expect(loadCaptioned({ base: 'mnist', baseOptions: tiny, cacheDir: dir, captions: 'file', file })).rejects.toThrow(/no captions for 3 of 4 samples/);
+      await expect(
+        loadCaptioned({ base: 'mnist', baseOptions: tiny, cacheDir: dir, captions: 'file', file }),
+      ).rejects.toThrow(/no captions for 3 of 4 samples/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -252,14 +287,18 @@ describe('captioned dataset from a caption file', () => {
 
 describe('captioned options', () => {
   it('names unknown keys and bad values data.options.<key>', async () => {
-    await expect(loadCaptioned({ base: 'mnist', colour: true } as never)).rejects.toThrow(/data\.options\.colour.*unknown option/);
+    await expect(loadCaptioned({ base: 'mnist', colour: true } as never)).rejects.toThrow(
+      /data\.options\.colour.*unknown option/,
+    );
     await expect(loadCaptioned({ base: 'cifar' } as never)).rejects.toThrow(/data\.options\.base/);
     await expect(loadCaptioned({ base: 'mnist', length: 2 })).rejects.toThrow(/data\.options\.length/);
     await expect(loadCaptioned({ base: 'mnist', prompts: ['a photo'] })).rejects.toThrow(/data\.options\.prompts\.0/);
   });
 
   it('names base option errors data.options.baseOptions.<key>', async () => {
-    await expect(loadCaptioned({ base: 'mnist', baseOptions: { colour: 1 } })).rejects.toThrow(/data\.options\.baseOptions\.colour/);
+    await expect(loadCaptioned({ base: 'mnist', baseOptions: { colour: 1 } })).rejects.toThrow(
+      /data\.options\.baseOptions\.colour/,
+    );
   });
 
   it('registers the captioned provider', () => {

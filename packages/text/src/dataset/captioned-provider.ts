@@ -1,4 +1,10 @@
-import { ConfigError, resolveConfigPath, type DatasetLoadContext, type DatasetProvider, type SplitName } from '@kd/core';
+import {
+  ConfigError,
+  resolveConfigPath,
+  type DatasetLoadContext,
+  type DatasetProvider,
+  type SplitName,
+} from '@kd/core';
 import { loadFashionMnist, loadMnist, parseDatasetOptions, type ArrayDataset } from '@kd/data';
 import { arraySplitSamples } from '../captions/array-split-samples.js';
 import { cachedCaptions } from '../captions/caption-cache.js';
@@ -15,7 +21,11 @@ import { classPromptTexts, encodeClassPrompts } from './class-prompts.js';
 const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
 /** Loads the base dataset; its option errors name `data.options.baseOptions.<key>`. */
-async function loadBase(base: 'mnist' | 'fashion-mnist', options: Record<string, unknown>, context: DatasetLoadContext): Promise<ArrayDataset> {
+async function loadBase(
+  base: 'mnist' | 'fashion-mnist',
+  options: Record<string, unknown>,
+  context: DatasetLoadContext,
+): Promise<ArrayDataset> {
   try {
     return base === 'mnist' ? await loadMnist(options) : loadFashionMnist(options, context);
   } catch (e) {
@@ -31,11 +41,16 @@ async function loadBase(base: 'mnist' | 'fashion-mnist', options: Record<string,
  * (template captioner or JSON Lines file, cached under `cacheDir`), a word vocabulary built from
  * the train captions and the class prompts, and the tokenised class prompts (`text`).
  */
-export async function loadCaptioned(options: CaptionedOptions = {}, context: DatasetLoadContext = {}): Promise<CaptionedDataset> {
+export async function loadCaptioned(
+  options: CaptionedOptions = {},
+  context: DatasetLoadContext = {},
+): Promise<CaptionedDataset> {
   const o = parseDatasetOptions(captionedOptionsSchema, options as Record<string, unknown>);
   const base = await loadBase(o.base, o.baseOptions, context);
   const provider: CaptionProvider =
-    o.captions === 'file' ? new JsonlCaptionFile(resolveConfigPath(context.baseDir, o.file!)) : new TemplateCaptioner({ seed: o.captionSeed, knowledge: o.base, classNames: base.classNames });
+    o.captions === 'file'
+      ? new JsonlCaptionFile(resolveConfigPath(context.baseDir, o.file!))
+      : new TemplateCaptioner({ seed: o.captionSeed, knowledge: o.base, classNames: base.classNames });
   const captions = {} as Record<SplitName, SampleCaptions[]>;
   const cache = {} as Record<SplitName, { path: string; provider: string; fromCache: boolean }>;
   for (const name of SPLITS) {
@@ -46,13 +61,20 @@ export async function loadCaptioned(options: CaptionedOptions = {}, context: Dat
   }
   const promptTexts = classPromptTexts(base.classNames, o.prompts);
   const tokenizer = new WordTokenizer(captionedVocabulary(captions.train, promptTexts, o.minCount));
-  const make = (name: SplitName) => new CaptionedSplit(base.split(name), captions[name], tokenizer, o.length, { kinds: o.captionKinds });
-  return new CaptionedDataset(base, { train: make('train'), val: make('val'), test: make('test') }, tokenizer, {
-    vocabSize: tokenizer.vocabulary.size,
-    vocabularyId: tokenizer.vocabulary.fingerprint(),
-    length: o.length,
-    classPrompts: encodeClassPrompts(tokenizer, base.classNames, o.prompts, o.length),
-  }, cache);
+  const make = (name: SplitName) =>
+    new CaptionedSplit(base.split(name), captions[name], tokenizer, o.length, { kinds: o.captionKinds });
+  return new CaptionedDataset(
+    base,
+    { train: make('train'), val: make('val'), test: make('test') },
+    tokenizer,
+    {
+      vocabSize: tokenizer.vocabulary.size,
+      vocabularyId: tokenizer.vocabulary.fingerprint(),
+      length: o.length,
+      classPrompts: encodeClassPrompts(tokenizer, base.classNames, o.prompts, o.length),
+    },
+    cache,
+  );
 }
 
 export const captionedProvider: DatasetProvider & { readonly optionsSchema: typeof captionedOptionsSchema } = {

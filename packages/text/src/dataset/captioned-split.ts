@@ -35,13 +35,18 @@ export class CaptionedSplit implements DataSplit {
     readonly length: number,
     options: CaptionedSplitOptions = {},
   ) {
-    if (captions.length !== base.size) throw new Error(`captioned ${base.name} split: ${captions.length} caption entries for ${base.size} samples`);
+    if (captions.length !== base.size)
+      throw new Error(`captioned ${base.name} split: ${captions.length} caption entries for ${base.size} samples`);
     const empty = captions.findIndex((c) => captionTexts(c).length === 0);
     if (empty >= 0) throw new Error(`captioned ${base.name} split: sample ${empty} has no captions`);
     this.size = base.size;
     this.labels = base.labels;
     this.kinds = options.kinds ?? 'all';
-    const dims = new Set(captions.map((c) => (c.embeddings && c.embeddings.length === captionTexts(c).length ? c.embeddings[0]!.length : -1)));
+    const dims = new Set(
+      captions.map((c) =>
+        c.embeddings && c.embeddings.length === captionTexts(c).length ? c.embeddings[0]!.length : -1,
+      ),
+    );
     if (dims.size === 1 && !dims.has(-1)) this.embeddingDim = [...dims][0];
   }
 

@@ -25,7 +25,10 @@ describe('class prompts', () => {
 
 describe('captionedVocabulary', () => {
   it('keeps train words by minCount and always keeps prompt words', () => {
-    const train = [{ general: ['a dark boot'], targeted: ['a dark bag'] }, { general: ['a dark shoe'], targeted: [] }];
+    const train = [
+      { general: ['a dark boot'], targeted: ['a dark bag'] },
+      { general: ['a dark shoe'], targeted: [] },
+    ];
     const vocab = captionedVocabulary(train, ['this is a zebra'], 2);
     expect(vocab.has('dark')).toBe(true);
     expect(vocab.has('boot')).toBe(false);

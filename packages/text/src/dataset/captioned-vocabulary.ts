@@ -7,7 +7,11 @@ import { Vocabulary } from '../tokenizer/vocabulary.js';
  * filled class prompts; prompt words that `minCount` dropped are appended (sorted), so every class
  * prompt encodes without [UNK]. Val/test captions are not looked at.
  */
-export function captionedVocabulary(trainCaptions: readonly SampleCaptions[], promptTexts: readonly string[], minCount = 1): Vocabulary {
+export function captionedVocabulary(
+  trainCaptions: readonly SampleCaptions[],
+  promptTexts: readonly string[],
+  minCount = 1,
+): Vocabulary {
   const corpus = [...trainCaptions.flatMap(captionTexts), ...promptTexts];
   const built = Vocabulary.build(corpus, { minCount });
   const missing = [...new Set(promptTexts.flatMap(splitWords))].filter((w) => !built.has(w)).sort();

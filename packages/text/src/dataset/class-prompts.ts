@@ -15,7 +15,12 @@ export function classPromptTexts(classNames: readonly string[], prompts: readonl
  * The class-name prompts of `DataText`: ids and mask [numClasses, prompts, length] row-major,
  * tokenised (lower-cased) to `length` tokens each.
  */
-export function encodeClassPrompts(tokenizer: WordTokenizer, classNames: readonly string[], prompts: readonly string[], length: number): DataText['classPrompts'] {
+export function encodeClassPrompts(
+  tokenizer: WordTokenizer,
+  classNames: readonly string[],
+  prompts: readonly string[],
+  length: number,
+): DataText['classPrompts'] {
   const encoded = tokenizer.encodeBatch(classPromptTexts(classNames, prompts), { length });
   return { prompts: prompts.length, ids: encoded.ids, mask: encoded.attentionMask };
 }

@@ -1,4 +1,15 @@
-import { TEXT_WORDS, facetEntry, facets, type BatchKeySpecs, type DataText, type Dataset, type DatasetLoadContext, type DatasetProvider, type Facets, type SplitName } from '@kd/core';
+import {
+  TEXT_WORDS,
+  facetEntry,
+  facets,
+  type BatchKeySpecs,
+  type DataText,
+  type Dataset,
+  type DatasetLoadContext,
+  type DatasetProvider,
+  type Facets,
+  type SplitName,
+} from '@kd/core';
 import { loadScenes, parseDatasetOptions, type SceneDataset } from '@kd/data';
 import { classPromptTexts, encodeClassPrompts } from '../dataset/class-prompts.js';
 import { captionedVocabulary } from '../dataset/captioned-vocabulary.js';
@@ -54,14 +65,22 @@ export class SceneCaptionsDataset implements Dataset {
   }
 }
 
-export async function loadSceneCaptions(options: SceneCaptionsOptions = {}, context: DatasetLoadContext = {}): Promise<SceneCaptionsDataset> {
+export async function loadSceneCaptions(
+  options: SceneCaptionsOptions = {},
+  context: DatasetLoadContext = {},
+): Promise<SceneCaptionsDataset> {
   const o = parseDatasetOptions(sceneCaptionsOptionsSchema, options as Record<string, unknown>);
   const scenes = await loadScenes(o.scenes, context);
   const train = scenes.split('train');
-  const trainCaptions = Array.from({ length: train.size }, (_, i) => ({ general: [train.scenes.get(i).caption], targeted: [] }));
+  const trainCaptions = Array.from({ length: train.size }, (_, i) => ({
+    general: [train.scenes.get(i).caption],
+    targeted: [],
+  }));
   const promptTexts = classPromptTexts(scenes.classNames, o.prompts);
   const tokenizer = new WordTokenizer(captionedVocabulary(trainCaptions, promptTexts, o.minCount));
-  const splits = Object.fromEntries(SPLITS.map((s) => [s, new SceneCaptionsSplit(scenes.split(s), tokenizer, o.length)])) as Record<SplitName, SceneCaptionsSplit>;
+  const splits = Object.fromEntries(
+    SPLITS.map((s) => [s, new SceneCaptionsSplit(scenes.split(s), tokenizer, o.length)]),
+  ) as Record<SplitName, SceneCaptionsSplit>;
   return new SceneCaptionsDataset(scenes, splits, tokenizer, {
     vocabSize: tokenizer.vocabulary.size,
     vocabularyId: tokenizer.vocabulary.fingerprint(),

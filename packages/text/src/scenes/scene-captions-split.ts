@@ -35,7 +35,11 @@ export class SceneCaptionsSplit implements DataSplit {
     );
     const base = this.scenes.batch(indices);
     const shape: [number, number] = [indices.length, this.length];
-    return { ...base, tokens: tf.tensor2d(encoded.ids, shape, 'int32'), tokenMask: tf.tensor2d(encoded.attentionMask, shape, 'float32') };
+    return {
+      ...base,
+      tokens: tf.tensor2d(encoded.ids, shape, 'int32'),
+      tokenMask: tf.tensor2d(encoded.attentionMask, shape, 'float32'),
+    };
   }
 
   preview(index: number): SamplePreview {

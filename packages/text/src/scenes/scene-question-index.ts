@@ -18,7 +18,10 @@ export function indexSceneQuestions(scenes: SceneSet, perScene?: number): SceneQ
   const questionOf: number[] = [];
   for (let s = 0; s < scenes.size; s++) {
     const n = scenes.get(s).questions.length;
-    const kept = perScene === undefined || n <= perScene ? Array.from({ length: n }, (_, j) => j) : drawSorted(n, perScene, new Rng(deriveSeed(scenes.seed, 'vqa-questions', s)));
+    const kept =
+      perScene === undefined || n <= perScene
+        ? Array.from({ length: n }, (_, j) => j)
+        : drawSorted(n, perScene, new Rng(deriveSeed(scenes.seed, 'vqa-questions', s)));
     for (const j of kept) {
       sceneOf.push(s);
       questionOf.push(j);

@@ -1,4 +1,15 @@
-import { TEXT_WORDS, facetEntry, facets, type BatchKeySpecs, type DataText, type Dataset, type DatasetLoadContext, type DatasetProvider, type Facets, type SplitName } from '@kd/core';
+import {
+  TEXT_WORDS,
+  facetEntry,
+  facets,
+  type BatchKeySpecs,
+  type DataText,
+  type Dataset,
+  type DatasetLoadContext,
+  type DatasetProvider,
+  type Facets,
+  type SplitName,
+} from '@kd/core';
 import { loadScenes, parseDatasetOptions, type SceneDataset } from '@kd/data';
 import { captionedVocabulary } from '../dataset/captioned-vocabulary.js';
 import { classPromptTexts, encodeClassPrompts } from '../dataset/class-prompts.js';
@@ -45,7 +56,12 @@ export class SceneVqaDataset implements Dataset {
       sceneIndex: { shape: [], dtype: 'int32', description: 'the scene the question is about' },
       tokens: { shape: [t], dtype: 'int32', description: 'question token ids: [CLS] words [SEP], [PAD] after' },
       tokenMask: { shape: [t], dtype: 'float32', description: '1 for a question token, 0 for padding' },
-      answerScores: { shape: [answers.length], dtype: 'float32', description: 'VQA soft score of each answer: min(#humans/3, 1); 1 for the one true answer of a templated question' },
+      answerScores: {
+        shape: [answers.length],
+        dtype: 'float32',
+        description:
+          'VQA soft score of each answer: min(#humans/3, 1); 1 for the one true answer of a templated question',
+      },
       answerId: { shape: [], dtype: 'int32', description: 'the answer (index into the answer vocabulary facet)' },
     };
     this.facets = facets(
@@ -60,16 +76,26 @@ export class SceneVqaDataset implements Dataset {
   }
 }
 
-export async function loadSceneVqa(options: SceneVqaOptions = {}, context: DatasetLoadContext = {}): Promise<SceneVqaDataset> {
+export async function loadSceneVqa(
+  options: SceneVqaOptions = {},
+  context: DatasetLoadContext = {},
+): Promise<SceneVqaDataset> {
   const o = parseDatasetOptions(sceneVqaOptionsSchema, options as Record<string, unknown>);
   const scenes = await loadScenes(o.scenes, context);
   const answers = scenes.split('train').scenes.answerVocabulary.answers;
-  const index = Object.fromEntries(SPLITS.map((s) => [s, indexSceneQuestions(scenes.split(s).scenes, o.questionsPerScene)])) as Record<SplitName, ReturnType<typeof indexSceneQuestions>>;
+  const index = Object.fromEntries(
+    SPLITS.map((s) => [s, indexSceneQuestions(scenes.split(s).scenes, o.questionsPerScene)]),
+  ) as Record<SplitName, ReturnType<typeof indexSceneQuestions>>;
   const train = scenes.split('train').scenes;
-  const trainQuestions = Array.from(index.train.scene, (s, i) => ({ general: [train.get(s).questions[index.train.question[i]!]!.text], targeted: [] }));
+  const trainQuestions = Array.from(index.train.scene, (s, i) => ({
+    general: [train.get(s).questions[index.train.question[i]!]!.text],
+    targeted: [],
+  }));
   const promptTexts = classPromptTexts(scenes.classNames, o.prompts);
   const tokenizer = new WordTokenizer(captionedVocabulary(trainQuestions, promptTexts, o.minCount));
-  const splits = Object.fromEntries(SPLITS.map((s) => [s, new SceneVqaSplit(scenes.split(s), index[s], tokenizer, o.length, answers.length)])) as Record<SplitName, SceneVqaSplit>;
+  const splits = Object.fromEntries(
+    SPLITS.map((s) => [s, new SceneVqaSplit(scenes.split(s), index[s], tokenizer, o.length, answers.length)]),
+  ) as Record<SplitName, SceneVqaSplit>;
   return new SceneVqaDataset(
     scenes,
     splits,

@@ -2,9 +2,17 @@ import { z } from '@kd/core';
 
 export const sceneVqaOptionsSchema = z
   .object({
-    scenes: z.record(z.string(), z.unknown()).default({}).describe('options of the `scenes` dataset (items, size, objects, splits, proposals, …)'),
+    scenes: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe('options of the `scenes` dataset (items, size, objects, splits, proposals, …)'),
     length: z.number().int().min(3).max(512).default(16).describe('tokens per question, [CLS] and [SEP] included'),
-    minCount: z.number().int().min(1).default(1).describe('vocabulary: words seen fewer times in the train questions are [UNK] (class names are always kept)'),
+    minCount: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe('vocabulary: words seen fewer times in the train questions are [UNK] (class names are always kept)'),
     prompts: z
       .array(z.string().refine((p) => p.includes('{}'), { message: 'each prompt must contain {} for the class name' }))
       .min(1)
@@ -15,7 +23,9 @@ export const sceneVqaOptionsSchema = z
       .int()
       .positive()
       .optional()
-      .describe('at most this many questions per scene, drawn once per scene (seeded); default: every question of every scene'),
+      .describe(
+        'at most this many questions per scene, drawn once per scene (seeded); default: every question of every scene',
+      ),
   })
   .strict();
 

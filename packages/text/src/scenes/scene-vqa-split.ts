@@ -55,7 +55,10 @@ export class SceneVqaSplit implements DataSplit {
       tokens: tf.tensor2d(encoded.ids, shape, 'int32'),
       tokenMask: tf.tensor2d(encoded.attentionMask, shape, 'float32'),
       answerScores: tf.tensor2d(scores, [b, this.numAnswers], 'float32'),
-      answerId: tf.tensor1d(Int32Array.from(questions, (q) => q.answerId), 'int32'),
+      answerId: tf.tensor1d(
+        Int32Array.from(questions, (q) => q.answerId),
+        'int32',
+      ),
       index: tf.tensor1d(indices, 'int32'),
       sceneIndex: tf.tensor1d(sceneIndex, 'int32'),
     };
@@ -67,6 +70,7 @@ export class SceneVqaSplit implements DataSplit {
   }
 
   private checkIndex(index: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.size) throw new RangeError(`scene-vqa: sample ${index} out of range [0, ${this.size})`);
+    if (!Number.isInteger(index) || index < 0 || index >= this.size)
+      throw new RangeError(`scene-vqa: sample ${index} out of range [0, ${this.size})`);
   }
 }

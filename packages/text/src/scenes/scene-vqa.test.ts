@@ -52,14 +52,21 @@ describe('scene-vqa dataset', () => {
   });
 
   it('the vocabulary covers every question (val and test too) and the class prompts; questionsPerScene keeps a fixed subset', async () => {
-    const data = await loadSceneVqa({ scenes: { train: 30, val: 10, test: 10, proposals: 'none' }, questionsPerScene: 3 });
+    const data = await loadSceneVqa({
+      scenes: { train: 30, val: 10, test: 10, proposals: 'none' },
+      questionsPerScene: 3,
+    });
     for (const name of ['train', 'val', 'test'] as const) {
       const split = data.split(name);
       expect(split.size).toBeLessThanOrEqual(3 * split.scenes.size);
       for (let i = 0; i < split.size; i++) expect(data.tokenizer.encode(split.question(i).text)).not.toContain(1); // no [UNK]
     }
-    const again = await loadSceneVqa({ scenes: { train: 30, val: 10, test: 10, proposals: 'none' }, questionsPerScene: 3 });
-    const texts = (d: typeof data) => Array.from({ length: d.split('val').size }, (_, i) => d.split('val').question(i).text);
+    const again = await loadSceneVqa({
+      scenes: { train: 30, val: 10, test: 10, proposals: 'none' },
+      questionsPerScene: 3,
+    });
+    const texts = (d: typeof data) =>
+      Array.from({ length: d.split('val').size }, (_, i) => d.split('val').question(i).text);
     expect(texts(again)).toEqual(texts(data));
     expect(data.text.classPrompts.ids.length).toBe(10 * 16);
     expect(data.split('train').preview(0).lines![0]).toMatch(/^Q: /);

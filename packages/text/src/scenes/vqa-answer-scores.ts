@@ -12,11 +12,13 @@
 export function vqaAnswerScores(reference: number | readonly number[], numAnswers: number): Float32Array {
   const scores = new Float32Array(numAnswers);
   const check = (id: number) => {
-    if (!Number.isInteger(id) || id >= numAnswers) throw new RangeError(`vqaAnswerScores: answer id ${id} outside [0, ${numAnswers})`);
+    if (!Number.isInteger(id) || id >= numAnswers)
+      throw new RangeError(`vqaAnswerScores: answer id ${id} outside [0, ${numAnswers})`);
   };
   if (typeof reference === 'number') {
     check(reference);
-    if (reference < 0) throw new RangeError(`vqaAnswerScores: a single reference answer must be in the vocabulary, got ${reference}`);
+    if (reference < 0)
+      throw new RangeError(`vqaAnswerScores: a single reference answer must be in the vocabulary, got ${reference}`);
     scores[reference] = 1;
     return scores;
   }

@@ -32,7 +32,8 @@ export class Vocabulary {
     });
     this.ids = new Map();
     tokens.forEach((t, i) => {
-      if (this.ids.has(t)) throw new Error(`vocabulary: duplicate token ${JSON.stringify(t)} at ids ${this.ids.get(t)} and ${i}`);
+      if (this.ids.has(t))
+        throw new Error(`vocabulary: duplicate token ${JSON.stringify(t)} at ids ${this.ids.get(t)} and ${i}`);
       this.ids.set(t, i);
     });
   }
@@ -41,7 +42,8 @@ export class Vocabulary {
   static build(corpus: Iterable<string>, options: BuildVocabularyOptions = {}): Vocabulary {
     const minCount = options.minCount ?? 1;
     const maxSize = options.maxSize ?? Infinity;
-    if (maxSize < SPECIAL_TOKENS.length) throw new RangeError(`vocabulary: maxSize ${maxSize} is below the ${SPECIAL_TOKENS.length} special tokens`);
+    if (maxSize < SPECIAL_TOKENS.length)
+      throw new RangeError(`vocabulary: maxSize ${maxSize} is below the ${SPECIAL_TOKENS.length} special tokens`);
     const counts = new Map<string, number>();
     for (const text of corpus) for (const w of splitWords(text)) counts.set(w, (counts.get(w) ?? 0) + 1);
     const special = new Set<string>(SPECIAL_TOKENS);
@@ -55,7 +57,13 @@ export class Vocabulary {
 
   static fromJSON(json: unknown): Vocabulary {
     const j = json as Partial<VocabularyJson> | null;
-    if (!j || j.format !== 'kd-vocabulary' || j.version !== 1 || !Array.isArray(j.tokens) || !j.tokens.every((t) => typeof t === 'string')) {
+    if (
+      !j ||
+      j.format !== 'kd-vocabulary' ||
+      j.version !== 1 ||
+      !Array.isArray(j.tokens) ||
+      !j.tokens.every((t) => typeof t === 'string')
+    ) {
       throw new Error('vocabulary: expected {"format": "kd-vocabulary", "version": 1, "tokens": [string, …]}');
     }
     return new Vocabulary(j.tokens);

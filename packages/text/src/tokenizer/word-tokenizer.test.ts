@@ -12,7 +12,15 @@ const corpus = ['A small bright shoe.', 'A thin, dark shoe!', 'a T-shirt/top', '
 
 describe('splitWords', () => {
   it('lower-cases and drops whitespace and punctuation', () => {
-    expect(splitWords('  A T-shirt/top,  Ankle-boot!\n 42x ')).toEqual(['a', 't', 'shirt', 'top', 'ankle', 'boot', '42x']);
+    expect(splitWords('  A T-shirt/top,  Ankle-boot!\n 42x ')).toEqual([
+      'a',
+      't',
+      'shirt',
+      'top',
+      'ankle',
+      'boot',
+      '42x',
+    ]);
     expect(splitWords('...')).toEqual([]);
   });
 });
@@ -21,7 +29,20 @@ describe('Vocabulary', () => {
   it('puts specials first, then words by descending count then alphabetically', () => {
     const v = Vocabulary.build(corpus);
     // a: 3, shoe: 2, then count 1 alphabetically
-    expect(v.tokens).toEqual([...SPECIAL_TOKENS, 'a', 'shoe', 'bag', 'bright', 'dark', 'shirt', 'small', 't', 'the', 'thin', 'top']);
+    expect(v.tokens).toEqual([
+      ...SPECIAL_TOKENS,
+      'a',
+      'shoe',
+      'bag',
+      'bright',
+      'dark',
+      'shirt',
+      'small',
+      't',
+      'the',
+      'thin',
+      'top',
+    ]);
   });
 
   it('is the same for any corpus order', () => {
@@ -48,7 +69,13 @@ describe('Vocabulary', () => {
   });
 
   it('rejects JSON without the special tokens in place', () => {
-    expect(() => Vocabulary.fromJSON({ format: 'kd-vocabulary', version: 1, tokens: ['[UNK]', '[PAD]', '[CLS]', '[SEP]', '[MASK]'] })).toThrow(/token 0 must be \[PAD\]/);
+    expect(() =>
+      Vocabulary.fromJSON({
+        format: 'kd-vocabulary',
+        version: 1,
+        tokens: ['[UNK]', '[PAD]', '[CLS]', '[SEP]', '[MASK]'],
+      }),
+    ).toThrow(/token 0 must be \[PAD\]/);
     expect(() => Vocabulary.fromJSON({ tokens: [] })).toThrow(/kd-vocabulary/);
   });
 });
@@ -57,7 +84,9 @@ describe('Vocabulary fingerprints', () => {
   it('are equal for equal token lists and differ when only the order differs', () => {
     const a = Vocabulary.build(['b a c a']);
     expect(Vocabulary.build(['b a c a']).fingerprint()).toBe(a.fingerprint());
-    expect(new Vocabulary([...a.tokens.slice(0, 5), ...a.tokens.slice(5).reverse()]).fingerprint()).not.toBe(a.fingerprint());
+    expect(new Vocabulary([...a.tokens.slice(0, 5), ...a.tokens.slice(5).reverse()]).fingerprint()).not.toBe(
+      a.fingerprint(),
+    );
     expect(a.fingerprint()).toMatch(/^[0-9a-f]{16}$/);
   });
 });

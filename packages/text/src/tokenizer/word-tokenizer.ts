@@ -30,7 +30,9 @@ export class WordTokenizer {
     const reserved = addSpecial ? 2 : 0;
     const maxLength = options.maxLength ?? Infinity;
     if (maxLength < reserved) throw new RangeError(`encode: maxLength ${maxLength} leaves no room for [CLS] and [SEP]`);
-    const words = splitWords(text).slice(0, maxLength - reserved).map((w) => this.vocabulary.idOf(w));
+    const words = splitWords(text)
+      .slice(0, maxLength - reserved)
+      .map((w) => this.vocabulary.idOf(w));
     return addSpecial ? [CLS_ID, ...words, SEP_ID] : words;
   }
 

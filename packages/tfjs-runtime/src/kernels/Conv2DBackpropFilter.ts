@@ -50,7 +50,12 @@ export function conv2DBackpropFilterNHWC(
     const [b, , , ci] = xs.shape;
     const n = b * info.outHeight * info.outWidth;
     let xt: tf.Tensor4D = tf.transpose(xs, [3, 0, 1, 2]); // [Ci, B, h, w]
-    const pads: [number, number][] = [[0, 0], [0, 0], [h.padBefore, h.padAfter], [w.padBefore, w.padAfter]];
+    const pads: [number, number][] = [
+      [0, 0],
+      [0, 0],
+      [h.padBefore, h.padAfter],
+      [w.padBefore, w.padAfter],
+    ];
     if (pads.some(([a, z]) => a !== 0 || z !== 0)) xt = tf.pad(xt, pads);
     const cols: tf.Tensor2D[] = [];
     for (let i = 0; i < kh; i++) {
@@ -75,7 +80,14 @@ export const conv2DBackpropFilterKernelFunc: tf.KernelFunc = ({ inputs, attrs })
       dy = tf.transpose(dy, [0, 2, 3, 1]);
     }
     const info = tf.backend_util.computeConv2DInfo(
-      x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast',
+      x.shape,
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
     );
     return conv2DBackpropFilterNHWC(x, dy, info);
   });

@@ -12,18 +12,36 @@ import { asTensor4D, fitAxis } from './common.js';
  * filter rotated by 180° and its channel axes swapped: W'[kh,kw,co,ci] = W[KH−1−kh, KW−1−kw, ci, co].
  * Dilations other than 1 are not supported (tfjs's own conv2d gradient requires 1 as well).
  */
-export function conv2DBackpropInputNHWC(dy: tf.Tensor4D, filter: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+export function conv2DBackpropInputNHWC(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  info: tf.backend_util.Conv2DInfo,
+): tf.Tensor4D {
   return tf.tidy(() => {
     const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inHeight, inWidth } = info;
     const [b, oh, ow, co] = dy.shape;
     let d: tf.Tensor4D = dy;
     if (sw > 1) {
       // [B·OH, OW, 1, C] → pad the unit axis to sw → [B, OH, OW·sw, C]
-      d = tf.pad(tf.reshape(d, [b * oh, ow, 1, co]), [[0, 0], [0, 0], [0, sw - 1], [0, 0]]).reshape([b, oh, ow * sw, co]);
+      d = tf
+        .pad(tf.reshape(d, [b * oh, ow, 1, co]), [
+          [0, 0],
+          [0, 0],
+          [0, sw - 1],
+          [0, 0],
+        ])
+        .reshape([b, oh, ow * sw, co]);
     }
     if (sh > 1) {
       const width = d.shape[2];
-      d = tf.pad(tf.reshape(d, [b, oh, 1, width * co]), [[0, 0], [0, 0], [0, sh - 1], [0, 0]]).reshape([b, oh * sh, width, co]);
+      d = tf
+        .pad(tf.reshape(d, [b, oh, 1, width * co]), [
+          [0, 0],
+          [0, 0],
+          [0, sh - 1],
+          [0, 0],
+        ])
+        .reshape([b, oh * sh, width, co]);
     }
     // Rows of the dilated gradient (including the s−1 trailing zeros), padded to H + KH − 1.
     const top = kh - 1 - info.padInfo.top;
@@ -63,7 +81,16 @@ export function conv2DBackpropInputConfig(backendName: string): tf.KernelConfig 
       const shape: [number, number, number, number] = nchw
         ? [inputShape[0], inputShape[2], inputShape[3], inputShape[1]]
         : inputShape;
-      const info = tf.backend_util.computeConv2DInfo(shape, f.shape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+      const info = tf.backend_util.computeConv2DInfo(
+        shape,
+        f.shape,
+        strides,
+        1,
+        pad,
+        dimRoundingMode,
+        false,
+        'channelsLast',
+      );
       if (!nchw) return conv2DBackpropInputNHWC(asTensor4D(dy), f, info);
       return tf.tidy(() =>
         tf.transpose(conv2DBackpropInputNHWC(tf.transpose(asTensor4D(dy), [0, 2, 3, 1]), f, info), [0, 3, 1, 2]),

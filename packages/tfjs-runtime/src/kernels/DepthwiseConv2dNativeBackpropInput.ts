@@ -25,7 +25,14 @@ export function depthwiseConv2dBackpropInputNHWC(
     const m = cm / c;
     let u: tf.Tensor4D = dy;
     if (sh > 1 || sw > 1) {
-      const spread = tf.pad(tf.reshape(dy, [b, oh, 1, ow, 1, cm]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+      const spread = tf.pad(tf.reshape(dy, [b, oh, 1, ow, 1, cm]), [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ]);
       u = tf.reshape(spread, [b, oh * sh, ow * sw, cm]);
     }
     // correlation of u (padded by KH-1-top before) with the flipped filter, output height H

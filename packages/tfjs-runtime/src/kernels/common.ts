@@ -52,7 +52,12 @@ export function cropHW(x: tf.Tensor4D, h: AxisFit, w: AxisFit): tf.Tensor4D {
 }
 
 export function explicitPads(h: AxisFit, w: AxisFit): ExplicitPadding {
-  return [[0, 0], [h.padBefore, h.padAfter], [w.padBefore, w.padAfter], [0, 0]];
+  return [
+    [0, 0],
+    [h.padBefore, h.padAfter],
+    [w.padBefore, w.padAfter],
+    [0, 0],
+  ];
 }
 
 export function allOnes(v: number | number[] | undefined | null): boolean {

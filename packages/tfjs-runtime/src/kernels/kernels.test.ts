@@ -16,14 +16,20 @@ beforeAll(async () => {
 describe('negative control (stock wasm backend)', () => {
   it('lacks the three kernels before registration, and gradients fail', async () => {
     await tf.setBackend('wasm');
-    const missing = [tf.Conv2DBackpropFilter, tf.DepthwiseConv2dNativeBackpropFilter, tf.DepthwiseConv2dNativeBackpropInput];
+    const missing = [
+      tf.Conv2DBackpropFilter,
+      tf.DepthwiseConv2dNativeBackpropFilter,
+      tf.DepthwiseConv2dNativeBackpropInput,
+    ];
     for (const name of missing) expect(tf.getKernel(name, 'wasm')).toBeUndefined();
     // the stock (slow-path) Conv2DBackpropInput exists; registration replaces it
     expect(tf.getKernel(tf.Conv2DBackpropInput, 'wasm')).toBeDefined();
     expect(composedKernelsFor('wasm')).toEqual([]);
     const x = tf.tensor4d(seeded(2 * 5 * 5 * 2, 1), [2, 5, 5, 2]);
     const f = tf.tensor4d(seeded(3 * 3 * 2 * 3, 2), [3, 3, 2, 3]);
-    expect(() => tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 1, 'same')))(f)).toThrow(/Conv2DBackpropFilter/);
+    expect(() => tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 1, 'same')))(f)).toThrow(
+      /Conv2DBackpropFilter/,
+    );
     const d = tf.tensor4d(seeded(3 * 3 * 2 * 2, 3), [3, 3, 2, 2]);
     expect(() => tf.grad((w: tf.Tensor) => tf.sum(tf.depthwiseConv2d(x, w as tf.Tensor4D, 1, 'same')))(d)).toThrow(
       /DepthwiseConv2dNativeBackpropFilter/,
@@ -52,7 +58,10 @@ interface ConvCase {
 }
 
 const convCases: ConvCase[] = [];
-for (const x of [[2, 7, 7, 3], [2, 8, 9, 3]] as const) {
+for (const x of [
+  [2, 7, 7, 3],
+  [2, 8, 9, 3],
+] as const) {
   for (const k of [3, 2]) {
     for (const s of [1, 2]) {
       for (const pad of ['same', 'valid'] as const) convCases.push({ x: [...x], k: [k, k], co: 4, s, pad });
@@ -64,11 +73,44 @@ convCases.push(
   { x: [3, 6, 5, 5], k: [1, 1], co: 3, s: 2, pad: 'same' },
   { x: [2, 9, 7, 2], k: [3, 2], co: 5, s: [2, 1], pad: 'same' },
   { x: [2, 8, 8, 6], k: [5, 5], co: 4, s: 1, pad: 'same' },
-  { x: [2, 7, 8, 3], k: [3, 3], co: 2, s: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  {
+    x: [2, 7, 8, 3],
+    k: [3, 3],
+    co: 2,
+    s: 2,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [2, 0],
+      [0, 0],
+    ],
+  },
   { x: [1, 4, 4, 1], k: [3, 3], co: 2, s: 3, pad: 'valid' },
   // channel counts that reach the native kernels' 4×8 register tiles and their 4-wide and scalar tails
-  { x: [2, 9, 10, 16], k: [3, 3], co: 24, s: 1, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
-  { x: [2, 9, 10, 16], k: [3, 3], co: 20, s: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  {
+    x: [2, 9, 10, 16],
+    k: [3, 3],
+    co: 24,
+    s: 1,
+    pad: [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  },
+  {
+    x: [2, 9, 10, 16],
+    k: [3, 3],
+    co: 20,
+    s: 2,
+    pad: [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  },
   { x: [2, 11, 6, 8], k: [1, 1], co: 13, s: 2, pad: 'valid' },
   { x: [1, 7, 7, 12], k: [3, 3], co: 8, s: 1, pad: 'same' },
 );
@@ -95,11 +137,13 @@ describe('Conv2DBackpropFilter (wasm vs cpu)', () => {
     const dyv = seeded(size(info.outShape), 12);
     const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: info.filterShape };
     const run = () =>
-      tf.engine().runKernel(
-        'Conv2DBackpropFilter',
-        { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(dyv, info.outShape) },
-        attrs as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor;
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(dyv, info.outShape) },
+          attrs as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor;
     expect(await compare(run)).toBeLessThanOrEqual(TOL);
   });
 
@@ -109,12 +153,17 @@ describe('Conv2DBackpropFilter (wasm vs cpu)', () => {
       const info = convInfo(c);
       const xv = seeded(size(c.x), 21);
       const dyv = seeded(size(info.outShape), 22);
-      const ref = await onBackend('cpu', () =>
-        tf.engine().runKernel(
-          'Conv2DBackpropFilter',
-          { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(dyv, info.outShape) },
-          { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: info.filterShape } as unknown as tf.NamedAttrMap,
-        ) as tf.Tensor,
+      const ref = await onBackend(
+        'cpu',
+        () =>
+          tf
+            .engine()
+            .runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(dyv, info.outShape) }, {
+              strides: c.s,
+              pad: c.pad,
+              dataFormat: 'NHWC',
+              filterShape: info.filterShape,
+            } as unknown as tf.NamedAttrMap) as tf.Tensor,
       );
       for (const method of ['conv', 'im2col'] as const) {
         const [got] = await onBackend('wasm', () =>
@@ -133,11 +182,12 @@ describe('Conv2DBackpropFilter (wasm vs cpu)', () => {
     const dyv = seeded(size(info.outShape), 32);
     const diff = await compare(
       () =>
-        tf.engine().runKernel(
-          'Conv2DBackpropFilter',
-          { x: tf.tensor4d(xv, x), dy: tf.tensor4d(dyv, info.outShape) },
-          { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: fs } as unknown as tf.NamedAttrMap,
-        ) as tf.Tensor,
+        tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(xv, x), dy: tf.tensor4d(dyv, info.outShape) }, {
+          strides: 2,
+          pad: 'same',
+          dataFormat: 'NCHW',
+          filterShape: fs,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor,
     );
     expect(diff).toBeLessThanOrEqual(TOL);
   });
@@ -153,17 +203,33 @@ describe('Conv2DBackpropFilter (wasm vs cpu)', () => {
 });
 
 const dwCases: (ConvCase & { m: number })[] = [];
-for (const x of [[2, 7, 7, 3], [2, 8, 9, 3]] as const) {
+for (const x of [
+  [2, 7, 7, 3],
+  [2, 8, 9, 3],
+] as const) {
   for (const k of [3, 2]) {
     for (const s of [1, 2]) {
-      for (const pad of ['same', 'valid'] as const) dwCases.push({ x: [...x], k: [k, k], co: 0, s, pad, m: (k + s) % 2 + 1 });
+      for (const pad of ['same', 'valid'] as const)
+        dwCases.push({ x: [...x], k: [k, k], co: 0, s, pad, m: ((k + s) % 2) + 1 });
     }
   }
 }
 dwCases.push(
   { x: [2, 9, 7, 2], k: [3, 2], co: 0, s: [2, 1], pad: 'same', m: 2 },
   { x: [1, 6, 6, 4], k: [5, 5], co: 0, s: 1, pad: 'same', m: 1 },
-  { x: [2, 7, 8, 3], k: [3, 3], co: 0, s: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]], m: 2 },
+  {
+    x: [2, 7, 8, 3],
+    k: [3, 3],
+    co: 0,
+    s: 2,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [2, 0],
+      [0, 0],
+    ],
+    m: 2,
+  },
   { x: [1, 4, 4, 1], k: [3, 3], co: 0, s: 3, pad: 'valid', m: 3 },
 );
 const dwLabel = (c: ConvCase & { m: number }) => `${label(c).replace(/ co=\d+/, '')} M=${c.m}`;
@@ -175,11 +241,13 @@ describe('Conv2DBackpropInput replacement (wasm vs cpu)', () => {
     const dyv = seeded(size(info.outShape), 32);
     const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
     const run = () =>
-      tf.engine().runKernel(
-        'Conv2DBackpropInput',
-        { dy: tf.tensor4d(dyv, info.outShape), filter: tf.tensor4d(fv, info.filterShape) },
-        attrs as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor;
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropInput',
+          { dy: tf.tensor4d(dyv, info.outShape), filter: tf.tensor4d(fv, info.filterShape) },
+          attrs as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor;
     expect(await compare(run)).toBeLessThanOrEqual(TOL);
   });
 
@@ -192,8 +260,16 @@ describe('Conv2DBackpropInput replacement (wasm vs cpu)', () => {
     const run = () =>
       tf.engine().runKernel(
         'Conv2DBackpropInput',
-        { dy: tf.transpose(tf.tensor4d(dyv, info.outShape), [0, 3, 1, 2]), filter: tf.tensor4d(fv, info.filterShape) },
-        { strides: c.s, pad: c.pad, dataFormat: 'NCHW', inputShape: [c.x[0], c.x[3], c.x[1], c.x[2]] } as unknown as tf.NamedAttrMap,
+        {
+          dy: tf.transpose(tf.tensor4d(dyv, info.outShape), [0, 3, 1, 2]),
+          filter: tf.tensor4d(fv, info.filterShape),
+        },
+        {
+          strides: c.s,
+          pad: c.pad,
+          dataFormat: 'NCHW',
+          inputShape: [c.x[0], c.x[3], c.x[1], c.x[2]],
+        } as unknown as tf.NamedAttrMap,
       ) as tf.Tensor;
     expect([b, co, oh, ow]).toHaveLength(4);
     expect(await compare(run)).toBeLessThanOrEqual(TOL);
@@ -205,9 +281,9 @@ describe('Conv2DBackpropInput replacement (wasm vs cpu)', () => {
       const xv = seeded(size(c.x), 51);
       const fv = seeded(size(info.filterShape), 52);
       const run = () =>
-        tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, tf.tensor4d(fv, info.filterShape), c.s, c.pad))))(
-          tf.tensor4d(xv, c.x),
-        );
+        tf.grad((x: tf.Tensor) =>
+          tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, tf.tensor4d(fv, info.filterShape), c.s, c.pad))),
+        )(tf.tensor4d(xv, c.x));
       // dy = 2·conv(x) here, so values reach ~10: float32 summation order alone gives ~1.5e-5
       // (issue 3's parity budget for replaced kernels is 1e-4 relative).
       expect(await compare(run), label(c)).toBeLessThanOrEqual(1e-4);
@@ -234,11 +310,12 @@ describe('Conv2D native forward (wasm vs cpu)', () => {
   it('NCHW is left to the stock kernel (which, as before, rejects it)', async () => {
     await tf.setBackend('wasm');
     const run = () =>
-      tf.engine().runKernel(
-        'Conv2D',
-        { x: tf.zeros([2, 3, 6, 5]), filter: tf.zeros([3, 3, 3, 4]) },
-        { strides: 1, pad: 'same', dataFormat: 'NCHW', dilations: 1 } as unknown as tf.NamedAttrMap,
-      );
+      tf.engine().runKernel('Conv2D', { x: tf.zeros([2, 3, 6, 5]), filter: tf.zeros([3, 3, 3, 4]) }, {
+        strides: 1,
+        pad: 'same',
+        dataFormat: 'NCHW',
+        dilations: 1,
+      } as unknown as tf.NamedAttrMap);
     expect(run).toThrow(/wasm backend Conv2D does not support dataFormat/);
   });
 });
@@ -262,7 +339,11 @@ describe('BatchMatMul with transposes (wasm vs cpu)', () => {
     // and through the gradient, whose products are transposed ones (not for a broadcast batch:
     // tfjs's own BatchMatMul gradient does not reduce it, on every backend)
     if (sa[0] !== sb[0]) return;
-    const grad = () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.matMul(a, b, ta, tb))))([tf.tensor(av, [...sa]), tf.tensor(bv, [...sb])]);
+    const grad = () =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.matMul(a, b, ta, tb))))([
+        tf.tensor(av, [...sa]),
+        tf.tensor(bv, [...sb]),
+      ]);
     expect(await compare(grad)).toBeLessThanOrEqual(1e-4);
   });
 
@@ -279,7 +360,12 @@ describe('BatchMatMul with transposes (wasm vs cpu)', () => {
         const a = tf.tensor(av, [...sa]);
         const b = tf.tensor(bv, [...sb]);
         const batch = sa.slice(0, 2).map((d, i) => Math.max(d, sb[i]!));
-        return tf.matMul(tf.tile(a, [batch[0]! / sa[0]!, batch[1]! / sa[1]!, 1, 1]), tf.tile(b, [batch[0]! / sb[0]!, batch[1]! / sb[1]!, 1, 1]), ta, false);
+        return tf.matMul(
+          tf.tile(a, [batch[0]! / sa[0]!, batch[1]! / sa[1]!, 1, 1]),
+          tf.tile(b, [batch[0]! / sb[0]!, batch[1]! / sb[1]!, 1, 1]),
+          ta,
+          false,
+        );
       });
       expect(maxScaledDiff(got!, ref!)).toBeLessThanOrEqual(TOL);
     }
@@ -310,7 +396,16 @@ describe('MaxPoolGrad native (wasm vs cpu)', () => {
     // a coarse grid of values so that windows hold ties: the first maximum must win
     const xv = seeded(size(shape), 91).map((v) => Math.round(v * 3) / 3);
     const run = () =>
-      tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, k, s, pad), tf.linspace(1, 2, size(tf.maxPool(x as tf.Tensor4D, k, s, pad).shape)).reshape(tf.maxPool(x as tf.Tensor4D, k, s, pad).shape))))(tf.tensor4d(xv, [...shape]));
+      tf.grad((x: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            tf.maxPool(x as tf.Tensor4D, k, s, pad),
+            tf
+              .linspace(1, 2, size(tf.maxPool(x as tf.Tensor4D, k, s, pad).shape))
+              .reshape(tf.maxPool(x as tf.Tensor4D, k, s, pad).shape),
+          ),
+        ),
+      )(tf.tensor4d(xv, [...shape]));
     expect(await compare(run)).toBeLessThanOrEqual(TOL);
   });
 });
@@ -322,13 +417,21 @@ describe('UnsortedSegmentSum (wasm has none; gather gradients need it)', () => {
     [[5], [0, 0, 1, 1, 1], 2], // scalar rows
   ] as const)('x=%j ids=%j segments=%i', async (shape, ids, segments) => {
     const xv = seeded(size(shape), 101);
-    const run = () => tf.unsortedSegmentSum(tf.tensor(xv, [...shape]), tf.tensor(ids as unknown as number[], undefined, 'int32'), segments);
+    const run = () =>
+      tf.unsortedSegmentSum(
+        tf.tensor(xv, [...shape]),
+        tf.tensor(ids as unknown as number[], undefined, 'int32'),
+        segments,
+      );
     expect(await compare(run)).toBeLessThanOrEqual(TOL);
   });
 
   it('makes embedding lookups (tf.gather) differentiable on wasm', async () => {
     const table = seeded(10 * 6, 102);
-    const run = () => tf.grad((e: tf.Tensor) => tf.sum(tf.square(tf.gather(e, tf.tensor1d([3, 1, 3, 9], 'int32')))))(tf.tensor2d(table, [10, 6]));
+    const run = () =>
+      tf.grad((e: tf.Tensor) => tf.sum(tf.square(tf.gather(e, tf.tensor1d([3, 1, 3, 9], 'int32')))))(
+        tf.tensor2d(table, [10, 6]),
+      );
     expect(await compare(run)).toBeLessThanOrEqual(TOL);
   });
 });
@@ -340,36 +443,54 @@ describe('fused training batch norm kernels (wasm vs cpu composition)', () => {
     const { mean, variance } = tf.moments(x, axes);
     return [tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), g), b), mean, variance];
   };
-  it.each([
-    [[4, 5, 6, 8]],
-    [[3, 7, 6]],
-    [[2, 3, 3, 13]],
-    [[300, 9]],
-  ] as const)('forward and backward, shape %j', async (shape) => {
-    const c = shape[shape.length - 1]!;
-    const xv = seeded(size(shape), 71).map((v) => 3 * v + 0.5);
-    const gv = seeded(c, 72);
-    const bv = seeded(c, 73);
-    const dyv = seeded(size(shape), 74);
-    const [ry, rm, rv] = await onBackend('cpu', () => reference(tf.tensor(xv, [...shape]), tf.tensor(gv), tf.tensor(bv)));
-    const got = await onBackend('wasm', () =>
-      tf.engine().runKernel('KdBatchNormTrain', { x: tf.tensor(xv, [...shape]), gamma: tf.tensor(gv), beta: tf.tensor(bv) }, { epsilon: eps }) as tf.Tensor[],
-    );
-    expect(maxScaledDiff(got[0]!, ry!)).toBeLessThanOrEqual(TOL);
-    expect(maxScaledDiff(got[1]!, rm!)).toBeLessThanOrEqual(TOL);
-    expect(maxScaledDiff(got[2]!, rv!)).toBeLessThanOrEqual(TOL);
-    const grads = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-      tf.grads((a: tf.Tensor, bb: tf.Tensor, cc: tf.Tensor) => tf.sum(tf.mul(reference(a, bb, cc)[0]!, tf.tensor(dyv, [...shape]))))([x, g, b]);
-    const ref = await onBackend('cpu', () => grads(tf.tensor(xv, [...shape]), tf.tensor(gv), tf.tensor(bv)));
-    const mine = await onBackend('wasm', () =>
-      tf.engine().runKernel(
-        'KdBatchNormTrainGrad',
-        { dy: tf.tensor(dyv, [...shape]), x: tf.tensor(xv, [...shape]), mean: tf.tensor(got[1]!), variance: tf.tensor(got[2]!), gamma: tf.tensor(gv) },
-        { epsilon: eps },
-      ) as tf.Tensor[],
-    );
-    for (let i = 0; i < 3; i++) expect(maxScaledDiff(mine[i]!, ref[i]!), `grad ${i}`).toBeLessThanOrEqual(1e-4);
-  });
+  it.each([[[4, 5, 6, 8]], [[3, 7, 6]], [[2, 3, 3, 13]], [[300, 9]]] as const)(
+    'forward and backward, shape %j',
+    async (shape) => {
+      const c = shape[shape.length - 1]!;
+      const xv = seeded(size(shape), 71).map((v) => 3 * v + 0.5);
+      const gv = seeded(c, 72);
+      const bv = seeded(c, 73);
+      const dyv = seeded(size(shape), 74);
+      const [ry, rm, rv] = await onBackend('cpu', () =>
+        reference(tf.tensor(xv, [...shape]), tf.tensor(gv), tf.tensor(bv)),
+      );
+      const got = await onBackend(
+        'wasm',
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              'KdBatchNormTrain',
+              { x: tf.tensor(xv, [...shape]), gamma: tf.tensor(gv), beta: tf.tensor(bv) },
+              { epsilon: eps },
+            ) as tf.Tensor[],
+      );
+      expect(maxScaledDiff(got[0]!, ry!)).toBeLessThanOrEqual(TOL);
+      expect(maxScaledDiff(got[1]!, rm!)).toBeLessThanOrEqual(TOL);
+      expect(maxScaledDiff(got[2]!, rv!)).toBeLessThanOrEqual(TOL);
+      const grads = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        tf.grads((a: tf.Tensor, bb: tf.Tensor, cc: tf.Tensor) =>
+          tf.sum(tf.mul(reference(a, bb, cc)[0]!, tf.tensor(dyv, [...shape]))),
+        )([x, g, b]);
+      const ref = await onBackend('cpu', () => grads(tf.tensor(xv, [...shape]), tf.tensor(gv), tf.tensor(bv)));
+      const mine = await onBackend(
+        'wasm',
+        () =>
+          tf.engine().runKernel(
+            'KdBatchNormTrainGrad',
+            {
+              dy: tf.tensor(dyv, [...shape]),
+              x: tf.tensor(xv, [...shape]),
+              mean: tf.tensor(got[1]!),
+              variance: tf.tensor(got[2]!),
+              gamma: tf.tensor(gv),
+            },
+            { epsilon: eps },
+          ) as tf.Tensor[],
+      );
+      for (let i = 0; i < 3; i++) expect(maxScaledDiff(mine[i]!, ref[i]!), `grad ${i}`).toBeLessThanOrEqual(1e-4);
+    },
+  );
 
   it('keeps its precision when the mean dwarfs the spread (single-pass statistics are shifted)', async () => {
     const shape = [64, 9, 9, 8];
@@ -377,17 +498,36 @@ describe('fused training batch norm kernels (wasm vs cpu composition)', () => {
     const ones = new Float32Array(8).fill(1);
     const zeros = new Float32Array(8);
     const [ry, , rv] = await onBackend('cpu', () => reference(tf.tensor(xv, shape), tf.tensor(ones), tf.tensor(zeros)));
-    const got = await onBackend('wasm', () =>
-      tf.engine().runKernel('KdBatchNormTrain', { x: tf.tensor(xv, shape), gamma: tf.tensor(ones), beta: tf.tensor(zeros) }, { epsilon: eps }) as tf.Tensor[],
+    const got = await onBackend(
+      'wasm',
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            'KdBatchNormTrain',
+            { x: tf.tensor(xv, shape), gamma: tf.tensor(ones), beta: tf.tensor(zeros) },
+            { epsilon: eps },
+          ) as tf.Tensor[],
     );
-    expect(maxScaledDiff(got[2]!.map((v, i) => v / rv![i]!), new Float32Array(8).fill(1))).toBeLessThan(1e-4);
+    expect(
+      maxScaledDiff(
+        got[2]!.map((v, i) => v / rv![i]!),
+        new Float32Array(8).fill(1),
+      ),
+    ).toBeLessThan(1e-4);
     expect(maxScaledDiff(got[0]!, ry!)).toBeLessThan(1e-3); // y ~ N(0,1); float32 x near 50 has ~4e-6 resolution
   });
 
   it('rejects non-float32 input with a message naming the kernel', async () => {
     await tf.setBackend('wasm');
     expect(() =>
-      tf.engine().runKernel('KdBatchNormTrain', { x: tf.tensor([[1, 2]], [1, 2], 'int32'), gamma: tf.ones([2]), beta: tf.zeros([2]) }, { epsilon: eps }),
+      tf
+        .engine()
+        .runKernel(
+          'KdBatchNormTrain',
+          { x: tf.tensor([[1, 2]], [1, 2], 'int32'), gamma: tf.ones([2]), beta: tf.zeros([2]) },
+          { epsilon: eps },
+        ),
     ).toThrow(/KdBatchNormTrain: input x must be float32/);
   });
 });
@@ -410,21 +550,34 @@ describe('fused layer norm kernels (wasm vs cpu composition)', () => {
     const bv = seeded(c, 93);
     const dyv = seeded(size(shape), 94);
     const [ry] = await onBackend('cpu', () => reference(tf.tensor(xv, [...shape]), tf.tensor(gv), tf.tensor(bv)));
-    const got = await onBackend('wasm', () =>
-      tf.engine().runKernel('KdLayerNorm', { x: tf.tensor(xv, [...shape]), gamma: tf.tensor(gv), beta: tf.tensor(bv) }, { epsilon: eps }) as tf.Tensor[],
+    const got = await onBackend(
+      'wasm',
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            'KdLayerNorm',
+            { x: tf.tensor(xv, [...shape]), gamma: tf.tensor(gv), beta: tf.tensor(bv) },
+            { epsilon: eps },
+          ) as tf.Tensor[],
     );
     expect(maxScaledDiff(got[0]!, ry!)).toBeLessThanOrEqual(TOL);
     expect(got[1]!.length).toBe(size(shape) / c); // one mean and one rstd per row
     const ref = await onBackend('cpu', () =>
-      tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(reference(a, g, b), tf.tensor(dyv, [...shape]))))(
-        [tf.tensor(xv, [...shape]), tf.tensor(gv), tf.tensor(bv)],
-      ),
+      tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(reference(a, g, b), tf.tensor(dyv, [...shape]))),
+      )([tf.tensor(xv, [...shape]), tf.tensor(gv), tf.tensor(bv)]),
     );
-    const mine = await onBackend('wasm', () =>
-      tf.engine().runKernel(
-        'KdLayerNormGrad',
-        { dy: tf.tensor(dyv, [...shape]), x: tf.tensor(xv, [...shape]), mean: tf.tensor(got[1]!), rstd: tf.tensor(got[2]!), gamma: tf.tensor(gv) },
-      ) as tf.Tensor[],
+    const mine = await onBackend(
+      'wasm',
+      () =>
+        tf.engine().runKernel('KdLayerNormGrad', {
+          dy: tf.tensor(dyv, [...shape]),
+          x: tf.tensor(xv, [...shape]),
+          mean: tf.tensor(got[1]!),
+          rstd: tf.tensor(got[2]!),
+          gamma: tf.tensor(gv),
+        }) as tf.Tensor[],
     );
     for (let i = 0; i < 3; i++) expect(maxScaledDiff(mine[i]!, ref[i]!), `grad ${i}`).toBeLessThanOrEqual(1e-4);
   });
@@ -432,9 +585,9 @@ describe('fused layer norm kernels (wasm vs cpu composition)', () => {
   it('rejects non-float32 input with a message naming the kernel', async () => {
     await tf.setBackend('wasm');
     const x = tf.tensor2d([[1, 2]], [1, 2], 'int32');
-    expect(() => tf.engine().runKernel('KdLayerNorm', { x, gamma: tf.ones([2]), beta: tf.zeros([2]) }, { epsilon: eps })).toThrow(
-      /KdLayerNorm: input x must be float32/,
-    );
+    expect(() =>
+      tf.engine().runKernel('KdLayerNorm', { x, gamma: tf.ones([2]), beta: tf.zeros([2]) }, { epsilon: eps }),
+    ).toThrow(/KdLayerNorm: input x must be float32/);
     x.dispose();
   });
 });
@@ -447,17 +600,21 @@ describe('DepthwiseConv2dNative backprop kernels (wasm vs cpu)', () => {
     const wv = seeded(size(info.filterShape), 43);
     const attrs = { strides: c.s, pad: c.pad, dilations: 1 };
     const filterGrad = () =>
-      tf.engine().runKernel(
-        'DepthwiseConv2dNativeBackpropFilter',
-        { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(dyv, info.outShape) },
-        { ...attrs, filterShape: info.filterShape } as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor;
+      tf
+        .engine()
+        .runKernel(
+          'DepthwiseConv2dNativeBackpropFilter',
+          { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(dyv, info.outShape) },
+          { ...attrs, filterShape: info.filterShape } as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor;
     const inputGrad = () =>
-      tf.engine().runKernel(
-        'DepthwiseConv2dNativeBackpropInput',
-        { dy: tf.tensor4d(dyv, info.outShape), filter: tf.tensor4d(wv, info.filterShape) },
-        { ...attrs, inputShape: c.x } as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor;
+      tf
+        .engine()
+        .runKernel(
+          'DepthwiseConv2dNativeBackpropInput',
+          { dy: tf.tensor4d(dyv, info.outShape), filter: tf.tensor4d(wv, info.filterShape) },
+          { ...attrs, inputShape: c.x } as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor;
     expect(await compare(filterGrad)).toBeLessThanOrEqual(TOL);
     expect(await compare(inputGrad)).toBeLessThanOrEqual(TOL);
   });
@@ -467,11 +624,12 @@ describe('DepthwiseConv2dNative backprop kernels (wasm vs cpu)', () => {
     const x = tf.zeros([1, 5, 5, 2]);
     const dy = tf.zeros([1, 5, 5, 2]);
     expect(() =>
-      tf.engine().runKernel(
-        'DepthwiseConv2dNativeBackpropFilter',
-        { x, dy },
-        { strides: 1, pad: 'same', dilations: 2, filterShape: [3, 3, 2, 1] } as unknown as tf.NamedAttrMap,
-      ),
+      tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, {
+        strides: 1,
+        pad: 'same',
+        dilations: 2,
+        filterShape: [3, 3, 2, 1],
+      } as unknown as tf.NamedAttrMap),
     ).toThrow(/dilations must be 1/);
     tf.dispose([x, dy]);
   });
@@ -549,19 +707,43 @@ describe('memory', () => {
     const dyDw = tf.tensor4d(seeded(2 * 4 * 5 * 6, 85), [2, 4, 5, 6]);
     const dySame = tf.tensor4d(seeded(2 * 8 * 9 * 4, 86), [2, 8, 9, 4]);
     const calls: Array<() => tf.Tensor | tf.Tensor[]> = [
-      () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dyConv }, {
-        strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 4],
-      } as unknown as tf.NamedAttrMap) as tf.Tensor,
-      () => conv2DBackpropFilterNHWC(x, dySame,
-        tf.backend_util.computeConv2DInfo(x.shape, [3, 3, 3, 4], 1, 1, 'same'), 'im2col'),
-      () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: dyDw }, {
-        strides: 2, pad: 'same', dilations: 1, filterShape: [3, 3, 3, 2],
-      } as unknown as tf.NamedAttrMap) as tf.Tensor,
-      () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dyDw, filter: d }, {
-        strides: 2, pad: 'same', dilations: 1, inputShape: [2, 8, 9, 3],
-      } as unknown as tf.NamedAttrMap) as tf.Tensor,
-      () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([x, f]),
-      () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid')))([x, d]),
+      () =>
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dyConv }, {
+          strides: 2,
+          pad: 'same',
+          dataFormat: 'NHWC',
+          filterShape: [3, 3, 3, 4],
+        } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      () =>
+        conv2DBackpropFilterNHWC(
+          x,
+          dySame,
+          tf.backend_util.computeConv2DInfo(x.shape, [3, 3, 3, 4], 1, 1, 'same'),
+          'im2col',
+        ),
+      () =>
+        tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: dyDw }, {
+          strides: 2,
+          pad: 'same',
+          dilations: 1,
+          filterShape: [3, 3, 3, 2],
+        } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      () =>
+        tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dyDw, filter: d }, {
+          strides: 2,
+          pad: 'same',
+          dilations: 1,
+          inputShape: [2, 8, 9, 3],
+        } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      () =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([
+          x,
+          f,
+        ]),
+      () =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid')),
+        )([x, d]),
     ];
     for (const call of calls) {
       tf.dispose(call()); // warm-up

@@ -16,7 +16,12 @@ import {
   batchNormTrainConfig,
   batchNormTrainGradConfig,
 } from '../native/batch-norm-train.js';
-import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormConfig, layerNormGradConfig } from '../native/layer-norm.js';
+import {
+  LAYER_NORM_GRAD_KERNEL,
+  LAYER_NORM_KERNEL,
+  layerNormConfig,
+  layerNormGradConfig,
+} from '../native/layer-norm.js';
 
 const factories: ReadonlyArray<(backendName: string) => tf.KernelConfig> = [
   conv2DBackpropFilterConfig,

@@ -60,14 +60,40 @@ export function nativeBatchMatMulConfig(backendName: string): tf.KernelConfig {
         const transB = transposeB ? 1 : 0;
         if ((batchA === batch || batchA === 1) && (batchB === batch || batchB === 1)) {
           // equal batches, or one operand shared by all (stride 0): one call
-          native.batch_matmul(offA, offB, offC, batch, m, n, k, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, transA, transB, scratch);
+          native.batch_matmul(
+            offA,
+            offB,
+            offC,
+            batch,
+            m,
+            n,
+            k,
+            batchA === 1 ? 0 : m * k,
+            batchB === 1 ? 0 : k * n,
+            transA,
+            transB,
+            scratch,
+          );
         } else {
           // any other broadcast (e.g. [R,1,…]·[R,H,…]): one product per output batch, operands located
           // by the broadcasting rules (tfjs's own kernels get these wrong in 4.22)
           const ia = broadcastIndex(batchShapeA, outBatch);
           const ib = broadcastIndex(batchShapeB, outBatch);
           for (let o = 0; o < batch; o++) {
-            native.batch_matmul(offA + ia(o) * m * k * 4, offB + ib(o) * k * n * 4, offC + o * m * n * 4, 1, m, n, k, 0, 0, transA, transB, scratch);
+            native.batch_matmul(
+              offA + ia(o) * m * k * 4,
+              offB + ib(o) * k * n * 4,
+              offC + o * m * n * 4,
+              1,
+              m,
+              n,
+              k,
+              0,
+              0,
+              transA,
+              transB,
+              scratch,
+            );
           }
         }
       } finally {

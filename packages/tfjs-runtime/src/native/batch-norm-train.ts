@@ -26,8 +26,16 @@ export function batchNormTrainConfig(backendName: string): tf.KernelConfig {
       const scratch = k.malloc(c * 24);
       try {
         k.bn_train_forward(
-          k.offsetOf(x), k.offsetOf(gamma), k.offsetOf(beta), y.offset, mean.offset, variance.offset,
-          m, c, (attrs as { epsilon: number }).epsilon, scratch,
+          k.offsetOf(x),
+          k.offsetOf(gamma),
+          k.offsetOf(beta),
+          y.offset,
+          mean.offset,
+          variance.offset,
+          m,
+          c,
+          (attrs as { epsilon: number }).epsilon,
+          scratch,
         );
       } finally {
         k.free(scratch);
@@ -43,7 +51,10 @@ export function batchNormTrainGradConfig(backendName: string): tf.KernelConfig {
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
       const k = nativeKernelsForFloat(backend, BATCH_NORM_TRAIN_GRAD_KERNEL, inputs);
-      const { dy, x, mean, variance, gamma } = inputs as Record<'dy' | 'x' | 'mean' | 'variance' | 'gamma', tf.TensorInfo>;
+      const { dy, x, mean, variance, gamma } = inputs as Record<
+        'dy' | 'x' | 'mean' | 'variance' | 'gamma',
+        tf.TensorInfo
+      >;
       const c = x.shape[x.shape.length - 1]!;
       const m = x.shape.reduce((a, b) => a * b, 1) / c;
       const dx = k.output([...x.shape]);
@@ -52,8 +63,18 @@ export function batchNormTrainGradConfig(backendName: string): tf.KernelConfig {
       const scratch = k.malloc(c * 28);
       try {
         k.bn_train_backward(
-          k.offsetOf(dy), k.offsetOf(x), k.offsetOf(mean), k.offsetOf(variance), k.offsetOf(gamma),
-          dx.offset, dgamma.offset, dbeta.offset, m, c, (attrs as { epsilon: number }).epsilon, scratch,
+          k.offsetOf(dy),
+          k.offsetOf(x),
+          k.offsetOf(mean),
+          k.offsetOf(variance),
+          k.offsetOf(gamma),
+          dx.offset,
+          dgamma.offset,
+          dbeta.offset,
+          m,
+          c,
+          (attrs as { epsilon: number }).epsilon,
+          scratch,
         );
       } finally {
         k.free(scratch);

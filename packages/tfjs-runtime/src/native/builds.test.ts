@@ -3,7 +3,12 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerComposedKernels } from '../kernels/register.js';
 import { maxScaledDiff, onBackend, seeded, size } from '../test-utils.js';
-import { availableNativeKernelBuilds, nativeKernelBuild, useNativeKernelBuild, type NativeKernelBuild } from './module.js';
+import {
+  availableNativeKernelBuilds,
+  nativeKernelBuild,
+  useNativeKernelBuild,
+  type NativeKernelBuild,
+} from './module.js';
 
 // kernels.test.ts checks every kernel in depth with the build this engine picks; here each
 // available build (relaxed SIMD with fused multiply-add, and plain SIMD128) runs the same
@@ -42,7 +47,9 @@ describe.each(availableNativeKernelBuilds())('native kernels, %s build (wasm vs 
   ] as const)('BatchMatMul a=%j b=%j transposeA=%s transposeB=%s', async (sa, sb, ta, tb) => {
     const av = seeded(size(sa), 1);
     const bv = seeded(size(sb), 2);
-    expect(await compare(() => tf.matMul(tf.tensor(av, [...sa]), tf.tensor(bv, [...sb]), ta, tb))).toBeLessThanOrEqual(TOL);
+    expect(await compare(() => tf.matMul(tf.tensor(av, [...sa]), tf.tensor(bv, [...sb]), ta, tb))).toBeLessThanOrEqual(
+      TOL,
+    );
   });
 
   it.each([1, 2])('conv2d and both of its gradients, stride %i', async (stride) => {
@@ -70,13 +77,16 @@ describe.each(availableNativeKernelBuilds())('native kernels, %s build (wasm vs 
     };
     const withGrads = () => {
       const [x, g, b] = [tf.tensor(xv, shape), tf.tensor(gv), tf.tensor(bv)];
-      const loss = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(normalize(a, c, d), tf.tensor(dyv, shape)));
+      const loss = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
+        tf.sum(tf.mul(normalize(a, c, d), tf.tensor(dyv, shape)));
       return [normalize(x, g, b), ...tf.grads(loss)([x, g, b])];
     };
     const ref = await onBackend('cpu', withGrads);
     const got = await onBackend('wasm', () => {
       const [x, g, b] = [tf.tensor(xv, shape), tf.tensor(gv), tf.tensor(bv)];
-      const [y, mean, variance] = tf.engine().runKernel('KdBatchNormTrain', { x, gamma: g, beta: b }, { epsilon: 1e-5 }) as tf.Tensor[];
+      const [y, mean, variance] = tf
+        .engine()
+        .runKernel('KdBatchNormTrain', { x, gamma: g, beta: b }, { epsilon: 1e-5 }) as tf.Tensor[];
       const dy = tf.tensor(dyv, shape);
       const inputs = { dy, x, mean: mean!, variance: variance!, gamma: g };
       return [y!, ...(tf.engine().runKernel('KdBatchNormTrainGrad', inputs, { epsilon: 1e-5 }) as tf.Tensor[])];

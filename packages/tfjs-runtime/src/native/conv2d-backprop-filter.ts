@@ -17,14 +17,35 @@ export const nativeConv2DBackpropFilter: tf.KernelFunc = (args) => {
     return conv2DBackpropFilterKernelFunc(args);
   }
   const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast',
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
   );
   const out = native.output([...info.filterShape]);
   native.conv2d_backprop_filter(
-    native.offsetOf(x), native.offsetOf(dy), out.offset,
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels,
-    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
-    info.dilationHeight, info.dilationWidth,
+    native.offsetOf(x),
+    native.offsetOf(dy),
+    out.offset,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+    info.dilationHeight,
+    info.dilationWidth,
   );
   return out.info;
 };

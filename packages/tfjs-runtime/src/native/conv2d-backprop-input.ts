@@ -20,12 +20,26 @@ export function nativeConv2DBackpropInputConfig(backendName: string): tf.KernelC
       const dy = inputs['dy']!;
       const filter = inputs['filter']!;
       const native = nativeKernelsFor(backend);
-      if (!native || dataFormat === 'NCHW' || dy.dtype !== 'float32' || filter.dtype !== 'float32') return composed(args);
+      if (!native || dataFormat === 'NCHW' || dy.dtype !== 'float32' || filter.dtype !== 'float32')
+        return composed(args);
       const info = tf.backend_util.computeConv2DInfo(
-        inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false,
+        inputShape,
+        filter.shape as [number, number, number, number],
+        strides,
+        1,
+        pad,
+        dimRoundingMode,
+        false,
         'channelsLast',
       );
-      const { filterHeight: kh, filterWidth: kw, inChannels: c, outChannels: co, strideHeight: sh, strideWidth: sw } = info;
+      const {
+        filterHeight: kh,
+        filterWidth: kw,
+        inChannels: c,
+        outChannels: co,
+        strideHeight: sh,
+        strideWidth: sw,
+      } = info;
       const { dilationHeight: dh, dilationWidth: dw } = info;
       const rowsPad = gradientPadding(info.inHeight, info.outHeight, kh, sh, dh, info.padInfo.top);
       const colsPad = gradientPadding(info.inWidth, info.outWidth, kw, sw, dw, info.padInfo.left);
@@ -36,8 +50,15 @@ export function nativeConv2DBackpropInputConfig(backendName: string): tf.KernelC
         gatherConv(
           native,
           {
-            offset: native.offsetOf(dy), n: info.batchSize, h: info.outHeight, w: info.outWidth, c: co,
-            top: rowsPad.before, bottom: rowsPad.after, left: colsPad.before, right: colsPad.after,
+            offset: native.offsetOf(dy),
+            n: info.batchSize,
+            h: info.outHeight,
+            w: info.outWidth,
+            c: co,
+            top: rowsPad.before,
+            bottom: rowsPad.after,
+            left: colsPad.before,
+            right: colsPad.after,
           },
           wt,
           out.offset,

@@ -23,8 +23,14 @@ export function nativeConv2DConfig(backendName: string): tf.KernelConfig {
         return stock.kernelFunc(args);
       }
       const info = tf.backend_util.computeConv2DInfo(
-        x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
-        strides, dilations, pad, dimRoundingMode, false, 'channelsLast',
+        x.shape as [number, number, number, number],
+        filter.shape as [number, number, number, number],
+        strides,
+        dilations,
+        pad,
+        dimRoundingMode,
+        false,
+        'channelsLast',
       );
       const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
       const top = info.padInfo.top;
@@ -36,8 +42,15 @@ export function nativeConv2DConfig(backendName: string): tf.KernelConfig {
         gatherConv(
           native,
           {
-            offset: native.offsetOf(x), n: info.batchSize, h: info.inHeight, w: info.inWidth, c: info.inChannels,
-            top, bottom: Math.max(0, needH - top - info.inHeight), left, right: Math.max(0, needW - left - info.inWidth),
+            offset: native.offsetOf(x),
+            n: info.batchSize,
+            h: info.inHeight,
+            w: info.inWidth,
+            c: info.inChannels,
+            top,
+            bottom: Math.max(0, needH - top - info.inHeight),
+            left,
+            right: Math.max(0, needW - left - info.inWidth),
           },
           native.offsetOf(filter),
           out.offset,

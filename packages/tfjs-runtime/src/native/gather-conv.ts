@@ -43,9 +43,26 @@ export function gatherConv(
   try {
     if (padded) k.pad_nhwc(src.offset, scratch, src.n, src.h, src.w, src.c, hp, wp, src.top, src.left);
     k.gather_conv(
-      padded ? scratch : src.offset, wOffset, dstOffset,
-      src.n, hp, wp, src.c, out.h, out.w, out.c, kernel.h, kernel.w,
-      rows.a, cols.a, rows.b, cols.b, rows.d, cols.d, rows.s, cols.s,
+      padded ? scratch : src.offset,
+      wOffset,
+      dstOffset,
+      src.n,
+      hp,
+      wp,
+      src.c,
+      out.h,
+      out.w,
+      out.c,
+      kernel.h,
+      kernel.w,
+      rows.a,
+      cols.a,
+      rows.b,
+      cols.b,
+      rows.d,
+      cols.d,
+      rows.s,
+      cols.s,
     );
   } finally {
     if (padded) k.free(scratch);
@@ -56,7 +73,14 @@ export function gatherConv(
  * Padding of the gradient's axis (length `outSize`, stride `stride`) so that an input gradient
  * never reads outside it: rows ho = (i + pad − k·dilation)/stride for i < inSize, k < kernel.
  */
-export function gradientPadding(inSize: number, outSize: number, kernel: number, stride: number, dilation: number, pad: number) {
+export function gradientPadding(
+  inSize: number,
+  outSize: number,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  pad: number,
+) {
   const lowest = Math.floor((pad - (kernel - 1) * dilation) / stride);
   const highest = Math.floor((inSize - 1 + pad) / stride);
   return { before: Math.max(0, -lowest), after: Math.max(0, highest - (outSize - 1)) };

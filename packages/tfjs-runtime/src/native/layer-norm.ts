@@ -29,7 +29,14 @@ export function layerNormConfig(backendName: string): tf.KernelConfig {
       const mean = k.output([r]);
       const rstd = k.output([r]);
       k.ln_forward(
-        k.offsetOf(x), k.offsetOf(gamma), k.offsetOf(beta), y.offset, mean.offset, rstd.offset, r, c,
+        k.offsetOf(x),
+        k.offsetOf(gamma),
+        k.offsetOf(beta),
+        y.offset,
+        mean.offset,
+        rstd.offset,
+        r,
+        c,
         (attrs as { epsilon: number }).epsilon,
       );
       return [y.info, mean.info, rstd.info];
@@ -49,8 +56,16 @@ export function layerNormGradConfig(backendName: string): tf.KernelConfig {
       const dgamma = k.output([c]);
       const dbeta = k.output([c]);
       k.ln_backward(
-        k.offsetOf(dy), k.offsetOf(x), k.offsetOf(mean), k.offsetOf(rstd), k.offsetOf(gamma),
-        dx.offset, dgamma.offset, dbeta.offset, r, c,
+        k.offsetOf(dy),
+        k.offsetOf(x),
+        k.offsetOf(mean),
+        k.offsetOf(rstd),
+        k.offsetOf(gamma),
+        dx.offset,
+        dgamma.offset,
+        dbeta.offset,
+        r,
+        c,
       );
       return [dx.info, dgamma.info, dbeta.info];
     },

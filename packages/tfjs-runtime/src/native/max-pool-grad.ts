@@ -20,13 +20,30 @@ export function nativeMaxPoolGradConfig(backendName: string): tf.KernelConfig {
       const native = nativeKernelsFor(backend);
       if (!native || x.dtype !== 'float32' || dy.dtype !== 'float32') return stock.kernelFunc(args);
       const info = tf.backend_util.computePool2DInfo(
-        x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode,
+        x.shape as [number, number, number, number],
+        filterSize,
+        strides,
+        1,
+        pad,
+        dimRoundingMode,
       );
       const out = native.output([...x.shape]);
       native.max_pool_grad(
-        native.offsetOf(x), native.offsetOf(dy), out.offset,
-        info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-        info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
+        native.offsetOf(x),
+        native.offsetOf(dy),
+        out.offset,
+        info.batchSize,
+        info.inHeight,
+        info.inWidth,
+        info.inChannels,
+        info.outHeight,
+        info.outWidth,
+        info.filterHeight,
+        info.filterWidth,
+        info.strideHeight,
+        info.strideWidth,
+        info.padInfo.top,
+        info.padInfo.left,
       );
       return out.info;
     },

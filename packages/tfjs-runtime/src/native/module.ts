@@ -11,13 +11,82 @@ export interface NativeKernels {
   conv2d_backprop_filter(x: number, dy: number, dw: number, ...dims: number[]): void;
   /** see native/kd_kernels.c: the forward conv and the input gradient, over a zero-padded source */
   gather_conv(src: number, w: number, dst: number, ...dims: number[]): void;
-  pad_nhwc(src: number, dst: number, n: number, h: number, w: number, c: number, hp: number, wp: number, top: number, left: number): void;
+  pad_nhwc(
+    src: number,
+    dst: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    hp: number,
+    wp: number,
+    top: number,
+    left: number,
+  ): void;
   rotate_transpose_filter(w: number, wt: number, taps: number, c: number, co: number): void;
-  bn_train_forward(x: number, gamma: number, beta: number, y: number, mean: number, variance: number, m: number, c: number, eps: number, scratch: number): void;
-  ln_forward(x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number, c: number, eps: number): void;
-  ln_backward(dy: number, x: number, mean: number, rstd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, c: number): void;
-  bn_train_backward(dy: number, x: number, mean: number, variance: number, gamma: number, dx: number, dgamma: number, dbeta: number, m: number, c: number, eps: number, scratch: number): void;
-  batch_matmul(a: number, b: number, c: number, batch: number, m: number, n: number, k: number, strideA: number, strideB: number, transA: number, transB: number, scratch: number): void;
+  bn_train_forward(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    variance: number,
+    m: number,
+    c: number,
+    eps: number,
+    scratch: number,
+  ): void;
+  ln_forward(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    rstd: number,
+    rows: number,
+    c: number,
+    eps: number,
+  ): void;
+  ln_backward(
+    dy: number,
+    x: number,
+    mean: number,
+    rstd: number,
+    gamma: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    rows: number,
+    c: number,
+  ): void;
+  bn_train_backward(
+    dy: number,
+    x: number,
+    mean: number,
+    variance: number,
+    gamma: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    m: number,
+    c: number,
+    eps: number,
+    scratch: number,
+  ): void;
+  batch_matmul(
+    a: number,
+    b: number,
+    c: number,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    strideA: number,
+    strideB: number,
+    transA: number,
+    transB: number,
+    scratch: number,
+  ): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
   max_pool_grad(x: number, dy: number, dx: number, ...dims: number[]): void;
   unsorted_segment_sum(x: number, ids: number, out: number, n: number, inner: number, segments: number): void;
@@ -54,8 +123,8 @@ export type NativeKernelBuild = 'relaxed-simd' | 'simd128';
 
 /** (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd)) */
 const RELAXED_SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1,
-  32, 2, 253, 133, 2, 11,
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2,
+  253, 133, 2, 11,
 ]);
 
 /**
@@ -115,7 +184,18 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
   if (cached) return cached;
   const exports = new wasmApi.Instance(compile(), { env: { memory } }).exports as unknown as Pick<
     NativeKernels,
-    'conv2d_backprop_filter' | 'gather_conv' | 'pad_nhwc' | 'rotate_transpose_filter' | 'bn_train_forward' | 'bn_train_backward' | 'ln_forward' | 'ln_backward' | 'batch_matmul' | 'sum_rows' | 'max_pool_grad' | 'unsorted_segment_sum'
+    | 'conv2d_backprop_filter'
+    | 'gather_conv'
+    | 'pad_nhwc'
+    | 'rotate_transpose_filter'
+    | 'bn_train_forward'
+    | 'bn_train_backward'
+    | 'ln_forward'
+    | 'ln_backward'
+    | 'batch_matmul'
+    | 'sum_rows'
+    | 'max_pool_grad'
+    | 'unsorted_segment_sum'
   >;
   const offsetOf = (t: tf.TensorInfo): number => {
     const data = b.dataIdMap.get(t.dataId);

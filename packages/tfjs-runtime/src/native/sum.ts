@@ -25,7 +25,12 @@ export function nativeSumConfig(backendName: string): tf.KernelConfig {
       const kept = x.shape.slice(axes.length);
       const shape = keepDims ? [...axes.map(() => 1), ...kept] : kept;
       const out = native.output(shape);
-      native.sum_rows(native.offsetOf(x), out.offset, rows, kept.reduce((p, d) => p * d, 1));
+      native.sum_rows(
+        native.offsetOf(x),
+        out.offset,
+        rows,
+        kept.reduce((p, d) => p * d, 1),
+      );
       return out.info;
     },
   };

@@ -14,11 +14,15 @@ export function unsortedSegmentSumConfig(backendName: string): tf.KernelConfig {
       const ids = inputs['segmentIds']!;
       const { numSegments } = attrs as unknown as tf.UnsortedSegmentSumAttrs;
       if (x.dtype !== 'float32' || ids.dtype !== 'int32') {
-        throw new Error(`UnsortedSegmentSum on ${backendName}: needs float32 data and int32 ids, got ${x.dtype} and ${ids.dtype}`);
+        throw new Error(
+          `UnsortedSegmentSum on ${backendName}: needs float32 data and int32 ids, got ${x.dtype} and ${ids.dtype}`,
+        );
       }
       const lead = ids.shape.length;
       if (ids.shape.some((d, i) => d !== x.shape[i])) {
-        throw new Error(`UnsortedSegmentSum: segment ids of shape [${ids.shape}] do not cover the leading axes of [${x.shape}]`);
+        throw new Error(
+          `UnsortedSegmentSum: segment ids of shape [${ids.shape}] do not cover the leading axes of [${x.shape}]`,
+        );
       }
       const native = nativeKernelsFor(backend);
       if (!native) throw new Error(`UnsortedSegmentSum needs the tfjs wasm backend's memory`);

@@ -31,7 +31,11 @@ export function saveCheckpoint<S>(dir: string, data: CheckpointData<S>): void {
  * `state.json` last, after every tensor file, so its presence beside them means the write finished.
  */
 export function isLegacyCheckpoint(dir: string): boolean {
-  return ['variables', 'optimizer', 'method'].every((b) => existsSync(join(dir, `${b}.json`)) && existsSync(join(dir, `${b}.bin`))) && existsSync(join(dir, 'state.json'));
+  return (
+    ['variables', 'optimizer', 'method'].every(
+      (b) => existsSync(join(dir, `${b}.json`)) && existsSync(join(dir, `${b}.bin`)),
+    ) && existsSync(join(dir, 'state.json'))
+  );
 }
 
 export function checkpointExists(dir: string): boolean {
@@ -53,7 +57,11 @@ export function loadCheckpoint<S>(dir: string): CheckpointData<S> {
     for (const p of parts) for (const t of Object.values(p)) t.dispose();
     throw e;
   }
-  const [variables, optimizer, method] = parts as [Record<string, tf.Tensor>, Record<string, tf.Tensor>, Record<string, tf.Tensor>];
+  const [variables, optimizer, method] = parts as [
+    Record<string, tf.Tensor>,
+    Record<string, tf.Tensor>,
+    Record<string, tf.Tensor>,
+  ];
   return { variables, optimizer, method, state };
 }
 

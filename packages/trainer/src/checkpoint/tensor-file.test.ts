@@ -21,7 +21,10 @@ function saved(): string {
   return dir;
 }
 
-type Manifest = { format: string; entries: { name: string; shape: number[]; dtype: string; offset: number; length: number }[] };
+type Manifest = {
+  format: string;
+  entries: { name: string; shape: number[]; dtype: string; offset: number; length: number }[];
+};
 const manifestOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'variables.json'), 'utf8')) as Manifest;
 const writeManifest = (dir: string, m: unknown) => writeFileSync(join(dir, 'variables.json'), JSON.stringify(m));
 
@@ -39,7 +42,10 @@ describe('readTensors checks a checkpoint before allocating anything', () => {
   it('reads back what writeTensors wrote', () => {
     const t = readTensors(saved(), 'variables');
     expect(t['a']!.shape).toEqual([2, 3]);
-    expect(t['a']!.arraySync()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t['a']!.arraySync()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t['b']!.dtype).toBe('int32');
     expect(t['b']!.arraySync()).toEqual([7, 8, 9, 10]);
     tf.dispose(Object.values(t));
@@ -69,24 +75,43 @@ describe('readTensors checks a checkpoint before allocating anything', () => {
   it('a truncated .bin is a UserError naming it, with both sizes', () => {
     const dir = saved();
     truncateSync(join(dir, 'variables.bin'), 30);
-    expectRefused(dir, `${join(dir, 'variables.bin')}: checkpoint file is truncated (30 bytes, variables.json declares 40)`);
+    expectRefused(
+      dir,
+      `${join(dir, 'variables.bin')}: checkpoint file is truncated (30 bytes, variables.json declares 40)`,
+    );
   });
 
   it('a .bin longer than its entries is a UserError too', () => {
     const dir = saved();
-    writeFileSync(join(dir, 'variables.bin'), new Uint8Array([...readFileSync(join(dir, 'variables.bin')), 0, 0, 0, 0]));
-    expectRefused(dir, `${join(dir, 'variables.bin')}: checkpoint file is longer than declared (44 bytes, variables.json declares 40)`);
+    writeFileSync(
+      join(dir, 'variables.bin'),
+      new Uint8Array([...readFileSync(join(dir, 'variables.bin')), 0, 0, 0, 0]),
+    );
+    expectRefused(
+      dir,
+      `${join(dir, 'variables.bin')}: checkpoint file is longer than declared (44 bytes, variables.json declares 40)`,
+    );
   });
 
   it('an entry whose length does not match its shape, or a huge shape, is refused before allocating', () => {
     const dir = saved();
     const m = manifestOf(dir);
     writeManifest(dir, { ...m, entries: [{ ...m.entries[0]!, shape: [2, 4] }, m.entries[1]] });
-    expectRefused(dir, join(dir, 'variables.json'), 'tensor "a" has length 24, but shape [2, 4] of float32 takes 32 bytes');
+    expectRefused(
+      dir,
+      join(dir, 'variables.json'),
+      'tensor "a" has length 24, but shape [2, 4] of float32 takes 32 bytes',
+    );
     writeManifest(dir, { ...m, entries: [{ ...m.entries[0]!, shape: [1e9, 1e9] }, m.entries[1]] });
-    expectRefused(dir, 'tensor "a" has length 24, but shape [1000000000, 1000000000] of float32 takes 4000000000000000000 bytes');
+    expectRefused(
+      dir,
+      'tensor "a" has length 24, but shape [1000000000, 1000000000] of float32 takes 4000000000000000000 bytes',
+    );
     writeManifest(dir, { ...m, entries: [{ ...m.entries[0]!, shape: [250_000_000], length: 1e9 }, m.entries[1]] });
-    expectRefused(dir, `${join(dir, 'variables.bin')}: checkpoint file is truncated (40 bytes, variables.json declares 1000000016)`);
+    expectRefused(
+      dir,
+      `${join(dir, 'variables.bin')}: checkpoint file is truncated (40 bytes, variables.json declares 1000000016)`,
+    );
   });
 
   it('offsets and lengths must be whole numbers inside the .bin', () => {
@@ -98,7 +123,10 @@ describe('readTensors checks a checkpoint before allocating anything', () => {
       expectRefused(dir, `${json}: tensor "a" has offset`, 'both must be whole numbers >= 0');
     }
     writeManifest(dir, { ...m, entries: [m.entries[0], { ...m.entries[1]!, offset: 32 }] });
-    expectRefused(dir, `${join(dir, 'variables.bin')}: checkpoint file is truncated (40 bytes, variables.json declares 48)`);
+    expectRefused(
+      dir,
+      `${join(dir, 'variables.bin')}: checkpoint file is truncated (40 bytes, variables.json declares 48)`,
+    );
   });
 
   it('names, dtypes and shapes are checked', () => {

@@ -46,7 +46,11 @@ function readFile(path: string): Buffer {
     return readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `missing checkpoint file ${path}` : `cannot read checkpoint file ${path} (${code ?? (e as Error).message})`);
+    throw new UserError(
+      code === 'ENOENT'
+        ? `missing checkpoint file ${path}`
+        : `cannot read checkpoint file ${path} (${code ?? (e as Error).message})`,
+    );
   }
 }
 
@@ -68,7 +72,8 @@ export function readTensors(dir: string, base: string): Record<string, tf.Tensor
     throw new UserError(`${manifestPath}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
   const format = (manifest as { format?: unknown } | null)?.format;
-  if (format !== FORMAT) throw new UserError(`${manifestPath}: not a kd tensor manifest (format ${show(format)}, expected '${FORMAT}')`);
+  if (format !== FORMAT)
+    throw new UserError(`${manifestPath}: not a kd tensor manifest (format ${show(format)}, expected '${FORMAT}')`);
   const entries = (manifest as { entries?: unknown }).entries;
   if (!Array.isArray(entries)) throw new UserError(`${manifestPath}: "entries" is ${show(entries)}, not a list`);
 
@@ -87,25 +92,41 @@ export function readTensors(dir: string, base: string): Record<string, tf.Tensor
   let reach = 0; // the furthest byte an entry needs
   for (const raw of entries as unknown[]) {
     const e = (raw ?? {}) as Partial<Record<keyof Entry, unknown>>;
-    if (typeof e.name !== 'string') throw new UserError(`${manifestPath}: an entry's name is ${show(e.name)}, not a string`);
+    if (typeof e.name !== 'string')
+      throw new UserError(`${manifestPath}: an entry's name is ${show(e.name)}, not a string`);
     const what = `${manifestPath}: tensor ${show(e.name)}`;
     if (names.has(e.name)) throw new UserError(`${what} appears twice`);
     names.add(e.name);
-    if (e.dtype !== 'float32' && e.dtype !== 'int32') throw new UserError(`${what} has dtype ${show(e.dtype)}, not float32 or int32`);
+    if (e.dtype !== 'float32' && e.dtype !== 'int32')
+      throw new UserError(`${what} has dtype ${show(e.dtype)}, not float32 or int32`);
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
       throw new UserError(`${what} has shape ${show(e.shape)}; dimensions must be whole numbers >= 0`);
     }
-    if (!Number.isSafeInteger(e.offset) || (e.offset as number) < 0 || !Number.isSafeInteger(e.length) || (e.length as number) < 0) {
-      throw new UserError(`${what} has offset ${show(e.offset)} and length ${show(e.length)}; both must be whole numbers >= 0`);
+    if (
+      !Number.isSafeInteger(e.offset) ||
+      (e.offset as number) < 0 ||
+      !Number.isSafeInteger(e.length) ||
+      (e.length as number) < 0
+    ) {
+      throw new UserError(
+        `${what} has offset ${show(e.offset)} and length ${show(e.length)}; both must be whole numbers >= 0`,
+      );
     }
     const needs = (e.shape as number[]).reduce((n, d) => n * d, 1) * BYTES_PER_ELEMENT;
-    if (e.length !== needs) throw new UserError(`${what} has length ${e.length as number}, but shape [${e.shape.join(', ')}] of ${e.dtype} takes ${needs} bytes`);
+    if (e.length !== needs)
+      throw new UserError(
+        `${what} has length ${e.length as number}, but shape [${e.shape.join(', ')}] of ${e.dtype} takes ${needs} bytes`,
+      );
     declared += e.length as number;
     reach = Math.max(reach, (e.offset as number) + (e.length as number));
   }
   const needed = Math.max(declared, reach);
-  if (binSize < needed) throw new UserError(`${binPath}: checkpoint file is truncated (${binSize} bytes, ${base}.json declares ${needed})`);
-  if (binSize > declared) throw new UserError(`${binPath}: checkpoint file is longer than declared (${binSize} bytes, ${base}.json declares ${declared})`);
+  if (binSize < needed)
+    throw new UserError(`${binPath}: checkpoint file is truncated (${binSize} bytes, ${base}.json declares ${needed})`);
+  if (binSize > declared)
+    throw new UserError(
+      `${binPath}: checkpoint file is longer than declared (${binSize} bytes, ${base}.json declares ${declared})`,
+    );
 
   const bin = readFile(binPath);
   if (bin.byteLength !== binSize) throw new UserError(`${binPath}: checkpoint file changed while it was read`);
@@ -128,7 +149,9 @@ export function assignVariables(
     const t = saved[name];
     if (!t) throw new UserError(`${what}: checkpoint lacks variable '${name}'`);
     if (t.shape.join('x') !== v.shape.join('x')) {
-      throw new UserError(`${what}: variable '${name}' has shape [${t.shape}] in the checkpoint, [${v.shape}] in the model`);
+      throw new UserError(
+        `${what}: variable '${name}' has shape [${t.shape}] in the checkpoint, [${v.shape}] in the model`,
+      );
     }
     v.assign(t);
   }

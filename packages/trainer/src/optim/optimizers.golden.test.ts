@@ -25,7 +25,11 @@ describe('optimizers match torch.optim (tools/golden/optimizers.py)', () => {
       golden.lrs.forEach((lr, i) => {
         tf.tidy(() => {
           const { grads } = tf.variableGrads(
-            () => tf.add(tf.sum(tf.add(tf.mul(a, tf.square(w)), tf.mul(b, w))), tf.mul(0.5, tf.square(tf.sum(w)))) as tf.Scalar,
+            () =>
+              tf.add(
+                tf.sum(tf.add(tf.mul(a, tf.square(w)), tf.mul(b, w))),
+                tf.mul(0.5, tf.square(tf.sum(w))),
+              ) as tf.Scalar,
             [w],
           );
           opt.step(vars, { w: grads[w.name]! }, lr);

@@ -11,7 +11,10 @@ export const ScheduleConfigSchema = z
   .object({
     type: z.enum(['constant', 'step', 'multistep', 'cosine']).default('multistep').describe('LR schedule'),
     stepSize: z.number().int().positive().default(30).describe('step: epochs between decays'),
-    milestones: z.array(z.number().int().positive()).default([]).describe('multistep: epochs (1-based end) after which LR decays'),
+    milestones: z
+      .array(z.number().int().positive())
+      .default([])
+      .describe('multistep: epochs (1-based end) after which LR decays'),
     gamma: z.number().positive().default(0.1).describe('decay factor'),
     minLr: z.number().min(0).default(0).describe('cosine: final learning rate'),
     warmupEpochs: z.number().min(0).default(0).describe('linear warm-up length in epochs (fractional allowed)'),
