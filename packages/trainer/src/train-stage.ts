@@ -82,6 +82,8 @@ export interface StageSpecRun {
   readonly trainable: readonly TrainableGroup[];
   /** Every variable whose value changes in this stage (parameters and buffers), saved in checkpoints. */
   readonly stateVariables: ReadonlyMap<string, tf.Variable>;
+  /** State variables a checkpoint written by an older version may lack (they keep their current value on resume). */
+  readonly optionalOnResume?: ReadonlySet<string>;
   readonly optim: Readonly<Record<string, GroupOptim>> & { readonly main: GroupOptim };
   readonly clipGradNorm?: number;
   /** Builds the total loss (scalar) and its named parts from one step's outputs. */
@@ -185,7 +187,7 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
   let state: SavedState = { epoch: 0, completed: false, history: [], adamSteps: {}, extra: {} };
   if (lastDir && checkpointExists(lastDir)) {
     const ck = loadCheckpoint<SavedState>(lastDir);
-    assignVariables(spec.stateVariables, ck.variables, `checkpoint ${lastDir}`);
+    assignVariables(spec.stateVariables, ck.variables, `checkpoint ${lastDir}`, spec.optionalOnResume);
     for (const [group, opt] of optimizers) {
       const prefix = `${group}::`;
       const own = Object.fromEntries(

@@ -34,6 +34,18 @@ function stageVariables(
   return groups;
 }
 
+/** Buffers (BN running statistics) of the participants a stage trains, unfiltered, by checkpoint path. */
+function trainedBuffers(run: BuiltRun, stage: BuiltMethodStage): Map<string, tf.Variable> {
+  const out = new Map<string, tf.Variable>();
+  for (const name of stage.spec.trainable) {
+    const p = run.participants.find((q) => q.name === name);
+    if (!p) continue;
+    const params = p.model.namedParameters();
+    for (const [path, v] of p.model.namedVariables()) if (!params.has(path)) out.set(`${p.name}/${path}`, v);
+  }
+  return out;
+}
+
 /**
  * Runs every method's extra stages (e.g. FitNets' hint training) before distillation, in method order,
  * each as a stage of its own (`<method>.<stage>`, with checkpoints and exact resume) with the settings
@@ -57,6 +69,12 @@ export async function runMethodStages(run: BuiltRun, ctx: StageContext): Promise
         variables,
       }));
       const stateVariables = new Map([...stageVariables(run, m, stage, false).values()].flatMap((g) => [...g]));
+      // A trained participant runs in training mode, so every batch norm of it moves its statistics, also
+      // outside the filtered part (FitNets' layers above the hint): they are state of the stage too. Older
+      // checkpoints lack those outside the filter; they resume as before (the statistics at stage start).
+      const movedBuffers = trainedBuffers(run, stage);
+      const optionalOnResume = new Set([...movedBuffers.keys()].filter((k) => !stateVariables.has(k)));
+      for (const [k, v] of movedBuffers) stateVariables.set(k, v);
       const active = activeTerms(stage.weights, m.id);
       results.push(
         await trainStage({
@@ -72,6 +90,7 @@ export async function runMethodStages(run: BuiltRun, ctx: StageContext): Promise
           primary: { teacher: run.teacher?.name, student: run.student.name },
           trainable,
           stateVariables,
+          optionalOnResume,
           optim: stage.optim,
           ...(stage.clipGradNorm !== undefined ? { clipGradNorm: stage.clipGradNorm } : {}),
           settingsPath: stage.where,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '@kd/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readTensors, writeTensors } from './tensor-file.js';
+import { assignVariables, readTensors, writeTensors } from './tensor-file.js';
 import { errorOf } from '@kd/testing';
 
 const root = mkdtempSync(join(tmpdir(), 'kd-tensor-file-'));
@@ -141,5 +141,25 @@ describe('readTensors checks a checkpoint before allocating anything', () => {
     expectRefused(dir, `${json}: tensor "a" appears twice`);
     writeManifest(dir, { ...m, entries: [m.entries[0], 7] });
     expectRefused(dir, `${json}: an entry's name is undefined, not a string`);
+  });
+});
+
+describe('assignVariables', () => {
+  it('every variable must be saved, except those an older checkpoint may lack (they keep their value)', () => {
+    const a = tf.variable(tf.tensor1d([1, 2]));
+    const b = tf.variable(tf.tensor1d([3]));
+    const vars = new Map([
+      ['a', a],
+      ['b', b],
+    ]);
+    const saved = { a: tf.tensor1d([5, 6]) };
+    expect(() => assignVariables(vars, saved, 'checkpoint x')).toThrow("checkpoint x: checkpoint lacks variable 'b'");
+    assignVariables(vars, saved, 'checkpoint x', new Set(['b']));
+    expect(Array.from(a.dataSync())).toEqual([5, 6]);
+    expect(Array.from(b.dataSync())).toEqual([3]);
+    expect(() => assignVariables(vars, { b: tf.tensor1d([1]) }, 'checkpoint x', new Set(['b']))).toThrow(
+      /lacks variable 'a'/,
+    );
+    tf.dispose([a, b, saved.a]);
   });
 });

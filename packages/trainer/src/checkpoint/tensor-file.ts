@@ -139,14 +139,19 @@ export function readTensors(dir: string, base: string): Record<string, tf.Tensor
   return out;
 }
 
-/** Copies saved values into existing variables by name; every variable must be present with the same shape. */
+/**
+ * Copies saved values into existing variables by name; every variable must be present with the same shape,
+ * except those in `optional` (state an older checkpoint did not save), which keep their value when absent.
+ */
 export function assignVariables(
   vars: ReadonlyMap<string, tf.Variable>,
   saved: Readonly<Record<string, tf.Tensor>>,
   what: string,
+  optional?: ReadonlySet<string>,
 ): void {
   for (const [name, v] of vars) {
     const t = saved[name];
+    if (!t && optional?.has(name)) continue;
     if (!t) throw new UserError(`${what}: checkpoint lacks variable '${name}'`);
     if (t.shape.join('x') !== v.shape.join('x')) {
       throw new UserError(
