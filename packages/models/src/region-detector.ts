@@ -5,7 +5,6 @@ import {
   Linear,
   Rng,
   TappedModel,
-  UserError,
   normalTensor,
   type Batch,
   type BatchKeyRequest,
@@ -16,6 +15,7 @@ import {
 import { checkInputShape } from './shapes.js';
 import { roiAlign } from './roi-pool.js';
 import { TapRecorder } from './tap-recorder.js';
+import { firstProposals, proposalBatchKeys } from './proposal-source.js';
 
 export interface RegionDetectorConfig {
   /** Image shape without batch dim, NHWC. */
@@ -37,13 +37,6 @@ export interface RegionDetectorConfig {
   /** Width of the region embedding (the head's FC layer). */
   readonly hidden: number;
   readonly seed: number;
-}
-
-/** Batch keys of a proposal source: '' → proposals/proposalMask, name → <name>Proposals/<name>ProposalMask. */
-function proposalBatchKeys(source: string): { boxes: string; mask: string } {
-  return source === ''
-    ? { boxes: 'proposals', mask: 'proposalMask' }
-    : { boxes: `${source}Proposals`, mask: `${source}ProposalMask` };
 }
 
 /** Probabilities are kept in [ε, 1 − ε] before their log-odds (so the image-level logits stay finite). */
@@ -162,24 +155,15 @@ export class RegionDetector extends TappedModel {
 
   forward(batch: Batch, options: ForwardOptions): TapValues {
     return tf.tidy(() => {
-      const keys = proposalBatchKeys(this.config.proposals);
-      const proposals = batch[keys.boxes];
-      const proposalMask = batch[keys.mask];
-      if (!proposals || !proposalMask)
-        throw new UserError(
-          `region-detector: the batch has no '${keys.boxes}'/'${keys.mask}' (use a dataset with region proposals, e.g. scenes, or set options.proposals)`,
-        );
-      const [b, p] = proposals.shape as [number, number, number];
       const r = this.config.regions;
-      if (p < r) throw new UserError(`region-detector: ${p} proposals per image, the model takes regions: ${r}`);
+      const { boxes, mask } = firstProposals(batch, this.config.proposals, r, 'region-detector');
+      const b = boxes.shape[0];
       const taps = new TapRecorder(options.taps);
       let x = batch['x'] as tf.Tensor4D;
       this.convs.forEach(
         (conv, i) => (x = tf.relu(this.bns[i]!.apply(conv.apply(x), options.training)) as tf.Tensor4D),
       );
       taps.record('feature', x);
-      const boxes = tf.slice(proposals, [0, 0, 0], [b, r, 4]) as tf.Tensor3D;
-      const mask = tf.slice(proposalMask, [0, 0], [b, r]) as tf.Tensor2D;
       const index = tf.tensor1d(
         Int32Array.from({ length: b * r }, (_, i) => Math.floor(i / r)),
         'int32',
