@@ -15,6 +15,7 @@ import {
   type TermSpec,
 } from '@kd/core';
 import { flatMatrix, multiLabelAveragePrecision, multiLabelPrecisionRecall } from '@kd/metrics';
+import { fraction, score } from './metric-spec.js';
 
 export const multiLabelHParams = z
   .object({
@@ -37,13 +38,6 @@ export const multiLabelTerms: readonly TermSpec[] = [
   },
 ];
 
-const fraction = (name: string, description: string, higherIsBetter = true): MetricSpec => ({
-  name,
-  unit: 'fraction',
-  higherIsBetter,
-  description,
-});
-
 export const multiLabelMetrics: readonly MetricSpec[] = [
   fraction('mAP', 'mean over classes (with a positive) of the average precision of ranking the samples by class score'),
   fraction('CP', 'per-class precision at the threshold, averaged over all classes'),
@@ -52,12 +46,7 @@ export const multiLabelMetrics: readonly MetricSpec[] = [
   fraction('OP', 'overall precision at the threshold (pooled over classes)'),
   fraction('OR', 'overall recall at the threshold (pooled over classes)'),
   fraction('OF1', '2·OP·OR / (OP + OR)'),
-  {
-    name: 'loss',
-    unit: 'score',
-    higherIsBetter: false,
-    description: 'mean per-class binary cross-entropy over the split',
-  },
+  score('loss', 'mean per-class binary cross-entropy over the split', false),
 ];
 
 /**

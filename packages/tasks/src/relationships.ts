@@ -29,6 +29,7 @@ import {
   predicateRowWeights,
   type PairLabels,
 } from './relationship-losses.js';
+import { fraction, score } from './metric-spec.js';
 
 export const relationshipsHParams = z
   .object({
@@ -71,13 +72,6 @@ export const relationshipsTerms: readonly TermSpec[] = [
   },
 ];
 
-const fraction = (name: string, description: string): MetricSpec => ({
-  name,
-  unit: 'fraction',
-  higherIsBetter: true,
-  description,
-});
-
 /** The recall cut-offs reported (VRD predicate detection: R@50 and R@100). */
 export const RECALL_AT = [50, 100] as const;
 
@@ -91,13 +85,11 @@ export const relationshipsMetrics: readonly MetricSpec[] = [
     'verification',
     'triple-verification accuracy: for every real pair and every predicate, "does it hold" (probability ≥ threshold) against the annotation',
   ),
-  {
-    name: 'loss',
-    unit: 'score',
-    higherIsBetter: false,
-    description:
-      'mean of the term the scores come from over the split: task.ce (scores softmax) or task.bce (scores sigmoid)',
-  },
+  score(
+    'loss',
+    'mean of the term the scores come from over the split: task.ce (scores softmax) or task.bce (scores sigmoid)',
+    false,
+  ),
 ];
 
 /** The metric name of one predicate's verification accuracy (`verification.left-of`). */
