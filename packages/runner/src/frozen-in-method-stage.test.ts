@@ -91,8 +91,15 @@ describe('a frozen model named in a method stage', () => {
       train: { epochs: 1, batchSize: 32 },
       methods: [{ id: 'names-teacher' }],
     });
-    const summary = await runExperiment(host, config, { runDir: join(dir, 'run') });
+    const lines: string[] = [];
+    const summary = await runExperiment(host, config, { runDir: join(dir, 'run'), log: (l) => lines.push(l) });
     expect(summary.stages.map((s) => s.name)).toEqual(['names-teacher.warm', 'distill']);
+    // the user is told that naming a frozen model in a stage trains nothing of it
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^warning: methods\[0\]\.stages\.warm: stage 'warm' of method 'names-teacher' names 'teacher', which is frozen/,
+      ),
+    );
     expect(seen.teacherTrainable).toBe(0);
     expect(Object.keys(seen.stageStart!).filter((k) => k.includes('running_'))).not.toHaveLength(0);
     expect(seen.distillStart).toEqual(seen.stageStart);

@@ -488,6 +488,17 @@ export async function buildRun(
       aux,
     );
     methods.push({ id: e.entry.id, descriptor: e.descriptor, method: e.method, hparams: e.hparams, aux, stages });
+    for (const stage of stages) {
+      if (stage.epochs === 0) continue;
+      for (const name of stage.spec.trainable) {
+        const p = participants.find((q) => q.name === name);
+        if (p && !isTrainable(p)) {
+          warnings.push(
+            `${stage.where}: stage '${stage.spec.name}' of method '${e.entry.id}' names '${name}', which is frozen: the stage leaves it untouched (weights and BN statistics)`,
+          );
+        }
+      }
+    }
   }
   checkDataNeeds(
     dataset,
