@@ -58,6 +58,24 @@ describe('buildRun validates before anything runs', () => {
     ).toBe('methods[0].stages.warm');
   });
 
+  it('an optimizer group no module trains in is named in a warning (a typo would silently keep the main settings)', async () => {
+    const run = await buildRun(
+      host,
+      parseRunConfig({
+        ...small,
+        teacher,
+        methods: [{ id: 'kd' }],
+        train: { groups: { connectr: { optimizer: { lr: 0.1 } } } },
+      }),
+    );
+    expect(run.warnings).toContainEqual(
+      expect.stringMatching(
+        /^train\.groups\.connectr: no module of this run trains in optimizer group 'connectr' \(groups: main\)/,
+      ),
+    );
+    disposeRun(run);
+  });
+
   it('unknown architecture → ConfigError at student.arch / teacher.arch', async () => {
     expect(((await failure({ ...small, student: { arch: 'vgg99' } })) as ConfigError).path).toBe('student.arch');
     expect(((await failure({ ...small, teacher: { arch: 'vgg99' } })) as ConfigError).path).toBe('teacher.arch');

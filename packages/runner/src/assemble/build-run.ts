@@ -500,6 +500,15 @@ export async function buildRun(
       }
     }
   }
+  const groups = new Set(['main', ...methods.flatMap((m) => m.aux.map((a) => a.group ?? 'main'))]);
+  // a warning, not an error: a sweep cell without the method (FFSD's `independent`) keeps the base's groups
+  for (const g of Object.keys(config.train.groups)) {
+    if (!groups.has(g)) {
+      warnings.push(
+        `train.groups.${g}: no module of this run trains in optimizer group '${g}' (groups: ${[...groups].join(', ')}); its settings are unused`,
+      );
+    }
+  }
   checkDataNeeds(
     dataset,
     methods.map((m) => ({
