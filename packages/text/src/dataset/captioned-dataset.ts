@@ -1,6 +1,5 @@
 import {
   CAPTION_EMBEDDING_SIZE,
-  TEXT_WORDS,
   classificationBatchKeys,
   facetEntry,
   facets,
@@ -11,10 +10,10 @@ import {
   type Facets,
   type SplitName,
 } from '@kd/core';
-import { CLS_ID, PAD_ID, SEP_ID } from '../tokenizer/special-tokens.js';
 import type { ArrayDataset } from '@kd/data';
 import type { WordTokenizer } from '../tokenizer/word-tokenizer.js';
 import type { CaptionedSplit } from './captioned-split.js';
+import { textBatchKeys, textWordsFacet } from './text-batch-keys.js';
 
 /**
  * An image–text dataset for CLIP-style training: a base `ArrayDataset` whose splits carry one
@@ -55,8 +54,7 @@ export class CaptionedDataset implements Dataset {
     const t = text.length;
     this.batchKeys = {
       ...classificationBatchKeys(base),
-      tokens: { shape: [t], dtype: 'int32', description: 'caption token ids: [CLS] words [SEP], [PAD] after' },
-      tokenMask: { shape: [t], dtype: 'float32', description: '1 for a caption token, 0 for padding' },
+      ...textBatchKeys(t, 'caption'),
       ...(dim !== undefined
         ? {
             captionEmbedding: {
@@ -68,7 +66,7 @@ export class CaptionedDataset implements Dataset {
         : {}),
     };
     this.facets = facets(
-      facetEntry(TEXT_WORDS, { words: tokenizer.vocabulary.tokens, cls: CLS_ID, sep: SEP_ID, pad: PAD_ID }),
+      textWordsFacet(tokenizer),
       ...(dim !== undefined ? [facetEntry(CAPTION_EMBEDDING_SIZE, dim)] : []),
     );
   }

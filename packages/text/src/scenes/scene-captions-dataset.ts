@@ -1,6 +1,4 @@
 import {
-  TEXT_WORDS,
-  facetEntry,
   facets,
   type BatchKeySpecs,
   type DataText,
@@ -13,10 +11,10 @@ import {
 import { loadScenes, parseDatasetOptions, type SceneDataset } from '@kd/data';
 import { classPromptTexts, encodeClassPrompts } from '../dataset/class-prompts.js';
 import { captionedVocabulary } from '../dataset/captioned-vocabulary.js';
-import { CLS_ID, PAD_ID, SEP_ID } from '../tokenizer/special-tokens.js';
 import { WordTokenizer } from '../tokenizer/word-tokenizer.js';
 import { sceneCaptionsOptionsSchema, type SceneCaptionsOptions } from './scene-captions-options.js';
 import { SceneCaptionsSplit } from './scene-captions-split.js';
+import { textBatchKeys, textWordsFacet } from '../dataset/text-batch-keys.js';
 
 const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
@@ -50,13 +48,9 @@ export class SceneCaptionsDataset implements Dataset {
     const t = text.length;
     this.batchKeys = {
       ...scenes.batchKeys,
-      tokens: { shape: [t], dtype: 'int32', description: 'caption token ids: [CLS] words [SEP], [PAD] after' },
-      tokenMask: { shape: [t], dtype: 'float32', description: '1 for a caption token, 0 for padding' },
+      ...textBatchKeys(t, 'caption'),
     };
-    this.facets = facets(
-      ...Object.entries(scenes.facets),
-      facetEntry(TEXT_WORDS, { words: tokenizer.vocabulary.tokens, cls: CLS_ID, sep: SEP_ID, pad: PAD_ID }),
-    );
+    this.facets = facets(...Object.entries(scenes.facets), textWordsFacet(tokenizer));
   }
 
   split(name: SplitName): SceneCaptionsSplit {

@@ -1,6 +1,4 @@
 import {
-  TEXT_WORDS,
-  facetEntry,
   facets,
   type BatchKeySpecs,
   type DataText,
@@ -13,11 +11,11 @@ import {
 import { loadScenes, parseDatasetOptions, type SceneDataset } from '@kd/data';
 import { captionedVocabulary } from '../dataset/captioned-vocabulary.js';
 import { classPromptTexts, encodeClassPrompts } from '../dataset/class-prompts.js';
-import { CLS_ID, PAD_ID, SEP_ID } from '../tokenizer/special-tokens.js';
 import { WordTokenizer } from '../tokenizer/word-tokenizer.js';
 import { indexSceneQuestions } from './scene-question-index.js';
 import { sceneVqaOptionsSchema, type SceneVqaOptions } from './scene-vqa-options.js';
 import { SceneVqaSplit } from './scene-vqa-split.js';
+import { textBatchKeys, textWordsFacet } from '../dataset/text-batch-keys.js';
 
 const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
@@ -54,8 +52,7 @@ export class SceneVqaDataset implements Dataset {
       ...scenes.batchKeys,
       index: { shape: [], dtype: 'int32', description: 'sample (question) index in the split' },
       sceneIndex: { shape: [], dtype: 'int32', description: 'the scene the question is about' },
-      tokens: { shape: [t], dtype: 'int32', description: 'question token ids: [CLS] words [SEP], [PAD] after' },
-      tokenMask: { shape: [t], dtype: 'float32', description: '1 for a question token, 0 for padding' },
+      ...textBatchKeys(t, 'question'),
       answerScores: {
         shape: [answers.length],
         dtype: 'float32',
@@ -64,10 +61,7 @@ export class SceneVqaDataset implements Dataset {
       },
       answerId: { shape: [], dtype: 'int32', description: 'the answer (index into the answer vocabulary facet)' },
     };
-    this.facets = facets(
-      ...Object.entries(scenes.facets),
-      facetEntry(TEXT_WORDS, { words: tokenizer.vocabulary.tokens, cls: CLS_ID, sep: SEP_ID, pad: PAD_ID }),
-    );
+    this.facets = facets(...Object.entries(scenes.facets), textWordsFacet(tokenizer));
   }
 
   split(name: SplitName): SceneVqaSplit {
