@@ -50,7 +50,7 @@ export const detectionDescriptor: TaskDescriptor = {
   id: 'detection',
   title: 'Object detection over region proposals',
   description:
-    'background + K classes and a class-agnostic box per region (Fast R-CNN style): region CE on sampled regions + box smooth-L1 on the foreground ones; decoding with per-class NMS; AP@0.5 over all (primary), base and novel classes',
+    'background + K classes and a class-agnostic box per region (Fast R-CNN style): region CE on sampled regions + box smooth-L1 on the foreground ones (+ RPN objectness BCE and box smooth-L1 on sampled anchors when the model has an RPN); decoding with per-class NMS; AP@0.5 over all (primary), base and novel classes',
   hparams: detectionHParams,
   terms: detectionTerms,
   metrics: detectionMetrics,

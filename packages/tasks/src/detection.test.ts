@@ -338,11 +338,11 @@ describe('region sampling', () => {
 });
 
 describe('registration', () => {
-  it('register() lists the detection task, primary AP50, terms cls and box', () => {
+  it('register() lists the detection task, primary AP50, terms cls, box and the RPN ones', () => {
     const host = createHost([register]);
     const d = listTasks(host).find((t) => t.id === 'detection')!;
     expect(d.primary).toBe('AP50');
-    expect(d.terms.map((t) => t.name)).toEqual(['cls', 'box']);
+    expect(d.terms.map((t) => t.name)).toEqual(['cls', 'box', 'rpn_objectness', 'rpn_box']);
     expect(d.metrics.map((m) => m.name)).toContain('AP50');
     expect(resolveTask(createRunContainer(host), 'detection').task).toBeInstanceOf(DetectionTask);
   });

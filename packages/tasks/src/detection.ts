@@ -18,8 +18,10 @@ import {
   type TermSpec,
 } from '@kd/core';
 import { detectionAveragePrecision, meanAp, type Detection, type GroundTruthBox } from '@kd/metrics';
+import { anchorTargets } from './detection/anchor-targets.js';
 import { decodeDetections } from './detection/decode-detections.js';
 import { boxRegressionLoss, regionClassificationLoss } from './detection/detection-losses.js';
+import { objectnessLoss, rpnBoxLoss } from './detection/rpn-losses.js';
 import { regionTargets, type BatchObjects, type BatchRegions, type RegionTargets } from './detection/region-targets.js';
 
 export const detectionHParams = z
@@ -49,6 +51,35 @@ export const detectionHParams = z
       .positive()
       .default(1)
       .describe('smooth-L1 β of the box loss (the official Fast R-CNN loss: Huber δ = 1; torchvision uses 1/9)'),
+    rpnAnchorsPerImage: z
+      .number()
+      .int()
+      .positive()
+      .default(256)
+      .describe('anchors sampled per image for the RPN terms (torchvision, Detectron, ViLD: 256)'),
+    rpnForegroundFraction: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.5)
+      .describe('at most this share of the sampled anchors is foreground (torchvision, Detectron, ViLD: 0.5)'),
+    rpnForegroundIoU: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.7)
+      .describe('an anchor is foreground at IoU ≥ this with a base annotation (torchvision, Detectron, ViLD: 0.7)'),
+    rpnBackgroundIoU: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.3)
+      .describe('an anchor is background at IoU < this with every base annotation; in between, ignored (0.3)'),
+    rpnBoxLossBeta: z
+      .number()
+      .positive()
+      .default(1 / 9)
+      .describe('smooth-L1 β of the RPN box loss (torchvision and the TPU code: 1/9)'),
     scoreThreshold: z
       .number()
       .min(0)
@@ -79,7 +110,22 @@ export const detectionTerms: readonly TermSpec[] = [
     description:
       'smooth-L1 between the class-agnostic box deltas of the foreground regions and the Faster R-CNN encoding (weights 10, 10, 5, 5) of their object, mean over their coordinates',
   },
+  {
+    name: 'rpn_objectness',
+    defaultWeight: 0,
+    description:
+      "an RPN's objectness: BCE-with-logits of the sampled anchors (IoU ≥ 0.7 with a base annotation or an annotation's best anchor: object; < 0.3: background), mean over them; for a model with the RPN taps (anchors, rpnObjectness, rpnDeltas): set its weight (ViLD: 1)",
+  },
+  {
+    name: 'rpn_box',
+    defaultWeight: 0,
+    description:
+      "an RPN's box regression: smooth-L1 (β 1/9) between the deltas of the sampled foreground anchors and the encoding (weights 1, 1, 1, 1) of their object, summed and divided by the number of sampled anchors (torchvision); for a model with the RPN taps: set its weight (ViLD: 1)",
+  },
 ];
+
+/** The RPN terms, which only a model that declares every one of `RPN_TAPS` can have. */
+const RPN_TERMS = ['rpn_objectness', 'rpn_box'] as const;
 
 const ap50 = (name: string, description: string): MetricSpec => ({
   name,
@@ -117,6 +163,19 @@ export const DETECTION_TAPS = {
   regionMask: 'regionMask',
 } as const;
 
+/**
+ * The taps of a model's region proposal network, all or none (declared shapes without the batch dim;
+ * A anchors per image, the same A for all three).
+ */
+export const RPN_TAPS = {
+  /** [A, 4] the anchors (pixels, x1, y1, x2, y2); a slot without area (e.g. zeros) is padding, ignored. */
+  anchors: 'anchors',
+  /** [A] objectness logit of each anchor (object vs background; a sigmoid, not a softmax over 2). */
+  rpnObjectness: 'rpnObjectness',
+  /** [A, 4] box deltas of each anchor relative to it (Faster R-CNN encoding, weights 1, 1, 1, 1). */
+  rpnDeltas: 'rpnDeltas',
+} as const;
+
 const TAP_SET = new Set(Object.values(DETECTION_TAPS));
 
 /**
@@ -129,13 +188,31 @@ const TAP_SET = new Set(Object.values(DETECTION_TAPS));
  * regions `task.box` (smooth-L1 on the encoded deltas). Evaluation: softmax scores, deltas applied to
  * the regions, clipped, per-class NMS, the top detections per image; AP at IoU 0.5 against every
  * object (`fullBoxes`, `fullBoxClasses`, `fullBoxCount`), over all, base and novel classes
- * (`BASE_NOVEL_CLASSES`). An RPN's objectness and box terms are not part of this task yet.
+ * (`BASE_NOVEL_CLASSES`).
+ *
+ * A model with a region proposal network declares its taps (`RPN_TAPS`: `anchors` [A, 4],
+ * `rpnObjectness` [A], `rpnDeltas` [A, 4]); the task then also trains it, as torchvision's
+ * `RegionProposalNetwork` (= Detectron's and the official ViLD/TPU RPN: fg IoU 0.7, bg < 0.3, each
+ * annotation's best anchors foreground, 256 anchors per image of which at most half foreground,
+ * deltas weights 1, 1, 1, 1, smooth-L1 β 1/9): `task.rpn_objectness` (BCE-with-logits mean over the
+ * sampled anchors) and `task.rpn_box` (smooth-L1 over the sampled foreground anchors, summed and
+ * divided by the number sampled). Their default weight is 0: the run asks a task for every term of
+ * weight > 0 and a task cannot drop a term for a model that lacks its taps, so a default of 1 would
+ * fail every detector without an RPN; a run whose model has an RPN sets `task.weights:
+ * {rpn_objectness: 1, rpn_box: 1}` (ViLD's weights). A model without the RPN taps whose run sets
+ * either weight > 0 gets a one-line UserError naming the model and the missing taps (at its first
+ * step: the task does not see the weights at setup); a model with only some of the three taps is
+ * refused at setup. The evaluation (`loss` metric included) does not use the RPN.
  */
 @injectable()
 export class DetectionTask implements Task<DetectionHParams> {
   private hp: DetectionHParams = detectionHParams.parse({});
   private base: readonly number[] = [];
   private novel: readonly number[] = [];
+  /** Whether the student declares every RPN tap (then `rpn_objectness` and `rpn_box` are computed). */
+  private hasRpn = false;
+  /** The student as errors name it. */
+  private who = '';
 
   setup(ctx: TaskSetupContext<DetectionHParams>): void {
     this.hp = ctx.hparams;
@@ -145,6 +222,7 @@ export class DetectionTask implements Task<DetectionHParams> {
     const k = ctx.data.numClasses;
     const logits = ctx.tap('student', DETECTION_TAPS.regionLogits);
     const who = `model '${ctx.student.name}' (${ctx.student.model.arch})`;
+    this.who = who;
     if (logits.shape.length !== 2 || logits.shape[1] !== k + 1) {
       throw new UserError(
         `detection task: ${who} has regionLogits [${logits.shape.join(', ')}], expected [R, ${k + 1}] (background + ${k} classes)`,
@@ -156,10 +234,48 @@ export class DetectionTask implements Task<DetectionHParams> {
         `detection task: ${who} has boxDeltas [${deltas.shape.join(', ')}], expected [R, 4] (one class-agnostic box per region)`,
       );
     }
+    this.hasRpn = this.checkRpnTaps(ctx, who);
   }
 
+  /** Whether the student has an RPN: all of `RPN_TAPS` (with consistent shapes) or none; a partial set is refused. */
+  private checkRpnTaps(ctx: TaskSetupContext<DetectionHParams>, who: string): boolean {
+    const declared = ctx.student.model.tapSpecs();
+    const names = Object.values(RPN_TAPS);
+    const missing = names.filter((t) => !declared[t]);
+    if (missing.length === names.length) return false;
+    if (missing.length > 0)
+      throw new UserError(
+        `detection task: ${who} declares only some RPN taps: missing ${missing.join(', ')} (an RPN needs all of ${names.join(', ')})`,
+      );
+    const shape = (t: string) => ctx.tap('student', t).shape;
+    const anchors = shape(RPN_TAPS.anchors);
+    const a = anchors[0];
+    const expect: Record<string, string> = {
+      [RPN_TAPS.anchors]: '[A, 4]',
+      [RPN_TAPS.rpnObjectness]: '[A]',
+      [RPN_TAPS.rpnDeltas]: '[A, 4]',
+    };
+    const fits: Record<string, boolean> = {
+      [RPN_TAPS.anchors]: anchors.length === 2 && anchors[1] === 4,
+      [RPN_TAPS.rpnObjectness]: shape(RPN_TAPS.rpnObjectness).join() === `${a}`,
+      [RPN_TAPS.rpnDeltas]: shape(RPN_TAPS.rpnDeltas).join() === `${a},4`,
+    };
+    for (const t of names)
+      if (!fits[t])
+        throw new UserError(
+          `detection task: ${who} has ${t} [${shape(t).join(', ')}], expected ${expect[t]} (A anchors, the same A for ${names.join(', ')})`,
+        );
+    if (this.hp.rpnBackgroundIoU > this.hp.rpnForegroundIoU)
+      throw new UserError(
+        `detection task: hparams rpnBackgroundIoU ${this.hp.rpnBackgroundIoU} exceeds rpnForegroundIoU ${this.hp.rpnForegroundIoU}`,
+      );
+    return true;
+  }
+
+  /** The region taps; with the RPN taps too when the student has an RPN (set up first). */
   requiredTaps() {
-    return Object.values(DETECTION_TAPS).map((tap) => ({ role: 'student' as const, tap }));
+    const taps = [...Object.values(DETECTION_TAPS), ...(this.hasRpn ? Object.values(RPN_TAPS) : [])];
+    return taps.map((tap) => ({ role: 'student' as const, tap }));
   }
 
   requiredBatchKeys(): readonly BatchKeyRequest[] {
@@ -186,6 +302,11 @@ export class DetectionTask implements Task<DetectionHParams> {
   }
 
   losses(step: StepContext): Record<string, tf.Scalar> {
+    return { ...this.headLosses(step), ...this.rpnLosses(step) };
+  }
+
+  /** `cls` and `box` on the model's regions (those active). */
+  private headLosses(step: StepContext): Record<string, tf.Scalar> {
     const wantCls = step.active.has('cls');
     const wantBox = step.active.has('box');
     if (!wantCls && !wantBox) return {};
@@ -209,6 +330,54 @@ export class DetectionTask implements Task<DetectionHParams> {
           targets.foregroundRows,
           targets.boxTargets,
           this.hp.boxLossBeta,
+        );
+      return out;
+    });
+  }
+
+  /**
+   * `rpn_objectness` and `rpn_box` (those active) on the model's anchors against the base
+   * annotations. Active on a model without an RPN: a UserError (the run set their weight).
+   */
+  private rpnLosses(step: StepContext): Record<string, tf.Scalar> {
+    const active = RPN_TERMS.filter((t) => step.active.has(t));
+    if (active.length === 0) return {};
+    if (!this.hasRpn)
+      throw new UserError(
+        `detection task: task.weights sets ${active.join(', ')} > 0 but ${this.who} has no RPN (it declares none of the taps ${Object.values(RPN_TAPS).join(', ')})`,
+      );
+    const anchors = step.student[RPN_TAPS.anchors]!;
+    const objectness = step.student[RPN_TAPS.rpnObjectness]!;
+    const deltas = step.student[RPN_TAPS.rpnDeltas]!;
+    const [b, a] = anchors.shape as [number, number, number];
+    const targets = anchorTargets(
+      { images: b, perImage: a, boxes: anchors.dataSync() },
+      objectsOf(step.batch, 'boxes', 'boxClasses', 'boxCount'),
+      {
+        foregroundIoU: this.hp.rpnForegroundIoU,
+        backgroundIoU: this.hp.rpnBackgroundIoU,
+        sample: {
+          perImage: this.hp.rpnAnchorsPerImage,
+          foregroundFraction: this.hp.rpnForegroundFraction,
+          seed: step.step,
+        },
+      },
+    );
+    return tf.tidy(() => {
+      const out: Record<string, tf.Scalar> = {};
+      if (step.active.has('rpn_objectness'))
+        out['rpn_objectness'] = objectnessLoss(
+          tf.reshape(objectness, [-1]) as tf.Tensor1D,
+          targets.rows,
+          targets.labels,
+        );
+      if (step.active.has('rpn_box'))
+        out['rpn_box'] = rpnBoxLoss(
+          tf.reshape(deltas, [-1, 4]) as tf.Tensor2D,
+          targets.foregroundRows,
+          targets.boxTargets,
+          targets.rows.length,
+          this.hp.rpnBoxLossBeta,
         );
       return out;
     });
