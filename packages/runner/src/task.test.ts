@@ -30,6 +30,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from './config/load-config.js';
 import { RunFolder } from './folder/run-folder.js';
 import { runExperiment } from './run.js';
+import { buildRun, disposeRun } from './assemble/build-run.js';
 import { aggregateCell } from './sweep/aggregate.js';
 import { markdownTable } from './sweep/report.js';
 
@@ -195,6 +196,31 @@ describe('tasks in runs', () => {
       .find((r) => r['type'] === 'epoch' && r['stage'] === 'distill') as { train: Record<string, number> };
     expect(epoch.train['task.ce']).toBeCloseTo(42, 4);
     expect(epoch.train['loss']).toBeCloseTo(21, 4);
+  });
+
+  it('terms a model cannot have are off (a detector without an RPN: the RPN terms); weighting them is a config error', async () => {
+    const data = {
+      dataset: 'scenes',
+      options: { size: 32, minItemSize: 10, maxItemSize: 16, train: 8, val: 4, test: 4 },
+    };
+    const detector = { arch: 'region-detector', options: { width: 2 } };
+    const bad = parseRunConfig({
+      ...tiny,
+      data,
+      student: detector,
+      task: { id: 'detection', weights: { rpn_box: 1 } },
+    });
+    await expect(runExperiment(host, bad, { runDir: join(dir, 'rpn-bad') })).rejects.toThrow(
+      /^config field 'task\.weights\.rpn_box': model 'region-detector' has no RPN/,
+    );
+    const run = await buildRun(host, parseRunConfig({ ...tiny, data, student: detector, task: { id: 'detection' } }));
+    expect(run.weights.filter((w) => w.method === 'task').map((w) => `${w.term}=${w.weight}`)).toEqual([
+      'cls=1',
+      'box=1',
+      'rpn_objectness=0',
+      'rpn_box=0',
+    ]);
+    disposeRun(run);
   });
 
   it('task.id names a task the dataset does not propose; an unknown one is a config error naming the field', async () => {

@@ -16,6 +16,7 @@ import {
   type Task,
   type TaskSetupContext,
   type TermSpec,
+  type TappedModel,
 } from '@kd/core';
 import { detectionAveragePrecision, meanAp, type Detection, type GroundTruthBox } from '@kd/metrics';
 import { anchorTargets } from './detection/anchor-targets.js';
@@ -112,15 +113,15 @@ export const detectionTerms: readonly TermSpec[] = [
   },
   {
     name: 'rpn_objectness',
-    defaultWeight: 0,
+    defaultWeight: 1,
     description:
-      "an RPN's objectness: BCE-with-logits of the sampled anchors (IoU ≥ 0.7 with a base annotation or an annotation's best anchor: object; < 0.3: background), mean over them; for a model with the RPN taps (anchors, rpnObjectness, rpnDeltas): set its weight (ViLD: 1)",
+      "an RPN's objectness: BCE-with-logits of the sampled anchors (IoU ≥ 0.7 with a base annotation or an annotation's best anchor: object; < 0.3: background), mean over them; only for a model with the RPN taps (anchors, rpnObjectness, rpnDeltas), off for others",
   },
   {
     name: 'rpn_box',
-    defaultWeight: 0,
+    defaultWeight: 1,
     description:
-      "an RPN's box regression: smooth-L1 (β 1/9) between the deltas of the sampled foreground anchors and the encoding (weights 1, 1, 1, 1) of their object, summed and divided by the number of sampled anchors (torchvision); for a model with the RPN taps: set its weight (ViLD: 1)",
+      "an RPN's box regression: smooth-L1 (β 1/9) between the deltas of the sampled foreground anchors and the encoding (weights 1, 1, 1, 1) of their object, summed and divided by the number of sampled anchors (torchvision); only for a model with the RPN taps, off for others",
   },
 ];
 
@@ -196,13 +197,10 @@ const TAP_SET = new Set(Object.values(DETECTION_TAPS));
  * annotation's best anchors foreground, 256 anchors per image of which at most half foreground,
  * deltas weights 1, 1, 1, 1, smooth-L1 β 1/9): `task.rpn_objectness` (BCE-with-logits mean over the
  * sampled anchors) and `task.rpn_box` (smooth-L1 over the sampled foreground anchors, summed and
- * divided by the number sampled). Their default weight is 0: the run asks a task for every term of
- * weight > 0 and a task cannot drop a term for a model that lacks its taps, so a default of 1 would
- * fail every detector without an RPN; a run whose model has an RPN sets `task.weights:
- * {rpn_objectness: 1, rpn_box: 1}` (ViLD's weights). A model without the RPN taps whose run sets
- * either weight > 0 gets a one-line UserError naming the model and the missing taps (at its first
- * step: the task does not see the weights at setup); a model with only some of the three taps is
- * refused at setup. The evaluation (`loss` metric included) does not use the RPN.
+ * divided by the number sampled), each at weight 1 (ViLD's). For a model without the RPN taps the two
+ * terms are unavailable (`unavailableTerms`): the run switches them off, or refuses a config that
+ * weights them (`task.weights.rpn_*`) in one line at build time; a model with only some of the three
+ * taps is refused at setup. The evaluation (`loss` metric included) does not use the RPN.
  */
 @injectable()
 export class DetectionTask implements Task<DetectionHParams> {
@@ -272,6 +270,14 @@ export class DetectionTask implements Task<DetectionHParams> {
     return true;
   }
 
+  /** Without all of `RPN_TAPS`, a model cannot have the RPN terms. */
+  unavailableTerms(model: TappedModel): readonly { term: string; why: string }[] {
+    const declared = model.tapSpecs();
+    if (Object.values(RPN_TAPS).every((t) => declared[t])) return [];
+    const why = `model '${model.arch}' has no RPN (it declares none or not all of the taps ${Object.values(RPN_TAPS).join(', ')})`;
+    return RPN_TERMS.map((term) => ({ term, why }));
+  }
+
   /** The region taps; with the RPN taps too when the student has an RPN (set up first). */
   requiredTaps() {
     const taps = [...Object.values(DETECTION_TAPS), ...(this.hasRpn ? Object.values(RPN_TAPS) : [])];
@@ -337,14 +343,14 @@ export class DetectionTask implements Task<DetectionHParams> {
 
   /**
    * `rpn_objectness` and `rpn_box` (those active) on the model's anchors against the base
-   * annotations. Active on a model without an RPN: a UserError (the run set their weight).
+   * annotations. The run switches them off for a model without an RPN (`unavailableTerms`).
    */
   private rpnLosses(step: StepContext): Record<string, tf.Scalar> {
     const active = RPN_TERMS.filter((t) => step.active.has(t));
     if (active.length === 0) return {};
     if (!this.hasRpn)
-      throw new UserError(
-        `detection task: task.weights sets ${active.join(', ')} > 0 but ${this.who} has no RPN (it declares none of the taps ${Object.values(RPN_TAPS).join(', ')})`,
+      throw new Error(
+        `detection task: ${active.join(', ')} active but ${this.who} has no RPN (a run switches unavailable terms off)`,
       );
     const anchors = step.student[RPN_TAPS.anchors]!;
     const objectness = step.student[RPN_TAPS.rpnObjectness]!;

@@ -57,6 +57,12 @@ export interface Task<H = unknown> {
   requiredBatchKeys?(): readonly BatchKeyRequest[];
   /** Dataset facets the task reads (checked at build time). */
   requiredFacets?(): readonly Facet<unknown>[];
+  /**
+   * Optional: the terms `model` cannot have (e.g. the RPN terms of a detector without an RPN), with why.
+   * A run switches such a term off when it is at its default weight and refuses a config that weights it
+   * (`task.weights.<term>`), before anything trains; it asks for each model the task trains.
+   */
+  unavailableTerms?(model: TappedModel): readonly { readonly term: string; readonly why: string }[];
   /** The metrics `evaluate` returns for this run's data (the descriptor's, refined by the data, e.g. per class group). */
   metrics(): readonly MetricSpec[];
   /** Named loss terms for one step, unweighted; only those in `step.active` need be computed. */

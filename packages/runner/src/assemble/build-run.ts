@@ -28,7 +28,7 @@ import { configPath, toConfigError } from '../config/load-config.js';
 import { checkVocabulary, loadModelWeights, resolveModelDir } from './saved-model.js';
 import { loadRecipe, loadRecipeConfig, recipeDone, recipeRunDir } from '../stages/recipe.js';
 import type { RunConfig, TeacherConfig } from '../config/schema.js';
-import { resolveRunTask, setupRunTask, TASK, type BuiltTask } from './build-task.js';
+import { resolveRunTask, setupRunTask, TASK, taskWeightsFor, type BuiltTask } from './build-task.js';
 import { checkDataNeeds } from './check-data-needs.js';
 import { freezeStudent } from './student-freeze.js';
 import { initStudent, type StudentInitReport } from './student-init.js';
@@ -408,6 +408,13 @@ export async function buildRun(
   const studentInit = checkStudentInit(config, dataset, studentModel, numerics);
   const student: Participant = { name: 'student', role: 'student', model: studentModel };
   participants.push(student);
+  // terms the student cannot have (a detector without an RPN: the RPN terms) are off, or a config error
+  weights.splice(
+    0,
+    runTask.weights.length,
+    ...taskWeightsFor(runTask.task, runTask.weights, studentModel, config.task.weights),
+  );
+  checkSomeTermActive(weights);
   // what the models and the task read from the data, before the task is set up (it may read facets there)
   checkDataNeeds(dataset, [
     ...participants.map((p) => ({

@@ -40,6 +40,26 @@ export function taskLossesOf(task: BuiltTask, model: TappedModel): (step: StepCo
   return own ? (step) => own.losses(step) : (step) => task.task.losses(step);
 }
 
+/**
+ * The task's weights for one model, without the terms it cannot have (`Task.unavailableTerms`): at 0
+ * when the config left them at their default; a ConfigError naming `task.weights.<term>` when the
+ * config weights them (`configured`: the config's task weights; a teacher trained by the task has none).
+ */
+export function taskWeightsFor(
+  task: Task<any>,
+  weights: readonly WeightedTerm[],
+  model: TappedModel,
+  configured: Readonly<Record<string, number>> = {},
+): WeightedTerm[] {
+  const unavailable = new Map((task.unavailableTerms?.(model) ?? []).map((u) => [u.term, u.why]));
+  return weights.map((w) => {
+    const why = unavailable.get(w.term);
+    if (why === undefined || w.weight === 0) return w;
+    if ((configured[w.term] ?? 0) > 0) throw new ConfigError(`task.weights.${w.term}`, why);
+    return { ...w, weight: 0 };
+  });
+}
+
 /** The task the config names, else the one the dataset proposes, else classification. */
 export function taskId(config: RunConfig, dataset: Pick<Dataset, 'task'>): string {
   return config.task.id ?? dataset.task ?? 'classification';

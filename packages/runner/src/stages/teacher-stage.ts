@@ -19,7 +19,7 @@ import type { RunConfig, TeacherConfig } from '../config/schema.js';
 import { checkVocabulary, loadModelWeights, resolveModelDir } from '../assemble/saved-model.js';
 import { lockUnlessReady } from '../folder/pid-lock.js';
 import { entryProblem } from './cache-entry.js';
-import { TASK, taskLossesOf, type BuiltTask } from '../assemble/build-task.js';
+import { TASK, taskLossesOf, taskWeightsFor, type BuiltTask } from '../assemble/build-task.js';
 import { groupOptims, type StageContext } from './stage-settings.js';
 import { evaluateByTask, taskEvaluation } from './task-evaluation.js';
 import { publishDir } from './publish-dir.js';
@@ -167,7 +167,7 @@ async function trainTeacher(
   card: Omit<ModelCard, 'params'>,
 ): Promise<{ path: string; metrics: Metrics }> {
   // a teacher learns the task with the task's own term weights (the config's task.weights are the student's)
-  const weights = resolveWeights(TASK, ctx.task.descriptor.terms, {});
+  const weights = taskWeightsFor(ctx.task.task, resolveWeights(TASK, ctx.task.descriptor.terms, {}), p.model);
   p.model.setFrozen(false);
   const losses = taskLossesOf(ctx.task, p.model);
   await trainStage({
