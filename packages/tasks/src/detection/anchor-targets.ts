@@ -1,8 +1,7 @@
 import { Rng, deriveSeed } from '@kd/core';
-import type { Box } from '@kd/metrics';
 import { encodeBoxDelta } from './box-coder.js';
 import { labelAnchors, type AnchorLabelOptions } from './anchor-labels.js';
-import type { BatchObjects } from './region-targets.js';
+import { boxAt, type BatchObjects, type RegionTargets } from './region-targets.js';
 import { sampleRegions } from './region-sampling.js';
 
 /** Weights of the RPN's box deltas relative to its anchors: (1, 1, 1, 1), torchvision's RPN `BoxCoder`. */
@@ -26,19 +25,7 @@ export interface AnchorTargetOptions extends AnchorLabelOptions {
  * rows with their objectness labels (1 object, 0 background) and, among them, the foreground rows
  * with their encoded box targets [F·4] (weights 1, 1, 1, 1).
  */
-export interface AnchorTargets {
-  readonly rows: Int32Array;
-  readonly labels: Int32Array;
-  readonly foregroundRows: Int32Array;
-  readonly boxTargets: Float32Array;
-}
-
-const boxAt = (data: ArrayLike<number>, i: number): Box => [
-  data[i * 4]!,
-  data[i * 4 + 1]!,
-  data[i * 4 + 2]!,
-  data[i * 4 + 3]!,
-];
+export type AnchorTargets = RegionTargets;
 
 /**
  * Labels every anchor of the batch against the image's (base) boxes (`labelAnchors`) and keeps a

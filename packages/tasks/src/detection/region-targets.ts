@@ -41,7 +41,8 @@ export interface RegionTargets {
   readonly boxTargets: Float32Array;
 }
 
-const boxAt = (data: ArrayLike<number>, i: number): Box => [
+/** Box `i` of a flat [N·4] array (x1, y1, x2, y2). */
+export const boxAt = (data: ArrayLike<number>, i: number): Box => [
   data[i * 4]!,
   data[i * 4 + 1]!,
   data[i * 4 + 2]!,
