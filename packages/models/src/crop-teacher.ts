@@ -9,7 +9,7 @@ import {
   type TapSpecs,
   type TapValues,
 } from '@kd/core';
-import { firstProposals, proposalBatchKeys } from './proposal-source.js';
+import { firstProposals, proposalKeyRequests } from './proposal-source.js';
 import { regionCrops } from './region-crops.js';
 
 /** The sub-module path of the wrapped image model: its variables are `image.<the image model's paths>`. */
@@ -88,12 +88,10 @@ export class CropTeacher extends TappedModel {
   }
 
   override requiredBatchKeys(): readonly BatchKeyRequest[] {
-    const keys = proposalBatchKeys(this.config.proposals);
     const why = `crops of proposal source '${this.config.proposals}' (options.proposals)`;
     return [
       { key: 'x', dtype: 'float32', shape: this.config.imageShape },
-      { key: keys.boxes, dtype: 'float32', rank: 2, why },
-      { key: keys.mask, dtype: 'float32', rank: 1, why },
+      ...proposalKeyRequests(this.config.proposals, why),
     ];
   }
 

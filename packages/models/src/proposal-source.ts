@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { UserError, type Batch } from '@kd/core';
+import { UserError, type Batch, type BatchKeyRequest } from '@kd/core';
 
 /** The batch keys of a region proposal source (scenes: `scene-batch.ts`): boxes [P, 4] in pixels, best first, and their 0/1 mask [P]. */
 export interface ProposalKeys {
@@ -16,6 +16,20 @@ export function proposalBatchKeys(source: string): ProposalKeys {
   return source === ''
     ? { boxes: 'proposals', mask: 'proposalMask' }
     : { boxes: `${source}Proposals`, mask: `${source}ProposalMask` };
+}
+
+/**
+ * What a model that reads proposal source `source` asks of the batch: its boxes [P, 4] (any P, or
+ * exactly `regions` when given) and mask [P], each with `why` (e.g. "regions of proposal source …").
+ */
+export function proposalKeyRequests(source: string, why: string, regions?: number): BatchKeyRequest[] {
+  const keys = proposalBatchKeys(source);
+  return [
+    regions === undefined
+      ? { key: keys.boxes, dtype: 'float32', rank: 2, why }
+      : { key: keys.boxes, dtype: 'float32', shape: [regions, 4], why },
+    { key: keys.mask, dtype: 'float32', rank: 1, why },
+  ];
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 import { checkInputShape } from './shapes.js';
 import { roiAlign } from './roi-pool.js';
 import { TapRecorder } from './tap-recorder.js';
-import { firstProposals, proposalBatchKeys } from './proposal-source.js';
+import { firstProposals, proposalKeyRequests } from './proposal-source.js';
 
 export interface RegionDetectorConfig {
   /** Image shape without batch dim, NHWC. */
@@ -144,13 +144,8 @@ export class RegionDetector extends TappedModel {
   }
 
   override requiredBatchKeys(): readonly BatchKeyRequest[] {
-    const keys = proposalBatchKeys(this.config.proposals);
     const why = `regions of proposal source '${this.config.proposals}' (options.proposals)`;
-    return [
-      { key: 'x', dtype: 'float32', shape: this.inputShape },
-      { key: keys.boxes, dtype: 'float32', rank: 2, why },
-      { key: keys.mask, dtype: 'float32', rank: 1, why },
-    ];
+    return [{ key: 'x', dtype: 'float32', shape: this.inputShape }, ...proposalKeyRequests(this.config.proposals, why)];
   }
 
   forward(batch: Batch, options: ForwardOptions): TapValues {

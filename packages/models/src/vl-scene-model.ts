@@ -14,7 +14,7 @@ import {
   type TapValues,
 } from '@kd/core';
 import { checkInputShape } from './shapes.js';
-import { firstProposals, proposalBatchKeys } from './proposal-source.js';
+import { firstProposals, proposalKeyRequests } from './proposal-source.js';
 import { roiAlign } from './roi-pool.js';
 import { VlTransformer, type VlTransformerConfig } from './vl-transformer.js';
 
@@ -115,22 +115,18 @@ export class VlSceneModel extends TappedModel {
   }
 
   override requiredBatchKeys(): readonly BatchKeyRequest[] {
-    const keys = proposalBatchKeys(this.config.proposals);
     const source = `regions of proposal source '${this.config.proposals}' (options.proposals)`;
     // the relation head's pairs index the annotated boxes: each box must be a region (regions = maxObjects)
     const relations = this.config.predicates > 0;
-    const boxes: BatchKeyRequest = relations
-      ? {
-          key: keys.boxes,
-          dtype: 'float32',
-          shape: [this.config.regions, 4],
-          why: `${source}; the relation head (options.predicates) needs options.regions = the scenes' maxObjects`,
-        }
-      : { key: keys.boxes, dtype: 'float32', rank: 2, why: source };
     return [
       { key: 'x', dtype: 'float32', shape: this.inputShape },
-      boxes,
-      { key: keys.mask, dtype: 'float32', rank: 1, why: source },
+      ...(relations
+        ? proposalKeyRequests(
+            this.config.proposals,
+            `${source}; the relation head (options.predicates) needs options.regions = the scenes' maxObjects`,
+            this.config.regions,
+          )
+        : proposalKeyRequests(this.config.proposals, source)),
       { key: 'tokens', dtype: 'int32', rank: 1, why: 'text tokens' },
       { key: 'tokenMask', dtype: 'float32', rank: 1, why: 'text tokens' },
       ...(relations
