@@ -5,6 +5,7 @@ export * from './assemble/build-run.js';
 export * from './assemble/saved-model.js';
 export * from './folder/run-folder.js';
 export * from './folder/environment.js';
+export { upgradeSummary, primaryOf } from './folder/run-summary.js';
 export * from './stages/teacher-stage.js';
 export * from './stages/method-stages.js';
 export * from './stages/distill-stage.js';
