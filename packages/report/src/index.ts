@@ -1,1 +1,2 @@
 export { escapeHtml } from './escape.js';
+export * from './compare/index.js';
