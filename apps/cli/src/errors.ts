@@ -1,10 +1,15 @@
 import { InterruptedError, isEnvironmentError, StorageError, UserError } from '@kd/core';
+import { RunBusyError } from '@kd/runner';
 import { CommanderError } from '@commander-js/extra-typings';
 
-/** Exit codes: 0 ok, 1 unexpected failure, 2 usage, input or environment error, 130 / 143 interrupted. */
+/**
+ * Exit codes: 0 ok, 1 unexpected failure, 2 usage, input or environment error, 75 the run folder is
+ * in use by another kd process (try again later), 130 / 143 interrupted.
+ */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_BUSY = 75;
 
 /** Commander exits that are not errors (help or version shown on request). */
 const BENIGN = new Set(['commander.helpDisplayed', 'commander.version', 'commander.executeSubCommandAsync']);
@@ -30,7 +35,7 @@ export function reportError(error: unknown, write: (text: string) => void): numb
   }
   if (error instanceof UserError) {
     write(`kd: ${oneLine(error.message)}\n`);
-    return EXIT_USAGE;
+    return error instanceof RunBusyError ? EXIT_BUSY : EXIT_USAGE;
   }
   if (error instanceof InterruptedError) {
     write(`kd: ${error.message}${error.resumeHint ? `; ${error.resumeHint}` : ''}\n`);

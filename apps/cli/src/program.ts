@@ -62,7 +62,7 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
   program
     .command('run')
     .description('run one experiment from a YAML/JSON config')
-    .argument('<config>', 'config file (YAML or JSON)')
+    .argument('<config>', "config file (YAML or JSON; '-': read it from standard input)")
     .option(
       '--set <path=value>',
       'override a config value, e.g. methods[0].hparams.T=2 (repeatable)',
@@ -162,6 +162,7 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
     .option('--out <dir>', 'parent folder of the sweep folder (default sweeps)')
     .option('--name <name>', 'sweep folder name (default: config file name)')
     .addOption(backendOption())
+    .option('-j, --jobs <n>', `runs at once, each in its own process (default: the number of cores)`, intAtLeast(1))
     .addOption(quietOption())
     .addOption(stopOption())
     .action(async (config, opts) => {

@@ -93,6 +93,9 @@ export class RunBusyError extends UserError {
 /** The lock file inside a run folder that marks it as in use by one process. */
 export const RUN_LOCK = '.kd-run.lock';
 
+/** A run's own log (its progress and messages) when a sweep runs it in a child process. */
+export const RUN_LOG = 'log.txt';
+
 interface OpenedFolder {
   readonly folder: RunFolder;
   readonly resuming: boolean;
@@ -134,7 +137,9 @@ function openFolder(config: RunConfig, runDir: string | undefined): OpenedFolder
       return { folder, resuming: true, created, release };
     }
     // a folder without a run may hold only what a crashed start left: its lock and half-written files
-    const stray = readdirSync(folder.dir).filter((f) => !f.startsWith(RUN_LOCK) && !/\.tmp-\d+$/.test(f));
+    const stray = readdirSync(folder.dir).filter(
+      (f) => !f.startsWith(RUN_LOCK) && f !== RUN_LOG && !/\.tmp-\d+$/.test(f),
+    );
     if (stray.length)
       throw new UserError(`${folder.dir} is not empty and holds no run (no config.json); choose another --run-dir`);
     return { folder, resuming: false, created, release };

@@ -25,20 +25,28 @@ export function parseRunConfig(raw: unknown): RunConfig {
   return r.data;
 }
 
-/** Reads a YAML or JSON config file, applies `--set a.b=c` overrides, validates. */
+/** The path that means "read the config from standard input" (how a sweep hands a resolved config to a child `kd run`). */
+export const STDIN_CONFIG = '-';
+
+/**
+ * Reads a YAML or JSON config file (`-`: standard input, relative paths then meaning the current
+ * folder unless the config sets `baseDir`), applies `--set a.b=c` overrides, validates.
+ */
 export function loadConfigFile(path: string, sets: readonly string[] = []): RunConfig {
-  if (!existsSync(path)) throw new UserError(`config file not found: ${path}`);
+  const stdin = path === STDIN_CONFIG;
+  const name = stdin ? 'the config on standard input' : path;
+  if (!stdin && !existsSync(path)) throw new UserError(`config file not found: ${path}`);
   let raw: unknown;
   try {
-    const text = readFileSync(path, 'utf8');
+    const text = readFileSync(stdin ? 0 : path, 'utf8');
     raw = path.endsWith('.json') ? JSON.parse(text) : parseCoreYaml(text);
   } catch (e) {
-    throw new UserError(`cannot parse ${path}: ${(e as Error).message.split('\n')[0]}`);
+    throw new UserError(`cannot parse ${name}: ${(e as Error).message.split('\n')[0]}`);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-    throw new UserError(`${path}: the config must be a mapping`);
+    throw new UserError(`${name}: the config must be a mapping`);
   for (const s of sets) raw = applySet(raw as Record<string, unknown>, s);
-  return parseRunConfig(withBaseDir(raw as Record<string, unknown>, dirname(resolve(path))));
+  return parseRunConfig(withBaseDir(raw as Record<string, unknown>, stdin ? process.cwd() : dirname(resolve(path))));
 }
 
 /**

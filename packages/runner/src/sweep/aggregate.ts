@@ -39,10 +39,12 @@ export interface CellResult {
   readonly testMetrics: Readonly<Record<string, { readonly spec: MetricSpec; readonly stat: Stat }>>;
   /** The methods' own reported test metrics (`summary.reported`, fractions), e.g. FFSD's peers and ensemble. */
   readonly reported?: Readonly<Record<string, Stat>>;
+  /** Runs of the cell that failed (not in the statistics). */
+  readonly failed?: number;
 }
 
 /** Aggregates the finished runs of one cell (their summaries as this version writes them). */
-export function aggregateCell(cell: string, summaries: readonly RunSummary[]): CellResult {
+export function aggregateCell(cell: string, summaries: readonly RunSummary[], failed = 0): CellResult {
   const pick = (f: (s: RunSummary) => number | undefined) => meanStd(summaries.map((s) => f(s) ?? NaN));
   const task = summaries[0]?.task ?? { primary: 'accuracy', metrics: [] };
   const primary = task.metrics.find((m) => m.name === task.primary) ?? {
@@ -65,6 +67,7 @@ export function aggregateCell(cell: string, summaries: readonly RunSummary[]): C
       others.map((m) => [m.name, { spec: m, stat: pick((s) => s.student.test.last[m.name]) }]),
     ),
     ...reportedStats(summaries),
+    ...(failed ? { failed } : {}),
   };
 }
 

@@ -7,3 +7,6 @@ export * from './plan.js';
 export * from './aggregate.js';
 export * from './report.js';
 export * from './run-sweep.js';
+export * from './executor.js';
+export * from './in-process-executor.js';
+export * from './pool.js';

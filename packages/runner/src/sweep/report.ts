@@ -13,6 +13,26 @@ export interface ReportHeader {
   readonly date?: Date;
 }
 
+/** A chart written beside results.md, linked from it (`file` relative to the sweep folder). */
+export interface ChartLink {
+  readonly title: string;
+  readonly file: string;
+}
+
+/** A run of the sweep that failed, with its one-line reason. */
+export interface RunFailure {
+  readonly cell: string;
+  readonly seed: number;
+  readonly runDir: string;
+  readonly error: string;
+}
+
+/** What results.md shows below the table. */
+export interface ResultsExtras {
+  readonly failures?: readonly RunFailure[];
+  readonly charts?: readonly ChartLink[];
+}
+
 export function machineDescription(): string {
   const cpu = cpus();
   return `${cpu[0]?.model?.trim() ?? 'unknown CPU'} × ${cpu.length} cores, ${platform()}/${arch()}, Node ${process.version}`;
@@ -50,21 +70,29 @@ function reportedNames(rows: readonly CellResult[]): string[] {
 
 const NO_STAT: Stat = { n: 0, mean: NaN, std: NaN };
 
-interface Column {
+/** One metric column of the results table (also a bar chart of the sweep report, `@kd/report`). */
+export interface MetricColumn {
+  /** The header in results.md (`student test accuracy % (last)`). */
   readonly title: string;
+  /** The column's name in results.csv (`student_test_last`). */
   readonly csv: string;
   readonly get: (r: CellResult) => Stat;
+  /** How the row's value reads: a fraction in percent, a score as a number. */
   readonly unit: (r: CellResult) => MetricUnit;
 }
 
-/** The table's metric columns: the primary metric (test last, test at best val, val best, teacher), the task's others, the methods' reports. */
-function metricColumns(rows: readonly CellResult[]): Column[] {
+/**
+ * The table's metric columns: the primary metric (test last, test at best val, val best, teacher), the
+ * task's others, the methods' reports. results.md, results.csv and the sweep report's charts all take
+ * their columns from here, so they show the same metrics.
+ */
+export function metricColumns(rows: readonly CellResult[]): MetricColumn[] {
   const p = rows[0]?.primary ?? { name: 'accuracy', unit: 'fraction' as const };
   // when cells differ in task, each row shows its own primary metric, named in a column of its own
   const mixed = rows.some((r) => r.primary.name !== p.name);
   const name = mixed ? 'primary' : p.name;
   const metric = titled(name, mixed ? 'score' : p.unit);
-  const primary = (title: string, csv: string, get: (r: CellResult) => Stat): Column => ({
+  const primary = (title: string, csv: string, get: (r: CellResult) => Stat): MetricColumn => ({
     title,
     csv,
     get,
@@ -90,18 +118,31 @@ function metricColumns(rows: readonly CellResult[]): Column[] {
   ];
 }
 
-/** The results table alone (GitHub markdown, columns padded for reading in a terminal). */
-export function markdownTable(rows: readonly CellResult[]): string {
+/** The results table as text: the header and one row per cell, the cell's name (as it is) first. */
+export interface ResultsTable {
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+/** The results table's text, from one place for each of its forms (results.md, the terminal, the HTML report). */
+export function resultsTable(rows: readonly CellResult[]): ResultsTable {
   const mixed = rows.some((r) => r.primary.name !== rows[0]!.primary.name);
   const columns: { title: string; get: (r: CellResult) => string }[] = [
-    { title: 'cell', get: (r) => `\`${r.cell}\`` },
+    { title: 'cell', get: (r) => r.cell },
     { title: 'seeds', get: (r) => String(r.seeds.length) },
     ...(mixed ? [{ title: 'primary', get: (r: CellResult) => titled(r.primary.name, r.primary.unit) }] : []),
     ...metricColumns(rows).map((c) => ({ title: c.title, get: (r: CellResult) => formatStat(c.unit(r), c.get(r)) })),
     { title: 'time/run (s)', get: (r) => (r.seconds.n ? r.seconds.mean.toFixed(0) : '—') },
+    ...(rows.some((r) => r.failed) ? [{ title: 'failed', get: (r: CellResult) => String(r.failed ?? 0) }] : []),
   ];
-  const cells = [columns.map((c) => c.title), ...rows.map((r) => columns.map((c) => c.get(r)))];
-  const widths = columns.map((_, j) => Math.max(3, ...cells.map((row) => row[j]!.length)));
+  return { header: columns.map((c) => c.title), rows: rows.map((r) => columns.map((c) => c.get(r))) };
+}
+
+/** The results table alone (GitHub markdown, columns padded for reading in a terminal). */
+export function markdownTable(rows: readonly CellResult[]): string {
+  const table = resultsTable(rows);
+  const cells = [table.header, ...table.rows.map(([cell, ...rest]) => [`\`${cell}\``, ...rest])];
+  const widths = table.header.map((_, j) => Math.max(3, ...cells.map((row) => row[j]!.length)));
   const line = (row: readonly string[]) =>
     `| ${row.map((v, j) => (j === 0 ? v.padEnd(widths[j]!) : v.padStart(widths[j]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, j) => (j === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
@@ -109,7 +150,12 @@ export function markdownTable(rows: readonly CellResult[]): string {
 }
 
 /** results.md: a header stating how the numbers were made, then the table. */
-export function resultsMarkdown(name: string, header: ReportHeader, rows: readonly CellResult[]): string {
+export function resultsMarkdown(
+  name: string,
+  header: ReportHeader,
+  rows: readonly CellResult[],
+  extras: ResultsExtras = {},
+): string {
   const date = (header.date ?? new Date()).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
   return [
     `# Sweep \`${name}\``,
@@ -125,7 +171,24 @@ export function resultsMarkdown(name: string, header: ReportHeader, rows: readon
     '',
     'Fractions (accuracy, mAP, …) in percent, scores as numbers. "last": after the final epoch; "best val": with the weights of the epoch whose validation value of the primary metric was best.',
     '',
+    ...failureLines(extras.failures ?? []),
+    ...(extras.charts?.length
+      ? ['## Plots', '', ...extras.charts.flatMap((c) => [`![${c.title}](${c.file})`, ''])]
+      : []),
   ].join('\n');
+}
+
+/** The failed runs, each with its reason: the table's cells average the others only. */
+function failureLines(failures: readonly RunFailure[]): string[] {
+  if (failures.length === 0) return [];
+  return [
+    `## Failed runs (${failures.length})`,
+    '',
+    'Not in the means above; run the same kd sweep command again to retry them.',
+    '',
+    ...failures.map((f) => `- \`${f.cell}\` seed ${f.seed} (\`${f.runDir}\`): ${f.error.replace(/\s+/g, ' ')}`),
+    '',
+  ];
 }
 
 function csvField(value: string): string {
@@ -137,11 +200,13 @@ const num = (v: number) => (Number.isFinite(v) ? String(+v.toFixed(6)) : '');
 /** results.csv: one line per cell, metrics as they are (fractions as fractions; mean and sample std). */
 export function resultsCsv(rows: readonly CellResult[]): string {
   const columns = metricColumns(rows);
+  const failed = rows.some((r) => r.failed);
   const header = [
     'cell',
     'seeds',
     'primary',
     ...[...columns.map((c) => c.csv), 'seconds'].flatMap((s) => [`${s}_mean`, `${s}_std`]),
+    ...(failed ? ['failed'] : []),
   ];
   const lines = rows.map((r) => {
     const values = [...columns.map((c) => c.get(r)), r.seconds];
@@ -150,6 +215,7 @@ export function resultsCsv(rows: readonly CellResult[]): string {
       String(r.seeds.length),
       r.primary.name,
       ...values.flatMap((s) => [num(s.mean), num(s.std)]),
+      ...(failed ? [String(r.failed ?? 0)] : []),
     ].join(',');
   });
   return [header.join(','), ...lines].join('\n') + '\n';

@@ -11,10 +11,13 @@ import { writeFileAtomic } from '../folder/atomic-write.js';
 import { lockOwner } from '../folder/pid-lock.js';
 import { RunFolder } from '../folder/run-folder.js';
 import { upgradeSummary } from '../folder/run-summary.js';
-import { RUN_LOCK, RunBusyError, runExperiment, type RunSummary } from '../run.js';
+import { RUN_LOCK, type RunSummary } from '../run.js';
 import { aggregateCell, type CellResult } from './aggregate.js';
+import type { RunExecutor, RunOutcome } from './executor.js';
+import { inProcessExecutor } from './in-process-executor.js';
+import { runPool } from './pool.js';
 import type { SweepPlan, SweepRun } from './plan.js';
-import { markdownTable, resultsCsv, resultsMarkdown } from './report.js';
+import { markdownTable, resultsCsv, resultsMarkdown, type ChartLink, type RunFailure } from './report.js';
 
 /** Where a run of the sweep stands before the sweep runs it. */
 export type RunStatus = 'finished' | 'interrupted' | 'new';
@@ -22,18 +25,26 @@ export type RunStatus = 'finished' | 'interrupted' | 'new';
 export interface SweepOptions {
   readonly events?: EventSink;
   readonly log?: (line: string) => void;
-  /** Called before each run (index is 1-based), with what will happen to it. */
+  /** Who carries out the runs (default: this process, one at a time). */
+  readonly executor?: RunExecutor;
+  /** How many runs at once (default 1; at most the executor's `maxConcurrency`). */
+  readonly jobs?: number;
+  /** Called when a run starts, or is skipped as finished earlier (index is 1-based, in plan order). */
   readonly onRun?: (run: SweepRun, index: number, total: number, status: RunStatus) => void;
+  /** Called when a started run ends, with how it ended. */
+  readonly onRunEnd?: (run: SweepRun, index: number, outcome: RunOutcome) => void;
   /** Called once every cell has validated, before the sweep folder is created. */
   readonly onStart?: (plan: SweepPlan, statuses: readonly RunStatus[]) => void;
   /** The command line, for the header of results.md. */
   readonly command?: string;
-  /** Stop each started run's distill stage after this many epochs (interruption tests). */
+  /** Stop each started run's distill stage after this many epochs (interruption tests; in-process executor). */
   readonly stopAfterEpochs?: number;
-  /** Aborted on Ctrl-C / SIGTERM: the run in progress stops before its next step; the sweep stops. */
+  /** Aborted on Ctrl-C / SIGTERM: the runs in progress stop before their next step; the sweep stops. */
   readonly signal?: AbortSignal;
   /** How often to look again at a run another process is training (ms). */
   readonly pollMs?: number;
+  /** Charts to write beside results.md and link from it (e.g. `@kd/report`'s), given the finished sweep. */
+  readonly charts?: (plan: SweepPlan, rows: readonly CellResult[]) => readonly ChartLink[];
 }
 
 export interface SweepResult {
@@ -42,6 +53,8 @@ export interface SweepResult {
   readonly summaries: readonly RunSummary[];
   /** Runs skipped because they had finished before. */
   readonly skipped: number;
+  /** Runs that failed (each with its reason); the others went on. */
+  readonly failures: readonly RunFailure[];
   /** The results table (also in results.md). */
   readonly table: string;
   readonly resultsPath: string;
@@ -88,16 +101,32 @@ async function preflight(host: DependencyContainer, plan: SweepPlan, todo: reado
   }
 }
 
+const RESUME_HINT = 'finished runs are kept; run the same kd sweep command again to continue';
+
+function interrupted(signal: AbortSignal | undefined): InterruptedError {
+  const e = signal?.reason instanceof InterruptedError ? signal.reason : new InterruptedError();
+  e.resumeHint = RESUME_HINT;
+  return e;
+}
+
 /**
- * Runs a planned sweep: every cell × seed in order, each in `<sweep>/<cell>/seed-<k>`. Finished runs
- * (summary.json, completed) are skipped, interrupted ones resumed from their checkpoints. Then writes
- * results.md and results.csv (mean ± sample std over seeds per cell) into the sweep folder.
+ * Runs a planned sweep: every cell × seed, each in `<sweep>/<cell>/seed-<k>`, `jobs` at a time
+ * through the executor. Finished runs (summary.json, completed) are skipped, interrupted ones resumed
+ * from their checkpoints; a run that fails is recorded with its reason and the others go on. Then
+ * writes results.md and results.csv (mean ± sample std over seeds per cell) into the sweep folder.
  */
 export async function runSweep(
   host: DependencyContainer,
   plan: SweepPlan,
   options: SweepOptions = {},
 ): Promise<SweepResult> {
+  const executor =
+    options.executor ??
+    inProcessExecutor(host, { events: options.events, log: options.log, stopAfterEpochs: options.stopAfterEpochs });
+  const jobs = options.jobs ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`--jobs must be a positive integer, got ${jobs}`);
+  if (jobs > executor.maxConcurrency)
+    throw new UserError(`--jobs ${jobs}: this executor runs at most ${executor.maxConcurrency} run(s) at once`);
   const statuses = plan.runs.map(runStatus);
   await preflight(
     host,
@@ -105,14 +134,70 @@ export async function runSweep(
     plan.runs.filter((_, i) => statuses[i] !== 'finished'),
   );
   options.onStart?.(plan, statuses);
+  writeSweepRecord(plan, options.command);
 
+  const outcomes = new Map<SweepRun, RunOutcome>();
+  let skipped = 0;
+  const todo: { run: SweepRun; index: number }[] = [];
+  for (const [i, run] of plan.runs.entries()) {
+    if (statuses[i] !== 'finished') {
+      todo.push({ run, index: i + 1 });
+      continue;
+    }
+    options.onRun?.(run, i + 1, plan.runs.length, 'finished');
+    outcomes.set(run, {
+      kind: 'finished',
+      summary: upgradeSummary(new RunFolder(run.runDir).readJson('summary.json')),
+    });
+    skipped++;
+  }
+  const execute = async ({ run, index }: { run: SweepRun; index: number }): Promise<RunOutcome> => {
+    options.onRun?.(run, index, plan.runs.length, statuses[index - 1]!);
+    const outcome = await executor.execute(run, options.signal);
+    options.onRunEnd?.(run, index, outcome);
+    return outcome;
+  };
+  // Runs that another process (a second `kd sweep` on this folder) is training are left to it and
+  // collected at the end, so two processes share the work instead of duplicating it.
+  const elsewhere: { run: SweepRun; index: number }[] = [];
+  const stopped = () => options.signal?.aborted === true;
+  await runPool(todo, jobs, stopped, async (item) => {
+    const outcome = await execute(item);
+    if (outcome.kind === 'busy') {
+      options.log?.(`${item.run.runDir}: another kd process is training it; going on with the next run`);
+      elsewhere.push(item);
+    } else outcomes.set(item.run, outcome);
+  });
+  if (stopped() || [...outcomes.values()].some((o) => o.kind === 'interrupted')) throw interrupted(options.signal);
+  const pause = async () => {
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2000));
+    if (stopped()) throw interrupted(options.signal);
+  };
+  for (const item of elsewhere) {
+    // wait for the other process; if it stopped without finishing, resume the run here
+    for (;;) {
+      while (lockOwner(join(item.run.runDir, RUN_LOCK)) !== undefined) await pause();
+      const outcome = await execute(item);
+      if (outcome.kind === 'interrupted') throw interrupted(options.signal);
+      if (outcome.kind !== 'busy') {
+        outcomes.set(item.run, outcome);
+        break;
+      }
+      await pause(); // it was taken again meanwhile
+    }
+  }
+  return writeSweepResults(plan, outcomes, { command: options.command, charts: options.charts, skipped });
+}
+
+/** sweep.json: what the sweep is (its command, files, seeds, variants, grid and cells), for reports and collection. */
+function writeSweepRecord(plan: SweepPlan, command: string | undefined): void {
   ensureDir(plan.dir);
   writeFileAtomic(
     join(plan.dir, 'sweep.json'),
     JSON.stringify(
       {
         name: plan.name,
-        command: options.command,
+        command,
         config: plan.configPath,
         base: plan.basePath,
         seeds: plan.seeds,
@@ -124,79 +209,58 @@ export async function runSweep(
       2,
     ) + '\n',
   );
+}
 
+/**
+ * Tabulates the runs' outcomes into results.md and results.csv (and the charts, when asked): the
+ * completed runs of each cell give its mean ± std; failed runs are listed with their reasons.
+ */
+export function writeSweepResults(
+  plan: SweepPlan,
+  outcomes: ReadonlyMap<SweepRun, RunOutcome>,
+  options: {
+    readonly command?: string;
+    readonly charts?: SweepOptions['charts'];
+    readonly skipped?: number;
+    readonly numerics?: readonly string[];
+  } = {},
+): SweepResult {
   const summaries: RunSummary[] = [];
+  const failures: RunFailure[] = [];
   const byCell = new Map<string, RunSummary[]>(plan.cells.map((c) => [c.name, []]));
-  let skipped = 0;
-  const keep = (run: SweepRun, summary: RunSummary) => {
-    if (!summary.completed) return;
-    summaries.push(summary);
-    byCell.get(run.cell)!.push(summary);
-  };
-  const attempt = async (run: SweepRun): Promise<RunSummary | undefined> => {
-    try {
-      return await runExperiment(host, run.config, {
-        runDir: run.runDir,
-        events: options.events,
-        log: options.log,
-        stopAfterEpochs: options.stopAfterEpochs,
-        signal: options.signal,
-      });
-    } catch (e) {
-      if (e instanceof RunBusyError && e.runDir === run.runDir) return undefined; // another sweep process trains it: take the next
-      if (e instanceof InterruptedError)
-        e.resumeHint = 'finished runs are kept; run the same kd sweep command again to continue';
-      throw e;
-    }
-  };
-  // Runs that another process (a second `kd sweep` on this folder) is training are left to it and
-  // collected at the end, so two processes share the work instead of duplicating it.
-  const elsewhere: SweepRun[] = [];
-  for (const [i, run] of plan.runs.entries()) {
-    const status = statuses[i]!;
-    options.onRun?.(run, i + 1, plan.runs.length, status);
-    if (status === 'finished') {
-      keep(run, upgradeSummary(new RunFolder(run.runDir).readJson('summary.json')));
-      skipped++;
-      continue;
-    }
-    const summary = await attempt(run);
-    if (summary) keep(run, summary);
-    else {
-      options.log?.(`${run.runDir}: another kd process is training it; going on with the next run`);
-      elsewhere.push(run);
-    }
+  for (const run of plan.runs) {
+    const outcome = outcomes.get(run);
+    if (outcome?.kind === 'failed')
+      failures.push({ cell: run.cell, seed: run.seed, runDir: run.runDir, error: outcome.error });
+    if (outcome?.kind !== 'finished' || !outcome.summary.completed) continue;
+    summaries.push(outcome.summary);
+    byCell.get(run.cell)!.push(outcome.summary);
   }
-  const pause = async () => {
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2000));
-    if (options.signal?.aborted) {
-      const e = options.signal.reason instanceof InterruptedError ? options.signal.reason : new InterruptedError();
-      e.resumeHint = 'finished runs are kept; run the same kd sweep command again to continue';
-      throw e;
-    }
-  };
-  for (const run of elsewhere) {
-    // wait for the other process; if it stopped without finishing, resume the run here
-    for (;;) {
-      while (lockOwner(join(run.runDir, RUN_LOCK)) !== undefined) await pause();
-      const summary = await attempt(run);
-      if (summary) {
-        keep(run, summary);
-        break;
-      }
-      await pause(); // it was taken again meanwhile
-    }
-  }
-
-  const rows = plan.cells.map((cell) => aggregateCell(cell.name, byCell.get(cell.name)!));
+  const rows = plan.cells.map((cell) =>
+    aggregateCell(cell.name, byCell.get(cell.name)!, failures.filter((f) => f.cell === cell.name).length),
+  );
   // summaries written before numerics were recorded name their backend only
-  const numerics = [...new Set(summaries.map((s) => s.numerics ?? s.backend))];
+  const numerics = options.numerics ?? [...new Set(summaries.map((s) => s.numerics ?? s.backend))];
   const config = plan.configPath === plan.basePath ? plan.configPath : `${plan.configPath} (base ${plan.basePath})`;
   const command = options.command ?? `kd sweep ${plan.configPath}`;
-  const markdown = resultsMarkdown(plan.name, { command, config, seeds: plan.seeds, numerics }, rows);
+  const charts = options.charts?.(plan, rows) ?? [];
+  const markdown = resultsMarkdown(plan.name, { command, config, seeds: plan.seeds, numerics }, rows, {
+    failures,
+    charts,
+  });
   const resultsPath = join(plan.dir, 'results.md');
   const csvPath = join(plan.dir, 'results.csv');
+  ensureDir(plan.dir);
   writeFileAtomic(resultsPath, markdown);
   writeFileAtomic(csvPath, resultsCsv(rows));
-  return { plan, rows, summaries, skipped, table: markdownTable(rows), resultsPath, csvPath };
+  return {
+    plan,
+    rows,
+    summaries,
+    skipped: options.skipped ?? 0,
+    failures,
+    table: markdownTable(rows),
+    resultsPath,
+    csvPath,
+  };
 }
