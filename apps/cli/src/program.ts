@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { formatListing, listing } from './commands/list.js';
 import { evalCommand, resumeCommand, runCommand } from './commands/run.js';
 import { sweepCommand } from './commands/sweep.js';
+import { compareCommand } from './commands/compare.js';
 import { dataPreviewCommand } from './commands/data-preview.js';
 import { textCaptionsCommand } from './commands/text-captions.js';
 import { commandLine, type Io } from './io.js';
@@ -167,6 +168,15 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
     .addOption(stopOption())
     .action(async (config, opts) => {
       await sweepCommand(config, { ...opts, variant: opts.variant }, commandLine(argv), io);
+    });
+
+  program
+    .command('compare')
+    .description('config differences (and seeds) and metrics of finished runs, side by side')
+    .argument('<run-dirs...>', 'two or more run folders')
+    .option('--json', 'machine-readable output (fractions as fractions)')
+    .action((runDirs, opts) => {
+      compareCommand(runDirs, opts, io);
     });
 
   return program;
