@@ -1,2 +1,15 @@
 export { escapeHtml } from './escape.js';
 export * from './compare/index.js';
+export { html, Html } from './html.js';
+export { renderSvg, inlineSvg } from './render-svg.js';
+export { curveChart, type CurvePoint, type CurveChartInput } from './charts/curve-chart.js';
+export { metricBarChart, type MetricBar, type SeedValue, type MetricBarChartInput } from './charts/metric-bar-chart.js';
+export type { NamedChart } from './named-chart.js';
+export { readRun, isRunFolder, type RunRecord, type EpochEntry, type StepEntry } from './run-record.js';
+export { readSweep, isSweepFolder, type SweepRecord, type SweepRunEntry } from './sweep-record.js';
+export { runCharts } from './run-charts.js';
+export { sweepCharts } from './sweep-charts.js';
+export { runReportHtml, runPage } from './run-page.js';
+export { sweepReportHtml, sweepPage } from './sweep-page.js';
+export { writeSweepCharts, type SweepChartFile } from './sweep-chart-files.js';
+export { reportHtml, reportKind, writeReport } from './report-html.js';
