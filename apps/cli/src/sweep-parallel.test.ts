@@ -97,6 +97,51 @@ describe('kd sweep --jobs: runs in parallel child processes', () => {
     expect(numbers(join(cwd, 'stopped', 'par'))).toEqual(numbers(join(cwd, 'two', 'par')));
   });
 
+  it('a teacher that runs in parallel need is trained once: the other run waits for it and loads it', async () => {
+    const withTeacher = writeFile(
+      cwd,
+      'teacher.yaml',
+      config.replace(
+        'methods: []',
+        `teacher:
+  arch: resnet8
+  options: { width: 4 }
+  cache: true
+  train: { epochs: 2, batchSize: 64, evalBatchSize: 200, optimizer: { lr: 0.05 } }
+methods: [{ id: kd }]`,
+      ),
+    );
+    const r = await kd(
+      [
+        'sweep',
+        withTeacher,
+        '--grid',
+        'train.optimizer.lr=0.05,0.1',
+        '--out',
+        'shared',
+        '--name',
+        'par',
+        '--jobs',
+        '2',
+      ],
+      cwd,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const logs = runDirs('shared').map((d) => readFileSync(join(d, 'log.txt'), 'utf8'));
+    const trained = logs.filter((l) => /^\[teacher-train\] epoch 2\/2/m.test(l));
+    expect(trained).toHaveLength(1);
+    const other = logs.find((l) => !trained.includes(l))!;
+    expect(other).toMatch(/^teacher: resnet8 .* cache from /m);
+    expect(other).toMatch(/another process is training this teacher into .*; waiting/);
+    // both runs distilled from the same teacher
+    const teacherColumn = readFileSync(join(cwd, 'shared', 'par', 'results.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',')[9]);
+    expect(new Set(teacherColumn).size).toBe(1);
+  });
+
   it('a run that fails is listed with its reason, the others finish, and the sweep exits 2 naming results.md', async () => {
     const r = await kd(
       ['sweep', path, '--grid', 'train.optimizer.lr=0.05,1e12', '--out', 'failing', '--name', 'par', '--jobs', '2'],
