@@ -1,11 +1,10 @@
 import type { ComparedRun, RowUnit, RunComparison } from './compare-runs.js';
-import type { ConfigLeaf } from './flatten-config.js';
 
 /** `kd compare --json`: each run with its values of the differing config paths and its metrics (fractions as fractions). */
 export interface ComparisonJson {
   readonly runs: readonly (ComparedRun & {
     /** The run's value at each differing path; a path its config lacks is left out. */
-    readonly config: Readonly<Record<string, ConfigLeaf>>;
+    readonly config: Readonly<Record<string, unknown>>;
     /** The run's metrics by key (`student.test.last.accuracy`, `seconds`); a metric it lacks is left out. */
     readonly metrics: Readonly<Record<string, number>>;
   })[];

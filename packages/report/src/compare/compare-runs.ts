@@ -1,16 +1,10 @@
 import type { Metrics, MetricSpec, MetricUnit } from '@kd/core';
 import type { RunSummary } from '@kd/runner';
 import type { FinishedRun } from './finished-run.js';
-import { flattenConfig, sameLeaf, type ConfigLeaf } from './flatten-config.js';
+import { configDifferences, type ConfigDifference } from './config-differences.js';
 
 /** How a metric row's numbers read: a task metric by its unit, or an epoch number, or seconds. */
 export type RowUnit = MetricUnit | 'epoch' | 'seconds';
-
-/** A config path whose value is not the same in every run (`undefined`: the run's config has no such path). */
-export interface ConfigDifference {
-  readonly key: string;
-  readonly values: readonly (ConfigLeaf | undefined)[];
-}
 
 /** One metric of every run (`undefined`: the run has no such metric, e.g. no teacher). */
 export interface MetricRow {
@@ -53,17 +47,6 @@ export function compareRuns(runs: readonly FinishedRun[]): RunComparison {
     config: configDifferences(runs.map((r) => r.config)),
     metrics: metricRows(runs.map((r) => r.summary)),
   };
-}
-
-/** `seed`, then the paths whose values are not the same in every config. */
-export function configDifferences(configs: readonly unknown[]): ConfigDifference[] {
-  const flat = configs.map(flattenConfig);
-  const keys = [...new Set(flat.flatMap((f) => [...f.keys()]))];
-  const differs = (key: string) => flat.some((f) => !sameLeaf(f.get(key), flat[0]!.get(key)));
-  return ['seed', ...keys.filter((k) => k !== 'seed' && differs(k))].map((key) => ({
-    key,
-    values: flat.map((f) => f.get(key)),
-  }));
 }
 
 /** A column title for a metric: its name and, for a fraction, `%` (as in the sweep tables). */

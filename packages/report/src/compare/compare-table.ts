@@ -1,9 +1,9 @@
 import { formatStat, meanStd } from '@kd/runner';
 import type { RunComparison, RowUnit } from './compare-runs.js';
-import type { ConfigLeaf } from './flatten-config.js';
 
-/** Longer config values are cut in the terminal table (`--json` has them whole). */
+/** Longer config values are cut in the terminal table, a whole block shorter still (`--json` has them whole). */
 const MAX_VALUE = 48;
+const MAX_BLOCK = 24;
 
 /**
  * Column headers for run folders: the shortest tails of their paths that tell them apart
@@ -27,12 +27,13 @@ export function formatRowValue(unit: RowUnit, value: number | undefined): string
   return formatStat(unit, meanStd([value]));
 }
 
-/** A config value as typed in a config file: strings bare unless they would read as something else. */
-export function formatConfigValue(value: ConfigLeaf | undefined): string {
+/** A config value as typed in a config file (a block as JSON): strings bare unless they would read as something else. */
+export function formatConfigValue(value: unknown): string {
   if (value === undefined) return '—';
   const bare = typeof value === 'string' && /^\S(.*\S)?$/.test(value) && !/^(true|false|null|—|[-+.\d].*)$/.test(value);
   const text = bare ? (value as string) : JSON.stringify(value);
-  return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
+  const max = value !== null && typeof value === 'object' ? MAX_BLOCK : MAX_VALUE;
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /**

@@ -2,7 +2,8 @@ import type { MetricSpec } from '@kd/core';
 import type { RunSummary } from '@kd/runner';
 import { describe, expect, it } from 'vitest';
 import { comparisonJson } from './compare-json.js';
-import { compareRuns, configDifferences, metricRows } from './compare-runs.js';
+import { compareRuns, metricRows } from './compare-runs.js';
+import { configDifferences } from './config-differences.js';
 import { formatComparison, formatConfigValue, formatRowValue, runLabels } from './compare-table.js';
 
 const ACCURACY: MetricSpec = { name: 'accuracy', unit: 'fraction', higherIsBetter: true, description: 'top-1' };
@@ -48,19 +49,45 @@ function summary(seed: number, acc: { last: number; best: number; val: number },
 const base = { seed: 1, outDir: 'sweeps', train: { epochs: 2, optimizer: { lr: 0.05 } }, methods: [{ id: 'kd' }] };
 
 describe('configDifferences', () => {
-  it('lists the seed first, then only the paths whose values differ, absent ones as undefined', () => {
-    const other = { ...base, seed: 2, train: { epochs: 2, optimizer: { lr: 0.1 } }, methods: [] };
+  it('lists the seed first, then only the paths whose values differ, in the order of the configs', () => {
+    const other = { ...base, seed: 2, train: { epochs: 2, optimizer: { lr: 0.1 } }, methods: [{ id: 'fitnet' }] };
     expect(configDifferences([base, other])).toEqual([
       { key: 'seed', values: [1, 2] },
       { key: 'train.optimizer.lr', values: [0.05, 0.1] },
-      { key: 'methods[0].id', values: ['kd', undefined] },
-      { key: 'methods', values: [undefined, []] },
+      { key: 'methods[0].id', values: ['kd', 'fitnet'] },
     ]);
   });
 
   it('keeps the seed when it is equal too, and nothing else of equal configs', () => {
     expect(configDifferences([base, structuredClone(base), structuredClone(base)])).toEqual([
       { key: 'seed', values: [1, 1, 1] },
+    ]);
+  });
+
+  it('shows a block some runs lack as one row when it is the same in the others, else its differing settings', () => {
+    const teacher = { arch: 'resnet14', options: { width: 8 }, train: { epochs: 10 } };
+    const student = { ...base, methods: [] };
+    const kd = { ...base, teacher, methods: [{ id: 'kd', hparams: { T: 4 }, stages: {} }] };
+    const fitnet = { ...base, teacher, methods: [{ id: 'fitnet', hparams: { hintEpochs: 1 }, stages: {} }] };
+    expect(configDifferences([student, kd, fitnet])).toEqual([
+      { key: 'seed', values: [1, 1, 1] },
+      { key: 'methods[0].id', values: [undefined, 'kd', 'fitnet'] },
+      { key: 'methods[0].hparams.T', values: [undefined, 4, undefined] },
+      { key: 'methods[0].hparams.hintEpochs', values: [undefined, undefined, 1] },
+      { key: 'methods[0].stages', values: [undefined, {}, {}] },
+      { key: 'teacher', values: [undefined, teacher, teacher] },
+    ]);
+  });
+
+  it('gives a plain value where others have a block its own row, and whole values of blocks of other shapes', () => {
+    const a = { seed: 1, teacher: null, data: { options: [1] } };
+    const b = { seed: 1, teacher: { arch: 'cnn' }, data: { options: { size: 2 } } };
+    const c = { seed: 1, teacher: { arch: 'wrn' }, data: { options: [1] } };
+    expect(configDifferences([a, b, c])).toEqual([
+      { key: 'seed', values: [1, 1, 1] },
+      { key: 'teacher', values: [null, undefined, undefined] },
+      { key: 'teacher.arch', values: [undefined, 'cnn', 'wrn'] },
+      { key: 'data.options', values: [[1], { size: 2 }, [1]] },
     ]);
   });
 });
@@ -119,6 +146,7 @@ describe('formatting', () => {
     expect(formatConfigValue([])).toBe('[]');
     expect(formatConfigValue(undefined)).toBe('—');
     expect(formatConfigValue('x'.repeat(100))).toBe(`${'x'.repeat(47)}…`);
+    expect(formatConfigValue({ arch: 'resnet14', options: { width: 8 } })).toBe('{"arch":"resnet14","opt…');
   });
 
   it('prints a legend and one table: config differences, then metrics, a column per run', () => {
@@ -174,14 +202,14 @@ describe('comparisonJson', () => {
       { dir: 'b', config: { ...base, methods: [] }, summary: summary(2, { last: 0.8, best: 0.81, val: 0.82 }) },
     ]);
     const json = comparisonJson(c);
-    expect(json.configKeys).toEqual(['seed', 'methods[0].id', 'methods']);
+    expect(json.configKeys).toEqual(['seed', 'methods[0]']);
     expect(json.runs[0]).toMatchObject({
       dir: 'a',
       seed: 1,
       task: 'classification',
-      config: { seed: 1, 'methods[0].id': 'kd' },
+      config: { seed: 1, 'methods[0]': { id: 'kd' } },
     });
-    expect(json.runs[1]!.config).toEqual({ seed: 1, methods: [] });
+    expect(json.runs[1]!.config).toEqual({ seed: 1 });
     expect(json.runs[0]!.metrics['student.test.last.accuracy']).toBe(0.9);
     expect(json.runs[0]!.metrics['teachers.teacher.accuracy']).toBe(0.98);
     expect('teachers.teacher.accuracy' in json.runs[1]!.metrics).toBe(false);

@@ -22,9 +22,3 @@ export function flattenConfig(config: unknown): Map<string, ConfigLeaf> {
   walk(config, '');
   return out;
 }
-
-/** Two leaves are the same value (`0.1` and `0.1`, `[]` and `[]`; `1` and `'1'` are not). */
-export function sameLeaf(a: ConfigLeaf | undefined, b: ConfigLeaf | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return JSON.stringify(a) === JSON.stringify(b);
-}

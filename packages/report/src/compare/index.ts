@@ -1,4 +1,5 @@
 export * from './flatten-config.js';
+export * from './config-differences.js';
 export * from './finished-run.js';
 export * from './compare-runs.js';
 export * from './compare-table.js';
