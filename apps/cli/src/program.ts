@@ -5,6 +5,7 @@ import { formatListing, listing } from './commands/list.js';
 import { evalCommand, resumeCommand, runCommand } from './commands/run.js';
 import { sweepCommand } from './commands/sweep.js';
 import { compareCommand } from './commands/compare.js';
+import { reportCommand } from './commands/report.js';
 import { dataPreviewCommand } from './commands/data-preview.js';
 import { textCaptionsCommand } from './commands/text-captions.js';
 import { commandLine, type Io } from './io.js';
@@ -177,6 +178,16 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
     .option('--json', 'machine-readable output (fractions as fractions)')
     .action((runDirs, opts) => {
       compareCommand(runDirs, opts, io);
+    });
+
+  program
+    .command('report')
+    .description('one self-contained HTML page of a run or a sweep: curves, metrics, table, charts, config')
+    .argument('<dir>', 'a run folder or a sweep folder')
+    .option('--out <file>', 'the HTML file (default <dir>/report.html)')
+    .option('--plots <dir>', "a sweep's charts as SVG files into <dir> instead (printed as markdown images)")
+    .action(async (dir, opts) => {
+      await reportCommand(dir, opts, io);
     });
 
   return program;
