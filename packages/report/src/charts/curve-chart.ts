@@ -62,6 +62,9 @@ export function curveChart(input: CurveChartInput): TopLevelSpec {
   };
   const yScale = log ? { type: 'log' as const } : { zero: false };
   const banded = points.filter((p) => p.lo !== undefined && p.hi !== undefined && p.hi > p.lo);
+  // a band over one x has no width: a series of one point (a one-epoch stage) shows its spread as an error bar
+  const xsOf = (series: string) => new Set(points.filter((p) => p.series === series).map((p) => p.x)).size;
+  const lone = banded.filter((p) => xsOf(p.series) === 1);
   return {
     config: CHART_CONFIG,
     ...CHART_SIZE,
@@ -72,6 +75,20 @@ export function curveChart(input: CurveChartInput): TopLevelSpec {
             {
               data: { values: banded.map((p) => ({ ...p })) },
               mark: { type: 'area' as const, opacity: 0.18 },
+              encoding: {
+                x,
+                y: { field: 'lo', type: 'quantitative' as const, title: input.yTitle, scale: yScale },
+                y2: { field: 'hi' },
+                color,
+              },
+            },
+          ]
+        : []),
+      ...(lone.length
+        ? [
+            {
+              data: { values: lone.map((p) => ({ ...p })) },
+              mark: { type: 'rule' as const, strokeWidth: 1.5 },
               encoding: {
                 x,
                 y: { field: 'lo', type: 'quantitative' as const, title: input.yTitle, scale: yScale },

@@ -56,7 +56,7 @@ export function metricBarChart(input: MetricBarChartInput): TopLevelSpec {
     title: 'cell',
     scale: { domain: [...input.cells] },
     sort: [...input.cells],
-    axis: { labelAngle: longNames ? -30 : 0, labelLimit: 220 },
+    axis: { labelAngle: longNames ? -30 : 0, labelLimit: 400 },
   };
   const domain = valueDomain([
     ...bars.map((b) => b.mean),
