@@ -24,7 +24,9 @@ export function findChromium(): string {
   const fromEnv = process.env['KD_CHROMIUM'];
   if (fromEnv) {
     if (executable(fromEnv)) return fromEnv;
-    throw new Error(`KD_CHROMIUM=${fromEnv} is not an executable file`);
+    throw new Error(
+      `KD_CHROMIUM=${fromEnv} is not an executable file (unset, the tests use chromium on PATH, which .ci/run installs)`,
+    );
   }
   const dirs = (process.env['PATH'] ?? '').split(delimiter).filter(Boolean);
   for (const name of CHROMIUM_NAMES)
