@@ -43,8 +43,11 @@ export interface SweepOptions {
   readonly signal?: AbortSignal;
   /** How often to look again at a run another process is training (ms). */
   readonly pollMs?: number;
-  /** Charts to write beside results.md and link from it (e.g. `@kd/report`'s), given the finished sweep. */
-  readonly charts?: (plan: SweepPlan, rows: readonly CellResult[]) => readonly ChartLink[];
+  /**
+   * Charts to write beside results.md and link from it (e.g. `@kd/report`'s `writeSweepCharts`),
+   * called once the runs are done and results.csv is written.
+   */
+  readonly charts?: (plan: SweepPlan, rows: readonly CellResult[]) => Promise<readonly ChartLink[]>;
 }
 
 export interface SweepResult {
@@ -82,8 +85,13 @@ export function runStatus(run: SweepRun): RunStatus {
 /**
  * Builds every cell that still has runs to do (validation only: no training, no folders), so a
  * config that builds badly (unknown method, missing tap, …) stops the sweep before it starts.
+ * Exported for `kd sweep --queue --detach`, which validates exactly so and then only enqueues.
  */
-async function preflight(host: DependencyContainer, plan: SweepPlan, todo: readonly SweepRun[]): Promise<void> {
+export async function preflightSweep(
+  host: DependencyContainer,
+  plan: SweepPlan,
+  todo: readonly SweepRun[],
+): Promise<void> {
   const cells = new Set(todo.map((r) => r.cell));
   for (const cell of plan.cells.filter((c) => cells.has(c.name))) {
     let numerics;
@@ -128,7 +136,7 @@ export async function runSweep(
   if (jobs > executor.maxConcurrency)
     throw new UserError(`--jobs ${jobs}: this executor runs at most ${executor.maxConcurrency} run(s) at once`);
   const statuses = plan.runs.map(runStatus);
-  await preflight(
+  await preflightSweep(
     host,
     plan,
     plan.runs.filter((_, i) => statuses[i] !== 'finished'),
@@ -190,7 +198,7 @@ export async function runSweep(
 }
 
 /** sweep.json: what the sweep is (its command, files, seeds, variants, grid and cells), for reports and collection. */
-function writeSweepRecord(plan: SweepPlan, command: string | undefined): void {
+export function writeSweepRecord(plan: SweepPlan, command: string | undefined): void {
   ensureDir(plan.dir);
   writeFileAtomic(
     join(plan.dir, 'sweep.json'),
@@ -215,7 +223,7 @@ function writeSweepRecord(plan: SweepPlan, command: string | undefined): void {
  * Tabulates the runs' outcomes into results.md and results.csv (and the charts, when asked): the
  * completed runs of each cell give its mean ± std; failed runs are listed with their reasons.
  */
-export function writeSweepResults(
+export async function writeSweepResults(
   plan: SweepPlan,
   outcomes: ReadonlyMap<SweepRun, RunOutcome>,
   options: {
@@ -224,7 +232,7 @@ export function writeSweepResults(
     readonly skipped?: number;
     readonly numerics?: readonly string[];
   } = {},
-): SweepResult {
+): Promise<SweepResult> {
   const summaries: RunSummary[] = [];
   const failures: RunFailure[] = [];
   const byCell = new Map<string, RunSummary[]>(plan.cells.map((c) => [c.name, []]));
@@ -243,16 +251,16 @@ export function writeSweepResults(
   const numerics = options.numerics ?? [...new Set(summaries.map((s) => s.numerics ?? s.backend))];
   const config = plan.configPath === plan.basePath ? plan.configPath : `${plan.configPath} (base ${plan.basePath})`;
   const command = options.command ?? `kd sweep ${plan.configPath}`;
-  const charts = options.charts?.(plan, rows) ?? [];
+  const resultsPath = join(plan.dir, 'results.md');
+  const csvPath = join(plan.dir, 'results.csv');
+  ensureDir(plan.dir);
+  writeFileAtomic(csvPath, resultsCsv(rows));
+  const charts = (await options.charts?.(plan, rows)) ?? [];
   const markdown = resultsMarkdown(plan.name, { command, config, seeds: plan.seeds, numerics }, rows, {
     failures,
     charts,
   });
-  const resultsPath = join(plan.dir, 'results.md');
-  const csvPath = join(plan.dir, 'results.csv');
-  ensureDir(plan.dir);
   writeFileAtomic(resultsPath, markdown);
-  writeFileAtomic(csvPath, resultsCsv(rows));
   return {
     plan,
     rows,

@@ -55,7 +55,7 @@ describe('writeSweepResults', () => {
     runs,
   };
 
-  it('tabulates the completed runs and lists failed ones with their reasons; the others still count', () => {
+  it('tabulates the completed runs and lists failed ones with their reasons; the others still count', async () => {
     const outcomes = new Map<SweepRun, RunOutcome>([
       [runs[0]!, { kind: 'finished', summary: summary(1, 0.9) }],
       [runs[1]!, { kind: 'finished', summary: summary(2, 0.8) }],
@@ -64,7 +64,7 @@ describe('writeSweepResults', () => {
       [runs[4]!, { kind: 'finished', summary: summary(2, 0.7) }],
       [runs[5]!, { kind: 'incomplete' }],
     ]);
-    const r = writeSweepResults(plan, outcomes, { command: 'kd sweep demo.yaml' });
+    const r = await writeSweepResults(plan, outcomes, { command: 'kd sweep demo.yaml' });
     expect(r.failures).toEqual([
       { cell: 'a', seed: 3, runDir: runs[2]!.runDir, error: 'stage distill: the loss became NaN at epoch 1' },
     ]);
@@ -83,12 +83,12 @@ describe('writeSweepResults', () => {
     expect(csv[2]).toMatch(/^b,2,accuracy,0\.6,.*,0$/);
   });
 
-  it('without failures: no failed column, no failed section; charts are linked under Plots', () => {
+  it('without failures: no failed column, no failed section; charts are linked under Plots', async () => {
     const outcomes = new Map<SweepRun, RunOutcome>(
       runs.map((run, i) => [run, { kind: 'finished', summary: summary(run.seed, 0.5 + i / 100) }]),
     );
-    const r = writeSweepResults(plan, outcomes, {
-      charts: (p, rows) => [{ title: `${p.name}: ${rows.length} cells`, file: 'plots/accuracy.svg' }],
+    const r = await writeSweepResults(plan, outcomes, {
+      charts: async (p, rows) => [{ title: `${p.name}: ${rows.length} cells`, file: 'plots/accuracy.svg' }],
     });
     const md = readFileSync(r.resultsPath, 'utf8');
     expect(md).not.toContain('Failed runs');
