@@ -4,6 +4,9 @@ import { createRequire } from 'node:module';
 import { formatListing, listing } from './commands/list.js';
 import { evalCommand, resumeCommand, runCommand } from './commands/run.js';
 import { sweepCommand } from './commands/sweep.js';
+import { workerCommand } from './commands/worker.js';
+import { sweepCollectCommand } from './queue/sweep-collect.js';
+import { sweepStatusCommand } from './queue/sweep-status.js';
 import { compareCommand } from './commands/compare.js';
 import { reportCommand } from './commands/report.js';
 import { dataPreviewCommand } from './commands/data-preview.js';
@@ -142,7 +145,7 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
       await resumeCommand(runDir, opts, io);
     });
 
-  program
+  const sweep = program
     .command('sweep')
     .description('run variants × grid cells × seeds, skipping finished runs; write results.md and results.csv')
     .argument('<config>', 'base run config, or a sweep file (top-level `sweep:`)')
@@ -165,10 +168,48 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
     .option('--name <name>', 'sweep folder name (default: config file name)')
     .addOption(backendOption())
     .option('-j, --jobs <n>', `runs at once, each in its own process (default: the number of cores)`, intAtLeast(1))
+    .option('--queue <redis-url>', 'run on kd workers through the job queue at redis://host:port[/db] instead of here')
+    .option('--detach', 'with --queue: enqueue the runs and return (see kd sweep status / collect)')
+    .option('--attempts <n>', 'with --queue: tries per run before it counts as failed (default 3)', intAtLeast(1))
     .addOption(quietOption())
     .addOption(stopOption())
     .action(async (config, opts) => {
       await sweepCommand(config, { ...opts, variant: opts.variant }, commandLine(argv), io);
+    });
+  sweep
+    .command('status')
+    .description("where a sweep's runs stand on the queue (or a whole queue's counts per sweep)")
+    .argument('<sweep-dir|redis-url>', 'a sweep folder, or redis://host:port[/db] for every sweep on that queue')
+    .option('--queue <redis-url>', "the sweep's queue with credentials (default: the one in its queue.json)")
+    .action(async (target, opts) => {
+      await sweepStatusCommand(target, opts, io);
+    });
+  sweep
+    .command('collect')
+    .description('write results.md and results.csv from finished run folders and completed queue jobs')
+    .argument('<sweep-dir>', 'the sweep folder (sweep.json, and queue.json when it ran on a queue)')
+    .option('--queue <redis-url>', "the sweep's queue with credentials (default: the one in its queue.json)")
+    .action(async (dir, opts) => {
+      await sweepCollectCommand(dir, opts, io);
+    });
+
+  program
+    .command('worker')
+    .description('run sweep runs from the job queue (kd sweep --queue), each as a child kd run, until stopped')
+    .requiredOption('--queue <redis-url>', 'the job queue: redis://host:port[/db]')
+    .requiredOption(
+      '--out <dir>',
+      'where runs go (<out>/<sweep>/<cell>/seed-<k>); point every worker at one shared folder',
+    )
+    .option('--concurrency <n>', 'runs at once, each in its own process (default: the number of cores)', intAtLeast(1))
+    .option('--cache-dir <dir>', 'teacher and recipe cache (default <out>/.kd-cache/<host>)')
+    .option(
+      '--lock-seconds <s>',
+      "how long a job stays taken without its worker renewing it (default 30): a killed worker's jobs return after about twice this",
+      intAtLeast(1),
+    )
+    .action(async (opts) => {
+      await workerCommand(opts, io);
     });
 
   program

@@ -4,6 +4,7 @@ import type { Io } from '../io.js';
 import { loadHost } from '../plugins.js';
 import { createReporter } from '../progress/index.js';
 import { formatSummary } from '../results.js';
+import { stopWithParent } from '../stop-with-parent.js';
 
 export interface RunFlags {
   readonly set: readonly string[];
@@ -29,18 +30,20 @@ export async function runCommand(configPath: string, flags: RunFlags, io: Io): P
   const { host } = await loadHost();
   const reporter = createReporter(flags.quiet);
   const stop = stopOnSignals(io);
+  const orphaned = stopWithParent(io);
   try {
     const summary = await runExperiment(host, config, {
       runDir: flags.runDir,
       events: reporter.events,
       log: reporter.log,
       stopAfterEpochs: flags.stopAfterEpochs,
-      signal: stop.signal,
+      signal: AbortSignal.any([stop.signal, orphaned.signal]),
     });
     reporter.close();
     io.out(formatSummary(summary));
   } finally {
     stop.dispose();
+    orphaned.dispose();
     reporter.close();
   }
 }

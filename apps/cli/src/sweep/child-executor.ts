@@ -1,7 +1,7 @@
 import { InterruptedError } from '@kd/core';
 import { RUN_LOG, RunFolder, upgradeSummary, type RunExecutor, type RunOutcome, type SweepRun } from '@kd/runner';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_BUSY } from '../errors.js';
 import { KD_MAIN } from './kd-main.js';
@@ -9,6 +9,13 @@ import { KD_MAIN } from './kd-main.js';
 export interface ChildExecutorOptions {
   /** Passed on to each child (`--stop-after-epochs`, interruption tests). */
   readonly stopAfterEpochs?: number;
+  /**
+   * Give each child an IPC channel to this process, so that it stops (after its step, resumable) when
+   * this process dies without stopping it — a `kd worker` killed with SIGKILL (`stop-with-parent.ts`).
+   */
+  readonly stopWithParent?: boolean;
+  /** Who runs it, for the run's log.txt (default `kd sweep`). */
+  readonly origin?: string;
 }
 
 /**
@@ -16,6 +23,15 @@ export interface ChildExecutorOptions {
  * BLAS libraries read these, so N children on N cores do not fight over threads.
  */
 const ONE_THREAD = { TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '1', OMP_NUM_THREADS: '1' };
+
+/** The end of the log from `start` on (what this child wrote), at most `max` bytes. */
+function tailOf(log: number, start: number, max = 4000): string {
+  const end = fstatSync(log).size;
+  const from = Math.max(start, end - max);
+  const buffer = Buffer.alloc(end - from);
+  readSync(log, buffer, 0, buffer.length, from);
+  return buffer.toString('utf8');
+}
 
 /** The last `kd: …` line a child wrote on stderr: its one-line reason for failing. */
 function reasonOf(stderrTail: string, code: number | null, signal: NodeJS.Signals | null): string {
@@ -28,7 +44,8 @@ function reasonOf(stderrTail: string, code: number | null, signal: NodeJS.Signal
 /**
  * Runs each sweep run as a child `kd run - --run-dir <dir>` process (the resolved config on its
  * standard input, validated again there like any config), with its progress and messages in the run
- * folder's log.txt instead of this terminal. Children run in their own process group: Ctrl-C reaches
+ * folder's log.txt instead of this terminal (stdout and stderr both go to the file, so a child
+ * outliving this process still logs there). Children run in their own process group: Ctrl-C reaches
  * only the sweep, which passes one signal on to each child, so each stops after its current step and
  * stays resumable.
  */
@@ -42,23 +59,19 @@ export function childExecutor(options: ChildExecutorOptions = {}): RunExecutor {
     maxConcurrency: Number.POSITIVE_INFINITY,
     execute(run: SweepRun, signal?: AbortSignal): Promise<RunOutcome> {
       mkdirSync(run.runDir, { recursive: true });
-      const log = openSync(join(run.runDir, RUN_LOG), 'a');
-      writeSync(log, `# ${new Date().toISOString()} kd sweep: ${run.cell} seed ${run.seed}\n`);
+      const log = openSync(join(run.runDir, RUN_LOG), 'a+');
+      writeSync(log, `# ${new Date().toISOString()} ${options.origin ?? 'kd sweep'}: ${run.cell} seed ${run.seed}\n`);
+      const start = fstatSync(log).size;
       const args = [KD_MAIN, 'run', '-', '--run-dir', run.runDir];
       if (options.stopAfterEpochs !== undefined) args.push('--stop-after-epochs', String(options.stopAfterEpochs));
       const child = spawn(process.execPath, args, {
-        stdio: ['pipe', log, 'pipe'],
+        stdio: options.stopWithParent ? ['pipe', log, log, 'ipc'] : ['pipe', log, log],
         detached: true,
         env: { ...process.env, ...ONE_THREAD, FORCE_COLOR: '0' },
       });
       live.add(child);
       child.stdin!.on('error', () => {}); // a child that exits early closes its stdin; its exit code tells why
       child.stdin!.end(JSON.stringify(run.config));
-      let tail = '';
-      child.stderr!.on('data', (chunk: Buffer) => {
-        writeSync(log, chunk);
-        tail = (tail + chunk.toString('utf8')).slice(-4000);
-      });
       const forward = () => {
         const reason = signal?.reason;
         child.kill(reason instanceof InterruptedError && reason.signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
@@ -69,6 +82,7 @@ export function childExecutor(options: ChildExecutorOptions = {}): RunExecutor {
         child.on('close', (code, killedBy) => {
           live.delete(child);
           signal?.removeEventListener('abort', forward);
+          const tail = tailOf(log, start);
           writeSync(log, `# exit ${code ?? killedBy}\n`);
           closeSync(log);
           resolve(outcomeOf(run, code, killedBy, tail));
