@@ -38,6 +38,11 @@ describe('kd sweep (tiny MNIST)', () => {
     expect(md).toContain('- seeds: 1, 2');
     expect(md).toContain('- numerics: wasm/');
     expect(md).toMatch(/- machine: .*cores/);
+    // the charts beside results.md, linked from it
+    const links = [...md.matchAll(/^!\[[^\]]+\]\((plots\/[^)]+\.svg)\)$/gm)].map((m) => m[1]!);
+    expect(links).toContain('plots/val-accuracy.svg');
+    expect(links.length).toBeGreaterThanOrEqual(4);
+    for (const link of links) expect(readFileSync(join(dir, link), 'utf8')).toMatch(/^<svg [^>]*class="marks"/);
     const csv = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n');
     expect(csv).toHaveLength(3);
     expect(csv[1]).toMatch(/^student,2,/);

@@ -18,6 +18,7 @@ import { progressMode } from '../progress/index.js';
 import { formatDuration } from '../progress/format.js';
 import { countsLine, sweepProgress } from '../progress/sweep-progress.js';
 import { childExecutor } from '../sweep/child-executor.js';
+import { sweepCharts } from '../sweep/sweep-charts.js';
 import { checkQueueReachable } from '../queue/connection.js';
 import { detachSweep } from '../queue/detach-sweep.js';
 import { projectOf } from '../queue/project.js';
@@ -126,6 +127,7 @@ export async function sweepCommand(configPath: string, flags: SweepFlags, comman
       command,
       jobs,
       executor: queue?.executor ?? childExecutor({ stopAfterEpochs: flags.stopAfterEpochs }),
+      charts: (p) => sweepCharts(p.dir, progress.log),
       onStart: (p, statuses) => {
         tally.start(p, statuses);
         const done = statuses.filter((s) => s === 'finished').length;

@@ -7,6 +7,7 @@ import { lookAtJobs, sweepQueueAddress, type JobLook } from './job-states.js';
 import { QUEUE_NAME } from './queue-url.js';
 import { summaryOfResult } from './queue-executor.js';
 import { finishedOnDisk, readSweepFolder } from './sweep-folder.js';
+import { sweepCharts } from '../sweep/sweep-charts.js';
 
 /** A run's outcome from its folder (finished there) or else its job (completed: the summary; failed: the reason). */
 function outcomeOf(run: SweepRun, look: JobLook | undefined): RunOutcome | undefined {
@@ -52,7 +53,10 @@ export async function sweepCollectCommand(dir: string, flags: { readonly queue?:
     const outcome = outcomeOf(run, id ? looks.get(id) : undefined);
     if (outcome) outcomes.set(run, outcome);
   }
-  const result = await writeSweepResults(plan, outcomes, { command });
+  const result = await writeSweepResults(plan, outcomes, {
+    command,
+    charts: (p) => sweepCharts(p.dir, (line) => io.err(`${line}\n`)),
+  });
   const pending = plan.runs.length - outcomes.size;
   io.out(`${result.table}\n\n`);
   io.out(
