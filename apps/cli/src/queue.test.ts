@@ -6,18 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KD, kd, listTree, tempDir, tinyConfig, writeFile } from '../test/kd.js';
 import { freePort, startRedis, type RedisServer } from '../test/redis.js';
 
-/** A `kd worker` process; its stderr (one line per event) collected. */
-interface WorkerProcess {
+/** A `kd` process running in the background (a worker, a waiting coordinator); its output collected. */
+interface KdProcess {
   readonly child: ChildProcess;
   stderr(): string;
-  /** Resolves with the first match of `pattern` in its stderr. */
+  /** Resolves with the first match of `pattern` in its output. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Sends `signal` (default SIGTERM) and resolves with the exit code (or the signal's name). */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-function startWorker(cwd: string, args: readonly string[]): WorkerProcess {
-  const child = spawn(process.execPath, [KD, 'worker', ...args], {
+function startKd(cwd: string, args: readonly string[]): KdProcess {
+  const child = spawn(process.execPath, [KD, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FORCE_COLOR: '0' },
@@ -36,7 +36,7 @@ function startWorker(cwd: string, args: readonly string[]): WorkerProcess {
       for (;;) {
         const match = pattern.exec(text);
         if (match) return match;
-        if (Date.now() > deadline) throw new Error(`worker never printed ${pattern}; it printed:\n${text}`);
+        if (Date.now() > deadline) throw new Error(`kd ${args[0]} never printed ${pattern}; it printed:\n${text}`);
         await sleep(100);
       }
     },
@@ -90,7 +90,7 @@ const longerConfig = () =>
 
 describe('kd sweep --queue and kd worker (BullMQ on a Redis of its own)', () => {
   let redis: RedisServer;
-  const workers: WorkerProcess[] = [];
+  const workers: KdProcess[] = [];
   const queues: Queue[] = [];
   const queueOn = (db: number) => {
     const queue = new Queue('kd-runs', { connection: { host: '127.0.0.1', port: redis.port, db } });
@@ -98,7 +98,7 @@ describe('kd sweep --queue and kd worker (BullMQ on a Redis of its own)', () => 
     return queue;
   };
   const worker = (cwd: string, args: readonly string[]) => {
-    const w = startWorker(cwd, args);
+    const w = startKd(cwd, ['worker', ...args]);
     workers.push(w);
     return w;
   };
@@ -302,6 +302,25 @@ describe('kd sweep --queue and kd worker (BullMQ on a Redis of its own)', () => 
       j.attemptsMade,
     ]);
     expect(retried).toEqual([['det/nan/seed-1', 0]]);
+    // the worker's SIGTERM puts the job it was running back, not counted as a failed attempt
     expect(await w.stop()).toBe(143);
+    const back = (await queue.getJobs(['waiting'])).map((j) => [j.id?.split('#')[0], j.attemptsMade]);
+    expect(back).toEqual([['det/nan/seed-1', 0]]);
+  });
+
+  it('Ctrl-C of a waiting coordinator leaves its jobs queued', async () => {
+    const cwd = tempDir('queue-ctrl-c');
+    writeFile(cwd, 'tiny.yaml', tinyConfig());
+    const url = redis.url(4);
+    const coordinator = startKd(cwd, ['sweep', 'tiny.yaml', '--seeds', '2', '--queue', url, '--out', 'out']);
+    workers.push(coordinator);
+    await coordinator.waitFor(/seed 2: queued\n/);
+    expect(coordinator.stderr()).toContain('no kd worker is connected to the queue yet');
+    expect(await coordinator.stop('SIGINT')).toBe(130);
+    expect(coordinator.stderr()).toMatch(
+      /^kd: interrupted \(SIGINT\); the jobs stay queued and the workers go on; kd sweep status out\/tiny shows them/m,
+    );
+    const waiting = await queueOn(4).getJobs(['waiting']);
+    expect(waiting.map((j) => j.id?.split('#')[0]).sort()).toEqual(['tiny/base/seed-1', 'tiny/base/seed-2']);
   });
 });
