@@ -24,6 +24,7 @@ import { detachSweep } from '../queue/detach-sweep.js';
 import { projectOf } from '../queue/project.js';
 import { parseQueueUrl, type QueueAddress } from '../queue/queue-url.js';
 import { openQueueSweep, type QueueSweep } from '../queue/queue-sweep.js';
+import { runPathOf } from '../queue/run-job.js';
 
 export interface SweepFlags {
   readonly grid: readonly GridAxis[];
@@ -115,6 +116,9 @@ export async function sweepCommand(configPath: string, flags: SweepFlags, comman
         onRefused: (run, line) => progress.log(`${labelOf(run)}: ${line}`),
       })
     : undefined;
+  // a queued run's log is on the worker that ran it
+  const logOf = (run: SweepRun) =>
+    queue ? `${runPathOf(plan, run)}/log.txt in the worker's --out` : join(run.runDir, 'log.txt');
   // on a queue every run is enqueued at once; the workers decide how many run
   const jobs = queue ? Math.max(1, plan.runs.length) : (flags.jobs ?? defaultJobs());
   const progress = sweepProgress(progressMode(flags.quiet), queue ? Math.max(1, queue.workersAtStart) : jobs);
@@ -161,8 +165,7 @@ export async function sweepCommand(configPath: string, flags: SweepFlags, comman
           const primary = s.task.metrics.find((m) => m.name === s.task.primary);
           const metric = primary ? `, test ${formatMetric(primary, s.student.test.last[primary.name])}` : '';
           progress.log(`${head} finished in ${formatDuration(seconds)}${metric}`);
-        } else if (outcome.kind === 'failed')
-          progress.log(`${head} failed: ${outcome.error} (log: ${join(run.runDir, 'log.txt')})`);
+        } else if (outcome.kind === 'failed') progress.log(`${head} failed: ${outcome.error} (log: ${logOf(run)})`);
         else if (outcome.kind === 'incomplete') progress.log(`${head} stopped before the end (resumable)`);
         else if (outcome.kind === 'interrupted') {
           if (queue) return; // Ctrl-C: its job stays queued
