@@ -222,6 +222,9 @@ describe('kd sweep --queue and kd worker (BullMQ on a Redis of its own)', () => 
       return (await j?.getState()) === 'delayed' ? j : undefined;
     });
     expect(other.attemptsMade).toBe(0);
+    expect((await queue.getJobLogs('other-commit')).logs).toEqual([
+      expect.stringMatching(/^refused by [^:]+:\d+: the job was made at commit deadbeef, /),
+    ]);
     expect(w.stderr()).toMatch(
       /job other-commit: the job was made at commit deadbeef, this worker runs none \(not a git checkout\); left in the queue for a worker at that commit\n/,
     );

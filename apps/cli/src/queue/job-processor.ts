@@ -24,9 +24,9 @@ const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
 
 const commitName = (commit: string | null) => commit ?? 'none (not a git checkout)';
 
-function refusal(name: string, jobCommit: string | null, project: Project): string {
+function refusal(jobCommit: string | null, project: Project): string {
   return (
-    `${REFUSED}${name}: the job was made at commit ${commitName(jobCommit)}, this worker runs ${commitName(project.commit)}; ` +
+    `the job was made at commit ${commitName(jobCommit)}, this worker runs ${commitName(project.commit)}; ` +
     'left in the queue for a worker at that commit'
   );
 }
@@ -58,11 +58,11 @@ export function jobProcessor(options: JobProcessorOptions): (job: Job, token?: s
     const id = job.id ?? '?';
     const commit = commitOfJob(job.data);
     if (commit !== undefined && commit !== places.project.commit) {
-      const line = refusal(options.name, commit, places.project);
       if (!told.has(id)) {
         told.add(id);
-        log(`job ${id}: ${line.slice(REFUSED.length + options.name.length + 2)}`);
-        await job.log(line);
+        const reason = refusal(commit, places.project);
+        log(`job ${id}: ${reason}`);
+        await job.log(`${REFUSED}${options.name}: ${reason}`); // what the coordinator and kd sweep status show
       }
       await job.moveToDelayed(Date.now() + (options.refuseDelayMs ?? 10_000), token);
       throw new DelayedError();
