@@ -15,6 +15,7 @@ import {
   type MethodSetupContext,
   type Participant,
   type StepContext,
+  type TappedModel,
   type TapRequest,
   CAPTION_EMBEDDING_SIZE,
   facetOf,
@@ -58,11 +59,18 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
   /** Caption embeddings of the frozen text encoder (textSource 'encoder'). */
   cache?: CaptionEmbeddingCache;
   private guard?: VocabularyGuard;
+  /**
+   * The frozen text encoder the guard runs on a few batches. Not a participant of the step (no
+   * method reads its taps each step, so the run does not forward it): the guard forwards the model.
+   */
+  private textModel?: TappedModel;
   private logPrior?: Float32Array;
   private numClasses = 0;
 
   setup(ctx: MethodSetupContext<VlmKdHParams>): void {
     this.disposeModules();
+    this.guard = undefined;
+    this.textModel = undefined;
     const h = (this.hparams = ctx.hparams);
     this.numClasses = ctx.data.numClasses;
     const studentDim = channelsOf(ctx.tap('student', 'embedding'));
@@ -94,6 +102,7 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
       textDim = channelsOf(ctx.tap('teacher', 'textEmbedding', h.textTeacher));
       this.cache = new CaptionEmbeddingCache(this.encoderOf(text, ctx.data.inputShape));
       if (h.vocabularyGuard > 0 && text.model.tapSpecs()['logits']) {
+        this.textModel = text.model;
         this.guard = new VocabularyGuard(ctx.data.numClasses, h.vocabularyGuard, h.guardSamples, h.textTeacher);
       }
     } else {
@@ -210,7 +219,7 @@ export class VlmKdMethod implements DistillationMethod<VlmKdHParams> {
     if (!y) return;
     tf.tidy(() => {
       // the frozen text encoder: inference mode, no gradient
-      const logits = step.forward(this.hparams.textTeacher, step.batch, { taps: ['logits'] })['logits']!;
+      const logits = step.forward(this.textModel!, step.batch, { taps: ['logits'] })['logits']!;
       this.guard!.observe(logits, y);
     });
   }
