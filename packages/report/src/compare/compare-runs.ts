@@ -74,41 +74,34 @@ export function metricRows(summaries: readonly RunSummary[]): MetricRow[] {
   const teacherNames = [...new Set(summaries.flatMap((s) => s.teachers.map((t) => t.name)))];
   const teacher = (name: string) => (s: RunSummary) => s.teachers.find((t) => t.name === name)?.metrics;
   const reported = [...new Set(summaries.flatMap((s) => Object.keys(s.reported ?? {})))];
+  /** The student's rows of a metric: test at the last epoch and at the best val epoch, and (primary) val best. */
+  const studentRows = (m: MetricSpec, withVal: boolean) => [
+    row(
+      `student.test.last.${m.name}`,
+      `student test ${titled(m)} (last)`,
+      m.unit,
+      ofMetric((s) => s.student.test.last, m),
+    ),
+    row(
+      `student.test.best.${m.name}`,
+      `student test ${titled(m)} (best val)`,
+      m.unit,
+      ofMetric((s) => s.student.test.best, m),
+    ),
+    ...(withVal
+      ? [
+          row(
+            `student.val.best.${m.name}`,
+            `student val ${titled(m)} (best)`,
+            m.unit,
+            ofMetric((s) => s.student.val.best, m),
+          ),
+        ]
+      : []),
+  ];
   const rows = [
-    ...primaries.flatMap((m) => [
-      row(
-        `student.test.last.${m.name}`,
-        `student test ${titled(m)} (last)`,
-        m.unit,
-        ofMetric((s) => s.student.test.last, m),
-      ),
-      row(
-        `student.test.best.${m.name}`,
-        `student test ${titled(m)} (best val)`,
-        m.unit,
-        ofMetric((s) => s.student.test.best, m),
-      ),
-      row(
-        `student.val.best.${m.name}`,
-        `student val ${titled(m)} (best)`,
-        m.unit,
-        ofMetric((s) => s.student.val.best, m),
-      ),
-    ]),
-    ...others.flatMap((m) => [
-      row(
-        `student.test.last.${m.name}`,
-        `student test ${titled(m)} (last)`,
-        m.unit,
-        ofMetric((s) => s.student.test.last, m),
-      ),
-      row(
-        `student.test.best.${m.name}`,
-        `student test ${titled(m)} (best val)`,
-        m.unit,
-        ofMetric((s) => s.student.test.best, m),
-      ),
-    ]),
+    ...primaries.flatMap((m) => studentRows(m, true)),
+    ...others.flatMap((m) => studentRows(m, false)),
     ...teacherNames.flatMap((name) =>
       specs.map((m) =>
         row(`teachers.${name}.${m.name}`, `${name} test ${titled(m)}`, m.unit, ofMetric(teacher(name), m)),
