@@ -91,6 +91,20 @@ describe('crash safety and caches of a whole run', () => {
     expect(epochLines(runDir, 'distill')).toEqual([1, 2, 3]);
     const whole = await runExperiment(host, config, { runDir: join(dir, 'crash-reference') });
     expect(resumed.student).toEqual(whole.student);
+    // per-step records (total loss, lr) for the reports' curves: one per step, as the uninterrupted run has
+    const steps = (d: string) =>
+      new RunFolder(d)
+        .metrics()
+        .filter((r) => r['type'] === 'step' && r['stage'] === 'distill')
+        .map(({ epoch, step, stepsPerEpoch, loss, lr }) => ({ epoch, step, stepsPerEpoch, loss, lr }));
+    const reference = steps(join(dir, 'crash-reference'));
+    expect(reference.length).toBe(3 * (reference[0]!['stepsPerEpoch'] as number));
+    expect(reference.map((r) => `${r.epoch}.${r.step}`)).toEqual(
+      [1, 2, 3].flatMap((e) =>
+        Array.from({ length: reference[0]!['stepsPerEpoch'] as number }, (_, s) => `${e}.${s + 1}`),
+      ),
+    );
+    expect(steps(runDir)).toEqual(reference);
   });
 
   it('a damaged teacher-cache entry is noticed and the teacher trained again; the key includes the numerics', async () => {

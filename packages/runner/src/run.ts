@@ -191,7 +191,11 @@ export async function runExperiment(
     );
     const events: EventSink = (e) => {
       if (e.type === 'epoch') folder.appendMetric({ type: 'epoch', ...e.record });
-      else if (e.type !== 'step') {
+      else if (e.type === 'step') {
+        // per-step curves (total loss, learning rate) for reports; the terms are per epoch
+        const { stage, epoch, step, stepsPerEpoch, loss, lr } = e;
+        folder.appendMetric({ type: 'step', stage, epoch, step, stepsPerEpoch, loss, lr });
+      } else {
         // a resumed stage logs its epochs again from startEpoch: keep one record per epoch
         if (e.type === 'stage-start' && e.startEpoch !== undefined) folder.dropEpochRecords(e.stage, e.startEpoch);
         folder.appendMetric({ ...e, time: new Date().toISOString() });

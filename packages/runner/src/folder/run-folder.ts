@@ -101,14 +101,20 @@ export class RunFolder {
   }
 
   /**
-   * Drops the epoch records of `stage` from `fromEpoch` on: a stage that resumes from its checkpoint
-   * at `fromEpoch` logs those epochs again (a crash may have come after an epoch was logged but before
-   * its checkpoint was saved), so metrics.jsonl keeps exactly one record per epoch.
+   * Drops the epoch and step records of `stage` from `fromEpoch` on: a stage that resumes from its
+   * checkpoint at `fromEpoch` logs those epochs (and their steps) again (a crash may have come after
+   * an epoch was logged but before its checkpoint was saved), so metrics.jsonl keeps exactly one
+   * record per epoch and per step.
    */
   dropEpochRecords(stage: string, fromEpoch: number): void {
     const records = this.metrics();
     const kept = records.filter(
-      (r) => !(r['type'] === 'epoch' && r['stage'] === stage && (r['epoch'] as number) >= fromEpoch),
+      (r) =>
+        !(
+          (r['type'] === 'epoch' || r['type'] === 'step') &&
+          r['stage'] === stage &&
+          (r['epoch'] as number) >= fromEpoch
+        ),
     );
     if (kept.length !== records.length)
       writeFileAtomic(this.metricsPath, kept.map((r) => JSON.stringify(r) + '\n').join(''));
