@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { axisLabels, legendLabels, markCount, tempDir, writeRun } from '../test/fixtures.js';
 import { renderSvg } from './render-svg.js';
@@ -47,5 +49,39 @@ describe('run charts', () => {
     expect(markCount(s, 'line')).toBe(2);
     expect(legendLabels(s)).toEqual(['fitnet.hint', 'distill']);
     expect(axisLabels(s)).toContain('0.10');
+  });
+
+  it('with step records: the total loss per step and the learning rate per step (the shape of the schedule)', async () => {
+    const stepped = writeRun(tempDir('run-steps'), { val: [0.8, 0.9, 0.95] });
+    const lines = [1, 2, 3].flatMap((epoch) =>
+      [1, 2, 3, 4].map((step) =>
+        JSON.stringify({
+          type: 'step',
+          stage: 'distill',
+          epoch,
+          step,
+          stepsPerEpoch: 4,
+          loss: 2 / (epoch + step),
+          lr: 0.1 / epoch,
+        }),
+      ),
+    );
+    appendFileSync(join(stepped, 'metrics.jsonl'), lines.join('\n') + '\n');
+    const all = runCharts(readRun(stepped));
+    const lr = all.find((c) => c.id === 'lr')!;
+    expect(lr.title).toBe('learning rate per step');
+    const lrSvg = await renderSvg(lr.spec);
+    expect(markCount(lrSvg, 'symbol')).toBe(12); // a dot per step
+    const steps = all.find((c) => c.title === 'distill: total loss per step')!;
+    expect(markCount(await renderSvg(steps.spec), 'symbol')).toBe(12);
+    // a long run's per-step curve is a plain line, not thousands of dots
+    const many = Array.from({ length: 100 }, (_, i) =>
+      JSON.stringify({ type: 'step', stage: 'distill', epoch: 4, step: i + 1, stepsPerEpoch: 100, loss: 1, lr: 0.01 }),
+    );
+    appendFileSync(join(stepped, 'metrics.jsonl'), many.join('\n') + '\n');
+    const long = runCharts(readRun(stepped)).find((c) => c.title === 'distill: total loss per step')!;
+    const longSvg = await renderSvg(long.spec);
+    expect(markCount(longSvg, 'symbol')).toBe(0);
+    expect(markCount(longSvg, 'line')).toBe(1);
   });
 });

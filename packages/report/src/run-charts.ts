@@ -12,7 +12,7 @@ const TERMS_SUBTITLE = 'mean over the epoch; the total is the weighted sum, each
 /**
  * The charts of one run: per stage, every logged training term and the total per epoch (and the total
  * per step when the folder logs steps) and the val metrics per epoch (fractions in %, scores apart);
- * then the learning rate of every stage per epoch.
+ * then the learning rate of every stage per step (per epoch for folders without step records).
  */
 export function runCharts(run: RunRecord): NamedChart[] {
   const charts: NamedChart[] = [];
@@ -77,21 +77,28 @@ export function runCharts(run: RunRecord): NamedChart[] {
       });
     }
   }
-  const lr: CurvePoint[] = run.epochs.flatMap((e) =>
-    e.lr === undefined ? [] : [{ x: e.epoch, series: e.stage, y: e.lr }],
+  // the schedule step by step where the folder logs steps (a warm-up or cosine shows its shape), else per epoch
+  const stepLr: CurvePoint[] = run.steps.flatMap((s) =>
+    s.lr === undefined ? [] : [{ x: s.at, series: s.stage, y: s.lr }],
   );
+  const lr: CurvePoint[] = stepLr.length
+    ? stepLr
+    : run.epochs.flatMap((e) => (e.lr === undefined ? [] : [{ x: e.epoch, series: e.stage, y: e.lr }]));
   if (lr.length) {
+    const title = stepLr.length ? 'learning rate per step' : 'learning rate per epoch';
     charts.push({
       id: 'lr',
-      title: 'learning rate per epoch',
+      title,
       spec: curveChart({
-        title: 'learning rate per epoch',
-        subtitle: "the main group's rate at the epoch's last step",
+        title,
+        subtitle: stepLr.length
+          ? "the main group's rate at each step"
+          : "the main group's rate at the epoch's last step",
         xTitle: 'epoch',
         yTitle: 'learning rate',
         seriesTitle: 'stage',
         points: lr,
-        integerX: true,
+        integerX: stepLr.length === 0,
         yScale: 'linear',
       }),
     });

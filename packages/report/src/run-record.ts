@@ -13,12 +13,14 @@ export interface EpochEntry {
   readonly val: Readonly<Record<string, number>>;
 }
 
-/** One training step, for run folders that log them (`{"type":"step", …}`); today's runs log epochs only. */
+/** One training step as metrics.jsonl records it (`{"type":"step", …}`: total loss and lr; runs of kd before issue 14 have none). */
 export interface StepEntry {
   readonly stage: string;
   /** Fractional epoch: epoch − 1 + step / stepsPerEpoch. */
   readonly at: number;
   readonly loss: number;
+  /** The main group's learning rate at that step. */
+  readonly lr?: number;
 }
 
 /** What a run folder holds for a report, read once. */
@@ -68,6 +70,7 @@ export function readRun(dir: string): RunRecord {
       stage: String(r['stage']),
       at: (r['epoch'] as number) - 1 + (r['step'] as number) / (r['stepsPerEpoch'] as number),
       loss: r['loss'] as number,
+      ...(typeof r['lr'] === 'number' ? { lr: r['lr'] } : {}),
     }));
   const ends = records.filter((r) => r['type'] === 'stage-end' && typeof r['time'] === 'string');
   return {

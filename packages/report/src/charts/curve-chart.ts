@@ -34,13 +34,20 @@ function wantsLogScale(points: readonly CurvePoint[]): boolean {
   return Math.max(...values) / Math.min(...values) > 50;
 }
 
+/** Series longer than this are drawn without a dot per point (a per-step curve of a long run). */
+const MAX_DOTTED = 60;
+
 /**
  * Curves over epochs (or steps): one line per series with a dot at every point (a one-epoch stage is
- * a dot), and a shaded band where points carry one (mean ± std over a cell's seeds). Series keep the
- * colours of their first appearance; names are data, never field names, so `task.ce` and
- * `<script>` alike are shown as text.
+ * a dot; series of more than MAX_DOTTED points are plain lines), and a shaded band where points carry
+ * one (mean ± std over a cell's seeds). Series keep the colours of their first appearance; names are
+ * data, never field names, so `task.ce` and `<script>` alike are shown as text.
  */
+
 export function curveChart(input: CurveChartInput): TopLevelSpec {
+  const perSeries = new Map<string, number>();
+  for (const p of input.points) perSeries.set(p.series, (perSeries.get(p.series) ?? 0) + 1);
+  const longest = Math.max(0, ...perSeries.values());
   const points = input.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const series = [...new Set(points.map((p) => p.series))];
   const log = input.yScale !== 'linear' && wantsLogScale(points);
@@ -100,7 +107,8 @@ export function curveChart(input: CurveChartInput): TopLevelSpec {
         : []),
       {
         data: { values: points.map((p) => ({ ...p })) },
-        mark: { type: 'line' as const, point: { size: 28 }, strokeWidth: 2 },
+        // a dot per point while they can be told apart (epochs, short runs); a plain line for per-step curves
+        mark: { type: 'line' as const, point: longest <= MAX_DOTTED ? { size: 28 } : false, strokeWidth: 2 },
         encoding: {
           x,
           y: { field: 'y', type: 'quantitative' as const, title: input.yTitle, scale: yScale },
