@@ -37,7 +37,7 @@ function tailOf(log: number, start: number, max = 4000): string {
 function reasonOf(stderrTail: string, code: number | null, signal: NodeJS.Signals | null): string {
   const lines = stderrTail.split('\n').filter((l) => l.trim());
   const said = lines.filter((l) => l.startsWith('kd: ')).pop();
-  if (said) return said.slice(4).replace(/^unexpected error: /, 'unexpected error: ');
+  if (said) return said.slice(4);
   return signal ? `killed by ${signal}` : `exit code ${code}${lines.length ? `: ${lines.pop()}` : ''}`;
 }
 
