@@ -176,6 +176,13 @@ export async function runExperiment(
   try {
     throwIfAborted(options.signal);
     opened = openFolder(config, options.runDir);
+    // another process may have finished this run between the check above and taking the lock
+    // (building takes seconds): then there is nothing to do, and nothing is written
+    const finishedMeanwhile = finishedRun(opened.folder.dir, config);
+    if (finishedMeanwhile) {
+      log(`${opened.folder.dir} has finished; nothing to do (its summary.json is kept)`);
+      return finishedMeanwhile;
+    }
     const { folder, resuming } = opened;
     for (const w of run.warnings) log(`warning: ${w}`);
     // where things go, absolute: `kd resume` from another folder finds the same cache
