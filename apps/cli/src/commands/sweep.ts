@@ -16,7 +16,7 @@ import type { Io } from '../io.js';
 import { loadHost } from '../plugins.js';
 import { progressMode } from '../progress/index.js';
 import { formatDuration } from '../progress/format.js';
-import { countsLine, sweepProgress } from '../progress/sweep-progress.js';
+import { sweepProgress } from '../progress/sweep-progress.js';
 import { childExecutor } from '../sweep/child-executor.js';
 import { sweepCharts } from '../sweep/sweep-charts.js';
 import { checkQueueReachable } from '../queue/connection.js';
@@ -171,7 +171,7 @@ export async function sweepCommand(configPath: string, flags: SweepFlags, comman
           if (queue) return; // Ctrl-C: its job stays queued
           progress.log(`${head} interrupted (resumable)`);
         }
-        progress.log(`sweep: ${countsLine(tally.counts())}`);
+        progress.logCounts();
         progress.update();
       },
     });

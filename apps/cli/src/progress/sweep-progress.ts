@@ -70,6 +70,8 @@ export interface SweepProgress {
   readonly tally: SweepTally;
   /** A status line above the bar (or a plain line). */
   log(line: string): void;
+  /** The counts as a line of their own where there is no bar to show them (plain lines, CI). */
+  logCounts(): void;
   /** Redraws the bar from the tally (and on a timer while runs go on). */
   update(): void;
   close(): void;
@@ -81,9 +83,16 @@ export function sweepProgress(
   stream: NodeJS.WriteStream = process.stderr,
 ): SweepProgress {
   const tally = new SweepTally(jobs);
-  if (mode === 'quiet') return { tally, log: () => {}, update: () => {}, close: () => {} };
+  if (mode === 'quiet') return { tally, log: () => {}, logCounts: () => {}, update: () => {}, close: () => {} };
   if (mode === 'lines') {
-    return { tally, log: (line) => void stream.write(line + '\n'), update: () => {}, close: () => {} };
+    const log = (line: string) => void stream.write(line + '\n');
+    return {
+      tally,
+      log,
+      logCounts: () => log(`sweep: ${countsLine(tally.counts())}`),
+      update: () => {},
+      close: () => {},
+    };
   }
   const bar = new cliProgress.SingleBar(
     {
@@ -114,6 +123,7 @@ export function sweepProgress(
       stream.write('\r\x1b[2K' + line + '\n');
       bar.render();
     },
+    logCounts: () => {}, // the bar shows them
     update,
     close: () => {
       clearInterval(timer);
