@@ -79,7 +79,9 @@ describe('kd report', () => {
     const summary = JSON.parse(readFileSync(join(sweep, 'kd', 'seed-1', 'summary.json'), 'utf8'));
     const stages = summary.teachers[0].source === 'trained' ? ['teacher-train', 'distill'] : ['distill'];
     expect([...page.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1])).toEqual([
-      ...stages.flatMap((stage, i) => ['train', 'val-fraction', 'val-score'].map((c) => `0${i + 1}-${stage}-${c}`)),
+      ...stages.flatMap((stage, i) =>
+        ['train', 'steps', 'val-fraction', 'val-score'].map((c) => `0${i + 1}-${stage}-${c}`),
+      ),
       'lr',
     ]);
     expect(page).toContain('<td>methods[0].id</td><td>kd</td>');
