@@ -147,7 +147,9 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
 
   const sweep = program
     .command('sweep')
-    .description('run variants × grid cells × seeds, skipping finished runs; write results.md and results.csv')
+    .description(
+      'run variants × grid cells × seeds (--jobs at once, or on kd workers with --queue), skipping finished runs; write results.md, results.csv and plots',
+    )
     .argument('<config>', 'base run config, or a sweep file (top-level `sweep:`)')
     .option(
       '--grid <path=v1,v2,...>',
