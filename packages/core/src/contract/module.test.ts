@@ -68,3 +68,42 @@ describe('Module: sub-modules by path and the frozen flag', () => {
     bn.dispose();
   });
 });
+
+describe('Module.adoptVariable: variables made elsewhere, not copied', () => {
+  class Adopter extends Module {
+    constructor(w: tf.Variable, stat: tf.Variable) {
+      super();
+      this.adoptVariable('w', w, 'param');
+      this.adoptVariable('stat', stat, 'buffer');
+    }
+    adopt(name: string, v: tf.Variable, role: 'param' | 'buffer') {
+      return this.adoptVariable(name, v, role);
+    }
+  }
+
+  it('holds the very variables: parameters and buffers by name, assignments seen by both, freed by dispose', () => {
+    const w = tf.variable(tf.ones([2]), true);
+    const stat = tf.variable(tf.zeros([2]), false);
+    const m = new Adopter(w, stat);
+    expect(m.namedParameters().get('w')).toBe(w);
+    expect([...m.namedParameters().keys()]).toEqual(['w']);
+    expect(m.namedVariables().get('stat')).toBe(stat);
+    m.namedParameters()
+      .get('w')!
+      .assign(tf.tensor1d([3, 4]));
+    expect(Array.from(w.dataSync())).toEqual([3, 4]);
+    expect(m.paramCount()).toBe(2);
+    m.dispose();
+    expect(w.isDisposed).toBe(true);
+    expect(stat.isDisposed).toBe(true);
+  });
+
+  it('refuses a non-trainable variable as a parameter, and a name twice', () => {
+    const m = new Adopter(tf.variable(tf.ones([1]), true), tf.variable(tf.zeros([1]), false));
+    const fixed = tf.variable(tf.zeros([1]), false);
+    expect(() => m.adopt('fixed', fixed, 'param')).toThrow(/not trainable/);
+    expect(() => m.adopt('w', fixed, 'buffer')).toThrow('duplicate variable w');
+    fixed.dispose();
+    m.dispose();
+  });
+});

@@ -50,6 +50,21 @@ export abstract class Module {
     return v;
   }
 
+  /**
+   * Takes an existing variable as a parameter (`param`) or buffer, without copying it: the module's
+   * variable *is* that variable, so the optimizer updates it in place, checkpoints read and write it,
+   * and `dispose` frees it. For weights made elsewhere, e.g. a tfjs LayersModel's (`@kd/models`'
+   * `LayersTappedModel`). A parameter must be a trainable variable (`variable.trainable`), or no
+   * gradient would ever reach it.
+   */
+  protected adoptVariable(name: string, variable: tf.Variable, role: 'param' | 'buffer'): tf.Variable {
+    if (this.params.has(name) || this.bufs.has(name)) throw new Error(`duplicate variable ${name}`);
+    if (role === 'param' && !variable.trainable)
+      throw new Error(`variable ${name} (${variable.name}) is not trainable, so it cannot be a parameter`);
+    (role === 'param' ? this.params : this.bufs).set(name, variable);
+    return variable;
+  }
+
   protected addChild<M extends Module>(name: string, child: M): M {
     if (this.children.has(name)) throw new Error(`duplicate child ${name}`);
     this.children.set(name, child);
