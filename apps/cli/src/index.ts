@@ -1,6 +1,6 @@
 export { main } from './cli.js';
 export { buildProgram } from './program.js';
-export { discoverPlugins, importPlugins, loadHost, type PluginPackage } from './plugins.js';
+export * from './plugins/index.js';
 export { reportError, EXIT_OK, EXIT_FAILURE, EXIT_USAGE } from './errors.js';
 export { listing, formatListing, type Listing } from './commands/list.js';
 export { formatSummary } from './results.js';

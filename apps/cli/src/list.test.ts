@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { kd, tempDir } from '../test/kd.js';
-import { discoverPlugins, importPlugins } from './plugins.js';
+import { discoverPlugins, importPlugins } from './plugins/index.js';
 
-describe('plugins', () => {
-  it('discovers every installed @kd package flagged "kd": {"plugin": true}', () => {
+describe('plugins of this workspace', () => {
+  it('discovers every installed package flagged "kd": {"plugin": true}', () => {
     const names = discoverPlugins().map((p) => p.name);
     expect(names).toEqual(expect.arrayContaining(['@kd/data', '@kd/method-fitnet', '@kd/method-kd', '@kd/models']));
     expect(names).not.toContain('@kd/core');
@@ -11,13 +11,13 @@ describe('plugins', () => {
   });
 
   it('names a plugin that cannot be loaded (e.g. not built) in one line', async () => {
-    const err = await importPlugins([{ name: '@kd/no-such-plugin', version: '0.0.0', dir: '/nowhere' }]).catch(
-      (e: Error) => e,
-    );
+    const err = await importPlugins([
+      { name: '@kd/no-such-plugin', version: '0.0.0', dir: '/nowhere', source: 'installed' },
+    ]).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).name).toBe('UserError');
     expect((err as Error).message).toMatch(
-      /^plugin @kd\/no-such-plugin \(\/nowhere\) cannot be loaded: .* — build it \(npx nx run-many -t build\) or remove it$/,
+      /^plugin @kd\/no-such-plugin \(\/nowhere\) cannot be loaded: its entry file is missing — build it \(npx nx run-many -t build\) or remove it$/,
     );
   });
 });

@@ -12,7 +12,7 @@ import { reportCommand } from './commands/report.js';
 import { dataPreviewCommand } from './commands/data-preview.js';
 import { textCaptionsCommand } from './commands/text-captions.js';
 import { commandLine, type Io } from './io.js';
-import { loadHost } from './plugins.js';
+import { loadHost } from './plugins/index.js';
 
 const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 
@@ -58,8 +58,14 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
     .command('list')
     .description('list installed methods (terms, hyperparameters), architectures and datasets')
     .option('--json', 'machine-readable output')
+    .option(
+      '--plugin <name-or-path>',
+      'also load this plugin: a package name, or a module or package folder path (repeatable)',
+      collect,
+      [] as string[],
+    )
     .action(async (opts) => {
-      const { host, plugins } = await loadHost();
+      const { host, plugins } = await loadHost(opts.plugin.map((spec) => ({ spec, baseDir: process.cwd() })));
       const l = listing(host, plugins);
       io.out(opts.json ? JSON.stringify(l, null, 2) + '\n' : formatListing(l));
     });

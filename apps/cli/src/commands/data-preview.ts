@@ -4,7 +4,7 @@ import { UserError, findDataset, type SplitName } from '@kd/core';
 import { encodePng, renderGrid, type PreviewTile } from '@kd/preview';
 import { loadConfigFile } from '@kd/runner';
 import type { Io } from '../io.js';
-import { loadHost } from '../plugins.js';
+import { loadHost, pluginRequests } from '../plugins/index.js';
 
 export interface PreviewFlags {
   readonly set: readonly string[];
@@ -21,7 +21,7 @@ export interface PreviewFlags {
  */
 export async function dataPreviewCommand(configPath: string, flags: PreviewFlags, io: Io): Promise<string> {
   const config = loadConfigFile(configPath, flags.set);
-  const { host } = await loadHost();
+  const { host } = await loadHost(pluginRequests(config));
   const dataset = await findDataset(host, config.data.dataset).load(config.data.options ?? {}, config.seed, {
     baseDir: config.baseDir,
   });

@@ -8,11 +8,11 @@ import {
   type HParamDoc,
   type MetricSpec,
 } from '@kd/core';
-import type { PluginPackage } from '../plugins.js';
+import type { PluginPackage } from '../plugins/index.js';
 
 /** What `kd list` shows. Built from descriptors only: listing creates no method instance. */
 export interface Listing {
-  readonly plugins: readonly { name: string; version: string }[];
+  readonly plugins: readonly { name: string; version: string; source: PluginPackage['source'] }[];
   readonly methods: readonly {
     id: string;
     title: string;
@@ -36,7 +36,7 @@ export interface Listing {
 
 export function listing(host: DependencyContainer, plugins: readonly PluginPackage[]): Listing {
   return {
-    plugins: plugins.map((p) => ({ name: p.name, version: p.version })),
+    plugins: plugins.map((p) => ({ name: p.name, version: p.version, source: p.source })),
     methods: listMethods(host).map((m) => ({
       id: m.id,
       title: m.title,
@@ -105,6 +105,7 @@ export function formatListing(l: Listing): string {
   out.push('', 'Datasets');
   const dw = Math.max(...l.datasets.map((d) => d.id.length), 4);
   for (const d of l.datasets) out.push(`  ${d.id.padEnd(dw)}  ${d.description}`);
-  out.push('', `Plugins: ${l.plugins.map((p) => p.name).join(', ') || 'none'}`);
+  const origin = { installed: '', project: ' (this project)', named: ' (named)' } as const;
+  out.push('', `Plugins: ${l.plugins.map((p) => `${p.name}${origin[p.source]}`).join(', ') || 'none'}`);
   return out.join('\n') + '\n';
 }

@@ -1,7 +1,16 @@
-import { evalRun, formatMetric, loadConfigFile, resumeRun, runExperiment, type RunConfig } from '@kd/runner';
+import {
+  evalRun,
+  formatMetric,
+  loadConfigFile,
+  parseRunConfig,
+  resumeRun,
+  RunFolder,
+  runExperiment,
+  type RunConfig,
+} from '@kd/runner';
 import { stopOnSignals } from '../interrupts.js';
 import type { Io } from '../io.js';
-import { loadHost } from '../plugins.js';
+import { loadHost, pluginRequests, type PluginRequest } from '../plugins/index.js';
 import { createReporter } from '../progress/index.js';
 import { formatSummary } from '../results.js';
 import { stopWithParent } from '../stop-with-parent.js';
@@ -27,7 +36,7 @@ export function overrides(flags: Pick<RunFlags, 'set' | 'outDir' | 'backend'>): 
 /** `kd run <config>`: load and validate (nothing written yet), run, print the results. */
 export async function runCommand(configPath: string, flags: RunFlags, io: Io): Promise<void> {
   const config = loadConfigFile(configPath, overrides(flags));
-  const { host } = await loadHost();
+  const { host } = await loadHost(pluginRequests(config));
   const reporter = createReporter(flags.quiet);
   const stop = stopOnSignals(io);
   const orphaned = stopWithParent(io);
@@ -48,9 +57,18 @@ export async function runCommand(configPath: string, flags: RunFlags, io: Io): P
   }
 }
 
+/** The plugins the config of a run folder names (none when it cannot be read: resuming it then says why). */
+function storedPlugins(runDir: string): PluginRequest[] {
+  try {
+    return pluginRequests(parseRunConfig(new RunFolder(runDir).readJson('config.json')));
+  } catch {
+    return [];
+  }
+}
+
 /** `kd resume <run-dir>`: continue an interrupted run from its last checkpoint. */
 export async function resumeCommand(runDir: string, flags: { quiet?: boolean }, io: Io): Promise<void> {
-  const { host } = await loadHost();
+  const { host } = await loadHost(storedPlugins(runDir));
   const reporter = createReporter(flags.quiet);
   const stop = stopOnSignals(io);
   try {
@@ -65,7 +83,7 @@ export async function resumeCommand(runDir: string, flags: { quiet?: boolean }, 
 
 /** `kd eval <run-dir>`: re-evaluate the saved student on val and test. */
 export async function evalCommand(runDir: string, flags: { json?: boolean }, io: Io): Promise<void> {
-  const { host } = await loadHost();
+  const { host } = await loadHost(storedPlugins(runDir));
   const r = await evalRun(host, runDir);
   if (flags.json) io.out(JSON.stringify({ runDir, ...r }, null, 2) + '\n');
   else {

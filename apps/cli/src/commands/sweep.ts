@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { stopOnSignals } from '../interrupts.js';
 import type { Io } from '../io.js';
-import { loadHost } from '../plugins.js';
+import { loadHost, pluginRequests } from '../plugins/index.js';
 import { progressMode } from '../progress/index.js';
 import { formatDuration } from '../progress/format.js';
 import { sweepProgress } from '../progress/sweep-progress.js';
@@ -89,7 +89,7 @@ export async function sweepCommand(configPath: string, flags: SweepFlags, comman
     name: flags.name,
     backend: flags.backend,
   });
-  const { host } = await loadHost();
+  const { host } = await loadHost(pluginRequests(...plan.cells.map((c) => c.config)));
   const attempts = flags.attempts ?? DEFAULT_ATTEMPTS;
   if (address && flags.detach) return detachCommand(host, plan, address, { attempts, command }, io);
   const label = (i: number, total: number, cell: string, seed: number) => `[sweep ${i}/${total}] ${cell} seed ${seed}`;

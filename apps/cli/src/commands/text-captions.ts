@@ -13,7 +13,7 @@ import {
   type CaptionProvider,
 } from '@kd/text';
 import type { Io } from '../io.js';
-import { loadHost } from '../plugins.js';
+import { loadHost, pluginRequests } from '../plugins/index.js';
 
 export interface CaptionFlags {
   readonly set: readonly string[];
@@ -32,7 +32,7 @@ export interface CaptionFlags {
  */
 export async function textCaptionsCommand(configPath: string, flags: CaptionFlags, io: Io): Promise<void> {
   const config = loadConfigFile(configPath, flags.set);
-  const { host } = await loadHost();
+  const { host } = await loadHost(pluginRequests(config));
   const datasetProvider = findDataset(host, config.data.dataset);
   // A `captioned` config says itself how its samples are captioned: loading it captions every split
   // and caches the result (exactly what its runs will read), so options that would say otherwise are

@@ -33,10 +33,50 @@ export function registerDataset(c: DependencyContainer, provider: DatasetProvide
   c.register(DATASET_PROVIDER, { useValue: provider });
 }
 
-/** A fresh host container (child of the global one, so tests stay isolated). */
-export function createHost(plugins: readonly PluginRegister[] = []): DependencyContainer {
+/** A plugin's register function with the name it is known by (its package name or module path), for errors. */
+export interface NamedPluginRegister {
+  readonly name: string;
+  readonly register: PluginRegister;
+}
+
+const KINDS = [
+  ['method', METHOD_DESCRIPTOR as symbol],
+  ['task', TASK_DESCRIPTOR as symbol],
+  ['architecture', MODEL_ARCHITECTURE as symbol],
+  ['dataset', DATASET_PROVIDER as symbol],
+] as const;
+
+/** Every id registered in `c` per kind, duplicates included. */
+function registeredIds(c: DependencyContainer): Map<string, string[]> {
+  return new Map(KINDS.map(([kind, token]) => [kind, all<{ id: string }>(c, token).map((x) => x.id)]));
+}
+
+/**
+ * A fresh host container (child of the global one, so tests stay isolated) with the plugins
+ * registered in order. Two plugins registering the same method, task, architecture or dataset id
+ * is a one-line UserError naming both (whichever would win, the run would not be the one asked for).
+ */
+export function createHost(plugins: readonly (PluginRegister | NamedPluginRegister)[] = []): DependencyContainer {
   const host = rootContainer.createChildContainer();
-  for (const register of plugins) register(host);
+  const owners = new Map<string, string>(); // `${kind} ${id}` → plugin name
+  for (const [i, p] of plugins.entries()) {
+    const { name, register } = typeof p === 'function' ? { name: `plugin #${i + 1}`, register: p } : p;
+    const before = registeredIds(host);
+    register(host);
+    for (const [kind, ids] of registeredIds(host)) {
+      const added = ids.slice(before.get(kind)!.length);
+      for (const [k, id] of added.entries()) {
+        const key = `${kind} ${id}`;
+        const owner = owners.get(key) ?? (added.indexOf(id) < k ? name : undefined);
+        if (owner === name) throw new UserError(`plugin ${name} registers ${kind} '${id}' twice`);
+        if (owner !== undefined)
+          throw new UserError(
+            `${kind} '${id}' is registered by two plugins, ${owner} and ${name}: uninstall one or take it out of plugins:`,
+          );
+        owners.set(key, name);
+      }
+    }
+  }
   return host;
 }
 

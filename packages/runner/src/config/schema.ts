@@ -217,6 +217,13 @@ export const RunConfigSchema = z
         'folder that relative file paths in this config (teacher checkpoint and recipe, dataset and model files) are resolved against; ' +
           "kd sets it to the config file's folder (outDir and cacheDir stay relative to where kd runs)",
       ),
+    plugins: z
+      .array(z.string().min(1, 'a plugin is a package name or a path'))
+      .default([])
+      .describe(
+        'plugins to load besides the installed ones (packages whose package.json says "kd": {"plugin": true}): ' +
+          'package names, or paths to a module or package folder relative to this config file',
+      ),
     data: z
       .object({
         dataset: z.string().default('mnist'),

@@ -51,13 +51,14 @@ export function loadRecipe(where: string, tc: TeacherConfig, naming: Pick<RunCon
 
 /**
  * Cache key of a recipe: its parsed config without the fields that only say where things go (its
- * `baseDir` stays: relative paths in it are read from there), and the numerics (backend and kernel
+ * `baseDir` stays: relative paths in it are read from there; `plugins` stays when it names any), and the numerics (backend and kernel
  * build) it trains with — another build rounds differently.
  */
 export function recipeKey(recipe: RunConfig, numerics: Numerics): string {
-  const { name: _n, outDir: _o, cacheDir: _c, backend: _b, ...weightsDetermining } = recipe;
+  const { name: _n, outDir: _o, cacheDir: _c, backend: _b, plugins, ...weightsDetermining } = recipe;
+  // named plugins count (their code may build the model); none named keeps the keys of configs from before the field
   return createHash('sha256')
-    .update(canonicalJson({ v: 2, ...weightsDetermining, numerics }))
+    .update(canonicalJson({ v: 2, ...weightsDetermining, ...(plugins.length ? { plugins } : {}), numerics }))
     .digest('hex')
     .slice(0, 16);
 }
