@@ -30,6 +30,9 @@ export * from './io/file-io-handler.js';
 export * from './io/model-card.js';
 export * from './io/tapped-model-files.js';
 export * from './io/graph-model-teacher.js';
+export * from './layers-tapped-model.js';
+export * from './layers-architecture.js';
+export * from './seeded-math-random.js';
 
 /** Registers every architecture of this package into a container (no side effects at import). */
 export function register(container: DependencyContainer): void {

@@ -55,13 +55,19 @@ export abstract class Module {
    * variable *is* that variable, so the optimizer updates it in place, checkpoints read and write it,
    * and `dispose` frees it. For weights made elsewhere, e.g. a tfjs LayersModel's (`@kd/models`'
    * `LayersTappedModel`). A parameter must be a trainable variable (`variable.trainable`), or no
-   * gradient would ever reach it.
+   * gradient would ever reach it; its `constraint` is applied as `addParam`'s.
    */
-  protected adoptVariable(name: string, variable: tf.Variable, role: 'param' | 'buffer'): tf.Variable {
+  protected adoptVariable(
+    name: string,
+    variable: tf.Variable,
+    role: 'param' | 'buffer',
+    options: { constraint?: ParameterConstraint } = {},
+  ): tf.Variable {
     if (this.params.has(name) || this.bufs.has(name)) throw new Error(`duplicate variable ${name}`);
     if (role === 'param' && !variable.trainable)
       throw new Error(`variable ${name} (${variable.name}) is not trainable, so it cannot be a parameter`);
     (role === 'param' ? this.params : this.bufs).set(name, variable);
+    if (role === 'param' && options.constraint) constraints.set(variable, options.constraint);
     return variable;
   }
 
