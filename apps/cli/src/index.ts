@@ -6,3 +6,4 @@ export { listing, formatListing, type Listing } from './commands/list.js';
 export { formatSummary } from './results.js';
 export * from './progress/index.js';
 export type { Io } from './io.js';
+export * from './api/index.js';
