@@ -17,6 +17,7 @@ export const mylabNet = layersArchitecture({
     let h = tf.layers
       .conv2d({ name: 'conv1', filters: width, kernelSize: 3, padding: 'same', useBias: false })
       .apply(x);
+    // momentum 0.9: tfjs's default (0.99) hardly moves the moving statistics in a short run
     h = tf.layers.batchNormalization({ name: 'bn1', momentum: 0.9 }).apply(h);
     h = tf.layers.reLU({ name: 'relu1' }).apply(h);
     h = tf.layers.maxPooling2d({ name: 'pool1', poolSize: 2 }).apply(h);

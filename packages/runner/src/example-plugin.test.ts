@@ -126,6 +126,16 @@ describe('the example third-party plugin @mylab/kd-plugin-example', () => {
     tf.dispose([s, t, l2]);
   });
 
+  it("docs/own-model.md shows the example's files as they are", () => {
+    const guide = readFileSync(join(example, '..', '..', 'docs', 'own-model.md'), 'utf8');
+    const blocks = [...guide.matchAll(/```ts\n\/\/ (examples\/kd-plugin-example\/src\/[\w.-]+)\n([\s\S]*?)```/g)];
+    expect(blocks.map((b) => b[1])).toEqual(
+      ['mylab-net.ts', 'mylab-mlp.ts', 'index.ts'].map((f) => `examples/kd-plugin-example/src/${f}`),
+    );
+    for (const [, file, code] of blocks)
+      expect(code, file).toBe(readFileSync(join(example, '..', '..', file!), 'utf8'));
+  });
+
   it('registering it twice is a one-line error naming both', () => {
     const twice = () =>
       createHost([
