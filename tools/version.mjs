@@ -25,7 +25,8 @@ export function workspaceDirs(root) {
     const parent = join(root, pattern.slice(0, -2));
     if (!existsSync(parent)) continue;
     for (const entry of readdirSync(parent, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.isDirectory() && existsSync(join(parent, entry.name, 'package.json'))) dirs.push(join(parent, entry.name));
+      if (entry.isDirectory() && existsSync(join(parent, entry.name, 'package.json')))
+        dirs.push(join(parent, entry.name));
     }
   }
   return dirs;
@@ -72,4 +73,5 @@ function main(argv) {
   return lock.status ?? 1;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exit(main(process.argv.slice(2)));
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  process.exit(main(process.argv.slice(2)));
