@@ -104,6 +104,8 @@ describe('kd installed from a registry into a fresh project', () => {
         .map((p) => p.name)
         .sort(),
     );
+    // npm had nothing to correct in any manifest (it would publish something else than the repository says)
+    expect(published.flatMap((p) => p.warnings.map((w) => `${p.name}: ${w}`))).toEqual([]);
     const view = await fetch(`${registry!.url}@kd%2fcore`);
     const packument = (await view.json()) as {
       versions: Record<string, { exports: unknown; peerDependencies?: unknown }>;

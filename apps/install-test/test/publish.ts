@@ -9,6 +9,8 @@ export interface Published {
   /** The staged folder it was published from. */
   readonly dir: string;
   readonly ms: number;
+  /** npm's warnings while publishing it (e.g. fields it had to correct in package.json). */
+  readonly warnings: readonly string[];
 }
 
 export interface PublishOptions {
@@ -55,7 +57,10 @@ export async function publishWorkspace(registry: Registry, options: PublishOptio
     for (let p: WorkspacePackage | undefined; (p = queue.shift()) !== undefined;) {
       const r = await publishFolder(registry, p.dir, { env, timeoutMs: options.timeoutMs });
       if (r.code !== 0) failures.push(describeResult(`npm publish of ${p.name}`, r));
-      else published.push({ name: p.name, version: p.version, dir: p.dir, ms: r.ms });
+      else {
+        const warnings = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /^npm warn/i.test(l));
+        published.push({ name: p.name, version: p.version, dir: p.dir, ms: r.ms, warnings });
+      }
     }
   };
   await Promise.all(Array.from({ length: options.jobs ?? 2 }, worker));
