@@ -86,6 +86,7 @@ describe('kd installed from a registry into a fresh project', () => {
     );
   });
 
+  // generous limits per step: publishing and installing go through the network (proxied packages)
   it('starts a registry on loopback that serves @kd packages itself and proxies the rest', async () => {
     registry = await timed('registry start', () => startRegistry());
     expect(registry.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -93,7 +94,7 @@ describe('kd installed from a registry into a fresh project', () => {
     expect(ping.status).toBe(200);
     // nothing in @kd is served before it is published here (the scope is never proxied)
     expect((await fetch(`${registry.url}@kd%2fcore`)).status).toBe(404);
-  });
+  }, 120_000);
 
   it('publishes every publishable workspace package with npm publish', async () => {
     // KD_INSTALL_TEST_BUILD=1: prepack builds every package again (about 2 minutes more on 2 cores)
@@ -112,7 +113,7 @@ describe('kd installed from a registry into a fresh project', () => {
     };
     const core = packument.versions['0.1.0']!;
     expect(JSON.stringify(core.exports)).not.toContain('@kd/source');
-  });
+  }, 900_000);
 
   it('installs @kd/cli, @kd/method-kd and @kd/method-at into a new project', async () => {
     project = await timed('install', () =>
@@ -128,7 +129,7 @@ describe('kd installed from a registry into a fresh project', () => {
     // only what the user asked for and what the CLI needs: no other method
     const kd = readdirSync(join(project.dir, 'node_modules/@kd')).filter((n) => n.startsWith('method-'));
     expect(kd.sort()).toEqual(['method-at', 'method-kd']);
-  });
+  }, 900_000);
 
   it('installs TensorFlow.js once: the project and kd resolve the same @tensorflow/tfjs and tfjs-core', () => {
     const dir = need(project, 'the project').dir;
@@ -157,7 +158,7 @@ console.log(JSON.stringify({ kd: report.backend, user: tf.getBackend(), sum }));
     const r = await node(p, 'same-tf.js');
     expect(r.code, describeResult('node same-tf.js', r)).toBe(0);
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ kd: 'wasm', user: 'wasm', sum: 3 });
-  });
+  }, 300_000);
 
   it('npx kd list shows exactly the installed methods (at, kd), with tasks, architectures and datasets', async () => {
     const p = need(project, 'the project');
@@ -176,7 +177,7 @@ console.log(JSON.stringify({ kd: report.backend, user: tf.getBackend(), sum }));
     expect(text.stdout).toMatch(/^ {2}at — /m);
     expect(text.stdout).toMatch(/^ {2}kd — /m);
     expect(text.stdout).not.toMatch(/^ {2}fitnet — /m);
-  });
+  }, 300_000);
 
   it('npx kd run trains the tiny MNIST config to the end and writes summary.json', async () => {
     const p = need(project, 'the project');
@@ -191,5 +192,5 @@ console.log(JSON.stringify({ kd: report.backend, user: tf.getBackend(), sum }));
     const summary = JSON.parse(readFileSync(join(p.dir, 'runs/tiny/summary.json'), 'utf8'));
     expect(summary.completed).toBe(true);
     expect(summary.methods).toEqual(['kd']);
-  });
+  }, 600_000);
 });
