@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { killTree, start, tempDir } from './processes.js';
 import { ROOT } from './workspace.js';
 
@@ -134,10 +135,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   writeFileSync(configPath, config(dir, uplink, options.scopes ?? LOCAL_SCOPES));
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
   if (cafile) env.NODE_EXTRA_CA_CERTS = cafile;
-  const child = start(process.execPath, [verdaccioBin(), '--config', configPath, '--listen', `127.0.0.1:${port}`], {
-    cwd: dir,
-    env,
-  });
+  const guard = join(dirname(fileURLToPath(import.meta.url)), 'stop-with-parent.mjs');
+  const verdaccio = [verdaccioBin(), '--config', configPath, '--listen', `127.0.0.1:${port}`];
+  const child = start(process.execPath, [guard, process.execPath, ...verdaccio], { cwd: dir, env });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (output += s));
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (output += s));
