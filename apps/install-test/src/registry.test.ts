@@ -7,34 +7,40 @@ import {
   describeResult,
   makeProject,
   node,
+  npm,
   npx,
   publishablePackages,
+  publishFolder,
   publishWorkspace,
+  README,
+  readmeBlock,
+  readmeCommands,
+  ROOT,
+  stageExample,
   startRegistry,
   writeProjectFile,
   type Project,
   type Published,
   type Registry,
+  type Result,
 } from '../test/index.js';
 
-/** The config of apps/cli/test/kd.ts `tinyConfig()`: 256 MNIST digits, 1 epoch each. */
-const TINY = `name: tiny
-seed: 1
-backend: wasm
-data:
-  dataset: mnist
-  options: { trainSize: 256, val: 200, test: 200 }
-teacher:
-  arch: resnet8
-  options: { width: 4 }
-  train: { epochs: 1, batchSize: 64, evalBatchSize: 200, optimizer: { lr: 0.05 } }
-student:
-  arch: cnn
-  options: { width: 2 }
-train: { epochs: 1, batchSize: 64, evalBatchSize: 200, optimizer: { lr: 0.05 } }
-methods:
-  - id: kd
-`;
+/** The README's "Use kd in your project" steps, in order: each ```sh block as commands. */
+const SETUP = readmeCommands('mkdir my-kd');
+const OWN_MODEL = readmeCommands('npm install @kd/core');
+const PLUGIN = readmeCommands('npm install @mylab/kd-plugin-example');
+const TYPESCRIPT = readmeCommands('npm install -D typescript');
+
+/** Runs one README command in the project (`npx` never downloads; `node` runs the user's file). */
+function step(p: Project, [command, ...args]: string[]): Promise<Result> {
+  if (command === 'npm') return npm(p, args);
+  if (command === 'npx') return npx(p, args, 600_000);
+  if (command === 'node') return node(p, args[0]!, args.slice(1));
+  throw new Error(`the test does not know how to run README command ${command}`);
+}
+
+/** The run folder a `kd run` printed. */
+const runFolder = (r: Result) => r.stdout.match(/^run folder: (.+)$/m)?.[1];
 
 /** Every folder named `name` (e.g. "@tensorflow/tfjs") under the project's node_modules, nested ones too. */
 function installedCopies(dir: string, name: string): string[] {
@@ -115,9 +121,18 @@ describe('kd installed from a registry into a fresh project', () => {
     expect(JSON.stringify(core.exports)).not.toContain('@kd/source');
   }, 900_000);
 
-  it('installs @kd/cli, @kd/method-kd and @kd/method-at into a new project', async () => {
+  it('installs @kd/cli, @kd/method-kd and @kd/method-at into a new project (README: mkdir my-kd … npm install)', async () => {
+    expect(SETUP.slice(0, 4)).toEqual([
+      ['mkdir', 'my-kd'],
+      ['cd', 'my-kd'],
+      ['npm', 'init', '-y'],
+      ['npm', 'pkg', 'set', 'type=module'],
+    ]);
+    const install = SETUP[4]!;
+    expect(install.slice(0, 2)).toEqual(['npm', 'install']);
+    expect(install.slice(2)).toEqual(['@kd/cli', '@kd/method-kd', '@kd/method-at']);
     project = await timed('install', () =>
-      makeProject(need(registry, 'the registry'), ['@kd/cli', '@kd/method-kd', '@kd/method-at']),
+      makeProject(need(registry, 'the registry'), install.slice(2), { name: 'my-kd' }),
     );
     const manifest = JSON.parse(readFileSync(join(project.dir, 'package.json'), 'utf8'));
     expect(manifest.type).toBe('module');
@@ -179,18 +194,103 @@ console.log(JSON.stringify({ kd: report.backend, user: tf.getBackend(), sum }));
     expect(text.stdout).not.toMatch(/^ {2}fitnet — /m);
   }, 300_000);
 
-  it('npx kd run trains the tiny MNIST config to the end and writes summary.json', async () => {
+  it("npx kd run tiny.yaml (the README's config) trains teacher and student to the end", async () => {
     const p = need(project, 'the project');
-    writeProjectFile(p, 'tiny.yaml', TINY);
-    const r = await timed('kd run', () => npx(p, ['kd', 'run', 'tiny.yaml', '--run-dir', 'runs/tiny']));
+    expect(SETUP.slice(5)).toEqual([
+      ['npx', 'kd', 'list'],
+      ['npx', 'kd', 'run', 'tiny.yaml'],
+    ]);
+    writeProjectFile(p, 'tiny.yaml', readmeBlock('yaml', '# tiny.yaml'));
+    const r = await timed('kd run', () => step(p, SETUP[6]!));
     expect(r.code, describeResult('npx kd run tiny.yaml', r)).toBe(0);
     expect(r.stdout).toMatch(/^teacher +resnet8 .* params {2}test accuracy \d+\.\d\d%/m);
     expect(r.stdout).toMatch(/^student +cnn .* params {2}test accuracy \d+\.\d\d% \(last\)/m);
     expect(r.stderr).toMatch(
-      /^\[distill\] epoch 1\/1 {2}loss \d+\.\d{4} \(task\.ce \d+\.\d{4}, kd\.soft \d+\.\d{4}\)/m,
+      /^\[distill\] epoch 3\/3 {2}loss \d+\.\d{4} \(task\.ce \d+\.\d{4}, kd\.soft \d+\.\d{4}\)/m,
     );
-    const summary = JSON.parse(readFileSync(join(p.dir, 'runs/tiny/summary.json'), 'utf8'));
+    const summary = JSON.parse(readFileSync(join(p.dir, runFolder(r)!, 'summary.json'), 'utf8'));
     expect(summary.completed).toBe(true);
     expect(summary.methods).toEqual(['kd']);
-  }, 600_000);
+  });
+
+  it('your own model: the project becomes a plugin and kd list shows its architecture (README: my-model.js)', async () => {
+    const p = need(project, 'the project');
+    writeProjectFile(
+      p,
+      'my-model.js',
+      readmeBlock('js', "// my-model.js — the project's own model, registered as architecture my-cnn"),
+    );
+    const results: Result[] = [];
+    for (const command of OWN_MODEL) {
+      const r = await step(p, command);
+      expect(r.code, describeResult(command.join(' '), r)).toBe(0);
+      results.push(r);
+    }
+    const manifest = JSON.parse(readFileSync(join(p.dir, 'package.json'), 'utf8'));
+    expect(manifest).toMatchObject({ name: 'my-kd', kd: { plugin: true }, exports: './my-model.js' });
+    const list = results.at(-1)!.stdout;
+    expect(list).toMatch(/^ {2}my-cnn +my small CNN \(tf\.layers\)/m);
+    expect(list).toMatch(/^Plugins: .*my-kd \(this project\)$/m);
+  });
+
+  it('a third-party plugin from the registry: its method, architecture and dataset with your model as student (README: bars.yaml)', async () => {
+    const p = need(project, 'the project');
+    const example = stageExample(join(ROOT, 'examples', 'kd-plugin-example'));
+    const pub = await timed('publish example plugin', () => publishFolder(need(registry, 'the registry'), example));
+    expect(pub.code, describeResult('npm publish (examples/kd-plugin-example)', pub)).toBe(0);
+    writeProjectFile(p, 'bars.yaml', readmeBlock('yaml', '# bars.yaml'));
+    const [install, runBars] = PLUGIN;
+    expect(runBars).toEqual(['npx', 'kd', 'run', 'bars.yaml']);
+    const i = await timed('install example plugin', () => step(p, install!));
+    expect(i.code, describeResult(install!.join(' '), i)).toBe(0);
+
+    const l = await npx(p, ['kd', 'list', '--json']);
+    expect(l.code, describeResult('npx kd list --json', l)).toBe(0);
+    const listing = JSON.parse(l.stdout) as Record<
+      'methods' | 'architectures' | 'datasets' | 'plugins',
+      { id: string; name: string }[]
+    >;
+    expect(listing.methods.map((m) => m.id)).toEqual(['at', 'kd', 'logit-l2']);
+    expect(listing.architectures.map((a) => a.id)).toEqual(
+      expect.arrayContaining(['my-cnn', 'mylab-net', 'mylab-mlp', 'cnn']),
+    );
+    expect(listing.datasets.map((d) => d.id)).toEqual(expect.arrayContaining(['mylab-bars', 'mnist']));
+    expect(listing.plugins.map((x) => x.name)).toEqual(expect.arrayContaining(['@mylab/kd-plugin-example', 'my-kd']));
+
+    const r = await timed('kd run bars', () => step(p, runBars!));
+    expect(r.code, describeResult('npx kd run bars.yaml', r)).toBe(0);
+    expect(r.stdout).toMatch(/^teacher +mylab-net .* params {2}test accuracy \d+\.\d\d%/m);
+    expect(r.stdout).toMatch(/^student +my-cnn .* params {2}test accuracy \d+\.\d\d% \(last\)/m);
+    expect(r.stderr).toMatch(
+      /^\[distill\] epoch 3\/3 {2}loss \d+\.\d{4} \(task\.ce \d+\.\d{4}, logit-l2\.l2 \d+\.\d{4}\)/m,
+    );
+    const summary = JSON.parse(readFileSync(join(p.dir, runFolder(r)!, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ completed: true, methods: ['logit-l2'], student: { arch: 'my-cnn' } });
+    expect(summary.student.test.last.accuracy).toBeGreaterThan(0.5); // 4 classes: it learned
+  });
+
+  it('kd from code: the README TypeScript example compiles with its tsconfig and runs (a run with events, a sweep)', async () => {
+    const p = need(project, 'the project');
+    const tsconfig = README.match(/`(\{"compilerOptions": [^`]*\})`/)?.[1];
+    expect(tsconfig, 'the README names the tsconfig').toBeDefined();
+    writeProjectFile(p, 'tsconfig.json', tsconfig!);
+    writeProjectFile(p, 'train.ts', readmeBlock('ts', '// train.ts'));
+    const [install, compile, start] = TYPESCRIPT;
+    expect([compile, start]).toEqual([
+      ['npx', 'tsc'],
+      ['node', 'train.js'],
+    ]);
+    const i = await timed('install typescript', () => step(p, install!));
+    expect(i.code, describeResult(install!.join(' '), i)).toBe(0);
+    const c = await timed('tsc', () => step(p, compile!));
+    expect(c.code, describeResult('npx tsc', c)).toBe(0);
+    const r = await timed('node train.js', () => step(p, start!));
+    expect(r.code, describeResult('node train.js', r)).toBe(0);
+    // the teacher is tiny.yaml's, trained by the run above and taken from the project's cache: no teacher-train epochs
+    expect(r.stdout).not.toMatch(/^teacher-train /m);
+    expect(r.stdout).toMatch(/^distill epoch 3: loss \d+\.\d{4}$/m);
+    expect(r.stdout).toMatch(/^student test accuracy \d+\.\d\d % \(runs\/from-code-s1-\d{8}-\d{6}\)$/m);
+    expect(r.stdout).toMatch(/^\| `methods\[0\]\.hparams\.T=2` \| +1 \| +\d+\.\d\d \|/m);
+    expect(r.stdout).toMatch(/^\| `methods\[0\]\.hparams\.T=4` \| +1 \| +\d+\.\d\d \|/m);
+  });
 });

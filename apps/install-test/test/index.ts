@@ -12,3 +12,5 @@ export {
   type Manifest,
   type WorkspacePackage,
 } from './workspace.js';
+export { README, readmeBlock, readmeCommands } from './readme.js';
+export { stageExample } from './example.js';
