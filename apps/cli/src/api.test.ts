@@ -74,4 +74,34 @@ console.log(JSON.stringify({ completed: again.completed, accuracy: again.student
     const metrics = readFileSync(join(r.dir, 'runs', 'one', 'metrics.jsonl'), 'utf8');
     expect(metrics.match(/"type":"epoch"/g)).toHaveLength(2);
   });
+
+  it('sweep(file, {variants, grid}): cells × seeds with start/end callbacks, the table, results.md', async () => {
+    const r = await script(`import { sweep } from '@kd/cli';
+import { writeFileSync, readFileSync } from 'node:fs';
+writeFileSync('base.json', JSON.stringify(${JSON.stringify({ ...tiny, train: { ...tiny.train, epochs: 1 } })}));
+const seen = [];
+const result = await sweep('base.json', {
+  variants: { narrow: null, wide: { student: { options: { width: 4 } } } },
+  grid: { 'train.optimizer.lr': [0.05] },
+  seeds: 1,
+  onRunStart: (run, status) => seen.push('start ' + run.cell + ' ' + status),
+  onRunEnd: (run, outcome) => seen.push('end ' + run.cell + ' ' + outcome.kind),
+});
+console.log(JSON.stringify({ seen, cells: result.rows.map((x) => x.cell), failures: result.failures.length,
+  md: readFileSync(result.resultsPath, 'utf8').includes('| \`narrow+train.optimizer.lr=0.05\` |') }));
+`);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      seen: [
+        'start narrow+train.optimizer.lr=0.05 new',
+        'end narrow+train.optimizer.lr=0.05 finished',
+        'start wide+train.optimizer.lr=0.05 new',
+        'end wide+train.optimizer.lr=0.05 finished',
+      ],
+      cells: ['narrow+train.optimizer.lr=0.05', 'wide+train.optimizer.lr=0.05'],
+      failures: 0,
+      md: true,
+    });
+  });
 });

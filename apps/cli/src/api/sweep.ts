@@ -3,8 +3,8 @@ import {
   planSweep,
   resolveVariant,
   runSweep,
-  type RunConfig,
   type RunOutcome,
+  type SweepRequest,
   type SweepResult,
   type SweepRun,
 } from '@kd/runner';
@@ -13,20 +13,14 @@ import { sweepCharts } from '../sweep/sweep-charts.js';
 import { loadHost, pluginRequests } from '../plugins/index.js';
 import { extraPlugins, interruptOn, type PluginOptions, type ProgressOptions } from './run.js';
 
-export interface SweepOptions extends PluginOptions, ProgressOptions {
+export interface SweepOptions
+  extends PluginOptions, ProgressOptions, Pick<SweepRequest, 'seeds' | 'seedStart' | 'out' | 'name' | 'backend'> {
   /** Grid axes, as `kd sweep --grid`: a config path and its values, e.g. `{ 'methods[0].hparams.T': [2, 4] }`. */
   readonly grid?: Readonly<Record<string, readonly unknown[]>>;
   /** Variants, as a sweep file's `variants:`: an override mapping, a YAML/JSON file (relative to the working directory), or null for the base. */
   readonly variants?: Readonly<Record<string, Record<string, unknown> | string | null>>;
   /** `path=value` overrides of the base config. */
   readonly set?: readonly string[];
-  readonly seeds?: number;
-  readonly seedStart?: number;
-  /** Parent folder of the sweep folder (default `sweeps`). */
-  readonly out?: string;
-  /** Sweep folder name (default: the file's name). */
-  readonly name?: string;
-  readonly backend?: RunConfig['backend'];
   /**
    * Runs at once. 1 (the default) runs them one after another in this process, with `onEvent` for
    * every step; more runs each in its own `kd run` process (its output in the run folder's log.txt).
