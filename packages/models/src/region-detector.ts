@@ -5,6 +5,7 @@ import {
   Linear,
   Rng,
   TappedModel,
+  UserError,
   normalTensor,
   type Batch,
   type BatchKeyRequest,
@@ -16,6 +17,9 @@ import { checkInputShape } from './shapes.js';
 import { roiAlign } from './roi-pool.js';
 import { TapRecorder } from './tap-recorder.js';
 import { firstProposals, proposalKeyRequests } from './proposal-source.js';
+import { anchorGrid } from './anchor-grid.js';
+import { RpnHead } from './rpn-head.js';
+import { rpnRegions, type GtBoxes, type RpnConfig } from './rpn-regions.js';
 
 export interface RegionDetectorConfig {
   /** Image shape without batch dim, NHWC. */
@@ -24,10 +28,12 @@ export interface RegionDetectorConfig {
   readonly numClasses: number;
   /** Backbone widths c, 2c, 2c: conv3x3 stride 1, then two conv3x3 stride 2 (feature stride 4), each BN + ReLU. */
   readonly width: number;
-  /** R: the first R proposals of each image are the regions. */
+  /** R: the first R proposals of each image are the regions (with `rpn`: its post-NMS count). */
   readonly regions: number;
-  /** Proposal source ('' = the batch's `proposals`; 'biased' = `biasedProposals`, …). */
+  /** Proposal source ('' = the batch's `proposals`; 'biased' = `biasedProposals`, …); unused with `rpn`. */
   readonly proposals: string;
+  /** When set, the model proposes its regions itself with this region proposal network. */
+  readonly rpn?: RpnConfig;
   /** RoIAlign output grid per region (pool × pool bins of the backbone map). */
   readonly pool: number;
   /** RoIAlign samples per bin and axis (torchvision's sampling_ratio). */
@@ -55,6 +61,14 @@ const EPSILON = 1e-6;
  * regions were pooled from, pixels) and `regionMask` [R]; and `logits` [K], image-level: the log-odds
  * of each class's best region probability (max over real regions of its softmax score), so the same
  * model is judged as a multi-label classifier too.
+ *
+ * With `rpn` (Faster R-CNN), the regions are the model's own proposals instead of the batch's: an
+ * `RpnHead` on the backbone map scores and regresses anchors (`anchorGrid`, torchvision's
+ * AnchorGenerator on the stride-4 map), `rpnRegions` turns them into R proposals (torchvision's
+ * filter_proposals, plus the annotated boxes in training with `addGtBoxes`), computed off the tape:
+ * no gradient flows through the proposal boxes. Extra taps (the detection task's `RPN_TAPS`, which it
+ * trains): `anchors` [A, 4] (pixels), `rpnObjectness` [A] (logits), `rpnDeltas` [A, 4] (weights 1,
+ * 1, 1, 1), A = map cells × sizes × ratios, location-major.
  */
 export class RegionDetector extends TappedModel {
   readonly arch = 'region-detector';
@@ -66,6 +80,10 @@ export class RegionDetector extends TappedModel {
   readonly fc: Linear;
   readonly classifier: Linear;
   readonly boxRegressor: Linear;
+  /** The region proposal network's head (with `config.rpn`). */
+  readonly rpn?: RpnHead;
+  /** Its anchors [A · 4], pixels (with `config.rpn`). */
+  readonly anchors?: Float32Array;
   private readonly specs: TapSpecs;
 
   constructor(readonly config: RegionDetectorConfig) {
@@ -105,11 +123,19 @@ export class RegionDetector extends TappedModel {
       this.boxRegressor.bias!.assign(tf.zerosLike(this.boxRegressor.bias!));
     });
     const down = (n: number) => Math.floor((n - 1) / 2) + 1; // conv3x3, stride 2, pad 1
+    const featureSize = [down(down(h)), down(down(w))] as const;
+    if (config.rpn) {
+      // built last, so that a model without an RPN draws the same initial weights
+      const { sizes, ratios, convs } = config.rpn;
+      this.rpn = this.addChild('rpn', new RpnHead(channels, sizes.length * ratios.length, convs, rng));
+      this.anchors = anchorGrid({ featureSize, imageSize: [h, w], sizes, ratios });
+    }
+    const a = (this.anchors?.length ?? 0) / 4;
     const r = config.regions;
     const k = config.numClasses;
     this.specs = {
       feature: {
-        shape: [down(down(h)), down(down(w)), channels],
+        shape: [...featureSize, channels],
         kind: 'feature',
         description: 'backbone map (stride 4) the regions are pooled from',
       },
@@ -136,6 +162,17 @@ export class RegionDetector extends TappedModel {
         kind: 'logits',
         description: 'image level: log-odds of the best region probability of each class',
       },
+      ...(config.rpn
+        ? {
+            anchors: { shape: [a, 4], kind: 'other', description: 'RPN anchors, pixels x1, y1, x2, y2 (constant)' },
+            rpnObjectness: { shape: [a], kind: 'other', description: 'RPN objectness logit of each anchor' },
+            rpnDeltas: {
+              shape: [a, 4],
+              kind: 'other',
+              description: 'RPN box deltas of each anchor (Faster R-CNN encoding, weights 1, 1, 1, 1)',
+            },
+          }
+        : {}),
     };
   }
 
@@ -144,21 +181,29 @@ export class RegionDetector extends TappedModel {
   }
 
   override requiredBatchKeys(): readonly BatchKeyRequest[] {
+    const x: BatchKeyRequest = { key: 'x', dtype: 'float32', shape: this.inputShape };
+    if (this.config.rpn) {
+      if (!this.config.rpn.addGtBoxes) return [x];
+      const why = 'annotated boxes, added to the RPN proposals in training (options.rpn.addGtBoxes)';
+      return [x, { key: 'boxes', dtype: 'float32', rank: 2, why }, { key: 'boxCount', dtype: 'int32', shape: [], why }];
+    }
     const why = `regions of proposal source '${this.config.proposals}' (options.proposals)`;
-    return [{ key: 'x', dtype: 'float32', shape: this.inputShape }, ...proposalKeyRequests(this.config.proposals, why)];
+    return [x, ...proposalKeyRequests(this.config.proposals, why)];
   }
 
   forward(batch: Batch, options: ForwardOptions): TapValues {
     return tf.tidy(() => {
       const r = this.config.regions;
-      const { boxes, mask } = firstProposals(batch, this.config.proposals, r, 'region-detector');
-      const b = boxes.shape[0];
       const taps = new TapRecorder(options.taps);
       let x = batch['x'] as tf.Tensor4D;
       this.convs.forEach(
         (conv, i) => (x = tf.relu(this.bns[i]!.apply(conv.apply(x), options.training)) as tf.Tensor4D),
       );
       taps.record('feature', x);
+      const { boxes, mask } = this.rpn
+        ? this.proposeRegions(x, batch, options.training, taps)
+        : firstProposals(batch, this.config.proposals, r, 'region-detector');
+      const b = boxes.shape[0];
       const index = tf.tensor1d(
         Int32Array.from({ length: b * r }, (_, i) => Math.floor(i / r)),
         'int32',
@@ -188,4 +233,47 @@ export class RegionDetector extends TappedModel {
       return taps.values;
     }) as TapValues;
   }
+
+  /**
+   * The RPN's regions of a batch (boxes [B, R, 4], mask [B, R]) from the backbone map `feature`; records
+   * the RPN taps. The regions are constants made from the head's values: no gradient reaches the
+   * head or the backbone through them (Faster R-CNN's proposals are detached too).
+   */
+  private proposeRegions(
+    feature: tf.Tensor4D,
+    batch: Batch,
+    training: boolean,
+    taps: TapRecorder,
+  ): { boxes: tf.Tensor3D; mask: tf.Tensor2D } {
+    const rpn = this.config.rpn!;
+    const anchors = this.anchors!;
+    const b = feature.shape[0];
+    const a = anchors.length / 4;
+    const r = this.config.regions;
+    const { objectness, deltas } = this.rpn!.apply(feature);
+    taps.record('anchors', tf.tile(tf.tensor3d(anchors, [1, a, 4]), [b, 1, 1]));
+    taps.record('rpnObjectness', objectness);
+    taps.record('rpnDeltas', deltas);
+    const gt = training && rpn.addGtBoxes ? gtBoxesOf(batch) : undefined;
+    const regions = rpnRegions(
+      anchors,
+      objectness.dataSync(),
+      deltas.dataSync(),
+      { images: b, regions: r, imageSize: [this.inputShape[0], this.inputShape[1]] },
+      rpn,
+      gt,
+    );
+    return { boxes: tf.tensor3d(regions.boxes, [b, r, 4]), mask: tf.tensor2d(regions.mask, [b, r]) };
+  }
+}
+
+/** The batch's annotated boxes (`boxes` [B, M, 4], `boxCount` [B]) for `options.rpn.addGtBoxes`. */
+function gtBoxesOf(batch: Batch): GtBoxes {
+  const boxes = batch['boxes'];
+  const counts = batch['boxCount'];
+  if (!boxes || !counts)
+    throw new UserError(
+      "region-detector: the batch has no 'boxes'/'boxCount' to add to the RPN proposals in training (set options.rpn.addGtBoxes: false for data without annotated boxes)",
+    );
+  return { boxes: boxes.dataSync(), slots: boxes.shape[1]!, counts: counts.dataSync() };
 }

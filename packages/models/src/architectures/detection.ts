@@ -1,8 +1,33 @@
-import { z, type ModelArchitecture } from '@kd/core';
+import { ConfigError, z, type ModelArchitecture } from '@kd/core';
 import { parseOptions } from '../options.js';
 import { RegionDetector } from '../region-detector.js';
+import { RPN_DEFAULTS, type RpnConfig } from '../rpn-regions.js';
 
 const positiveInt = z.number().int().positive();
+
+/** `options.rpn`: true (every default) or the fields to change; absent or false: no RPN. */
+const rpnOption = z
+  .union([
+    z.boolean(),
+    z
+      .object({
+        sizes: z.array(z.number().positive()).min(1).optional(),
+        ratios: z.array(z.number().positive()).min(1).optional(),
+        convs: z.number().int().min(0).optional(),
+        preNms: positiveInt.optional(),
+        nmsIou: z.number().gt(0).max(1).optional(),
+        minSize: z.number().min(0).optional(),
+        addGtBoxes: z.boolean().optional(),
+      })
+      .strict(),
+  ])
+  .default(false)
+  .transform((v): RpnConfig | undefined => {
+    if (v === false) return undefined;
+    if (v === true) return RPN_DEFAULTS;
+    const defined = Object.fromEntries(Object.entries(v).filter(([, value]) => value !== undefined));
+    return { ...RPN_DEFAULTS, ...defined };
+  });
 
 /** A small detector over region proposals for the `detection` task; see RegionDetector. */
 export const regionDetector: ModelArchitecture = {
@@ -10,7 +35,10 @@ export const regionDetector: ModelArchitecture = {
   description:
     "Small Fast R-CNN-style detector over the batch's region proposals (data: scenes): CNN backbone (stride 4) → RoIAlign of the first R proposals → " +
     'conv/FC head → background + K class logits and class-agnostic box deltas per region; image-level logits = best region score per class. ' +
-    'Options: width (8), regions (32), proposals ("" | "biased" | "objects"), pool (4), sampling (2), headConvs (1), hidden (64).',
+    'With rpn (Faster R-CNN) it proposes the R regions itself: an RPN head (conv3x3 + two 1×1 convs) over anchors of a few sizes and ratios 0.5, 1, 2 ' +
+    '(taps anchors, rpnObjectness, rpnDeltas, trained by the detection task), decoded, clipped, NMS, top R; annotated boxes added in training. ' +
+    'Options: width (8), regions (32), proposals ("" | "biased" | "objects"), pool (4), sampling (2), headConvs (1), hidden (64), ' +
+    'rpn (off; true or { sizes [16, 32], ratios [0.5, 1, 2], convs 1, preNms 1000, nmsIou 0.7, minSize 0.001, addGtBoxes true }).',
   build(input) {
     const o = parseOptions('region-detector', input.options, {
       width: positiveInt.default(8),
@@ -20,7 +48,13 @@ export const regionDetector: ModelArchitecture = {
       sampling: positiveInt.default(2),
       headConvs: z.number().int().min(0).default(1),
       hidden: positiveInt.default(64),
+      rpn: rpnOption,
     });
+    if (o.rpn && o.proposals !== '')
+      throw new ConfigError(
+        'options.proposals',
+        `region-detector: the RPN (options.rpn) proposes the regions itself, so it reads no proposal source ('${o.proposals}'); drop one of the two`,
+      );
     return new RegionDetector({ ...o, inputShape: input.inputShape, numClasses: input.numClasses, seed: input.seed });
   },
 };
