@@ -6,6 +6,8 @@ export * from './basic-block.js';
 export * from './module-list.js';
 export * from './pooled-classifier.js';
 export * from './region-detector.js';
+export * from './text-region-classifier.js';
+export * from './class-embeddings-file.js';
 export * from './anchor-grid.js';
 export * from './rpn-head.js';
 export * from './rpn-proposals.js';

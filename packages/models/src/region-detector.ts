@@ -20,6 +20,21 @@ import { firstProposals, proposalKeyRequests } from './proposal-source.js';
 import { anchorGrid } from './anchor-grid.js';
 import { RpnHead } from './rpn-head.js';
 import { rpnRegions, type GtBoxes, type RpnConfig } from './rpn-regions.js';
+import { TextRegionClassifier, type NovelLogits } from './text-region-classifier.js';
+
+/** ViLD-text's classifier (`options.classifier`): frozen class-name text embeddings and a background embedding. */
+export interface TextClassifierConfig {
+  /** The class text embeddings [K · D], row-major, class k of the dataset in row k. */
+  readonly text: Float32Array;
+  /** D. */
+  readonly dim: number;
+  /** τ (ViLD: 0.01). */
+  readonly temperature: number;
+  /** How the novel classes' logits are treated in training. */
+  readonly novel: NovelLogits;
+  /** The novel classes (the dataset's BASE_NOVEL_CLASSES facet; none without it). */
+  readonly novelClasses: readonly number[];
+}
 
 export interface RegionDetectorConfig {
   /** Image shape without batch dim, NHWC. */
@@ -42,6 +57,8 @@ export interface RegionDetectorConfig {
   readonly headConvs: number;
   /** Width of the region embedding (the head's FC layer). */
   readonly hidden: number;
+  /** When set, regions are classified by ViLD-text's classifier instead of a linear layer. */
+  readonly textClassifier?: TextClassifierConfig;
   readonly seed: number;
 }
 
@@ -69,6 +86,12 @@ const EPSILON = 1e-6;
  * no gradient flows through the proposal boxes. Extra taps (the detection task's `RPN_TAPS`, which it
  * trains): `anchors` [A, 4] (pixels), `rpnObjectness` [A] (logits), `rpnDeltas` [A, 4] (weights 1,
  * 1, 1, 1), A = map cells × sizes × ratios, location-major.
+ *
+ * With `textClassifier` (ViLD-text), the linear region classifier is replaced by a
+ * `TextRegionClassifier`: the region embedding is projected to the text embeddings' size D and
+ * L2-normalised (tap `regionVisualEmbedding` [R, D], what ViLD-image distils), and `regionLogits` are
+ * its cosines with a learnable background embedding and the frozen class-name text embeddings, / τ;
+ * in training (`ForwardOptions.training`) the novel classes' logits are masked (× 0) or removed.
  */
 export class RegionDetector extends TappedModel {
   readonly arch = 'region-detector';
@@ -78,7 +101,10 @@ export class RegionDetector extends TappedModel {
   readonly bns: readonly BatchNorm[];
   readonly headConvs: readonly Conv2d[];
   readonly fc: Linear;
-  readonly classifier: Linear;
+  /** The linear region classifier (without `textClassifier`). */
+  readonly classifier?: Linear;
+  /** ViLD-text's classifier (with `config.textClassifier`). */
+  readonly textClassifier?: TextRegionClassifier;
   readonly boxRegressor: Linear;
   /** The region proposal network's head (with `config.rpn`). */
   readonly rpn?: RpnHead;
@@ -114,14 +140,23 @@ export class RegionDetector extends TappedModel {
     );
     const pooled = config.pool * config.pool * channels;
     this.fc = this.addChild('head.fc', new Linear(pooled, config.hidden, rng));
-    this.classifier = this.addChild('classifier', new Linear(config.hidden, config.numClasses + 1, rng));
+    const text = config.textClassifier;
+    if (text && text.text.length !== config.numClasses * text.dim)
+      throw new Error(`region-detector: the text classifier needs ${config.numClasses} × ${text.dim} embeddings`);
+    const classifier = text ? undefined : new Linear(config.hidden, config.numClasses + 1, rng);
+    if (classifier) this.classifier = this.addChild('classifier', classifier);
     this.boxRegressor = this.addChild('boxRegressor', new Linear(config.hidden, 4, rng));
     tf.tidy(() => {
-      this.classifier.weight.assign(normalTensor([config.hidden, config.numClasses + 1], 0.01, rng));
+      if (classifier) classifier.weight.assign(normalTensor([config.hidden, config.numClasses + 1], 0.01, rng));
       this.boxRegressor.weight.assign(normalTensor([config.hidden, 4], 0.001, rng));
-      this.classifier.bias!.assign(tf.zerosLike(this.classifier.bias!));
+      if (classifier) classifier.bias!.assign(tf.zerosLike(classifier.bias!));
       this.boxRegressor.bias!.assign(tf.zerosLike(this.boxRegressor.bias!));
     });
+    if (text)
+      this.textClassifier = this.addChild(
+        'textClassifier',
+        new TextRegionClassifier({ ...text, hidden: config.hidden }, rng),
+      );
     const down = (n: number) => Math.floor((n - 1) / 2) + 1; // conv3x3, stride 2, pad 1
     const featureSize = [down(down(h)), down(down(w))] as const;
     if (config.rpn) {
@@ -149,7 +184,22 @@ export class RegionDetector extends TappedModel {
         kind: 'region',
         description: 'region embedding (the head FC output, after ReLU)',
       },
-      regionLogits: { shape: [r, k + 1], kind: 'other', description: 'region class logits; column 0 is background' },
+      regionLogits: {
+        shape: [r, k + 1],
+        kind: 'other',
+        description: text
+          ? `region class logits: cosines with [background, class text embeddings] / τ (${text.temperature}); column 0 is background`
+          : 'region class logits; column 0 is background',
+      },
+      ...(text
+        ? {
+            regionVisualEmbedding: {
+              shape: [r, text.dim],
+              kind: 'region' as const,
+              description: 'region embedding projected to the text embeddings’ space (D), L2-normalised',
+            },
+          }
+        : {}),
       boxDeltas: {
         shape: [r, 4],
         kind: 'other',
@@ -221,7 +271,13 @@ export class RegionDetector extends TappedModel {
       for (const conv of this.headConvs) cells = tf.relu(conv.apply(cells));
       const embedding = tf.relu(this.fc.apply(tf.reshape(cells, [b * r, -1])));
       taps.record('regionEmbedding', tf.reshape(embedding, [b, r, -1]));
-      const regionLogits = tf.reshape(this.classifier.apply(embedding), [b, r, this.numClasses + 1]);
+      let classLogits: tf.Tensor;
+      if (this.textClassifier) {
+        const { visual, logits } = this.textClassifier.apply(embedding as tf.Tensor2D, options.training);
+        taps.record('regionVisualEmbedding', tf.reshape(visual, [b, r, -1]));
+        classLogits = logits;
+      } else classLogits = this.classifier!.apply(embedding);
+      const regionLogits = tf.reshape(classLogits, [b, r, this.numClasses + 1]);
       taps.record('regionLogits', regionLogits);
       taps.record('boxDeltas', tf.reshape(this.boxRegressor.apply(embedding), [b, r, 4]));
       taps.record('regionBoxes', boxes);

@@ -1,6 +1,15 @@
-import { ConfigError, z, type ModelArchitecture } from '@kd/core';
+import {
+  BASE_NOVEL_CLASSES,
+  ConfigError,
+  facetOf,
+  resolveConfigPath,
+  z,
+  type ModelArchitecture,
+  type ModelBuildInput,
+} from '@kd/core';
+import { checkEmbeddingClasses, readClassEmbeddings } from '../class-embeddings-file.js';
 import { parseOptions } from '../options.js';
-import { RegionDetector } from '../region-detector.js';
+import { RegionDetector, type TextClassifierConfig } from '../region-detector.js';
 import { RPN_DEFAULTS, type RpnConfig } from '../rpn-regions.js';
 
 const positiveInt = z.number().int().positive();
@@ -29,6 +38,34 @@ const rpnOption = z
     return { ...RPN_DEFAULTS, ...defined };
   });
 
+/** `options.classifier`: ViLD-text's classifier from a class-embeddings file (absent: a linear classifier). */
+const classifierOption = z
+  .object({
+    embeddings: z.string().min(1),
+    temperature: z.number().positive().default(0.01),
+    novel: z.enum(['mask', 'remove']).default('mask'),
+  })
+  .strict()
+  .optional();
+
+/**
+ * The text classifier of `options.classifier`: the embeddings file read (relative to the config's
+ * folder) and checked against the dataset's class names; the novel classes from its base/novel split.
+ */
+function textClassifierOf(
+  o: NonNullable<z.infer<typeof classifierOption>>,
+  input: ModelBuildInput,
+): TextClassifierConfig {
+  const path = resolveConfigPath(input.baseDir, o.embeddings);
+  const file = readClassEmbeddings(path);
+  const names =
+    input.data?.classNames ?? Array.from({ length: input.numClasses }, (_, k) => file.classes[k] ?? `#${k}`);
+  checkEmbeddingClasses(`region-detector: options.classifier.embeddings ${path}`, file, names);
+  const text = Float32Array.from(file.embeddings.flat());
+  const novelClasses = (input.data && facetOf(input.data, BASE_NOVEL_CLASSES)?.novel) ?? [];
+  return { text, dim: file.dim, temperature: o.temperature, novel: o.novel, novelClasses };
+}
+
 /** A small detector over region proposals for the `detection` task; see RegionDetector. */
 export const regionDetector: ModelArchitecture = {
   id: 'region-detector',
@@ -37,8 +74,11 @@ export const regionDetector: ModelArchitecture = {
     'conv/FC head → background + K class logits and class-agnostic box deltas per region; image-level logits = best region score per class. ' +
     'With rpn (Faster R-CNN) it proposes the R regions itself: an RPN head (conv3x3 + two 1×1 convs) over anchors of a few sizes and ratios 0.5, 1, 2 ' +
     '(taps anchors, rpnObjectness, rpnDeltas, trained by the detection task), decoded, clipped, NMS, top R; annotated boxes added in training. ' +
+    'With classifier (ViLD-text) the regions are classified by cosines with frozen class-name text embeddings from a file and a learnable background embedding, / τ ' +
+    '(the region embedding projected to their size and normalised: tap regionVisualEmbedding); novel classes masked (logit × 0) or removed in training. ' +
     'Options: width (8), regions (32), proposals ("" | "biased" | "objects"), pool (4), sampling (2), headConvs (1), hidden (64), ' +
-    'rpn (off; true or { sizes [16, 32], ratios [0.5, 1, 2], convs 1, preNms 1000, nmsIou 0.7, minSize 0.001, addGtBoxes true }).',
+    'rpn (off; true or { sizes [16, 32], ratios [0.5, 1, 2], convs 1, preNms 1000, nmsIou 0.7, minSize 0.001, addGtBoxes true }), ' +
+    'classifier (linear; or { embeddings: <class-embeddings.json>, temperature 0.01, novel mask | remove }).',
   build(input) {
     const o = parseOptions('region-detector', input.options, {
       width: positiveInt.default(8),
@@ -49,12 +89,20 @@ export const regionDetector: ModelArchitecture = {
       headConvs: z.number().int().min(0).default(1),
       hidden: positiveInt.default(64),
       rpn: rpnOption,
+      classifier: classifierOption,
     });
     if (o.rpn && o.proposals !== '')
       throw new ConfigError(
         'options.proposals',
         `region-detector: the RPN (options.rpn) proposes the regions itself, so it reads no proposal source ('${o.proposals}'); drop one of the two`,
       );
-    return new RegionDetector({ ...o, inputShape: input.inputShape, numClasses: input.numClasses, seed: input.seed });
+    const { classifier, ...rest } = o;
+    return new RegionDetector({
+      ...rest,
+      textClassifier: classifier ? textClassifierOf(classifier, input) : undefined,
+      inputShape: input.inputShape,
+      numClasses: input.numClasses,
+      seed: input.seed,
+    });
   },
 };
