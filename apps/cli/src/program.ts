@@ -11,6 +11,7 @@ import { compareCommand } from './commands/compare.js';
 import { reportCommand } from './commands/report.js';
 import { dataPreviewCommand } from './commands/data-preview.js';
 import { textCaptionsCommand } from './commands/text-captions.js';
+import { textClassEmbeddingsCommand } from './commands/text-class-embeddings.js';
 import { commandLine, type Io } from './io.js';
 import { loadHost } from './plugins/index.js';
 
@@ -131,6 +132,20 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
     .option('--show <n>', 'print the captions of the first n samples', intAtLeast(0), 3)
     .action(async (config, opts) => {
       await textCaptionsCommand(config, { ...opts, set: opts.set }, io);
+    });
+  text
+    .command('class-embeddings')
+    .description(
+      "write a CLIP-like teacher's text embeddings of its dataset's class names (prompt ensemble) to a JSON file: ViLD-text's classifier (region-detector options.classifier.embeddings)",
+    )
+    .argument(
+      '<teacher>',
+      "a finished run folder of a 'clip' model, or its config file (run once as a recipe into the cache unless there)",
+    )
+    .requiredOption('--out <file.json>', 'where to write {classes, dim, embeddings, source}')
+    .option('--set <path=value>', 'override a value of the config file (repeatable)', collect, [] as string[])
+    .action(async (teacher, opts) => {
+      await textClassEmbeddingsCommand(teacher, { out: opts.out, set: opts.set }, io);
     });
 
   program

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { UserError } from '@kd/core';
+import type { ClipDualEncoder } from './clip-dual-encoder.js';
 
 /**
  * A file of class-name text embeddings (ViLD's classifier): JSON `{classes, dim, embeddings, source}`,
@@ -41,7 +42,9 @@ export function readClassEmbeddings(path: string): ClassEmbeddingsFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new UserError(`class-embeddings file not found: ${path}`);
+    throw new UserError(
+      `class-embeddings file not found: ${path} (make it with 'kd text class-embeddings <clip teacher> --out <file>')`,
+    );
   }
   let parsed: unknown;
   try {
@@ -62,4 +65,23 @@ export function checkEmbeddingClasses(where: string, file: ClassEmbeddingsFile, 
     throw new UserError(
       `${where}: its classes [${file.classes.join(', ')}] are not the dataset's [${classNames.join(', ')}] (make it for this dataset's class names)`,
     );
+}
+
+/**
+ * The class-embeddings file of a CLIP-like dual encoder: its text tower's embedding of each class's
+ * prompt ensemble (the dataset's class prompts: the mean of the normalised embeddings of the prompts,
+ * renormalised — `ClipDualEncoder.classEmbeddings`, as CLIP and ViLD do), for `classNames` (the
+ * dataset's, in order), with `source` recorded.
+ */
+export function clipClassEmbeddings(
+  model: ClipDualEncoder,
+  classNames: readonly string[],
+  source: Record<string, unknown>,
+): ClassEmbeddingsFile {
+  const t = model.classEmbeddings();
+  const [k, dim] = t.shape;
+  const values = t.arraySync();
+  t.dispose();
+  if (k !== classNames.length) throw new Error(`clip: ${k} class embeddings for ${classNames.length} class names`);
+  return { classes: [...classNames], dim, embeddings: values, source };
 }

@@ -10,7 +10,7 @@ import {
 import { readModelCard, saveTappedModelSync } from '@kd/models';
 import type { EpochRecord, EventSink, StageResult } from '@kd/trainer';
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export type { RunSummary } from './folder/run-summary.js';
 import { buildRun, disposeRun, MAX_RECIPE_DEPTH, type BuiltRun } from './assemble/build-run.js';
@@ -387,11 +387,15 @@ export async function resumeRun(
   return runExperiment(host, config, { ...options, runDir });
 }
 
-/** Re-evaluates a finished run's saved student on val and test by the run's task. */
-export async function evalRun(
+/**
+ * Builds a finished run's student (by its saved config: its dataset, no methods or teachers) with its
+ * saved weights, hands the built run to `use`, and disposes it.
+ */
+export async function withSavedStudent<T>(
   host: DependencyContainer,
   runDir: string,
-): Promise<{ val: Metrics; test: Metrics; arch: string; task: RunSummary['task'] }> {
+  use: (run: BuiltRun) => T | Promise<T>,
+): Promise<T> {
   const folder = new RunFolder(runDir);
   if (!folder.exists()) throw new UserError(`not a run folder (no config.json): ${runDir}`);
   const config = parseRunConfig(folder.readJson('config.json'));
@@ -410,15 +414,45 @@ export async function evalRun(
     if (!existsSync(join(folder.studentDir, 'model.json')))
       throw new UserError(`run ${runDir} has no saved student yet (unfinished run? try 'kd resume')`);
     loadModelWeights(folder.studentDir, run.student.model);
-    const score = (split: 'val' | 'test') =>
-      evaluateByTask(run.task, run.dataset, run.student.model, run.dataset.split(split), config.train.evalBatchSize);
-    return {
-      val: score('val'),
-      test: score('test'),
-      arch: config.student.arch,
-      task: { id: run.task.id, primary: run.task.primary.name, metrics: run.task.metrics },
-    };
+    return await use(run);
   } finally {
     disposeRun(run);
   }
+}
+
+/**
+ * The run folder of a config's run as a recipe: trained once into `<cacheDir>/recipes/` unless it is
+ * there already — the same cache entry a teacher's `recipe: <config>` uses (same numerics).
+ */
+export async function recipeRun(
+  host: DependencyContainer,
+  recipe: RunConfig,
+  options: Pick<RunOptions, 'log' | 'signal'> = {},
+): Promise<string> {
+  const numerics = numericsOf(await backendFor(recipe));
+  const modelDir = await runRecipe(host, 'recipe', recipe, recipe, numerics, options);
+  return dirname(modelDir);
+}
+
+/** Re-evaluates a finished run's saved student on val and test by the run's task. */
+export async function evalRun(
+  host: DependencyContainer,
+  runDir: string,
+): Promise<{ val: Metrics; test: Metrics; arch: string; task: RunSummary['task'] }> {
+  return withSavedStudent(host, runDir, (run) => {
+    const score = (split: 'val' | 'test') =>
+      evaluateByTask(
+        run.task,
+        run.dataset,
+        run.student.model,
+        run.dataset.split(split),
+        run.config.train.evalBatchSize,
+      );
+    return {
+      val: score('val'),
+      test: score('test'),
+      arch: run.config.student.arch,
+      task: { id: run.task.id, primary: run.task.primary.name, metrics: run.task.metrics },
+    };
+  });
 }
