@@ -36,6 +36,14 @@ export interface TextClassifierConfig {
   readonly novelClasses: readonly number[];
 }
 
+/** ViLD-image's distillation proposals (`options.distill`): the first `count` proposals of a batch proposal source. */
+export interface DistillProposalsConfig {
+  /** Proposal source ('' = `proposals`; a name = `<name>Proposals`). */
+  readonly proposals: string;
+  /** M: proposals per image (ViLD: 300, `max_num_rois`). */
+  readonly count: number;
+}
+
 export interface RegionDetectorConfig {
   /** Image shape without batch dim, NHWC. */
   readonly inputShape: readonly number[];
@@ -59,6 +67,8 @@ export interface RegionDetectorConfig {
   readonly hidden: number;
   /** When set, regions are classified by ViLD-text's classifier instead of a linear layer. */
   readonly textClassifier?: TextClassifierConfig;
+  /** When set (needs `textClassifier`), ViLD-image's distillation proposals: taps `distillEmbedding`, `distillMask`. */
+  readonly distill?: DistillProposalsConfig;
   readonly seed: number;
 }
 
@@ -92,6 +102,12 @@ const EPSILON = 1e-6;
  * L2-normalised (tap `regionVisualEmbedding` [R, D], what ViLD-image distils), and `regionLogits` are
  * its cosines with a learnable background embedding and the frozen class-name text embeddings, / τ;
  * in training (`ForwardOptions.training`) the novel classes' logits are masked (× 0) or removed.
+ *
+ * With `distill` (ViLD-image, needs `textClassifier`), the first M proposals of a batch proposal
+ * source are pooled from the same backbone map and sent through the same head and projection as the
+ * regions (ViLD's 'vanilla' head: its precomputed proposals are appended to the RoIs): taps
+ * `distillEmbedding` [M, D] (L2-normalised, as `regionVisualEmbedding`) and `distillMask` [M] (1 for a
+ * real proposal, 0 for padding), computed only when asked for (or when all taps are).
  */
 export class RegionDetector extends TappedModel {
   readonly arch = 'region-detector';
@@ -165,6 +181,10 @@ export class RegionDetector extends TappedModel {
       this.rpn = this.addChild('rpn', new RpnHead(channels, sizes.length * ratios.length, convs, rng));
       this.anchors = anchorGrid({ featureSize, imageSize: [h, w], sizes, ratios });
     }
+    if (config.distill && !text)
+      throw new Error(
+        'region-detector: the distillation proposals (distill) need the text classifier (its projection)',
+      );
     const a = (this.anchors?.length ?? 0) / 4;
     const r = config.regions;
     const k = config.numClasses;
@@ -200,6 +220,21 @@ export class RegionDetector extends TappedModel {
             },
           }
         : {}),
+      ...(text && config.distill
+        ? {
+            distillEmbedding: {
+              shape: [config.distill.count, text.dim],
+              kind: 'region' as const,
+              description:
+                'projected, L2-normalised embedding (as regionVisualEmbedding) of each distillation proposal, pooled through the same head',
+            },
+            distillMask: {
+              shape: [config.distill.count],
+              kind: 'other' as const,
+              description: '1 for a real distillation proposal, 0 for a padded one',
+            },
+          }
+        : {}),
       boxDeltas: {
         shape: [r, 4],
         kind: 'other',
@@ -231,6 +266,15 @@ export class RegionDetector extends TappedModel {
   }
 
   override requiredBatchKeys(): readonly BatchKeyRequest[] {
+    const distill = this.config.distill;
+    const keys = this.regionBatchKeys();
+    if (!distill) return keys;
+    const why = `distillation proposals of source '${distill.proposals}' (options.distill.proposals)`;
+    const extra = proposalKeyRequests(distill.proposals, why).filter((k) => !keys.some((r) => r.key === k.key));
+    return [...keys, ...extra];
+  }
+
+  private regionBatchKeys(): BatchKeyRequest[] {
     const x: BatchKeyRequest = { key: 'x', dtype: 'float32', shape: this.inputShape };
     if (this.config.rpn) {
       if (!this.config.rpn.addGtBoxes) return [x];
@@ -254,22 +298,8 @@ export class RegionDetector extends TappedModel {
         ? this.proposeRegions(x, batch, options.training, taps)
         : firstProposals(batch, this.config.proposals, r, 'region-detector');
       const b = boxes.shape[0];
-      const index = tf.tensor1d(
-        Int32Array.from({ length: b * r }, (_, i) => Math.floor(i / r)),
-        'int32',
-      );
-      const { pool, sampling } = this.config;
-      let cells = roiAlign(
-        x,
-        tf.reshape(boxes, [b * r, 4]) as tf.Tensor2D,
-        index,
-        [this.inputShape[0], this.inputShape[1]],
-        [pool, pool],
-        { sampling },
-      );
-      taps.record('regionFeatures', tf.reshape(cells, [b, r, -1]));
-      for (const conv of this.headConvs) cells = tf.relu(conv.apply(cells));
-      const embedding = tf.relu(this.fc.apply(tf.reshape(cells, [b * r, -1])));
+      const { pooled, embedding } = this.head(x, boxes);
+      taps.record('regionFeatures', tf.reshape(pooled, [b, r, -1]));
       taps.record('regionEmbedding', tf.reshape(embedding, [b, r, -1]));
       let classLogits: tf.Tensor;
       if (this.textClassifier) {
@@ -286,8 +316,48 @@ export class RegionDetector extends TappedModel {
       const classProbabilities = tf.slice(tf.softmax(regionLogits), [0, 0, 1], [b, r, this.numClasses]);
       const best = tf.clipByValue(tf.max(tf.mul(classProbabilities, tf.expandDims(mask, 2)), 1), EPSILON, 1 - EPSILON);
       taps.record('logits', tf.sub(tf.log(best), tf.log1p(tf.neg(best))));
+      if (this.config.distill && (taps.wants('distillEmbedding') || taps.wants('distillMask')))
+        this.distillTaps(x, batch, taps);
       return taps.values;
     }) as TapValues;
+  }
+
+  /**
+   * RoIAlign of `boxes` [B, N, 4] (pixels) on the backbone map `feature`, then the head: the pooled
+   * cells [B·N, pool, pool, C] and the region embeddings [B·N, hidden].
+   */
+  private head(feature: tf.Tensor4D, boxes: tf.Tensor3D): { pooled: tf.Tensor4D; embedding: tf.Tensor2D } {
+    const [b, n] = boxes.shape;
+    const index = tf.tensor1d(
+      Int32Array.from({ length: b * n }, (_, i) => Math.floor(i / n)),
+      'int32',
+    );
+    const { pool, sampling } = this.config;
+    const pooled = roiAlign(
+      feature,
+      tf.reshape(boxes, [b * n, 4]) as tf.Tensor2D,
+      index,
+      [this.inputShape[0], this.inputShape[1]],
+      [pool, pool],
+      { sampling },
+    );
+    let cells: tf.Tensor4D = pooled;
+    for (const conv of this.headConvs) cells = tf.relu(conv.apply(cells)) as tf.Tensor4D;
+    const embedding = tf.relu(this.fc.apply(tf.reshape(cells, [b * n, -1]))) as tf.Tensor2D;
+    return { pooled, embedding };
+  }
+
+  /**
+   * ViLD-image's student side: the first M proposals of the distillation source through the same
+   * head and projection as the regions (`distillEmbedding` [B, M, D], normalised) and their mask.
+   */
+  private distillTaps(feature: tf.Tensor4D, batch: Batch, taps: TapRecorder): void {
+    const { proposals, count } = this.config.distill!;
+    const { boxes, mask } = firstProposals(batch, proposals, count, 'region-detector (options.distill)');
+    const b = boxes.shape[0];
+    const { embedding } = this.head(feature, boxes);
+    taps.record('distillEmbedding', tf.reshape(this.textClassifier!.embed(embedding), [b, count, -1]));
+    taps.record('distillMask', mask);
   }
 
   /**

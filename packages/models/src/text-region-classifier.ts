@@ -86,6 +86,11 @@ export class TextRegionClassifier extends Module {
     return this.projection.apply(embedding) as tf.Tensor2D;
   }
 
+  /** The normalised projected embeddings [N, D] of region embeddings [N, hidden] (`regionVisualEmbedding`'s rows). */
+  embed(embedding: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => l2Rows(this.project(embedding)) as tf.Tensor2D);
+  }
+
   /** The normalised projected embeddings [N, D] and the logits [N, K+1] of region embeddings [N, hidden]. */
   apply(embedding: tf.Tensor2D, training: boolean): { visual: tf.Tensor2D; logits: tf.Tensor2D } {
     return tf.tidy(() => {

@@ -48,6 +48,15 @@ const classifierOption = z
   .strict()
   .optional();
 
+/** `options.distill`: ViLD-image's distillation proposals (absent: none). */
+const distillOption = z
+  .object({
+    proposals: z.string().default(''),
+    count: positiveInt.default(300),
+  })
+  .strict()
+  .optional();
+
 /**
  * The text classifier of `options.classifier`: the embeddings file read (relative to the config's
  * folder) and checked against the dataset's class names; the novel classes from its base/novel split.
@@ -78,7 +87,8 @@ export const regionDetector: ModelArchitecture = {
     '(the region embedding projected to their size and normalised: tap regionVisualEmbedding); novel classes masked (logit × 0) or removed in training. ' +
     'Options: width (8), regions (32), proposals ("" | "biased" | "objects"), pool (4), sampling (2), headConvs (1), hidden (64), ' +
     'rpn (off; true or { sizes [16, 32], ratios [0.5, 1, 2], convs 1, preNms 1000, nmsIou 0.7, minSize 0.001, addGtBoxes true }), ' +
-    'classifier (linear; or { embeddings: <class-embeddings.json>, temperature 0.01, novel mask | remove }).',
+    'classifier (linear; or { embeddings: <class-embeddings.json>, temperature 0.01, novel mask | remove }), ' +
+    'distill (ViLD-image, with classifier: { proposals "", count 300 }: the first M proposals of a batch proposal source through the same head and projection, taps distillEmbedding [M, D] and distillMask [M]).',
   build(input) {
     const o = parseOptions('region-detector', input.options, {
       width: positiveInt.default(8),
@@ -90,7 +100,13 @@ export const regionDetector: ModelArchitecture = {
       hidden: positiveInt.default(64),
       rpn: rpnOption,
       classifier: classifierOption,
+      distill: distillOption,
     });
+    if (o.distill && !o.classifier)
+      throw new ConfigError(
+        'options.distill',
+        'region-detector: the distillation proposals are embedded by the text classifier’s projection; set options.classifier too',
+      );
     if (o.rpn && o.proposals !== '')
       throw new ConfigError(
         'options.proposals',
