@@ -53,6 +53,7 @@ describe('kd list', () => {
       'ffsd',
       'fitnet',
       'kd',
+      'vild',
       'vl-pretrain',
       'vlm-kd',
     ]);
@@ -94,6 +95,7 @@ describe('kd list', () => {
       '@kd/method-ffsd',
       '@kd/method-fitnet',
       '@kd/method-kd',
+      '@kd/method-vild',
       '@kd/method-vl-pretrain',
       '@kd/method-vlm-kd',
       '@kd/models',
