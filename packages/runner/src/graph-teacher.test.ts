@@ -86,7 +86,7 @@ describe('a tfjs graph model from disk as the teacher of a run', () => {
     const summary = await runExperiment(host, config, { runDir: join(dir, 'run') });
     expect(summary.completed).toBe(true);
     expect(summary.teachers[0]).toMatchObject({ name: 'teacher', source: 'model', path: dir });
-    expect(summary.teachers[0]!.metrics['accuracy']).toBeGreaterThanOrEqual(0);
+    expect(summary.teachers[0]!.metrics?.['accuracy']).toBeGreaterThanOrEqual(0);
     expect(summary.stages.map((s) => s.name)).toEqual(['distill']); // no teacher-train stage
   });
 

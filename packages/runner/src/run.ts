@@ -13,7 +13,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 export type { RunSummary } from './folder/run-summary.js';
-import { buildRun, disposeRun, MAX_RECIPE_DEPTH, type BuiltRun } from './assemble/build-run.js';
+import { buildRun, disposeRun, MAX_RECIPE_DEPTH, teacherInit, type BuiltRun } from './assemble/build-run.js';
 import { checkVocabulary, loadModelWeights } from './assemble/saved-model.js';
 import { describeStudentInit, initStudent } from './assemble/student-init.js';
 import { parseRunConfig } from './config/load-config.js';
@@ -29,9 +29,9 @@ import { writeEntryManifest } from './stages/cache-entry.js';
 import { CachedOutputs } from './stages/cached-outputs.js';
 import { runDistillStage } from './stages/distill-stage.js';
 import { runMethodStages } from './stages/method-stages.js';
-import { ensureRecipe, loadRecipe, loadRecipeConfig } from './stages/recipe.js';
+import { ensureRecipe, loadRecipe, loadRecipeConfig, recipeKey } from './stages/recipe.js';
 import type { StageContext } from './stages/stage-settings.js';
-import { prepareTeacher, type TeacherOutcome } from './stages/teacher-stage.js';
+import { prepareTeacher, teacherInitKey, type TeacherOutcome } from './stages/teacher-stage.js';
 
 export interface RunOptions {
   /** Where to write the run; default a new folder `<outDir>/<name>-s<seed>-<timestamp>[-n]`. */
@@ -225,10 +225,20 @@ export async function runExperiment(
       const recipeDir = tc.recipe
         ? await runRecipe(host, `${where}.recipe`, loadRecipe(where, tc, config), config, numerics, options)
         : undefined;
-      const t = await prepareTeacher(p, tc, config, run.dataset, { ...ctx, numerics, log, task: run.task }, recipeDir);
-      log(
-        `${p.name}: ${t.arch} (${t.params.toLocaleString('en-US')} params) ${t.source} from ${t.path}, test ${formatMetric(run.task.primary, t.metrics[run.task.primary.name])}`,
+      const init = await initTeacher(host, run, p.name, config, numerics, options, log);
+      const t = await prepareTeacher(
+        p,
+        tc,
+        config,
+        run.dataset,
+        { ...ctx, numerics, log, task: run.task },
+        recipeDir,
+        init,
       );
+      const judged = t.metrics
+        ? `test ${formatMetric(run.task.primary, t.metrics[run.task.primary.name])}`
+        : `not judged by task '${run.task.id}': ${t.unjudged}`;
+      log(`${p.name}: ${t.arch} (${t.params.toLocaleString('en-US')} params) ${t.source} from ${t.path}, ${judged}`);
       teachers.push(t);
     }
     const stages: StageResult[] = await runMethodStages(run, ctx);
@@ -285,6 +295,39 @@ export async function runExperiment(
     for (const c of cachedModels) c.dispose();
     disposeRun(run);
   }
+}
+
+/**
+ * A teacher's `init`: a checkpoint's was loaded when the run was built; a recipe's runs (once, cached)
+ * and loads now. Returns the folder loaded and its content key (for the teacher cache), none without init.
+ */
+async function initTeacher(
+  host: DependencyContainer,
+  run: BuiltRun,
+  name: string,
+  config: RunConfig,
+  numerics: Numerics,
+  options: RunOptions,
+  log: (line: string) => void,
+): Promise<{ dir: string; key: unknown } | undefined> {
+  const init = run.teacherConfigs.get(name)?.init;
+  if (!init) return undefined;
+  const into = teacherInit(name);
+  if (init.recipe) {
+    const recipe = loadRecipeConfig(`${into.field}.recipe`, init.recipe, config);
+    const dir = await runRecipe(host, `${into.field}.recipe`, recipe, config, numerics, options);
+    checkVocabulary(`config field '${into.field}.recipe'`, dir, readModelCard(dir), run.dataset.text);
+    log(
+      describeStudentInit(
+        initStudent(run.participants.find((p) => p.name === name)!.model, dir, init, `recipe ${init.recipe}`, into),
+        name,
+      ),
+    );
+    return { dir, key: teacherInitKey(init, { recipeKey: recipeKey(recipe, numerics) }) };
+  }
+  const report = run.teacherInits.get(name)!;
+  log(describeStudentInit(report, name));
+  return { dir: report.dir, key: teacherInitKey(init, { checkpoint: report.dir }) };
 }
 
 function summarize(

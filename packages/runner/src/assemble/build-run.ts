@@ -27,11 +27,11 @@ import { canonicalJson } from '../config/canonical-json.js';
 import { configPath, toConfigError } from '../config/load-config.js';
 import { checkVocabulary, loadModelWeights, resolveModelDir } from './saved-model.js';
 import { loadRecipe, loadRecipeConfig, recipeDone, recipeRunDir } from '../stages/recipe.js';
-import type { RunConfig, TeacherConfig } from '../config/schema.js';
+import type { ModelInit, RunConfig, TeacherConfig } from '../config/schema.js';
 import { resolveRunTask, setupRunTask, TASK, taskWeightsFor, type BuiltTask } from './build-task.js';
 import { checkDataNeeds } from './check-data-needs.js';
 import { freezeStudent } from './student-freeze.js';
-import { initStudent, type StudentInitReport } from './student-init.js';
+import { initStudent, type InitTarget, type StudentInitReport } from './student-init.js';
 import { buildMethodStages, type BuiltMethodStage } from './build-method-stages.js';
 
 export { TASK } from './build-task.js';
@@ -71,6 +71,8 @@ export interface BuiltRun {
   readonly warnings: readonly string[];
   /** What `student.init.checkpoint` loaded into the student (a recipe's init happens when the run starts, after the recipe ran). */
   readonly studentInit?: StudentInitReport;
+  /** What `teacher.init` / `extraTeachers.<name>.init` with a checkpoint loaded, by teacher (a recipe's loads when the run starts). */
+  readonly teacherInits: ReadonlyMap<string, StudentInitReport>;
 }
 
 /** A val or test split with fewer samples than this measures noise (one sample is 10% of 10). */
@@ -166,8 +168,16 @@ function modelSources(
     ['teacher', config.teacher],
     ...Object.entries(config.extraTeachers).map(([k, v]): [string, TeacherConfig] => [`extraTeachers.${k}`, v]),
   ];
-  for (const [where, tc] of teachers)
+  for (const [where, tc] of teachers) {
     if (tc) out.push([where, tc, tc.recipe ? () => loadRecipe(where, tc, config) : undefined]);
+    const init = tc?.init;
+    if (init)
+      out.push([
+        `${where}.init`,
+        init,
+        init.recipe ? () => loadRecipeConfig(`${where}.init.recipe`, init.recipe!, config) : undefined,
+      ]);
+  }
   const init = config.student.init;
   if (init)
     out.push([
@@ -206,35 +216,37 @@ function checkRecipeChain(field: string, path: string, recipe: RunConfig, depth 
  * recipe and everything it names in turn must exist, and a recipe already in the cache must fit the
  * student (the run loads it when it starts, after running the recipe if need be).
  */
-function checkStudentInit(
+function checkModelInit(
   config: RunConfig,
+  init: ModelInit | undefined,
+  into: InitTarget,
   dataset: Dataset,
   model: TappedModel,
   numerics: Numerics | undefined,
 ): StudentInitReport | undefined {
-  const init = config.student.init;
   if (!init) return undefined;
+  const field = into.field;
   if (init.checkpoint && init.recipe)
-    throw new ConfigError('student.init.recipe', 'give either checkpoint or recipe, not both');
+    throw new ConfigError(`${field}.recipe`, 'give either checkpoint or recipe, not both');
   if (init.checkpoint) {
     let dir: string;
     try {
       dir = resolveModelDir(configPath(config, init.checkpoint));
     } catch (e) {
-      throw new ConfigError('student.init.checkpoint', (e as Error).message);
+      throw new ConfigError(`${field}.checkpoint`, (e as Error).message);
     }
-    checkVocabulary("config field 'student.init.checkpoint'", dir, readModelCard(dir), dataset.text);
-    return initStudent(model, dir, init, `checkpoint ${dir}`);
+    checkVocabulary(`config field '${field}.checkpoint'`, dir, readModelCard(dir), dataset.text);
+    return initStudent(model, dir, init, `checkpoint ${dir}`, into);
   }
   if (!init.recipe)
-    throw new ConfigError('student.init', 'give checkpoint (a saved model or run folder) or recipe (a run config)');
-  const recipe = loadRecipeConfig('student.init.recipe', init.recipe, config);
-  checkRecipeChain('student.init.recipe', init.recipe, recipe);
+    throw new ConfigError(field, 'give checkpoint (a saved model or run folder) or recipe (a run config)');
+  const recipe = loadRecipeConfig(`${field}.recipe`, init.recipe, config);
+  checkRecipeChain(`${field}.recipe`, init.recipe, recipe);
   const done = numerics && recipeRunDir(config.cacheDir, recipe, numerics);
   if (done && recipeDone(done)) {
     const dir = join(done, 'student');
-    checkVocabulary("config field 'student.init.recipe'", dir, readModelCard(dir), dataset.text);
-    initStudent(model, dir, init, `recipe ${init.recipe}`);
+    checkVocabulary(`config field '${field}.recipe'`, dir, readModelCard(dir), dataset.text);
+    initStudent(model, dir, init, `recipe ${init.recipe}`, into);
   }
   return undefined;
 }
@@ -338,6 +350,7 @@ export async function buildRun(
   const warnings = splitWarnings(dataset, config);
 
   const teacherConfigs = new Map<string, TeacherConfig>();
+  const teacherInits = new Map<string, StudentInitReport>();
   const participants: Participant[] = [];
   let teacher: Participant | undefined;
   const declared: [string, TeacherConfig | undefined][] = [
@@ -348,6 +361,11 @@ export async function buildRun(
   for (const [where, tc] of declared) {
     if (tc?.checkpoint && tc.recipe)
       throw new ConfigError(`${where}.recipe`, 'give either checkpoint or recipe, not both');
+    if (tc?.init && (tc.checkpoint || tc.recipe))
+      throw new ConfigError(
+        `${where}.init`,
+        `give either ${tc.checkpoint ? 'checkpoint' : 'recipe'} (the whole teacher) or init (part of it), not both`,
+      );
     if (tc?.checkpoint) checkpoints.set(where, checkTeacherCheckpoint(where, tc, config, dataset));
     if (tc?.recipe) {
       const recipe = loadRecipe(where, tc, config);
@@ -385,6 +403,8 @@ export async function buildRun(
     teacherConfigs.set('teacher', config.teacher);
     participants.push(teacher);
     if (checkpoints.has('teacher')) loadTeacherCheckpoint('teacher', checkpoints.get('teacher')!, model);
+    const report = checkModelInit(config, config.teacher.init, teacherInit('teacher'), dataset, model, numerics);
+    if (report) teacherInits.set('teacher', report);
   }
   for (const [name, tc] of Object.entries(config.extraTeachers)) {
     if (name === 'teacher' || name === 'student')
@@ -394,6 +414,8 @@ export async function buildRun(
     teacherConfigs.set(name, tc);
     const where = `extraTeachers.${name}`;
     if (checkpoints.has(where)) loadTeacherCheckpoint(where, checkpoints.get(where)!, model);
+    const report = checkModelInit(config, tc.init, teacherInit(name), dataset, model, numerics);
+    if (report) teacherInits.set(name, report);
   }
   const studentModel = buildModel(
     container,
@@ -405,7 +427,14 @@ export async function buildRun(
     config.baseDir,
   );
   if (config.student.freeze) freezeStudent(studentModel, config.student.freeze);
-  const studentInit = checkStudentInit(config, dataset, studentModel, numerics);
+  const studentInit = checkModelInit(
+    config,
+    config.student.init,
+    { field: 'student.init', who: 'student' },
+    dataset,
+    studentModel,
+    numerics,
+  );
   const student: Participant = { name: 'student', role: 'student', model: studentModel };
   participants.push(student);
   // terms the student cannot have (a detector without an RPN: the RPN terms) are off, or a config error
@@ -428,7 +457,17 @@ export async function buildRun(
       facets: runTask.task.requiredFacets?.() ?? [],
     },
   ]);
-  const task = setupRunTask(runTask, dataset, student, participants);
+  const task = setupRunTask(runTask, dataset, student, participants, (p) => teacherConfigs.get(p.name)?.evaluate);
+  for (const p of participants) {
+    const tc = teacherConfigs.get(p.name);
+    const where = p.name === 'teacher' ? 'teacher' : `extraTeachers.${p.name}`;
+    // a teacher the task cannot train needs its weights from elsewhere
+    if (tc && !taskCanTrain(task, p) && !tc.checkpoint && !tc.recipe && !tc.init && p.model.namedVariables().size)
+      throw new ConfigError(
+        where,
+        `model '${p.name}' (${p.model.arch}) has no tap ${task.task.requiredTaps().find((r) => !(r.tap in p.model.tapSpecs()))?.tap} for task '${task.id}', so the task cannot train it; give it weights with checkpoint, recipe or init`,
+      );
+  }
 
   const find = (methodId: string, role: Role, model?: string): Participant => {
     const p = model ? participants.find((q) => q.name === model) : role === 'teacher' ? teacher : student;
@@ -439,8 +478,9 @@ export async function buildRun(
     }
     return p;
   };
+  // a teacher outside the task (a crop teacher under detection) is asked only for its methods' taps
   const taps = new Map<string, Set<string>>(
-    participants.map((p) => [p.name, new Set(task.task.requiredTaps().map((r) => r.tap))]),
+    participants.map((p) => [p.name, new Set(taskCanTrain(task, p) ? task.task.requiredTaps().map((r) => r.tap) : [])]),
   );
   const used = new Set<string>([student.name]);
   const methods: BuiltMethod[] = [];
@@ -541,7 +581,19 @@ export async function buildRun(
     active,
     warnings,
     ...(studentInit ? { studentInit } : {}),
+    teacherInits,
   };
+}
+
+/** The config field and name `teacher.init` / `extraTeachers.<name>.init` reports under. */
+export function teacherInit(name: string): InitTarget {
+  return { field: `${name === 'teacher' ? 'teacher' : `extraTeachers.${name}`}.init`, who: name };
+}
+
+/** Whether the run's task can train (and so judge) a model: it has every tap the task reads. */
+export function taskCanTrain(task: BuiltTask, p: Participant): boolean {
+  const specs = p.model.tapSpecs();
+  return task.task.requiredTaps().every((r) => r.tap in specs);
 }
 
 export function methodActive(run: BuiltRun, id: string): Set<string> {

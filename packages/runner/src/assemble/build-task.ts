@@ -29,6 +29,11 @@ export interface BuiltTask {
   readonly metrics: readonly MetricSpec[];
   /** The metric that picks the best checkpoint and heads result tables. */
   readonly primary: MetricSpec;
+  /**
+   * Teachers the task does not judge (nor train), by name, with why: their models lack the task's
+   * taps (an embedding-only crop teacher under a detection task), or their config says `evaluate: false`.
+   */
+  readonly unjudged: ReadonlyMap<string, string>;
 }
 
 /**
@@ -104,7 +109,9 @@ export function setupRunTask(
   resolved: ReturnType<typeof resolveRunTask>,
   dataset: Dataset,
   student: Participant,
-  judged: readonly Participant[],
+  participants: readonly Participant[],
+  /** A teacher's `evaluate`: false never judges it, true requires the task's taps, unset judges it when it has them. */
+  evaluate: (p: Participant) => boolean | undefined = () => undefined,
 ): BuiltTask {
   const { descriptor, task } = resolved;
   const tapOf = (p: Participant, tap: string) => {
@@ -114,10 +121,26 @@ export function setupRunTask(
     return spec;
   };
   task.setup({ hparams: resolved.hparams, data: dataset, student, tap: (_role, tap) => tapOf(student, tap) });
-  for (const p of judged) for (const req of task.requiredTaps()) tapOf(p, req.tap);
+  const unjudged = new Map<string, string>();
+  for (const p of participants) {
+    const wanted = p === student || p.role !== 'teacher' ? true : evaluate(p);
+    if (wanted === false) {
+      unjudged.set(p.name, 'its config says evaluate: false');
+      continue;
+    }
+    const missing = task.requiredTaps().filter((r) => !(r.tap in p.model.tapSpecs()));
+    if (wanted === undefined && missing.length) {
+      unjudged.set(
+        p.name,
+        `its model lacks the task's tap${missing.length > 1 ? 's' : ''} ${missing.map((r) => r.tap).join(', ')}`,
+      );
+      continue;
+    }
+    for (const req of task.requiredTaps()) tapOf(p, req.tap);
+  }
   const metrics = task.metrics();
   const primary = metrics.find((m) => m.name === descriptor.primary);
   if (!primary)
     throw new Error(`task '${descriptor.id}': its primary metric '${descriptor.primary}' is not among its metrics`);
-  return { id: descriptor.id, descriptor, task, metrics, primary };
+  return { id: descriptor.id, descriptor, task, metrics, primary, unjudged };
 }

@@ -4,13 +4,21 @@ import type { StudentInit } from '../config/schema.js';
 import { readModelVariables } from './saved-model.js';
 
 /**
- * `student.init`: the student starts from (part of) a saved model. Saved variables are matched to
+ * `student.init` (and `teacher.init`, with the same code): the student starts from (part of) a saved model. Saved variables are matched to
  * the student's by path, after `map` renames path prefixes (whole segments: `{'': encoder}` puts a
  * whole saved model under the student's `encoder`, `{backbone: encoder}` one part of it); shapes must
  * match. Student variables nothing maps to keep their seeded initialisation and are reported.
  */
 
-const FIELD = 'student.init';
+/** Which model an init loads into, for its messages: its config field and how errors name it. */
+export interface InitTarget {
+  /** `student.init`, `teacher.init`, `extraTeachers.<name>.init` */
+  readonly field: string;
+  /** `student`, `teacher`, … */
+  readonly who: string;
+}
+
+const STUDENT: InitTarget = { field: 'student.init', who: 'student' };
 
 /** What `student.init` did, for the run's log. */
 export interface StudentInitReport {
@@ -81,7 +89,9 @@ export function planStudentInit(
   student: ReadonlyMap<string, readonly number[]>,
   init: Pick<StudentInit, 'map' | 'strict'>,
   dir: string,
+  into: InitTarget = STUDENT,
 ): InitPlan {
+  const { field: FIELD, who } = into;
   const map = init.map;
   for (const [from, to] of Object.entries(map ?? {})) {
     if (![...saved.keys()].some((p) => underPrefix(p, from))) {
@@ -93,7 +103,7 @@ export function planStudentInit(
     if (![...student.keys()].some((p) => underPrefix(p, to))) {
       throw new ConfigError(
         `${FIELD}.map.${from}`,
-        `'${to}' names no part of the student (it has: ${topLevel(student.keys())})`,
+        `'${to}' names no part of the ${who} (it has: ${topLevel(student.keys())})`,
       );
     }
   }
@@ -111,12 +121,12 @@ export function planStudentInit(
     if (source.has(target))
       throw new ConfigError(
         `${FIELD}.map`,
-        `both ${source.get(target)} and ${path} of the saved model map to the student's ${target}`,
+        `both ${source.get(target)} and ${path} of the saved model map to the ${who}'s ${target}`,
       );
     if (shapeOf(own) !== shapeOf(shape)) {
       throw new ConfigError(
         FIELD,
-        `the saved ${path} ${shapeOf(shape)} does not fit the student's ${target} ${shapeOf(own)} (${dir})`,
+        `the saved ${path} ${shapeOf(shape)} does not fit the ${who}'s ${target} ${shapeOf(own)} (${dir})`,
       );
     }
     source.set(target, path);
@@ -125,29 +135,30 @@ export function planStudentInit(
   if (pairs.length === 0) {
     throw new ConfigError(
       FIELD,
-      `no variable of the saved model in ${dir} (${topLevel(saved.keys())}) has a place in the student (${topLevel(student.keys())}); map path prefixes with ${FIELD}.map`,
+      `no variable of the saved model in ${dir} (${topLevel(saved.keys())}) has a place in the ${who} (${topLevel(student.keys())}); map path prefixes with ${FIELD}.map`,
     );
   }
   const notInitialised = [...student.keys()].filter((p) => !source.has(p));
   if (init.strict && notInitialised.length)
-    throw new ConfigError(
-      `${FIELD}.strict`,
-      `student variables not initialised from ${dir}: ${someOf(notInitialised)}`,
-    );
+    throw new ConfigError(`${FIELD}.strict`, `${who} variables not initialised from ${dir}: ${someOf(notInitialised)}`);
   if (init.strict && unused.length)
     throw new ConfigError(
       `${FIELD}.strict`,
-      `saved variables in ${dir} without a place in the student: ${someOf(unused)}`,
+      `saved variables in ${dir} without a place in the ${who}: ${someOf(unused)}`,
     );
   return { pairs, notInitialised, unused };
 }
 
-/** Loads the saved model in `dir` into `student` as `init` says (nothing is assigned unless the whole plan holds). */
+/**
+ * Loads the saved model in `dir` into `student` (or a teacher: `target`) as `init` says (nothing is
+ * assigned unless the whole plan holds).
+ */
 export function initStudent(
   student: Module,
   dir: string,
   init: Pick<StudentInit, 'map' | 'strict'>,
   source: string,
+  target: InitTarget = STUDENT,
 ): StudentInitReport {
   const saved = readModelVariables(dir);
   try {
@@ -157,11 +168,15 @@ export function initStudent(
       new Map([...vars].map(([k, v]) => [k, v.shape])),
       init,
       dir,
+      target,
     );
     for (const [from, to] of plan.pairs) {
       const [t, v] = [saved[from]!, vars.get(to)!];
       if (t.dtype !== v.dtype)
-        throw new ConfigError(FIELD, `the saved ${from} is ${t.dtype}, the student's ${to} ${v.dtype} (${dir})`);
+        throw new ConfigError(
+          target.field,
+          `the saved ${from} is ${t.dtype}, the ${target.who}'s ${to} ${v.dtype} (${dir})`,
+        );
     }
     for (const [from, to] of plan.pairs) vars.get(to)!.assign(saved[from]!);
     return {
@@ -178,10 +193,10 @@ export function initStudent(
 }
 
 /** One log line: how much was loaded, and what was not. */
-export function describeStudentInit(r: StudentInitReport): string {
+export function describeStudentInit(r: StudentInitReport, who = 'student'): string {
   const rest = [
     r.notInitialised.length ? `not initialised: ${someOf(r.notInitialised)}` : 'every variable initialised',
     ...(r.unused.length ? [`saved but unused: ${someOf(r.unused)}`] : []),
   ];
-  return `student: ${r.loaded} of ${r.total} variables initialised from ${r.source}; ${rest.join('; ')}`;
+  return `${who}: ${r.loaded} of ${r.total} variables initialised from ${r.source}; ${rest.join('; ')}`;
 }

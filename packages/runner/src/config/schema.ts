@@ -82,6 +82,8 @@ export const StudentInitSchema = z
   })
   .strict();
 export type StudentInit = z.infer<typeof StudentInitSchema>;
+/** `teacher.init` reads as `student.init` does (the same schema and loader), for the teacher's variables. */
+export type ModelInit = StudentInit;
 
 /** The student: its model, and optionally where its weights start and which parts stay frozen. */
 export const StudentSchema = ModelSchema.extend({
@@ -114,6 +116,15 @@ export const TeacherSchema = ModelSchema.extend({
     .optional()
     .describe(
       'the run config that trains this teacher (its student); it runs once and is cached by its content under <cacheDir>/recipes/',
+    ),
+  init: StudentInitSchema.optional().describe(
+    "initialise (part of) the teacher from saved weights as student.init does: {checkpoint | recipe, map?, strict?}, e.g. a crop teacher's image tower from a CLIP recipe ({map: {image: image}}); a teacher the task can train is then trained from them, one it cannot is used as loaded",
+  ),
+  evaluate: z
+    .boolean()
+    .optional()
+    .describe(
+      "judge the teacher by the run's task (default: when its model has the task's taps; false: never; true: its taps are required)",
     ),
   seed: z.number().int().min(0).default(0).describe('teacher init/data seed (fixed across student seeds by default)'),
   trainable: z.boolean().default(false).describe('train the teacher together with the student (no gradient stop)'),

@@ -15,7 +15,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson } from '../config/canonical-json.js';
 import { configPath } from '../config/load-config.js';
-import type { RunConfig, TeacherConfig } from '../config/schema.js';
+import type { ModelInit, RunConfig, TeacherConfig } from '../config/schema.js';
 import { checkVocabulary, loadModelWeights, resolveModelDir } from '../assemble/saved-model.js';
 import { lockUnlessReady } from '../folder/pid-lock.js';
 import { entryProblem } from './cache-entry.js';
@@ -28,11 +28,16 @@ export interface TeacherOutcome {
   readonly name: string;
   readonly arch: string;
   readonly params: number;
-  /** where the weights came from; 'model' = with the architecture itself (e.g. a tfjs graph model file) */
-  readonly source: 'checkpoint' | 'recipe' | 'cache' | 'trained' | 'model';
+  /**
+   * where the weights came from; 'model' = with the architecture itself (e.g. a tfjs graph model file);
+   * 'init' = `init` alone (a teacher the task cannot train)
+   */
+  readonly source: 'checkpoint' | 'recipe' | 'cache' | 'trained' | 'model' | 'init';
   readonly path: string;
-  /** The teacher's metrics on the test split by the run's task. */
-  readonly metrics: Metrics;
+  /** The teacher's metrics on the test split by the run's task; absent when the task does not judge it. */
+  readonly metrics?: Metrics;
+  /** Why the task does not judge the teacher (`metrics` absent), e.g. its model lacks the task's taps. */
+  readonly unjudged?: string;
 }
 
 /**
@@ -46,8 +51,11 @@ export function teacherCacheKey(
   tc: TeacherConfig,
   numerics: Numerics,
   task: { id: string; hparams?: unknown },
+  /** What `init` loads, by content (teacherInitKey); none keeps the keys of teachers without init. */
+  init?: unknown,
 ): string {
   const key = {
+    ...(init !== undefined ? { init } : {}),
     v: 3,
     data: config.data,
     baseDir: config.baseDir ?? null,
@@ -59,6 +67,14 @@ export function teacherCacheKey(
     numerics,
   };
   return createHash('sha256').update(canonicalJson(key)).digest('hex').slice(0, 16);
+}
+
+/**
+ * What a teacher's `init` loads, for its cache key: the map and strictness, and the source by content
+ * (a recipe by its content key, as the recipe cache names it; a checkpoint by its resolved folder).
+ */
+export function teacherInitKey(init: ModelInit, source: { recipeKey: string } | { checkpoint: string }): unknown {
+  return { ...source, map: init.map ?? null, strict: init.strict ?? false };
 }
 
 /** What a teacher needs from its run besides its config: stage context, numerics, a log. */
@@ -82,6 +98,8 @@ export async function prepareTeacher(
   ctx: TeacherContext,
   /** The saved student of the teacher's recipe run (`teacher.recipe`), when it has one. */
   recipeModelDir?: string,
+  /** What the teacher's `init` loaded (already in the model): its folder and content key. */
+  init?: { dir: string; key: unknown },
 ): Promise<TeacherOutcome> {
   const where = p.name === 'teacher' ? 'teacher' : `extraTeachers.${p.name}`;
   const base = { name: p.name, arch: tc.arch, params: p.model.paramCount() };
@@ -94,14 +112,20 @@ export async function prepareTeacher(
   };
   let source: TeacherOutcome['source'];
   let path: string;
+  const unjudged = ctx.task.unjudged.get(p.name);
+  const testMetrics = (): Pick<TeacherOutcome, 'metrics' | 'unjudged'> =>
+    unjudged === undefined ? { metrics: taskMetrics(p, tc, dataset, ctx) } : { unjudged };
+  const trainable = ctx.task.task.requiredTaps().every((r) => r.tap in p.model.tapSpecs());
+  if (!trainable && !tc.checkpoint && !recipeModelDir && init)
+    // the task cannot train it: the teacher is what its init loaded (unmapped variables as seeded)
+    return { ...base, source: 'init', path: init.dir, ...testMetrics() };
   if (p.model.namedVariables().size === 0 && !tc.checkpoint) {
     // nothing to load or train: the architecture brought its weights (graph-model)
-    const metrics = testMetrics(p, tc, dataset, ctx);
     return {
       ...base,
       source: 'model',
       path: typeof tc.options['path'] === 'string' ? tc.options['path'] : tc.arch,
-      metrics,
+      ...testMetrics(),
     };
   }
   if (tc.checkpoint) {
@@ -116,7 +140,7 @@ export async function prepareTeacher(
     const cached = join(
       config.cacheDir,
       'teachers',
-      teacherCacheKey(config, tc, ctx.numerics, { id: ctx.task.id, hparams: config.task.hparams }),
+      teacherCacheKey(config, tc, ctx.numerics, { id: ctx.task.id, hparams: config.task.hparams }, init?.key),
     );
     const intact = () => existsSync(cached) && entryProblem(cached) === undefined;
     // one process trains a teacher that several runs (two sweep processes) need; the others wait for it
@@ -132,6 +156,7 @@ export async function prepareTeacher(
       const stored = readModelCard(cached).metrics?.['test'];
       if (stored && typeof stored === 'object')
         return { ...base, source: 'cache', path: cached, metrics: stored as Metrics };
+      if (unjudged !== undefined) return { ...base, source: 'cache', path: cached, unjudged };
       source = 'cache';
       path = cached;
     } else {
@@ -142,19 +167,19 @@ export async function prepareTeacher(
           );
           rmSync(cached, { recursive: true, force: true });
         }
-        const trained = await trainTeacher(p, tc, dataset, where, ctx, card);
+        const trained = await trainTeacher(p, tc, dataset, where, ctx, card, unjudged === undefined);
         if (tc.cache) {
           ensureDir(join(config.cacheDir, 'teachers'));
           publishDir(trained.path, cached);
         }
-        return { ...base, source: 'trained', ...trained };
+        return { ...base, source: 'trained', ...trained, ...(unjudged !== undefined ? { unjudged } : {}) };
       } finally {
         release();
       }
     }
   }
   // a user's checkpoint (or an older cache entry without a stored accuracy): measure it here
-  return { ...base, source, path, metrics: testMetrics(p, tc, dataset, ctx) };
+  return { ...base, source, path, ...testMetrics() };
 }
 
 /** Trains a teacher on the task (a `<name>-train` stage, checkpointed in the run folder) and saves it there. */
@@ -165,7 +190,8 @@ async function trainTeacher(
   where: string,
   ctx: TeacherContext,
   card: Omit<ModelCard, 'params'>,
-): Promise<{ path: string; metrics: Metrics }> {
+  judged: boolean,
+): Promise<{ path: string; metrics?: Metrics }> {
   // a teacher learns the task with the task's own term weights (the config's task.weights are the student's)
   const weights = taskWeightsFor(ctx.task.task, resolveWeights(TASK, ctx.task.descriptor.terms, {}), p.model);
   p.model.setFrozen(false);
@@ -195,12 +221,16 @@ async function trainTeacher(
   });
   p.model.setFrozen(!tc.trainable);
   const path = join(ctx.runDir, p.name);
-  const metrics = testMetrics(p, tc, dataset, ctx);
+  if (!judged) {
+    saveTappedModelSync(p.model, path, card);
+    return { path };
+  }
+  const metrics = taskMetrics(p, tc, dataset, ctx);
   saveTappedModelSync(p.model, path, { ...card, metrics: { test: metrics } });
   return { path, metrics };
 }
 
 /** A teacher's metrics on the test split by the run's task. */
-function testMetrics(p: Participant, tc: TeacherConfig, dataset: Dataset, ctx: TeacherContext): Metrics {
+function taskMetrics(p: Participant, tc: TeacherConfig, dataset: Dataset, ctx: TeacherContext): Metrics {
   return evaluateByTask(ctx.task, dataset, p.model, dataset.split('test'), tc.train.evalBatchSize);
 }
