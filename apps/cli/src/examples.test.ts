@@ -49,4 +49,24 @@ describe('examples/', () => {
     );
     for (const c of [s!, k!, f!]) expect([c.student, c.train, c.data]).toEqual([kd.student, kd.train, kd.data]);
   });
+
+  it('scenes-vild.yaml is scenes-vild-text.yaml plus ViLD-image, its crop teacher the image side of fashion-mnist-clip.yaml', () => {
+    const text = loadConfigFile(join(examples, 'scenes-vild-text.yaml'));
+    const vild = loadConfigFile(join(examples, 'scenes-vild.yaml'));
+    const clip = loadConfigFile(join(examples, 'fashion-mnist-clip.yaml'));
+    const { distill, ...detector } = vild.student.options;
+    expect(distill).toEqual({ proposals: '', count: 30 });
+    expect(detector).toEqual(text.student.options);
+    expect({ ...vild.data.options, proposals: 'none' }).toEqual(text.data.options);
+    expect([vild.task, vild.train]).toEqual([text.task, text.train]);
+    expect(vild.methods.map((m) => [m.id, m.weights])).toEqual([['vild', { image: 0.5 }]]);
+    const teacher = vild.teacher!;
+    expect(teacher.cacheOutputs).toBe(true);
+    expect(resolve(examples, teacher.init!.recipe!)).toBe(join(examples, 'fashion-mnist-clip.yaml'));
+    const image = teacher.options['image'] as { options: { encoder: unknown; heads: { outputs?: number }[] } };
+    const tower = clip.student.options as { image: unknown; embedDim: number };
+    expect(image.options.encoder).toEqual(tower.image);
+    expect(image.options.heads[0]!.outputs).toBe(tower.embedDim);
+    expect(teacher.options['regions']).toBe(30);
+  });
 });

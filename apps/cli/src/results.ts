@@ -17,7 +17,7 @@ export function formatSummary(s: RunSummary): string {
   };
   for (const t of s.teachers) {
     lines.push(
-      `${t.name.padEnd(8)} ${t.arch.padEnd(10)} ${count(t.params).padStart(9)} params  test ${shown(primary, t.metrics)}  (${t.source}: ${t.path})`,
+      `${t.name.padEnd(8)} ${t.arch.padEnd(10)} ${count(t.params).padStart(9)} params  ${t.metrics || !t.unjudged ? `test ${shown(primary, t.metrics)}` : 'not judged by the task'}  (${t.source}: ${t.path})`,
     );
   }
   const st = s.student;
