@@ -61,6 +61,23 @@ describe('aggregation', () => {
     expect(aggregateCell('student', [summary(1, 0.9, 0.9, 0.9)]).teacherTest.n).toBe(0);
   });
 
+  it('a teacher the task did not judge (no metrics: a crop teacher under detection) is — in the tables', () => {
+    const unjudged = (seed: number): RunSummary => ({
+      ...summary(seed, 0.9, 0.9, 0.9),
+      teachers: [
+        { name: 'teacher', arch: 'crop-teacher', params: 1, source: 'init', path: 'p', unjudged: 'its model lacks …' },
+      ],
+    });
+    const row = aggregateCell('vild', [unjudged(1), unjudged(2)]);
+    expect(row.teacherTest.n).toBe(0);
+    expect(formatPercent(row.teacherTest)).toBe('—');
+    expect(markdownTable([row]).split('\n')[2]).toContain('—');
+    const [header, line] = resultsCsv([row]).split('\n');
+    const teacherMean = header!.split(',').indexOf('teacher_test_mean');
+    expect(teacherMean).toBeGreaterThan(0);
+    expect(line!.split(',')[teacherMean]).toBe('');
+  });
+
   it("aggregates and tabulates the methods' reported metrics (e.g. FFSD's ensemble)", () => {
     const withReport = (seed: number, v: number): RunSummary => ({
       ...summary(seed, 0.9, 0.9, 0.9),
