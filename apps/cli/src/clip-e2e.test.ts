@@ -1,29 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kd, tempDir, writeFile } from '../test/kd.js';
+import { kd, tempDir, tinyClipConfig, writeFile } from '../test/kd.js';
 
 /** The CLIP-like teacher pipeline end to end: captioned data → clip dual encoder → clip method → zero-shot test accuracy. */
 describe('kd run: a tiny CLIP-like teacher', () => {
   it('trains a dual encoder on captioned MNIST and reports zero-shot accuracy', async () => {
     const cwd = tempDir('clip');
-    const config = writeFile(
-      cwd,
-      'clip.yaml',
-      [
-        'name: tiny-clip',
-        'backend: wasm',
-        'data:',
-        '  dataset: captioned',
-        '  options: { base: mnist, baseOptions: { trainSize: 256, val: 100, test: 100 }, length: 24 }',
-        'student:',
-        '  arch: clip',
-        '  options: { image: { arch: cnn, options: { width: 2 } }, embedDim: 16, text: { kind: bag, dModel: 16 } }',
-        'task: { weight: 0 }',
-        'train: { epochs: 1, batchSize: 64 }',
-        'methods: [{ id: clip, hparams: { sameClassPositives: true, learnTemperature: true } }]',
-      ].join('\n'),
-    );
+    const config = writeFile(cwd, 'clip.yaml', tinyClipConfig('{ sameClassPositives: true, learnTemperature: true }'));
     const r = await kd(['run', config, '--run-dir', join(cwd, 'run')], cwd);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^\[distill\] epoch 1\/1 {2}loss \d+\.\d{4} \(clip\.contrastive \d+\.\d{4}\)/m);

@@ -16,10 +16,15 @@ export interface KdResult {
 /** Runs `node dist/main.js …args` in `cwd` (not a TTY: plain progress lines). */
 export function kd(args: readonly string[], cwd: string, timeoutMs = 170_000): Promise<KdResult> {
   return new Promise((done) => {
-    execFile(process.execPath, [KD, ...args], { cwd, timeout: timeoutMs, maxBuffer: 64 << 20, env: { ...process.env, FORCE_COLOR: '0' } }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      done({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [KD, ...args],
+      { cwd, timeout: timeoutMs, maxBuffer: 64 << 20, env: { ...process.env, FORCE_COLOR: '0' } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -58,4 +63,26 @@ train: { epochs: 1, batchSize: 64, evalBatchSize: 200, optimizer: { lr: 0.05 } }
 methods:
   - id: kd
 ${extra}`;
+}
+
+/** A config in the repository's examples/ folder, by file name. */
+export function example(name: string): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples', name);
+}
+
+/** A tiny CLIP-like teacher on captioned MNIST (256 digits, 1 epoch, embeddings of 16): a recipe for the vision-language e2e tests. */
+export function tinyClipConfig(clipHparams = ''): string {
+  return [
+    'name: tiny-clip',
+    'backend: wasm',
+    'data:',
+    '  dataset: captioned',
+    '  options: { base: mnist, baseOptions: { trainSize: 256, val: 100, test: 100 }, length: 24 }',
+    'student:',
+    '  arch: clip',
+    '  options: { image: { arch: cnn, options: { width: 2 } }, embedDim: 16, text: { kind: bag, dModel: 16 } }',
+    'task: { weight: 0 }',
+    'train: { epochs: 1, batchSize: 64 }',
+    `methods: [{ id: clip${clipHparams ? `, hparams: ${clipHparams}` : ''} }]`,
+  ].join('\n');
 }

@@ -1,18 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kd, tempDir } from '../../test/kd.js';
+import { example, kd, tempDir } from '../../test/kd.js';
 
-const EXAMPLE = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  '..',
-  'examples',
-  'scenes-detection-rpn.yaml',
-);
+const EXAMPLE = example('scenes-detection-rpn.yaml');
 
 /** examples/scenes-detection-rpn.yaml, shrunk: region-detector with its own RPN, trained by the detection task's four terms. */
 describe('kd run: the detection task with a region proposal network (region-detector options.rpn)', () => {

@@ -1,33 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kd, tempDir, writeFile } from '../../test/kd.js';
+import { example, kd, tempDir, tinyClipConfig, writeFile } from '../../test/kd.js';
 
-const EXAMPLE = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  '..',
-  'examples',
-  'scenes-vild-text.yaml',
-);
-
-/** A tiny CLIP-like teacher on captioned MNIST (as clip-e2e's), the scenes' items. */
-const TEACHER = [
-  'name: tiny-clip',
-  'backend: wasm',
-  'data:',
-  '  dataset: captioned',
-  '  options: { base: mnist, baseOptions: { trainSize: 256, val: 100, test: 100 }, length: 24 }',
-  'student:',
-  '  arch: clip',
-  '  options: { image: { arch: cnn, options: { width: 2 } }, embedDim: 16, text: { kind: bag, dModel: 16 } }',
-  'task: { weight: 0 }',
-  'train: { epochs: 1, batchSize: 64 }',
-  'methods: [{ id: clip }]',
-].join('\n');
+const EXAMPLE = example('scenes-vild-text.yaml');
 
 interface EmbeddingsFile {
   classes: string[];
@@ -39,7 +15,7 @@ interface EmbeddingsFile {
 describe('ViLD-text end to end: kd text class-embeddings of a CLIP teacher → region-detector options.classifier', () => {
   it('writes the class embeddings of a teacher config (trained once as a recipe) and of its run folder alike, then trains a detector with them', async () => {
     const cwd = tempDir('vild-text');
-    const teacher = writeFile(cwd, 'tiny-clip.yaml', TEACHER);
+    const teacher = writeFile(cwd, 'tiny-clip.yaml', tinyClipConfig());
     const fromConfig = await kd(['text', 'class-embeddings', teacher, '--out', 'emb/a.json'], cwd);
     expect(fromConfig.code, fromConfig.stderr).toBe(0);
     expect(fromConfig.stderr).toMatch(/recipe tiny-clip: not in the cache, running it once/);

@@ -1,38 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kd, tempDir, writeFile } from '../../test/kd.js';
+import { example, kd, tempDir, tinyClipConfig, writeFile } from '../../test/kd.js';
 
-const EXAMPLE = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  '..',
-  'examples',
-  'scenes-vild.yaml',
-);
-
-/** A tiny CLIP-like teacher on captioned MNIST (as vild-text's), the scenes' items. */
-const TEACHER = [
-  'name: tiny-clip',
-  'backend: wasm',
-  'data:',
-  '  dataset: captioned',
-  '  options: { base: mnist, baseOptions: { trainSize: 256, val: 100, test: 100 }, length: 24 }',
-  'student:',
-  '  arch: clip',
-  '  options: { image: { arch: cnn, options: { width: 2 } }, embedDim: 16, text: { kind: bag, dModel: 16 } }',
-  'task: { weight: 0 }',
-  'train: { epochs: 1, batchSize: 64 }',
-  'methods: [{ id: clip }]',
-].join('\n');
+const EXAMPLE = example('scenes-vild.yaml');
 
 describe('ViLD end to end: ViLD-text classifier + vild (ViLD-image) with a crop teacher initialised from a CLIP recipe', () => {
   it('trains the detector on the task and vild.image, the crop teacher loaded from the recipe, its outputs cached, not judged by the task', async () => {
     const cwd = tempDir('vild');
-    const teacher = writeFile(cwd, 'tiny-clip.yaml', TEACHER);
+    const teacher = writeFile(cwd, 'tiny-clip.yaml', tinyClipConfig());
     const emb = await kd(['text', 'class-embeddings', teacher, '--out', 'emb.json'], cwd);
     expect(emb.code, emb.stderr).toBe(0);
 
