@@ -210,8 +210,9 @@ describe('kd sweep --queue and kd worker (BullMQ on a Redis of its own)', () => 
     await queue.add('run', { ...job, commit: 'deadbeef' }, { jobId: 'other-commit', attempts: 3 });
     for (const [id, , reason] of cases) {
       const failed = await until(`job hostile-${id} to fail`, async () => {
+        // the reason and the failed state as one read: a job read before it failed carries no reason
         const j = await queue.getJob(`hostile-${id}`);
-        return (await j?.getState()) === 'failed' ? j : undefined;
+        return j?.failedReason !== undefined && (await j.getState()) === 'failed' ? j : undefined;
       });
       expect(failed!.failedReason.startsWith(reason), `${id}: ${failed!.failedReason}`).toBe(true);
       expect(failed!.failedReason).not.toContain('\n');
