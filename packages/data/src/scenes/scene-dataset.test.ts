@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../mnist/mnist-provider.js';
 import { loadScenes } from './scene-dataset.js';
 import { PREDICATES } from './spatial-relations.js';
-import { ANSWER_VOCABULARY, BASE_NOVEL_CLASSES, PREDICATE_NAMES, facetOf } from '@kd/core';
+import { ANSWER_VOCABULARY, BASE_NOVEL_CLASSES, PREDICATE_NAMES, facetOf, type Batch } from '@kd/core';
 
 describe('scenes as a dataset', () => {
   it('splits the items first: every object of a split comes from that split of MNIST', async () => {
@@ -73,6 +73,47 @@ describe('scenes as a dataset', () => {
     expect(facetOf(ds, BASE_NOVEL_CLASSES)).toEqual({ base: [0, 1, 2, 4, 5, 6, 7, 8], novel: [3, 9] });
     expect(facetOf(ds, PREDICATE_NAMES)).toEqual([...PREDICATES]);
     expect(facetOf(ds, ANSWER_VOCABULARY)).toEqual(ds.split('train').scenes.answerVocabulary.answers);
+  });
+
+  it("annotateNovel (ViLD's oracle) annotates every object in training batches only; the facet still names the novel classes", async () => {
+    const options = { train: 6, val: 3, test: 3, novelClasses: [0, 1, 2, 3, 4] };
+    const plain = await loadScenes(options);
+    const oracle = await loadScenes({ ...options, annotateNovel: true });
+    expect(facetOf(oracle, BASE_NOVEL_CLASSES)).toEqual({ base: [5, 6, 7, 8, 9], novel: [0, 1, 2, 3, 4] });
+    expect(oracle.batchKeys).toEqual(plain.batchKeys);
+    const indices = Int32Array.from([0, 1, 2, 3, 4, 5]);
+    const values = (b: Batch) => Object.fromEntries(Object.entries(b).map(([k, t]) => [k, Array.from(t!.dataSync())]));
+    const before = tf.memory().numTensors;
+    const got = oracle.split('train').batch(indices);
+    const full = oracle.split('train').scenes.batch(indices, { annotations: 'full' });
+    const base = plain.split('train').batch(indices);
+    expect(values(got)).toEqual(values(full));
+    // the scenes hold novel objects, so the oracle's training boxes differ from the base-only ones
+    const scenes = Array.from(indices, (i) => oracle.split('train').scenes.get(i));
+    expect(scenes.some((s) => s.full.objects.some((o) => o.novel))).toBe(true);
+    expect(Array.from(got.boxCount!.dataSync())).toEqual(scenes.map((s) => s.full.objects.length));
+    expect(Array.from(got.boxClasses!.dataSync()).some((c) => c >= 0 && c <= 4)).toBe(true);
+    expect(Array.from(base.boxClasses!.dataSync()).some((c) => c >= 0 && c <= 4)).toBe(false);
+    // val and test keep the base annotations (evaluation reads fullBoxes either way)
+    for (const name of ['val', 'test'] as const) {
+      const a = oracle.split(name).batch(Int32Array.from([0, 1, 2]));
+      const b = plain.split(name).batch(Int32Array.from([0, 1, 2]));
+      expect(values(a)).toEqual(values(b));
+      tf.dispose([...Object.values(a), ...Object.values(b)] as tf.Tensor[]);
+    }
+    tf.dispose([...Object.values(got), ...Object.values(full), ...Object.values(base)] as tf.Tensor[]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('without annotateNovel, training batches are the base annotations (the default is unchanged)', async () => {
+    const ds = await loadScenes({ train: 4, val: 1, test: 1, novelClasses: [1, 7] });
+    const indices = Int32Array.from([0, 1, 2, 3]);
+    const got = ds.split('train').batch(indices);
+    const want = ds.split('train').scenes.batch(indices, { annotations: 'base' });
+    for (const key of Object.keys(want))
+      expect(Array.from(got[key]!.dataSync()), key).toEqual(Array.from(want[key]!.dataSync()));
+    expect(ds.split('train').annotations).toBe('base');
+    tf.dispose([...Object.values(got), ...Object.values(want)] as tf.Tensor[]);
   });
 
   it('previews show every object (novel ones marked), the caption and a question', async () => {

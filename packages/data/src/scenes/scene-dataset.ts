@@ -49,6 +49,12 @@ export const sceneOptionsSchema = z
       .array(z.number().int().min(0))
       .default([])
       .describe('classes kept in the images but removed from the annotations (ViLD base/novel)'),
+    annotateNovel: z
+      .boolean()
+      .default(false)
+      .describe(
+        "keep the novel classes' annotations in the training batches (y, boxes, boxClasses, boxCount: every object) while the base/novel facet still names them novel: ViLD's oracle, supervised on base + novel",
+      ),
     positionGrid: z.union([z.literal(2), z.literal(3)]).default(2),
     train: positiveInt.default(8000).describe('training scenes'),
     val: positiveInt.default(1000),
@@ -88,19 +94,25 @@ export type SceneDatasetOptions = z.input<typeof sceneOptionsSchema>;
  */
 export class SceneSplit implements DataSplit {
   readonly size: number;
+  /** The annotations behind `y`, `boxes`, `boxClasses`, `boxCount`: 'base' (novel objects left out) or 'full'. */
+  readonly annotations: 'base' | 'full';
   readonly augments = false;
   /** The class of each scene's one object with `labels: 'class'`; undefined for multi-hot scenes. */
   readonly labels?: Int32Array;
 
-  constructor(readonly scenes: SceneSet) {
+  constructor(
+    readonly scenes: SceneSet,
+    options: { annotations?: 'base' | 'full' } = {},
+  ) {
     this.size = scenes.size;
+    this.annotations = options.annotations ?? 'base';
     if (scenes.labels === 'class')
       this.labels = Int32Array.from({ length: this.size }, (_, i) => scenes.get(i).objects[0]!.classId);
   }
 
   /** x [B,H,W,1], y multi-hot [B,K], boxes, pairs, proposals… (`sceneBatchKeys`; scenes/README.md). */
   batch(indices: Int32Array): Batch {
-    return this.scenes.batch(indices, { annotations: 'base' });
+    return this.scenes.batch(indices, { annotations: this.annotations });
   }
 
   preview(index: number): SamplePreview {
@@ -215,6 +227,8 @@ export async function loadScenes(
       : o.proposals === 'one'
         ? { '': DEFAULT_PROPOSAL_CONFIG }
         : { '': DEFAULT_PROPOSAL_CONFIG, biased: BIASED_PROPOSAL_CONFIG };
+  // annotateNovel (ViLD's oracle): training batches annotate every object; val/test stay as without it
+  // (the detection task evaluates on fullBoxes either way).
   const make = (name: SplitName, size: number) =>
     new SceneSplit(
       new SceneSet({
@@ -237,6 +251,7 @@ export async function loadScenes(
           pool: itemSplits.split(name).sourceIndices,
         },
       }),
+      { annotations: o.annotateNovel && name === 'train' ? 'full' : 'base' },
     );
   const info: DataInfo = {
     name: `scenes-${o.items}`,
