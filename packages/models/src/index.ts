@@ -7,6 +7,7 @@ export * from './module-list.js';
 export * from './pooled-classifier.js';
 export * from './region-detector.js';
 export * from './text-region-classifier.js';
+export * from './ensemble-scores.js';
 export * from './class-embeddings-file.js';
 export * from './anchor-grid.js';
 export * from './rpn-head.js';

@@ -20,7 +20,8 @@ import { firstProposals, proposalKeyRequests } from './proposal-source.js';
 import { anchorGrid } from './anchor-grid.js';
 import { RpnHead } from './rpn-head.js';
 import { rpnRegions, type GtBoxes, type RpnConfig } from './rpn-regions.js';
-import { TextRegionClassifier, type NovelLogits } from './text-region-classifier.js';
+import { TextRegionClassifier, l2Rows, type NovelLogits } from './text-region-classifier.js';
+import { ensembleScores } from './ensemble-scores.js';
 
 /** ViLD-text's classifier (`options.classifier`): frozen class-name text embeddings and a background embedding. */
 export interface TextClassifierConfig {
@@ -42,6 +43,18 @@ export interface DistillProposalsConfig {
   readonly proposals: string;
   /** M: proposals per image (ViLD: 300, `max_num_rois`). */
   readonly count: number;
+}
+
+/** ViLD-ensemble (`options.ensemble`): a separate image head trained by ViLD-image, its scores mixed with the text head's. */
+export interface EnsembleConfig {
+  /** λ: score = p_txt^λ · p_img^(1−λ) on base classes, p_txt^(1−λ) · p_img^λ on novel ones (ViLD: 2/3). */
+  readonly lambda: number;
+}
+
+/** A region head tower: conv3x3 + ReLU layers, then FC + ReLU (the region embedding). */
+interface HeadTower {
+  readonly convs: readonly Conv2d[];
+  readonly fc: Linear;
 }
 
 export interface RegionDetectorConfig {
@@ -69,6 +82,11 @@ export interface RegionDetectorConfig {
   readonly textClassifier?: TextClassifierConfig;
   /** When set (needs `textClassifier`), ViLD-image's distillation proposals: taps `distillEmbedding`, `distillMask`. */
   readonly distill?: DistillProposalsConfig;
+  /**
+   * When set (needs `textClassifier` and `distill`), ViLD-ensemble: a second head tower (`imageHead.*`)
+   * embeds the distillation proposals and scores the regions (tap `regionScores`).
+   */
+  readonly ensemble?: EnsembleConfig;
   readonly seed: number;
 }
 
@@ -108,6 +126,19 @@ const EPSILON = 1e-6;
  * regions (ViLD's 'vanilla' head: its precomputed proposals are appended to the RoIs): taps
  * `distillEmbedding` [M, D] (L2-normalised, as `regionVisualEmbedding`) and `distillMask` [M] (1 for a
  * real proposal, 0 for padding), computed only when asked for (or when all taps are).
+ *
+ * With `ensemble` (ViLD-ensemble, needs `textClassifier` and `distill`; the official 'double_branch'
+ * head), a second tower of the same shape (`imageHead.conv*` conv3x3 + ReLU, `imageHead.fc` FC + ReLU,
+ * `imageHead.projection` Linear to D), built after every other variable (a model without it draws the
+ * same initial weights), takes ViLD-image's part: `distillEmbedding` comes from it alone, while
+ * `regionLogits` (and `boxDeltas`) come from the text tower alone, so ViLD-image's loss trains the image
+ * tower and the backbone, the task's classification loss never reaches the image tower. Backbone, RPN
+ * and RoIAlign are shared. Extra tap `regionScores` [R, K+1] (`ensembleScores`): the regions' text
+ * probabilities (softmax of the evaluation logits: every class, no novel mask) and image probabilities
+ * (softmax over the K classes of the image tower's cosines with the text embeddings / τ) mixed
+ * geometrically with λ (base: text^λ·image^(1−λ); novel: text^(1−λ)·image^λ); column 0 is the text
+ * background probability. Computed whenever asked for (or when all taps are), in training too; the
+ * `detection` task scores its evaluation detections with it when a model declares it.
  */
 export class RegionDetector extends TappedModel {
   readonly arch = 'region-detector';
@@ -122,11 +153,15 @@ export class RegionDetector extends TappedModel {
   /** ViLD-text's classifier (with `config.textClassifier`). */
   readonly textClassifier?: TextRegionClassifier;
   readonly boxRegressor: Linear;
+  /** ViLD-ensemble's image tower and its projection to D (with `config.ensemble`). */
+  readonly imageHead?: HeadTower & { readonly projection: Linear };
   /** The region proposal network's head (with `config.rpn`). */
   readonly rpn?: RpnHead;
   /** Its anchors [A · 4], pixels (with `config.rpn`). */
   readonly anchors?: Float32Array;
   private readonly specs: TapSpecs;
+  /** The text tower (`head.*`): the regions' head without the ensemble. */
+  private readonly textTower: HeadTower;
 
   constructor(readonly config: RegionDetectorConfig) {
     super();
@@ -156,6 +191,7 @@ export class RegionDetector extends TappedModel {
     );
     const pooled = config.pool * config.pool * channels;
     this.fc = this.addChild('head.fc', new Linear(pooled, config.hidden, rng));
+    this.textTower = { convs: this.headConvs, fc: this.fc };
     const text = config.textClassifier;
     if (text && text.text.length !== config.numClasses * text.dim)
       throw new Error(`region-detector: the text classifier needs ${config.numClasses} × ${text.dim} embeddings`);
@@ -185,6 +221,20 @@ export class RegionDetector extends TappedModel {
       throw new Error(
         'region-detector: the distillation proposals (distill) need the text classifier (its projection)',
       );
+    if (config.ensemble && !(text && config.distill))
+      throw new Error('region-detector: the ensemble needs the text classifier and the distillation proposals');
+    if (config.ensemble && text) {
+      // built last, so that a model without the ensemble draws the same initial weights
+      const convs = Array.from({ length: config.headConvs }, (_, i) =>
+        this.addChild(
+          `imageHead.conv${i + 1}`,
+          new Conv2d(channels, channels, { kernel: 3, stride: 1, padding: 1, bias: true, init: 'torch-default' }, rng),
+        ),
+      );
+      const fc = this.addChild('imageHead.fc', new Linear(pooled, config.hidden, rng));
+      const projection = this.addChild('imageHead.projection', new Linear(config.hidden, text.dim, rng));
+      this.imageHead = { convs, fc, projection };
+    }
     const a = (this.anchors?.length ?? 0) / 4;
     const r = config.regions;
     const k = config.numClasses;
@@ -217,6 +267,15 @@ export class RegionDetector extends TappedModel {
               shape: [r, text.dim],
               kind: 'region' as const,
               description: 'region embedding projected to the text embeddings’ space (D), L2-normalised',
+            },
+          }
+        : {}),
+      ...(text && config.ensemble
+        ? {
+            regionScores: {
+              shape: [r, k + 1],
+              kind: 'other' as const,
+              description: `ViLD-ensemble region scores: text^λ·image^(1−λ) on base classes, text^(1−λ)·image^λ on novel ones (λ ${config.ensemble.lambda}); column 0 is the text background probability`,
             },
           }
         : {}),
@@ -298,7 +357,8 @@ export class RegionDetector extends TappedModel {
         ? this.proposeRegions(x, batch, options.training, taps)
         : firstProposals(batch, this.config.proposals, r, 'region-detector');
       const b = boxes.shape[0];
-      const { pooled, embedding } = this.head(x, boxes);
+      const pooled = this.pool(x, boxes);
+      const embedding = this.tower(pooled, this.textTower);
       taps.record('regionFeatures', tf.reshape(pooled, [b, r, -1]));
       taps.record('regionEmbedding', tf.reshape(embedding, [b, r, -1]));
       let classLogits: tf.Tensor;
@@ -309,6 +369,11 @@ export class RegionDetector extends TappedModel {
       } else classLogits = this.classifier!.apply(embedding);
       const regionLogits = tf.reshape(classLogits, [b, r, this.numClasses + 1]);
       taps.record('regionLogits', regionLogits);
+      if (this.imageHead && taps.wants('regionScores'))
+        taps.record(
+          'regionScores',
+          this.regionScores(pooled, embedding, options.training ? undefined : classLogits, [b, r]),
+        );
       taps.record('boxDeltas', tf.reshape(this.boxRegressor.apply(embedding), [b, r, 4]));
       taps.record('regionBoxes', boxes);
       taps.record('regionMask', mask);
@@ -322,11 +387,8 @@ export class RegionDetector extends TappedModel {
     }) as TapValues;
   }
 
-  /**
-   * RoIAlign of `boxes` [B, N, 4] (pixels) on the backbone map `feature`, then the head: the pooled
-   * cells [B·N, pool, pool, C] and the region embeddings [B·N, hidden].
-   */
-  private head(feature: tf.Tensor4D, boxes: tf.Tensor3D): { pooled: tf.Tensor4D; embedding: tf.Tensor2D } {
+  /** RoIAlign of `boxes` [B, N, 4] (pixels) on the backbone map `feature`: the pooled cells [B·N, pool, pool, C]. */
+  private pool(feature: tf.Tensor4D, boxes: tf.Tensor3D): tf.Tensor4D {
     const [b, n] = boxes.shape;
     const index = tf.tensor1d(
       Int32Array.from({ length: b * n }, (_, i) => Math.floor(i / n)),
@@ -341,22 +403,53 @@ export class RegionDetector extends TappedModel {
       [pool, pool],
       { sampling },
     );
+    return pooled;
+  }
+
+  /** A head tower (the text one: `head.*`; the ensemble's image one) over pooled cells: the region embeddings [N, hidden]. */
+  private tower(pooled: tf.Tensor4D, tower: HeadTower): tf.Tensor2D {
     let cells: tf.Tensor4D = pooled;
-    for (const conv of this.headConvs) cells = tf.relu(conv.apply(cells)) as tf.Tensor4D;
-    const embedding = tf.relu(this.fc.apply(tf.reshape(cells, [b * n, -1]))) as tf.Tensor2D;
-    return { pooled, embedding };
+    for (const conv of tower.convs) cells = tf.relu(conv.apply(cells)) as tf.Tensor4D;
+    return tf.relu(tower.fc.apply(tf.reshape(cells, [pooled.shape[0], -1]))) as tf.Tensor2D;
+  }
+
+  /** The image tower's normalised projected embeddings [N, D] of pooled cells (ViLD-ensemble). */
+  private imageEmbed(pooled: tf.Tensor4D): tf.Tensor2D {
+    const head = this.imageHead!;
+    return l2Rows(head.projection.apply(this.tower(pooled, head))) as tf.Tensor2D;
+  }
+
+  /**
+   * ViLD-ensemble's region scores [B, R, K+1] from the regions' pooled cells and text-tower embeddings;
+   * `evalLogits` [B·R, K+1]: the text logits when already computed without the training mask.
+   */
+  private regionScores(
+    pooled: tf.Tensor4D,
+    embedding: tf.Tensor2D,
+    evalLogits: tf.Tensor | undefined,
+    [b, r]: [number, number],
+  ): tf.Tensor3D {
+    const classifier = this.textClassifier!;
+    const text = (evalLogits ?? classifier.apply(embedding, false).logits) as tf.Tensor2D;
+    const image = classifier.classLogits(this.imageEmbed(pooled));
+    const { novelClasses } = classifier.config;
+    return tf.reshape(ensembleScores(text, image, novelClasses, this.config.ensemble!.lambda), [b, r, -1]);
   }
 
   /**
    * ViLD-image's student side: the first M proposals of the distillation source through the same
-   * head and projection as the regions (`distillEmbedding` [B, M, D], normalised) and their mask.
+   * head and projection as the regions, or the ensemble's image tower (`distillEmbedding` [B, M, D],
+   * normalised) and their mask.
    */
   private distillTaps(feature: tf.Tensor4D, batch: Batch, taps: TapRecorder): void {
     const { proposals, count } = this.config.distill!;
     const { boxes, mask } = firstProposals(batch, proposals, count, 'region-detector (options.distill)');
     const b = boxes.shape[0];
-    const { embedding } = this.head(feature, boxes);
-    taps.record('distillEmbedding', tf.reshape(this.textClassifier!.embed(embedding), [b, count, -1]));
+    const pooled = this.pool(feature, boxes);
+    const embedded = this.imageHead
+      ? this.imageEmbed(pooled)
+      : this.textClassifier!.embed(this.tower(pooled, this.textTower));
+    taps.record('distillEmbedding', tf.reshape(embedded, [b, count, -1]));
     taps.record('distillMask', mask);
   }
 

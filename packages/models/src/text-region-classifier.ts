@@ -25,7 +25,7 @@ export interface TextRegionClassifierConfig {
 }
 
 /** Rows divided by their L2 norm (an all-zero row stays zero). */
-function l2Rows(x: tf.Tensor): tf.Tensor {
+export function l2Rows(x: tf.Tensor): tf.Tensor {
   return tf.div(x, tf.maximum(tf.norm(x, 'euclidean', -1, true), 1e-12));
 }
 
@@ -89,6 +89,18 @@ export class TextRegionClassifier extends Module {
   /** The normalised projected embeddings [N, D] of region embeddings [N, hidden] (`regionVisualEmbedding`'s rows). */
   embed(embedding: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => l2Rows(this.project(embedding)) as tf.Tensor2D);
+  }
+
+  /**
+   * The class logits [N, K] (no background column) of embeddings `visual` [N, D] from another
+   * projection (ViLD-ensemble's image branch): their cosines with the class text embeddings / τ, every
+   * class scored (no novel mask).
+   */
+  classLogits(visual: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const text = l2Rows(tf.tensor2d(this.config.text, [this.numClasses, this.config.dim]));
+      return tf.div(tf.matMul(l2Rows(visual), text, false, true), this.config.temperature) as tf.Tensor2D;
+    });
   }
 
   /** The normalised projected embeddings [N, D] and the logits [N, K+1] of region embeddings [N, hidden]. */

@@ -9,7 +9,8 @@ import {
 } from '@kd/core';
 import { checkEmbeddingClasses, readClassEmbeddings } from '../class-embeddings-file.js';
 import { parseOptions } from '../options.js';
-import { RegionDetector, type TextClassifierConfig } from '../region-detector.js';
+import { ENSEMBLE_LAMBDA } from '../ensemble-scores.js';
+import { RegionDetector, type EnsembleConfig, type TextClassifierConfig } from '../region-detector.js';
 import { RPN_DEFAULTS, type RpnConfig } from '../rpn-regions.js';
 
 const positiveInt = z.number().int().positive();
@@ -57,6 +58,15 @@ const distillOption = z
   .strict()
   .optional();
 
+/** `options.ensemble`: ViLD-ensemble, true (λ 2/3) or `{ lambda }`; absent or false: none. */
+const ensembleOption = z
+  .union([z.boolean(), z.object({ lambda: z.number().min(0).max(1).default(ENSEMBLE_LAMBDA) }).strict()])
+  .default(false)
+  .transform((v): EnsembleConfig | undefined => {
+    if (v === false) return undefined;
+    return v === true ? { lambda: ENSEMBLE_LAMBDA } : v;
+  });
+
 /**
  * The text classifier of `options.classifier`: the embeddings file read (relative to the config's
  * folder) and checked against the dataset's class names; the novel classes from its base/novel split.
@@ -88,7 +98,9 @@ export const regionDetector: ModelArchitecture = {
     'Options: width (8), regions (32), proposals ("" | "biased" | "objects"), pool (4), sampling (2), headConvs (1), hidden (64), ' +
     'rpn (off; true or { sizes [16, 32], ratios [0.5, 1, 2], convs 1, preNms 1000, nmsIou 0.7, minSize 0.001, addGtBoxes true }), ' +
     'classifier (linear; or { embeddings: <class-embeddings.json>, temperature 0.01, novel mask | remove }), ' +
-    'distill (ViLD-image, with classifier: { proposals "", count 300 }: the first M proposals of a batch proposal source through the same head and projection, taps distillEmbedding [M, D] and distillMask [M]).',
+    'distill (ViLD-image, with classifier: { proposals "", count 300 }: the first M proposals of a batch proposal source through the same head and projection, taps distillEmbedding [M, D] and distillMask [M]), ' +
+    'ensemble (ViLD-ensemble, with classifier and distill: true or { lambda 2/3 }: a second head tower imageHead.* of the same shape gives distillEmbedding, the text tower regionLogits; ' +
+    'tap regionScores [R, K+1] = text^λ·image^(1−λ) on base classes, text^(1−λ)·image^λ on novel ones, which the detection task evaluates with).',
   build(input) {
     const o = parseOptions('region-detector', input.options, {
       width: positiveInt.default(8),
@@ -101,11 +113,17 @@ export const regionDetector: ModelArchitecture = {
       rpn: rpnOption,
       classifier: classifierOption,
       distill: distillOption,
+      ensemble: ensembleOption,
     });
     if (o.distill && !o.classifier)
       throw new ConfigError(
         'options.distill',
         'region-detector: the distillation proposals are embedded by the text classifier’s projection; set options.classifier too',
+      );
+    if (o.ensemble && !(o.classifier && o.distill))
+      throw new ConfigError(
+        'options.ensemble',
+        `region-detector: the ensemble mixes the text classifier's scores with an image head trained by ViLD-image; set options.${o.classifier ? 'distill' : 'classifier'} too`,
       );
     if (o.rpn && o.proposals !== '')
       throw new ConfigError(
