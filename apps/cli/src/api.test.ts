@@ -32,7 +32,7 @@ function script(code: string): Promise<{ code: number; stdout: string; stderr: s
 
 describe('kd from code (the API @kd/cli exports)', () => {
   it('run(config object) refuses a bad field as a config file would, naming it, before loading anything', async () => {
-    const err = (await run({ ...tiny, train: { epochs: 0 } }).catch((e: Error) => e)) as Error;
+    const err = (await run({ ...tiny, train: { epochs: -1 } }).catch((e: Error) => e)) as Error;
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(/^config field 'train\.epochs': /);
     const unknown = (await run({ ...tiny, trian: {} } as RunConfigInput).catch((e: Error) => e)) as Error;

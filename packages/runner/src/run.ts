@@ -28,6 +28,7 @@ import { evaluateByTask } from './stages/task-evaluation.js';
 import { writeEntryManifest } from './stages/cache-entry.js';
 import { CachedOutputs } from './stages/cached-outputs.js';
 import { runDistillStage } from './stages/distill-stage.js';
+import { evaluateInitialised, type InitialEvaluation } from './stages/initial-evaluation.js';
 import { runMethodStages } from './stages/method-stages.js';
 import { ensureRecipe, loadRecipe, loadRecipeConfig, recipeKey } from './stages/recipe.js';
 import type { StageContext } from './stages/stage-settings.js';
@@ -243,7 +244,8 @@ export async function runExperiment(
     }
     const stages: StageResult[] = await runMethodStages(run, ctx);
     throwIfAborted(options.signal);
-    const participants = run.active.map((p) => {
+    if (config.train.epochs === 0) log('train.epochs is 0: the student is evaluated as initialised, not trained');
+    const participants = (config.train.epochs === 0 ? [] : run.active).map((p) => {
       if (p.role !== 'teacher' || !run.teacherConfigs.get(p.name)?.cacheOutputs) return p;
       const cached = CachedOutputs.precompute(
         p.model,
@@ -257,7 +259,10 @@ export async function runExperiment(
       );
       return { ...p, model: cached };
     });
-    const distill = await runDistillStage(run, { ...ctx, stopAfterEpochs: options.stopAfterEpochs }, participants);
+    const distill: StageResult | InitialEvaluation =
+      config.train.epochs === 0
+        ? evaluateInitialised(run, ctx)
+        : await runDistillStage(run, { ...ctx, stopAfterEpochs: options.stopAfterEpochs }, participants);
     stages.push(distill);
     const reported = distill.completed ? methodReports(run) : {};
     for (const [k, v] of Object.entries(reported)) log(`${k}: ${(v * 100).toFixed(2)}%`);
@@ -337,11 +342,13 @@ function summarize(
   numerics: Numerics,
   teachers: TeacherOutcome[],
   stages: StageResult[],
-  distill: StageResult,
+  distill: StageResult | InitialEvaluation,
   started: number,
   reported: Record<string, number>,
 ): RunSummary {
   const history: readonly EpochRecord[] = distill.epochs;
+  // train.epochs 0: no epoch, the initialised student's val metrics are both the best and the last
+  const initial = 'val' in distill ? distill.val : undefined;
   return {
     name: run.config.name,
     runDir: folder.dir,
@@ -358,9 +365,9 @@ function summarize(
       params: run.student.model.paramCount(),
       test: { last: distill.test?.last ?? {}, best: distill.test?.best ?? distill.test?.last ?? {} },
       val: {
-        best: history.find((e) => e.epoch === distill.best?.epoch)?.val ?? {},
+        best: initial ?? history.find((e) => e.epoch === distill.best?.epoch)?.val ?? {},
         bestEpoch: distill.best?.epoch ?? 0,
-        last: history.at(-1)?.val ?? {},
+        last: initial ?? history.at(-1)?.val ?? {},
       },
     },
     ...(Object.keys(reported).length ? { reported } : {}),

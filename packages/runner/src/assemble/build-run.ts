@@ -346,8 +346,18 @@ export async function buildRun(
     });
   const runTask = resolveRunTask(container, config, dataset);
   const weights: WeightedTerm[] = [...runTask.weights, ...entries.flatMap((e) => e.weights)];
-  checkSomeTermActive(weights);
+  // train.epochs 0 trains nothing, so no loss term needs to be on
+  const trains = config.train.epochs > 0;
+  if (trains) checkSomeTermActive(weights);
   const warnings = splitWarnings(dataset, config);
+  if (!trains && !config.student.init)
+    warnings.push(
+      'train.epochs is 0 and the student has no init: it is evaluated with its random initial weights (give student.init to evaluate saved ones)',
+    );
+  if (!trains && entries.length)
+    warnings.push(
+      `train.epochs is 0: the main stage trains nothing, so the terms of ${entries.map((e) => `'${e.entry.id}'`).join(', ')} are never used there (their own stages run as configured)`,
+    );
 
   const teacherConfigs = new Map<string, TeacherConfig>();
   const teacherInits = new Map<string, StudentInitReport>();
@@ -443,7 +453,7 @@ export async function buildRun(
     runTask.weights.length,
     ...taskWeightsFor(runTask.task, runTask.weights, studentModel, config.task.weights),
   );
-  checkSomeTermActive(weights);
+  if (trains) checkSomeTermActive(weights);
   // what the models and the task read from the data, before the task is set up (it may read facets there)
   checkDataNeeds(dataset, [
     ...participants.map((p) => ({

@@ -35,7 +35,14 @@ const GroupSettingsSchema = z
 
 export const TrainSettingsSchema = z
   .object({
-    epochs: z.number().int().positive().default(10),
+    epochs: z
+      .number()
+      .int()
+      .min(0)
+      .default(10)
+      .describe(
+        "epochs of the main stage; 0 trains nothing: the student as initialised (student.init) is evaluated on val and test as a finished run's is",
+      ),
     batchSize: z.number().int().positive().default(64),
     evalBatchSize: z.number().int().positive().default(500),
     optimizer: OptimizerConfigSchema.default(OptimizerConfigSchema.parse({})),
@@ -48,6 +55,11 @@ export const TrainSettingsSchema = z
   })
   .strict();
 export type TrainSettings = z.infer<typeof TrainSettingsSchema>;
+
+/** A teacher that must be trained first trains for at least one epoch. */
+const TeacherTrainSettingsSchema = TrainSettingsSchema.extend({
+  epochs: z.number().int().positive().default(10),
+});
 
 /**
  * Where a student's initial weights come from (`student.init`): a saved model, or the saved student
@@ -128,7 +140,7 @@ export const TeacherSchema = ModelSchema.extend({
     ),
   seed: z.number().int().min(0).default(0).describe('teacher init/data seed (fixed across student seeds by default)'),
   trainable: z.boolean().default(false).describe('train the teacher together with the student (no gradient stop)'),
-  train: TrainSettingsSchema.default(TrainSettingsSchema.parse({})).describe(
+  train: TeacherTrainSettingsSchema.default(TeacherTrainSettingsSchema.parse({})).describe(
     'settings when the teacher must be trained first',
   ),
   cache: z
