@@ -13,6 +13,7 @@ import {
   type Batch,
   type DataInfo,
   type DataSplit,
+  type ForwardOptions,
   type TapSpecs,
   type TapValues,
 } from '@kd/core';
@@ -248,6 +249,108 @@ describe('detection task: evaluation', () => {
     expect(() => task({}, data(), wrong)).toThrow(UserError);
     expect(() => task({}, data(), wrong)).toThrow(
       /model 'student' \(table-detector\) has regionLogits \[3, 5\], expected \[R, 4\]/,
+    );
+  });
+});
+
+/** A table detector that also declares the optional `regionScores` (e.g. ViLD-ensemble's), as given tables. */
+class ScoredTableDetector extends TableDetector {
+  constructor(
+    logits: number[][][],
+    private readonly scores: number[][][],
+    private readonly scoreColumns = K + 1,
+  ) {
+    super(logits);
+  }
+  override tapSpecs(): TapSpecs {
+    return { ...super.tapSpecs(), regionScores: { shape: [R, this.scoreColumns], kind: 'other' } };
+  }
+  override forward(batch: Batch, options?: ForwardOptions): TapValues {
+    const out = super.forward(batch);
+    if (!options?.taps?.has('regionScores')) return out;
+    const idx = Array.from(batch['index']!.dataSync());
+    return { ...out, regionScores: tf.tensor3d(idx.map((i) => this.scores[i]!)) };
+  }
+}
+
+/** Probability 0.9 for the given column (0 = background) of each region, the rest spread evenly. */
+const scored = (columns: number[][]) =>
+  columns.map((img) => img.map((c) => Array.from({ length: K + 1 }, (_, j) => (j === c ? 0.9 : 0.1 / K))));
+
+describe('detection task: the optional regionScores tap', () => {
+  it('scores the evaluation detections by regionScores instead of softmax(regionLogits); the loss metric keeps regionLogits', () => {
+    const uniform = REGIONS.map((img) => img.map(() => [0, 0, 0, 0]));
+    const right = scored([
+      [1, 3, 0],
+      [2, 0, 0],
+    ]);
+    const model = new ScoredTableDetector(uniform, right);
+    for (const batchSize of [1, 2]) {
+      const m = task({}, data(), model).evaluate({ model, split, batchSize, data: data() });
+      expect(m['AP50']).toBeCloseTo(1, 12);
+      expect(m['AP50.novel']).toBeCloseTo(1, 12);
+      expect(m['loss']).toBeCloseTo(Math.log(K + 1), 5);
+    }
+    // the same logits without regionScores: uniform probabilities 1/4, above the default threshold for every class
+    const plain = task({ scoreThreshold: 0.3 }).evaluate({
+      model: new TableDetector(uniform),
+      split,
+      batchSize: 2,
+      data: data(),
+    });
+    expect(plain['AP50']).toBe(0);
+    // scores that miss the novel object cost novel AP only, whatever the logits say
+    const logitsRight = peaked([
+      [1, 3, 0],
+      [2, 0, 0],
+    ]);
+    const missed = new ScoredTableDetector(
+      logitsRight,
+      scored([
+        [1, 0, 0],
+        [2, 0, 0],
+      ]),
+    );
+    const m = task({ scoreThreshold: 0.3 }, data(), missed).evaluate({
+      model: missed,
+      split,
+      batchSize: 2,
+      data: data(),
+    });
+    expect(m['AP50.base']).toBeCloseTo(1, 12);
+    expect(m['AP50.novel']).toBe(0);
+  });
+
+  it('is not a required tap; regionScores not shaped as regionLogits are refused at setup, naming the model', () => {
+    const model = new ScoredTableDetector(
+      peaked([
+        [1, 3, 0],
+        [2, 0, 0],
+      ]),
+      scored([
+        [1, 3, 0],
+        [2, 0, 0],
+      ]),
+    );
+    expect(
+      task({}, data(), model)
+        .requiredTaps()
+        .map((r) => r.tap),
+    ).not.toContain('regionScores');
+    const wrong = new ScoredTableDetector(
+      peaked([
+        [1, 3, 0],
+        [2, 0, 0],
+      ]),
+      scored([
+        [1, 3, 0],
+        [2, 0, 0],
+      ]),
+      K,
+    );
+    expect(() => task({}, data(), wrong)).toThrow(UserError);
+    expect(() => task({}, data(), wrong)).toThrow(
+      /model 'student' \(table-detector\) has regionScores \[3, 3\], expected \[3, 4\]/,
     );
   });
 });

@@ -177,7 +177,15 @@ export const RPN_TAPS = {
   rpnDeltas: 'rpnDeltas',
 } as const;
 
+/**
+ * An optional tap: [R, K+1] the region scores to evaluate with instead of softmax(`regionLogits`)
+ * (column 0 background, ignored by the decoding; e.g. ViLD-ensemble's geometric mix of two heads).
+ * Only the evaluation's detections read it; training and the `loss` metric use `regionLogits`.
+ */
+export const DETECTION_SCORES_TAP = 'regionScores';
+
 const TAP_SET = new Set(Object.values(DETECTION_TAPS));
+const TAP_SET_WITH_SCORES = new Set([...TAP_SET, DETECTION_SCORES_TAP]);
 
 /**
  * Object detection over region proposals (Fast R-CNN style; ViLD's student). The model classifies R
@@ -186,7 +194,7 @@ const TAP_SET = new Set(Object.values(DETECTION_TAPS));
  * dataset proposals). Training: each region is labelled by IoU with the image's base annotations
  * (`boxes`, `boxClasses`, `boxCount`; novel objects stay unannotated, hence background); a balanced
  * sample per image (deterministic from the step) gives `task.cls` (softmax CE) and its foreground
- * regions `task.box` (smooth-L1 on the encoded deltas). Evaluation: softmax scores, deltas applied to
+ * regions `task.box` (smooth-L1 on the encoded deltas). Evaluation: softmax scores (or the optional `regionScores`), deltas applied to
  * the regions, clipped, per-class NMS, the top detections per image; AP at IoU 0.5 against every
  * object (`fullBoxes`, `fullBoxClasses`, `fullBoxCount`), over all, base and novel classes
  * (`BASE_NOVEL_CLASSES`).
@@ -201,6 +209,10 @@ const TAP_SET = new Set(Object.values(DETECTION_TAPS));
  * terms are unavailable (`unavailableTerms`): the run switches them off, or refuses a config that
  * weights them (`task.weights.rpn_*`) in one line at build time; a model with only some of the three
  * taps is refused at setup. The evaluation (`loss` metric included) does not use the RPN.
+ *
+ * A model that declares the optional tap `regionScores` [R, K+1] (`DETECTION_SCORES_TAP`, e.g. the
+ * region detector with ViLD-ensemble) has its evaluation detections scored by it instead of
+ * softmax(`regionLogits`); the `loss` metric and training still use `regionLogits`.
  */
 @injectable()
 export class DetectionTask implements Task<DetectionHParams> {
@@ -233,6 +245,11 @@ export class DetectionTask implements Task<DetectionHParams> {
       );
     }
     this.hasRpn = this.checkRpnTaps(ctx, who);
+    const scores = ctx.student.model.tapSpecs()[DETECTION_SCORES_TAP];
+    if (scores && (scores.shape.length !== 2 || scores.shape[1] !== k + 1 || scores.shape[0] !== logits.shape[0]))
+      throw new UserError(
+        `detection task: ${who} has regionScores [${scores.shape.join(', ')}], expected [${logits.shape[0]}, ${k + 1}] (as regionLogits)`,
+      );
   }
 
   /** Whether the student has an RPN: all of `RPN_TAPS` (with consistent shapes) or none; a partial set is refused. */
@@ -394,6 +411,8 @@ export class DetectionTask implements Task<DetectionHParams> {
     if (split.size === 0) return this.zeros();
     const k = ctx.data.numClasses;
     const [height, width] = ctx.data.inputShape as [number, number, number];
+    // a model that declares regionScores has its detections scored by them
+    const withScores = model.tapSpecs()[DETECTION_SCORES_TAP] !== undefined;
     const detections: Detection[] = [];
     const truths: GroundTruthBox[] = [];
     let clsSum = 0;
@@ -403,11 +422,11 @@ export class DetectionTask implements Task<DetectionHParams> {
     for (const idx of sequentialBatches(split.size, ctx.batchSize)) {
       tf.tidy(() => {
         const batch = split.batch(idx);
-        const out = model.forward(batch, { training: false, taps: TAP_SET });
+        const out = model.forward(batch, { training: false, taps: withScores ? TAP_SET_WITH_SCORES : TAP_SET });
         const logits = out[DETECTION_TAPS.regionLogits]! as tf.Tensor3D;
         const regions = regionsOf(out);
         const [b, r, columns] = logits.shape;
-        const probabilities = tf.softmax(logits).dataSync();
+        const probabilities = (withScores ? out[DETECTION_SCORES_TAP]! : tf.softmax(logits)).dataSync();
         const deltas = out[DETECTION_TAPS.boxDeltas]!.dataSync();
         const options = {
           imageSize: [height, width] as const,
