@@ -11,7 +11,7 @@ import { ConfigError, type Batch, type DataInfo } from '@kd/core';
 import { registerComposedKernels } from '@kd/tfjs-runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { architectures, cnn } from './architectures/index.js';
-import type { CropTeacher } from './crop-teacher.js';
+import { MAX_CROPS_PER_PASS, type CropTeacher } from './crop-teacher.js';
 import { regionCrops } from './region-crops.js';
 
 const crop = architectures.find((a) => a.id === 'crop-teacher')!;
@@ -115,6 +115,32 @@ describe('crop-teacher: an image model on context-enlarged region crops', () => 
       const whole = m.image.forward({ x: b.x }, { training: false });
       expect(Array.from(out['logits']!.dataSync())).toEqual(Array.from(whole['logits']!.dataSync()));
       expect(maxAbs(one['embedding']!, wide['embedding']!)).toBeGreaterThan(1e-4); // the context changes what the model sees
+    });
+    m.dispose();
+  });
+
+  it('embeds a batch beyond MAX_CROPS_PER_PASS crops in passes, with the same outputs as image by image', () => {
+    const m = build({ context: [1, 1.5] });
+    const images = Math.floor(MAX_CROPS_PER_PASS / 4) + 3; // 2 regions × 2 factors: two passes
+    tf.tidy(() => {
+      const x = tf.randomUniform([images, 16, 16, 1], 0, 1, 'float32', 5);
+      const one = batch();
+      const proposals = tf.tile(tf.slice(one['proposals']!, [0, 0, 0], [1, -1, -1]), [images, 1, 1]);
+      const proposalMask = tf.ones([images, 3]);
+      const out = m.forward({ x, proposals, proposalMask }, { training: false, taps: new Set(['regionEmbedding']) });
+      expect(out['regionEmbedding']!.shape).toEqual([images, 2, 8]);
+      for (const i of [0, images - 1]) {
+        const single = m.forward(
+          {
+            x: tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]),
+            proposals: tf.slice(proposals, [i, 0, 0], [1, -1, -1]),
+            proposalMask: tf.ones([1, 3]),
+          },
+          { training: false, taps: new Set(['regionEmbedding']) },
+        );
+        const row = tf.slice(out['regionEmbedding']!, [i, 0, 0], [1, -1, -1]);
+        expect(maxAbs(row, single['regionEmbedding']!)).toBeLessThan(1e-5);
+      }
     });
     m.dispose();
   });
