@@ -69,4 +69,13 @@ describe('examples/', () => {
     expect(image.options.heads[0]!.outputs).toBe(tower.embedDim);
     expect(teacher.options['regions']).toBe(30);
   });
+
+  it('scenes-vild-ensemble.yaml is scenes-vild.yaml plus the detector’s ensemble (λ 2/3 by default)', () => {
+    const vild = loadConfigFile(join(examples, 'scenes-vild.yaml'));
+    const ensemble = loadConfigFile(join(examples, 'scenes-vild-ensemble.yaml'));
+    const { ensemble: option, ...detector } = ensemble.student.options;
+    expect(option).toBe(true);
+    expect(detector).toEqual(vild.student.options);
+    expect({ ...ensemble, name: vild.name, student: vild.student }).toEqual(vild);
+  });
 });
