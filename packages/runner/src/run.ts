@@ -1,4 +1,4 @@
-import { InterruptedError, UserError, type DependencyContainer, type Metrics } from '@kd/core';
+import { InterruptedError, UserError, type DependencyContainer, type Metrics, type Module } from '@kd/core';
 import {
   backendSummary,
   numericsLabel,
@@ -13,12 +13,29 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 export type { RunSummary } from './folder/run-summary.js';
-import { buildRun, disposeRun, MAX_RECIPE_DEPTH, teacherInit, type BuiltRun } from './assemble/build-run.js';
+import {
+  buildRun,
+  disposeRun,
+  MAX_RECIPE_DEPTH,
+  STUDENT_INIT,
+  teacherInit,
+  type BuiltRun,
+} from './assemble/build-run.js';
 import { checkVocabulary, loadModelWeights } from './assemble/saved-model.js';
-import { describeStudentInit, initStudent } from './assemble/student-init.js';
+import {
+  checkDisjointSources,
+  describeInitCoverage,
+  describeStudentInit,
+  initCoverage,
+  initSources,
+  initStudent,
+  type InitSource,
+  type InitTarget,
+  type StudentInitReport,
+} from './assemble/student-init.js';
 import { parseRunConfig } from './config/load-config.js';
 import { sameRun } from './config/same-run.js';
-import type { RunConfig } from './config/schema.js';
+import type { ModelInits, RunConfig } from './config/schema.js';
 import { environmentRecord } from './folder/environment.js';
 import { lockOwner, tryLock } from './folder/pid-lock.js';
 import { RunFolder } from './folder/run-folder.js';
@@ -212,13 +229,16 @@ export async function runExperiment(
     };
     const ctx: StageContext = { runDir: folder.dir, events, signal: options.signal };
     // the student's initial weights first: a recipe that does not fit stops the run before any teacher trains
-    const init = config.student.init;
-    if (init?.recipe) {
-      const recipe = loadRecipeConfig('student.init.recipe', init.recipe, config);
-      const dir = await runRecipe(host, 'student.init.recipe', recipe, config, numerics, options);
-      checkVocabulary("config field 'student.init.recipe'", dir, readModelCard(dir), run.dataset.text);
-      log(describeStudentInit(initStudent(run.student.model, dir, init, `recipe ${init.recipe}`)));
-    } else if (run.studentInit) log(describeStudentInit(run.studentInit));
+    await loadInits(
+      host,
+      run,
+      run.student.model,
+      config.student.init,
+      STUDENT_INIT,
+      run.studentInits,
+      numerics,
+      options,
+    );
     const teachers: TeacherOutcome[] = [];
     for (const p of run.participants.filter((q) => q.role === 'teacher')) {
       const tc = run.teacherConfigs.get(p.name)!;
@@ -226,7 +246,7 @@ export async function runExperiment(
       const recipeDir = tc.recipe
         ? await runRecipe(host, `${where}.recipe`, loadRecipe(where, tc, config), config, numerics, options)
         : undefined;
-      const init = await initTeacher(host, run, p.name, config, numerics, options, log);
+      const init = await initTeacher(host, run, p.name, numerics, options);
       const t = await prepareTeacher(
         p,
         tc,
@@ -304,35 +324,72 @@ export async function runExperiment(
 
 /**
  * A teacher's `init`: a checkpoint's was loaded when the run was built; a recipe's runs (once, cached)
- * and loads now. Returns the folder loaded and its content key (for the teacher cache), none without init.
+ * and loads now. Returns the folder loaded (a list's, joined by ', ') and its content key for the
+ * teacher cache (a list's: one key per source), none without init.
  */
 async function initTeacher(
   host: DependencyContainer,
   run: BuiltRun,
   name: string,
-  config: RunConfig,
   numerics: Numerics,
   options: RunOptions,
-  log: (line: string) => void,
 ): Promise<{ dir: string; key: unknown } | undefined> {
   const init = run.teacherConfigs.get(name)?.init;
   if (!init) return undefined;
-  const into = teacherInit(name);
-  if (init.recipe) {
-    const recipe = loadRecipeConfig(`${into.field}.recipe`, init.recipe, config);
-    const dir = await runRecipe(host, `${into.field}.recipe`, recipe, config, numerics, options);
-    checkVocabulary(`config field '${into.field}.recipe'`, dir, readModelCard(dir), run.dataset.text);
-    log(
-      describeStudentInit(
-        initStudent(run.participants.find((p) => p.name === name)!.model, dir, init, `recipe ${init.recipe}`, into),
-        name,
-      ),
-    );
-    return { dir, key: teacherInitKey(init, { recipeKey: recipeKey(recipe, numerics) }) };
+  const model = run.participants.find((p) => p.name === name)!.model;
+  const loaded = await loadInits(
+    host,
+    run,
+    model,
+    init,
+    teacherInit(name),
+    run.teacherInits.get(name) ?? [],
+    numerics,
+    options,
+  );
+  const keys = loaded.map(({ source, report, recipe }) =>
+    teacherInitKey(source.init, recipe ? { recipeKey: recipeKey(recipe, numerics) } : { checkpoint: report.dir }),
+  );
+  // the single-object form keeps its key (a teacher cached before lists of sources existed stays valid)
+  return {
+    dir: loaded.map((l) => l.report.dir).join(', '),
+    key: Array.isArray(init) ? keys : keys[0],
+  };
+}
+
+/**
+ * Loads an init's sources into `model` in order — a checkpoint's was loaded when the run was built
+ * (`built`), a recipe runs (once, cached) and loads now — logs one line per source (and, for a list,
+ * what none of them initialised), and checks that no two sources load the same variable.
+ */
+async function loadInits(
+  host: DependencyContainer,
+  run: BuiltRun,
+  model: Module,
+  init: ModelInits | undefined,
+  into: InitTarget,
+  built: readonly (StudentInitReport | undefined)[],
+  numerics: Numerics,
+  options: RunOptions,
+): Promise<{ source: InitSource; report: StudentInitReport; recipe?: RunConfig }[]> {
+  const log = options.log ?? (() => {});
+  const sources = initSources(init, into);
+  const loaded: { source: InitSource; report: StudentInitReport; recipe?: RunConfig }[] = [];
+  for (const [i, source] of sources.entries()) {
+    const { init: s, into: at } = source;
+    if (s.recipe) {
+      const recipe = loadRecipeConfig(`${at.field}.recipe`, s.recipe, run.config);
+      const dir = await runRecipe(host, `${at.field}.recipe`, recipe, run.config, numerics, options);
+      checkVocabulary(`config field '${at.field}.recipe'`, dir, readModelCard(dir), run.dataset.text);
+      loaded.push({ source, report: initStudent(model, dir, s, `recipe ${s.recipe}`, at), recipe });
+    } else loaded.push({ source, report: built[i]! });
   }
-  const report = run.teacherInits.get(name)!;
-  log(describeStudentInit(report, name));
-  return { dir: report.dir, key: teacherInitKey(init, { checkpoint: report.dir }) };
+  const reports = loaded.map((l) => l.report);
+  checkDisjointSources(reports, into.who);
+  const missing = Array.isArray(init) ? initCoverage(sources, reports) : undefined;
+  for (const r of reports) log(describeStudentInit(r, into.who));
+  if (missing) log(describeInitCoverage(reports, missing, into.who));
+  return loaded;
 }
 
 function summarize(

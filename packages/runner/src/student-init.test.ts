@@ -88,3 +88,57 @@ describe('student.init from a recipe, with student.freeze', () => {
     expect(existsSync(outDir)).toBe(false);
   });
 });
+
+describe('student.init as a list of sources', () => {
+  it('each source loads its mapped variables, bit for bit; one log line per source, then the coverage', async () => {
+    const checkpoint = join(dir, 'heads-only'); // the run above: a recipe's encoder, its own head
+    const lines: string[] = [];
+    const runDir = join(dir, 'two-sources');
+    const init = [
+      { checkpoint, map: Object.fromEntries(['conv1', 'bn1', 'conv2', 'bn2'].map((m) => [m, m])) },
+      { recipe: recipeFile, map: { fc: 'fc' } },
+    ];
+    const summary = await runExperiment(
+      host,
+      { ...config({ init, freeze: [...ENCODER, 'fc'] }), train: { ...config({}).train, epochs: 0 } },
+      { runDir, log: (l) => lines.push(l) },
+    );
+    expect(summary.completed).toBe(true);
+    expect(lines.filter((l) => l.startsWith('student: '))).toEqual([
+      `student: 10 of 17 variables initialised from checkpoint ${join(checkpoint, 'student')} (student.init[0])`,
+      `student: 2 of 17 variables initialised from recipe ${recipeFile} (student.init[1])`,
+      'student: 12 of 17 variables initialised by 2 sources; not initialised: conv3.weight, bn3.gamma, bn3.beta, bn3.running_mean … (1 more)',
+    ]);
+    const [recipeDir] = readdirSync(join(dir, 'cache', 'recipes')).filter((d) => !d.endsWith('.lock'));
+    const fromRecipe = values(join(dir, 'cache', 'recipes', recipeDir!, 'student'));
+    const fromCheckpoint = values(join(checkpoint, 'student'));
+    const after = values(join(runDir, 'student'));
+    for (const k of Object.keys(after)) {
+      const top = k.split('.')[0]!;
+      if (top === 'fc') expect(after[k], k).toEqual(fromRecipe[k]);
+      else if (['conv1', 'bn1', 'conv2', 'bn2'].includes(top)) expect(after[k], k).toEqual(fromCheckpoint[k]);
+      else expect(after[k], k).not.toEqual(fromCheckpoint[k]); // conv3, bn3: seeded, from neither
+    }
+    // the heads-only run trained fc away from the recipe's: the two sources really differ there
+    expect(fromCheckpoint['fc.weight']).not.toEqual(fromRecipe['fc.weight']);
+  });
+
+  it('a variable two sources load is a one-line ConfigError naming both, before anything is written', async () => {
+    const outDir = join(dir, 'overlap');
+    const checkpoint = join(dir, 'heads-only');
+    const err = await runExperiment(host, {
+      ...config({ init: [{ checkpoint, map: { conv1: 'conv1' } }, { recipe: recipeFile }] }),
+      outDir,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).path).toBe('student.init[1].map');
+    expect((err as Error).message).toMatch(
+      /the student's conv1\.weight would be initialised by two sources, student\.init\[0\] \(checkpoint .*\) and student\.init\[1\] \(recipe .*encoder-recipe\.yaml\)/,
+    );
+    expect((err as Error).message).not.toContain('\n');
+    expect(existsSync(outDir)).toBe(false);
+  });
+});

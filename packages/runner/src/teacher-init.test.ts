@@ -96,13 +96,54 @@ describe('a teacher outside the run task, initialised by teacher.init', () => {
       expect(Object.keys(want)).toHaveLength(17);
       for (const [k, v] of Object.entries(want)) expect(vars.get(`image.${k}`)!.dataSync(), k).toEqual(v.dataSync());
       tf.dispose(Object.values(want));
-      expect(run.teacherInits.get('teacher')).toMatchObject({ loaded: 17, total: 17 });
+      expect(run.teacherInits.get('teacher')![0]).toMatchObject({ loaded: 17, total: 17 });
       expect(run.task.unjudged.get('teacher')).toMatch(/boxDeltas/);
       // the distillation stage asks it for no task tap
       expect([...run.taps.get('teacher')!]).toEqual([]);
     } finally {
       disposeRun(run);
     }
+  });
+
+  it('a list of sources loads each one’s variables when the run is built; two sources for one variable are refused', async () => {
+    const [recipeDir] = readdirSync(join(cacheDir, 'recipes')).filter((d) => !d.endsWith('.lock'));
+    const saved = join(cacheDir, 'recipes', recipeDir!, 'student');
+    const convs = Object.fromEntries(['conv1', 'bn1', 'conv2', 'bn2', 'conv3', 'bn3'].map((m) => [m, `image.${m}`]));
+    const run = await buildRun(
+      host,
+      config({
+        ...cropTeacher(),
+        init: [
+          { checkpoint: saved, map: convs },
+          { checkpoint: saved, map: { fc: 'image.fc' } },
+        ],
+      }),
+    );
+    try {
+      expect(run.teacherInits.get('teacher')!.map((r) => [r!.field, r!.loaded])).toEqual([
+        ['teacher.init[0]', 15],
+        ['teacher.init[1]', 2],
+      ]);
+    } finally {
+      disposeRun(run);
+    }
+    const err = await failure(
+      buildRun(
+        host,
+        config({
+          ...cropTeacher(),
+          init: [
+            { checkpoint: saved, map: convs },
+            { checkpoint: saved, map: { '': 'image' } },
+          ],
+        }),
+      ),
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).path).toBe('teacher.init[1].map');
+    expect(err.message).toMatch(
+      /the teacher's image\.conv1\.weight, image\.bn1\.gamma … \(13 more\) would be initialised by two sources, teacher\.init\[0\] \(checkpoint .*\) and teacher\.init\[1\]/,
+    );
   });
 
   it('one-line errors: a map that matches nothing, other shapes, no weights at all, evaluate: true without the taps', async () => {

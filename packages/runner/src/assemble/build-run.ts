@@ -27,11 +27,18 @@ import { canonicalJson } from '../config/canonical-json.js';
 import { configPath, toConfigError } from '../config/load-config.js';
 import { checkVocabulary, loadModelWeights, resolveModelDir } from './saved-model.js';
 import { loadRecipe, loadRecipeConfig, recipeDone, recipeRunDir } from '../stages/recipe.js';
-import type { ModelInit, RunConfig, TeacherConfig } from '../config/schema.js';
+import type { ModelInit, ModelInits, RunConfig, TeacherConfig } from '../config/schema.js';
 import { resolveRunTask, setupRunTask, TASK, taskWeightsFor, type BuiltTask } from './build-task.js';
 import { checkDataNeeds } from './check-data-needs.js';
 import { freezeStudent } from './student-freeze.js';
-import { initStudent, type InitTarget, type StudentInitReport } from './student-init.js';
+import {
+  checkDisjointSources,
+  initCoverage,
+  initSources,
+  initStudent,
+  type InitTarget,
+  type StudentInitReport,
+} from './student-init.js';
 import { buildMethodStages, type BuiltMethodStage } from './build-method-stages.js';
 
 export { TASK } from './build-task.js';
@@ -69,10 +76,13 @@ export interface BuiltRun {
    * caller prints them before training. Empty when all is well.
    */
   readonly warnings: readonly string[];
-  /** What `student.init.checkpoint` loaded into the student (a recipe's init happens when the run starts, after the recipe ran). */
-  readonly studentInit?: StudentInitReport;
-  /** What `teacher.init` / `extraTeachers.<name>.init` with a checkpoint loaded, by teacher (a recipe's loads when the run starts). */
-  readonly teacherInits: ReadonlyMap<string, StudentInitReport>;
+  /**
+   * What each source of `student.init` with a checkpoint loaded into the student, by source (a
+   * recipe's is undefined: it loads when the run starts, after the recipe ran); empty without init.
+   */
+  readonly studentInits: readonly (StudentInitReport | undefined)[];
+  /** The same for `teacher.init` / `extraTeachers.<name>.init`, by teacher. */
+  readonly teacherInits: ReadonlyMap<string, readonly (StudentInitReport | undefined)[]>;
 }
 
 /** A val or test split with fewer samples than this measures noise (one sample is 10% of 10). */
@@ -170,20 +180,18 @@ function modelSources(
   ];
   for (const [where, tc] of teachers) {
     if (tc) out.push([where, tc, tc.recipe ? () => loadRecipe(where, tc, config) : undefined]);
-    const init = tc?.init;
-    if (init)
+    for (const { init, into } of initSources(tc?.init, { field: `${where}.init`, who: where }))
       out.push([
-        `${where}.init`,
+        into.field,
         init,
-        init.recipe ? () => loadRecipeConfig(`${where}.init.recipe`, init.recipe!, config) : undefined,
+        init.recipe ? () => loadRecipeConfig(`${into.field}.recipe`, init.recipe!, config) : undefined,
       ]);
   }
-  const init = config.student.init;
-  if (init)
+  for (const { init, into } of initSources(config.student.init, STUDENT_INIT))
     out.push([
-      'student.init',
+      into.field,
       init,
-      init.recipe ? () => loadRecipeConfig('student.init.recipe', init.recipe!, config) : undefined,
+      init.recipe ? () => loadRecipeConfig(`${into.field}.recipe`, init.recipe!, config) : undefined,
     ]);
   return out;
 }
@@ -212,19 +220,40 @@ function checkRecipeChain(field: string, path: string, recipe: RunConfig, depth 
 }
 
 /**
- * `student.init`, checked before any file is written: a checkpoint is loaded into the student now; a
- * recipe and everything it names in turn must exist, and a recipe already in the cache must fit the
- * student (the run loads it when it starts, after running the recipe if need be).
+ * `student.init` (one source or a list), checked before any file is written: a checkpoint is loaded
+ * into the student now; a recipe and everything it names in turn must exist, and a recipe already in
+ * the cache must fit the student (the run loads it when it starts, after running the recipe if need
+ * be). Sources whose saved model is at hand must load disjoint variables (and, with `strict`, cover
+ * the model together). Returns what each source loaded now, by source (undefined for a recipe).
  */
 function checkModelInit(
   config: RunConfig,
-  init: ModelInit | undefined,
+  init: ModelInits | undefined,
   into: InitTarget,
   dataset: Dataset,
   model: TappedModel,
   numerics: Numerics | undefined,
-): StudentInitReport | undefined {
-  if (!init) return undefined;
+): (StudentInitReport | undefined)[] {
+  const sources = initSources(init, into);
+  const checked = sources.map((s) => checkInitSource(config, s.init, s.into, dataset, model, numerics));
+  const known = checked.flatMap((c) => (c ? [c.report] : []));
+  checkDisjointSources(known, into.who);
+  if (Array.isArray(init) && known.length === sources.length) initCoverage(sources, known);
+  return checked.map((c) => (c?.now ? c.report : undefined));
+}
+
+/**
+ * One source of an init, checked: a checkpoint is loaded now (`now`), a recipe already in the cache
+ * loaded to check it (the run loads it again when it starts); undefined for a recipe not yet run.
+ */
+function checkInitSource(
+  config: RunConfig,
+  init: ModelInit,
+  into: InitTarget,
+  dataset: Dataset,
+  model: TappedModel,
+  numerics: Numerics | undefined,
+): { report: StudentInitReport; now: boolean } | undefined {
   const field = into.field;
   if (init.checkpoint && init.recipe)
     throw new ConfigError(`${field}.recipe`, 'give either checkpoint or recipe, not both');
@@ -236,7 +265,7 @@ function checkModelInit(
       throw new ConfigError(`${field}.checkpoint`, (e as Error).message);
     }
     checkVocabulary(`config field '${field}.checkpoint'`, dir, readModelCard(dir), dataset.text);
-    return initStudent(model, dir, init, `checkpoint ${dir}`, into);
+    return { report: initStudent(model, dir, init, `checkpoint ${dir}`, into), now: true };
   }
   if (!init.recipe)
     throw new ConfigError(field, 'give checkpoint (a saved model or run folder) or recipe (a run config)');
@@ -246,7 +275,7 @@ function checkModelInit(
   if (done && recipeDone(done)) {
     const dir = join(done, 'student');
     checkVocabulary(`config field '${field}.recipe'`, dir, readModelCard(dir), dataset.text);
-    initStudent(model, dir, init, `recipe ${init.recipe}`, into);
+    return { report: initStudent(model, dir, init, `recipe ${init.recipe}`, into), now: false };
   }
   return undefined;
 }
@@ -360,7 +389,7 @@ export async function buildRun(
     );
 
   const teacherConfigs = new Map<string, TeacherConfig>();
-  const teacherInits = new Map<string, StudentInitReport>();
+  const teacherInits = new Map<string, (StudentInitReport | undefined)[]>();
   const participants: Participant[] = [];
   let teacher: Participant | undefined;
   const declared: [string, TeacherConfig | undefined][] = [
@@ -413,8 +442,10 @@ export async function buildRun(
     teacherConfigs.set('teacher', config.teacher);
     participants.push(teacher);
     if (checkpoints.has('teacher')) loadTeacherCheckpoint('teacher', checkpoints.get('teacher')!, model);
-    const report = checkModelInit(config, config.teacher.init, teacherInit('teacher'), dataset, model, numerics);
-    if (report) teacherInits.set('teacher', report);
+    teacherInits.set(
+      'teacher',
+      checkModelInit(config, config.teacher.init, teacherInit('teacher'), dataset, model, numerics),
+    );
   }
   for (const [name, tc] of Object.entries(config.extraTeachers)) {
     if (name === 'teacher' || name === 'student')
@@ -424,8 +455,7 @@ export async function buildRun(
     teacherConfigs.set(name, tc);
     const where = `extraTeachers.${name}`;
     if (checkpoints.has(where)) loadTeacherCheckpoint(where, checkpoints.get(where)!, model);
-    const report = checkModelInit(config, tc.init, teacherInit(name), dataset, model, numerics);
-    if (report) teacherInits.set(name, report);
+    teacherInits.set(name, checkModelInit(config, tc.init, teacherInit(name), dataset, model, numerics));
   }
   const studentModel = buildModel(
     container,
@@ -437,14 +467,7 @@ export async function buildRun(
     config.baseDir,
   );
   if (config.student.freeze) freezeStudent(studentModel, config.student.freeze);
-  const studentInit = checkModelInit(
-    config,
-    config.student.init,
-    { field: 'student.init', who: 'student' },
-    dataset,
-    studentModel,
-    numerics,
-  );
+  const studentInits = checkModelInit(config, config.student.init, STUDENT_INIT, dataset, studentModel, numerics);
   const student: Participant = { name: 'student', role: 'student', model: studentModel };
   participants.push(student);
   // terms the student cannot have (a detector without an RPN: the RPN terms) are off, or a config error
@@ -590,10 +613,13 @@ export async function buildRun(
     taps,
     active,
     warnings,
-    ...(studentInit ? { studentInit } : {}),
+    studentInits,
     teacherInits,
   };
 }
+
+/** The config field and name `student.init` reports under. */
+export const STUDENT_INIT: InitTarget = { field: 'student.init', who: 'student' };
 
 /** The config field and name `teacher.init` / `extraTeachers.<name>.init` reports under. */
 export function teacherInit(name: string): InitTarget {

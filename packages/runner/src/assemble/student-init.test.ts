@@ -2,7 +2,17 @@ import { ConfigError } from '@kd/core';
 import { cnn } from '@kd/models';
 import { describe, expect, it } from 'vitest';
 import { freezeStudent } from './student-freeze.js';
-import { describeStudentInit, mappedPath, planStudentInit, underPrefix } from './student-init.js';
+import {
+  checkDisjointSources,
+  describeInitCoverage,
+  describeStudentInit,
+  initCoverage,
+  initSources,
+  mappedPath,
+  planStudentInit,
+  underPrefix,
+  type StudentInitReport,
+} from './student-init.js';
 
 const shapes = (entries: Record<string, number[]>) => new Map(Object.entries(entries));
 const errorOf = (f: () => unknown): ConfigError => {
@@ -52,7 +62,16 @@ describe('student.init: saved variables matched to the student by path', () => {
     ]);
     expect(plan.notInitialised).toEqual(['head.weight']);
     expect(plan.unused).toEqual(['extra.w']);
-    expect(describeStudentInit({ source: 'recipe r.yaml', dir: '/saved', loaded: 2, total: 3, ...plan })).toBe(
+    const report = {
+      source: 'recipe r.yaml',
+      field: 'student.init',
+      dir: '/saved',
+      loaded: 2,
+      total: 3,
+      paths: [],
+      ...plan,
+    };
+    expect(describeStudentInit(report)).toBe(
       'student: 2 of 3 variables initialised from recipe r.yaml; not initialised: head.weight; saved but unused: extra.w',
     );
   });
@@ -98,6 +117,68 @@ describe('student.init: saved variables matched to the student by path', () => {
       expect(e.message).toMatch(message);
       expect(e.message).not.toContain('\n');
     }
+  });
+});
+
+describe('student.init as a list of sources', () => {
+  const into = { field: 'student.init', who: 'student' };
+  const report = (field: string, source: string, paths: string[], notInitialised: string[]): StudentInitReport => ({
+    source,
+    field,
+    dir: `/${source}`,
+    loaded: paths.length,
+    total: 4,
+    notInitialised,
+    unused: [],
+    paths,
+  });
+
+  it('names each source of a list by its index; the single-object form stays one source named by the field', () => {
+    expect(initSources(undefined, into)).toEqual([]);
+    expect(initSources({ checkpoint: 'a' }, into)).toEqual([{ init: { checkpoint: 'a' }, into }]);
+    expect(initSources([{ checkpoint: 'a' }, { recipe: 'b.yaml' }], into).map((s) => s.into)).toEqual([
+      { field: 'student.init[0]', who: 'student', list: 'student.init' },
+      { field: 'student.init[1]', who: 'student', list: 'student.init' },
+    ]);
+  });
+
+  it('a variable two sources load is a one-line ConfigError at the later source, naming both', () => {
+    const a = report('student.init[0]', 'checkpoint /run', ['detector.w', 'detector.b'], ['image.w', 'proj.w']);
+    const b = report('student.init[1]', 'recipe clip.yaml', ['image.w', 'detector.b'], ['detector.w', 'proj.w']);
+    let error: unknown;
+    try {
+      checkDisjointSources([a, b]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).path).toBe('student.init[1].map');
+    expect((error as Error).message).toMatch(
+      /the student's detector\.b would be initialised by two sources, student\.init\[0\] \(checkpoint \/run\) and student\.init\[1\] \(recipe clip\.yaml\)/,
+    );
+    expect((error as Error).message).not.toContain('\n');
+    expect(() => checkDisjointSources([a, report('student.init[1]', 'r', ['image.w'], [])])).not.toThrow();
+  });
+
+  it('reports per source, then what no source initialised; strict on any source asks the sources together to cover the model', () => {
+    const a = report('student.init[0]', 'checkpoint /run', ['detector.w', 'detector.b'], ['image.w', 'proj.w']);
+    const b = report('student.init[1]', 'recipe clip.yaml', ['image.w'], ['detector.w', 'detector.b', 'proj.w']);
+    const sources = initSources([{ checkpoint: '/run' }, { recipe: 'clip.yaml' }], into);
+    expect(describeStudentInit(a)).toBe('student: 2 of 4 variables initialised from checkpoint /run (student.init[0])');
+    const missing = initCoverage(sources, [a, b]);
+    expect(missing).toEqual(['proj.w']);
+    expect(describeInitCoverage([a, b], missing)).toBe(
+      'student: 3 of 4 variables initialised by 2 sources; not initialised: proj.w',
+    );
+    const strict = initSources([{ checkpoint: '/run' }, { recipe: 'clip.yaml', strict: true }], into);
+    expect(() => initCoverage(strict, [a, b])).toThrow(
+      "config field 'student.init[1].strict': student variables initialised by no source of student.init: proj.w",
+    );
+    // a strict source in a list may cover part of the model: only its own saved variables must all find a place
+    const saved = shapes({ 'conv1.weight': [1], 'fc.weight': [2] });
+    const student = shapes({ 'conv1.weight': [1], 'fc.weight': [2], 'head.w': [3] });
+    expect(planStudentInit(saved, student, { strict: true }, '/s', strict[1]!.into).notInitialised).toEqual(['head.w']);
+    expect(() => planStudentInit(saved, student, { strict: true }, '/s', into)).toThrow(/student\.init\.strict/);
   });
 });
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, type Module } from '@kd/core';
-import type { StudentInit } from '../config/schema.js';
+import type { ModelInits, StudentInit } from '../config/schema.js';
 import { readModelVariables } from './saved-model.js';
 
 /**
@@ -12,10 +12,28 @@ import { readModelVariables } from './saved-model.js';
 
 /** Which model an init loads into, for its messages: its config field and how errors name it. */
 export interface InitTarget {
-  /** `student.init`, `teacher.init`, `extraTeachers.<name>.init` */
+  /** `student.init`, `teacher.init`, `extraTeachers.<name>.init`; `student.init[1]` for a source in a list */
   readonly field: string;
   /** `student`, `teacher`, … */
   readonly who: string;
+  /** For a source in a list: the list's field (`student.init`); its `strict` then asks all sources together to cover the model. */
+  readonly list?: string;
+}
+
+/** One source of an init (a checkpoint or a recipe, its map), with the target its errors and log lines name. */
+export interface InitSource {
+  readonly init: StudentInit;
+  readonly into: InitTarget;
+}
+
+/**
+ * The sources of an init: the single-object form is one source named by the init's field; a list's
+ * are named `<field>[i]`.
+ */
+export function initSources(init: ModelInits | undefined, into: InitTarget): InitSource[] {
+  if (!init) return [];
+  if (!Array.isArray(init)) return [{ init: init as StudentInit, into }];
+  return init.map((source, i) => ({ init: source, into: { ...into, field: `${into.field}[${i}]`, list: into.field } }));
 }
 
 const STUDENT: InitTarget = { field: 'student.init', who: 'student' };
@@ -24,6 +42,8 @@ const STUDENT: InitTarget = { field: 'student.init', who: 'student' };
 export interface StudentInitReport {
   /** `checkpoint <path>` or `recipe <file>`. */
   readonly source: string;
+  /** The config field of the source (`student.init`, `student.init[1]`). */
+  readonly field: string;
   /** The saved model folder read. */
   readonly dir: string;
   /** Student variables given a saved value. */
@@ -34,6 +54,8 @@ export interface StudentInitReport {
   readonly notInitialised: readonly string[];
   /** Saved variables the map selected that have no place in the student, by saved path. */
   readonly unused: readonly string[];
+  /** The student variables given a saved value, by path. */
+  readonly paths: readonly string[];
 }
 
 /** Whether `path` lies under `prefix` by whole dotted segments (`''` contains every path). */
@@ -139,7 +161,8 @@ export function planStudentInit(
     );
   }
   const notInitialised = [...student.keys()].filter((p) => !source.has(p));
-  if (init.strict && notInitialised.length)
+  // a source in a list covers part of the model: the list's coverage is checked over all its sources
+  if (init.strict && !into.list && notInitialised.length)
     throw new ConfigError(`${FIELD}.strict`, `${who} variables not initialised from ${dir}: ${someOf(notInitialised)}`);
   if (init.strict && unused.length)
     throw new ConfigError(
@@ -181,22 +204,81 @@ export function initStudent(
     for (const [from, to] of plan.pairs) vars.get(to)!.assign(saved[from]!);
     return {
       source,
+      field: target.field,
       dir,
       loaded: plan.pairs.length,
       total: vars.size,
       notInitialised: plan.notInitialised,
       unused: plan.unused,
+      paths: plan.pairs.map(([, to]) => to),
     };
   } finally {
     tf.dispose(Object.values(saved));
   }
 }
 
-/** One log line: how much was loaded, and what was not. */
+/**
+ * One log line: how much was loaded, and what was not. A source in a list (its field ends in `]`)
+ * names its field and leaves what no source initialised to `describeInitCoverage`.
+ */
 export function describeStudentInit(r: StudentInitReport, who = 'student'): string {
+  const inList = r.field.endsWith(']');
   const rest = [
-    r.notInitialised.length ? `not initialised: ${someOf(r.notInitialised)}` : 'every variable initialised',
+    ...(inList
+      ? []
+      : [r.notInitialised.length ? `not initialised: ${someOf(r.notInitialised)}` : 'every variable initialised']),
     ...(r.unused.length ? [`saved but unused: ${someOf(r.unused)}`] : []),
   ];
-  return `${who}: ${r.loaded} of ${r.total} variables initialised from ${r.source}; ${rest.join('; ')}`;
+  const from = `${r.source}${inList ? ` (${r.field})` : ''}`;
+  return `${who}: ${r.loaded} of ${r.total} variables initialised from ${from}${rest.length ? `; ${rest.join('; ')}` : ''}`;
+}
+
+/**
+ * The sources of one init load disjoint variables: a variable two of them load is a one-line
+ * ConfigError at the later source's map, naming both sources.
+ */
+export function checkDisjointSources(reports: readonly StudentInitReport[], who = 'student'): void {
+  const by = new Map<string, StudentInitReport>();
+  for (const r of reports) {
+    const shared = new Map<StudentInitReport, string[]>();
+    for (const path of r.paths) {
+      const first = by.get(path);
+      if (first) shared.set(first, [...(shared.get(first) ?? []), path]);
+      else by.set(path, r);
+    }
+    for (const [first, paths] of shared) {
+      throw new ConfigError(
+        `${r.field}.map`,
+        `the ${who}'s ${someOf(paths, 2)} would be initialised by two sources, ${first.field} (${first.source}) and ${r.field} (${r.source}); map each variable from one source`,
+      );
+    }
+  }
+}
+
+/**
+ * After every source of a list loaded: the variables none of them initialised (those every source
+ * left out). With `strict` on any source, any such variable is a ConfigError at its `strict`.
+ */
+export function initCoverage(sources: readonly InitSource[], reports: readonly StudentInitReport[]): string[] {
+  const [first, ...rest] = reports;
+  if (!first) return [];
+  const missing = first.notInitialised.filter((p) => rest.every((r) => r.notInitialised.includes(p)));
+  const strict = sources.find((s) => s.init.strict);
+  if (strict && missing.length) {
+    throw new ConfigError(
+      `${strict.into.field}.strict`,
+      `${strict.into.who} variables initialised by no source of ${strict.into.list ?? strict.into.field}: ${someOf(missing)}`,
+    );
+  }
+  return missing;
+}
+
+/** The log line after a list's sources: how many variables they initialised together, and which none did. */
+export function describeInitCoverage(
+  reports: readonly StudentInitReport[],
+  missing: readonly string[],
+  who = 'student',
+): string {
+  const total = reports[0]?.total ?? 0;
+  return `${who}: ${total - missing.length} of ${total} variables initialised by ${reports.length} source${reports.length === 1 ? '' : 's'}; ${missing.length ? `not initialised: ${someOf(missing)}` : 'every variable initialised'}`;
 }

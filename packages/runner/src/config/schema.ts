@@ -97,10 +97,22 @@ export type StudentInit = z.infer<typeof StudentInitSchema>;
 /** `teacher.init` reads as `student.init` does (the same schema and loader), for the teacher's variables. */
 export type ModelInit = StudentInit;
 
+/**
+ * `student.init` / `teacher.init`: one source, or a list of sources that each load their mapped
+ * variables (e.g. a detector from one run, an image tower from a CLIP recipe); no model variable may
+ * be initialised by two of them.
+ */
+export const ModelInitsSchema = z.union([
+  StudentInitSchema,
+  z.array(StudentInitSchema).min(1, 'a list of init sources needs at least one (or leave init out)'),
+]);
+/** An init in either form: one source, or a list of them. */
+export type ModelInits = z.infer<typeof ModelInitsSchema>;
+
 /** The student: its model, and optionally where its weights start and which parts stay frozen. */
 export const StudentSchema = ModelSchema.extend({
-  init: StudentInitSchema.optional().describe(
-    'initialise (part of) the student from saved weights: {checkpoint | recipe, map?, strict?}',
+  init: ModelInitsSchema.optional().describe(
+    'initialise (part of) the student from saved weights: {checkpoint | recipe, map?, strict?}, or a list of such sources, each loading its mapped variables (a variable loaded by two sources is an error)',
   ),
   freeze: z
     .array(
@@ -129,8 +141,8 @@ export const TeacherSchema = ModelSchema.extend({
     .describe(
       'the run config that trains this teacher (its student); it runs once and is cached by its content under <cacheDir>/recipes/',
     ),
-  init: StudentInitSchema.optional().describe(
-    "initialise (part of) the teacher from saved weights as student.init does: {checkpoint | recipe, map?, strict?}, e.g. a crop teacher's image tower from a CLIP recipe ({map: {image: image}}); a teacher the task can train is then trained from them, one it cannot is used as loaded",
+  init: ModelInitsSchema.optional().describe(
+    "initialise (part of) the teacher from saved weights as student.init does: {checkpoint | recipe, map?, strict?} or a list of them, e.g. a crop teacher's image tower from a CLIP recipe ({map: {image: image}}); a teacher the task can train is then trained from them, one it cannot is used as loaded",
   ),
   evaluate: z
     .boolean()
