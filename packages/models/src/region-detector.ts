@@ -138,7 +138,8 @@ const EPSILON = 1e-6;
  * (softmax over the K classes of the image tower's cosines with the text embeddings / τ) mixed
  * geometrically with λ (base: text^λ·image^(1−λ); novel: text^(1−λ)·image^λ); column 0 is the text
  * background probability. Computed whenever asked for (or when all taps are), in training too; the
- * `detection` task scores its evaluation detections with it when a model declares it.
+ * `detection` task scores its evaluation detections with it when a model declares it. The image-level
+ * `logits` stay the text tower's.
  */
 export class RegionDetector extends TappedModel {
   readonly arch = 'region-detector';
