@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UserError } from '@kd/core';
+import { resolveConfigPath, UserError, type ModelBuildInput } from '@kd/core';
 import type { ClipDualEncoder } from './clip-dual-encoder.js';
 
 /**
@@ -65,6 +65,25 @@ export function checkEmbeddingClasses(where: string, file: ClassEmbeddingsFile, 
     throw new UserError(
       `${where}: its classes [${file.classes.join(', ')}] are not the dataset's [${classNames.join(', ')}] (make it for this dataset's class names)`,
     );
+}
+
+/**
+ * An architecture's class-embeddings option (`options.classifier.embeddings` of region-detector,
+ * `options.embeddings` of crop-classifier-detector): the file at `path` (relative to the config's
+ * folder) read and checked against the dataset's class names, in order (`where` names the option in
+ * the one-line error). The embeddings [K · D] row-major, and D.
+ */
+export function classEmbeddingsOption(
+  where: string,
+  path: string,
+  input: Pick<ModelBuildInput, 'baseDir' | 'data' | 'numClasses'>,
+): { text: Float32Array; dim: number } {
+  const resolved = resolveConfigPath(input.baseDir, path);
+  const file = readClassEmbeddings(resolved);
+  const names =
+    input.data?.classNames ?? Array.from({ length: input.numClasses }, (_, k) => file.classes[k] ?? `#${k}`);
+  checkEmbeddingClasses(`${where} ${resolved}`, file, names);
+  return { text: Float32Array.from(file.embeddings.flat()), dim: file.dim };
 }
 
 /**

@@ -11,7 +11,8 @@ import { ConfigError, type Batch, type DataInfo } from '@kd/core';
 import { registerComposedKernels } from '@kd/tfjs-runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { architectures, cnn } from './architectures/index.js';
-import { MAX_CROPS_PER_PASS, type CropTeacher } from './crop-teacher.js';
+import { MAX_CROPS_PER_PASS } from './crop-embeddings.js';
+import type { CropTeacher } from './crop-teacher.js';
 import { regionCrops } from './region-crops.js';
 
 const crop = architectures.find((a) => a.id === 'crop-teacher')!;

@@ -10,10 +10,8 @@ import {
   type TapValues,
 } from '@kd/core';
 import { firstProposals, proposalKeyRequests } from './proposal-source.js';
+import { embedRegionCrops } from './crop-embeddings.js';
 import { regionCrops } from './region-crops.js';
-
-/** Out of training, crops are embedded in passes of at most this many (bounds the activations' memory). */
-export const MAX_CROPS_PER_PASS = 2048;
 
 /** The sub-module path of the wrapped image model: its variables are `image.<the image model's paths>`. */
 export const CROPPED_MODEL = 'image';
@@ -123,46 +121,20 @@ export class CropTeacher extends TappedModel {
 
   /**
    * `regionEmbedding` [B, R, D] and `regionLogits` [B, R, K]: the wrapped model on the crops, averaged
-   * over the context factors. Out of training, images are cropped and embedded in chunks of at most
-   * `MAX_CROPS_PER_PASS` crops, each chunk's intermediates freed before the next (a whole evaluation
-   * batch of 500 images × 30 regions × 2 factors would otherwise hold gigabytes of activations, beyond
-   * the wasm heap); in training (batch-norm statistics of the whole batch) the batch is one pass.
+   * over the context factors (`embedRegionCrops`: out of training in passes of at most
+   * `MAX_CROPS_PER_PASS` crops).
    */
   private regionTaps(batch: Batch, x: tf.Tensor4D, training: boolean): TapValues {
     const { boxes } = firstProposals(batch, this.config.proposals, this.config.regions, 'crop-teacher');
-    const [b] = x.shape;
-    const r = this.config.regions;
-    const perPass = training ? b : Math.max(1, Math.floor(MAX_CROPS_PER_PASS / (r * this.config.context.length)));
-    const embeddings: tf.Tensor[] = [];
-    const logits: tf.Tensor[] = [];
-    for (let start = 0; start < b; start += perPass) {
-      const n = Math.min(perPass, b - start);
-      const chunk = tf.tidy(() => {
-        const xs = n === b ? x : tf.slice(x, [start, 0, 0, 0], [n, -1, -1, -1]);
-        const bs = n === b ? boxes : tf.slice(boxes, [start, 0, 0], [n, -1, -1]);
-        return this.chunkTaps(xs as tf.Tensor4D, bs as tf.Tensor3D, training);
-      });
-      embeddings.push(chunk[0]);
-      logits.push(chunk[1]);
-    }
-    const joined = (ts: tf.Tensor[]) => (ts.length === 1 ? ts[0]! : tf.concat(ts, 0));
-    return { regionEmbedding: joined(embeddings), regionLogits: joined(logits) };
-  }
-
-  /** The averaged crop embeddings [n, R, D] and logits [n, R, K] of n images `x` and their boxes [n, R, 4]. */
-  private chunkTaps(x: tf.Tensor4D, boxes: tf.Tensor3D, training: boolean): [tf.Tensor, tf.Tensor] {
-    const [b] = x.shape;
-    const r = this.config.regions;
-    const embeddings: tf.Tensor[] = [];
-    const logits: tf.Tensor[] = [];
-    for (const factor of this.config.context) {
-      const crops = regionCrops(x, boxes, { size: this.config.cropSize, factor, sampling: this.config.sampling });
-      const o = this.image.forward({ x: crops }, { training, taps: new Set(['embedding']) });
-      embeddings.push(o['embedding']!);
-      logits.push(o['logits']!);
-    }
-    const mean = (ts: tf.Tensor[]) => tf.reshape(ts.length === 1 ? ts[0]! : tf.div(tf.addN(ts), ts.length), [b, r, -1]);
-    return [mean(embeddings), mean(logits)];
+    const { cropSize, context, sampling } = this.config;
+    const o = embedRegionCrops(this.image, x, boxes, {
+      cropSize,
+      context,
+      sampling,
+      taps: ['embedding', 'logits'],
+      training,
+    });
+    return { regionEmbedding: o['embedding']!, regionLogits: o['logits']! };
   }
 
   /** The whole images at the wrapped model's input size (as they are when the sizes agree). */

@@ -27,6 +27,8 @@ export * from './text-encoder.js';
 export * from './clip-dual-encoder.js';
 export * from './encoder-with-heads.js';
 export * from './crop-teacher.js';
+export * from './crop-embeddings.js';
+export * from './crop-classifier-detector.js';
 export * from './model-part.js';
 export * from './proposal-source.js';
 export * from './region-crops.js';

@@ -1,13 +1,5 @@
-import {
-  BASE_NOVEL_CLASSES,
-  ConfigError,
-  facetOf,
-  resolveConfigPath,
-  z,
-  type ModelArchitecture,
-  type ModelBuildInput,
-} from '@kd/core';
-import { checkEmbeddingClasses, readClassEmbeddings } from '../class-embeddings-file.js';
+import { BASE_NOVEL_CLASSES, ConfigError, facetOf, z, type ModelArchitecture, type ModelBuildInput } from '@kd/core';
+import { classEmbeddingsOption } from '../class-embeddings-file.js';
 import { parseOptions } from '../options.js';
 import { ENSEMBLE_LAMBDA } from '../ensemble-scores.js';
 import { RegionDetector, type EnsembleConfig, type TextClassifierConfig } from '../region-detector.js';
@@ -75,14 +67,9 @@ function textClassifierOf(
   o: NonNullable<z.infer<typeof classifierOption>>,
   input: ModelBuildInput,
 ): TextClassifierConfig {
-  const path = resolveConfigPath(input.baseDir, o.embeddings);
-  const file = readClassEmbeddings(path);
-  const names =
-    input.data?.classNames ?? Array.from({ length: input.numClasses }, (_, k) => file.classes[k] ?? `#${k}`);
-  checkEmbeddingClasses(`region-detector: options.classifier.embeddings ${path}`, file, names);
-  const text = Float32Array.from(file.embeddings.flat());
+  const { text, dim } = classEmbeddingsOption('region-detector: options.classifier.embeddings', o.embeddings, input);
   const novelClasses = (input.data && facetOf(input.data, BASE_NOVEL_CLASSES)?.novel) ?? [];
-  return { text, dim: file.dim, temperature: o.temperature, novel: o.novel, novelClasses };
+  return { text, dim, temperature: o.temperature, novel: o.novel, novelClasses };
 }
 
 /** A small detector over region proposals for the `detection` task; see RegionDetector. */

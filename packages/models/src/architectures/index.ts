@@ -1,6 +1,7 @@
 import type { ModelArchitecture } from '@kd/core';
 import { cnn } from './cnn.js';
 import { cropTeacher, encoderWithHeads } from './composite.js';
+import { cropClassifierDetector } from './crop-classifier.js';
 import { regionDetector } from './detection.js';
 import { graphModel } from './graph-model.js';
 import { resnet, resnet14, resnet20, resnet32, resnet32x4, resnet56, resnet8, resnet8x4 } from './resnet.js';
@@ -10,6 +11,7 @@ import { wrn, wrn16x2, wrn40x2 } from './wide-resnet.js';
 
 export * from './cnn.js';
 export * from './composite.js';
+export * from './crop-classifier.js';
 export * from './detection.js';
 export * from './graph-model.js';
 export * from './resnet.js';
@@ -39,4 +41,5 @@ export const architectures: readonly ModelArchitecture[] = [
   regionDetector,
   encoderWithHeads,
   cropTeacher,
+  cropClassifierDetector,
 ];
