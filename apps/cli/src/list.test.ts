@@ -83,6 +83,7 @@ describe('kd list', () => {
       'fashion-mnist',
       'image-folder',
       'mnist',
+      'mnist+fashion-mnist',
       'scene-captions',
       'scene-vqa',
       'scenes',

@@ -3,6 +3,7 @@ import { fashionMnistProvider } from './fashion-mnist/fashion-mnist-provider.js'
 import { imageFolderProvider } from './image-folder/image-folder-provider.js';
 import { sceneProvider } from './scenes/scene-provider.js';
 import { mnistProvider } from './mnist/mnist-provider.js';
+import { mnistFashionProvider } from './mnist-fashion/mnist-fashion-provider.js';
 
 export * from './array-dataset.js';
 export * from './augment.js';
@@ -16,15 +17,17 @@ export * from './idx/read-idx.js';
 export * from './fashion-mnist/fashion-mnist-files.js';
 export * from './fashion-mnist/fashion-mnist-source.js';
 export * from './fashion-mnist/fashion-mnist-provider.js';
+export * from './mnist-fashion/mnist-fashion-provider.js';
 export * from './long-tail.js';
 export * from './long-tail-splits.js';
 export * from './image-folder/decode-image.js';
 export * from './image-folder/image-folder-provider.js';
 
-/** Registers this package's datasets (`mnist`, `fashion-mnist`, `image-folder`, `scenes`) into a DI container. No side effects at import. */
+/** Registers this package's datasets (`mnist`, `fashion-mnist`, `mnist+fashion-mnist`, `image-folder`, `scenes`) into a DI container. No side effects at import. */
 export function register(container: DependencyContainer): void {
   registerDataset(container, mnistProvider);
   registerDataset(container, fashionMnistProvider);
+  registerDataset(container, mnistFashionProvider);
   registerDataset(container, imageFolderProvider);
   registerDataset(container, sceneProvider);
 }

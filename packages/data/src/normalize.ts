@@ -13,6 +13,12 @@ export const MNIST_NORMALIZATION: Normalization = Object.freeze({ mean: [0.1307]
 /** Fashion-MNIST's statistics (of its 60k training images, computed with `channelStats`). */
 export const FASHION_MNIST_NORMALIZATION: Normalization = Object.freeze({ mean: [0.286], std: [0.353] });
 
+/**
+ * MNIST and Fashion-MNIST items together (`mnist+fashion-mnist`): the statistics of an equal mixture
+ * of the two, from theirs: mean (0.1307 + 0.286) / 2, std √(½(0.3081² + 0.1307²) + ½(0.353² + 0.286²) − mean²).
+ */
+export const MNIST_FASHION_NORMALIZATION: Normalization = Object.freeze({ mean: [0.2084], std: [0.3403] });
+
 /** Normalises `data` (HWC images packed back to back, `channels` innermost) in place. */
 export function normalizeInPlace(data: Float32Array, norm: Normalization, channels: number): void {
   if (norm.mean.length !== channels || norm.std.length !== channels) {

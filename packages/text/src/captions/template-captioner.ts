@@ -12,11 +12,13 @@ import { targetedCaptions } from './targeted-captions.js';
 export const KNOWLEDGE_TABLES: Readonly<Record<string, readonly ClassKnowledge[]>> = {
   mnist: MNIST_KNOWLEDGE,
   'fashion-mnist': FASHION_MNIST_KNOWLEDGE,
+  // the `mnist+fashion-mnist` item set: digits 0–9, then the Fashion-MNIST classes 10–19
+  'mnist+fashion-mnist': [...MNIST_KNOWLEDGE, ...FASHION_MNIST_KNOWLEDGE],
 };
 
 export interface TemplateCaptionerOptions extends GeneralCaptionNoise {
   readonly seed: number;
-  /** A built-in table (`mnist`, `fashion-mnist`) or a custom one, indexed by class id. */
+  /** A built-in table (`mnist`, `fashion-mnist`, `mnist+fashion-mnist`) or a custom one, indexed by class id. */
   readonly knowledge: string | readonly ClassKnowledge[];
   /** When given, the table must list exactly these class names in order. */
   readonly classNames?: readonly string[];

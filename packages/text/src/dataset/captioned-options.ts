@@ -10,11 +10,18 @@ export const DEFAULT_CLASS_PROMPTS: readonly string[] = Object.freeze([
 
 export const captionedOptionsSchema = z
   .object({
-    base: z.enum(['mnist', 'fashion-mnist']).default('fashion-mnist').describe('the image dataset to caption'),
+    base: z
+      .enum(['mnist', 'fashion-mnist', 'mnist+fashion-mnist'])
+      .default('fashion-mnist')
+      .describe(
+        'the image dataset to caption: mnist, fashion-mnist, or mnist+fashion-mnist (both in one 20-class set: the digits "0".."9", then the Fashion-MNIST classes)',
+      ),
     baseOptions: z
       .record(z.string(), z.unknown())
       .default({})
-      .describe('options of the base dataset (as for `mnist` / `fashion-mnist`)'),
+      .describe(
+        "options of the base dataset (as for `mnist` / `fashion-mnist`; for mnist+fashion-mnist: mnist, fashionMnist (each part's split options), normalize, augment)",
+      ),
     captions: z
       .enum(['template', 'file'])
       .default('template')

@@ -5,7 +5,7 @@ import {
   type DatasetProvider,
   type SplitName,
 } from '@kd/core';
-import { loadFashionMnist, loadMnist, parseDatasetOptions, type ArrayDataset } from '@kd/data';
+import { loadFashionMnist, loadMnist, loadMnistFashion, parseDatasetOptions, type ArrayDataset } from '@kd/data';
 import { arraySplitSamples } from '../captions/array-split-samples.js';
 import { cachedCaptions } from '../captions/caption-cache.js';
 import type { CaptionProvider, SampleCaptions } from '../captions/caption-provider.js';
@@ -13,7 +13,7 @@ import { JsonlCaptionFile } from '../captions/jsonl-caption-file.js';
 import { TemplateCaptioner } from '../captions/template-captioner.js';
 import { WordTokenizer } from '../tokenizer/word-tokenizer.js';
 import { CaptionedDataset } from './captioned-dataset.js';
-import { captionedOptionsSchema, type CaptionedOptions } from './captioned-options.js';
+import { captionedOptionsSchema, type CaptionedOptions, type ResolvedCaptionedOptions } from './captioned-options.js';
 import { CaptionedSplit } from './captioned-split.js';
 import { captionedVocabulary } from './captioned-vocabulary.js';
 import { classPromptTexts, encodeClassPrompts } from './class-prompts.js';
@@ -22,11 +22,12 @@ const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
 /** Loads the base dataset; its option errors name `data.options.baseOptions.<key>`. */
 async function loadBase(
-  base: 'mnist' | 'fashion-mnist',
+  base: ResolvedCaptionedOptions['base'],
   options: Record<string, unknown>,
   context: DatasetLoadContext,
 ): Promise<ArrayDataset> {
   try {
+    if (base === 'mnist+fashion-mnist') return await loadMnistFashion(options, context);
     return base === 'mnist' ? await loadMnist(options) : loadFashionMnist(options, context);
   } catch (e) {
     if (!(e instanceof ConfigError) || !e.path.startsWith('data.options')) throw e;
@@ -37,7 +38,7 @@ async function loadBase(
 }
 
 /**
- * A base image dataset (MNIST or Fashion-MNIST) with captions for every sample of every split
+ * A base image dataset (MNIST, Fashion-MNIST, or both: `mnist+fashion-mnist`) with captions for every sample of every split
  * (template captioner or JSON Lines file, cached under `cacheDir`), a word vocabulary built from
  * the train captions and the class prompts, and the tokenised class prompts (`text`).
  */
@@ -80,7 +81,7 @@ export async function loadCaptioned(
 export const captionedProvider: DatasetProvider & { readonly optionsSchema: typeof captionedOptionsSchema } = {
   id: 'captioned',
   description:
-    'image–caption pairs for CLIP-style training: MNIST or Fashion-MNIST (options.base) with a caption per sample from the template captioner or a JSON Lines file; ' +
+    'image–caption pairs for CLIP-style training: MNIST, Fashion-MNIST or both in one 20-class set (options.base: mnist+fashion-mnist) with a caption per sample from the template captioner or a JSON Lines file; ' +
     'batches add tokens/tokenMask of one caption per sample, and data.text holds the tokenised class-name prompts for zero-shot classification',
   optionsSchema: captionedOptionsSchema,
   load(options: Record<string, unknown>, _seed: number, context?: DatasetLoadContext) {
