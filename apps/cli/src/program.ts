@@ -144,8 +144,12 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
     )
     .requiredOption('--out <file.json>', 'where to write {classes, dim, embeddings, source}')
     .option('--set <path=value>', 'override a value of the config file (repeatable)', collect, [] as string[])
+    .option(
+      '--classes-of <config>',
+      "embed the class names of this config's dataset (its data section), in its order, instead of the teacher's own: a classifier for another dataset",
+    )
     .action(async (teacher, opts) => {
-      await textClassEmbeddingsCommand(teacher, { out: opts.out, set: opts.set }, io);
+      await textClassEmbeddingsCommand(teacher, { out: opts.out, set: opts.set, classesOf: opts.classesOf }, io);
     });
 
   program

@@ -86,3 +86,16 @@ export function tinyClipConfig(clipHparams = ''): string {
     `methods: [{ id: clip${clipHparams ? `, hparams: ${clipHparams}` : ''} }]`,
   ].join('\n');
 }
+
+/**
+ * A tiny CLIP-like teacher on captioned MNIST digits and Fashion-MNIST items (20 classes: 128 of
+ * each, 1 epoch, embeddings of 16): tinyClipConfig's model on base mnist+fashion-mnist.
+ */
+export function tinyMnistFashionClipConfig(): string {
+  return tinyClipConfig()
+    .replace('name: tiny-clip', 'name: tiny-mnist-fashion-clip')
+    .replace(
+      '{ base: mnist, baseOptions: { trainSize: 256, val: 100, test: 100 }, length: 24 }',
+      '{ base: mnist+fashion-mnist, baseOptions: { mnist: { trainSize: 128, val: 50, test: 50 }, fashionMnist: { trainSize: 128, val: 50, test: 50 } }, length: 24 }',
+    );
+}
