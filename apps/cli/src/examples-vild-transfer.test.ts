@@ -1,0 +1,80 @@
+import { loadConfigFile } from '@kd/runner';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const examples = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples');
+const load = (name: string) => loadConfigFile(join(examples, name));
+
+describe('examples/ of ViLD transfer without fine-tuning', () => {
+  const vild = load('scenes-vild.yaml');
+  const transfer = load('scenes-vild-transfer.yaml');
+  const mnist = load('scenes-vild-transfer-mnist.yaml');
+  const fashionClip = load('fashion-mnist-clip.yaml');
+  const clip = load('mnist-fashion-clip.yaml');
+
+  it('mnist-fashion-clip.yaml is fashion-mnist-clip.yaml on both item sets (20,000 train items)', () => {
+    expect(clip.data.options).toMatchObject({ base: 'mnist+fashion-mnist', length: 32 });
+    const base = (clip.data.options as { baseOptions: Record<string, { trainSize: number }> }).baseOptions;
+    expect(base['mnist']!.trainSize + base['fashionMnist']!.trainSize).toBe(20000);
+    expect([clip.student, clip.task, clip.train, clip.methods]).toEqual([
+      fashionClip.student,
+      fashionClip.task,
+      fashionClip.train,
+      fashionClip.methods,
+    ]);
+  });
+
+  it('scenes-vild-transfer.yaml is scenes-vild.yaml with the 20-class teacher: its recipe, its Fashion-class embeddings', () => {
+    const { classifier, ...detector } = transfer.student.options as { classifier: Record<string, unknown> };
+    const { classifier: vildClassifier, ...vildDetector } = vild.student.options as {
+      classifier: Record<string, unknown>;
+    };
+    expect(detector).toEqual(vildDetector);
+    expect(classifier).toEqual({
+      ...vildClassifier,
+      embeddings: '../.kd-cache/class-embeddings/mnist-fashion-clip.fashion.json',
+    });
+    expect([transfer.data, transfer.task, transfer.train, transfer.methods]).toEqual([
+      vild.data,
+      vild.task,
+      vild.train,
+      vild.methods,
+    ]);
+    const init = transfer.teacher!.init as { recipe: string; map: Record<string, string> };
+    expect(resolve(examples, init.recipe)).toBe(join(examples, 'mnist-fashion-clip.yaml'));
+    // every CLIP image variable but its 20-class head image.fc
+    expect(Object.keys(init.map).sort()).toEqual([
+      'image.bn1',
+      'image.bn2',
+      'image.bn3',
+      'image.conv1',
+      'image.conv2',
+      'image.conv3',
+      'imageProjection',
+    ]);
+    expect({ ...transfer.teacher, init: undefined }).toEqual({ ...vild.teacher, init: undefined });
+  });
+
+  it('scenes-vild-transfer-mnist.yaml evaluates that detector on MNIST scenes: epochs 0, no teacher, no methods, the digits’ embeddings', () => {
+    expect(mnist.data.options).toMatchObject({ items: 'mnist', novelClasses: [], test: 1000 });
+    expect(mnist.train.epochs).toBe(0);
+    expect(mnist.teacher).toBeUndefined();
+    expect(mnist.methods).toEqual([]);
+    const { classifier, ...detector } = mnist.student.options as { classifier: Record<string, unknown> };
+    const {
+      classifier: trained,
+      distill: _distill,
+      ...trainedDetector
+    } = transfer.student.options as {
+      classifier: Record<string, unknown>;
+      distill: unknown;
+    };
+    expect(detector).toEqual(trainedDetector);
+    expect(classifier).toEqual({
+      ...trained,
+      embeddings: '../.kd-cache/class-embeddings/mnist-fashion-clip.mnist.json',
+    });
+    expect((mnist.student.init as { checkpoint: string }).checkpoint).toBe('../runs/scenes-vild-transfer');
+  });
+});
