@@ -18,7 +18,8 @@ describe.each([
   { inputShape: [32, 32, 3], sizes: [32, 16, 8] },
 ])('tap shapes at $inputShape', ({ inputShape, sizes }) => {
   // the image classifiers (the transformers take token inputs: src/transformer.test.ts, src/vl-transformer.test.ts;
-  // the composite models have their own: src/encoder-with-heads.test.ts, src/crop-teacher.test.ts)
+  // the composite models have their own: src/encoder-with-heads.test.ts, src/crop-teacher.test.ts,
+  // src/crop-classifier-detector.test.ts)
   for (const arch of architectures.filter(
     (a) =>
       ![
@@ -30,6 +31,7 @@ describe.each([
         'region-detector',
         'encoder-with-heads',
         'crop-teacher',
+        'crop-classifier-detector',
       ].includes(a.id),
   )) {
     it(`${arch.id}: returned shapes equal declared shapes`, () => {
