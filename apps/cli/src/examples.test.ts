@@ -50,6 +50,34 @@ describe('examples/', () => {
     for (const c of [s!, k!, f!]) expect([c.student, c.train, c.data]).toEqual([kd.student, kd.train, kd.data]);
   });
 
+  it("ViLD's ablation sweep: 8 cells × 3 seeds on one budget, each cell switching only its part", () => {
+    const plan = planSweep({ configPath: join(examples, 'scenes-vild.sweep.yaml'), out: 'sweeps' });
+    const names = ['supervised-base', 'vild-text', 'vild-image', 'vild', 'vild-w1', 'vild-w2', 'oracle', 'ensemble'];
+    expect(plan.cells.map((c) => c.name)).toEqual(names);
+    expect(plan.seeds).toEqual([1, 2, 3]);
+    const cell = Object.fromEntries(plan.cells.map((c) => [c.name, c.config]));
+    const vild = cell['vild']!;
+    for (const c of Object.values(cell)) {
+      expect([c.train.epochs, c.data.options['train'], c.data.options['items']]).toEqual([5, 3000, 'fashion-mnist']);
+      expect(c.student.options['rpn']).toEqual(vild.student.options['rpn']);
+    }
+    const weights = (name: string) => Object.fromEntries(cell[name]!.methods.map((m) => [m.id, m.weights]));
+    expect(weights('vild')).toEqual({ vild: { image: 0.5 } });
+    expect([weights('vild-w1'), weights('vild-w2')]).toEqual([{ vild: { image: 1 } }, { vild: { image: 2 } }]);
+    expect(cell['vild-image']!.task.weights).toEqual({ cls: 0 });
+    for (const name of ['supervised-base', 'oracle', 'vild-text']) {
+      expect(cell[name]!.teacher, name).toBeUndefined();
+      expect(cell[name]!.methods, name).toEqual([]);
+      expect(cell[name]!.student.options['distill'], name).toBeUndefined();
+    }
+    for (const name of ['supervised-base', 'oracle'])
+      expect(cell[name]!.student.options['classifier'], name).toBeUndefined();
+    expect(cell['oracle']!.data.options['annotateNovel']).toBe(true);
+    expect(cell['supervised-base']!.data.options['annotateNovel']).toBeUndefined();
+    expect(cell['ensemble']!.student.options['ensemble']).toBe(true);
+    expect(cell['ensemble']!.methods).toEqual(vild.methods);
+  });
+
   it('scenes-vild.yaml is scenes-vild-text.yaml plus ViLD-image, its crop teacher the image side of fashion-mnist-clip.yaml', () => {
     const text = loadConfigFile(join(examples, 'scenes-vild-text.yaml'));
     const vild = loadConfigFile(join(examples, 'scenes-vild.yaml'));
@@ -62,7 +90,9 @@ describe('examples/', () => {
     expect(vild.methods.map((m) => [m.id, m.weights])).toEqual([['vild', { image: 0.5 }]]);
     const teacher = vild.teacher!;
     expect(teacher.cacheOutputs).toBe(true);
-    expect(resolve(examples, teacher.init!.recipe!)).toBe(join(examples, 'fashion-mnist-clip.yaml'));
+    const init = teacher.init!;
+    if (Array.isArray(init)) throw new Error('scenes-vild.yaml: teacher.init is one source');
+    expect(resolve(examples, init.recipe!)).toBe(join(examples, 'fashion-mnist-clip.yaml'));
     const image = teacher.options['image'] as { options: { encoder: unknown; heads: { outputs?: number }[] } };
     const tower = clip.student.options as { image: unknown; embedDim: number };
     expect(image.options.encoder).toEqual(tower.image);

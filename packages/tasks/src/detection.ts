@@ -150,7 +150,10 @@ export const detectionMetrics: readonly MetricSpec[] = [
   },
 ];
 
-const novelMetric = ap50('AP50.novel', 'AP50 averaged over the novel classes (never annotated in training)');
+const novelMetric = ap50(
+  'AP50.novel',
+  'AP50 averaged over the novel classes (unannotated in training, unless the data’s oracle option (annotateNovel) annotates them)',
+);
 
 /** The taps a detector exposes for this task (declared shapes without the batch dim). */
 export const DETECTION_TAPS = {
