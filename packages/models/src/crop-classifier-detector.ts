@@ -9,7 +9,7 @@ import {
   type TapSpecs,
   type TapValues,
 } from '@kd/core';
-import { embedRegionCrops } from './crop-embeddings.js';
+import { embedRegionCrops, type CropNormalization } from './crop-embeddings.js';
 import { CROPPED_MODEL } from './crop-teacher.js';
 import { TapRecorder } from './tap-recorder.js';
 import { l2Rows } from './text-region-classifier.js';
@@ -45,6 +45,8 @@ export interface CropClassifierDetectorConfig {
   readonly cropSize: readonly [number, number];
   /** RoIAlign samples per crop pixel and axis. */
   readonly sampling: number;
+  /** The image tower's input normalisation, applied to every crop (absent: none). */
+  readonly normalization?: CropNormalization;
   readonly score: CropScore;
 }
 
@@ -173,11 +175,12 @@ export class CropClassifierDetector extends TappedModel {
       if (taps.wants('regionScores') || taps.wants('cropEmbedding')) {
         const boxes = d['regionBoxes'] as tf.Tensor3D;
         const [b, r] = boxes.shape;
-        const { cropSize, context, sampling, temperature, score } = this.config;
+        const { cropSize, context, sampling, normalization, temperature, score } = this.config;
         const { embedding } = embedRegionCrops(this.image, batch['x'] as tf.Tensor4D, boxes, {
           cropSize,
           context,
           sampling,
+          normalization,
           taps: ['embedding'],
           training: options.training,
         });

@@ -5,6 +5,17 @@ import { regionCrops } from './region-crops.js';
 /** Out of training, crops are embedded in passes of at most this many (bounds the activations' memory). */
 export const MAX_CROPS_PER_PASS = 2048;
 
+/** An input normalisation (x − mean) / std, e.g. Fashion-MNIST's mean 0.286, std 0.353. */
+export interface CropNormalization {
+  readonly mean: number;
+  readonly std: number;
+}
+
+/** `x` normalised by `n` ((x − mean) / std), or `x` itself without one. */
+export function normalizeCrops<T extends tf.Tensor>(x: T, n: CropNormalization | undefined): T {
+  return n ? (tf.div(tf.sub(x, n.mean), n.std) as T) : x;
+}
+
 export interface CropEmbeddingOptions {
   /** The image model's input [height, width]: every crop is resized to it. */
   readonly cropSize: readonly [number, number];
@@ -12,6 +23,11 @@ export interface CropEmbeddingOptions {
   readonly context: readonly number[];
   /** RoIAlign samples per crop pixel and axis. */
   readonly sampling: number;
+  /**
+   * The image model's input normalisation: each crop becomes (crop − mean) / std before the model
+   * (the normalisation of the data it was trained on; absent: crops as the batch's pixels).
+   */
+  readonly normalization?: CropNormalization;
   /** The image model's taps to return, averaged over the factors (e.g. `embedding`, `logits`). */
   readonly taps: readonly string[];
   readonly training: boolean;
@@ -20,7 +36,8 @@ export interface CropEmbeddingOptions {
 /**
  * An image model's outputs on region crops (ViLD's CLIP image tower on proposals): for each box of
  * `boxes` [B, R, 4] (pixels), enlarged about its centre by each context factor, clipped to the image,
- * cropped from `x` [B, H, W, C] and resized to `cropSize` (`regionCrops`), the model's `taps` are
+ * cropped from `x` [B, H, W, C] and resized to `cropSize` (`regionCrops`), normalised as the model's
+ * training data was (`normalization`), the model's `taps` are
  * averaged over the factors: each [B, R, …]. Out of training, images are cropped and embedded in
  * chunks of at most `MAX_CROPS_PER_PASS` crops, each chunk's intermediates freed before the next (a
  * whole evaluation batch of 500 images × 30 regions × 2 factors would otherwise hold gigabytes of
@@ -65,7 +82,10 @@ function chunkOutputs(
   const [b, r] = boxes.shape;
   const outputs: Record<string, tf.Tensor[]> = Object.fromEntries(options.taps.map((t) => [t, []]));
   for (const factor of options.context) {
-    const crops = regionCrops(x, boxes, { size: options.cropSize, factor, sampling: options.sampling });
+    const crops = normalizeCrops(
+      regionCrops(x, boxes, { size: options.cropSize, factor, sampling: options.sampling }),
+      options.normalization,
+    );
     const o = model.forward({ x: crops }, { training: options.training, taps: new Set(options.taps) });
     for (const t of options.taps) {
       const value = o[t];

@@ -120,6 +120,25 @@ describe('crop-teacher: an image model on context-enlarged region crops', () => 
     m.dispose();
   });
 
+  it('normalises the crops and the whole image as the wrapped model was trained (options.normalize)', () => {
+    const m = build({ context: [1], sampling: 2, normalize: { mean: 0.3, std: 0.5 } });
+    tf.tidy(() => {
+      const b = batch();
+      const out = m.forward(b, { training: false });
+      const boxes = tf.slice(b['proposals']!, [0, 0, 0], [2, 2, 4]) as tf.Tensor3D;
+      const crops = regionCrops(b.x as tf.Tensor4D, boxes, { size: [16, 16], factor: 1, sampling: 2 });
+      const normalised = (x: tf.Tensor) => tf.div(tf.sub(x, 0.3), 0.5);
+      const want = m.image.forward({ x: normalised(crops) }, { training: false });
+      expect(maxAbs(out['regionEmbedding']!, tf.reshape(want['embedding']!, [2, 2, -1]))).toBeLessThan(1e-5);
+      const raw = m.image.forward({ x: crops }, { training: false });
+      expect(maxAbs(out['regionEmbedding']!, tf.reshape(raw['embedding']!, [2, 2, -1]))).toBeGreaterThan(1e-4);
+      const whole = m.image.forward({ x: normalised(b.x!) }, { training: false });
+      expect(maxAbs(out['logits']!, whole['logits']!)).toBeLessThan(1e-5);
+    });
+    m.dispose();
+    expect(() => build({ normalize: { mean: 0, std: 0 } })).toThrow(/options\.normalize.*>0/);
+  });
+
   it('embeds a batch beyond MAX_CROPS_PER_PASS crops in passes, with the same outputs as image by image', () => {
     const m = build({ context: [1, 1.5] });
     const images = Math.floor(MAX_CROPS_PER_PASS / 4) + 3; // 2 regions × 2 factors: two passes

@@ -10,7 +10,7 @@ import {
   type TapValues,
 } from '@kd/core';
 import { firstProposals, proposalKeyRequests } from './proposal-source.js';
-import { embedRegionCrops } from './crop-embeddings.js';
+import { embedRegionCrops, normalizeCrops, type CropNormalization } from './crop-embeddings.js';
 import { regionCrops } from './region-crops.js';
 
 /** The sub-module path of the wrapped image model: its variables are `image.<the image model's paths>`. */
@@ -31,6 +31,8 @@ export interface CropTeacherConfig {
   readonly context: readonly number[];
   /** RoIAlign samples per crop pixel and axis. */
   readonly sampling: number;
+  /** The wrapped model's input normalisation, applied to every crop and the resized whole image (absent: none). */
+  readonly normalization?: CropNormalization;
 }
 
 /**
@@ -126,23 +128,25 @@ export class CropTeacher extends TappedModel {
    */
   private regionTaps(batch: Batch, x: tf.Tensor4D, training: boolean): TapValues {
     const { boxes } = firstProposals(batch, this.config.proposals, this.config.regions, 'crop-teacher');
-    const { cropSize, context, sampling } = this.config;
+    const { cropSize, context, sampling, normalization } = this.config;
     const o = embedRegionCrops(this.image, x, boxes, {
       cropSize,
       context,
       sampling,
+      normalization,
       taps: ['embedding', 'logits'],
       training,
     });
     return { regionEmbedding: o['embedding']!, regionLogits: o['logits']! };
   }
 
-  /** The whole images at the wrapped model's input size (as they are when the sizes agree). */
+  /** The whole images at the wrapped model's input size (as they are when the sizes agree), normalised as its crops. */
   private resized(x: tf.Tensor4D): tf.Tensor4D {
     const [b, h, w] = x.shape;
     const [ch, cw] = this.config.cropSize;
-    if (ch === h && cw === w) return x;
+    if (ch === h && cw === w) return normalizeCrops(x, this.config.normalization);
     const whole = tf.tile(tf.tensor3d([[[0, 0, w, h]]]), [b, 1, 1]) as tf.Tensor3D;
-    return regionCrops(x, whole, { size: this.config.cropSize, factor: 1, sampling: this.config.sampling });
+    const crops = regionCrops(x, whole, { size: this.config.cropSize, factor: 1, sampling: this.config.sampling });
+    return normalizeCrops(crops, this.config.normalization);
   }
 }

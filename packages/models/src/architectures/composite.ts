@@ -13,6 +13,7 @@ import { CropTeacher } from '../crop-teacher.js';
 import { EncoderWithHeads } from '../encoder-with-heads.js';
 import { buildModelPart, modelPartSchema } from '../model-part.js';
 import { parseOptions } from '../options.js';
+import { cropNormalizationOption } from './crop-normalization-option.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -116,7 +117,7 @@ export const cropTeacher: ModelArchitecture = {
   description:
     'Runs an image model (image {arch, options}, e.g. clip; variables under image.) on crops of the batch images at the first R proposals, ' +
     'each box enlarged by the context factors about its centre and averaged over them (ViLD: 1 and 1.5): taps regionEmbedding, regionLogits, ' +
-    'and the whole-image embedding/logits. Options: image, proposals ("" | biased | objects | …), regions (8), context ([1, 1.5]), cropSize ([h, w]; default the image size), sampling (2).',
+    'and the whole-image embedding/logits. Options: image, proposals ("" | biased | objects | …), regions (8), context ([1, 1.5]), cropSize ([h, w]; default the image size), sampling (2), normalize ({ mean, std }: the image model’s input normalisation; default none).',
   build(input) {
     const o = parseOptions('crop-teacher', input.options, {
       image: modelPartSchema,
@@ -125,6 +126,7 @@ export const cropTeacher: ModelArchitecture = {
       context: z.array(z.number().positive()).min(1).default([1, 1.5]),
       cropSize: z.tuple([positiveInt, positiveInt]).optional(),
       sampling: positiveInt.default(2),
+      normalize: cropNormalizationOption,
     });
     const [h, w, c] = input.inputShape as [number, number, number];
     if (input.inputShape.length !== 3)
@@ -148,6 +150,7 @@ export const cropTeacher: ModelArchitecture = {
       regions: o.regions,
       context: o.context,
       sampling: o.sampling,
+      normalization: o.normalize,
     });
   },
 };

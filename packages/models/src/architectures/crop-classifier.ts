@@ -3,6 +3,7 @@ import { classEmbeddingsOption } from '../class-embeddings-file.js';
 import { CROP_DETECTOR_TAPS, CropClassifierDetector } from '../crop-classifier-detector.js';
 import { buildModelPart, modelPartSchema } from '../model-part.js';
 import { parseOptions } from '../options.js';
+import { cropNormalizationOption } from './crop-normalization-option.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -16,7 +17,7 @@ export const cropClassifierDetector: ModelArchitecture = {
     'p_clip = softmax over the K classes of cos / τ; score geometric-mean √(p_clip · p_obj), p_obj = 1 − the detector’s background probability (ViLD combines the two; recalled, not verified), or clip (p_clip). ' +
     'Taps: the detector’s regionLogits, boxDeltas, regionBoxes, regionMask; regionScores [R, K+1] (column 0 = 1 − p_obj; the detection task evaluates with it); cropEmbedding [R, D]. ' +
     'Weights come from student.init (a list: the detector run under detector., a CLIP recipe under image.), evaluated with train.epochs 0. ' +
-    'Options: detector, image, embeddings, temperature (0.01), context ([1, 1.5]), cropSize ([h, w]; default the image size), sampling (2), score (geometric-mean | clip).',
+    'Options: detector, image, embeddings, temperature (0.01), context ([1, 1.5]), cropSize ([h, w]; default the image size), sampling (2), normalize ({ mean, std }: the image tower’s input normalisation; default none), score (geometric-mean | clip).',
   build(input) {
     const o = parseOptions('crop-classifier-detector', input.options, {
       detector: modelPartSchema,
@@ -26,6 +27,7 @@ export const cropClassifierDetector: ModelArchitecture = {
       context: z.array(z.number().positive()).min(1).default([1, 1.5]),
       cropSize: z.tuple([positiveInt, positiveInt]).optional(),
       sampling: positiveInt.default(2),
+      normalize: cropNormalizationOption,
       score: z.enum(['geometric-mean', 'clip']).default('geometric-mean'),
     });
     if (input.inputShape.length !== 3)
@@ -68,6 +70,7 @@ export const cropClassifierDetector: ModelArchitecture = {
       context: o.context,
       cropSize,
       sampling: o.sampling,
+      normalization: o.normalize,
       score: o.score,
     });
   },
