@@ -99,3 +99,31 @@ export function tinyMnistFashionClipConfig(): string {
       '{ base: mnist+fashion-mnist, baseOptions: { mnist: { trainSize: 128, val: 50, test: 50 }, fashionMnist: { trainSize: 128, val: 50, test: 50 } }, length: 24 }',
     );
 }
+
+/**
+ * `--set` arguments that shrink examples/scenes-vild.yaml (and the configs built on it: the ensemble,
+ * the ablation sweep's base) to a tiny run on MNIST scenes: 32/16/16 scenes, a 4-wide detector with
+ * 16 regions and 8 distillation proposals, the class embeddings `embeddings` and a crop teacher of the
+ * tiny CLIP recipe `teacherRecipe` (tinyClipConfig's: width 2, embeddings of 16), 1 epoch of batch 16.
+ */
+export function shrunkVild(embeddings: string, teacherRecipe: string, extra: readonly string[] = []): string[] {
+  return [
+    'backend=wasm',
+    'data.options.items=mnist',
+    'data.options.train=32',
+    'data.options.val=16',
+    'data.options.test=16',
+    'student.options.width=4',
+    'student.options.hidden=32',
+    'student.options.regions=16',
+    'student.options.distill.count=8',
+    `student.options.classifier.embeddings=${JSON.stringify(embeddings)}`,
+    'teacher.options.regions=8',
+    'teacher.options.image.options.encoder.options.width=2',
+    `teacher.options.image.options.heads=${JSON.stringify([{ name: 'embedding', outputs: 16 }, { name: 'logits' }])}`,
+    `teacher.init.recipe=${JSON.stringify(teacherRecipe)}`,
+    'train.epochs=1',
+    'train.batchSize=16',
+    ...extra,
+  ].flatMap((s) => ['--set', s]);
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { example, kd, tempDir, tinyClipConfig, writeFile } from '../../test/kd.js';
+import { example, kd, shrunkVild, tempDir, tinyClipConfig, writeFile } from '../../test/kd.js';
 
 const SWEEP = example('scenes-vild.sweep.yaml');
 const CELLS = ['supervised-base', 'vild-text', 'vild-image', 'vild', 'vild-w1', 'vild-w2', 'oracle', 'ensemble'];
@@ -14,24 +14,7 @@ describe("ViLD's ablation sweep end to end: every cell of examples/scenes-vild.s
     expect(emb.code, emb.stderr).toBe(0);
 
     // the sweep's base (scenes-vild.yaml) shrunk as vild.test.ts shrinks it; the cells then switch their parts
-    const set = [
-      'backend=wasm',
-      'data.options.items=mnist',
-      'data.options.train=32',
-      'data.options.val=16',
-      'data.options.test=16',
-      'student.options.width=4',
-      'student.options.hidden=32',
-      'student.options.regions=16',
-      'student.options.distill.count=8',
-      `student.options.classifier.embeddings=${JSON.stringify(join(cwd, 'emb.json'))}`,
-      'teacher.options.regions=8',
-      'teacher.options.image.options.encoder.options.width=2',
-      `teacher.options.image.options.heads=${JSON.stringify([{ name: 'embedding', outputs: 16 }, { name: 'logits' }])}`,
-      `teacher.init.recipe=${JSON.stringify(teacher)}`,
-      'train.epochs=1',
-      'train.batchSize=16',
-    ].flatMap((s) => ['--set', s]);
+    const set = shrunkVild(join(cwd, 'emb.json'), teacher);
     const r = await kd(
       ['sweep', SWEEP, '--seeds', '1', '--jobs', '2', '--out', join(cwd, 'sweeps'), '-q', ...set],
       cwd,

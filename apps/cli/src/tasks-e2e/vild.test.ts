@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { example, kd, tempDir, tinyClipConfig, writeFile } from '../../test/kd.js';
+import { example, kd, shrunkVild, tempDir, tinyClipConfig, writeFile } from '../../test/kd.js';
 
 const EXAMPLE = example('scenes-vild.yaml');
 
@@ -13,25 +13,7 @@ describe('ViLD end to end: ViLD-text classifier + vild (ViLD-image) with a crop 
     expect(emb.code, emb.stderr).toBe(0);
 
     // examples/scenes-vild.yaml, shrunk, on MNIST scenes with the tiny CLIP (the same recipe: cached)
-    const set = [
-      'backend=wasm',
-      'seed=1',
-      'data.options.items=mnist',
-      'data.options.train=32',
-      'data.options.val=16',
-      'data.options.test=16',
-      'student.options.width=4',
-      'student.options.hidden=32',
-      'student.options.regions=16',
-      'student.options.distill.count=8',
-      `student.options.classifier.embeddings=${JSON.stringify(join(cwd, 'emb.json'))}`,
-      'teacher.options.regions=8',
-      'teacher.options.image.options.encoder.options.width=2',
-      `teacher.options.image.options.heads=${JSON.stringify([{ name: 'embedding', outputs: 16 }, { name: 'logits' }])}`,
-      `teacher.init.recipe=${JSON.stringify(teacher)}`,
-      'train.epochs=1',
-      'train.batchSize=16',
-    ].flatMap((s) => ['--set', s]);
+    const set = shrunkVild(join(cwd, 'emb.json'), teacher, ['seed=1']);
     const r = await kd(['run', EXAMPLE, '--run-dir', join(cwd, 'run'), ...set], cwd);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/running it once/); // the class-embeddings step ran the recipe
