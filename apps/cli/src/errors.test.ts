@@ -133,7 +133,7 @@ describe('user errors', () => {
       ['run', path, '--out-dir', out, '--set', 'train.epochs'],
       /--set expects path=value, got 'train\.epochs'/,
     );
-    await expectUserError(['run', path, '--out-dir', out, '--set', 'train.epochs=0'], /config field 'train\.epochs'/);
+    await expectUserError(['run', path, '--out-dir', out, '--set', 'train.epochs=-1'], /config field 'train\.epochs'/);
   });
 
   it('missing config file', async () => {

@@ -6,7 +6,13 @@ import { loadMnist, mnistOptionsSchema, mnistProvider } from './mnist-provider.j
 describe('mnist provider', () => {
   it('registers as `mnist` through register(container)', () => {
     const host = createHost([register]);
-    expect(listDatasets(host).map((d) => d.id)).toEqual(['fashion-mnist', 'image-folder', 'mnist', 'scenes']);
+    expect(listDatasets(host).map((d) => d.id)).toEqual([
+      'fashion-mnist',
+      'image-folder',
+      'mnist',
+      'mnist+fashion-mnist',
+      'scenes',
+    ]);
     expect(findDataset(host, 'mnist')).toBe(mnistProvider);
   });
 
