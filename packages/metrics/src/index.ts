@@ -13,6 +13,7 @@ export * from './multi-label-precision-recall.js';
 export { boxArea, boxIou, type Box } from './box-iou.js';
 export * from './precision-recall-area.js';
 export * from './detection-average-precision.js';
+export * from './correct-localization.js';
 export * from './mean-average-precision.js';
 // Relationships
 export * from './predicate-recall.js';

@@ -25,6 +25,12 @@ export const multiLabelHParams = z
       .lt(1)
       .default(0.5)
       .describe('a class is predicted when its sigmoid probability is at least this (CP…OF1; ML-GCN and ASL use 0.5)'),
+    reduction: z
+      .enum(['mean', 'per-image'])
+      .default('mean')
+      .describe(
+        "the bce term's reduction: 'mean' over batch and classes (torch BCEWithLogitsLoss), or 'per-image': summed over classes, averaged over the batch (Caffe's SigmoidCrossEntropyLoss, as WSD-KD's code)",
+      ),
   })
   .strict();
 export type MultiLabelHParams = z.output<typeof multiLabelHParams>;
@@ -34,7 +40,7 @@ export const multiLabelTerms: readonly TermSpec[] = [
     name: 'bce',
     defaultWeight: 1,
     description:
-      'per-class binary cross-entropy of sigmoid(logits) against the multi-hot labels y [B, K] (torch BCEWithLogitsLoss, mean over batch and classes)',
+      'per-class binary cross-entropy of sigmoid(logits) against the multi-hot labels y [B, K] (torch BCEWithLogitsLoss, mean over batch and classes; hparams.reduction per-image: summed over classes)',
   },
 ];
 
@@ -81,9 +87,10 @@ export class MultiLabelTask implements Task<MultiLabelHParams> {
   }
 
   losses(step: StepContext): Record<string, tf.Scalar> {
-    return step.active.has('bce')
-      ? { bce: binaryCrossEntropyWithLogits(step.student['logits']!, step.batch['y']!) }
-      : {};
+    if (!step.active.has('bce')) return {};
+    const logits = step.student['logits']!;
+    const mean = binaryCrossEntropyWithLogits(logits, step.batch['y']!);
+    return { bce: this.hp.reduction === 'mean' ? mean : (tf.mul(mean, logits.shape[1]!) as tf.Scalar) };
   }
 
   evaluate(ctx: EvaluationContext): Metrics {

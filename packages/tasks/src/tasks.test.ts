@@ -144,6 +144,26 @@ describe('multi-label', () => {
     expect(m['loss']).toBeCloseTo(mean, 5);
   });
 
+  it("bce: mean over batch and classes, or with reduction 'per-image' summed over classes and averaged over the batch", () => {
+    const bce = (z: number, t: number) => Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
+    const sum = table.flatMap((row, i) => row.map((z, k) => bce(z, y[i]![k]!))).reduce((a, b) => a + b, 0);
+    for (const [reduction, expected] of [
+      ['mean', sum / 8],
+      ['per-image', sum / 4],
+    ] as const) {
+      const task = new MultiLabelTask();
+      task.setup({
+        hparams: multiLabelHParams.parse({ reduction }),
+        data: data(2),
+        student: { name: 'student', role: 'student', model: new TableModel(table) },
+        tap: () => ({ shape: [2], kind: 'logits' }),
+      });
+      const logits = tf.tensor2d(table);
+      const losses = task.losses(stepContext({ logits }, undefined, ['bce'], { x: logits, y: tf.tensor2d(y) }));
+      expect(losses['bce']!.dataSync()[0]).toBeCloseTo(expected, 5);
+    }
+  });
+
   it('refuses a model whose logits are not one per class (e.g. an answer head), in one line naming the model', () => {
     const task = new MultiLabelTask();
     const setup = () =>
