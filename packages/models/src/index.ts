@@ -16,6 +16,7 @@ export * from './rpn-regions.js';
 export * from './options.js';
 export * from './resnet.js';
 export * from './roi-pool.js';
+export * from './roi-max-pool.js';
 export * from './shapes.js';
 export * from './small-cnn.js';
 export * from './tap-recorder.js';
