@@ -7,6 +7,7 @@ import { edgeMap } from './edge-map.js';
 import {
   BIASED_PROPOSAL_CONFIG,
   DEFAULT_PROPOSAL_CONFIG,
+  EDGE_PROPOSAL_CONFIG,
   validateProposalConfig,
   type ProposalConfig,
 } from './proposal-config.js';
@@ -121,6 +122,32 @@ describe('proposals', () => {
         0.5,
       ),
     ).toBe(1);
+  });
+
+  it('gives an edge-only source (E) whose proposals never depend on the object boxes', () => {
+    expect(EDGE_PROPOSAL_CONFIG.jitter.perObject).toBe(0);
+    const moved = [{ box: [1, 2, 30, 40] as const }, { box: [40, 40, 64, 64] as const }];
+    for (const s of scenes.slice(0, 20)) {
+      const p = proposals(s, EDGE_PROPOSAL_CONFIG, 6);
+      expect(p.count).toBe(EDGE_PROPOSAL_CONFIG.topK);
+      // the same image with the annotations emptied or replaced by other boxes
+      const noBoxes = {
+        index: s.index,
+        height: s.height,
+        width: s.width,
+        image: s.image,
+        objects: [],
+        full: { objects: [] },
+      };
+      const otherBoxes = { ...noBoxes, objects: moved, full: { objects: moved } };
+      expect(proposals(noBoxes, EDGE_PROPOSAL_CONFIG, 6)).toEqual(p);
+      expect(proposals(otherBoxes, EDGE_PROPOSAL_CONFIG, 6)).toEqual(p);
+      // whereas the jitter source A follows the boxes
+      expect(proposals(otherBoxes, DEFAULT_PROPOSAL_CONFIG, 6).boxes).not.toEqual(
+        proposals(s, DEFAULT_PROPOSAL_CONFIG, 6).boxes,
+      );
+    }
+    expect(meanRecall(EDGE_PROPOSAL_CONFIG, 0.5)).toBeGreaterThan(0.92);
   });
 
   it('validates configs', () => {

@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../mnist/mnist-provider.js';
+import { EDGE_PROPOSAL_CONFIG } from '../proposals/proposal-config.js';
+import { proposals } from '../proposals/proposals.js';
+import { DEFAULT_SPLIT_SEED } from '../split.js';
 import { loadScenes } from './scene-dataset.js';
 import { PREDICATES } from './spatial-relations.js';
-import { ANSWER_VOCABULARY, BASE_NOVEL_CLASSES, PREDICATE_NAMES, facetOf, type Batch } from '@kd/core';
+import { ANSWER_VOCABULARY, BASE_NOVEL_CLASSES, PREDICATE_NAMES, deriveSeed, facetOf, type Batch } from '@kd/core';
 
 describe('scenes as a dataset', () => {
   it('splits the items first: every object of a split comes from that split of MNIST', async () => {
@@ -66,6 +69,32 @@ describe('scenes as a dataset', () => {
     await expect(loadScenes({ train: 2, val: 1, test: 1, labels: 'class' })).rejects.toThrow(
       /config field 'data\.options\.labels': 'class' needs one object per scene/,
     );
+  });
+
+  it("proposals: 'edges' gives one edge-only source (proposals, proposalScores, proposalMask), blind to the boxes", async () => {
+    const ds = await loadScenes({ train: 3, val: 1, test: 1, proposals: 'edges' });
+    const keys = Object.keys(ds.batchKeys);
+    // (objectsProposals… are the annotated boxes as proposals, present with every source)
+    expect(keys.filter((k) => /proposal/i.test(k) && !k.startsWith('objects')).sort()).toEqual([
+      'proposalMask',
+      'proposalScores',
+      'proposals',
+    ]);
+    expect(ds.batchKeys['proposals']).toMatchObject({ shape: [EDGE_PROPOSAL_CONFIG.topK, 4], dtype: 'float32' });
+    expect(ds.batchKeys['proposalScores']).toMatchObject({ shape: [EDGE_PROPOSAL_CONFIG.topK] });
+    const split = ds.split('train');
+    const b = split.batch(Int32Array.from([0, 1, 2]));
+    expect(Object.keys(b).sort()).toEqual([...keys].sort());
+    expect(b.proposals!.shape).toEqual([3, EDGE_PROPOSAL_CONFIG.topK, 4]);
+    expect(Array.from(b.proposalMask!.dataSync()).every((v) => v === 1)).toBe(true);
+    // the batch's proposals are the edge source's, for the scene's image alone
+    const scene = split.scenes.get(1);
+    const seed = deriveSeed(deriveSeed(DEFAULT_SPLIT_SEED, 'scenes', 'train'), 'proposal-source', '');
+    const blind = proposals({ ...scene, objects: [], full: { objects: [] } }, EDGE_PROPOSAL_CONFIG, seed);
+    const k = EDGE_PROPOSAL_CONFIG.topK;
+    expect(Array.from(b.proposals!.dataSync().subarray(4 * k, 8 * k))).toEqual(Array.from(blind.boxes));
+    expect(Array.from(b.proposalScores!.dataSync().subarray(k, 2 * k))).toEqual(Array.from(blind.scores));
+    tf.dispose(Object.values(b) as tf.Tensor[]);
   });
 
   it('declares its facets: base/novel classes, answers, predicates', async () => {

@@ -25,7 +25,12 @@ import { loadMnist } from '../mnist/mnist-provider.js';
 import { loadMnistArrays } from '../mnist/mnist-source.js';
 import type { ArrayDataset } from '../array-dataset.js';
 import { parseDatasetOptions } from '../options.js';
-import { BIASED_PROPOSAL_CONFIG, DEFAULT_PROPOSAL_CONFIG, type ProposalConfig } from '../proposals/proposal-config.js';
+import {
+  BIASED_PROPOSAL_CONFIG,
+  DEFAULT_PROPOSAL_CONFIG,
+  EDGE_PROPOSAL_CONFIG,
+  type ProposalConfig,
+} from '../proposals/proposal-config.js';
 import { DEFAULT_SPLIT_SEED } from '../split.js';
 import type { ItemSource } from './item-source.js';
 import { mnistItemSource } from './mnist-item-source.js';
@@ -66,9 +71,11 @@ export const sceneOptionsSchema = z
         "y: 'multi-hot' over classes (task multi-label), or 'class': the class of a scene's one object (needs minObjects = maxObjects = 1; task classification)",
       ),
     proposals: z
-      .enum(['one', 'two', 'none'])
+      .enum(['one', 'two', 'edges', 'none'])
       .default('two')
-      .describe("'two': the default source plus a differently biased one (batch keys proposals… and biasedProposals…)"),
+      .describe(
+        "'one': the default source (jittered boxes around the objects + windows, like a detector trained with boxes; batch keys proposals…); 'two': it plus a differently biased one (also biasedProposals…); 'edges': edge density only, no box ever read (EdgeBoxes-like, for a weakly supervised teacher; batch keys proposals…); 'none'",
+      ),
     splitSeed: z
       .number()
       .int()
@@ -221,12 +228,12 @@ export async function loadScenes(
         `config field 'data.options.novelClasses': class ${k} outside [0, ${source.classNames.length})`,
       );
   }
-  const proposals: Record<string, ProposalConfig> =
-    o.proposals === 'none'
-      ? {}
-      : o.proposals === 'one'
-        ? { '': DEFAULT_PROPOSAL_CONFIG }
-        : { '': DEFAULT_PROPOSAL_CONFIG, biased: BIASED_PROPOSAL_CONFIG };
+  const proposals: Record<string, ProposalConfig> = {
+    none: {},
+    one: { '': DEFAULT_PROPOSAL_CONFIG },
+    two: { '': DEFAULT_PROPOSAL_CONFIG, biased: BIASED_PROPOSAL_CONFIG },
+    edges: { '': EDGE_PROPOSAL_CONFIG },
+  }[o.proposals];
   // annotateNovel (ViLD's oracle): training batches annotate every object; val/test stay as without it
   // (the detection task evaluates on fullBoxes either way).
   const make = (name: SplitName, size: number) =>
