@@ -43,6 +43,12 @@ export * from './io/graph-model-teacher.js';
 export * from './layers-tapped-model.js';
 export * from './layers-architecture.js';
 export * from './seeded-math-random.js';
+export * from './vgg-backbone.js';
+export * from './roi-fc-head.js';
+export * from './proposal-score-weights.js';
+export * from './wsddn-scores.js';
+export * from './wsddn.js';
+export * from './roi-classifier.js';
 
 /** Registers every architecture of this package into a container (no side effects at import). */
 export function register(container: DependencyContainer): void {

@@ -7,6 +7,7 @@ import { graphModel } from './graph-model.js';
 import { resnet, resnet14, resnet20, resnet32, resnet32x4, resnet56, resnet8, resnet8x4 } from './resnet.js';
 import { transformer } from './transformer.js';
 import { clip, vlScene, vlTransformer } from './vision-language.js';
+import { roiClassifier, wsddn } from './weakly-supervised.js';
 import { wrn, wrn16x2, wrn40x2 } from './wide-resnet.js';
 
 export * from './cnn.js';
@@ -17,6 +18,7 @@ export * from './graph-model.js';
 export * from './resnet.js';
 export * from './transformer.js';
 export * from './vision-language.js';
+export * from './weakly-supervised.js';
 export * from './wide-resnet.js';
 
 /** Every architecture this package provides, in registration order. */
@@ -42,4 +44,6 @@ export const architectures: readonly ModelArchitecture[] = [
   encoderWithHeads,
   cropTeacher,
   cropClassifierDetector,
+  wsddn,
+  roiClassifier,
 ];
