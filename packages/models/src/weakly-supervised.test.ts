@@ -148,16 +148,17 @@ describe('roi-classifier', () => {
     const model = build<RoiClassifier>('roi-classifier', SMALL);
     const batch = wsdBatch();
     const params = model.namedParameters();
-    const grads = (tap: string) =>
+    const grads = (tap: string): Map<string, number> => {
+      const out = new Map<string, number>();
       tf.tidy(() => {
         const { grads: g } = tf.variableGrads(
           () => tf.sum(tf.square(model.forward(batch, { training: true })[tap]!)) as tf.Scalar,
           [...params.values()],
         );
-        return new Map(
-          [...params].map(([path, v]) => [path, g[v.name] ? tf.max(tf.abs(g[v.name]!)).dataSync()[0]! : 0]),
-        );
+        for (const [path, v] of params) out.set(path, g[v.name] ? tf.max(tf.abs(g[v.name]!)).dataSync()[0]! : 0);
       });
+      return out;
+    };
     const region = grads('regionFeatures');
     const logits = grads('logits');
     for (const [name] of params) {
