@@ -56,6 +56,7 @@ describe('kd list', () => {
       'vild',
       'vl-pretrain',
       'vlm-kd',
+      'wsd-kd',
     ]);
     for (const m of l.methods as { id: string; hparams: { default?: unknown; description: string }[] }[]) {
       expect(
@@ -76,7 +77,7 @@ describe('kd list', () => {
     ]);
     expect(fit.hparams.every((h: { description: string }) => h.description.length > 0)).toBe(true);
     expect(l.architectures.map((a: { id: string }) => a.id)).toEqual(
-      expect.arrayContaining(['cnn', 'resnet8', 'resnet20', 'wrn']),
+      expect.arrayContaining(['cnn', 'resnet8', 'resnet20', 'wrn', 'wsddn', 'roi-classifier']),
     );
     expect(l.datasets.map((d: { id: string }) => d.id)).toEqual([
       'captioned',
@@ -99,6 +100,7 @@ describe('kd list', () => {
       '@kd/method-vild',
       '@kd/method-vl-pretrain',
       '@kd/method-vlm-kd',
+      '@kd/method-wsd-kd',
       '@kd/models',
       '@kd/tasks',
       '@kd/text',
