@@ -94,7 +94,7 @@ describe('roiMaxPool: Caffe / Fast R-CNN RoI max pooling (torchvision roi_pool g
     expect(first.boxes.flat().some((v) => Math.abs(v * first.spatialScale + 0.5) < 1e-9)).toBe(true);
   });
 
-  it('gives the same first maxima on its dense path (many bins of one size): the tie cases, RoIs repeated 40×', () => {
+  it('gives the same first maxima with many bins of one size: the tie cases, RoIs repeated 40×', () => {
     for (const g of golden.cases.filter((x) => x.name.includes('tied'))) {
       tf.tidy(() => {
         const times = 40;
@@ -169,7 +169,7 @@ describe('roiMaxPool: Caffe / Fast R-CNN RoI max pooling (torchvision roi_pool g
     });
   });
 
-  it('matches a loop port of torchvision over many RoIs (dense and gather groups) on a 16×16×64 map, 7×7 bins', () => {
+  it('matches a loop port of torchvision over many RoIs on a 16×16×64 map, 7×7 bins', () => {
     tf.tidy(() => {
       const [b, h, w, c, ph, pw, r, scale] = [2, 16, 16, 64, 7, 7, 300, 1 / 8];
       const map = tf.randomNormal([b, h, w, c], 0, 1, 'float32', 5) as tf.Tensor4D;
