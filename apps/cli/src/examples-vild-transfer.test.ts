@@ -85,4 +85,30 @@ describe('examples/ of ViLD transfer without fine-tuning', () => {
     });
     expect((mnist.student.init as { checkpoint: string }).checkpoint).toBe('../runs/scenes-vild-transfer');
   });
+
+  it('scenes-vild-transfer-mnist-crops.yaml: the teacher on that detector’s crops, on MNIST scenes, against the digits’ names', () => {
+    const crops = load('scenes-vild-transfer-mnist-crops.yaml');
+    expect(crops.data).toEqual(mnist.data);
+    expect(crops.train.epochs).toBe(0);
+    const o = crops.student.options as Record<string, Record<string, unknown>> & { embeddings: string };
+    expect(crops.student.arch).toBe('crop-classifier-detector');
+    expect(o['detector']).toEqual({ arch: mnist.student.arch, options: mnist.student.options });
+    expect(o.embeddings).toBe('../.kd-cache/class-embeddings/mnist-fashion-clip.mnist.json');
+    // the image tower (its encoder and embedding head; no logits head) and crops as the transfer run's crop teacher
+    const t = transfer.teacher!.options as Record<string, Record<string, unknown>>;
+    const tower = (x: Record<string, unknown>) => x['options'] as { encoder: unknown; heads: unknown[] };
+    expect(tower(o['image']!).encoder).toEqual(tower(t['image']!).encoder);
+    expect(tower(o['image']!).heads).toEqual([tower(t['image']!).heads[0]]);
+    for (const k of ['context', 'cropSize', 'normalize']) expect(o[k], k).toEqual(t[k]);
+    expect(o['normalize']).toEqual({ mean: 0.2084, std: 0.3403 });
+    const [detector, clip] = crops.student.init as {
+      checkpoint?: string;
+      recipe?: string;
+      map: Record<string, string>;
+    }[];
+    expect(detector!.checkpoint).toBe('../runs/scenes-vild-transfer');
+    expect(detector!.map).toEqual({ '': 'detector' });
+    expect(clip!.recipe).toBe('mnist-fashion-clip.yaml');
+    expect(clip!.map).toEqual((transfer.teacher!.init as { map: Record<string, string> }).map);
+  });
 });

@@ -50,6 +50,40 @@ describe('examples/', () => {
     for (const c of [s!, k!, f!]) expect([c.student, c.train, c.data]).toEqual([kd.student, kd.train, kd.data]);
   });
 
+  it("WSD-KD's comparison sweep: 7 cells × 3 seeds, each switching only its part", () => {
+    const plan = planSweep({ configPath: join(examples, 'scenes-wsd-kd.sweep.yaml'), out: 'sweeps' });
+    const names = ['no-kd', 'feature-only', 'soft-only', 'wsd-kd', 'teacher', 'wsd-kd-jitter', 'teacher-jitter'];
+    expect(plan.cells.map((c) => c.name)).toEqual(names);
+    expect(plan.seeds).toEqual([1, 2, 3]);
+    const cell = Object.fromEntries(plan.cells.map((c) => [c.name, c.config]));
+    const base = cell['wsd-kd']!;
+    expect(base.data.options['proposals']).toBe('edges');
+    expect(base.teacher!.arch).toBe('wsddn');
+    expect(base.methods).toEqual([expect.objectContaining({ id: 'wsd-kd', stages: { feature: { epochs: 3 } } })]);
+    // students alike (and their budget) except where a cell says
+    for (const n of ['no-kd', 'feature-only', 'soft-only', 'wsd-kd-jitter'])
+      expect([cell[n]!.student, cell[n]!.train.epochs], n).toEqual([base.student, base.train.epochs]);
+    expect(cell['no-kd']!.teacher).toBeUndefined();
+    expect(cell['no-kd']!.methods).toEqual([]);
+    expect(cell['feature-only']!.methods[0]!.weights).toEqual({ soft: 0 });
+    expect(cell['soft-only']!.methods[0]!.hparams).toEqual({ featureEpochs: 0 });
+    expect(cell['wsd-kd-jitter']!.data.options['proposals']).toBe('one');
+    expect(cell['wsd-kd-jitter']!.teacher).toEqual(base.teacher);
+    // WSDDN as the run's model: the teacher's architecture and budget
+    for (const [n, proposals] of [
+      ['teacher', 'edges'],
+      ['teacher-jitter', 'one'],
+    ] as const) {
+      const c = cell[n]!;
+      expect([c.student.arch, c.student.options], n).toEqual([base.teacher!.arch, base.teacher!.options]);
+      expect([c.train.epochs, c.train.optimizer], n).toEqual([
+        base.teacher!.train.epochs,
+        base.teacher!.train.optimizer,
+      ]);
+      expect(c.data.options['proposals'], n).toBe(proposals);
+    }
+  });
+
   it("ViLD's ablation sweep: 8 cells × 3 seeds on one budget, each cell switching only its part", () => {
     const plan = planSweep({ configPath: join(examples, 'scenes-vild.sweep.yaml'), out: 'sweeps' });
     const names = ['supervised-base', 'vild-text', 'vild-image', 'vild', 'vild-w1', 'vild-w2', 'oracle', 'ensemble'];
