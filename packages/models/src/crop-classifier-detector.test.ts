@@ -7,22 +7,27 @@
  * image tower; the tensor count stays flat.
  */
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { ConfigError, UserError, type Batch, type ModelBuildInput } from '@kd/core';
-import { registerComposedKernels } from '@kd/tfjs-runtime';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { ConfigError, UserError, type ModelBuildInput } from '@kd/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { architectures } from './architectures/index.js';
 import { cropClassifierScores, type CropClassifierDetector } from './crop-classifier-detector.js';
 import { regionCrops } from './region-crops.js';
+import {
+  SMALL_REGION_DETECTOR,
+  VILD_INPUT_SHAPE,
+  maxAbsDiff as maxDiff,
+  paddedProposalBatch as batch,
+  removeDir,
+  tempDir,
+  useWasmBackend,
+  writeClassEmbeddings,
+} from '../test/vild-detector-fixture.js';
 
 const arch = architectures.find((a) => a.id === 'crop-classifier-detector')!;
 const byId = (id: string) => architectures.find((a) => a.id === id)!;
 const K = 3;
 const D = 4;
-const dir = mkdtempSync(join(tmpdir(), 'kd-crop-classifier-'));
+const dir = tempDir('crop-classifier');
 const CLASSES = ['zero', 'one', 'two'];
 // three text embeddings of size 4 (normalised again by the model)
 const TEXT = [
@@ -30,60 +35,24 @@ const TEXT = [
   [0, 2, 0, 1],
   [0.5, -0.5, 1, 0],
 ];
-writeFileSync(
-  join(dir, 'emb.json'),
-  JSON.stringify({ classes: CLASSES, dim: D, embeddings: TEXT, source: { test: true } }),
-);
-const data = { name: 'test', inputShape: [16, 16, 1], numClasses: K, classNames: CLASSES } as const;
-const DETECTOR = { arch: 'region-detector', options: { width: 4, regions: 3, pool: 2, hidden: 8 } };
+const EMBEDDINGS_FILE = writeClassEmbeddings(dir, CLASSES, TEXT, { source: { test: true } });
+const data = { name: 'test', inputShape: VILD_INPUT_SHAPE, numClasses: K, classNames: CLASSES } as const;
+const DETECTOR = { arch: 'region-detector', options: SMALL_REGION_DETECTOR };
 const IMAGE = {
   arch: 'encoder-with-heads',
   options: { encoder: { arch: 'cnn', options: { width: 2 } }, heads: [{ name: 'embedding', outputs: D }] },
 };
 const input = (options: Record<string, unknown> = {}): ModelBuildInput => ({
-  inputShape: [16, 16, 1],
+  inputShape: VILD_INPUT_SHAPE,
   numClasses: K,
   seed: 5,
   data: data as never,
   baseDir: dir,
-  options: { detector: DETECTOR, image: IMAGE, embeddings: 'emb.json', cropSize: [8, 8], ...options },
+  options: { detector: DETECTOR, image: IMAGE, embeddings: EMBEDDINGS_FILE, cropSize: [8, 8], ...options },
 });
 
-/** Two 16×16 images with 4 proposal slots; image 1 has one real proposal. */
-function batch(): Batch {
-  return {
-    x: tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 3),
-    proposals: tf.tensor3d([
-      [
-        [0, 0, 8, 8],
-        [4, 4, 16, 12],
-        [2, 2, 6, 14],
-        [0, 0, 16, 16],
-      ],
-      [
-        [1, 1, 9, 9],
-        [0, 0, 0, 0],
-        [0, 0, 0, 0],
-        [0, 0, 0, 0],
-      ],
-    ]),
-    proposalMask: tf.tensor2d(
-      [
-        [1, 1, 1, 1],
-        [1, 0, 0, 0],
-      ],
-      [2, 4],
-    ),
-  };
-}
-
-const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
-
-beforeAll(async () => {
-  await tf.setBackend('wasm');
-  await tf.ready();
-  registerComposedKernels('wasm');
-});
+beforeAll(useWasmBackend);
+afterAll(() => removeDir(dir));
 
 describe('cropClassifierScores: p_clip = softmax(cos / τ) over the classes, p_obj = 1 − p_background', () => {
   it('geometric-mean: √(p_clip · p_obj), column 0 = 1 − p_obj; clip: p_clip (plain arithmetic)', () => {

@@ -4,103 +4,27 @@
  * mixes the two towers' class probabilities geometrically (`ensembleScores`).
  */
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { registerComposedKernels } from '@kd/tfjs-runtime';
-import { BASE_NOVEL_CLASSES, ConfigError, facetEntry, facets, type Batch, type DataInfo } from '@kd/core';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { ConfigError } from '@kd/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { architectures } from './architectures/index.js';
 import { ensembleScores } from './ensemble-scores.js';
 import type { RegionDetector } from './region-detector.js';
+import {
+  SMALL_REGION_DETECTOR,
+  VILD_CLASSES as K,
+  VILD_DIM as D,
+  distillBatch as batch,
+  maxAbsDiff as maxAbs,
+  textClassifierSetup,
+  toyScenesData,
+  useWasmBackend,
+} from '../test/vild-detector-fixture.js';
 
-const arch = architectures.find((a) => a.id === 'region-detector')!;
-const K = 3;
-const D = 5;
-const R = 3;
+const R = SMALL_REGION_DETECTOR.regions;
 const NOVEL = [1];
-const data: DataInfo = {
-  name: 'toy-scenes',
-  inputShape: [16, 16, 1],
-  numClasses: K,
-  classNames: ['a', 'b', 'c'],
-  facets: facets(facetEntry(BASE_NOVEL_CLASSES, { base: [0, 2], novel: NOVEL })),
-};
-const dir = mkdtempSync(join(tmpdir(), 'kd-vild-ensemble-'));
-writeFileSync(
-  join(dir, 'emb.json'),
-  JSON.stringify({
-    classes: ['a', 'b', 'c'],
-    dim: D,
-    embeddings: [
-      [1, 0, 0, 2, 0],
-      [0, 3, 0, 0, 1],
-      [0, 0, -1, 1, 1],
-    ],
-    source: {},
-  }),
-);
-const base = {
-  width: 4,
-  regions: R,
-  pool: 2,
-  hidden: 8,
-  headConvs: 2,
-  classifier: { embeddings: 'emb.json' },
-  distill: { proposals: 'biased', count: 4 },
-};
-const build = (options: Record<string, unknown>) =>
-  arch.build({
-    inputShape: [16, 16, 1],
-    numClasses: K,
-    seed: 4,
-    data,
-    baseDir: dir,
-    options: { ...base, ...options },
-  }) as RegionDetector;
-
-function batch(): Batch {
-  return {
-    x: tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 3),
-    proposals: tf.tensor3d([
-      [
-        [0, 0, 8, 8],
-        [4, 4, 16, 12],
-        [2, 2, 6, 14],
-      ],
-      [
-        [1, 1, 9, 9],
-        [0, 0, 16, 16],
-        [3, 5, 12, 10],
-      ],
-    ]),
-    proposalMask: tf.ones([2, 3]),
-    biasedProposals: tf.tensor3d([
-      [
-        [1, 2, 9, 12],
-        [8, 0, 16, 16],
-        [0, 0, 0, 0],
-        [5, 5, 6, 6],
-      ],
-      [
-        [3, 3, 7, 6],
-        [0, 0, 0, 0],
-        [0, 0, 0, 0],
-        [0, 0, 0, 0],
-      ],
-    ]),
-    biasedProposalMask: tf.tensor2d(
-      [
-        [1, 1, 0, 1],
-        [1, 0, 0, 0],
-      ],
-      [2, 4],
-    ),
-  };
-}
-
-const maxAbs = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+const { build, remove } = textClassifierSetup('vild-ensemble', ['a', 'b', 'c'], {
+  base: { headConvs: 2, distill: { proposals: 'biased', count: 4 } },
+  data: toyScenesData(['a', 'b', 'c'], NOVEL),
+});
 
 /** The image tower set to the text tower's weights (head.* → imageHead.*, the text projection → imageHead.projection). */
 function copyTextTower(m: RegionDetector): void {
@@ -114,12 +38,8 @@ function copyTextTower(m: RegionDetector): void {
 }
 
 describe('region-detector options.ensemble (ViLD-ensemble): a separate image tower and the geometric ensemble', () => {
-  beforeAll(async () => {
-    await tf.setBackend('wasm');
-    await tf.ready();
-    registerComposedKernels('wasm');
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeAll(useWasmBackend);
+  afterAll(remove);
 
   it('adds imageHead.* after every other variable (same initial weights), tap regionScores [R, K+1], and keeps the text outputs', () => {
     const plain = build({});

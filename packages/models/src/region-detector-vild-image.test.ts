@@ -4,91 +4,21 @@
  * `distillEmbedding` [M, D] (normalised) and `distillMask` [M]; the other taps are unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { registerComposedKernels } from '@kd/tfjs-runtime';
-import { ConfigError, UserError, type Batch } from '@kd/core';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { ConfigError, UserError } from '@kd/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { architectures } from './architectures/index.js';
-import type { RegionDetector } from './region-detector.js';
+import {
+  VILD_DIM as D,
+  distillBatch as batch,
+  maxAbsDiff as maxAbs,
+  textClassifierSetup,
+  useWasmBackend,
+} from '../test/vild-detector-fixture.js';
 
-const arch = architectures.find((a) => a.id === 'region-detector')!;
-const D = 5;
-const dir = mkdtempSync(join(tmpdir(), 'kd-vild-image-'));
-writeFileSync(
-  join(dir, 'emb.json'),
-  JSON.stringify({
-    classes: ['a', 'b', 'c'],
-    dim: D,
-    embeddings: [
-      [1, 0, 0, 2, 0],
-      [0, 3, 0, 0, 1],
-      [0, 0, -1, 1, 1],
-    ],
-    source: {},
-  }),
-);
-const base = { width: 4, regions: 3, pool: 2, hidden: 8, classifier: { embeddings: 'emb.json' } };
-const build = (options: Record<string, unknown>) =>
-  arch.build({
-    inputShape: [16, 16, 1],
-    numClasses: 3,
-    seed: 4,
-    baseDir: dir,
-    options: { ...base, ...options },
-  }) as RegionDetector;
-
-function batch(): Batch {
-  return {
-    x: tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 3),
-    proposals: tf.tensor3d([
-      [
-        [0, 0, 8, 8],
-        [4, 4, 16, 12],
-        [2, 2, 6, 14],
-      ],
-      [
-        [1, 1, 9, 9],
-        [0, 0, 16, 16],
-        [3, 5, 12, 10],
-      ],
-    ]),
-    proposalMask: tf.ones([2, 3]),
-    biasedProposals: tf.tensor3d([
-      [
-        [1, 2, 9, 12],
-        [8, 0, 16, 16],
-        [0, 0, 0, 0],
-        [5, 5, 6, 6],
-      ],
-      [
-        [3, 3, 7, 6],
-        [0, 0, 0, 0],
-        [0, 0, 0, 0],
-        [0, 0, 0, 0],
-      ],
-    ]),
-    biasedProposalMask: tf.tensor2d(
-      [
-        [1, 1, 0, 1],
-        [1, 0, 0, 0],
-      ],
-      [2, 4],
-    ),
-  };
-}
-
-const maxAbs = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+const { build, remove } = textClassifierSetup('vild-image', ['a', 'b', 'c']);
 
 describe('region-detector options.distill (ViLD-image): the distillation proposals through the same head', () => {
-  beforeAll(async () => {
-    await tf.setBackend('wasm');
-    await tf.ready();
-    registerComposedKernels('wasm');
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeAll(useWasmBackend);
+  afterAll(remove);
 
   it('declares distillEmbedding [M, D] and distillMask [M], asks for the source, and keeps every other tap and value', () => {
     const plain = build({});

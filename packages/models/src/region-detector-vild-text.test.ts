@@ -1,72 +1,33 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { registerComposedKernels } from '@kd/tfjs-runtime';
-import { BASE_NOVEL_CLASSES, ConfigError, UserError, facetEntry, facets, type Batch, type DataInfo } from '@kd/core';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { ConfigError, UserError, type DataInfo } from '@kd/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { architectures } from './architectures/index.js';
 import type { RegionDetector } from './region-detector.js';
+import {
+  SMALL_REGION_DETECTOR,
+  VILD_CLASSES as K,
+  VILD_DIM as D,
+  VILD_EMBEDDINGS as EMBEDDINGS,
+  buildRegionDetector,
+  regionBatch as batch,
+  removeDir,
+  tempDir,
+  toyScenesData,
+  useWasmBackend,
+  writeClassEmbeddings,
+  writeJson,
+} from '../test/vild-detector-fixture.js';
 
-const arch = architectures.find((a) => a.id === 'region-detector')!;
-const K = 3;
-const D = 5;
 const CLASSES = ['cat', 'dog', 'owl'];
-const data: DataInfo = {
-  name: 'toy-scenes',
-  inputShape: [16, 16, 1],
-  numClasses: K,
-  classNames: CLASSES,
-  facets: facets(facetEntry(BASE_NOVEL_CLASSES, { base: [0, 2], novel: [1] })),
-};
-/** Unnormalised rows on purpose: the classifier normalises them. */
-const EMBEDDINGS = [
-  [1, 0, 0, 2, 0],
-  [0, 3, 0, 0, 1],
-  [0, 0, -1, 1, 1],
-];
-const dir = mkdtempSync(join(tmpdir(), 'kd-vild-text-'));
-const writeFile = (name: string, content: unknown) => {
-  writeFileSync(join(dir, name), JSON.stringify(content));
-  return name;
-};
-const GOOD = writeFile('good.json', { classes: CLASSES, dim: D, embeddings: EMBEDDINGS, source: { test: true } });
+const data = toyScenesData(CLASSES, [1]);
+const dir = tempDir('vild-text');
+const writeFile = (name: string, content: unknown) => writeJson(dir, name, content);
+const GOOD = writeClassEmbeddings(dir, CLASSES, EMBEDDINGS, { name: 'good.json', source: { test: true } });
 const options = (classifier: Record<string, unknown>) => ({
-  width: 4,
-  regions: 3,
-  pool: 2,
-  hidden: 8,
+  ...SMALL_REGION_DETECTOR,
   classifier: { embeddings: GOOD, ...classifier },
 });
 const build = (classifier: Record<string, unknown> = {}, withData: DataInfo | undefined = data) =>
-  arch.build({
-    inputShape: [16, 16, 1],
-    numClasses: K,
-    seed: 4,
-    data: withData,
-    baseDir: dir,
-    options: options(classifier),
-  }) as RegionDetector;
-
-function batch(): Batch {
-  return {
-    x: tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 3),
-    proposals: tf.tensor3d([
-      [
-        [0, 0, 8, 8],
-        [4, 4, 16, 12],
-        [2, 2, 6, 14],
-      ],
-      [
-        [1, 1, 9, 9],
-        [0, 0, 16, 16],
-        [3, 5, 12, 10],
-      ],
-    ]),
-    proposalMask: tf.ones([2, 3]),
-  };
-}
+  buildRegionDetector(dir, options(classifier), withData);
 
 const l2 = (row: number[]) => {
   const n = Math.hypot(...row);
@@ -77,14 +38,12 @@ const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0
 describe('region-detector with ViLD-text (options.classifier): cosines with frozen class text embeddings / τ', () => {
   let model: RegionDetector;
   beforeAll(async () => {
-    await tf.setBackend('wasm');
-    await tf.ready();
-    registerComposedKernels('wasm');
+    await useWasmBackend();
     model = build();
   });
   afterAll(() => {
     model.dispose();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it('regionVisualEmbedding [R, D] is normalised; regionLogits are its cosines with [bg, t_1..t_K] / 0.01 in evaluation', () => {
