@@ -1,7 +1,7 @@
 /** A tiny WSD-KD setting for the tests: a WSDDN teacher and a roi-classifier student on two 16×16 images with scored proposals and boxes. */
-import * as tf from '@tensorflow/tfjs';
 import type { Batch, DataInfo, TappedModel } from '@kd/core';
 import { architectures } from '@kd/models';
+import { annotatedSceneBatch } from '@kd/testing';
 
 export const SIZE = 16;
 export const K = 3;
@@ -25,52 +25,27 @@ export const teacher = (seed = 3): TappedModel =>
 export const student = (seed = 4, options: Record<string, unknown> = {}): TappedModel =>
   build('roi-classifier', { widths: [2, 2, 2], regions: R, pool: 2, hidden: 6, ...options }, seed);
 
-/** Image 0: three real proposals around its two objects (classes 0, 2); image 1: one real proposal on its object (class 1), two padded. */
+/** Image 0: three real proposals around its two objects (classes 0, 2) and the whole image; image 1: one real proposal on its object (class 1), two padded. */
 export function batch(): Batch {
-  return {
-    x: tf.randomUniform([2, SIZE, SIZE, 1], 0, 1, 'float32', 9),
-    y: tf.tensor2d([
-      [1, 0, 1],
-      [0, 1, 0],
-    ]),
-    proposals: tf.tensor3d([
-      [
-        [0, 0, 8, 8],
-        [8, 8, 16, 16],
-        [0, 0, 16, 16],
-      ],
-      [
-        [2, 2, 10, 10],
-        [0, 0, 0, 0],
-        [0, 0, 0, 0],
-      ],
-    ]),
-    proposalScores: tf.tensor2d([
-      [0.9, 0.7, 0.3],
-      [0.6, 0, 0],
-    ]),
-    proposalMask: tf.tensor2d([
-      [1, 1, 1],
-      [1, 0, 0],
-    ]),
-    boxes: tf.tensor3d([
-      [
-        [0, 0, 8, 8],
-        [8, 8, 16, 16],
-      ],
-      [
-        [2, 2, 10, 10],
-        [0, 0, 0, 0],
-      ],
-    ]),
-    boxClasses: tf.tensor2d(
-      [
-        [0, 2],
-        [1, -1],
-      ],
-      undefined,
-      'int32',
-    ),
-    boxCount: tf.tensor1d([2, 1], 'int32'),
-  };
+  return annotatedSceneBatch(
+    [
+      {
+        labels: [1, 0, 1],
+        proposals: [
+          [0, 0, 8, 8],
+          [8, 8, 16, 16],
+          [0, 0, 16, 16],
+        ],
+        scores: [0.9, 0.7, 0.3],
+        objects: [
+          { box: [0, 0, 8, 8], classId: 0 },
+          { box: [8, 8, 16, 16], classId: 2 },
+        ],
+      },
+      { labels: [0, 1, 0], proposals: [[2, 2, 10, 10]], scores: [0.6], objects: [{ box: [2, 2, 10, 10], classId: 1 }] },
+    ],
+    SIZE,
+    R,
+    9,
+  );
 }

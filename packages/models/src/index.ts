@@ -49,6 +49,7 @@ export * from './proposal-score-weights.js';
 export * from './wsddn-scores.js';
 export * from './wsddn.js';
 export * from './roi-classifier.js';
+export * from './scored-roi-model.js';
 
 /** Registers every architecture of this package into a container (no side effects at import). */
 export function register(container: DependencyContainer): void {

@@ -15,3 +15,4 @@ export { expectOnlyActiveTermsComputed } from './active-terms-check.js';
 export { expectFrozenTeacherGetsNoGradient } from './frozen-teacher-check.js';
 export { expectFlatTensorCountOverSteps } from './tensor-count-check.js';
 export { recordKernels, type KernelRecord } from './kernel-tape.js';
+export { annotatedSceneBatch, type AnnotatedImage } from './annotated-scene-batch.js';
