@@ -52,7 +52,7 @@ describe('examples/', () => {
 
   it("WSD-KD's comparison sweep: 7 cells × 3 seeds, each switching only its part", () => {
     const plan = planSweep({ configPath: join(examples, 'scenes-wsd-kd.sweep.yaml'), out: 'sweeps' });
-    const names = ['no-kd', 'feature-only', 'soft-only', 'wsd-kd', 'teacher', 'wsd-kd-jitter', 'teacher-jitter'];
+    const names = ['no-kd', 'feature-only', 'soft-only', 'wsd-kd', 'wsd-kd-jitter', 'teacher', 'teacher-jitter'];
     expect(plan.cells.map((c) => c.name)).toEqual(names);
     expect(plan.seeds).toEqual([1, 2, 3]);
     const cell = Object.fromEntries(plan.cells.map((c) => [c.name, c.config]));

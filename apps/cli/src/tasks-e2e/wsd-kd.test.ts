@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { example, kd, tempDir } from '../../test/kd.js';
 
 const SWEEP = example('scenes-wsd-kd.sweep.yaml');
-const CELLS = ['no-kd', 'feature-only', 'soft-only', 'wsd-kd', 'teacher', 'wsd-kd-jitter', 'teacher-jitter'];
+const CELLS = ['no-kd', 'feature-only', 'soft-only', 'wsd-kd', 'wsd-kd-jitter', 'teacher', 'teacher-jitter'];
 /** examples/scenes-wsd-kd.yaml shrunk: a few scenes, one epoch per stage, narrow teacher and student. */
 const SHRINK = [
   'data.options.train=48',
