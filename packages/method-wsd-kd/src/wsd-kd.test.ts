@@ -36,6 +36,32 @@ describe('wsd-kd: stages, scale, shapes', () => {
     expect(setUp({ scale: 'fixed' }).method.auxModules()).toEqual([]);
   });
 
+  it('asks for the region features in distillation only when its feature term is weighted there (stage 1 declares them itself)', () => {
+    const taps = (activeTerms?: string[]) => {
+      const t = participant('teacher', 'teacher', teacher());
+      const s = participant('student', 'student', student());
+      const method = new WsdKdMethod();
+      const ctx = setupContext('wsd-kd', wsdKdHParams.parse({}), t, s, 7, undefined, { data });
+      method.setup({ ...ctx, activeTerms: activeTerms && new Set(activeTerms) });
+      return method.requiredTaps().map((r) => `${r.role}.${r.tap}`);
+    };
+    expect(taps(['soft'])).toEqual([
+      'teacher.classLogits',
+      'teacher.detectionLogits',
+      'teacher.regionMask',
+      'student.logits',
+    ]);
+    expect(taps(['soft', 'feature'])).toEqual(
+      expect.arrayContaining(['teacher.regionFeatures', 'student.regionFeatures']),
+    );
+    expect(taps()).toEqual(expect.arrayContaining(['teacher.regionFeatures', 'student.regionFeatures']));
+    expect(
+      setUp()
+        .method.stages()[0]!
+        .taps.map((r) => `${r.role}.${r.tap}`),
+    ).toEqual(['teacher.regionFeatures', 'teacher.regionMask', 'student.regionFeatures']);
+  });
+
   it('refuses a student whose fc7 width differs from the teacher’s, naming both taps and the options', () => {
     expect(() => setUp({}, { hidden: 5 })).toThrow(UserError);
     expect(() => setUp({}, { hidden: 5 })).toThrow(

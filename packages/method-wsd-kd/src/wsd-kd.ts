@@ -107,11 +107,13 @@ export class WsdKdMethod implements DistillationMethod<WsdKdHParams> {
   private teacherName = 'teacher';
   private scaleModule?: SoftTargetScale;
   private fixedScale?: tf.Tensor1D;
+  private activeTerms?: ReadonlySet<string>;
 
   setup(ctx: MethodSetupContext<WsdKdHParams>): void {
     this.hp = ctx.hparams;
     this.studentName = ctx.student.name;
     this.teacherName = ctx.teacher?.name ?? 'teacher';
+    this.activeTerms = ctx.activeTerms;
     const t = Object.fromEntries(TEACHER_TAPS.map((n) => [n, ctx.tap('teacher', n)])) as Record<string, TapSpec>;
     const s = Object.fromEntries(STUDENT_TAPS.map((n) => [n, ctx.tap('student', n)])) as Record<string, TapSpec>;
     checkShapes(t, s);
@@ -121,10 +123,14 @@ export class WsdKdMethod implements DistillationMethod<WsdKdHParams> {
     else this.scaleModule = new SoftTargetScale(this.hp.scale === 'per-class' ? k : 1, this.hp.studentTemperature);
   }
 
+  /** The soft term's taps; the region features only when the distillation stage weighs `feature` (else stage 1 alone reads them). */
   requiredTaps(): readonly TapRequest[] {
+    const feature = this.activeTerms === undefined || this.activeTerms.has('feature');
+    const teacher = ['classLogits', 'detectionLogits', 'regionMask', ...(feature ? ['regionFeatures'] : [])];
+    const student = ['logits', ...(feature ? ['regionFeatures'] : [])];
     return [
-      ...TEACHER_TAPS.map((tap) => ({ role: 'teacher' as const, tap })),
-      ...STUDENT_TAPS.map((tap) => ({ role: 'student' as const, tap })),
+      ...teacher.map((tap) => ({ role: 'teacher' as const, tap })),
+      ...student.map((tap) => ({ role: 'student' as const, tap })),
     ];
   }
 

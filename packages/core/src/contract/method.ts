@@ -53,6 +53,13 @@ export interface MethodSetupContext<H> {
    * weights drawn from `seed`: the peers of online KD (FFSD's common students, DML).
    */
   buildLike(participant: string, seed: number): TappedModel;
+  /**
+   * The method's own terms whose distillation-stage weight is non-zero (as `StepContext.active` will
+   * hold them); undefined when unknown (tests), to be read as "any term may be active". A method may
+   * leave out of `requiredTaps` the taps only its switched-off terms read, so they are not computed
+   * every step (WSD-KD's student region features when its `feature` term is off).
+   */
+  readonly activeTerms?: ReadonlySet<string>;
 }
 
 /** One training step as a method sees it. Teacher taps are constants (no gradient) unless trainable. */

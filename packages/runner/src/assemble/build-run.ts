@@ -527,6 +527,7 @@ export async function buildRun(
     };
     e.method.setup({
       hparams: e.hparams,
+      activeTerms: new Set(e.weights.filter((w) => w.weight !== 0).map((w) => w.term)),
       data: dataset,
       teacher,
       student,
@@ -550,8 +551,13 @@ export async function buildRun(
       },
     });
     const declaredStages = e.method.stages?.() ?? [];
-    const needs = [...e.method.requiredTaps(), ...declaredStages.flatMap((s) => s.taps)];
-    for (const req of needs) {
+    // every tap is checked now; the distillation stage computes only the method's own (a method stage
+    // computes its stage's taps: method-stages.ts)
+    for (const req of declaredStages.flatMap((s) => s.taps)) {
+      tapOf(req.role, req.tap, req.model);
+      used.add(find(e.entry.id, req.role, req.model).name);
+    }
+    for (const req of e.method.requiredTaps()) {
       tapOf(req.role, req.tap, req.model);
       const p = find(e.entry.id, req.role, req.model);
       taps.get(p.name)!.add(req.tap);
