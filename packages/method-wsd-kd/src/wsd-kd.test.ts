@@ -69,6 +69,15 @@ describe('wsd-kd: stages, scale, shapes', () => {
     );
   });
 
+  it('refuses a student pooling other proposals than the teacher (source or score weighting), naming the option', () => {
+    expect(() => setUp({}, { proposals: 'biased' })).toThrow(
+      /^method 'wsd-kd': student\.options\.proposals is 'biased', the teacher's ''/,
+    );
+    expect(() => setUp({}, { proposalScores: 'none' })).toThrow(
+      /student\.options\.proposalScores is 'none', the teacher's 'raw'/,
+    );
+  });
+
   it('the soft term trains the student (every parameter) and the scale; the feature term the backbone and fc6/fc7, not fc8', () => {
     const { method, t, s } = setUp();
     const b = batch();

@@ -15,7 +15,7 @@ import {
   type TapValues,
   type TermSpec,
 } from '@kd/core';
-import { wsddnImageScores } from '@kd/models';
+import { ScoredRoiModel, wsddnImageScores } from '@kd/models';
 import { roiFeatureLoss } from './roi-feature-loss.js';
 import { softTargetLoss } from './soft-target-loss.js';
 import { SoftTargetScale } from './soft-target-scale.js';
@@ -117,6 +117,7 @@ export class WsdKdMethod implements DistillationMethod<WsdKdHParams> {
     const t = Object.fromEntries(TEACHER_TAPS.map((n) => [n, ctx.tap('teacher', n)])) as Record<string, TapSpec>;
     const s = Object.fromEntries(STUDENT_TAPS.map((n) => [n, ctx.tap('student', n)])) as Record<string, TapSpec>;
     checkShapes(t, s);
+    checkSameProposals(ctx.teacher?.model, ctx.student.model);
     const k = s['logits']!.shape[0]!;
     this.dispose();
     if (this.hp.scale === 'fixed') this.fixedScale = tf.fill([1], 1 / this.hp.studentTemperature) as tf.Tensor1D;
@@ -216,6 +217,17 @@ function checkShapes(t: Record<string, TapSpec>, s: Record<string, TapSpec>): vo
     throw new UserError(
       `method 'wsd-kd': the teacher scores ${tc.shape[1]} classes (classLogits ${show(tc)}), the student ${k} (logits ${show(s['logits']!)})`,
     );
+}
+
+/** Stage 1 pairs the two models' features of the same proposals: the same source, weighted alike. */
+function checkSameProposals(teacher: unknown, student: unknown): void {
+  if (!(teacher instanceof ScoredRoiModel) || !(student instanceof ScoredRoiModel)) return;
+  for (const field of ['proposals', 'proposalScores'] as const) {
+    if (teacher.config[field] !== student.config[field])
+      throw new UserError(
+        `method 'wsd-kd': student.options.${field} is '${student.config[field]}', the teacher's '${teacher.config[field]}': stage 1 regresses the teacher's features of the same proposals, weighted alike`,
+      );
+  }
 }
 
 function tapValue(values: TapValues | undefined, role: string, tap: string): tf.Tensor {

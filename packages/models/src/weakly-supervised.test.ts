@@ -58,7 +58,7 @@ describe('wsddn', () => {
   });
 
   it('scales each pooled region by its score: a proposal with score ≤ 0 (normalized) is pooled as zeros, as a padded one', () => {
-    const model = build<Wsddn>('wsddn', SMALL);
+    const model = build<Wsddn>('wsddn', { ...SMALL, proposalScores: 'normalized' });
     const plain = build<Wsddn>('wsddn', { ...SMALL, proposalScores: 'none' });
     tf.tidy(() => {
       const f = model.forward(wsdBatch(), { training: false })['regionFeatures']!;

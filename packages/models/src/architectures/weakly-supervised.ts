@@ -28,7 +28,7 @@ export const wsddn: ModelArchitecture = {
     'RoI max pooling of the first R proposals, each pooled value × its proposal score → fc6 → fc7 → class branch (softmax over classes) ⊙ detection branch (softmax over regions), ' +
     'summed over regions → image scores s in (0, 1); trained on image labels only by its own clipped BCE on s (the multi-label task’s bce term). ' +
     'Taps regionFeatures (fc7), classLogits, detectionLogits, regionScores, regionBoxes, regionMask, scores, logits (log-odds of s). ' +
-    'Options: widths ([16, 32, 64, 64]), convsPerStage (1), inputScale (2), proposals (""), regions (32), pool (4), hidden (256), proposalScores (normalized | raw | none).',
+    'Options: widths ([16, 32, 64, 64]), convsPerStage (1), inputScale (2), proposals (""), regions (32), pool (4), hidden (256), proposalScores (raw | normalized | none).',
   build(input) {
     const o = parseOptions('wsddn', input.options, sharedOptions({ widths: [16, 32, 64, 64], inputScale: 2 }));
     return new Wsddn({ ...o, inputShape: input.inputShape, numClasses: input.numClasses, seed: input.seed });
@@ -41,7 +41,7 @@ export const roiClassifier: ModelArchitecture = {
   description:
     'Multi-label classifier whose fc6/fc7 serve the whole image and, for the tap regionFeatures, RoIs (WSD-KD’s student): VGG-style CNN → whole map max-pooled to pool × pool → fc6 → fc7 → fc8 logits; ' +
     'regionFeatures = the first R proposals RoI-max-pooled (× proposal score) through the same fc6/fc7. ' +
-    'Options: widths ([8, 16, 32, 32]), convsPerStage (1), inputScale (1), proposals (""), regions (32), pool (4), hidden (256), proposalScores (normalized | raw | none).',
+    'Options: widths ([8, 16, 32, 32]), convsPerStage (1), inputScale (1), proposals (""), regions (32), pool (4), hidden (256), proposalScores (raw | normalized | none).',
   build(input) {
     const o = parseOptions('roi-classifier', input.options, sharedOptions({ widths: [8, 16, 32, 32], inputScale: 1 }));
     return new RoiClassifier({ ...o, inputShape: input.inputShape, numClasses: input.numClasses, seed: input.seed });
