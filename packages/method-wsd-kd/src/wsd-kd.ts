@@ -97,8 +97,8 @@ const STUDENT_TAPS = ['logits', 'regionFeatures'] as const;
  * fc6/fc7 on the teacher's proposals regress the teacher's fc7 (Euclidean loss). Stage 2 (the
  * distillation stage, from stage 1's weights): the task's BCE on the labels plus the soft-target BCE
  * between σ(z / t) (t learnable, per class) and the teacher's image scores at T = 0.5. After training,
- * `report` gives the teacher's localisation on the test split (CorLoc and the share of correct top
- * regions), since it is a detector.
+ * `report` gives the teacher's localisation on the test split, since it is a detector: CorLoc, the
+ * share of (image, annotated class) pairs whose top-scoring region overlaps a box of the class.
  */
 @injectable()
 export class WsdKdMethod implements DistillationMethod<WsdKdHParams> {
@@ -167,7 +167,7 @@ export class WsdKdMethod implements DistillationMethod<WsdKdHParams> {
     return out;
   }
 
-  /** The teacher's CorLoc and top-region precision on the test split (WSDDN is a detector). */
+  /** The teacher's CorLoc on the test split (WSDDN is a detector; WSDDN papers measure it on trainval). */
   report(ctx: ReportContext): Record<string, number> {
     const teacher = ctx.participants.find((p) => p.name === this.teacherName);
     if (!teacher) return {};

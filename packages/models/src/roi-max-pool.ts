@@ -50,7 +50,6 @@ function roundHalfAwayFromZero(v: number): number {
   return v < 0 ? -Math.round(-v) : Math.round(v);
 }
 
-/** Bins of equal clamped size M × L: their ids (in (r, i, j) order) and [b, hs, ws] each. */
 /**
  * Each bin's window on the map, as torchvision computes it (float32 arithmetic): `windows` holds
  * [image, hstart, hend, wstart, wend] per bin (RoI-major, then bin row, then column; clamped to the

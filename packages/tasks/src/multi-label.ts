@@ -52,7 +52,11 @@ export const multiLabelMetrics: readonly MetricSpec[] = [
   fraction('OP', 'overall precision at the threshold (pooled over classes)'),
   fraction('OR', 'overall recall at the threshold (pooled over classes)'),
   fraction('OF1', '2·OP·OR / (OP + OR)'),
-  score('loss', 'mean per-class binary cross-entropy over the split', false),
+  score(
+    'loss',
+    'the bce term over the split, reduced as training reduces it (hparams.reduction: mean per class, or per image)',
+    false,
+  ),
 ];
 
 /**
@@ -109,7 +113,8 @@ export class MultiLabelTask implements Task<MultiLabelHParams> {
           throw new Error(`multi-label task: batch y has shape [${y.shape}], expected [B, ${k}] multi-hot labels`);
         scores.set(tf.sigmoid(logits!).dataSync(), at);
         targets.set(tf.cast(y, 'float32').dataSync(), at);
-        return binaryCrossEntropyWithLogits(logits!, y).dataSync()[0]! * idx.length;
+        const mean = binaryCrossEntropyWithLogits(logits!, y).dataSync()[0]!;
+        return (this.hp.reduction === 'mean' ? mean : mean * k) * idx.length;
       });
     }
     const s = flatMatrix(scores, split.size, k);

@@ -161,6 +161,14 @@ describe('multi-label', () => {
       const logits = tf.tensor2d(table);
       const losses = task.losses(stepContext({ logits }, undefined, ['bce'], { x: logits, y: tf.tensor2d(y) }));
       expect(losses['bce']!.dataSync()[0]).toBeCloseTo(expected, 5);
+      // the evaluation's loss is reduced alike, so val loss and the training term compare
+      const m = task.evaluate({
+        model: new TableModel(table),
+        split: split([0, 0, 0, 0], y),
+        batchSize: 3,
+        data: data(2),
+      });
+      expect(m['loss']).toBeCloseTo(expected, 5);
     }
   });
 
