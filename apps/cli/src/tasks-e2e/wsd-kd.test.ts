@@ -62,7 +62,9 @@ describe('WSD-KD end to end: every cell of examples/scenes-wsd-kd.sweep.yaml (it
       /^\[distill\] epoch 1\/1 {2}loss \d+\.\d{4} \(task\.bce \d+\.\d{4}, wsd-kd\.soft \d+\.\d{4}\)/m,
     );
     // distillation reads the teacher's scores only (the feature term is off there): no region features cached
-    expect(log('wsd-kd')).toMatch(/^teacher: outputs cached for 48 training samples \((?!.*regionFeatures).*classLogits.*\)$/m);
+    expect(log('wsd-kd')).toMatch(
+      /^teacher: outputs cached for 48 training samples \((?!.*regionFeatures).*classLogits.*\)$/m,
+    );
     expect(stages('wsd-kd')).toEqual(['wsd-kd.feature', 'distill']);
     expect(summary('wsd-kd').teachers[0]).toMatchObject({ arch: 'wsddn' });
     expect(summary('wsd-kd').teachers[0].metrics.mAP).toBeGreaterThan(0);
