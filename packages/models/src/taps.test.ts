@@ -19,7 +19,7 @@ describe.each([
 ])('tap shapes at $inputShape', ({ inputShape, sizes }) => {
   // the image classifiers (the transformers take token inputs: src/transformer.test.ts, src/vl-transformer.test.ts;
   // the composite models have their own: src/encoder-with-heads.test.ts, src/crop-teacher.test.ts,
-  // src/crop-classifier-detector.test.ts)
+  // src/crop-classifier-detector.test.ts; the proposal models WSD-KD uses: src/weakly-supervised.test.ts)
   for (const arch of architectures.filter(
     (a) =>
       ![
@@ -32,6 +32,8 @@ describe.each([
         'encoder-with-heads',
         'crop-teacher',
         'crop-classifier-detector',
+        'wsddn',
+        'roi-classifier',
       ].includes(a.id),
   )) {
     it(`${arch.id}: returned shapes equal declared shapes`, () => {
