@@ -22,7 +22,7 @@ describe('npm pack of every publishable package', () => {
     expect(packages.map((p) => p.name)).toContain('@kd/cli');
     expect(packages.map((p) => p.name)).toContain('@kd/testing');
     expect(packages.map((p) => p.name)).not.toContain('@kd/install-test');
-    expect(packages).toHaveLength(22);
+    expect(packages).toHaveLength(23);
   });
 
   describe.each(packages.map((p) => [p.name, p] as const))('%s', (_name, p) => {
