@@ -12,7 +12,6 @@ import {
   type StepContext,
   type TapRequest,
   type TapSpec,
-  type TapValues,
   type TermSpec,
 } from '@kd/core';
 import { ScoredRoiModel, wsddnImageScores } from '@kd/models';
@@ -175,19 +174,19 @@ export class WsdKdMethod implements DistillationMethod<WsdKdHParams> {
   }
 
   private feature(step: StepContext): tf.Scalar {
-    const t = tapValue(step.teacher, 'teacher', 'regionFeatures');
-    const mask = tapValue(step.teacher, 'teacher', 'regionMask');
-    const s = tapValue(step.student, 'student', 'regionFeatures');
+    const t = step.tap(this.teacherName, 'regionFeatures');
+    const mask = step.tap(this.teacherName, 'regionMask');
+    const s = step.tap(this.studentName, 'regionFeatures');
     return roiFeatureLoss(detach(t), s, detach(mask));
   }
 
   private soft(step: StepContext): tf.Scalar {
-    const z = tapValue(step.student, 'student', 'logits');
+    const z = step.tap(this.studentName, 'logits');
     return tf.tidy(() => {
       const targets = wsddnImageScores(
-        detach(tapValue(step.teacher, 'teacher', 'classLogits')) as tf.Tensor3D,
-        detach(tapValue(step.teacher, 'teacher', 'detectionLogits')) as tf.Tensor3D,
-        detach(tapValue(step.teacher, 'teacher', 'regionMask')) as tf.Tensor2D,
+        detach(step.tap(this.teacherName, 'classLogits')) as tf.Tensor3D,
+        detach(step.tap(this.teacherName, 'detectionLogits')) as tf.Tensor3D,
+        detach(step.tap(this.teacherName, 'regionMask')) as tf.Tensor2D,
         { classes: this.hp.classTemperature, regions: this.hp.regionTemperature },
       );
       return softTargetLoss(z, this.scaleModule?.scale ?? this.fixedScale!, targets);
@@ -228,10 +227,4 @@ function checkSameProposals(teacher: unknown, student: unknown): void {
         `method 'wsd-kd': student.options.${field} is '${student.config[field]}', the teacher's '${teacher.config[field]}': stage 1 regresses the teacher's features of the same proposals, weighted alike`,
       );
   }
-}
-
-function tapValue(values: TapValues | undefined, role: string, tap: string): tf.Tensor {
-  const v = values?.[tap];
-  if (!v) throw new UserError(`method 'wsd-kd': no ${role} tap '${tap}' in this step's outputs`);
-  return v;
 }
