@@ -1,9 +1,11 @@
 import { InterruptedError, UserError, type DependencyContainer, type Metrics, type Module } from '@kd/core';
 import {
   backendSummary,
+  nativeAddonReport,
   numericsLabel,
   numericsOf,
   selectBackend,
+  setNativeThreads,
   type BackendReport,
   type Numerics,
 } from '@kd/tfjs-runtime';
@@ -67,7 +69,12 @@ export interface RunOptions {
 
 async function backendFor(config: RunConfig): Promise<BackendReport> {
   try {
-    return await selectBackend({ backend: config.backend });
+    const report = await selectBackend({ backend: config.backend });
+    if (config.threads !== undefined && report.native?.state === 'used') {
+      setNativeThreads(config.threads);
+      report.native = nativeAddonReport();
+    }
+    return report;
   } catch (e) {
     throw new UserError(`backend '${config.backend}': ${(e as Error).message}`);
   }

@@ -28,5 +28,14 @@ export {
   availableNativeKernelBuilds,
   useNativeKernelBuild,
   type NativeKernelBuild,
+  type WasmKernelBuild,
+  type AddonKernelBuild,
 } from './native/module.js';
+export {
+  nativeAddonStatus,
+  nativeAddonReport,
+  setNativeThreads,
+  defaultNativeThreads,
+  type NativeAddonStatus,
+} from './native/addon.js';
 export { numericsOf, numericsLabel, type Numerics } from './numerics.js';

@@ -10,6 +10,7 @@ import {
   type BackendReport,
 } from './select-backend.js';
 import { COMPOSED_KERNEL_NAMES } from './kernels/register.js';
+import { nativeAddonStatus } from './native/addon.js';
 
 const resolvable = (pkg: string): boolean => {
   try {
@@ -44,8 +45,16 @@ describe('selectBackend', () => {
     expect(report.attempts[2]).toMatchObject({ candidate: 'wasm', ok: true });
     expect(report.attempts[2]!.error).toBeUndefined();
     expect(report.kernels).toEqual([...COMPOSED_KERNEL_NAMES]);
+    // the native addon where it was built (this machine type builds it at npm ci), else wasm:
     // Node 20 gets relaxed SIMD through its V8 flag; newer engines have it built in
-    expect(report.kernelBuild).toBe(process.env.KD_WASM_RELAXED_SIMD === '0' ? 'simd128' : 'relaxed-simd');
+    const wasmBuild = process.env.KD_WASM_RELAXED_SIMD === '0' ? 'simd128' : 'relaxed-simd';
+    if (nativeAddonStatus().state === 'used') {
+      expect(report.kernelBuild).toMatch(/^native-(fma|sse2)-(openblas|own)$/);
+      expect(report.native).toMatchObject({ state: 'used', threads: expect.any(Number) });
+    } else {
+      expect(report.kernelBuild).toBe(wasmBuild);
+      expect(report.native).toMatchObject({ reason: expect.stringMatching(/^[^\n]+$/) });
+    }
     expect(typeof report.wasm?.simd).toBe('boolean');
     expect(report.wasm?.threads).toBeGreaterThanOrEqual(1);
     expect(report.tfjsVersion).toBe('4.22.0');

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { composedKernelsFor, registerComposedKernels } from './kernels/register.js';
+import { nativeAddonReport, type NativeAddonStatus } from './native/addon.js';
 import { nativeKernelBuild, type NativeKernelBuild } from './native/module.js';
 
 export type BackendRequest = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -25,8 +26,10 @@ export interface BackendReport {
   wasm?: { simd: boolean; threads: number };
   /** kernels of this package (native wasm or composed) registered for the chosen backend */
   kernels: string[];
-  /** wasm only: which build of the native kernels runs (relaxed-simd = fused multiply-add) */
+  /** wasm only: which build of kd's kernels runs (relaxed-simd = wasm with fused multiply-add, native-… = the addon) */
   kernelBuild?: NativeKernelBuild;
+  /** wasm only: whether the native addon runs the kernels (its CPU build, GEMM, threads), or why not */
+  native?: NativeAddonStatus;
   tfjsVersion: string;
 }
 
@@ -158,6 +161,7 @@ export async function selectBackendWith(
       registerComposedKernels('wasm');
       report.kernels = composedKernelsFor('wasm');
       report.kernelBuild = nativeKernelBuild();
+      report.native = nativeAddonReport();
       report.wasm = await wasmInfo(deps);
     }
     return report;
@@ -196,6 +200,13 @@ export function backendSummary(report: BackendReport): string {
   if (report.kernels.length > 0) {
     const build = report.kernelBuild ? ` (${report.kernelBuild})` : '';
     details.push(`kd kernels${build}: ${report.kernels.join(', ')}`);
+  }
+  const native = report.native;
+  if (native?.state === 'used') {
+    const t = native.threads ?? 1;
+    details.push(`native addon: ${native.isa}, ${native.gemm} GEMM, ${t} thread${t === 1 ? '' : 's'}`);
+  } else if (native) {
+    details.push(`native addon not used: ${native.reason ?? native.state}`);
   }
   const head = details.length > 0 ? `${report.backend} (${details.join('; ')})` : report.backend;
   const failed = report.attempts.filter((a) => !a.ok).map(candidateStatus);

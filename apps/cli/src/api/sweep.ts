@@ -60,7 +60,7 @@ export async function sweep(file: string, options: SweepOptions = {}): Promise<S
   const log = options.onLog ?? (() => {});
   return runSweep(host, plan, {
     jobs,
-    executor: jobs > 1 ? childExecutor({ origin: 'kd API sweep' }) : undefined,
+    executor: jobs > 1 ? childExecutor({ origin: 'kd API sweep', jobs }) : undefined,
     events: options.onEvent,
     log,
     signal: interruptOn(options.signal),

@@ -130,7 +130,7 @@ export async function sweepCommand(configPath: string, flags: SweepFlags, comman
       log: progress.log,
       command,
       jobs,
-      executor: queue?.executor ?? childExecutor({ stopAfterEpochs: flags.stopAfterEpochs }),
+      executor: queue?.executor ?? childExecutor({ stopAfterEpochs: flags.stopAfterEpochs, jobs }),
       charts: (p) => sweepCharts(p.dir, progress.log),
       onStart: (p, statuses) => {
         tally.start(p, statuses);

@@ -49,7 +49,7 @@ export async function workerCommand(flags: WorkerFlags, io: Io): Promise<void> {
   const stop = stopOnSignals(io);
   const processor = jobProcessor({
     places: { out, cacheDir, project },
-    executor: childExecutor({ stopWithParent: true, origin: `kd worker ${name}` }),
+    executor: childExecutor({ stopWithParent: true, origin: `kd worker ${name}`, jobs: concurrency }),
     signal: stop.signal,
     name,
     log,

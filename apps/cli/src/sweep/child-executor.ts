@@ -2,6 +2,7 @@ import { InterruptedError } from '@kd/core';
 import { RUN_LOG, RunFolder, upgradeSummary, type RunExecutor, type RunOutcome, type SweepRun } from '@kd/runner';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_BUSY } from '../errors.js';
 import { KD_MAIN } from './kd-main.js';
@@ -16,6 +17,20 @@ export interface ChildExecutorOptions {
   readonly stopWithParent?: boolean;
   /** Who runs it, for the run's log.txt (default `kd sweep`). */
   readonly origin?: string;
+  /**
+   * How many children run at once (default 1): each gets KD_THREADS = cores / jobs (at least 1)
+   * for kd's native kernels, unless KD_THREADS is set.
+   */
+  readonly jobs?: number;
+}
+
+/** KD_THREADS for each of `jobs` children running at once: the cores shared out, unless the user set it. */
+export function childThreads(
+  jobs: number,
+  env: NodeJS.ProcessEnv = process.env,
+  cores = availableParallelism(),
+): string {
+  return env.KD_THREADS ?? String(Math.max(1, Math.floor(cores / Math.max(1, jobs))));
 }
 
 /**
@@ -67,7 +82,7 @@ export function childExecutor(options: ChildExecutorOptions = {}): RunExecutor {
       const child = spawn(process.execPath, args, {
         stdio: options.stopWithParent ? ['pipe', log, log, 'ipc'] : ['pipe', log, log],
         detached: true,
-        env: { ...process.env, ...ONE_THREAD, FORCE_COLOR: '0' },
+        env: { ...process.env, ...ONE_THREAD, KD_THREADS: childThreads(options.jobs ?? 1), FORCE_COLOR: '0' },
       });
       live.add(child);
       child.stdin!.on('error', () => {}); // a child that exits early closes its stdin; its exit code tells why

@@ -6,7 +6,7 @@ import type { RunConfig } from './schema.js';
  * computes: where things go, and the backend request (the numerics actually used are recorded in each
  * environment file and summary). `baseDir` counts: relative paths in the config are read from it.
  */
-const NEUTRAL = ['backend', 'outDir', 'cacheDir'] as const;
+const NEUTRAL = ['backend', 'threads', 'outDir', 'cacheDir'] as const;
 
 function comparable(config: RunConfig): string {
   const c: Record<string, unknown> = { ...config };

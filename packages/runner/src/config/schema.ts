@@ -243,6 +243,15 @@ export const RunConfigSchema = z
       .default('run'),
     seed: z.number().int().min(0).default(1),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    threads: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(
+        "threads for kd's native kernels (default: KD_THREADS, else every core; a sweep's runs share the cores); results do not depend on it",
+      ),
     outDir: z.string().default('runs'),
     cacheDir: z.string().default('.kd-cache'),
     baseDir: z

@@ -55,7 +55,7 @@ export function loadRecipe(where: string, tc: TeacherConfig, naming: Pick<RunCon
  * build) it trains with — another build rounds differently.
  */
 export function recipeKey(recipe: RunConfig, numerics: Numerics): string {
-  const { name: _n, outDir: _o, cacheDir: _c, backend: _b, plugins, ...weightsDetermining } = recipe;
+  const { name: _n, outDir: _o, cacheDir: _c, backend: _b, threads: _t, plugins, ...weightsDetermining } = recipe;
   // named plugins count (their code may build the model); none named keeps the keys of configs from before the field
   return createHash('sha256')
     .update(canonicalJson({ v: 2, ...weightsDetermining, ...(plugins.length ? { plugins } : {}), numerics }))

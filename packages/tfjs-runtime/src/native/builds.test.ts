@@ -9,6 +9,7 @@ import {
   useNativeKernelBuild,
   type NativeKernelBuild,
 } from './module.js';
+import { nativeAddonStatus } from './addon.js';
 
 // kernels.test.ts checks every kernel in depth with the build this engine picks; here each
 // available build (relaxed SIMD with fused multiply-add, and plain SIMD128) runs the same
@@ -32,7 +33,17 @@ async function compare(fn: () => tf.Tensor | tf.Tensor[]): Promise<number> {
 
 it('Node 20 runs the relaxed-SIMD build (its V8 flag is switched on) unless KD_WASM_RELAXED_SIMD=0', () => {
   const expected = process.env.KD_WASM_RELAXED_SIMD === '0' ? ['simd128'] : ['relaxed-simd', 'simd128'];
-  expect(availableNativeKernelBuilds()).toEqual(expected);
+  expect(availableNativeKernelBuilds().filter((b) => !b.startsWith('native-'))).toEqual(expected);
+});
+
+it('the native addon offers its CPU builds with OpenBLAS and with its own GEMM, best first, where it loaded', () => {
+  const native = availableNativeKernelBuilds().filter((b) => b.startsWith('native-'));
+  if (nativeAddonStatus().state !== 'used') return expect(native).toEqual([]);
+  const { isa, blas } = nativeAddonStatus();
+  const isas = isa === 'fma' ? ['fma', 'sse2'] : ['sse2'];
+  const gemms = blas ? ['openblas', 'own'] : ['own'];
+  expect(native).toEqual(isas.flatMap((i) => gemms.map((g) => `native-${i}-${g}`)));
+  expect(initial).toBe(native[0]);
 });
 
 describe.each(availableNativeKernelBuilds())('native kernels, %s build (wasm vs cpu)', (build) => {

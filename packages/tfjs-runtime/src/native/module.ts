@@ -1,15 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
-import v8 from 'node:v8';
-import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from './kernels-wasm.js';
+import {
+  addonKernelsOn,
+  availableAddonBuilds,
+  bestAddonBuild,
+  selectAddonBuild,
+  type AddonKernelBuild,
+} from './addon.js';
+import { bestWasmBuild, relaxedSimdAvailable, wasmApi, wasmKernelsOn, type WasmKernelBuild } from './wasm-builds.js';
+
+export type { AddonKernelBuild } from './addon.js';
+export type { WasmKernelBuild } from './wasm-builds.js';
 
 /**
- * The project's own wasm training kernels (native/kd_kernels.c), instantiated on the wasm
- * backend's linear memory so that they read and write tensors in place: every pointer is an
- * offset into the tfjs heap, as given by `offsetOf`.
+ * kd's own training kernels (kd_kernels.c in @kd/native-kernels) on the wasm backend's linear
+ * memory, as a wasm module instantiated on it or as the native addon: they read and write tensors
+ * in place, every pointer is an offset into the tfjs heap, as given by `offsetOf`.
  */
 export interface NativeKernels {
   conv2d_backprop_filter(x: number, dy: number, dw: number, ...dims: number[]): void;
-  /** see native/kd_kernels.c: the forward conv and the input gradient, over a zero-padded source */
+  /** see kd_kernels.c: the forward conv and the input gradient, over a zero-padded source */
   gather_conv(src: number, w: number, dst: number, ...dims: number[]): void;
   pad_nhwc(
     src: number,
@@ -105,71 +114,43 @@ interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
-/** The part of the WebAssembly JS API used here (the project's lib setting has no DOM types). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: abstract new (...args: never[]) => object;
-}
-const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
 /**
- * Which build of native/kd_kernels.c runs: `relaxed-simd` uses f32x4.relaxed_madd (one fused
- * multiply-add on CPUs with FMA; the matrix products run ≈ 1.4× faster), `simd128` a multiply and
- * an add. The two differ only in the rounding of those sums.
+ * Which build of kd_kernels.c (in @kd/native-kernels) runs:
+ * - `relaxed-simd`: wasm with f32x4.relaxed_madd (one fused multiply-add on CPUs with FMA; the
+ *   matrix products run ≈ 1.4× faster than `simd128`, a multiply and an add);
+ * - `native-<isa>-<gemm>`: the Node native addon on the same heap (see ./addon.ts): the same loops
+ *   compiled for x86-64 (`fma` with AVX2/FMA, `sse2` otherwise; `native-fma` rounds as
+ *   `relaxed-simd`), matrix products by OpenBLAS (`openblas`) or kd's own GEMM (`own`), the large
+ *   kernels on all cores.
+ * Builds differ only in rounding.
  */
-export type NativeKernelBuild = 'relaxed-simd' | 'simd128';
-
-/** (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd)) */
-const RELAXED_SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2,
-  253, 133, 2, 11,
-]);
-
-/**
- * Whether the engine runs relaxed SIMD. V8 ships it from 11.4 (Node 22); Node 20's V8 11.3 has it
- * behind --experimental-wasm-relaxed-simd, which is switched on here (it only adds instructions).
- * KD_WASM_RELAXED_SIMD=0 opts out.
- */
-function relaxedSimdAvailable(): boolean {
-  if (process.env.KD_WASM_RELAXED_SIMD === '0') return false;
-  if (wasmApi.validate(RELAXED_SIMD_PROBE)) return true;
-  try {
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  } catch {
-    return false;
-  }
-  return wasmApi.validate(RELAXED_SIMD_PROBE);
-}
+export type NativeKernelBuild = WasmKernelBuild | AddonKernelBuild;
 
 let build: NativeKernelBuild | undefined;
-let compiled: object | undefined;
 let instances = new WeakMap<object, NativeKernels>();
 
-/** The build the native kernels use in this process (decided once, on first use). */
+/**
+ * The build the kernels use in this process, decided on first use: the native addon's best build
+ * when it loaded and passed its parity probe (`nativeAddonStatus()` says why not), else the best
+ * wasm build.
+ */
 export function nativeKernelBuild(): NativeKernelBuild {
-  build ??= relaxedSimdAvailable() ? 'relaxed-simd' : 'simd128';
+  build ??= bestAddonBuild() ?? bestWasmBuild();
   return build;
 }
 
-/** The builds this engine can run, best first (tests check both). */
+/** The builds this process can run, best first (tests check them all). */
 export function availableNativeKernelBuilds(): NativeKernelBuild[] {
-  return relaxedSimdAvailable() ? ['relaxed-simd', 'simd128'] : ['simd128'];
+  const wasm: WasmKernelBuild[] = relaxedSimdAvailable() ? ['relaxed-simd', 'simd128'] : ['simd128'];
+  return [...availableAddonBuilds(), ...wasm];
 }
 
 /** Switch the build from here on (tests and benchmarks); kernels rebind on their next call. */
 export function useNativeKernelBuild(next: NativeKernelBuild): void {
   if (next === 'relaxed-simd' && !relaxedSimdAvailable()) throw new Error('this engine has no relaxed SIMD');
+  if (next !== 'relaxed-simd' && next !== 'simd128') selectAddonBuild(next);
   build = next;
-  compiled = undefined;
   instances = new WeakMap();
-}
-
-function compile(): object {
-  const base64 = nativeKernelBuild() === 'relaxed-simd' ? KERNELS_WASM_RELAXED_BASE64 : KERNELS_WASM_BASE64;
-  compiled ??= new wasmApi.Module(Buffer.from(base64, 'base64'));
-  return compiled;
 }
 
 /**
@@ -182,21 +163,11 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
   if (!(memory instanceof wasmApi.Memory) || typeof b.wasm._malloc !== 'function') return undefined;
   const cached = instances.get(b);
   if (cached) return cached;
-  const exports = new wasmApi.Instance(compile(), { env: { memory } }).exports as unknown as Pick<
-    NativeKernels,
-    | 'conv2d_backprop_filter'
-    | 'gather_conv'
-    | 'pad_nhwc'
-    | 'rotate_transpose_filter'
-    | 'bn_train_forward'
-    | 'bn_train_backward'
-    | 'ln_forward'
-    | 'ln_backward'
-    | 'batch_matmul'
-    | 'sum_rows'
-    | 'max_pool_grad'
-    | 'unsorted_segment_sum'
-  >;
+  const current = nativeKernelBuild();
+  const exports =
+    current === 'relaxed-simd' || current === 'simd128'
+      ? wasmKernelsOn(memory, current)
+      : addonKernelsOn(memory as { buffer: ArrayBuffer });
   const offsetOf = (t: tf.TensorInfo): number => {
     const data = b.dataIdMap.get(t.dataId);
     if (!data) throw new Error('tensor data is not on the wasm backend');

@@ -1,15 +1,24 @@
-// Training kernels for the tfjs wasm backend, compiled to wasm32 + SIMD128 by ./build.sh.
+// kd's training kernels for the tfjs wasm backend's heap. One source, two targets:
 //
-// The module imports the backend's own linear memory, so every pointer below is an offset into the
-// tfjs heap (tensors are read and written in place, no copies). Nothing here uses the linear-memory
-// stack or static data: build.sh checks that the output has neither, because both would live at
-// addresses the backend already owns. Scratch space is malloc'ed by the caller through the backend.
+// - wasm32 + SIMD128 (packages/tfjs-runtime/native/build.sh, embedded in @kd/tfjs-runtime): the
+//   module imports the backend's own linear memory, so every pointer below is an offset into the
+//   tfjs heap (tensors are read and written in place, no copies). Nothing here uses the
+//   linear-memory stack or static data: build.sh checks that the output has neither, because both
+//   would live at addresses the backend already owns.
+// - x86-64 (this package's addon, scripts/build-addon.mjs): the same code through simd128_x86.h,
+//   which maps the SIMD128 intrinsics onto SSE2 (and FMA in the KD_RELAXED_SIMD build); the addon
+//   turns heap offsets into pointers (csrc/addon.c).
 //
-// Layouts are TensorFlow's: activations NHWC, filters [KH, KW, C, Co].
+// Scratch space is malloc'ed by the caller. Layouts are TensorFlow's: activations NHWC, filters
+// [KH, KW, C, Co].
+#ifdef __wasm__
 #include <wasm_simd128.h>
+#define EXPORT(name) __attribute__((export_name(name)))
+#else
+#include "simd128_x86.h"
+#endif
 
 typedef float f32;
-#define EXPORT(name) __attribute__((export_name(name)))
 #define INLINE static inline __attribute__((always_inline))
 #define NOINLINE static __attribute__((noinline))
 

@@ -1,0 +1,463 @@
+// N-API glue: kd's kernels run natively on the tfjs wasm backend's heap.
+//
+// Every kernel is called from JS as fn(heap, ...args) where `heap` is the backend's
+// WebAssembly.Memory buffer (passed on every call: memory.grow detaches the old one) and the
+// pointer arguments are byte offsets into it, exactly the arguments of the wasm build of
+// kd_kernels.c. Kernels come from the table for this CPU (kernels_fma.c where the CPU has AVX2 and
+// FMA, else kernels_sse2.c); matrix products go to OpenBLAS when it loads (csrc/blas.c), else to
+// kd's own GEMM; the large kernels are split over a thread pool (csrc/pool.c) in tasks that depend
+// on the shapes only, so results do not depend on the number of threads.
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blas.h"
+#include "kernel_table.h"
+#include "pool.h"
+
+static const kd_kernel_table* kernels;
+static kd_blas blas;
+static int use_blas;  // 1: OpenBLAS for matrix products, 0: kd's own GEMM
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+#define MAX_ARGS 24
+
+typedef struct {
+  uint8_t* base;
+  size_t length;
+  double num[MAX_ARGS];
+  int bad;  // an offset outside the heap
+} call_args;
+
+/** Read (heap, n numbers); 0 and a pending JS exception on bad arguments. */
+static int read_args(napi_env env, napi_callback_info info, size_t n, call_args* a) {
+  size_t argc = MAX_ARGS + 1;
+  napi_value argv[MAX_ARGS + 1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc != n + 1) {
+    napi_throw_type_error(env, NULL, "kd native kernel: wrong number of arguments");
+    return 0;
+  }
+  void* data = NULL;
+  if (napi_get_arraybuffer_info(env, argv[0], &data, &a->length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "kd native kernel: the first argument must be the wasm heap's ArrayBuffer");
+    return 0;
+  }
+  a->base = (uint8_t*)data;
+  a->bad = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (napi_get_value_double(env, argv[i + 1], &a->num[i]) != napi_ok) {
+      napi_throw_type_error(env, NULL, "kd native kernel: arguments after the heap must be numbers");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static void* ptr(call_args* a, int i) {
+  const double off = a->num[i];
+  if (!(off >= 0 && off < (double)a->length)) {
+    a->bad = 1;
+    return a->base;
+  }
+  return a->base + (size_t)off;
+}
+#define P(i) ptr(&a, i)
+#define I(i) ((int)a.num[i])
+#define F(i) ((float)a.num[i])
+
+#define BEGIN(n)                                  \
+  call_args a;                                    \
+  if (!read_args(env, info, n, &a)) return NULL;
+#define CHECK_POINTERS()                                                             \
+  if (a.bad) {                                                                       \
+    napi_throw_range_error(env, NULL, "kd native kernel: offset outside the heap"); \
+    return NULL;                                                                     \
+  }
+
+// Work below this many multiply-adds runs on the calling thread (same tasks, same results).
+#define PARALLEL_MIN_WORK (1 << 18)
+
+static void run_tasks(int tasks, kd_task_fn fn, void* ctx, double work) {
+  if (work < PARALLEL_MIN_WORK) {
+    for (int t = 0; t < tasks; t++) fn(ctx, t);
+  } else {
+    kd_parallel_for(tasks, fn, ctx);
+  }
+}
+
+// Per-thread scratch for kd's own GEMM (its packing buffers).
+static _Thread_local float* scratch_buf;
+static _Thread_local size_t scratch_floats;
+
+static float* thread_scratch(size_t floats) {
+  if (floats > scratch_floats) {
+    free(scratch_buf);
+    scratch_buf = (float*)malloc(floats * sizeof(float));
+    scratch_floats = scratch_buf ? floats : 0;
+  }
+  return scratch_buf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matrix products: C[b] = op(A[b]) op(B[b]), row-major, batch strides 0 broadcast.
+
+#define GEMM_BLOCK_ROWS 64
+#define GEMM_KC 256  // kd_kernels.c MM_KC
+
+typedef struct {
+  const f32 *A, *B;
+  f32* C;
+  int M, N, K, strideA, strideB, transA, transB, blocks;
+} gemm_ctx;
+
+// One block of up to 64 rows of one product, one BLAS call.
+static void gemm_blas_task(void* p, int t) {
+  const gemm_ctx* g = (const gemm_ctx*)p;
+  const int b = t / g->blocks, m0 = (t % g->blocks) * GEMM_BLOCK_ROWS;
+  const int rows = g->M - m0 < GEMM_BLOCK_ROWS ? g->M - m0 : GEMM_BLOCK_ROWS;
+  const f32* A = g->A + (size_t)b * g->strideA + (g->transA ? (size_t)m0 : (size_t)m0 * g->K);
+  const f32* B = g->B + (size_t)b * g->strideB;
+  f32* C = g->C + (size_t)b * g->M * g->N + (size_t)m0 * g->N;
+  blas.sgemm(KD_CBLAS_ROW_MAJOR, g->transA ? KD_CBLAS_TRANS : KD_CBLAS_NO_TRANS,
+             g->transB ? KD_CBLAS_TRANS : KD_CBLAS_NO_TRANS, rows, g->N, g->K, 1.0f, A, g->transA ? g->M : g->K, B,
+             g->transB ? g->K : g->N, 0.0f, C, g->N);
+}
+
+// One whole product with kd's own GEMM.
+static void gemm_own_task(void* p, int b) {
+  const gemm_ctx* g = (const gemm_ctx*)p;
+  const int mr = kernels->gemm_tile_rows;
+  float* scratch = thread_scratch((size_t)GEMM_KC * ((g->N + 7) / 8) * 8 + (size_t)GEMM_KC * mr + 8 * mr);
+  kernels->batch_matmul(g->A + (size_t)b * g->strideA, g->B + (size_t)b * g->strideB, g->C + (size_t)b * g->M * g->N,
+                        1, g->M, g->N, g->K, 0, 0, g->transA, g->transB, scratch);
+}
+
+static napi_value batch_matmul(napi_env env, napi_callback_info info) {
+  BEGIN(12);
+  gemm_ctx g = {P(0), P(1), P(2), I(4), I(5), I(6), I(7), I(8), I(9), I(10), 0};
+  const int batch = I(3);
+  CHECK_POINTERS();
+  const double work = (double)batch * g.M * g.N * g.K;
+  if (g.M == 0 || g.N == 0 || batch == 0) return NULL;
+  if (g.K == 0) {
+    memset(g.C, 0, (size_t)batch * g.M * g.N * sizeof(f32));
+  } else if (use_blas) {
+    g.blocks = (g.M + GEMM_BLOCK_ROWS - 1) / GEMM_BLOCK_ROWS;
+    run_tasks(batch * g.blocks, gemm_blas_task, &g, work);
+  } else {
+    run_tasks(batch, gemm_own_task, &g, work);
+  }
+  return NULL;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Convolutions
+
+typedef struct {
+  const f32 *src, *w;
+  f32* dst;
+  int d[17];  // N Hs Ws Cin Ho Wo Cout KH KW Ah Aw Bh Bw Dh Dw Sh Sw
+} gather_ctx;
+
+static void gather_task(void* p, int n) {
+  const gather_ctx* g = (const gather_ctx*)p;
+  const int* d = g->d;
+  kernels->gather_conv(g->src + (size_t)n * d[1] * d[2] * d[3], g->w, g->dst + (size_t)n * d[4] * d[5] * d[6], 1,
+                       d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15],
+                       d[16]);
+}
+
+static napi_value gather_conv(napi_env env, napi_callback_info info) {
+  BEGIN(20);
+  gather_ctx g = {P(0), P(1), P(2), {0}};
+  for (int i = 0; i < 17; i++) g.d[i] = I(3 + i);
+  CHECK_POINTERS();
+  const int* d = g.d;
+  const double work = (double)d[0] * d[4] * d[5] * d[6] * d[3] * d[7] * d[8];
+  run_tasks(d[0], gather_task, &g, work);
+  return NULL;
+}
+
+// The filter gradient sums over the images: fixed chunks of images, each into its own partial
+// sum, then the partials added in chunk order.
+#define FILTER_GRAD_CHUNK 8
+
+typedef struct {
+  const f32 *x, *dy;
+  f32* partials;
+  size_t total;
+  int d[15];  // N H W C Ho Wo Co KH KW sh sw ph pw dh dwl
+} filter_ctx;
+
+static void filter_task(void* p, int t) {
+  const filter_ctx* f = (const filter_ctx*)p;
+  const int* d = f->d;
+  const int n0 = t * FILTER_GRAD_CHUNK;
+  const int n = d[0] - n0 < FILTER_GRAD_CHUNK ? d[0] - n0 : FILTER_GRAD_CHUNK;
+  kernels->conv2d_backprop_filter(f->x + (size_t)n0 * d[1] * d[2] * d[3], f->dy + (size_t)n0 * d[4] * d[5] * d[6],
+                                  f->partials + (size_t)t * f->total, n, d[1], d[2], d[3], d[4], d[5], d[6], d[7],
+                                  d[8], d[9], d[10], d[11], d[12], d[13], d[14]);
+}
+
+static napi_value conv2d_backprop_filter(napi_env env, napi_callback_info info) {
+  BEGIN(18);
+  filter_ctx f = {P(0), P(1), NULL, 0, {0}};
+  f32* dw = P(2);
+  for (int i = 0; i < 15; i++) f.d[i] = I(3 + i);
+  CHECK_POINTERS();
+  const int* d = f.d;
+  f.total = (size_t)d[7] * d[8] * d[3] * d[6];
+  const int chunks = (d[0] + FILTER_GRAD_CHUNK - 1) / FILTER_GRAD_CHUNK;
+  if (chunks <= 1) {
+    kernels->conv2d_backprop_filter(f.x, f.dy, dw, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10],
+                                    d[11], d[12], d[13], d[14]);
+    return NULL;
+  }
+  f.partials = (f32*)malloc((size_t)chunks * f.total * sizeof(f32));
+  if (!f.partials) {
+    napi_throw_error(env, NULL, "kd native kernel: out of memory");
+    return NULL;
+  }
+  const double work = (double)d[0] * d[4] * d[5] * d[6] * d[3] * d[7] * d[8];
+  run_tasks(chunks, filter_task, &f, work);
+  memcpy(dw, f.partials, f.total * sizeof(f32));
+  for (int c = 1; c < chunks; c++) {
+    const f32* part = f.partials + (size_t)c * f.total;
+    for (size_t i = 0; i < f.total; i++) dw[i] += part[i];
+  }
+  free(f.partials);
+  return NULL;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The other kernels: memory-bound, one thread.
+
+static napi_value pad_nhwc(napi_env env, napi_callback_info info) {
+  BEGIN(10);
+  const f32* src = P(0);
+  f32* dst = P(1);
+  CHECK_POINTERS();
+  kernels->pad_nhwc(src, dst, I(2), I(3), I(4), I(5), I(6), I(7), I(8), I(9));
+  return NULL;
+}
+
+static napi_value rotate_transpose_filter(napi_env env, napi_callback_info info) {
+  BEGIN(5);
+  const f32* w = P(0);
+  f32* wt = P(1);
+  CHECK_POINTERS();
+  kernels->rotate_transpose_filter(w, wt, I(2), I(3), I(4));
+  return NULL;
+}
+
+static napi_value bn_train_forward(napi_env env, napi_callback_info info) {
+  BEGIN(10);
+  const f32 *x = P(0), *gamma = P(1), *beta = P(2);
+  f32 *y = P(3), *mean = P(4), *var = P(5);
+  double* scratch = P(9);
+  CHECK_POINTERS();
+  kernels->bn_train_forward(x, gamma, beta, y, mean, var, I(6), I(7), F(8), scratch);
+  return NULL;
+}
+
+static napi_value bn_train_backward(napi_env env, napi_callback_info info) {
+  BEGIN(12);
+  const f32 *dy = P(0), *x = P(1), *mean = P(2), *var = P(3), *gamma = P(4);
+  f32 *dx = P(5), *dgamma = P(6), *dbeta = P(7);
+  double* scratch = P(11);
+  CHECK_POINTERS();
+  kernels->bn_train_backward(dy, x, mean, var, gamma, dx, dgamma, dbeta, I(8), I(9), F(10), scratch);
+  return NULL;
+}
+
+static napi_value ln_forward(napi_env env, napi_callback_info info) {
+  BEGIN(9);
+  const f32 *x = P(0), *gamma = P(1), *beta = P(2);
+  f32 *y = P(3), *mean = P(4), *rstd = P(5);
+  CHECK_POINTERS();
+  kernels->ln_forward(x, gamma, beta, y, mean, rstd, I(6), I(7), F(8));
+  return NULL;
+}
+
+static napi_value ln_backward(napi_env env, napi_callback_info info) {
+  BEGIN(10);
+  const f32 *dy = P(0), *x = P(1), *mean = P(2), *rstd = P(3), *gamma = P(4);
+  f32 *dx = P(5), *dgamma = P(6), *dbeta = P(7);
+  CHECK_POINTERS();
+  kernels->ln_backward(dy, x, mean, rstd, gamma, dx, dgamma, dbeta, I(8), I(9));
+  return NULL;
+}
+
+static napi_value sum_rows(napi_env env, napi_callback_info info) {
+  BEGIN(4);
+  const f32* x = P(0);
+  f32* out = P(1);
+  CHECK_POINTERS();
+  kernels->sum_rows(x, out, I(2), I(3));
+  return NULL;
+}
+
+static napi_value max_pool_grad(napi_env env, napi_callback_info info) {
+  BEGIN(15);
+  const f32 *x = P(0), *dy = P(1);
+  f32* dx = P(2);
+  CHECK_POINTERS();
+  kernels->max_pool_grad(x, dy, dx, I(3), I(4), I(5), I(6), I(7), I(8), I(9), I(10), I(11), I(12), I(13), I(14));
+  return NULL;
+}
+
+static napi_value unsorted_segment_sum(napi_env env, napi_callback_info info) {
+  BEGIN(6);
+  const f32* x = P(0);
+  const int* ids = P(1);
+  f32* out = P(2);
+  CHECK_POINTERS();
+  kernels->unsorted_segment_sum(x, ids, out, I(3), I(4), I(5));
+  return NULL;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+
+static napi_value str(napi_env env, const char* s) {
+  napi_value v;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+static void set(napi_env env, napi_value obj, const char* key, napi_value v) { napi_set_named_property(env, obj, key, v); }
+
+/** info() -> { isa, gemm, threads, blas: { library, core, config } | null, blasReason } */
+static napi_value get_info(napi_env env, napi_callback_info info) {
+  napi_value out, n, b;
+  napi_create_object(env, &out);
+  set(env, out, "isa", str(env, kernels->isa));
+  set(env, out, "gemm", str(env, use_blas ? "openblas" : "own"));
+  napi_create_int32(env, kd_pool_threads(), &n);
+  set(env, out, "threads", n);
+  if (blas.sgemm) {
+    napi_create_object(env, &b);
+    set(env, b, "library", str(env, blas.library));
+    set(env, b, "core", str(env, blas.core));
+    set(env, b, "config", str(env, blas.config));
+  } else {
+    napi_get_null(env, &b);
+  }
+  set(env, out, "blas", b);
+  set(env, out, "blasReason", str(env, blas.reason));
+  return out;
+}
+
+/** setThreads(n) -> threads now in use */
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t n = 1;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &n) != napi_ok) {
+    napi_throw_type_error(env, NULL, "setThreads(n): n must be a number");
+    return NULL;
+  }
+  napi_value out;
+  napi_create_int32(env, kd_pool_set_threads(n), &out);
+  return out;
+}
+
+/** setGemm('openblas' | 'own') -> the GEMM now in use ('own' when no BLAS is loaded) */
+static napi_value set_gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char name[16] = "";
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, NULL) != napi_ok) {
+    napi_throw_type_error(env, NULL, "setGemm(name): name must be 'openblas' or 'own'");
+    return NULL;
+  }
+  if (strcmp(name, "openblas") == 0) use_blas = blas.sgemm != NULL;
+  else if (strcmp(name, "own") == 0) use_blas = 0;
+  else {
+    napi_throw_type_error(env, NULL, "setGemm(name): name must be 'openblas' or 'own'");
+    return NULL;
+  }
+  return str(env, use_blas ? "openblas" : "own");
+}
+
+/** setIsa('fma' | 'sse2') -> the build now in use (tests: both builds on an FMA machine) */
+static napi_value set_isa(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char name[16] = "";
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, NULL) != napi_ok ||
+      (strcmp(name, "fma") != 0 && strcmp(name, "sse2") != 0)) {
+    napi_throw_type_error(env, NULL, "setIsa(name): name must be 'fma' or 'sse2'");
+    return NULL;
+  }
+  if (strcmp(name, "fma") == 0) {
+    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) {
+      napi_throw_error(env, NULL, "setIsa('fma'): this CPU has no AVX2/FMA");
+      return NULL;
+    }
+    kernels = &kd_kernels_fma;
+  } else {
+    kernels = &kd_kernels_sse2;
+  }
+  return str(env, kernels->isa);
+}
+
+static int env_int(const char* name, int fallback) {
+  const char* v = getenv(name);
+  if (!v || !*v) return fallback;
+  const int n = atoi(v);
+  return n > 0 ? n : fallback;
+}
+
+NAPI_MODULE_INIT() {
+  __builtin_cpu_init();
+  kernels = (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? &kd_kernels_fma : &kd_kernels_sse2;
+  const char* blas_env = getenv("KD_NATIVE_BLAS");
+  static const char* const none[] = {NULL};
+  static const char* const openblas[] = {"libopenblas.so.0", "libopenblas.so", "libopenblas.dylib", NULL};
+  const char* named[] = {blas_env, NULL};
+  if (blas_env && strcmp(blas_env, "none") == 0) {
+    blas = kd_blas_load(none);
+    blas.reason = "KD_NATIVE_BLAS=none";
+  } else {
+    blas = kd_blas_load(blas_env && *blas_env ? named : openblas);
+  }
+  use_blas = blas.sgemm != NULL;
+  kd_pool_set_threads(env_int("KD_THREADS", 1));
+
+  static const struct {
+    const char* name;
+    napi_callback fn;
+  } fns[] = {
+      {"batch_matmul", batch_matmul},
+      {"gather_conv", gather_conv},
+      {"conv2d_backprop_filter", conv2d_backprop_filter},
+      {"pad_nhwc", pad_nhwc},
+      {"rotate_transpose_filter", rotate_transpose_filter},
+      {"bn_train_forward", bn_train_forward},
+      {"bn_train_backward", bn_train_backward},
+      {"ln_forward", ln_forward},
+      {"ln_backward", ln_backward},
+      {"sum_rows", sum_rows},
+      {"max_pool_grad", max_pool_grad},
+      {"unsorted_segment_sum", unsorted_segment_sum},
+      {"info", get_info},
+      {"setThreads", set_threads},
+      {"setGemm", set_gemm},
+      {"setIsa", set_isa},
+  };
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    napi_value f;
+    napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f);
+    napi_set_named_property(env, exports, fns[i].name, f);
+  }
+  return exports;
+}

@@ -1,0 +1,42 @@
+// The kernels of kd_kernels.c as one table per instruction-set build (kernels_fma.c,
+// kernels_sse2.c); the addon picks a table at load time by the CPU's features.
+#ifndef KD_KERNEL_TABLE_H
+#define KD_KERNEL_TABLE_H
+
+typedef float f32;
+
+typedef struct {
+  const char* isa;
+  int gemm_tile_rows;  // MM_MR: rows of the GEMM register tile (scratch size)
+  void (*conv2d_backprop_filter)(const f32* x, const f32* dy, f32* dw, int N, int H, int W, int C, int Ho, int Wo,
+                                 int Co, int KH, int KW, int sh, int sw, int ph, int pw, int dh, int dwl);
+  void (*gather_conv)(const f32* src, const f32* w, f32* dst, int N, int Hs, int Ws, int Cin, int Ho, int Wo, int Cout,
+                      int KH, int KW, int Ah, int Aw, int Bh, int Bw, int Dh, int Dw, int Sh, int Sw);
+  void (*pad_nhwc)(const f32* src, f32* dst, int N, int H, int W, int C, int Hp, int Wp, int top, int left);
+  void (*rotate_transpose_filter)(const f32* w, f32* wt, int taps, int C, int Co);
+  void (*bn_train_forward)(const f32* x, const f32* gamma, const f32* beta, f32* y, f32* mean, f32* var, int M, int C,
+                           f32 eps, double* scratch);
+  void (*bn_train_backward)(const f32* dy, const f32* x, const f32* mean, const f32* var, const f32* gamma, f32* dx,
+                            f32* dgamma, f32* dbeta, int M, int C, f32 eps, double* scratch);
+  void (*ln_forward)(const f32* x, const f32* gamma, const f32* beta, f32* y, f32* mean, f32* rstd, int R, int C,
+                     f32 eps);
+  void (*ln_backward)(const f32* dy, const f32* x, const f32* mean, const f32* rstd, const f32* gamma, f32* dx,
+                      f32* dgamma, f32* dbeta, int R, int C);
+  void (*batch_matmul)(const f32* A, const f32* B, f32* C, int batch, int M, int N, int K, int strideA, int strideB,
+                       int transA, int transB, f32* scratch);
+  void (*sum_rows)(const f32* x, f32* out, int R, int C);
+  void (*max_pool_grad)(const f32* x, const f32* dy, f32* dx, int N, int H, int W, int C, int Ho, int Wo, int KH,
+                        int KW, int sh, int sw, int pt, int pl);
+  void (*unsorted_segment_sum)(const f32* x, const int* ids, f32* out, int n, int inner, int segments);
+} kd_kernel_table;
+
+#define KD_KERNEL_TABLE(name)                                                                                    \
+  {                                                                                                              \
+    name, MM_MR, conv2d_backprop_filter, gather_conv, pad_nhwc, rotate_transpose_filter, bn_train_forward,       \
+        bn_train_backward, ln_forward, ln_backward, batch_matmul, sum_rows, max_pool_grad, unsorted_segment_sum \
+  }
+
+extern const kd_kernel_table kd_kernels_fma;
+extern const kd_kernel_table kd_kernels_sse2;
+
+#endif

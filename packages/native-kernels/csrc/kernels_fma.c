@@ -1,0 +1,7 @@
+// kd_kernels.c for x86-64 CPUs with FMA (compiled with -mavx2 -mfma): every multiply-accumulate is
+// one fused multiply-add, as in the wasm relaxed-SIMD build.
+#define KD_RELAXED_SIMD
+#include "kd_kernels.c"
+#include "kernel_table.h"
+
+const kd_kernel_table kd_kernels_fma = KD_KERNEL_TABLE("fma");

@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildStatus, loadNativeAddon, type NativeAddon } from './index.js';
+
+const script = fileURLToPath(new URL('../scripts/build-addon.mjs', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'kd-native-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function build(env: Record<string, string>): { status: number | null; stdout: string; json: Record<string, unknown> } {
+  const out = mkdtempSync(join(scratch, 'build-'));
+  const r = spawnSync(process.execPath, [script], {
+    env: { ...process.env, KD_NATIVE_OUT: out, ...env },
+    encoding: 'utf8',
+  });
+  return { status: r.status, stdout: r.stdout, json: JSON.parse(readFileSync(join(out, 'status.json'), 'utf8')) };
+}
+
+describe('the install-time build (scripts/build-addon.mjs)', () => {
+  it('built the addon at npm ci on this machine type (x86-64 Linux, cc and Node headers present)', () => {
+    // KD_NATIVE_BUILD=0 is the "no compiler" simulation: then nothing is built and kd runs on wasm
+    if (process.env.KD_NATIVE_BUILD === '0') return expect(buildStatus()?.built).toBe(false);
+    expect(buildStatus()).toMatchObject({ built: true, reason: '' });
+    expect(loadNativeAddon()).toMatchObject({ ok: true });
+  });
+
+  it('builds from csrc/ with cc into a loadable addon that picks the FMA build on an FMA CPU', () => {
+    const r = build({});
+    expect(r.status).toBe(0);
+    expect(r.json).toMatchObject({ built: true, reason: '' });
+    const addon = createRequire(import.meta.url)(join(String(r.stdout.match(/built (\S+)/)![1]))) as NativeAddon;
+    expect(['fma', 'sse2']).toContain(addon.info().isa);
+  });
+
+  it.each([
+    [{ CC: '/nonexistent/cc' }, /^the C compiler '\/nonexistent\/cc' could not run \(ENOENT\)$/],
+    [{ KD_NATIVE_BUILD: '0' }, /^KD_NATIVE_BUILD=0$/],
+    [{ CC: 'false' }, /^'false' failed on csrc\/kernels_fma\.c$/],
+  ])('never fails the install: %j → exit 0, one-line reason', (env, reason) => {
+    const r = build(env);
+    expect(r.status).toBe(0);
+    expect(r.json.built).toBe(false);
+    expect(r.json.reason).toMatch(reason);
+    expect(r.stdout).toMatch(/^@kd\/native-kernels: not built \(.+\); kd uses its wasm kernels\n$/);
+  });
+});

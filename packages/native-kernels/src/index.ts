@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** The kernels of csrc/kd_kernels.c the addon exposes (the same arguments as the wasm build's). */
+export const ADDON_KERNELS = [
+  'conv2d_backprop_filter',
+  'gather_conv',
+  'pad_nhwc',
+  'rotate_transpose_filter',
+  'bn_train_forward',
+  'bn_train_backward',
+  'ln_forward',
+  'ln_backward',
+  'batch_matmul',
+  'sum_rows',
+  'max_pool_grad',
+  'unsorted_segment_sum',
+] as const;
+export type AddonKernel = (typeof ADDON_KERNELS)[number];
+
+/** Which build of the kernels runs: FMA (x86-64 with AVX2 and FMA) or SSE2 (any x86-64). */
+export type AddonIsa = 'fma' | 'sse2';
+/** Where matrix products go: OpenBLAS (loaded at run time when installed) or kd's own GEMM. */
+export type AddonGemm = 'openblas' | 'own';
+
+export interface AddonInfo {
+  isa: AddonIsa;
+  gemm: AddonGemm;
+  threads: number;
+  /** the OpenBLAS found (null: none; see blasReason) */
+  blas: { library: string; core: string; config: string } | null;
+  blasReason: string;
+}
+
+/**
+ * The addon. Each kernel takes the tfjs wasm backend's heap (`memory.buffer`, read anew on every
+ * call because growing the memory detaches the old buffer) and then exactly the arguments of the
+ * wasm build: byte offsets into the heap for tensors and scratch, then the sizes.
+ */
+export type NativeAddon = Record<AddonKernel, (heap: ArrayBuffer, ...args: number[]) => void> & {
+  info(): AddonInfo;
+  /** threads for the large kernels (results do not depend on it); returns the number in use */
+  setThreads(n: number): number;
+  /** returns the GEMM in use ('own' when asked for OpenBLAS and none is loaded) */
+  setGemm(gemm: AddonGemm): AddonGemm;
+  /** throws on a CPU without AVX2/FMA when asked for 'fma' */
+  setIsa(isa: AddonIsa): AddonIsa;
+};
+
+export type AddonLoad = { ok: true; addon: NativeAddon } | { ok: false; reason: string };
+
+/** What scripts/build-addon.mjs wrote at install. */
+export interface BuildStatus {
+  built: boolean;
+  reason: string;
+}
+
+const addonFile = fileURLToPath(new URL('../build/kd_native.node', import.meta.url));
+const statusFile = fileURLToPath(new URL('../build/status.json', import.meta.url));
+
+export function addonPath(): string {
+  return addonFile;
+}
+
+export function buildStatus(): BuildStatus | undefined {
+  if (!existsSync(statusFile)) return undefined;
+  try {
+    return JSON.parse(readFileSync(statusFile, 'utf8')) as BuildStatus;
+  } catch {
+    return undefined;
+  }
+}
+
+let loaded: AddonLoad | undefined;
+
+/**
+ * Load the addon once per process: `{ ok: false, reason }` (one line) when it is switched off
+ * (KD_NATIVE=0), was not built at install (the build's own reason), or does not load here.
+ */
+export function loadNativeAddon(): AddonLoad {
+  loaded ??= load();
+  return loaded;
+}
+
+function load(): AddonLoad {
+  if (process.env.KD_NATIVE === '0') return { ok: false, reason: 'KD_NATIVE=0' };
+  if (!existsSync(addonFile)) {
+    const status = buildStatus();
+    const why = status && !status.built ? status.reason : 'no build at install';
+    return { ok: false, reason: `the native addon was not built (${why}): npm rebuild @kd/native-kernels` };
+  }
+  try {
+    const addon = createRequire(import.meta.url)(addonFile) as NativeAddon;
+    for (const name of ADDON_KERNELS) {
+      if (typeof addon[name] !== 'function') return { ok: false, reason: `the native addon has no ${name}` };
+    }
+    return { ok: true, addon };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, reason: `the native addon did not load: ${message.split('\n')[0]}` };
+  }
+}
