@@ -8,6 +8,9 @@ export default defineConfig({
   test: {
     environment: 'node',
     pool: 'forks',
+    // test files run side by side on every core: one thread each for kd's native kernels (their
+    // results do not depend on it; the addon's own tests set 1, 2 and 3 threads themselves)
+    env: { KD_THREADS: process.env.KD_THREADS ?? '1' },
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default', 'json'],

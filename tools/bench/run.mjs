@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 // Side-by-side training-step benchmark: TFJS (kd runtime + models) vs PyTorch, interleaved.
-//   npm run bench [-- --reps 3 --steps 10 --warmup 3 --workloads resnet8,resnet20,transformer,cnn]
-// Each repetition runs every workload once in TFJS and once in PyTorch (separate processes, one
-// thread each), alternating; the median per-step time over all repetitions is reported. The last
-// lines are `<workload> tfjs_ms=<median> torch_ms=<median> ratio=<tfjs/torch>`.
+//   npm run bench [-- --reps 3 --steps 10 --warmup 3 --workloads resnet8,resnet20,transformer,cnn
+//                    --threads 1,all --kernels native,wasm]
+// For each thread setting (1, and `all` = every core) each repetition runs every workload once per
+// TFJS kernel side (`native`: kd's native addon, KD_THREADS=<threads>; `wasm`: KD_NATIVE=0, the
+// wasm kernels, which always run one thread) and once in PyTorch (torch.set_num_threads(<threads>)),
+// separate processes, alternating the order; the median per-step time over all repetitions is
+// reported. The last lines are
+// `<workload> threads=<n> <side>_ms=<median> ... torch_ms=<median> ratio=<first side/torch>`.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { availableParallelism } from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => {
@@ -17,6 +22,14 @@ const reps = Number(arg('reps', '3'));
 const steps = arg('steps', '10');
 const warmup = arg('warmup', '3');
 const workloads = arg('workloads', 'resnet8,resnet20,transformer,cnn').split(',');
+const cores = availableParallelism();
+const threadSettings = arg('threads', '1,all')
+  .split(',')
+  .map((t) => (t === 'all' ? cores : Number(t)))
+  .filter((t, i, all) => all.indexOf(t) === i);
+const sides = arg('kernels', 'native').split(',');
+const SIDE_ENV = { native: {}, wasm: { KD_NATIVE: '0' } };
+for (const side of sides) if (!SIDE_ENV[side]) throw new Error(`--kernels: unknown side '${side}' (native, wasm)`);
 const median = (a) => {
   const s = [...a].sort((p, q) => p - q);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -30,31 +43,43 @@ if (!haveTorch) {
   console.log('(printing the TFJS figures only)');
 }
 
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+function run(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, ...env } });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }
 
-const times = Object.fromEntries(workloads.map((w) => [w, { tfjs: [], torch: [] }]));
+const key = (w, threads) => `${w} threads=${threads}`;
+const times = {};
 for (let rep = 1; rep <= reps; rep++) {
-  for (const w of workloads) {
-    const order = rep % 2 ? ['tfjs', 'torch'] : ['torch', 'tfjs'];
-    for (const side of order) {
-      if (side === 'torch' && !haveTorch) continue;
-      const r =
-        side === 'tfjs'
-          ? run(process.execPath, [join(here, 'train-step.mjs'), w, steps, warmup])
-          : run(python, [join(here, 'train_step.py'), w, steps, warmup]);
-      times[w][side].push(...r.ms);
-      const extra = side === 'tfjs' ? ` tensors ${r.tensors[0]}→${r.tensors.at(-1)}` : '';
-      console.log(`rep ${rep}/${reps} ${w} ${side}: median ${median(r.ms).toFixed(1)} ms/step${extra}`);
+  for (const threads of threadSettings) {
+    for (const w of workloads) {
+      const entry = (times[key(w, threads)] ??= Object.fromEntries([...sides, 'torch'].map((s) => [s, []])));
+      const order = [...sides, 'torch'];
+      if ((rep + threadSettings.indexOf(threads)) % 2 === 0) order.reverse();
+      for (const side of order) {
+        if (side === 'torch' && !haveTorch) continue;
+        const r =
+          side === 'torch'
+            ? run(python, [join(here, 'train_step.py'), w, steps, warmup, String(threads)])
+            : run(process.execPath, [join(here, 'train-step.mjs'), w, steps, warmup], {
+                ...SIDE_ENV[side],
+                KD_THREADS: String(threads),
+              });
+        entry[side].push(...r.ms);
+        const extra = side === 'torch' ? '' : ` (${r.kernelBuild}, ${r.threads} thr) tensors ${r.tensors[0]}→${r.tensors.at(-1)}`;
+        console.log(`rep ${rep}/${reps} ${key(w, threads)} ${side}: median ${median(r.ms).toFixed(1)} ms/step${extra}`);
+      }
     }
   }
 }
 console.log('');
-for (const w of workloads) {
-  const tfjs = median(times[w].tfjs);
-  const torch = haveTorch ? median(times[w].torch) : NaN;
-  console.log(`${w} tfjs_ms=${tfjs.toFixed(1)} torch_ms=${haveTorch ? torch.toFixed(1) : 'NA'} ratio=${haveTorch ? (tfjs / torch).toFixed(2) : 'NA'}`);
+for (const threads of threadSettings) {
+  for (const w of workloads) {
+    const entry = times[key(w, threads)];
+    const torch = haveTorch ? median(entry.torch) : NaN;
+    const ours = sides.map((s) => `${s}_ms=${median(entry[s]).toFixed(1)}`).join(' ');
+    const ratio = haveTorch ? (median(entry[sides[0]]) / torch).toFixed(2) : 'NA';
+    console.log(`${key(w, threads)} ${ours} torch_ms=${haveTorch ? torch.toFixed(1) : 'NA'} ratio=${ratio}`);
+  }
 }

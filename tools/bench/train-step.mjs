@@ -50,4 +50,4 @@ for (let i = 0; i < Number(warmup) + Number(steps); i++) {
     heap.push(wasm ? Math.round(wasm.HEAPU8.length / 2 ** 20) : 0);
   }
 }
-console.log(JSON.stringify({ workload: name, backend: report.backend, kernels: report.kernels, ms, tensors, rssMiB: rss, wasmHeapMiB: heap, jsHeapMiB: jsHeap }));
+console.log(JSON.stringify({ workload: name, backend: report.backend, kernelBuild: report.kernelBuild, threads: report.native?.threads ?? 1, kernels: report.kernels, ms, tensors, rssMiB: rss, wasmHeapMiB: heap, jsHeapMiB: jsHeap }));

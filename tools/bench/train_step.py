@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch twin of tools/bench/train-step.mjs: milliseconds per SGD training step of a workload.
 
-    /usr/bin/python3 tools/bench/train_step.py <workload> <steps> <warmup>
+    /usr/bin/python3 tools/bench/train_step.py <workload> <steps> <warmup> [threads=1]
 
 Prints one JSON line {"workload", "ms": [per-step times]}. One thread (the TFJS wasm backend has one).
 Needs Debian's python3-torch and libopenblas0-pthread (without it matmuls are ~15x slower).
@@ -27,8 +27,9 @@ WORKLOADS = {
 
 def main():
     name, steps, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    threads = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     w = WORKLOADS[name]
-    torch.set_num_threads(1)
+    torch.set_num_threads(threads)
     torch.manual_seed(0)
     if name == 'transformer':
         model = TransformerClassifier(*w['shape']).train()

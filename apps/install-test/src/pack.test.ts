@@ -13,6 +13,8 @@ const version = packages.find((p) => p.name === '@kd/core')!.version;
 
 /** What a tarball may hold: compiled JS, its types and maps under dist/, the readme, licence and manifest. */
 const ALLOWED = /^(dist\/.+\.(js|d\.ts|js\.map)|README\.md|LICENSE|package\.json)$/;
+/** @kd/native-kernels: the addon's sources, compiled at install. */
+const NATIVE_SOURCES = /^(csrc\/[a-z0-9_]+\.[ch]|scripts\/build-addon\.mjs)$/;
 /** What it must never hold. */
 const FORBIDDEN =
   /(^|\/)(src|test|tests|__fixtures__|fixtures|reports|node_modules)(\/|$)|\.test\.|tsconfig|vitest\.config|tsbuildinfo|\.ts$(?<!\.d\.ts)/;
@@ -22,7 +24,7 @@ describe('npm pack of every publishable package', () => {
     expect(packages.map((p) => p.name)).toContain('@kd/cli');
     expect(packages.map((p) => p.name)).toContain('@kd/testing');
     expect(packages.map((p) => p.name)).not.toContain('@kd/install-test');
-    expect(packages).toHaveLength(23);
+    expect(packages).toHaveLength(24);
   });
 
   describe.each(packages.map((p) => [p.name, p] as const))('%s', (_name, p) => {
@@ -39,7 +41,12 @@ describe('npm pack of every publishable package', () => {
           'package.json',
         ]),
       );
-      expect(files.filter((f) => !ALLOWED.test(f))).toEqual([]);
+      // the native addon's package also ships its C sources and the install-time build
+      const allowed = (f: string) =>
+        ALLOWED.test(f) || (p.name === '@kd/native-kernels' && NATIVE_SOURCES.test(f));
+      expect(files.filter((f) => !allowed(f))).toEqual([]);
+      if (p.name === '@kd/native-kernels')
+        expect(files).toEqual(expect.arrayContaining(['csrc/addon.c', 'csrc/kd_kernels.c', 'scripts/build-addon.mjs']));
       expect(files.filter((f) => FORBIDDEN.test(f))).toEqual([]);
       for (const js of files.filter((f) => f.endsWith('.js'))) {
         expect(files, js).toContain(js.replace(/\.js$/, '.d.ts'));

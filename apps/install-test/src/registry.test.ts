@@ -158,7 +158,7 @@ describe('kd installed from a registry into a fresh project', () => {
     }
   });
 
-  it("the project's tf is kd's: after kd selects the wasm backend, the user's tf.getBackend() is 'wasm'", async () => {
+  it("the project's tf is kd's: after kd selects the wasm backend, the user's tf.getBackend() is 'wasm', with the native addon built at install", async () => {
     const p = need(project, 'the project');
     writeProjectFile(
       p,
@@ -167,12 +167,13 @@ describe('kd installed from a registry into a fresh project', () => {
 import { selectBackend } from '@kd/tfjs-runtime';
 const report = await selectBackend({ backend: 'wasm' });
 const sum = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)).dataSync()[0]);
-console.log(JSON.stringify({ kd: report.backend, user: tf.getBackend(), sum }));
+console.log(JSON.stringify({ kd: report.backend, user: tf.getBackend(), sum, native: report.native?.state }));
 `,
     );
     const r = await node(p, 'same-tf.js');
     expect(r.code, describeResult('node same-tf.js', r)).toBe(0);
-    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ kd: 'wasm', user: 'wasm', sum: 3 });
+    // @kd/native-kernels (a dependency of @kd/tfjs-runtime) built its addon at npm install in the project
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ kd: 'wasm', user: 'wasm', sum: 3, native: 'used' });
   }, 300_000);
 
   it('npx kd list shows exactly the installed methods (at, kd), with tasks, architectures and datasets', async () => {

@@ -106,20 +106,27 @@ static float* thread_scratch(size_t floats) {
 // ---------------------------------------------------------------------------------------------
 // Matrix products: C[b] = op(A[b]) op(B[b]), row-major, batch strides 0 broadcast.
 
-#define GEMM_BLOCK_ROWS 64
 #define GEMM_KC 256  // kd_kernels.c MM_KC
+
+// Rows per BLAS call: at most 8 blocks of a product (BLAS packs op(B) once per call, so fewer,
+// larger calls waste less), at least 256 rows; a function of M only.
+static int gemm_block_rows(int M) {
+  int rows = (M + 7) / 8;
+  rows = (rows + 15) / 16 * 16;
+  return rows < 256 ? 256 : rows;
+}
 
 typedef struct {
   const f32 *A, *B;
   f32* C;
-  int M, N, K, strideA, strideB, transA, transB, blocks;
+  int M, N, K, strideA, strideB, transA, transB, blocks, block_rows;
 } gemm_ctx;
 
-// One block of up to 64 rows of one product, one BLAS call.
+// One block of rows of one product, one BLAS call.
 static void gemm_blas_task(void* p, int t) {
   const gemm_ctx* g = (const gemm_ctx*)p;
-  const int b = t / g->blocks, m0 = (t % g->blocks) * GEMM_BLOCK_ROWS;
-  const int rows = g->M - m0 < GEMM_BLOCK_ROWS ? g->M - m0 : GEMM_BLOCK_ROWS;
+  const int b = t / g->blocks, m0 = (t % g->blocks) * g->block_rows;
+  const int rows = g->M - m0 < g->block_rows ? g->M - m0 : g->block_rows;
   const f32* A = g->A + (size_t)b * g->strideA + (g->transA ? (size_t)m0 : (size_t)m0 * g->K);
   const f32* B = g->B + (size_t)b * g->strideB;
   f32* C = g->C + (size_t)b * g->M * g->N + (size_t)m0 * g->N;
@@ -139,7 +146,7 @@ static void gemm_own_task(void* p, int b) {
 
 static napi_value batch_matmul(napi_env env, napi_callback_info info) {
   BEGIN(12);
-  gemm_ctx g = {P(0), P(1), P(2), I(4), I(5), I(6), I(7), I(8), I(9), I(10), 0};
+  gemm_ctx g = {P(0), P(1), P(2), I(4), I(5), I(6), I(7), I(8), I(9), I(10), 0, 0};
   const int batch = I(3);
   CHECK_POINTERS();
   const double work = (double)batch * g.M * g.N * g.K;
@@ -147,7 +154,8 @@ static napi_value batch_matmul(napi_env env, napi_callback_info info) {
   if (g.K == 0) {
     memset(g.C, 0, (size_t)batch * g.M * g.N * sizeof(f32));
   } else if (use_blas) {
-    g.blocks = (g.M + GEMM_BLOCK_ROWS - 1) / GEMM_BLOCK_ROWS;
+    g.block_rows = gemm_block_rows(g.M);
+    g.blocks = (g.M + g.block_rows - 1) / g.block_rows;
     run_tasks(batch * g.blocks, gemm_blas_task, &g, work);
   } else {
     run_tasks(batch, gemm_own_task, &g, work);

@@ -55,6 +55,7 @@ describe.skipIf(!addon)('native addon kernels (skipped only where the addon was 
   describe.each(builds)('%s kernels, %s GEMM', (isa, gemm) => {
     it.each([
       [3, 130, 70, 150, 0, 0],
+      [1, 700, 40, 90, 1, 0],
       [2, 129, 33, 257, 1, 0],
       [1, 200, 65, 31, 0, 1],
       [4, 17, 9, 300, 1, 1],

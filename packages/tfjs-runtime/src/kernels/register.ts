@@ -52,7 +52,7 @@ const replacements: ReadonlyArray<{ backend: string; make: (backendName: string)
 
 /**
  * Names of the kernels this package registers, in registration order: the native wasm kernels
- * (native/kd_kernels.c) over or beside the stock ones, then the composed ones the backend lacks.
+ * (kd_kernels.c (@kd/native-kernels csrc/)) over or beside the stock ones, then the composed ones the backend lacks.
  */
 export const COMPOSED_KERNEL_NAMES: readonly string[] = [
   tf.Conv2DBackpropInput,

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { batchMatMulConfig } from '../kernels/BatchMatMul.js';
 import { nativeKernelsFor } from './module.js';
 
-const KC = 256; // native/kd_kernels.c MM_KC
-const MR = 5; // native/kd_kernels.c MM_MR: rows of the register tile (5 in the relaxed-SIMD build, 4 otherwise)
+const KC = 256; // kd_kernels.c (@kd/native-kernels csrc/) MM_KC
+const MR = 5; // kd_kernels.c (@kd/native-kernels csrc/) MM_MR: rows of the register tile (5 in the relaxed-SIMD build, 4 otherwise)
 
 /** Maps an output batch index to the (flat) batch index of an operand broadcast to `outShape`. */
 function broadcastIndex(shape: readonly number[], outShape: readonly number[]): (o: number) => number {

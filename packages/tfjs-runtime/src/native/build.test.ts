@@ -9,7 +9,7 @@ const haveToolchain = ['clang-16', 'wasm-ld-16', 'wasm2wat'].every(
 
 describe('native kernels build', () => {
   // The generated module is committed so installing never needs clang; this guards against
-  // editing native/kd_kernels.c without regenerating it. Needs Debian's clang-16, lld-16 and wabt.
+  // editing kd_kernels.c (@kd/native-kernels csrc/) without regenerating it. Needs Debian's clang-16, lld-16 and wabt.
   it.skipIf(!haveToolchain)(
     'the committed kernels-wasm.ts is what native/build.sh produces (runs where clang-16, lld-16 and wabt are installed)',
     () => {

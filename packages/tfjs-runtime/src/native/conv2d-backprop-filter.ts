@@ -4,7 +4,7 @@ import { nativeKernelsFor } from './module.js';
 
 /**
  * Conv2DBackpropFilter by the native kernel (an implicit-im2col GEMM over the pixels with a
- * 4×8 register tile; see native/kd_kernels.c). NCHW inputs and non-float32 tensors take the
+ * 4×8 register tile; see kd_kernels.c (@kd/native-kernels csrc/)). NCHW inputs and non-float32 tensors take the
  * composed path.
  */
 export const nativeConv2DBackpropFilter: tf.KernelFunc = (args) => {
