@@ -36,6 +36,11 @@ INLINE int ceil_div(int a, int b) { return -floor_div(-a, b); }
 INLINE int imax(int a, int b) { return a > b ? a : b; }
 INLINE int imin(int a, int b) { return a < b ? a : b; }
 
+// The x86-64 FMA build adds 256-bit tiles (16 output channels) in front of the 4-wide ones.
+#ifdef KD_WIDE_TILES
+#include "wide_tiles_avx2.h"
+#endif
+
 // ---------------------------------------------------------------------------------------------
 // Filter gradient of a 2-D convolution:
 //   dW[kh,kw,c,co] = sum_{n,ho,wo} x[n, ho*sh - ph + kh*dh, wo*sw - pw + kw*dwl, c] * dy[n,ho,wo,co]
@@ -99,6 +104,9 @@ INLINE void bf_tile(const f32* x, const f32* dy, f32* dw, int mr, int nv,
 INLINE void bf_rows(const f32* x, const f32* dy, f32* dw, int mr,
                     int rows, int cols, int xRowStep, int xColStep, int dyRowStep, int Co) {
   int co = 0;
+#ifdef KD_WIDE_TILES
+  for (; co + 16 <= Co; co += 16) bf_tile16(x, dy + co, dw + co, mr, rows, cols, xRowStep, xColStep, dyRowStep, Co);
+#endif
   for (; co + 8 <= Co; co += 8) bf_tile(x, dy + co, dw + co, mr, 2, rows, cols, xRowStep, xColStep, dyRowStep, Co);
   for (; co + 4 <= Co; co += 4) bf_tile(x, dy + co, dw + co, mr, 1, rows, cols, xRowStep, xColStep, dyRowStep, Co);
   for (; co < Co; co++) {
@@ -238,6 +246,9 @@ INLINE void gc_columns(const f32* srcN, const f32* w, f32* dstp, int mr,
                        int oh, int ow0, int Ws, int Cin, int Cout, int KH, int KW,
                        int Ah, int Aw, int Bh, int Bw, int Dh, int Dw, int Sh, int Sw) {
   int o = 0;
+#ifdef KD_WIDE_TILES
+  for (; o + 16 <= Cout; o += 16) gc_tile16(srcN, w + o, dstp + o, mr, GC_ARGS);
+#endif
   for (; o + 8 <= Cout; o += 8) gc_tile(srcN, w + o, dstp + o, mr, 2, GC_ARGS);
   for (; o + 4 <= Cout; o += 4) gc_tile(srcN, w + o, dstp + o, mr, 1, GC_ARGS);
   if (o < Cout)

@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -213,5 +215,41 @@ describe('backendSummary', () => {
     expect(oneLine(new Error('\n  first\nsecond'))).toBe('first');
     expect(oneLine('plain string')).toBe('plain string');
     expect(oneLine(new Error('x'.repeat(400)))).toHaveLength(300);
+  });
+});
+
+describe('the native addon switched off or missing', () => {
+  // a fresh process (the addon is loaded once per process), on the built package
+  const probe = (env: Record<string, string>) => {
+    const script = `import * as tf from '@tensorflow/tfjs';
+tf.env().set('IS_TEST', true);
+const { selectBackend } = await import('@kd/tfjs-runtime');
+const r = await selectBackend({ backend: 'wasm' });
+console.log(JSON.stringify({ build: r.kernelBuild, native: r.native }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { build: string; native: Record<string, unknown> };
+  };
+
+  it('KD_NATIVE=0: the wasm kernels run and the report says so', () => {
+    const wasmBuild = process.env.KD_WASM_RELAXED_SIMD === '0' ? 'simd128' : 'relaxed-simd';
+    expect(probe({ KD_NATIVE: '0' })).toEqual({ build: wasmBuild, native: { state: 'off', reason: 'KD_NATIVE=0' } });
+  });
+
+  it('KD_THREADS sets the addon threads, KD_NATIVE_BLAS=none its own GEMM (where the addon is built)', () => {
+    const r = probe({ KD_THREADS: '3', KD_NATIVE_BLAS: 'none' });
+    if (nativeAddonStatus().state !== 'used') return expect(r.native.state).not.toBe('used');
+    expect(r.build).toMatch(/^native-(fma|sse2)-own$/);
+    expect(r.native).toMatchObject({
+      state: 'used',
+      gemm: 'own',
+      threads: 3,
+      blas: null,
+      blasReason: 'KD_NATIVE_BLAS=none',
+    });
   });
 });
