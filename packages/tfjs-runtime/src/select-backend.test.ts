@@ -13,6 +13,7 @@ import {
 } from './select-backend.js';
 import { COMPOSED_KERNEL_NAMES } from './kernels/register.js';
 import { nativeAddonStatus } from './native/addon.js';
+import { numericsOf } from './numerics.js';
 
 const resolvable = (pkg: string): boolean => {
   try {
@@ -251,5 +252,34 @@ console.log(JSON.stringify({ build: r.kernelBuild, native: r.native }));`;
       blas: null,
       blasReason: 'KD_NATIVE_BLAS=none',
     });
+  });
+});
+
+describe('numericsOf', () => {
+  it("is the backend and kernel build, with OpenBLAS's kernel family when it computes the products; never the threads", () => {
+    const blas = { library: 'libopenblas.so.0', core: 'Haswell', config: '' };
+    const used = { state: 'used', isa: 'fma', blas, blasReason: '' } as const;
+    expect(numericsOf({ backend: 'cpu', kernelBuild: undefined })).toEqual({ backend: 'cpu', kernelBuild: null });
+    expect(
+      numericsOf({ backend: 'wasm', kernelBuild: 'relaxed-simd', native: { state: 'off', reason: 'KD_NATIVE=0' } }),
+    ).toEqual({
+      backend: 'wasm',
+      kernelBuild: 'relaxed-simd',
+    });
+    const one = numericsOf({
+      backend: 'wasm',
+      kernelBuild: 'native-fma-openblas',
+      native: { ...used, gemm: 'openblas', threads: 1 },
+    });
+    const two = numericsOf({
+      backend: 'wasm',
+      kernelBuild: 'native-fma-openblas',
+      native: { ...used, gemm: 'openblas', threads: 2 },
+    });
+    expect(one).toEqual({ backend: 'wasm', kernelBuild: 'native-fma-openblas/Haswell' });
+    expect(two).toEqual(one);
+    expect(
+      numericsOf({ backend: 'wasm', kernelBuild: 'native-fma-own', native: { ...used, gemm: 'own', threads: 2 } }),
+    ).toEqual({ backend: 'wasm', kernelBuild: 'native-fma-own' });
   });
 });
