@@ -376,33 +376,30 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/** setGemm('openblas' | 'own') -> the GEMM now in use ('own' when no BLAS is loaded) */
-static napi_value set_gemm(napi_env env, napi_callback_info info) {
+/** The first argument as a string of at most n - 1 bytes; 0 when it is missing or not a string. */
+static int name_arg(napi_env env, napi_callback_info info, char* out, size_t n) {
   size_t argc = 1;
   napi_value argv[1];
-  char name[16] = "";
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, NULL) != napi_ok) {
+  out[0] = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return 0;
+  return napi_get_value_string_utf8(env, argv[0], out, n, NULL) == napi_ok;
+}
+
+/** setGemm('openblas' | 'own') -> the GEMM now in use ('own' when no BLAS is loaded) */
+static napi_value set_gemm(napi_env env, napi_callback_info info) {
+  char name[16];
+  if (!name_arg(env, info, name, sizeof name) || (strcmp(name, "openblas") != 0 && strcmp(name, "own") != 0)) {
     napi_throw_type_error(env, NULL, "setGemm(name): name must be 'openblas' or 'own'");
     return NULL;
   }
-  if (strcmp(name, "openblas") == 0) use_blas = blas.sgemm != NULL;
-  else if (strcmp(name, "own") == 0) use_blas = 0;
-  else {
-    napi_throw_type_error(env, NULL, "setGemm(name): name must be 'openblas' or 'own'");
-    return NULL;
-  }
+  use_blas = strcmp(name, "openblas") == 0 && blas.sgemm != NULL;
   return str(env, use_blas ? "openblas" : "own");
 }
 
 /** setIsa('fma' | 'sse2') -> the build now in use (tests: both builds on an FMA machine) */
 static napi_value set_isa(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  char name[16] = "";
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, NULL) != napi_ok ||
-      (strcmp(name, "fma") != 0 && strcmp(name, "sse2") != 0)) {
+  char name[16];
+  if (!name_arg(env, info, name, sizeof name) || (strcmp(name, "fma") != 0 && strcmp(name, "sse2") != 0)) {
     napi_throw_type_error(env, NULL, "setIsa(name): name must be 'fma' or 'sse2'");
     return NULL;
   }
