@@ -42,8 +42,7 @@ describe('npm pack of every publishable package', () => {
         ]),
       );
       // the native addon's package also ships its C sources and the install-time build
-      const allowed = (f: string) =>
-        ALLOWED.test(f) || (p.name === '@kd/native-kernels' && NATIVE_SOURCES.test(f));
+      const allowed = (f: string) => ALLOWED.test(f) || (p.name === '@kd/native-kernels' && NATIVE_SOURCES.test(f));
       expect(files.filter((f) => !allowed(f))).toEqual([]);
       if (p.name === '@kd/native-kernels')
         expect(files).toEqual(expect.arrayContaining(['csrc/addon.c', 'csrc/kd_kernels.c', 'scripts/build-addon.mjs']));
