@@ -415,13 +415,6 @@ static napi_value set_isa(napi_env env, napi_callback_info info) {
   return str(env, kernels->isa);
 }
 
-static int env_int(const char* name, int fallback) {
-  const char* v = getenv(name);
-  if (!v || !*v) return fallback;
-  const int n = atoi(v);
-  return n > 0 ? n : fallback;
-}
-
 NAPI_MODULE_INIT() {
   __builtin_cpu_init();
   kernels = (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? &kd_kernels_fma : &kd_kernels_sse2;
@@ -429,14 +422,25 @@ NAPI_MODULE_INIT() {
   static const char* const none[] = {NULL};
   static const char* const openblas[] = {"libopenblas.so.0", "libopenblas.so", "libopenblas.dylib", NULL};
   const char* named[] = {blas_env, NULL};
+  // OpenBLAS picks its kernels by CPU model and falls back to its AVX2 (Haswell) ones on models it
+  // does not know (0.3.21 on AMD Zen 5, for one). Where the environment does not name a kernel
+  // family (OPENBLAS_CORETYPE) and the CPU has what the AVX-512 (SkylakeX) kernels need, ask for
+  // those; KD_NATIVE_BLAS_CORE names one for kd alone, over the environment's.
+  const int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                     __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                     __builtin_cpu_supports("avx512cd");
+  const char* core_env = getenv("KD_NATIVE_BLAS_CORE");
+  const int force = core_env && *core_env;
+  const char* core = force ? core_env : avx512 ? "SkylakeX" : NULL;
   if (blas_env && strcmp(blas_env, "none") == 0) {
-    blas = kd_blas_load(none);
+    blas = kd_blas_load(none, NULL, 0);
     blas.reason = "KD_NATIVE_BLAS=none";
   } else {
-    blas = kd_blas_load(blas_env && *blas_env ? named : openblas);
+    blas = kd_blas_load(blas_env && *blas_env ? named : openblas, core, force);
   }
   use_blas = blas.sgemm != NULL;
-  kd_pool_set_threads(env_int("KD_THREADS", 1));
+  // one thread until told otherwise (@kd/tfjs-runtime sets KD_THREADS or every core)
+  kd_pool_set_threads(1);
 
   static const struct {
     const char* name;

@@ -2,12 +2,20 @@
 
 #include <dlfcn.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef void (*set_threads_fn)(int);
 typedef char* (*string_fn)(void);
 
-kd_blas kd_blas_load(const char* const* candidates) {
+kd_blas kd_blas_load(const char* const* candidates, const char* core, int force) {
   kd_blas blas = {NULL, "", "", "", "no BLAS library named"};
+  // OpenBLAS reads OPENBLAS_CORETYPE once, when it loads: set it for that moment only, and over
+  // the environment's own setting only when forced.
+  const char* before = getenv("OPENBLAS_CORETYPE");
+  char* saved = before ? strdup(before) : NULL;
+  const int set_core = core && (force || !before);
+  if (set_core) setenv("OPENBLAS_CORETYPE", core, 1);
   for (const char* const* name = candidates; *name; name++) {
     void* lib = dlopen(*name, RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
@@ -30,7 +38,12 @@ kd_blas kd_blas_load(const char* const* candidates) {
     blas.core = corename ? corename() : "";
     blas.config = config ? config() : "";
     blas.reason = "";
-    return blas;
+    break;
   }
+  if (set_core) {
+    if (saved) setenv("OPENBLAS_CORETYPE", saved, 1);
+    else unsetenv("OPENBLAS_CORETYPE");
+  }
+  free(saved);
   return blas;
 }

@@ -19,7 +19,11 @@ typedef struct {
 #define KD_CBLAS_NO_TRANS 111
 #define KD_CBLAS_TRANS 112
 
-/** Load the first of `candidates` (NULL-terminated) that has cblas_sgemm; 1 thread inside BLAS. */
-kd_blas kd_blas_load(const char* const* candidates);
+/**
+ * Load the first of `candidates` (NULL-terminated) that has cblas_sgemm; 1 thread inside BLAS.
+ * `core` (or NULL): the OpenBLAS kernel family to ask for (OPENBLAS_CORETYPE) — only where the
+ * environment names none, unless `force`.
+ */
+kd_blas kd_blas_load(const char* const* candidates, const char* core, int force);
 
 #endif

@@ -253,6 +253,15 @@ console.log(JSON.stringify({ build: r.kernelBuild, native: r.native }));`;
       blasReason: 'KD_NATIVE_BLAS=none',
     });
   });
+
+  it("OPENBLAS_CORETYPE picks OpenBLAS's kernels; KD_NATIVE_BLAS_CORE picks them for kd over it", () => {
+    const status = nativeAddonStatus();
+    if (status.state !== 'used' || !status.blas || status.isa !== 'fma') return expect(status.state).toBeDefined();
+    expect(probe({ OPENBLAS_CORETYPE: 'Prescott' }).native).toMatchObject({ blas: { core: 'Prescott' } });
+    const forced = probe({ OPENBLAS_CORETYPE: 'Prescott', KD_NATIVE_BLAS_CORE: 'Haswell' });
+    expect(forced.native).toMatchObject({ state: 'used', gemm: 'openblas', blas: { core: 'Haswell' } });
+    expect(forced.build).toMatch(/^native-fma-openblas$/);
+  });
 });
 
 describe('numericsOf', () => {
