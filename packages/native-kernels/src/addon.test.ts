@@ -13,8 +13,9 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function build(env: Record<string, string>): { status: number | null; stdout: string; json: Record<string, unknown> } {
   const out = mkdtempSync(join(scratch, 'build-'));
+  // the install's KD_NATIVE_BUILD ("0": the no-compiler simulation) does not apply to these builds
   const r = spawnSync(process.execPath, [script], {
-    env: { ...process.env, KD_NATIVE_OUT: out, ...env },
+    env: { ...process.env, KD_NATIVE_BUILD: '', KD_NATIVE_OUT: out, ...env },
     encoding: 'utf8',
   });
   return { status: r.status, stdout: r.stdout, json: JSON.parse(readFileSync(join(out, 'status.json'), 'utf8')) };
