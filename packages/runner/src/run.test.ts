@@ -66,6 +66,33 @@ describe('a tiny end-to-end run per method', () => {
   });
 });
 
+describe('threads: for the native kernels', () => {
+  it("sets the addon's threads for the run (on record in environment.json) and changes no result", async () => {
+    const config = (threads: number) =>
+      parseRunConfig({
+        ...base,
+        backend: 'wasm',
+        threads,
+        methods: [],
+        // wide and large enough that the convolutions and products are split over the threads
+        student: { arch: 'cnn', options: { width: 8 } },
+        train: { epochs: 2, batchSize: 64 },
+      });
+    const two = await runExperiment(host, config(2), { runDir: join(dir, 'threads-2') });
+    const one = await runExperiment(host, config(1), { runDir: join(dir, 'threads-1') });
+    const env = JSON.parse(readFileSync(join(dir, 'threads-2', 'environment.json'), 'utf8'));
+    if (env.backend.native.state === 'used') expect(env.backend.native.threads).toBe(2);
+    else expect(env.backend.native.reason).toMatch(/\S/);
+    expect(two.student.test.last).toEqual(one.student.test.last);
+    expect(two.numerics).toBe(one.numerics);
+  });
+
+  it('is a whole number from 1 to 64', () => {
+    expect(() => parseRunConfig({ ...base, threads: 0 })).toThrow(/threads/);
+    expect(() => parseRunConfig({ ...base, threads: 1.5 })).toThrow(/threads/);
+  });
+});
+
 describe('crash safety and caches of a whole run', () => {
   const cls = { id: 'classification' };
   const epochLines = (runDir: string, stage: string) => new RunFolder(runDir).loggedEpochs(stage);
