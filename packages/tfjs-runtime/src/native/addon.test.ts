@@ -1,5 +1,5 @@
 import { loadNativeAddon } from '@kd/native-kernels';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeAddonStatus } from './addon.js';
 import { relaxedSimdAvailable, wasmApi, wasmKernelsOn } from './wasm-builds.js';
 
@@ -18,7 +18,10 @@ describe.skipIf(!runs)('native FMA build = wasm relaxed-SIMD build, bit for bit 
   const memory = new (wasmApi.Memory as unknown as new (d: { initial: number }) => { buffer: ArrayBuffer })({
     initial: 128,
   });
-  const wasm = wasmKernelsOn(memory, 'relaxed-simd');
+  let wasm: ReturnType<typeof wasmKernelsOn>;
+  beforeAll(() => {
+    wasm = wasmKernelsOn(memory, 'relaxed-simd');
+  });
   let top = 64;
   const alloc = (floats: number, seed?: number) => {
     const offset = top;

@@ -45,6 +45,8 @@ export function bestWasmBuild(): WasmKernelBuild {
 let compiled: { build: WasmKernelBuild; module: object } | undefined;
 
 function compile(wasmBuild: WasmKernelBuild): object {
+  // (asking also switches Node 20's V8 flag on, which compiling the relaxed build needs)
+  if (wasmBuild === 'relaxed-simd' && !relaxedSimdAvailable()) throw new Error('this engine has no relaxed SIMD');
   if (compiled?.build !== wasmBuild) {
     const base64 = wasmBuild === 'relaxed-simd' ? KERNELS_WASM_RELAXED_BASE64 : KERNELS_WASM_BASE64;
     compiled = { build: wasmBuild, module: new wasmApi.Module(Buffer.from(base64, 'base64')) };
