@@ -120,8 +120,9 @@ interface WasmBackendLike {
  *   matrix products run ≈ 1.4× faster than `simd128`, a multiply and an add);
  * - `native-<isa>-<gemm>`: the Node native addon on the same heap (see ./addon.ts): the same loops
  *   compiled for x86-64 (`fma` with AVX2/FMA, `sse2` otherwise; `native-fma` rounds as
- *   `relaxed-simd`), matrix products by OpenBLAS (`openblas`) or kd's own GEMM (`own`), the large
- *   kernels on all cores.
+ *   `relaxed-simd` except in OpenBLAS's products and in filter gradients over more than 8 images,
+ *   summed in chunks), matrix products by OpenBLAS (`openblas`) or kd's own GEMM (`own`), the
+ *   large kernels on all cores.
  * Builds differ only in rounding.
  */
 export type NativeKernelBuild = WasmKernelBuild | AddonKernelBuild;
