@@ -1,6 +1,7 @@
 import { InterruptedError, UserError, type DependencyContainer, type Metrics, type Module } from '@kd/core';
 import {
   backendSummary,
+  defaultNativeThreads,
   nativeAddonReport,
   numericsLabel,
   numericsOf,
@@ -70,8 +71,9 @@ export interface RunOptions {
 async function backendFor(config: RunConfig): Promise<BackendReport> {
   try {
     const report = await selectBackend({ backend: config.backend });
-    if (config.threads !== undefined && report.native?.state === 'used') {
-      setNativeThreads(config.threads);
+    if (report.native?.state === 'used') {
+      // per run (an earlier run in this process may have set others): the config's, else the default
+      setNativeThreads(config.threads ?? defaultNativeThreads());
       report.native = nativeAddonReport();
     }
     return report;
