@@ -53,7 +53,7 @@ export function nativeBatchMatMulConfig(backendName: string): tf.KernelConfig {
       if (m * n === 0 || batch === 0) return out.info;
       const batchA = batchShapeA.reduce((p, d) => p * d, 1);
       const batchB = batchShapeB.reduce((p, d) => p * d, 1);
-      const scratch = native.malloc((KC * Math.ceil(n / 8) * 8 + KC * MR + 8 * MR) * 4);
+      const scratch = native.gemmScratch ? native.malloc((KC * Math.ceil(n / 8) * 8 + KC * MR + 8 * MR) * 4) : 0;
       try {
         const [offA, offB, offC] = [native.offsetOf(a), native.offsetOf(b), out.offset];
         const transA = transposeA ? 1 : 0;
@@ -97,7 +97,7 @@ export function nativeBatchMatMulConfig(backendName: string): tf.KernelConfig {
           }
         }
       } finally {
-        native.free(scratch);
+        if (scratch) native.free(scratch);
       }
       return out.info;
     },

@@ -105,6 +105,8 @@ export interface NativeKernels {
   output(shape: number[]): { info: tf.TensorInfo; offset: number };
   /** scratch space from the backend's allocator; release with `free` */
   malloc(bytes: number): number;
+  /** whether batch_matmul needs the caller's packing scratch (the addon packs in its own per-thread buffers) */
+  readonly gemmScratch: boolean;
   free(offset: number): void;
 }
 
@@ -193,6 +195,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
       return { info, offset: offsetOf(info) };
     },
     malloc: (bytes) => b.wasm._malloc(bytes),
+    gemmScratch: current === 'relaxed-simd' || current === 'simd128',
     free: (offset) => b.wasm._free(offset),
   };
   instances.set(b, kernels);
