@@ -57,3 +57,16 @@ console.log('costliest calls:');
 for (const k of [...prof.kernels].sort((a, b) => b.kernelTimeMs - a.kernelTimeMs).slice(0, 12)) {
   console.log(`  ${k.name.padEnd(22)} ${k.kernelTimeMs.toFixed(2).padStart(7)} ms  ${JSON.stringify(k.inputShapes)}`);
 }
+console.log('costliest kernel × input shapes (all calls of a kind summed):');
+const byShape = new Map();
+for (const k of prof.kernels) {
+  if (k.name === 'BatchMatMul') continue;
+  const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
+  const e = byShape.get(key) ?? { ms: 0, n: 0 };
+  e.ms += k.kernelTimeMs;
+  e.n++;
+  byShape.set(key, e);
+}
+for (const [k, v] of [...byShape].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
+  console.log(`  ${v.ms.toFixed(2).padStart(7)} ms  x${String(v.n).padEnd(4)} ${k}`);
+}

@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 // Side-by-side training-step benchmark: TFJS (kd runtime + models) vs PyTorch, interleaved.
 //   npm run bench [-- --reps 3 --steps 10 --warmup 3 --workloads resnet8,resnet20,transformer,cnn
-//                    --threads 1,all --kernels native,wasm]
+//                    --threads 1,all --kernels native,wasm --torch warm,default]
 // For each thread setting (1, and `all` = every core) each repetition runs every workload once per
 // TFJS kernel side (`native`: kd's native addon, KD_THREADS=<threads>; `wasm`: KD_NATIVE=0, the
-// wasm kernels, which always run one thread) and once in PyTorch (torch.set_num_threads(<threads>)),
-// separate processes, alternating the order; the median per-step time over all repetitions is
-// reported. The last lines are
-// `<workload> threads=<n> <side>_ms=<median> ... torch_ms=<median> ratio=<first side/torch>`.
+// wasm kernels, which always run one thread) and once per PyTorch side, separate processes,
+// alternating the order; the median per-step time over all repetitions is reported.
+// PyTorch runs at <threads> in every pool (torch.set_num_threads and OMP/OPENBLAS/MKL_NUM_THREADS:
+// OpenBLAS ignores the former and would use every core) — `warm`: with glibc's malloc kept from
+// returning large blocks to the OS (MALLOC_MMAP_THRESHOLD_=32 MiB, MALLOC_TRIM_THRESHOLD_=4 GiB),
+// so no step pays page faults for its activations (this VM's page faults are costly and erratic);
+// `default`: the allocator as it comes. Each side's CPU time / wall time is printed, so the thread
+// count is visible. The last lines are
+// `<workload> threads=<n> <side>_ms=<median> ... ratio=<first kd side / first torch side> ...`.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -30,6 +35,16 @@ const threadSettings = arg('threads', '1,all')
 const sides = arg('kernels', 'native').split(',');
 const SIDE_ENV = { native: {}, wasm: { KD_NATIVE: '0' } };
 for (const side of sides) if (!SIDE_ENV[side]) throw new Error(`--kernels: unknown side '${side}' (native, wasm)`);
+const TORCH_ENV = {
+  warm: { MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20), MALLOC_TRIM_THRESHOLD_: String(4 * 2 ** 30) },
+  default: {},
+};
+const torchSides = arg('torch', 'warm,default')
+  .split(',')
+  .map((t) => {
+    if (!TORCH_ENV[t]) throw new Error(`--torch: unknown side '${t}' (warm, default)`);
+    return `torch-${t}`;
+  });
 const median = (a) => {
   const s = [...a].sort((p, q) => p - q);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -54,21 +69,29 @@ const times = {};
 for (let rep = 1; rep <= reps; rep++) {
   for (const threads of threadSettings) {
     for (const w of workloads) {
-      const entry = (times[key(w, threads)] ??= Object.fromEntries([...sides, 'torch'].map((s) => [s, []])));
-      const order = [...sides, 'torch'];
+      const order = [...sides, ...(haveTorch ? torchSides : [])];
+      const entry = (times[key(w, threads)] ??= Object.fromEntries(order.map((s) => [s, []])));
       if ((rep + threadSettings.indexOf(threads)) % 2 === 0) order.reverse();
       for (const side of order) {
-        if (side === 'torch' && !haveTorch) continue;
-        const r =
-          side === 'torch'
-            ? run(python, [join(here, 'train_step.py'), w, steps, warmup, String(threads)])
-            : run(process.execPath, [join(here, 'train-step.mjs'), w, steps, warmup], {
-                ...SIDE_ENV[side],
-                KD_THREADS: String(threads),
-              });
+        const torch = side.startsWith('torch-');
+        const n = String(threads);
+        const r = torch
+          ? run(python, [join(here, 'train_step.py'), w, steps, warmup, n], {
+              ...TORCH_ENV[side.slice('torch-'.length)],
+              OMP_NUM_THREADS: n,
+              OPENBLAS_NUM_THREADS: n,
+              MKL_NUM_THREADS: n,
+            })
+          : run(process.execPath, [join(here, 'train-step.mjs'), w, steps, warmup], {
+              ...SIDE_ENV[side],
+              KD_THREADS: n,
+            });
         entry[side].push(...r.ms);
-        const extra = side === 'torch' ? '' : ` (${r.kernelBuild}, ${r.threads} thr) tensors ${r.tensors[0]}→${r.tensors.at(-1)}`;
-        console.log(`rep ${rep}/${reps} ${key(w, threads)} ${side}: median ${median(r.ms).toFixed(1)} ms/step${extra}`);
+        const busy = (torch ? r.cpu_per_wall : r.cpuPerWall).toFixed(2);
+        const extra = torch ? '' : ` (${r.kernelBuild}, ${r.threads} thr) tensors ${r.tensors[0]}→${r.tensors.at(-1)}`;
+        console.log(
+          `rep ${rep}/${reps} ${key(w, threads)} ${side}: median ${median(r.ms).toFixed(1)} ms/step, cpu/wall ${busy}${extra}`,
+        );
       }
     }
   }
@@ -77,9 +100,11 @@ console.log('');
 for (const threads of threadSettings) {
   for (const w of workloads) {
     const entry = times[key(w, threads)];
-    const torch = haveTorch ? median(entry.torch) : NaN;
-    const ours = sides.map((s) => `${s}_ms=${median(entry[s]).toFixed(1)}`).join(' ');
-    const ratio = haveTorch ? (median(entry[sides[0]]) / torch).toFixed(2) : 'NA';
-    console.log(`${key(w, threads)} ${ours} torch_ms=${haveTorch ? torch.toFixed(1) : 'NA'} ratio=${ratio}`);
+    const ours = median(entry[sides[0]]);
+    const cols = Object.entries(entry).map(([s, ms]) => `${s}_ms=${median(ms).toFixed(1)}`);
+    const ratios = haveTorch
+      ? torchSides.map((t, i) => `${i === 0 ? 'ratio' : `ratio_${t}`}=${(ours / median(entry[t])).toFixed(2)}`)
+      : ['ratio=NA'];
+    console.log(`${key(w, threads)} ${cols.join(' ')} ${ratios.join(' ')}`);
   }
 }

@@ -2,7 +2,8 @@
 // Milliseconds per SGD training step of a workload with kd's own runtime, models and optimizer
 // (the TFJS side of tools/bench/run.mjs). Run after `npm test` (or `npx nx run-many -t build`):
 //   node tools/bench/train-step.mjs <workload> <steps> <warmup> [backend]
-// Prints one JSON line {"workload", "backend", "ms": [per-step times], "tensors": [count after each
+// Prints one JSON line {"workload", "backend", "ms": [per-step times], "cpuPerWall": CPU time / wall
+// time over the measured steps (≈ threads really busy), "tensors": [count after each
 // step], "rssMiB": [resident set size], "wasmHeapMiB": [wasm linear memory], "jsHeapMiB": [V8 heap used]}.
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy } from '@kd/core';
@@ -33,8 +34,11 @@ const heap = [];
 const jsHeap = [];
 const ms = [];
 const tensors = [];
+let cpuMs = 0;
+let wallMs = 0;
 for (let i = 0; i < Number(warmup) + Number(steps); i++) {
   const t = performance.now();
+  const c = process.cpuUsage();
   tf.tidy(() => {
     const { grads } = tf.variableGrads(() => crossEntropy(model.forward({ x, y }, { training: true, taps }).logits, y), list);
     opt.step(vars, Object.fromEntries(Object.entries(grads).map(([k, g]) => [names.get(k), g])), 0.1);
@@ -42,6 +46,9 @@ for (let i = 0; i < Number(warmup) + Number(steps); i++) {
   list[0].dataSync(); // wait for the step to finish
   if (i >= Number(warmup)) {
     ms.push(performance.now() - t);
+    wallMs += performance.now() - t;
+    const used = process.cpuUsage(c);
+    cpuMs += (used.user + used.system) / 1000;
     tensors.push(tf.memory().numTensors);
     const mem = process.memoryUsage();
     rss.push(Math.round(mem.rss / 2 ** 20));
@@ -50,4 +57,4 @@ for (let i = 0; i < Number(warmup) + Number(steps); i++) {
     heap.push(wasm ? Math.round(wasm.HEAPU8.length / 2 ** 20) : 0);
   }
 }
-console.log(JSON.stringify({ workload: name, backend: report.backend, kernelBuild: report.kernelBuild, threads: report.native?.threads ?? 1, kernels: report.kernels, ms, tensors, rssMiB: rss, wasmHeapMiB: heap, jsHeapMiB: jsHeap }));
+console.log(JSON.stringify({ workload: name, backend: report.backend, kernelBuild: report.kernelBuild, threads: report.native?.threads ?? 1, kernels: report.kernels, ms, cpuPerWall: cpuMs / wallMs, tensors, rssMiB: rss, wasmHeapMiB: heap, jsHeapMiB: jsHeap }));

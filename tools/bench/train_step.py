@@ -3,13 +3,25 @@
 
     /usr/bin/python3 tools/bench/train_step.py <workload> <steps> <warmup> [threads=1]
 
-Prints one JSON line {"workload", "ms": [per-step times]}. One thread (the TFJS wasm backend has one).
-Needs Debian's python3-torch and libopenblas0-pthread (without it matmuls are ~15x slower).
+Prints one JSON line {"workload", "ms": [per-step times], "cpu_per_wall": CPU time / wall time over
+the measured steps} (≈ threads really busy). Needs Debian's python3-torch and libopenblas0-pthread
+(without it matmuls are ~15x slower).
+
+`threads` caps every pool PyTorch uses: torch.set_num_threads sets its own (OpenMP, oneDNN) but
+not OpenBLAS's, which otherwise takes every core for matmuls even at torch.set_num_threads(1), so
+OMP/OPENBLAS/MKL_NUM_THREADS are set here before torch loads (unless the caller set them).
+The allocator is the caller's business: glibc's malloc returns large blocks to the OS (mmap /
+munmap), and a page fault costs a lot on this VM, so run.mjs runs PyTorch with a warm allocator
+(MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_) as well as with the defaults.
 """
 import json
 import os
 import sys
 import time
+
+if __name__ == '__main__' and len(sys.argv) > 4:
+    for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
+        os.environ.setdefault(var, sys.argv[4])
 
 import torch
 import torch.nn.functional as F
@@ -41,14 +53,18 @@ def main():
     x = torch.randn(w['batch'], *w['shape'])
     y = torch.randint(0, 10, (w['batch'],))
     times = []
+    wall = cpu = 0.0
     for i in range(warmup + steps):
         t = time.perf_counter()
+        c = time.process_time()
         opt.zero_grad()
         F.cross_entropy(model(x), y).backward()
         opt.step()
         if i >= warmup:
             times.append((time.perf_counter() - t) * 1000)
-    print(json.dumps(dict(workload=name, ms=times)))
+            wall += time.perf_counter() - t
+            cpu += time.process_time() - c
+    print(json.dumps(dict(workload=name, ms=times, cpu_per_wall=cpu / wall)))
 
 
 if __name__ == '__main__':
