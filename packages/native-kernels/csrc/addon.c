@@ -18,6 +18,7 @@
 #include "pool.h"
 
 static const kd_kernel_table* kernels;
+static int wide_tiles;  // 1: the FMA build with 512-bit tiles where the CPU has AVX-512F (setTiles)
 static kd_blas blas;
 static int use_blas;  // 1: OpenBLAS for matrix products, 0: kd's own GEMM
 
@@ -345,6 +346,7 @@ static napi_value get_info(napi_env env, napi_callback_info info) {
   napi_value out, n, b;
   napi_create_object(env, &out);
   set(env, out, "isa", str(env, kernels->isa));
+  set(env, out, "tiles", str(env, kernels->tiles));
   set(env, out, "gemm", str(env, use_blas ? "openblas" : "own"));
   napi_create_int32(env, kd_pool_threads(), &n);
   set(env, out, "threads", n);
@@ -396,6 +398,24 @@ static napi_value set_gemm(napi_env env, napi_callback_info info) {
   return str(env, use_blas ? "openblas" : "own");
 }
 
+static int has_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+
+static int has_avx512_tiles(void) {
+#ifdef KD_NO_AVX512_TILES
+  return 0;
+#else
+  return has_fma() && __builtin_cpu_supports("avx512f");
+#endif
+}
+
+/** The FMA build, with 512-bit tiles when wanted and possible. */
+static const kd_kernel_table* fma_table(void) {
+#ifndef KD_NO_AVX512_TILES
+  if (wide_tiles && has_avx512_tiles()) return &kd_kernels_fma_avx512;
+#endif
+  return &kd_kernels_fma;
+}
+
 /** setIsa('fma' | 'sse2') -> the build now in use (tests: both builds on an FMA machine) */
 static napi_value set_isa(napi_env env, napi_callback_info info) {
   char name[16];
@@ -404,20 +424,42 @@ static napi_value set_isa(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (strcmp(name, "fma") == 0) {
-    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) {
+    if (!has_fma()) {
       napi_throw_error(env, NULL, "setIsa('fma'): this CPU has no AVX2/FMA");
       return NULL;
     }
-    kernels = &kd_kernels_fma;
+    kernels = fma_table();
   } else {
     kernels = &kd_kernels_sse2;
   }
   return str(env, kernels->isa);
 }
 
+/**
+ * setTiles('avx512' | 'avx2') -> the FMA build's widest convolution tiles now in use (the same
+ * results either way; tests compare them, KD_NATIVE_TILES=avx2 keeps to 256-bit tiles). The SSE2
+ * build has neither: it stays as it is and returns 'sse'.
+ */
+static napi_value set_tiles(napi_env env, napi_callback_info info) {
+  char name[16];
+  if (!name_arg(env, info, name, sizeof name) || (strcmp(name, "avx512") != 0 && strcmp(name, "avx2") != 0)) {
+    napi_throw_type_error(env, NULL, "setTiles(name): name must be 'avx512' or 'avx2'");
+    return NULL;
+  }
+  if (strcmp(name, "avx512") == 0 && !has_avx512_tiles()) {
+    napi_throw_error(env, NULL, "setTiles('avx512'): this CPU (or this build of the addon) has no AVX-512F tiles");
+    return NULL;
+  }
+  wide_tiles = strcmp(name, "avx512") == 0;
+  if (kernels != &kd_kernels_sse2) kernels = fma_table();
+  return str(env, kernels->tiles);
+}
+
 NAPI_MODULE_INIT() {
   __builtin_cpu_init();
-  kernels = (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? &kd_kernels_fma : &kd_kernels_sse2;
+  const char* tiles_env = getenv("KD_NATIVE_TILES");
+  wide_tiles = !(tiles_env && strcmp(tiles_env, "avx2") == 0);
+  kernels = has_fma() ? fma_table() : &kd_kernels_sse2;
   const char* blas_env = getenv("KD_NATIVE_BLAS");
   static const char* const none[] = {NULL};
   static const char* const openblas[] = {"libopenblas.so.0", "libopenblas.so", "libopenblas.dylib", NULL};
@@ -462,6 +504,7 @@ NAPI_MODULE_INIT() {
       {"setThreads", set_threads},
       {"setGemm", set_gemm},
       {"setIsa", set_isa},
+      {"setTiles", set_tiles},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

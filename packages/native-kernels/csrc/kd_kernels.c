@@ -40,6 +40,9 @@ INLINE int imin(int a, int b) { return a < b ? a : b; }
 #ifdef KD_WIDE_TILES
 #include "wide_tiles_avx2.h"
 #endif
+#ifdef KD_AVX512_TILES
+#include "wide_tiles_avx512.h"
+#endif
 
 // ---------------------------------------------------------------------------------------------
 // Filter gradient of a 2-D convolution:
@@ -101,9 +104,10 @@ INLINE void bf_tile(const f32* x, const f32* dy, f32* dw, int mr, int nv,
   }
 }
 
-INLINE void bf_rows(const f32* x, const f32* dy, f32* dw, int mr,
+// Output channels co0.. of mr (1..4) input channels.
+INLINE void bf_rows(const f32* x, const f32* dy, f32* dw, int mr, int co0,
                     int rows, int cols, int xRowStep, int xColStep, int dyRowStep, int Co) {
-  int co = 0;
+  int co = co0;
 #ifdef KD_WIDE_TILES
   for (; co + 16 <= Co; co += 16) bf_tile16(x, dy + co, dw + co, mr, rows, cols, xRowStep, xColStep, dyRowStep, Co);
 #endif
@@ -121,6 +125,23 @@ INLINE void bf_rows(const f32* x, const f32* dy, f32* dw, int mr,
     }
   }
 }
+
+#ifdef KD_AVX512_TILES
+// mr (1..8) input channels: 512-bit tiles over the output channels, the rest as above.
+INLINE void bf_rows_z(const f32* x, const f32* dy, f32* dw, int mr,
+                      int rows, int cols, int xRowStep, int xColStep, int dyRowStep, int Co) {
+  int co = 0;
+#define BF_Z2(M) bf_tile_z(x, dy + co, dw + co, M, 2, rows, cols, xRowStep, xColStep, dyRowStep, Co)
+#define BF_Z1(M) bf_tile_z(x, dy + co, dw + co, M, 1, rows, cols, xRowStep, xColStep, dyRowStep, Co)
+  for (; co + 32 <= Co; co += 32) Z_SWITCH(mr, BF_Z2)
+  for (; co + 16 <= Co; co += 16) Z_SWITCH(mr, BF_Z1)
+#undef BF_Z2
+#undef BF_Z1
+  if (co < Co)
+    for (int i = 0; i < mr; i += 4)
+      bf_rows(x + i, dy, dw + i * Co, imin(4, mr - i), co, rows, cols, xRowStep, xColStep, dyRowStep, Co);
+}
+#endif
 
 EXPORT("conv2d_backprop_filter")
 void conv2d_backprop_filter(const f32* x, const f32* dy, f32* dw,
@@ -145,8 +166,11 @@ void conv2d_backprop_filter(const f32* x, const f32* dy, f32* dw,
         const f32* ds = dyn + (hoLo * Wo + woLo) * Co;
         f32* dwt = dw + (kh * KW + kw) * C * Co;
         int c = 0;
-        for (; c + 4 <= C; c += 4) bf_rows(xs + c, ds, dwt + c * Co, 4, rows, cols, sh * W * C, sw * C, Wo * Co, Co);
-        for (; c < C; c++) bf_rows(xs + c, ds, dwt + c * Co, 1, rows, cols, sh * W * C, sw * C, Wo * Co, Co);
+#ifdef KD_AVX512_TILES
+        for (; c < C; c += Z_MR) bf_rows_z(xs + c, ds, dwt + c * Co, imin(Z_MR, C - c), rows, cols, sh * W * C, sw * C, Wo * Co, Co);
+#endif
+        for (; c + 4 <= C; c += 4) bf_rows(xs + c, ds, dwt + c * Co, 4, 0, rows, cols, sh * W * C, sw * C, Wo * Co, Co);
+        for (; c < C; c++) bf_rows(xs + c, ds, dwt + c * Co, 1, 0, rows, cols, sh * W * C, sw * C, Wo * Co, Co);
       }
     }
   }
@@ -242,10 +266,11 @@ INLINE void gc_scalar(const f32* srcN, const f32* w, f32* dstp, int o0,
 
 #define GC_ARGS oh, ow0, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw, Sw * Cout
 
-INLINE void gc_columns(const f32* srcN, const f32* w, f32* dstp, int mr,
+// Output channels o0.. of mr (1..4) output columns.
+INLINE void gc_columns(const f32* srcN, const f32* w, f32* dstp, int mr, int o0,
                        int oh, int ow0, int Ws, int Cin, int Cout, int KH, int KW,
                        int Ah, int Aw, int Bh, int Bw, int Dh, int Dw, int Sh, int Sw) {
-  int o = 0;
+  int o = o0;
 #ifdef KD_WIDE_TILES
   for (; o + 16 <= Cout; o += 16) gc_tile16(srcN, w + o, dstp + o, mr, GC_ARGS);
 #endif
@@ -255,6 +280,25 @@ INLINE void gc_columns(const f32* srcN, const f32* w, f32* dstp, int mr,
     for (int j = 0; j < mr; j++)
       gc_scalar(srcN, w, dstp + j * Sw * Cout, o, oh, ow0 + j * Sw, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
 }
+
+#ifdef KD_AVX512_TILES
+// mr (1..8) output columns: 512-bit tiles over the output channels, the rest as above.
+INLINE void gc_columns_z(const f32* srcN, const f32* w, f32* dstp, int mr,
+                         int oh, int ow0, int Ws, int Cin, int Cout, int KH, int KW,
+                         int Ah, int Aw, int Bh, int Bw, int Dh, int Dw, int Sh, int Sw) {
+  int o = 0;
+#define GC_Z2(M) gc_tile_z(srcN, w + o, dstp + o, M, 2, GC_ARGS)
+#define GC_Z1(M) gc_tile_z(srcN, w + o, dstp + o, M, 1, GC_ARGS)
+  for (; o + 32 <= Cout; o += 32) Z_SWITCH(mr, GC_Z2)
+  for (; o + 16 <= Cout; o += 16) Z_SWITCH(mr, GC_Z1)
+#undef GC_Z2
+#undef GC_Z1
+  if (o < Cout)
+    for (int j = 0; j < mr; j += 4)
+      gc_columns(srcN, w, dstp + j * Sw * Cout, imin(4, mr - j), o, oh, ow0 + j * Sw, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh,
+                 Bw, Dh, Dw, Sh, Sw);
+}
+#endif
 
 EXPORT("gather_conv")
 void gather_conv(const f32* src, const f32* w, f32* dst,
@@ -267,14 +311,18 @@ void gather_conv(const f32* src, const f32* w, f32* dst,
       for (int r = 0; r < Sw && r < Wo; r++) {
         const int count = (Wo - r + Sw - 1) / Sw;  // columns ow = r + m*Sw
         int m = 0;
+#ifdef KD_AVX512_TILES
+        for (; m < count; m += Z_MR)
+          gc_columns_z(srcN, w, dstRow + (r + m * Sw) * Cout, imin(Z_MR, count - m), oh, r + m * Sw, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
+#endif
         for (; m + 4 <= count; m += 4)
-          gc_columns(srcN, w, dstRow + (r + m * Sw) * Cout, 4, oh, r + m * Sw, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
+          gc_columns(srcN, w, dstRow + (r + m * Sw) * Cout, 4, 0, oh, r + m * Sw, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
         const int left = count - m;
         f32* dstp = dstRow + (r + m * Sw) * Cout;
         const int ow0 = r + m * Sw;
-        if (left == 3) gc_columns(srcN, w, dstp, 3, oh, ow0, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
-        else if (left == 2) gc_columns(srcN, w, dstp, 2, oh, ow0, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
-        else if (left == 1) gc_columns(srcN, w, dstp, 1, oh, ow0, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
+        if (left == 3) gc_columns(srcN, w, dstp, 3, 0, oh, ow0, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
+        else if (left == 2) gc_columns(srcN, w, dstp, 2, 0, oh, ow0, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
+        else if (left == 1) gc_columns(srcN, w, dstp, 1, 0, oh, ow0, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
       }
     }
   }

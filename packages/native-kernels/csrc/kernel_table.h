@@ -1,12 +1,13 @@
 // The kernels of kd_kernels.c as one table per instruction-set build (kernels_fma.c,
-// kernels_sse2.c); the addon picks a table at load time by the CPU's features.
+// kernels_fma_avx512.c, kernels_sse2.c); the addon picks a table at load time by the CPU's features.
 #ifndef KD_KERNEL_TABLE_H
 #define KD_KERNEL_TABLE_H
 
 typedef float f32;
 
 typedef struct {
-  const char* isa;
+  const char* isa;    // what decides the rounding: "fma" (fused multiply-adds) or "sse2"
+  const char* tiles;  // the convolutions' widest register tiles: "avx512", "avx2" or "sse" (speed only)
   int gemm_tile_rows;  // MM_MR: rows of the GEMM register tile (scratch size)
   void (*conv2d_backprop_filter)(const f32* x, const f32* dy, f32* dw, int N, int H, int W, int C, int Ho, int Wo,
                                  int Co, int KH, int KW, int sh, int sw, int ph, int pw, int dh, int dwl);
@@ -30,13 +31,16 @@ typedef struct {
   void (*unsorted_segment_sum)(const f32* x, const int* ids, f32* out, int n, int inner, int segments);
 } kd_kernel_table;
 
-#define KD_KERNEL_TABLE(name)                                                                                    \
+#define KD_KERNEL_TABLE(name, tiles)                                                                             \
   {                                                                                                              \
-    name, MM_MR, conv2d_backprop_filter, gather_conv, pad_nhwc, rotate_transpose_filter, bn_train_forward,       \
+    name, tiles, MM_MR, conv2d_backprop_filter, gather_conv, pad_nhwc, rotate_transpose_filter, bn_train_forward,       \
         bn_train_backward, ln_forward, ln_backward, batch_matmul, sum_rows, max_pool_grad, unsorted_segment_sum \
   }
 
 extern const kd_kernel_table kd_kernels_fma;
+#ifndef KD_NO_AVX512_TILES
+extern const kd_kernel_table kd_kernels_fma_avx512;
+#endif
 extern const kd_kernel_table kd_kernels_sse2;
 
 #endif

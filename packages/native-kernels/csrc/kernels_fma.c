@@ -6,4 +6,4 @@
 #include "kd_kernels.c"
 #include "kernel_table.h"
 
-const kd_kernel_table kd_kernels_fma = KD_KERNEL_TABLE("fma");
+const kd_kernel_table kd_kernels_fma = KD_KERNEL_TABLE("fma", "avx2");

@@ -2,4 +2,4 @@
 #include "kd_kernels.c"
 #include "kernel_table.h"
 
-const kd_kernel_table kd_kernels_sse2 = KD_KERNEL_TABLE("sse2");
+const kd_kernel_table kd_kernels_sse2 = KD_KERNEL_TABLE("sse2", "sse");

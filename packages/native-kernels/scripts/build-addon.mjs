@@ -52,12 +52,16 @@ const cc = process.env.CC || 'cc';
 
 // -ffp-contract=off: only the kernels' explicit multiply-adds fuse, as in the wasm builds.
 const common = ['-O3', '-std=gnu11', '-fPIC', '-fvisibility=hidden', '-ffp-contract=off', '-Wall', '-Wextra'];
+// The AVX-512 tiles need a compiler that knows -mavx512f; without one the addon is built without them.
+const avx512 = spawnSync(cc, ['-mavx512f', '-x', 'c', '-c', '-o', '/dev/null', '-'], { input: 'int x;', encoding: 'utf8' });
+const withAvx512 = !avx512.error && avx512.status === 0;
 const units = [
   ['kernels_fma.c', ['-mavx2', '-mfma', '-Wno-unused-parameter']],
+  ...(withAvx512 ? [['kernels_fma_avx512.c', ['-mavx512f', '-mavx2', '-mfma', '-Wno-unused-parameter']]] : []),
   ['kernels_sse2.c', ['-Wno-unused-parameter']],
   ['blas.c', []],
   ['pool.c', []],
-  ['addon.c', [`-I${headers}`]],
+  ['addon.c', [`-I${headers}`, ...(withAvx512 ? [] : ['-DKD_NO_AVX512_TILES'])]],
 ];
 mkdirSync(out, { recursive: true });
 const objects = [];
@@ -79,4 +83,4 @@ if (link.error || link.status !== 0) {
   finish(false, `'${cc}' could not link the addon`, { compiler: cc });
 }
 for (const object of objects) rmSync(object, { force: true });
-finish(true, '', { compiler: cc, headers });
+finish(true, '', { compiler: cc, headers, avx512Tiles: withAvx512 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,27 @@ describe('the install-time build (scripts/build-addon.mjs)', () => {
     expect(r.json).toMatchObject({ built: true, reason: '' });
     const addon = createRequire(import.meta.url)(join(String(r.stdout.match(/built (\S+)/)![1]))) as NativeAddon;
     expect(['fma', 'sse2']).toContain(addon.info().isa);
+    // 512-bit convolution tiles exactly where the CPU has AVX-512F (and AVX2/FMA)
+    const flags =
+      readFileSync('/proc/cpuinfo', 'utf8')
+        .match(/^flags\s*:(.*)$/m)?.[1]
+        ?.split(/\s+/) ?? [];
+    const fma = flags.includes('avx2') && flags.includes('fma');
+    const want = !fma ? 'sse' : flags.includes('avx512f') ? 'avx512' : 'avx2';
+    expect(r.json).toMatchObject({ avx512Tiles: true });
+    expect(addon.info().tiles).toBe(want);
+    if (fma) expect(addon.setTiles('avx2')).toBe('avx2');
+    expect(() => addon.setTiles('avx1024' as 'avx2')).toThrow(/must be 'avx512' or 'avx2'/);
+  });
+
+  it('builds without the AVX-512 tiles when the compiler lacks -mavx512f (they are optional)', () => {
+    const cc = join(scratch, 'cc-without-avx512');
+    writeFileSync(cc, '#!/bin/sh\ncase "$*" in *-mavx512f*) exit 1;; esac\nexec cc "$@"\n', { mode: 0o755 });
+    const r = build({ CC: cc });
+    expect(r.json).toMatchObject({ built: true, reason: '', avx512Tiles: false });
+    const addon = createRequire(import.meta.url)(join(String(r.stdout.match(/built (\S+)/)![1]))) as NativeAddon;
+    expect(['avx2', 'sse']).toContain(addon.info().tiles);
+    expect(() => addon.setTiles('avx512')).toThrow(/no AVX-512F tiles/);
   });
 
   it.each([

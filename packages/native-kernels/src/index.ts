@@ -21,11 +21,17 @@ export type AddonKernel = (typeof ADDON_KERNELS)[number];
 
 /** Which build of the kernels runs: FMA (x86-64 with AVX2 and FMA) or SSE2 (any x86-64). */
 export type AddonIsa = 'fma' | 'sse2';
+/**
+ * The convolutions' widest register tiles: 512-bit where the CPU has AVX-512F, else 256-bit (FMA
+ * build) or 128-bit (SSE2 build). Speed only: every width gives the same bits.
+ */
+export type AddonTiles = 'avx512' | 'avx2' | 'sse';
 /** Where matrix products go: OpenBLAS (loaded at run time when installed) or kd's own GEMM. */
 export type AddonGemm = 'openblas' | 'own';
 
 export interface AddonInfo {
   isa: AddonIsa;
+  tiles: AddonTiles;
   gemm: AddonGemm;
   threads: number;
   /** the OpenBLAS found (null: none; see blasReason) */
@@ -46,6 +52,8 @@ export type NativeAddon = Record<AddonKernel, (heap: ArrayBuffer, ...args: numbe
   setGemm(gemm: AddonGemm): AddonGemm;
   /** throws on a CPU without AVX2/FMA when asked for 'fma' */
   setIsa(isa: AddonIsa): AddonIsa;
+  /** the FMA build's tiles (KD_NATIVE_TILES=avx2 at load keeps to 256-bit); throws for 'avx512' without AVX-512F; returns the tiles in use */
+  setTiles(tiles: 'avx512' | 'avx2'): AddonTiles;
 };
 
 export type AddonLoad = { ok: true; addon: NativeAddon } | { ok: false; reason: string };

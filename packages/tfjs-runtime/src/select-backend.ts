@@ -204,7 +204,9 @@ export function backendSummary(report: BackendReport): string {
   const native = report.native;
   if (native?.state === 'used') {
     const t = native.threads ?? 1;
-    details.push(`native addon: ${native.isa}, ${native.gemm} GEMM, ${t} thread${t === 1 ? '' : 's'}`);
+    details.push(
+      `native addon: ${native.isa} (${native.tiles} tiles), ${native.gemm} GEMM, ${t} thread${t === 1 ? '' : 's'}`,
+    );
   } else if (native) {
     details.push(`native addon not used: ${native.reason ?? native.state}`);
   }

@@ -4,122 +4,148 @@ import { nativeAddonStatus } from './addon.js';
 import { relaxedSimdAvailable, wasmApi, wasmKernelsOn } from './wasm-builds.js';
 
 // The addon's FMA build is the wasm relaxed-SIMD build's C compiled for x86-64 (SSE registers
-// through simd128_x86.h, 256-bit tiles for 16 output channels at a time): every kernel that it does
-// not split differently must give the very same bits. Kernels on one WebAssembly.Memory, side by side.
+// through simd128_x86.h, 256-bit tiles for 16 output channels at a time, and 512-bit tiles of up to
+// 8 columns x 32 channels where the CPU has AVX-512F): every kernel that it does not split
+// differently must give the very same bits, with either tile width. Kernels on one
+// WebAssembly.Memory, side by side.
 const load = loadNativeAddon();
 const addon = load.ok ? load.addon : undefined;
 const runs = addon !== undefined && addon.info().isa === 'fma' && relaxedSimdAvailable();
 const initial = addon?.info();
+const tileWidths = initial?.tiles === 'avx512' ? (['avx512', 'avx2'] as const) : (['avx2'] as const);
 afterAll(() => {
-  if (addon && initial) addon.setIsa(initial.isa);
+  if (addon && initial) {
+    addon.setIsa(initial.isa);
+    if (initial.isa === 'fma') addon.setTiles(initial.tiles === 'avx512' ? 'avx512' : 'avx2');
+  }
 });
 
-describe.skipIf(!runs)('native FMA build = wasm relaxed-SIMD build, bit for bit (where both run)', () => {
-  const memory = new (wasmApi.Memory as unknown as new (d: { initial: number }) => { buffer: ArrayBuffer })({
-    initial: 128,
-  });
-  let wasm: ReturnType<typeof wasmKernelsOn>;
-  beforeAll(() => {
-    wasm = wasmKernelsOn(memory, 'relaxed-simd');
-  });
-  let top = 64;
-  const alloc = (floats: number, seed?: number) => {
-    const offset = top;
-    top += Math.ceil((floats * 4) / 64) * 64 + 64;
-    if (seed !== undefined) {
-      const v = new Float32Array(memory.buffer, offset, floats);
-      for (let i = 0; i < floats; i++) v[i] = Math.sin(i * 0.61 + seed) * 0.7 + Math.cos(i * 0.013 * seed) * 0.2;
-    }
-    return offset;
-  };
-  const same = (out: number, floats: number, run: (k: 'wasm' | 'native') => void) => {
-    run('wasm');
-    const want = new Float32Array(memory.buffer, out, floats).slice();
-    new Float32Array(memory.buffer, out, floats).fill(Number.NaN);
-    run('native');
-    const got = new Float32Array(memory.buffer, out, floats).slice();
-    expect(Number.isFinite(want[0]!)).toBe(true);
-    expect(got).toEqual(want);
-  };
-
-  it('has both builds here', () => {
-    expect(nativeAddonStatus().state).toBe('used');
-    addon!.setIsa('fma');
-  });
-
-  // Cout 37 = 16 (wide tile) + 16 (wide tile) + 4 + 1: every tile width and the scalar tail
-  it.each([
-    [1, 1],
-    [2, 1],
-    [1, 2],
-  ])('gather_conv (forward conv, stride %i, dilation %i): 6 images, 37 output channels', (s, d) => {
-    const [N, H, W, C, Co, K] = [6, 11, 10, 7, 37, 3];
-    const Ho = Math.floor((H - d * (K - 1) - 1) / s) + 1;
-    const Wo = Math.floor((W - d * (K - 1) - 1) / s) + 1;
-    const x = alloc(N * H * W * C, 1);
-    const w = alloc(K * K * C * Co, 2);
-    const y = alloc(N * Ho * Wo * Co);
-    const args = [x, w, y, N, H, W, C, Ho, Wo, Co, K, K, s, s, 0, 0, d, d, 1, 1] as const;
-    same(y, N * Ho * Wo * Co, (k) =>
-      k === 'wasm' ? wasm.gather_conv(...args) : addon!.gather_conv(memory.buffer, ...args),
-    );
-  });
-
-  it('gather_conv as the stride-2 input gradient (the source read with stride 2)', () => {
-    const [N, Hs, Ws, C, Co, K] = [5, 9, 9, 33, 20, 3];
-    const [Ho, Wo] = [15, 15];
-    const src = alloc(N * Hs * Ws * C, 3);
-    const w = alloc(K * K * C * Co, 4);
-    const dst = alloc(N * Ho * Wo * Co);
-    const args = [src, w, dst, N, Hs, Ws, C, Ho, Wo, Co, K, K, 1, 1, 0, 0, 1, 1, 2, 2] as const;
-    same(dst, N * Ho * Wo * Co, (k) =>
-      k === 'wasm' ? wasm.gather_conv(...args) : addon!.gather_conv(memory.buffer, ...args),
-    );
-  });
-
-  it('conv2d_backprop_filter over ≤ 8 images (one chunk: the same sums), 35 output channels, padding and stride 2', () => {
-    const [N, H, W, C, Co, K] = [8, 12, 11, 6, 35, 3];
-    const [Ho, Wo] = [6, 6];
-    const x = alloc(N * H * W * C, 5);
-    const dy = alloc(N * Ho * Wo * Co, 6);
-    const dw = alloc(K * K * C * Co);
-    const args = [x, dy, dw, N, H, W, C, Ho, Wo, Co, K, K, 2, 2, 1, 1, 1, 1] as const;
-    same(dw, K * K * C * Co, (k) =>
-      k === 'wasm' ? wasm.conv2d_backprop_filter(...args) : addon!.conv2d_backprop_filter(memory.buffer, ...args),
-    );
-  });
-
-  it('batch norm and layer norm, forward and backward', () => {
-    const [M, C] = [300, 21];
-    const [x, dy, gamma, beta] = [alloc(M * C, 7), alloc(M * C, 8), alloc(C, 9), alloc(C, 10)];
-    const [y, mean, variance, dx, dgamma, dbeta, scratch] = [
-      alloc(M * C),
-      alloc(M),
-      alloc(M),
-      alloc(M * C),
-      alloc(C),
-      alloc(C),
-      alloc(8 * C),
-    ];
-    const bn = [x, gamma, beta, y, mean, variance, M, C, 1e-3, scratch] as const;
-    same(y, M * C, (k) =>
-      k === 'wasm' ? wasm.bn_train_forward(...bn) : addon!.bn_train_forward(memory.buffer, ...bn),
-    );
-    const bnGrad = [dy, x, mean, variance, gamma, dx, dgamma, dbeta, M, C, 1e-3, scratch] as const;
-    same(dx, M * C, (k) =>
-      k === 'wasm' ? wasm.bn_train_backward(...bnGrad) : addon!.bn_train_backward(memory.buffer, ...bnGrad),
-    );
-    const ln = [x, gamma, beta, y, mean, variance, M, C, 1e-5] as const;
-    same(y, M * C, (k) => (k === 'wasm' ? wasm.ln_forward(...ln) : addon!.ln_forward(memory.buffer, ...ln)));
-    const lnGrad = [dy, x, mean, variance, gamma, dx, dgamma, dbeta, M, C] as const;
-    const zero = () => {
-      new Float32Array(memory.buffer, dgamma, C).fill(0);
-      new Float32Array(memory.buffer, dbeta, C).fill(0);
-    };
-    same(dx, M * C, (k) => {
-      zero();
-      if (k === 'wasm') wasm.ln_backward(...lnGrad);
-      else addon!.ln_backward(memory.buffer, ...lnGrad);
+describe.skipIf(!runs).each(tileWidths)(
+  'native FMA build (%s tiles) = wasm relaxed-SIMD build, bit for bit',
+  (tiles) => {
+    const memory = new (wasmApi.Memory as unknown as new (d: { initial: number }) => { buffer: ArrayBuffer })({
+      initial: 128,
     });
-  });
-});
+    let wasm: ReturnType<typeof wasmKernelsOn>;
+    beforeAll(() => {
+      wasm = wasmKernelsOn(memory, 'relaxed-simd');
+    });
+    let top = 64;
+    const alloc = (floats: number, seed?: number) => {
+      const offset = top;
+      top += Math.ceil((floats * 4) / 64) * 64 + 64;
+      if (seed !== undefined) {
+        const v = new Float32Array(memory.buffer, offset, floats);
+        for (let i = 0; i < floats; i++) v[i] = Math.sin(i * 0.61 + seed) * 0.7 + Math.cos(i * 0.013 * seed) * 0.2;
+      }
+      return offset;
+    };
+    const same = (out: number, floats: number, run: (k: 'wasm' | 'native') => void) => {
+      run('wasm');
+      const want = new Float32Array(memory.buffer, out, floats).slice();
+      new Float32Array(memory.buffer, out, floats).fill(Number.NaN);
+      run('native');
+      const got = new Float32Array(memory.buffer, out, floats).slice();
+      expect(Number.isFinite(want[0]!)).toBe(true);
+      expect(got).toEqual(want);
+    };
+
+    it('has both builds here', () => {
+      expect(nativeAddonStatus().state).toBe('used');
+      addon!.setIsa('fma');
+      expect(addon!.setTiles(tiles)).toBe(tiles);
+    });
+
+    // Cout 37 = 16 + 16 (256-bit tiles) or 32 (512-bit tile), then 4 + 1: the scalar tail; Cout 53
+    // adds a 16-channel 512-bit tile. Widths 10, 13, 7 give 8, 11 (8 + 3) and 5 output columns at
+    // stride 1: 512-bit tiles of 8, 3 and 5 columns (4 + 4, 4 + 3 and 4 + 1 with 256-bit ones).
+    it.each([
+      [1, 1, 10, 37],
+      [2, 1, 10, 37],
+      [1, 2, 10, 37],
+      [1, 1, 13, 53],
+      [1, 1, 7, 53],
+      [2, 1, 13, 16],
+    ])(
+      'gather_conv (forward conv, stride %i, dilation %i): 6 images of width %i, %i output channels',
+      (s, d, W, Co) => {
+        const [N, H, C, K] = [6, 11, 7, 3];
+        const Ho = Math.floor((H - d * (K - 1) - 1) / s) + 1;
+        const Wo = Math.floor((W - d * (K - 1) - 1) / s) + 1;
+        const x = alloc(N * H * W * C, 1);
+        const w = alloc(K * K * C * Co, 2);
+        const y = alloc(N * Ho * Wo * Co);
+        const args = [x, w, y, N, H, W, C, Ho, Wo, Co, K, K, s, s, 0, 0, d, d, 1, 1] as const;
+        same(y, N * Ho * Wo * Co, (k) =>
+          k === 'wasm' ? wasm.gather_conv(...args) : addon!.gather_conv(memory.buffer, ...args),
+        );
+      },
+    );
+
+    it('gather_conv as the stride-2 input gradient (the source read with stride 2)', () => {
+      const [N, Hs, Ws, C, Co, K] = [5, 9, 9, 33, 20, 3];
+      const [Ho, Wo] = [15, 15];
+      const src = alloc(N * Hs * Ws * C, 3);
+      const w = alloc(K * K * C * Co, 4);
+      const dst = alloc(N * Ho * Wo * Co);
+      const args = [src, w, dst, N, Hs, Ws, C, Ho, Wo, Co, K, K, 1, 1, 0, 0, 1, 1, 2, 2] as const;
+      same(dst, N * Ho * Wo * Co, (k) =>
+        k === 'wasm' ? wasm.gather_conv(...args) : addon!.gather_conv(memory.buffer, ...args),
+      );
+    });
+
+    // input channels 6 (one tile of 6, or 4 + 1 + 1) and 13 (8 + 5, or 4 + 4 + 4 + 1); output channels
+    // 35 (32 + 3 or 16 + 16 + 3) and 53 (32 + 16 + 4 + 1)
+    it.each([
+      [6, 35],
+      [13, 53],
+    ])(
+      'conv2d_backprop_filter over ≤ 8 images (one chunk: the same sums), %i → %i channels, padding and stride 2',
+      (C, Co) => {
+        const [N, H, W, K] = [8, 12, 11, 3];
+        const [Ho, Wo] = [6, 6];
+        const x = alloc(N * H * W * C, 5);
+        const dy = alloc(N * Ho * Wo * Co, 6);
+        const dw = alloc(K * K * C * Co);
+        const args = [x, dy, dw, N, H, W, C, Ho, Wo, Co, K, K, 2, 2, 1, 1, 1, 1] as const;
+        same(dw, K * K * C * Co, (k) =>
+          k === 'wasm' ? wasm.conv2d_backprop_filter(...args) : addon!.conv2d_backprop_filter(memory.buffer, ...args),
+        );
+      },
+    );
+
+    it('batch norm and layer norm, forward and backward', () => {
+      const [M, C] = [300, 21];
+      const [x, dy, gamma, beta] = [alloc(M * C, 7), alloc(M * C, 8), alloc(C, 9), alloc(C, 10)];
+      const [y, mean, variance, dx, dgamma, dbeta, scratch] = [
+        alloc(M * C),
+        alloc(M),
+        alloc(M),
+        alloc(M * C),
+        alloc(C),
+        alloc(C),
+        alloc(8 * C),
+      ];
+      const bn = [x, gamma, beta, y, mean, variance, M, C, 1e-3, scratch] as const;
+      same(y, M * C, (k) =>
+        k === 'wasm' ? wasm.bn_train_forward(...bn) : addon!.bn_train_forward(memory.buffer, ...bn),
+      );
+      const bnGrad = [dy, x, mean, variance, gamma, dx, dgamma, dbeta, M, C, 1e-3, scratch] as const;
+      same(dx, M * C, (k) =>
+        k === 'wasm' ? wasm.bn_train_backward(...bnGrad) : addon!.bn_train_backward(memory.buffer, ...bnGrad),
+      );
+      const ln = [x, gamma, beta, y, mean, variance, M, C, 1e-5] as const;
+      same(y, M * C, (k) => (k === 'wasm' ? wasm.ln_forward(...ln) : addon!.ln_forward(memory.buffer, ...ln)));
+      const lnGrad = [dy, x, mean, variance, gamma, dx, dgamma, dbeta, M, C] as const;
+      const zero = () => {
+        new Float32Array(memory.buffer, dgamma, C).fill(0);
+        new Float32Array(memory.buffer, dbeta, C).fill(0);
+      };
+      same(dx, M * C, (k) => {
+        zero();
+        if (k === 'wasm') wasm.ln_backward(...lnGrad);
+        else addon!.ln_backward(memory.buffer, ...lnGrad);
+      });
+    });
+  },
+);

@@ -6,6 +6,7 @@ import {
   type AddonInfo,
   type AddonIsa,
   type AddonKernel,
+  type AddonTiles,
   type NativeAddon,
 } from '@kd/native-kernels';
 import type { NativeKernels } from './module.js';
@@ -20,8 +21,9 @@ export interface NativeAddonStatus {
   state: 'used' | 'unavailable' | 'off';
   /** one line, when not used */
   reason?: string;
-  /** when used: the CPU build, the GEMM, the threads and the BLAS found */
+  /** when used: the CPU build, its widest convolution tiles (speed only), the GEMM, the threads and the BLAS found */
   isa?: AddonIsa;
+  tiles?: AddonTiles;
   gemm?: AddonGemm;
   threads?: number;
   blas?: AddonInfo['blas'];
@@ -63,7 +65,14 @@ export function nativeAddonStatus(): NativeAddonStatus {
 
 function currentInfo(): Omit<NativeAddonStatus, 'state'> {
   const info = addon!.info();
-  return { isa: info.isa, gemm: info.gemm, threads: info.threads, blas: info.blas, blasReason: info.blasReason };
+  return {
+    isa: info.isa,
+    tiles: info.tiles,
+    gemm: info.gemm,
+    threads: info.threads,
+    blas: info.blas,
+    blasReason: info.blasReason,
+  };
 }
 
 /** The addon's state now (its build and threads may have been switched since it loaded). */
