@@ -39,4 +39,5 @@ export * from './nn/connector.js';
 export * from './ops/detach.js';
 export * from './ops/batch-norm-train.js';
 export * from './ops/layer-norm.js';
+export * from './ops/sgd-momentum-step.js';
 export * from './nn/learned-temperature.js';

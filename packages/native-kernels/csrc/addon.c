@@ -330,6 +330,15 @@ static napi_value unsorted_segment_sum(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value sgd_momentum_step(napi_env env, napi_callback_info info) {
+  BEGIN(10);
+  const f32 *w = P(0), *g = P(1), *b = P(2);
+  f32 *w_out = P(3), *b_out = P(4);
+  CHECK_POINTERS();
+  kernels->sgd_momentum_step(w, g, b, w_out, b_out, I(5), F(6), F(7), F(8), I(9));
+  return NULL;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Configuration
 
@@ -500,6 +509,7 @@ NAPI_MODULE_INIT() {
       {"sum_rows", sum_rows},
       {"max_pool_grad", max_pool_grad},
       {"unsorted_segment_sum", unsorted_segment_sum},
+      {"sgd_momentum_step", sgd_momentum_step},
       {"info", get_info},
       {"setThreads", set_threads},
       {"setGemm", set_gemm},

@@ -792,3 +792,34 @@ void unsorted_segment_sum(const f32* x, const int* ids, f32* out, int n, int inn
     for (; j < inner; j++) dst[j] += src[j];
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// One torch.optim.SGD step with momentum for one parameter, in the very operations (and roundings)
+// of its composition from tfjs ops (@kd/core sgdMomentumStep):
+//   g' = g + w*wd (when wd != 0),  b' = b*mu + g',  u = nesterov ? g' + b'*mu : b',  w' = w - u*lr
+// Element-wise: every element sees a multiply, then an add, rounded each (no fused multiply-add),
+// so the SIMD and scalar paths and every build give the same bits as the composition.
+// ---------------------------------------------------------------------------------------------
+EXPORT("sgd_momentum_step")
+void sgd_momentum_step(const f32* w, const f32* g, const f32* b, f32* w_out, f32* b_out, int n, f32 lr, f32 mu,
+                       f32 wd, int nesterov) {
+  const v128_t vlr = wasm_f32x4_splat(lr), vmu = wasm_f32x4_splat(mu), vwd = wasm_f32x4_splat(wd);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t wi = wasm_v128_load(w + i);
+    v128_t gi = wasm_v128_load(g + i);
+    if (wd != 0) gi = wasm_f32x4_add(gi, wasm_f32x4_mul(wi, vwd));
+    const v128_t bi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(b + i), vmu), gi);
+    const v128_t u = nesterov ? wasm_f32x4_add(gi, wasm_f32x4_mul(bi, vmu)) : bi;
+    wasm_v128_store(b_out + i, bi);
+    wasm_v128_store(w_out + i, wasm_f32x4_sub(wi, wasm_f32x4_mul(u, vlr)));
+  }
+  for (; i < n; i++) {
+    f32 gi = g[i];
+    if (wd != 0) gi = gi + w[i] * wd;
+    const f32 bi = b[i] * mu + gi;
+    const f32 u = nesterov ? gi + bi * mu : bi;
+    b_out[i] = bi;
+    w_out[i] = w[i] - u * lr;
+  }
+}

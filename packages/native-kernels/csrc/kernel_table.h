@@ -29,12 +29,15 @@ typedef struct {
   void (*max_pool_grad)(const f32* x, const f32* dy, f32* dx, int N, int H, int W, int C, int Ho, int Wo, int KH,
                         int KW, int sh, int sw, int pt, int pl);
   void (*unsorted_segment_sum)(const f32* x, const int* ids, f32* out, int n, int inner, int segments);
+  void (*sgd_momentum_step)(const f32* w, const f32* g, const f32* b, f32* w_out, f32* b_out, int n, f32 lr, f32 mu,
+                            f32 wd, int nesterov);
 } kd_kernel_table;
 
 #define KD_KERNEL_TABLE(name, tiles)                                                                             \
   {                                                                                                              \
     name, tiles, MM_MR, conv2d_backprop_filter, gather_conv, pad_nhwc, rotate_transpose_filter, bn_train_forward,       \
-        bn_train_backward, ln_forward, ln_backward, batch_matmul, sum_rows, max_pool_grad, unsorted_segment_sum \
+        bn_train_backward, ln_forward, ln_backward, batch_matmul, sum_rows, max_pool_grad, unsorted_segment_sum, \
+        sgd_momentum_step \
   }
 
 extern const kd_kernel_table kd_kernels_fma;

@@ -16,6 +16,7 @@ export const ADDON_KERNELS = [
   'sum_rows',
   'max_pool_grad',
   'unsorted_segment_sum',
+  'sgd_momentum_step',
 ] as const;
 export type AddonKernel = (typeof ADDON_KERNELS)[number];
 

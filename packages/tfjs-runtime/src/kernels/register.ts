@@ -10,6 +10,7 @@ import { nativeBatchMatMulConfig } from '../native/batch-matmul.js';
 import { nativeSumConfig } from '../native/sum.js';
 import { nativeMaxPoolGradConfig } from '../native/max-pool-grad.js';
 import { unsortedSegmentSumConfig } from '../native/unsorted-segment-sum.js';
+import { SGD_MOMENTUM_STEP_KERNEL, sgdMomentumStepConfig } from '../native/sgd-momentum-step.js';
 import {
   BATCH_NORM_TRAIN_GRAD_KERNEL,
   BATCH_NORM_TRAIN_KERNEL,
@@ -46,6 +47,7 @@ const replacements: ReadonlyArray<{ backend: string; make: (backendName: string)
   { backend: 'wasm', make: nativeSumConfig },
   { backend: 'wasm', make: nativeMaxPoolGradConfig },
   { backend: 'wasm', make: unsortedSegmentSumConfig },
+  { backend: 'wasm', make: sgdMomentumStepConfig },
   { backend: 'wasm', make: identityConfig },
   { backend: 'wasm', make: castConfig },
 ];
@@ -66,6 +68,7 @@ export const COMPOSED_KERNEL_NAMES: readonly string[] = [
   tf.Sum,
   tf.MaxPoolGrad,
   tf.UnsortedSegmentSum,
+  SGD_MOMENTUM_STEP_KERNEL,
   tf.Identity,
   tf.Cast,
   tf.DepthwiseConv2dNativeBackpropFilter,

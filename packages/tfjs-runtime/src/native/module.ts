@@ -99,6 +99,18 @@ export interface NativeKernels {
   sum_rows(x: number, out: number, rows: number, cols: number): void;
   max_pool_grad(x: number, dy: number, dx: number, ...dims: number[]): void;
   unsorted_segment_sum(x: number, ids: number, out: number, n: number, inner: number, segments: number): void;
+  sgd_momentum_step(
+    w: number,
+    g: number,
+    buf: number,
+    wOut: number,
+    bufOut: number,
+    n: number,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+    nesterov: number,
+  ): void;
   /** byte offset of a tensor's data in the shared heap */
   offsetOf(t: tf.TensorInfo): number;
   /** output tensor allocated by the backend; returns it with its offset */
@@ -189,6 +201,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
     sum_rows: exports.sum_rows,
     max_pool_grad: exports.max_pool_grad,
     unsorted_segment_sum: exports.unsorted_segment_sum,
+    sgd_momentum_step: exports.sgd_momentum_step,
     offsetOf,
     output: (shape) => {
       const info = b.makeOutput(shape, 'float32');

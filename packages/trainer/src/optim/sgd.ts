@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { sgdMomentumStep } from '@kd/core';
 import type { Optimizer } from './optimizer.js';
 
 /**
@@ -19,19 +20,25 @@ export class Sgd implements Optimizer {
       for (const [name, w] of vars) {
         let g = grads[name];
         if (!g) continue;
+        const buf = this.momentum !== 0 ? this.buffers.get(name) : undefined;
+        if (buf) {
+          // every step after the first: one fused kernel where the backend has it (same bits)
+          const next = sgdMomentumStep(w, g, buf, {
+            lr,
+            momentum: this.momentum,
+            weightDecay: this.weightDecay,
+            nesterov: this.nesterov,
+          });
+          buf.assign(next.buf);
+          w.assign(next.w);
+          continue;
+        }
         if (this.weightDecay !== 0) g = tf.add(g, tf.mul(w, this.weightDecay));
         let update = g;
         if (this.momentum !== 0) {
-          const buf = this.buffers.get(name);
-          let b: tf.Tensor;
-          if (!buf) {
-            b = g;
-            this.buffers.set(name, tf.variable(g, false));
-          } else {
-            b = tf.add(tf.mul(buf, this.momentum), g);
-            buf.assign(b);
-          }
-          update = this.nesterov ? tf.add(g, tf.mul(b, this.momentum)) : b;
+          // the first step: the buffer starts as the gradient
+          this.buffers.set(name, tf.variable(g, false));
+          update = this.nesterov ? tf.add(g, tf.mul(g, this.momentum)) : g;
         }
         w.assign(tf.sub(w, tf.mul(update, lr)));
       }
