@@ -60,7 +60,6 @@ for (const k of [...prof.kernels].sort((a, b) => b.kernelTimeMs - a.kernelTimeMs
 console.log('costliest kernel × input shapes (all calls of a kind summed):');
 const byShape = new Map();
 for (const k of prof.kernels) {
-  if (k.name === 'BatchMatMul') continue;
   const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
   const e = byShape.get(key) ?? { ms: 0, n: 0 };
   e.ms += k.kernelTimeMs;
