@@ -340,6 +340,108 @@ static napi_value sgd_momentum_step(napi_env env, napi_callback_info info) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Element-wise kernels and transposes: memory-bound, split into fixed ranges over the threads
+// (each element is computed alone, so any split gives the same bits).
+
+#define EW_TASK (1 << 15)  // elements per task
+
+typedef struct {
+  const f32 *a, *b;
+  f32* out;
+  int n, rows, cols, op, per_task;
+  int kind;  // 0 binary_op, 1 binary_rows, 2 relu, 3 relu_grad, 4 transpose_blocks
+  int B, C, D;
+} ew_ctx;
+
+static void ew_task(void* p, int t) {
+  const ew_ctx* e = (const ew_ctx*)p;
+  const int lo = t * e->per_task;
+  switch (e->kind) {
+    case 0: kernels->binary_op(e->a, e->b, e->out, lo, lo + e->per_task < e->n ? lo + e->per_task : e->n, e->op); break;
+    case 1:
+      kernels->binary_rows(e->a, e->b, e->out, lo, lo + e->per_task < e->rows ? lo + e->per_task : e->rows, e->cols,
+                           e->op);
+      break;
+    case 2: kernels->relu(e->a, e->out, lo, lo + e->per_task < e->n ? lo + e->per_task : e->n); break;
+    case 3: kernels->relu_grad(e->a, e->b, e->out, lo, lo + e->per_task < e->n ? lo + e->per_task : e->n); break;
+    default:
+      kernels->transpose_blocks(e->a, e->out, lo, lo + e->per_task < e->rows ? lo + e->per_task : e->rows, e->B, e->C,
+                                e->D);
+  }
+}
+
+/** Split `units` (elements or rows of `unit` elements each) into tasks of about EW_TASK elements. */
+static void ew_run(ew_ctx* e, int units, int unit) {
+  if (units <= 0) return;
+  const int per = unit >= EW_TASK ? 1 : EW_TASK / (unit > 0 ? unit : 1);
+  e->per_task = per;
+  run_tasks((units + per - 1) / per, ew_task, e, (double)units * unit);
+}
+
+static napi_value binary_op(napi_env env, napi_callback_info info) {
+  BEGIN(6);
+  ew_ctx e = {P(0), P(1), P(2), 0, 0, 0, I(5), 0, 0, 0, 0, 0};
+  CHECK_POINTERS();
+  const int i0 = I(3), i1 = I(4);
+  e.a += i0;
+  e.b += i0;
+  e.out += i0;
+  e.n = i1 - i0;
+  ew_run(&e, e.n, 1);
+  return NULL;
+}
+
+static napi_value binary_rows(napi_env env, napi_callback_info info) {
+  BEGIN(7);
+  ew_ctx e = {P(0), P(1), P(2), 0, 0, I(5), I(6), 0, 1, 0, 0, 0};
+  CHECK_POINTERS();
+  const int r0 = I(3), r1 = I(4);
+  e.a += (size_t)r0 * e.cols;
+  e.out += (size_t)r0 * e.cols;
+  e.rows = r1 - r0;
+  ew_run(&e, e.rows, e.cols);
+  return NULL;
+}
+
+static napi_value relu(napi_env env, napi_callback_info info) {
+  BEGIN(4);
+  ew_ctx e = {P(0), NULL, P(1), 0, 0, 0, 0, 0, 2, 0, 0, 0};
+  CHECK_POINTERS();
+  const int i0 = I(2), i1 = I(3);
+  e.a += i0;
+  e.out += i0;
+  e.n = i1 - i0;
+  ew_run(&e, e.n, 1);
+  return NULL;
+}
+
+static napi_value relu_grad(napi_env env, napi_callback_info info) {
+  BEGIN(5);
+  ew_ctx e = {P(0), P(1), P(2), 0, 0, 0, 0, 0, 3, 0, 0, 0};
+  CHECK_POINTERS();
+  const int i0 = I(3), i1 = I(4);
+  e.a += i0;
+  e.b += i0;
+  e.out += i0;
+  e.n = i1 - i0;
+  ew_run(&e, e.n, 1);
+  return NULL;
+}
+
+static napi_value transpose_blocks(napi_env env, napi_callback_info info) {
+  BEGIN(7);
+  ew_ctx e = {P(0), NULL, P(1), 0, 0, 0, 0, 0, 4, I(4), I(5), I(6)};
+  CHECK_POINTERS();
+  const int a0 = I(2), a1 = I(3);
+  const size_t block = (size_t)e.B * e.C * e.D;
+  e.a += a0 * block;
+  e.out += a0 * block;
+  e.rows = a1 - a0;
+  ew_run(&e, e.rows, (int)block);
+  return NULL;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Configuration
 
 static napi_value str(napi_env env, const char* s) {
@@ -510,6 +612,11 @@ NAPI_MODULE_INIT() {
       {"max_pool_grad", max_pool_grad},
       {"unsorted_segment_sum", unsorted_segment_sum},
       {"sgd_momentum_step", sgd_momentum_step},
+      {"binary_op", binary_op},
+      {"binary_rows", binary_rows},
+      {"relu", relu},
+      {"relu_grad", relu_grad},
+      {"transpose_blocks", transpose_blocks},
       {"info", get_info},
       {"setThreads", set_threads},
       {"setGemm", set_gemm},

@@ -19,6 +19,7 @@
 #endif
 
 typedef float f32;
+typedef __SIZE_TYPE__ kd_size;  // size_t without the C library (the wasm build is freestanding)
 #define INLINE static inline __attribute__((always_inline))
 #define NOINLINE static __attribute__((noinline))
 
@@ -821,5 +822,94 @@ void sgd_momentum_step(const f32* w, const f32* g, const f32* b, f32* w_out, f32
     const f32 u = nesterov ? gi + bi * mu : bi;
     b_out[i] = bi;
     w_out[i] = w[i] - u * lr;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Element-wise work of a training step, on ranges [i0, i1) so that the addon can split it over
+// threads (any split gives the same bits: each element is computed alone). The operations and
+// their roundings are those of the stock tfjs kernels they stand in for:
+//   binary_op   out = a (op) b, one shape; op 0 add, 1 subtract, 2 multiply
+//   binary_rows out[r, c] = a[r, c] (op) b[c]   (a bias over the last axis)
+//   relu        out = sign bit of x set ? +0 : x (as tfjs-wasm's: -0 → 0, -NaN → 0, NaN stays)
+//   relu_grad   out = dy * step(x), step(x) = x > 0 ? 1 : x is NaN ? NaN : 0 (tfjs's dy * step(x))
+// ---------------------------------------------------------------------------------------------
+#define EW_OP(op, x, y) ((op) == 0 ? wasm_f32x4_add((x), (y)) : (op) == 1 ? wasm_f32x4_sub((x), (y)) : wasm_f32x4_mul((x), (y)))
+#define EW_OP1(op, x, y) ((op) == 0 ? (x) + (y) : (op) == 1 ? (x) - (y) : (x) * (y))
+
+INLINE void binary_same(const f32* a, const f32* b, f32* out, int i0, int i1, const int op) {
+  int i = i0;
+  for (; i + 4 <= i1; i += 4) wasm_v128_store(out + i, EW_OP(op, wasm_v128_load(a + i), wasm_v128_load(b + i)));
+  for (; i < i1; i++) out[i] = EW_OP1(op, a[i], b[i]);
+}
+
+EXPORT("binary_op")
+void binary_op(const f32* a, const f32* b, f32* out, int i0, int i1, int op) {
+  if (op == 0) binary_same(a, b, out, i0, i1, 0);
+  else if (op == 1) binary_same(a, b, out, i0, i1, 1);
+  else binary_same(a, b, out, i0, i1, 2);
+}
+
+INLINE void binary_rows_op(const f32* a, const f32* b, f32* out, int r0, int r1, int C, const int op) {
+  for (int r = r0; r < r1; r++) {
+    const f32* ar = a + (kd_size)r * C;
+    f32* o = out + (kd_size)r * C;
+    int c = 0;
+    for (; c + 4 <= C; c += 4) wasm_v128_store(o + c, EW_OP(op, wasm_v128_load(ar + c), wasm_v128_load(b + c)));
+    for (; c < C; c++) o[c] = EW_OP1(op, ar[c], b[c]);
+  }
+}
+
+EXPORT("binary_rows")
+void binary_rows(const f32* a, const f32* b, f32* out, int r0, int r1, int C, int op) {
+  if (op == 0) binary_rows_op(a, b, out, r0, r1, C, 0);
+  else if (op == 1) binary_rows_op(a, b, out, r0, r1, C, 1);
+  else binary_rows_op(a, b, out, r0, r1, C, 2);
+}
+
+EXPORT("relu")
+void relu(const f32* x, f32* out, int i0, int i1) {
+  int i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const v128_t v = wasm_v128_load(x + i);
+    wasm_v128_store(out + i, wasm_v128_andnot(v, wasm_i32x4_shr(v, 31)));
+  }
+  for (; i < i1; i++) {
+    union { f32 f; int i; } u = {x[i]};
+    out[i] = u.i < 0 ? 0.0f : x[i];
+  }
+}
+
+EXPORT("relu_grad")
+void relu_grad(const f32* dy, const f32* x, f32* out, int i0, int i1) {
+  const v128_t zero = wasm_f32x4_splat(0), one = wasm_f32x4_splat(1);
+  int i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const v128_t v = wasm_v128_load(x + i);
+    const v128_t step = wasm_v128_bitselect(v, wasm_v128_bitselect(one, zero, wasm_f32x4_gt(v, zero)), wasm_f32x4_ne(v, v));
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_v128_load(dy + i), step));
+  }
+  for (; i < i1; i++) out[i] = dy[i] * (x[i] > 0 ? 1.0f : x[i] != x[i] ? x[i] : 0.0f);
+}
+
+// out[a, c, b, d] = x[a, b, c, d]: the transposes that swap two adjacent groups of axes (attention
+// heads in and out, 2-D transposes), in tiles of 8 x 8 blocks of d floats; rows [a0, a1) of a.
+EXPORT("transpose_blocks")
+void transpose_blocks(const f32* x, f32* out, int a0, int a1, int B, int C, int D) {
+  for (int a = a0; a < a1; a++) {
+    const f32* xa = x + (kd_size)a * B * C * D;
+    f32* oa = out + (kd_size)a * B * C * D;
+    for (int b0 = 0; b0 < B; b0 += 8)
+      for (int c0 = 0; c0 < C; c0 += 8) {
+        const int b1 = imin(B, b0 + 8), c1 = imin(C, c0 + 8);
+        for (int c = c0; c < c1; c++)
+          for (int b = b0; b < b1; b++) {
+            const f32* s = xa + ((kd_size)b * C + c) * D;
+            f32* o = oa + ((kd_size)c * B + b) * D;
+            int d = 0;
+            for (; d + 4 <= D; d += 4) wasm_v128_store(o + d, wasm_v128_load(s + d));
+            for (; d < D; d++) o[d] = s[d];
+          }
+      }
   }
 }

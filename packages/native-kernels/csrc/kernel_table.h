@@ -31,13 +31,18 @@ typedef struct {
   void (*unsorted_segment_sum)(const f32* x, const int* ids, f32* out, int n, int inner, int segments);
   void (*sgd_momentum_step)(const f32* w, const f32* g, const f32* b, f32* w_out, f32* b_out, int n, f32 lr, f32 mu,
                             f32 wd, int nesterov);
+  void (*binary_op)(const f32* a, const f32* b, f32* out, int i0, int i1, int op);
+  void (*binary_rows)(const f32* a, const f32* b, f32* out, int r0, int r1, int C, int op);
+  void (*relu)(const f32* x, f32* out, int i0, int i1);
+  void (*relu_grad)(const f32* dy, const f32* x, f32* out, int i0, int i1);
+  void (*transpose_blocks)(const f32* x, f32* out, int a0, int a1, int B, int C, int D);
 } kd_kernel_table;
 
 #define KD_KERNEL_TABLE(name, tiles)                                                                             \
   {                                                                                                              \
     name, tiles, MM_MR, conv2d_backprop_filter, gather_conv, pad_nhwc, rotate_transpose_filter, bn_train_forward,       \
         bn_train_backward, ln_forward, ln_backward, batch_matmul, sum_rows, max_pool_grad, unsorted_segment_sum, \
-        sgd_momentum_step \
+        sgd_momentum_step, binary_op, binary_rows, relu, relu_grad, transpose_blocks \
   }
 
 extern const kd_kernel_table kd_kernels_fma;

@@ -20,6 +20,11 @@ typedef __m128 v128_t;
 #define wasm_f32x4_sub(a, b) _mm_sub_ps((a), (b))
 #define wasm_f32x4_mul(a, b) _mm_mul_ps((a), (b))
 #define wasm_f32x4_gt(a, b) _mm_cmpgt_ps((a), (b))
+#define wasm_f32x4_lt(a, b) _mm_cmplt_ps((a), (b))
+#define wasm_f32x4_ne(a, b) _mm_cmpneq_ps((a), (b))
+// arithmetic shift of each 32-bit lane; a & ~b
+#define wasm_i32x4_shr(a, n) _mm_castsi128_ps(_mm_srai_epi32(_mm_castps_si128(a), (n)))
+#define wasm_v128_andnot(a, b) _mm_andnot_ps((b), (a))
 #define wasm_f32x4_splat(x) _mm_set1_ps((float)(x))
 #define wasm_i32x4_splat(x) _mm_castsi128_ps(_mm_set1_epi32((int)(x)))
 #define wasm_v128_load(p) _mm_loadu_ps((const float*)(const void*)(p))

@@ -17,6 +17,11 @@ export const ADDON_KERNELS = [
   'max_pool_grad',
   'unsorted_segment_sum',
   'sgd_momentum_step',
+  'binary_op',
+  'binary_rows',
+  'relu',
+  'relu_grad',
+  'transpose_blocks',
 ] as const;
 export type AddonKernel = (typeof ADDON_KERNELS)[number];
 

@@ -12,6 +12,14 @@ import { nativeMaxPoolGradConfig } from '../native/max-pool-grad.js';
 import { unsortedSegmentSumConfig } from '../native/unsorted-segment-sum.js';
 import { SGD_MOMENTUM_STEP_KERNEL, sgdMomentumStepConfig } from '../native/sgd-momentum-step.js';
 import {
+  RELU_GRAD_KERNEL,
+  nativeBinaryConfig,
+  nativeReluConfig,
+  nativeTransposeConfig,
+  reluGradConfig,
+  reluGradient,
+} from '../native/elementwise.js';
+import {
   BATCH_NORM_TRAIN_GRAD_KERNEL,
   BATCH_NORM_TRAIN_KERNEL,
   batchNormTrainConfig,
@@ -48,6 +56,12 @@ const replacements: ReadonlyArray<{ backend: string; make: (backendName: string)
   { backend: 'wasm', make: nativeMaxPoolGradConfig },
   { backend: 'wasm', make: unsortedSegmentSumConfig },
   { backend: 'wasm', make: sgdMomentumStepConfig },
+  { backend: 'wasm', make: nativeBinaryConfig(tf.Add) },
+  { backend: 'wasm', make: nativeBinaryConfig(tf.Sub) },
+  { backend: 'wasm', make: nativeBinaryConfig(tf.Multiply) },
+  { backend: 'wasm', make: nativeReluConfig },
+  { backend: 'wasm', make: reluGradConfig },
+  { backend: 'wasm', make: nativeTransposeConfig },
   { backend: 'wasm', make: identityConfig },
   { backend: 'wasm', make: castConfig },
 ];
@@ -69,6 +83,12 @@ export const COMPOSED_KERNEL_NAMES: readonly string[] = [
   tf.MaxPoolGrad,
   tf.UnsortedSegmentSum,
   SGD_MOMENTUM_STEP_KERNEL,
+  tf.Add,
+  tf.Sub,
+  tf.Multiply,
+  tf.Relu,
+  RELU_GRAD_KERNEL,
+  tf.Transpose,
   tf.Identity,
   tf.Cast,
   tf.DepthwiseConv2dNativeBackpropFilter,
@@ -85,6 +105,8 @@ const stock = new Map<string, tf.KernelConfig>();
  */
 export function registerComposedKernels(backendName = 'wasm'): string[] {
   const registered: string[] = [];
+  // ReLU's gradient as one kernel where it is registered (the same composition elsewhere)
+  if (tf.getGradient(tf.Relu) !== reluGradient) tf.registerGradient(reluGradient);
   for (const r of replacements) {
     if (r.backend !== backendName || ours.get(backendName)?.has(r.make(backendName).kernelName)) continue;
     const config = r.make(backendName);

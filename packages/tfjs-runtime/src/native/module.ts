@@ -111,6 +111,15 @@ export interface NativeKernels {
     weightDecay: number,
     nesterov: number,
   ): void;
+  /** out[i0..i1) = a (op) b, one shape; op 0 add, 1 subtract, 2 multiply */
+  binary_op(a: number, b: number, out: number, i0: number, i1: number, op: number): void;
+  /** out[r, c] = a[r, c] (op) b[c] for rows [r0, r1) */
+  binary_rows(a: number, b: number, out: number, r0: number, r1: number, cols: number, op: number): void;
+  relu(x: number, out: number, i0: number, i1: number): void;
+  /** dy * (x > 0 ? 1 : 0) */
+  relu_grad(dy: number, x: number, out: number, i0: number, i1: number): void;
+  /** out[a, c, b, d] = x[a, b, c, d] for a in [a0, a1) */
+  transpose_blocks(x: number, out: number, a0: number, a1: number, b: number, c: number, d: number): void;
   /** byte offset of a tensor's data in the shared heap */
   offsetOf(t: tf.TensorInfo): number;
   /** output tensor allocated by the backend; returns it with its offset */
@@ -119,6 +128,8 @@ export interface NativeKernels {
   malloc(bytes: number): number;
   /** whether batch_matmul needs the caller's packing scratch (the addon packs in its own per-thread buffers) */
   readonly gemmScratch: boolean;
+  /** whether these are the native addon's kernels (the element-wise ones take over from the stock kernels only then) */
+  readonly onAddon: boolean;
   free(offset: number): void;
 }
 
@@ -202,6 +213,11 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
     max_pool_grad: exports.max_pool_grad,
     unsorted_segment_sum: exports.unsorted_segment_sum,
     sgd_momentum_step: exports.sgd_momentum_step,
+    binary_op: exports.binary_op,
+    binary_rows: exports.binary_rows,
+    relu: exports.relu,
+    relu_grad: exports.relu_grad,
+    transpose_blocks: exports.transpose_blocks,
     offsetOf,
     output: (shape) => {
       const info = b.makeOutput(shape, 'float32');
@@ -209,6 +225,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
     },
     malloc: (bytes) => b.wasm._malloc(bytes),
     gemmScratch: current === 'relaxed-simd' || current === 'simd128',
+    onAddon: !(current === 'relaxed-simd' || current === 'simd128'),
     free: (offset) => b.wasm._free(offset),
   };
   instances.set(b, kernels);
