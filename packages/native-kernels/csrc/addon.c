@@ -264,13 +264,79 @@ static napi_value rotate_transpose_filter(napi_env env, napi_callback_info info)
   return NULL;
 }
 
+// Batch norm on the threads: the chunks' sums in tasks of BN_TASK_CHUNKS chunks (each chunk summed
+// as the one-thread kernel sums it), added in chunk order on the calling thread, then the
+// element-wise pass in tasks of rows: the very bits of bn_train_forward / bn_train_backward.
+#define BN_TASK_CHUNKS 8
+
+typedef struct {
+  const f32 *a, *b, *center, *k1, *k2, *k3;
+  f32 *part, *out;
+  int M, C, pair, chunks;
+} bn_ctx;
+
+static void bn_sums_task(void* p, int t) {
+  const bn_ctx* c = (const bn_ctx*)p;
+  const int k0 = t * BN_TASK_CHUNKS, k1 = k0 + BN_TASK_CHUNKS < c->chunks ? k0 + BN_TASK_CHUNKS : c->chunks;
+  kernels->bn_chunk_sums(c->a, c->b, c->center, c->part + (size_t)2 * k0 * c->C, k0, k1, c->M, c->C, c->pair);
+}
+
+static void bn_rows_task(void* p, int t) {
+  const bn_ctx* c = (const bn_ctx*)p;
+  const int rows = BN_TASK_CHUNKS * KD_BN_CHUNK;
+  const int m0 = t * rows, m1 = m0 + rows < c->M ? m0 + rows : c->M;
+  if (c->pair == 0) kernels->bn_affine_rows(c->a, c->k1, c->k2, c->out, m0, m1, c->C);
+  else kernels->bn_dx_rows(c->b, c->a, c->k1, c->k2, c->k3, c->out, m0, m1, c->C);
+}
+
+// The chunks' sums of a into part (grown once, kept), reduced into s1, s2.
+static int bn_sums(bn_ctx* c, double* s1, double* s2) {
+  static f32* part;
+  static size_t part_floats;
+  c->chunks = (c->M + KD_BN_CHUNK - 1) / KD_BN_CHUNK;
+  const size_t need = (size_t)2 * c->chunks * c->C;
+  if (need > part_floats) {
+    free(part);
+    part = (f32*)malloc(need * sizeof(f32));
+    part_floats = part ? need : 0;
+    if (!part) return 0;
+  }
+  c->part = part;
+  const int tasks = (c->chunks + BN_TASK_CHUNKS - 1) / BN_TASK_CHUNKS;
+  run_tasks(tasks, bn_sums_task, c, (double)c->M * c->C);
+  for (int ch = 0; ch < c->C; ch++) s1[ch] = s2[ch] = 0;
+  for (int k = 0; k < c->chunks; k++) {
+    const f32* p1 = part + (size_t)2 * k * c->C;
+    for (int ch = 0; ch < c->C; ch++) {
+      s1[ch] += p1[ch];
+      s2[ch] += p1[c->C + ch];
+    }
+  }
+  return 1;
+}
+
+static void bn_rows(bn_ctx* c) {
+  const int rows = BN_TASK_CHUNKS * KD_BN_CHUNK;
+  run_tasks((c->M + rows - 1) / rows, bn_rows_task, c, (double)c->M * c->C);
+}
+
 static napi_value bn_train_forward(napi_env env, napi_callback_info info) {
   BEGIN(10);
   const f32 *x = P(0), *gamma = P(1), *beta = P(2);
   f32 *y = P(3), *mean = P(4), *var = P(5);
   double* scratch = P(9);
   CHECK_POINTERS();
-  kernels->bn_train_forward(x, gamma, beta, y, mean, var, I(6), I(7), F(8), scratch);
+  const int M = I(6), C = I(7);
+  if (M <= 0 || C <= 0) return NULL;
+  f32* scale = (f32*)(scratch + 2 * C);
+  f32* shift = scale + C;
+  bn_ctx c = {x, NULL, x, scale, shift, NULL, NULL, y, M, C, 0, 0};
+  if (!bn_sums(&c, scratch, scratch + C)) {
+    napi_throw_error(env, NULL, "kd native kernel: out of memory");
+    return NULL;
+  }
+  kernels->bn_forward_stats(x, gamma, beta, scratch, scratch + C, mean, var, scale, shift, M, C, F(8));
+  bn_rows(&c);
   return NULL;
 }
 
@@ -280,7 +346,16 @@ static napi_value bn_train_backward(napi_env env, napi_callback_info info) {
   f32 *dx = P(5), *dgamma = P(6), *dbeta = P(7);
   double* scratch = P(11);
   CHECK_POINTERS();
-  kernels->bn_train_backward(dy, x, mean, var, gamma, dx, dgamma, dbeta, I(8), I(9), F(10), scratch);
+  const int M = I(8), C = I(9);
+  if (M <= 0 || C <= 0) return NULL;
+  f32* k1 = (f32*)(scratch + 2 * C);
+  bn_ctx c = {x, dy, mean, k1, k1 + C, k1 + 2 * C, NULL, dx, M, C, 1, 0};
+  if (!bn_sums(&c, scratch, scratch + C)) {
+    napi_throw_error(env, NULL, "kd native kernel: out of memory");
+    return NULL;
+  }
+  kernels->bn_backward_coefs(scratch, scratch + C, mean, var, gamma, dgamma, dbeta, k1, k1 + C, k1 + 2 * C, M, C, F(10));
+  bn_rows(&c);
   return NULL;
 }
 

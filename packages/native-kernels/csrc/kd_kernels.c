@@ -361,16 +361,21 @@ void rotate_transpose_filter(const f32* w, f32* wt, int taps, int C, int Co) {
 
 #define BN_CHUNK 256
 
-// Two per-channel sums in one pass over the rows:
+// Two per-channel sums of the rows of each chunk of BN_CHUNK rows, in float32:
 //   pair 0 (statistics):  s1 = sum (a - ctr),  s2 = sum (a - ctr)^2      (ctr: a shift, e.g. row 0)
 //   pair 1 (gradients):   s1 = sum b,          s2 = sum b * (a - ctr)
-INLINE void bn_col_sums2(const f32* a, const f32* b, const f32* center, double* s1, double* s2, int M, int C, int pair) {
-  for (int c = 0; c < C; c++) { s1[c] = 0; s2[c] = 0; }
-  int c0 = 0;
-  for (; c0 + 4 <= C; c0 += 4) {
-    const v128_t ctr = wasm_v128_load(center + c0);
-    for (int m0 = 0; m0 < M; m0 += BN_CHUNK) {
-      const int m1 = imin(M, m0 + BN_CHUNK);
+// for the chunks k0 <= k < k1, into part[2(k-k0)C + c] (s1) and part[(2(k-k0)+1)C + c] (s2). The
+// chunks are independent, so the addon computes them on its threads; the float64 totals add the
+// chunks' sums in chunk order (bn_reduce), whoever computed them.
+EXPORT("bn_chunk_sums")
+void bn_chunk_sums(const f32* a, const f32* b, const f32* center, f32* part, int k0, int k1, int M, int C, int pair) {
+  for (int k = k0; k < k1; k++) {
+    const int m0 = k * BN_CHUNK, m1 = imin(M, m0 + BN_CHUNK);
+    f32* p1 = part + (kd_size)(2 * (k - k0)) * C;
+    f32* p2 = p1 + C;
+    int c0 = 0;
+    for (; c0 + 4 <= C; c0 += 4) {
+      const v128_t ctr = wasm_v128_load(center + c0);
       v128_t acc1 = wasm_f32x4_splat(0), acc2 = acc1;
       for (int m = m0; m < m1; m++) {
         const v128_t d = wasm_f32x4_sub(wasm_v128_load(a + m * C + c0), ctr);
@@ -383,35 +388,50 @@ INLINE void bn_col_sums2(const f32* a, const f32* b, const f32* center, double* 
           MADD(acc2, g, d);
         }
       }
-      s1[c0] += wasm_f32x4_extract_lane(acc1, 0);
-      s1[c0 + 1] += wasm_f32x4_extract_lane(acc1, 1);
-      s1[c0 + 2] += wasm_f32x4_extract_lane(acc1, 2);
-      s1[c0 + 3] += wasm_f32x4_extract_lane(acc1, 3);
-      s2[c0] += wasm_f32x4_extract_lane(acc2, 0);
-      s2[c0 + 1] += wasm_f32x4_extract_lane(acc2, 1);
-      s2[c0 + 2] += wasm_f32x4_extract_lane(acc2, 2);
-      s2[c0 + 3] += wasm_f32x4_extract_lane(acc2, 3);
+      wasm_v128_store(p1 + c0, acc1);
+      wasm_v128_store(p2 + c0, acc2);
     }
-  }
-  for (; c0 < C; c0++) {
-    const f32 ctr = center[c0];
-    for (int m0 = 0; m0 < M; m0 += BN_CHUNK) {
-      const int m1 = imin(M, m0 + BN_CHUNK);
+    for (; c0 < C; c0++) {
+      const f32 ctr = center[c0];
       f32 acc1 = 0, acc2 = 0;
       for (int m = m0; m < m1; m++) {
         const f32 d = a[m * C + c0] - ctr;
         if (pair == 0) { acc1 += d; acc2 += d * d; }
         else { const f32 g = b[m * C + c0]; acc1 += g; acc2 += g * d; }
       }
-      s1[c0] += acc1;
-      s2[c0] += acc2;
+      p1[c0] = acc1;
+      p2[c0] = acc2;
     }
   }
 }
 
-// y[m, c] = x[m, c] * scale[c] + shift[c]   (also: dx from dy with the backward's scale/shift terms)
-INLINE void bn_affine(const f32* x, const f32* scale, const f32* shift, f32* y, int M, int C) {
-  for (int m = 0; m < M; m++) {
+// s1 += the chunks' s1 sums, s2 += their s2 sums, chunk after chunk (part as bn_chunk_sums writes it).
+INLINE void bn_reduce(const f32* part, double* s1, double* s2, int chunks, int C) {
+  for (int k = 0; k < chunks; k++) {
+    const f32* p1 = part + (kd_size)(2 * k) * C;
+    const f32* p2 = p1 + C;
+    for (int c = 0; c < C; c++) {
+      s1[c] += p1[c];
+      s2[c] += p2[c];
+    }
+  }
+}
+
+// s1, s2 over all rows, one chunk at a time through part (2*C floats).
+INLINE void bn_col_sums2(const f32* a, const f32* b, const f32* center, double* s1, double* s2, f32* part, int M, int C,
+                         int pair) {
+  for (int c = 0; c < C; c++) { s1[c] = 0; s2[c] = 0; }
+  const int chunks = (M + BN_CHUNK - 1) / BN_CHUNK;
+  for (int k = 0; k < chunks; k++) {
+    bn_chunk_sums(a, b, center, part, k, k + 1, M, C, pair);
+    bn_reduce(part, s1, s2, 1, C);
+  }
+}
+
+// y[m, c] = x[m, c] * scale[c] + shift[c] for rows [m0, m1)
+EXPORT("bn_affine_rows")
+void bn_affine_rows(const f32* x, const f32* scale, const f32* shift, f32* y, int m0, int m1, int C) {
+  for (int m = m0; m < m1; m++) {
     const f32* xr = x + m * C;
     f32* yr = y + m * C;
     int c = 0;
@@ -419,6 +439,21 @@ INLINE void bn_affine(const f32* x, const f32* scale, const f32* shift, f32* y, 
       wasm_v128_store(yr + c, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(xr + c), wasm_v128_load(scale + c)),
                                              wasm_v128_load(shift + c)));
     for (; c < C; c++) yr[c] = xr[c] * scale[c] + shift[c];
+  }
+}
+
+// mean, var and the affine's scale and shift from the shifted sums (centre = row 0 of x)
+EXPORT("bn_forward_stats")
+void bn_forward_stats(const f32* x, const f32* gamma, const f32* beta, const double* s1, const double* s2, f32* mean,
+                      f32* var, f32* scale, f32* shift, int M, int C, f32 eps) {
+  for (int c = 0; c < C; c++) {
+    const double dm = s1[c] / M;
+    const double v = s2[c] / M - dm * dm;
+    mean[c] = (f32)(x[c] + dm);
+    var[c] = (f32)(v > 0 ? v : 0);
+    const f32 r = 1.0f / __builtin_sqrtf(var[c] + eps);
+    scale[c] = gamma[c] * r;
+    shift[c] = beta[c] - mean[c] * scale[c];
   }
 }
 
@@ -431,22 +466,15 @@ void bn_train_forward(const f32* x, const f32* gamma, const f32* beta, f32* y, f
   double* s2 = scratch + C;
   f32* scale = (f32*)(scratch + 2 * C);
   f32* shift = scale + C;
-  bn_col_sums2(x, 0, x, s1, s2, M, C, 0);  // centre = row 0
-  for (int c = 0; c < C; c++) {
-    const double dm = s1[c] / M;
-    const double v = s2[c] / M - dm * dm;
-    mean[c] = (f32)(x[c] + dm);
-    var[c] = (f32)(v > 0 ? v : 0);
-    const f32 r = 1.0f / __builtin_sqrtf(var[c] + eps);
-    scale[c] = gamma[c] * r;
-    shift[c] = beta[c] - mean[c] * scale[c];
-  }
-  bn_affine(x, scale, shift, y, M, C);
+  bn_col_sums2(x, 0, x, s1, s2, scale, M, C, 0);  // centre = row 0; scale/shift hold each chunk's sums
+  bn_forward_stats(x, gamma, beta, s1, s2, mean, var, scale, shift, M, C, eps);
+  bn_affine_rows(x, scale, shift, y, 0, M, C);
 }
 
-// dx = dy * k1[c] + x * k2[c] + k3[c], the backward's closed form regrouped per channel.
-INLINE void bn_backward_dx(const f32* dy, const f32* x, const f32* k1, const f32* k2, const f32* k3, f32* dx, int M, int C) {
-  for (int m = 0; m < M; m++) {
+// dx = dy * k1[c] + x * k2[c] + k3[c] for rows [m0, m1): the backward's closed form regrouped per channel.
+EXPORT("bn_dx_rows")
+void bn_dx_rows(const f32* dy, const f32* x, const f32* k1, const f32* k2, const f32* k3, f32* dx, int m0, int m1, int C) {
+  for (int m = m0; m < m1; m++) {
     const f32* dr = dy + m * C;
     const f32* xr = x + m * C;
     f32* o = dx + m * C;
@@ -459,16 +487,10 @@ INLINE void bn_backward_dx(const f32* dy, const f32* x, const f32* k1, const f32
   }
 }
 
-// scratch: 2*C doubles then 3*C floats
-EXPORT("bn_train_backward")
-void bn_train_backward(const f32* dy, const f32* x, const f32* mean, const f32* var, const f32* gamma,
-                       f32* dx, f32* dgamma, f32* dbeta, int M, int C, f32 eps, double* scratch) {
-  double* s1 = scratch;
-  double* s2 = scratch + C;
-  f32* k1 = (f32*)(scratch + 2 * C);
-  f32* k2 = k1 + C;
-  f32* k3 = k2 + C;
-  bn_col_sums2(x, dy, mean, s1, s2, M, C, 1);
+// dbeta, dgamma and the coefficients of dx from the sums of dy and dy * (x - mean)
+EXPORT("bn_backward_coefs")
+void bn_backward_coefs(const double* s1, const double* s2, const f32* mean, const f32* var, const f32* gamma,
+                       f32* dgamma, f32* dbeta, f32* k1, f32* k2, f32* k3, int M, int C, f32 eps) {
   for (int c = 0; c < C; c++) {
     const f32 r = 1.0f / __builtin_sqrtf(var[c] + eps);
     const f32 db = (f32)s1[c];
@@ -481,7 +503,20 @@ void bn_train_backward(const f32* dy, const f32* x, const f32* mean, const f32* 
     k2[c] = -gr * r * dg / (f32)M;
     k3[c] = -gr * db / (f32)M + gr * r * dg / (f32)M * mean[c];
   }
-  bn_backward_dx(dy, x, k1, k2, k3, dx, M, C);
+}
+
+// scratch: 2*C doubles then 3*C floats
+EXPORT("bn_train_backward")
+void bn_train_backward(const f32* dy, const f32* x, const f32* mean, const f32* var, const f32* gamma,
+                       f32* dx, f32* dgamma, f32* dbeta, int M, int C, f32 eps, double* scratch) {
+  double* s1 = scratch;
+  double* s2 = scratch + C;
+  f32* k1 = (f32*)(scratch + 2 * C);
+  f32* k2 = k1 + C;
+  f32* k3 = k2 + C;
+  bn_col_sums2(x, dy, mean, s1, s2, k1, M, C, 1);  // k1/k2 hold each chunk's sums
+  bn_backward_coefs(s1, s2, mean, var, gamma, dgamma, dbeta, k1, k2, k3, M, C, eps);
+  bn_dx_rows(dy, x, k1, k2, k3, dx, 0, M, C);
 }
 
 // ---------------------------------------------------------------------------------------------

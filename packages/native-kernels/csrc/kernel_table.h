@@ -3,6 +3,8 @@
 #ifndef KD_KERNEL_TABLE_H
 #define KD_KERNEL_TABLE_H
 
+#define KD_BN_CHUNK 256  // kd_kernels.c BN_CHUNK: rows per chunk of batch norm's sums
+
 typedef float f32;
 
 typedef struct {
@@ -36,14 +38,28 @@ typedef struct {
   void (*relu)(const f32* x, f32* out, int i0, int i1);
   void (*relu_grad)(const f32* dy, const f32* x, f32* out, int i0, int i1);
   void (*transpose_blocks)(const f32* x, f32* out, int a0, int a1, int B, int C, int D);
+  // batch norm's parts, for the addon's threads (bn_train_forward/backward run them in one go)
+  void (*bn_chunk_sums)(const f32* a, const f32* b, const f32* center, f32* part, int k0, int k1, int M, int C, int pair);
+  void (*bn_forward_stats)(const f32* x, const f32* gamma, const f32* beta, const double* s1, const double* s2, f32* mean,
+                           f32* var, f32* scale, f32* shift, int M, int C, f32 eps);
+  void (*bn_affine_rows)(const f32* x, const f32* scale, const f32* shift, f32* y, int m0, int m1, int C);
+  void (*bn_backward_coefs)(const double* s1, const double* s2, const f32* mean, const f32* var, const f32* gamma,
+                            f32* dgamma, f32* dbeta, f32* k1, f32* k2, f32* k3, int M, int C, f32 eps);
+  void (*bn_dx_rows)(const f32* dy, const f32* x, const f32* k1, const f32* k2, const f32* k3, f32* dx, int m0, int m1,
+                     int C);
 } kd_kernel_table;
 
 #define KD_KERNEL_TABLE(name, tiles)                                                                             \
   {                                                                                                              \
     name, tiles, MM_MR, conv2d_backprop_filter, gather_conv, pad_nhwc, rotate_transpose_filter, bn_train_forward,       \
         bn_train_backward, ln_forward, ln_backward, batch_matmul, sum_rows, max_pool_grad, unsorted_segment_sum, \
-        sgd_momentum_step, binary_op, binary_rows, relu, relu_grad, transpose_blocks \
+        sgd_momentum_step, binary_op, binary_rows, relu, relu_grad, transpose_blocks, bn_chunk_sums, bn_forward_stats, \
+        bn_affine_rows, bn_backward_coefs, bn_dx_rows \
   }
+
+#ifdef BN_CHUNK
+_Static_assert(BN_CHUNK == KD_BN_CHUNK, "kernel_table.h KD_BN_CHUNK must be kd_kernels.c BN_CHUNK");
+#endif
 
 extern const kd_kernel_table kd_kernels_fma;
 #ifndef KD_NO_AVX512_TILES

@@ -24,7 +24,7 @@ describe.skipIf(!runs).each(tileWidths)(
   'native FMA build (%s tiles) = wasm relaxed-SIMD build, bit for bit',
   (tiles) => {
     const memory = new (wasmApi.Memory as unknown as new (d: { initial: number }) => { buffer: ArrayBuffer })({
-      initial: 128,
+      initial: 512,
     });
     let wasm: ReturnType<typeof wasmKernelsOn>;
     beforeAll(() => {
@@ -114,8 +114,12 @@ describe.skipIf(!runs).each(tileWidths)(
       },
     );
 
-    it('batch norm and layer norm, forward and backward', () => {
-      const [M, C] = [300, 21];
+    // 5000 x 64: 20 chunks of 256 rows, summed in 3 tasks on 2 threads (and its rows on both)
+    it.each([
+      [300, 21, 1],
+      [5000, 64, 2],
+    ])('batch norm and layer norm, forward and backward: %i x %i on %i thread(s)', (M, C, threads) => {
+      addon!.setThreads(threads);
       const [x, dy, gamma, beta] = [alloc(M * C, 7), alloc(M * C, 8), alloc(C, 9), alloc(C, 10)];
       const [y, mean, variance, dx, dgamma, dbeta, scratch] = [
         alloc(M * C),
@@ -146,6 +150,7 @@ describe.skipIf(!runs).each(tileWidths)(
         if (k === 'wasm') wasm.ln_backward(...lnGrad);
         else addon!.ln_backward(memory.buffer, ...lnGrad);
       });
+      addon!.setThreads(1);
     });
   },
 );
