@@ -244,14 +244,27 @@ static napi_value conv2d_backprop_filter(napi_env env, napi_callback_info info) 
 }
 
 // ---------------------------------------------------------------------------------------------
-// The other kernels: memory-bound, one thread.
+// The other kernels (memory-bound).
 
+typedef struct {
+  const f32* src;
+  f32* dst;
+  int H, W, C, Hp, Wp, top, left;
+} pad_ctx;
+
+static void pad_task(void* p, int n) {
+  const pad_ctx* c = (const pad_ctx*)p;
+  kernels->pad_nhwc(c->src + (size_t)n * c->H * c->W * c->C, c->dst + (size_t)n * c->Hp * c->Wp * c->C, 1, c->H, c->W,
+                    c->C, c->Hp, c->Wp, c->top, c->left);
+}
+
+// A copy per image: the images on the threads.
 static napi_value pad_nhwc(napi_env env, napi_callback_info info) {
   BEGIN(10);
-  const f32* src = P(0);
-  f32* dst = P(1);
+  pad_ctx c = {P(0), P(1), I(3), I(4), I(5), I(6), I(7), I(8), I(9)};
   CHECK_POINTERS();
-  kernels->pad_nhwc(src, dst, I(2), I(3), I(4), I(5), I(6), I(7), I(8), I(9));
+  const int N = I(2);
+  run_tasks(N, pad_task, &c, (double)N * c.Hp * c.Wp * c.C);
   return NULL;
 }
 
