@@ -11,6 +11,7 @@ import {
 import { loadScenes, parseDatasetOptions, type SceneDataset } from '@kd/data';
 import { classPromptTexts, encodeClassPrompts } from '../dataset/class-prompts.js';
 import { captionedVocabulary } from '../dataset/captioned-vocabulary.js';
+import { sharedSceneVocabulary } from './scene-vocabulary.js';
 import { WordTokenizer } from '../tokenizer/word-tokenizer.js';
 import { sceneCaptionsOptionsSchema, type SceneCaptionsOptions } from './scene-captions-options.js';
 import { SceneCaptionsSplit } from './scene-captions-split.js';
@@ -71,7 +72,11 @@ export async function loadSceneCaptions(
     targeted: [],
   }));
   const promptTexts = classPromptTexts(scenes.classNames, o.prompts);
-  const tokenizer = new WordTokenizer(captionedVocabulary(trainCaptions, promptTexts, o.minCount));
+  const tokenizer = new WordTokenizer(
+    o.vocabulary === 'scenes'
+      ? sharedSceneVocabulary(scenes, promptTexts, o.minCount)
+      : captionedVocabulary(trainCaptions, promptTexts, o.minCount),
+  );
   const splits = Object.fromEntries(
     SPLITS.map((s) => [s, new SceneCaptionsSplit(scenes.split(s), tokenizer, o.length)]),
   ) as Record<SplitName, SceneCaptionsSplit>;

@@ -1,4 +1,5 @@
 import { z } from '@kd/core';
+import { sceneVocabularyOption } from './scene-vocabulary.js';
 
 export const sceneCaptionsOptionsSchema = z
   .object({
@@ -18,6 +19,7 @@ export const sceneCaptionsOptionsSchema = z
       .min(1)
       .default(['a {}'])
       .describe('class-name prompt templates (data.text.classPrompts); {} is the class name'),
+    vocabulary: sceneVocabularyOption,
   })
   .strict();
 

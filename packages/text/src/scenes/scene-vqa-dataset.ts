@@ -10,6 +10,7 @@ import {
 } from '@kd/core';
 import { loadScenes, parseDatasetOptions, type SceneDataset } from '@kd/data';
 import { captionedVocabulary } from '../dataset/captioned-vocabulary.js';
+import { sharedSceneVocabulary } from './scene-vocabulary.js';
 import { classPromptTexts, encodeClassPrompts } from '../dataset/class-prompts.js';
 import { WordTokenizer } from '../tokenizer/word-tokenizer.js';
 import { indexSceneQuestions } from './scene-question-index.js';
@@ -86,7 +87,11 @@ export async function loadSceneVqa(
     targeted: [],
   }));
   const promptTexts = classPromptTexts(scenes.classNames, o.prompts);
-  const tokenizer = new WordTokenizer(captionedVocabulary(trainQuestions, promptTexts, o.minCount));
+  const tokenizer = new WordTokenizer(
+    o.vocabulary === 'scenes'
+      ? sharedSceneVocabulary(scenes, promptTexts, o.minCount)
+      : captionedVocabulary(trainQuestions, promptTexts, o.minCount),
+  );
   const splits = Object.fromEntries(
     SPLITS.map((s) => [s, new SceneVqaSplit(scenes.split(s), index[s], tokenizer, o.length, answers.length)]),
   ) as Record<SplitName, SceneVqaSplit>;
