@@ -76,6 +76,25 @@ describe('student.init: saved variables matched to the student by path', () => {
     );
   });
 
+  it('exclude leaves saved variables out before mapping: a pre-trained model into one with another head', () => {
+    const saved = shapes({ 'vl.layer0.w': [4, 4], 'vl.cls.weight': [4, 10], 'vl.cls.bias': [10], 'vl.clsx.w': [2] });
+    const student = shapes({ 'vl.layer0.w': [4, 4], 'vl.cls.weight': [4, 7], 'vl.cls.bias': [7], 'vl.clsx.w': [2] });
+    // without it the head's shapes refuse the load
+    expect(errorOf(() => planStudentInit(saved, student, {}, '/s')).message).toMatch(/vl\.cls\.weight \[4, 10\]/);
+    const plan = planStudentInit(saved, student, { exclude: ['vl.cls'] }, '/s');
+    // whole path segments: vl.clsx is not under vl.cls
+    expect(plan.pairs).toEqual([
+      ['vl.layer0.w', 'vl.layer0.w'],
+      ['vl.clsx.w', 'vl.clsx.w'],
+    ]);
+    expect(plan.notInitialised).toEqual(['vl.cls.weight', 'vl.cls.bias']);
+    expect(plan.unused).toEqual([]);
+    // and strict still asks the rest of the model to be covered
+    expect(errorOf(() => planStudentInit(saved, student, { exclude: ['vl.cls'], strict: true }, '/s')).path).toBe(
+      'student.init.strict',
+    );
+  });
+
   it('refuses, in one line naming the field, a map that matches nothing, a shape mismatch, nothing to load, two sources for one variable, and (strict) gaps', () => {
     const saved = shapes({ 'conv1.weight': [3, 3, 1, 2], 'fc.weight': [8, 10] });
     const student = shapes({ 'conv1.weight': [3, 3, 1, 2], 'fc.weight': [8, 4] });
@@ -109,6 +128,11 @@ describe('student.init: saved variables matched to the student by path', () => {
         () => planStudentInit(saved, student, { map: { conv1: 'conv1', fc: 'conv1' } }, '/s'),
         'student.init.map',
         /both conv1\.weight and fc\.weight of the saved model map to the student's conv1\.weight/,
+      ],
+      [
+        () => planStudentInit(saved, student, { exclude: ['fc', 'head'] }, '/s'),
+        'student.init.exclude[1]',
+        /'head' matches no variable of the saved model in \/s \(it has: conv1, fc\)/,
       ],
     ];
     for (const [f, field, message] of cases) {

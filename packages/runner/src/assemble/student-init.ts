@@ -109,12 +109,21 @@ export interface InitPlan {
 export function planStudentInit(
   saved: ReadonlyMap<string, readonly number[]>,
   student: ReadonlyMap<string, readonly number[]>,
-  init: Pick<StudentInit, 'map' | 'strict'>,
+  init: Pick<StudentInit, 'map' | 'strict' | 'exclude'>,
   dir: string,
   into: InitTarget = STUDENT,
 ): InitPlan {
   const { field: FIELD, who } = into;
   const map = init.map;
+  const exclude = init.exclude ?? [];
+  exclude.forEach((prefix, i) => {
+    if (![...saved.keys()].some((p) => underPrefix(p, prefix))) {
+      throw new ConfigError(
+        `${FIELD}.exclude[${i}]`,
+        `'${prefix}' matches no variable of the saved model in ${dir} (it has: ${topLevel(saved.keys())})`,
+      );
+    }
+  });
   for (const [from, to] of Object.entries(map ?? {})) {
     if (![...saved.keys()].some((p) => underPrefix(p, from))) {
       throw new ConfigError(
@@ -133,6 +142,7 @@ export function planStudentInit(
   const unused: string[] = [];
   const source = new Map<string, string>();
   for (const [path, shape] of saved) {
+    if (exclude.some((prefix) => underPrefix(path, prefix))) continue;
     const target = mappedPath(path, map);
     if (target === undefined) continue;
     const own = student.get(target);
@@ -179,7 +189,7 @@ export function planStudentInit(
 export function initStudent(
   student: Module,
   dir: string,
-  init: Pick<StudentInit, 'map' | 'strict'>,
+  init: Pick<StudentInit, 'map' | 'strict' | 'exclude'>,
   source: string,
   target: InitTarget = STUDENT,
 ): StudentInitReport {

@@ -85,6 +85,12 @@ export const StudentInitSchema = z
         "saved path prefix → student path prefix (whole path segments; '' is the whole model), e.g. {'': encoder} loads a saved model into the student's encoder; " +
           'only mapped variables load. Default: every saved variable at its own path',
       ),
+    exclude: z
+      .array(z.string())
+      .optional()
+      .describe(
+        "saved path prefixes (whole path segments) left out before mapping, e.g. ['vl.cls'] to keep a pre-trained model's class head out of a model with another head; they are not 'unused'",
+      ),
     strict: z
       .boolean()
       .optional()
