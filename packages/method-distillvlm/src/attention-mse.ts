@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { detach } from '@kd/core';
 
 /** How the attention MSE averages: over the real (query, key) pairs, or over every entry. */
 export type AttentionReduction = 'valid' | 'all';
@@ -10,7 +11,7 @@ export type AttentionReduction = 'valid' | 'all';
  * L · H · Σ_b n_b² (`valid`: every real pair weighs the same whatever the padding); or the plain
  * mean over every entry, averaged over layers (`all`, TinyBERT's form). Padded query rows and key
  * columns are left out by `valid` (the model masks key columns only, so padded rows still hold
- * distributions).
+ * distributions). The teacher's maps get no gradient.
  */
 export function maskedAttentionMse(
   pairs: ReadonlyArray<readonly [tf.Tensor, tf.Tensor]>,
@@ -20,6 +21,7 @@ export function maskedAttentionMse(
   if (pairs.length === 0) throw new Error('maskedAttentionMse: no layer pairs');
   return tf.tidy(() => {
     const [b, h, n] = pairs[0]![0].shape as [number, number, number, number];
+    pairs = pairs.map(([s, t]) => [s, detach(t)] as const); // the teacher's maps are targets: no gradient
     for (const [s, t] of pairs) {
       if (s.shape.join() !== `${b},${h},${n},${n}` || t.shape.join() !== s.shape.join()) {
         throw new Error(
