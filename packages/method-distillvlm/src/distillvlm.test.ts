@@ -1,35 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
-import { architectures } from '@kd/models';
 import { participant, setupContext, stepContext } from '@kd/testing';
-import { loadSceneCaptions, type SceneCaptionsDataset } from '@kd/text';
+import type { SceneCaptionsDataset } from '@kd/text';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tinySceneCaptions, tinyVlScene } from '../test/tiny-scenes.js';
 import { DistillVlmMethod, distillVlmHParams } from './distillvlm.js';
 import { mappedLayers } from './layer-map.js';
 
-const scenes = {
-  train: 8,
-  val: 2,
-  test: 2,
-  size: 32,
-  minItemSize: 10,
-  maxItemSize: 16,
-  maxObjects: 3,
-  proposals: 'two',
-};
 let data: SceneCaptionsDataset;
-const vl = () => architectures.find((a) => a.id === 'vl-scene')!;
-const build = (seed: number, options: Record<string, unknown>) =>
-  vl().build({
-    inputShape: data.inputShape,
-    numClasses: data.numClasses,
-    seed,
-    data,
-    options: { regions: 4, heads: 2, proposals: 'biased', ...options },
-  });
+const build = (seed: number, options: Record<string, unknown>) => tinyVlScene(data, seed, options);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  data = await loadSceneCaptions({ scenes, length: 10 });
+  data = await tinySceneCaptions();
 });
 
 function setUp(hp: Record<string, unknown>, teacherOptions: Record<string, unknown> = {}, active?: string[]) {
