@@ -466,18 +466,26 @@ static void ew_run(ew_ctx* e, int units, int unit) {
   run_tasks((units + per - 1) / per, ew_task, e, (double)units * unit);
 }
 
-static napi_value binary_op(napi_env env, napi_callback_info info) {
-  BEGIN(6);
-  ew_ctx e = {P(0), P(1), P(2), 0, 0, 0, I(5), 0, 0, 0, 0, 0};
+/**
+ * The element-wise kernels over a range [i0, i1) of elements: `inputs` (1 or 2) heap offsets, the
+ * output's, i0, i1, then `op` when `with_op` — shifted to the range and split over the threads.
+ */
+static napi_value ew_elements(napi_env env, napi_callback_info info, int kind, int inputs, int with_op) {
+  BEGIN((size_t)(inputs + 3 + with_op));
+  ew_ctx e = {P(0), inputs > 1 ? P(1) : NULL, P(inputs), 0, 0, 0, with_op ? I(inputs + 3) : 0, 0, kind, 0, 0, 0};
   CHECK_POINTERS();
-  const int i0 = I(3), i1 = I(4);
+  const int i0 = I(inputs + 1), i1 = I(inputs + 2);
   e.a += i0;
-  e.b += i0;
+  if (e.b) e.b += i0;
   e.out += i0;
   e.n = i1 - i0;
   ew_run(&e, e.n, 1);
   return NULL;
 }
+
+static napi_value binary_op(napi_env env, napi_callback_info info) { return ew_elements(env, info, 0, 2, 1); }
+static napi_value relu(napi_env env, napi_callback_info info) { return ew_elements(env, info, 2, 1, 0); }
+static napi_value relu_grad(napi_env env, napi_callback_info info) { return ew_elements(env, info, 3, 2, 0); }
 
 static napi_value binary_rows(napi_env env, napi_callback_info info) {
   BEGIN(7);
@@ -488,31 +496,6 @@ static napi_value binary_rows(napi_env env, napi_callback_info info) {
   e.out += (size_t)r0 * e.cols;
   e.rows = r1 - r0;
   ew_run(&e, e.rows, e.cols);
-  return NULL;
-}
-
-static napi_value relu(napi_env env, napi_callback_info info) {
-  BEGIN(4);
-  ew_ctx e = {P(0), NULL, P(1), 0, 0, 0, 0, 0, 2, 0, 0, 0};
-  CHECK_POINTERS();
-  const int i0 = I(2), i1 = I(3);
-  e.a += i0;
-  e.out += i0;
-  e.n = i1 - i0;
-  ew_run(&e, e.n, 1);
-  return NULL;
-}
-
-static napi_value relu_grad(napi_env env, napi_callback_info info) {
-  BEGIN(5);
-  ew_ctx e = {P(0), P(1), P(2), 0, 0, 0, 0, 0, 3, 0, 0, 0};
-  CHECK_POINTERS();
-  const int i0 = I(3), i1 = I(4);
-  e.a += i0;
-  e.b += i0;
-  e.out += i0;
-  e.n = i1 - i0;
-  ew_run(&e, e.n, 1);
   return NULL;
 }
 
