@@ -86,6 +86,10 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
     .addOption(backendOption())
     .addOption(quietOption())
     .addOption(stopOption())
+    .option(
+      '--as-recipe',
+      "train it as a recipe: into <cacheDir>/recipes/, where a teacher.recipe or init.recipe naming this file finds it (e.g. before a sweep whose runs would wait for it); prints its model's folder",
+    )
     .action(async (config, opts) => {
       await runCommand(config, { ...opts, set: opts.set }, io);
     });

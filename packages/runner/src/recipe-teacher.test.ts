@@ -91,6 +91,46 @@ describe('teachers by recipe (teacher.recipe: a run config trained once and cach
     expect(recipeKey(a, { backend: 'cpu', kernelBuild: null })).not.toBe(recipeKey(a, relaxed));
   });
 
+  it('keys a recipe that names other recipes by their content: editing the inner file re-keys the outer; a cycle is a ConfigError', () => {
+    const chain = mkdtempSync(join(tmpdir(), 'kd-recipe-chain-'));
+    const relaxed = { backend: 'wasm', kernelBuild: 'relaxed-simd' };
+    const inner = (epochs: number) =>
+      writeFileSync(join(chain, 'inner.yaml'), stringify({ name: 'inner', student: teacherModel, train: { epochs } }));
+    const outer = parseRunConfig({
+      name: 'outer',
+      baseDir: chain,
+      student: { ...teacherModel, init: { recipe: 'inner.yaml' } },
+      teacher: { ...teacherModel, recipe: 'inner.yaml' },
+    });
+    inner(1);
+    const before = recipeKey(outer, relaxed);
+    expect(recipeKey(outer, relaxed)).toBe(before);
+    inner(2);
+    expect(recipeKey(outer, relaxed)).not.toBe(before);
+    inner(1);
+    expect(recipeKey(outer, relaxed)).toBe(before);
+    // a chain that comes back to a file it started from
+    writeFileSync(
+      join(chain, 'loop.yaml'),
+      stringify({ name: 'loop', student: { ...teacherModel, init: { recipe: 'loop.yaml' } } }),
+    );
+    const looping = parseRunConfig({
+      name: 'x',
+      baseDir: chain,
+      student: { ...teacherModel, init: [{ recipe: 'loop.yaml' }] },
+    });
+    let err: unknown;
+    try {
+      recipeKey(looping, relaxed);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).path).toBe('student.init.recipe');
+    expect((err as Error).message).toContain('names itself through its recipes');
+    rmSync(chain, { recursive: true, force: true });
+  });
+
   it('rejects, before any file is written, a recipe whose student is not the configured teacher, a missing file, and recipe + checkpoint', async () => {
     const bad = async (teacher: object, field: string) => {
       const config = parseRunConfig({

@@ -443,6 +443,21 @@ function summarize(
   };
 }
 
+/**
+ * Runs a config **as a recipe** (`kd run --as-recipe`): into the cache folder where a `teacher.recipe`
+ * or `init.recipe` naming its file looks (`<cacheDir>/recipes/<name>-<key>`), unless it has finished
+ * there; resumes it if interrupted. Returns the folder of its saved student. Training the recipes of a
+ * chain first lets a sweep's parallel runs find them instead of waiting on one another.
+ */
+export async function runAsRecipe(
+  host: DependencyContainer,
+  config: RunConfig,
+  options: Pick<RunOptions, 'log' | 'signal'> = {},
+): Promise<string> {
+  const numerics = numericsOf(await backendFor(config));
+  return runRecipe(host, 'recipe', config, config, numerics, options);
+}
+
 /** Runs a recipe (named by `field`) once, cached by its content and numerics, and returns the folder of its saved student. */
 async function runRecipe(
   host: DependencyContainer,

@@ -1,3 +1,4 @@
+import { UserError } from '@kd/core';
 import {
   evalRun,
   formatMetric,
@@ -5,6 +6,7 @@ import {
   parseRunConfig,
   resumeRun,
   RunFolder,
+  runAsRecipe,
   runExperiment,
   type RunConfig,
 } from '@kd/runner';
@@ -22,6 +24,7 @@ export interface RunFlags {
   readonly backend?: RunConfig['backend'];
   readonly quiet?: boolean;
   readonly stopAfterEpochs?: number;
+  readonly asRecipe?: boolean;
 }
 
 /** `--out-dir` and `--backend` are config fields too: applied as the last overrides, validated alike. */
@@ -35,12 +38,24 @@ export function overrides(flags: Pick<RunFlags, 'set' | 'outDir' | 'backend'>): 
 
 /** `kd run <config>`: load and validate (nothing written yet), run, print the results. */
 export async function runCommand(configPath: string, flags: RunFlags, io: Io): Promise<void> {
+  if (flags.asRecipe && (flags.runDir !== undefined || flags.stopAfterEpochs !== undefined)) {
+    throw new UserError('--as-recipe trains into the recipe cache: it takes neither --run-dir nor --stop-after-epochs');
+  }
   const config = loadConfigFile(configPath, overrides(flags));
   const { host } = await loadHost(pluginRequests(config));
   const reporter = createReporter(flags.quiet);
   const stop = stopOnSignals(io);
   const orphaned = stopWithParent(io);
   try {
+    if (flags.asRecipe) {
+      const modelDir = await runAsRecipe(host, config, {
+        log: reporter.log,
+        signal: AbortSignal.any([stop.signal, orphaned.signal]),
+      });
+      reporter.close();
+      io.out(`recipe ${config.name}: its saved student is ${modelDir}\n`);
+      return;
+    }
     const summary = await runExperiment(host, config, {
       runDir: flags.runDir,
       events: reporter.events,

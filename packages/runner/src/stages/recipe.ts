@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { canonicalJson } from '../config/canonical-json.js';
 import { configPath, loadConfigFile } from '../config/load-config.js';
 import { lockUnlessReady } from '../folder/pid-lock.js';
-import type { RunConfig, TeacherConfig } from '../config/schema.js';
+import type { ModelInits, RunConfig, TeacherConfig } from '../config/schema.js';
 import { entryProblem } from './cache-entry.js';
 
 /**
@@ -52,15 +52,67 @@ export function loadRecipe(where: string, tc: TeacherConfig, naming: Pick<RunCon
 /**
  * Cache key of a recipe: its parsed config without the fields that only say where things go (its
  * `baseDir` stays: relative paths in it are read from there; `plugins` stays when it names any), and the numerics (backend and kernel
- * build) it trains with — another build rounds differently.
+ * build) it trains with — another build rounds differently. A recipe that names other recipes
+ * (`teacher.recipe`, a `recipe` source of `student.init` / `teacher.init`: a chain such as pre-training →
+ * adaptation → fine-tuning) is keyed by their keys too, so editing an inner recipe's file re-keys
+ * every recipe built on it.
  */
 export function recipeKey(recipe: RunConfig, numerics: Numerics): string {
+  return keyOf(recipe, numerics, []);
+}
+
+function keyOf(recipe: RunConfig, numerics: Numerics, chain: readonly string[]): string {
   const { name: _n, outDir: _o, cacheDir: _c, backend: _b, threads: _t, plugins, ...weightsDetermining } = recipe;
-  // named plugins count (their code may build the model); none named keeps the keys of configs from before the field
+  const inner = innerRecipeKeys(recipe, numerics, chain);
+  // named plugins count (their code may build the model); none named keeps the keys of configs from before the field;
+  // no inner recipe keeps the keys of recipes that name none
   return createHash('sha256')
-    .update(canonicalJson({ v: 2, ...weightsDetermining, ...(plugins.length ? { plugins } : {}), numerics }))
+    .update(
+      canonicalJson({
+        v: 2,
+        ...weightsDetermining,
+        ...(plugins.length ? { plugins } : {}),
+        numerics,
+        ...(Object.keys(inner).length ? { innerRecipes: inner } : {}),
+      }),
+    )
     .digest('hex')
     .slice(0, 16);
+}
+
+/** The recipes a config names (field → file), each by the field that names it. */
+export function namedRecipes(config: RunConfig): [field: string, path: string][] {
+  const inits = (where: string, init: ModelInits | undefined): [string, string][] =>
+    (init === undefined ? [] : Array.isArray(init) ? init : [init]).flatMap((source, i, all) =>
+      source.recipe === undefined
+        ? []
+        : [[all.length > 1 ? `${where}.init[${i}].recipe` : `${where}.init.recipe`, source.recipe]],
+    );
+  const teacherRecipes = (where: string, teacher: TeacherConfig | undefined): [string, string][] =>
+    teacher === undefined
+      ? []
+      : [
+          ...(teacher.recipe !== undefined ? [[`${where}.recipe`, teacher.recipe] as [string, string]] : []),
+          ...inits(where, teacher.init),
+        ];
+  return [
+    ...inits('student', config.student.init),
+    ...teacherRecipes('teacher', config.teacher),
+    ...Object.entries(config.extraTeachers).flatMap(([name, t]) => teacherRecipes(`extraTeachers.${name}`, t)),
+  ];
+}
+
+/** Field → key of every recipe the config names (read from its files; a cycle is an error naming the field). */
+function innerRecipeKeys(config: RunConfig, numerics: Numerics, chain: readonly string[]): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const [field, path] of namedRecipes(config)) {
+    const file = configPath(config, path);
+    if (chain.includes(file)) {
+      throw new ConfigError(field, `${path} names itself through its recipes (${[...chain, file].join(' → ')})`);
+    }
+    keys[field] = keyOf(loadRecipeConfig(field, path, config), numerics, [...chain, file]);
+  }
+  return keys;
 }
 
 /** Where a recipe's run lives under a cache root. */
