@@ -1,4 +1,5 @@
 import { UserError } from '@kd/core';
+import { resolve } from 'node:path';
 import {
   evalRun,
   formatMetric,
@@ -53,7 +54,7 @@ export async function runCommand(configPath: string, flags: RunFlags, io: Io): P
         signal: AbortSignal.any([stop.signal, orphaned.signal]),
       });
       reporter.close();
-      io.out(`recipe ${config.name}: its saved student is ${modelDir}\n`);
+      io.out(`recipe ${config.name}: its saved student is ${resolve(modelDir)}\n`);
       return;
     }
     const summary = await runExperiment(host, config, {
