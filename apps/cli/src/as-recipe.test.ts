@@ -42,6 +42,8 @@ describe('kd run --as-recipe: a config trained into the recipe cache, where a te
     expect(first.stdout.trim()).toBe(`recipe tiny-teacher: its saved student is ${saved}`);
     expect(existsSync(join(saved, 'model.json'))).toBe(true);
     expect(first.stderr).toMatch(/recipe tiny-teacher: not in the cache, running it once/);
+    // its progress shows, its stages named after it
+    expect(first.stderr).toMatch(/^\[recipe tiny-teacher › distill\] epoch 1\/1 {2}loss \d+\.\d{4} {2}val accuracy/m);
 
     const again = await kd(['run', recipe, '--as-recipe'], cwd);
     expect(again.code).toBe(0);

@@ -11,7 +11,7 @@ import {
   type Numerics,
 } from '@kd/tfjs-runtime';
 import { readModelCard, saveTappedModelSync } from '@kd/models';
-import type { EpochRecord, EventSink, StageResult } from '@kd/trainer';
+import type { EpochRecord, EventSink, StageResult, TrainEvent } from '@kd/trainer';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -452,10 +452,18 @@ function summarize(
 export async function runAsRecipe(
   host: DependencyContainer,
   config: RunConfig,
-  options: Pick<RunOptions, 'log' | 'signal'> = {},
+  options: Pick<RunOptions, 'log' | 'signal' | 'events'> = {},
 ): Promise<string> {
   const numerics = numericsOf(await backendFor(config));
   return runRecipe(host, 'recipe', config, config, numerics, options);
+}
+
+/** A recipe run's progress event, its stage named `recipe <name> › <stage>`. */
+function inRecipe(name: string, e: TrainEvent): TrainEvent {
+  const stage = (s: string) => `recipe ${name} › ${s}`;
+  return e.type === 'epoch'
+    ? { ...e, record: { ...e.record, stage: stage(e.record.stage) } }
+    : { ...e, stage: stage(e.stage) };
 }
 
 /** Runs a recipe (named by `field`) once, cached by its content and numerics, and returns the folder of its saved student. */
@@ -482,6 +490,8 @@ async function runRecipe(
         recipeDepth: depth,
         signal: options.signal,
         log: (line) => log(`[recipe ${c.name}] ${line}`),
+        // the recipe's epochs show as the run's do, its stages named after it
+        events: options.events && ((e) => options.events!(inRecipe(c.name, e))),
       }),
     log,
     signal: options.signal,
@@ -558,7 +568,7 @@ export async function withSavedStudent<T>(
 export async function recipeRun(
   host: DependencyContainer,
   recipe: RunConfig,
-  options: Pick<RunOptions, 'log' | 'signal'> = {},
+  options: Pick<RunOptions, 'log' | 'signal' | 'events'> = {},
 ): Promise<string> {
   const numerics = numericsOf(await backendFor(recipe));
   const modelDir = await runRecipe(host, 'recipe', recipe, recipe, numerics, options);

@@ -51,6 +51,7 @@ export async function runCommand(configPath: string, flags: RunFlags, io: Io): P
     if (flags.asRecipe) {
       const modelDir = await runAsRecipe(host, config, {
         log: reporter.log,
+        events: reporter.events,
         signal: AbortSignal.any([stop.signal, orphaned.signal]),
       });
       reporter.close();

@@ -6,7 +6,7 @@ import { kd, tempDir, writeFile } from '../../test/kd.js';
 /**
  * DistillVLM end to end, tiny: an adapted teacher (trained first on the student's proposal source)
  * and a smaller causal captioner, with attention MSE, token NCE against a queue and logit KD.
- * (examples/scenes-distillvlm-captioning.yaml at full size: a teacher recipe, 12 epochs.)
+ * (examples/distillvlm/captioning.yaml at full size: a chain of recipes; distillvlm-chain.test.ts runs it tiny.)
  */
 const CONFIG = [
   'name: tiny-distillvlm',
