@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs';
+import { LayerNorm, Linear, Module, type Rng } from '@kd/core';
+import { noDropout, type Dropout } from './dropout.js';
+
+/** BERT's layer-norm ε (the official code's every LayerNorm; tfjs layers default to 1e-3). */
+export const BERT_LAYER_NORM_EPS = 1e-12;
+
+/** Exact GELU: x · Φ(x) = x · ½ (1 + erf(x / √2)) (BERT's, not the tanh approximation). */
+export function geluErf(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
+}
+
+/**
+ * RVL-BERT's answer head on the [MASK] state h (official code `final_mlp`, `spa_fusion_linear`,
+ * `spa_linear`):
+ *
+ *   with the spatial module:  h ← W_out · Dropout₀.₅(ReLU(W_fuse · [h; C_so]))   (`fuse`, `fused`)
+ *   logits = W_cls · Dropout₀.₅(LN_{ε=1e-12}(GELU(W_t h)))                   (`transform`, `transformNorm`, `classifier`)
+ *
+ * The transform is BERT's masked-token transform, loaded from the pre-trained model's; the
+ * classifier's rows start as the mean word embedding of each answer's name, bias 0
+ * (`CLASSIFIER_PRETRAINED`) — `initClassifierRows` does that.
+ */
+export class AnswerHead extends Module {
+  readonly fuse?: Linear;
+  readonly fused?: Linear;
+  readonly transform: Linear;
+  readonly transformNorm: LayerNorm;
+  readonly classifier: Linear;
+
+  constructor(
+    readonly width: number,
+    readonly answers: number,
+    readonly spatial: boolean,
+    rng: Rng,
+  ) {
+    super();
+    if (spatial) {
+      this.fuse = this.addChild('fuse', new Linear(2 * width, width, rng));
+      this.fused = this.addChild('fused', new Linear(width, width, rng));
+    }
+    this.transform = this.addChild('transform', new Linear(width, width, rng));
+    this.transformNorm = this.addChild('transformNorm', new LayerNorm(width, BERT_LAYER_NORM_EPS));
+    this.classifier = this.addChild('classifier', new Linear(width, answers, rng));
+  }
+
+  /** h [P, d] (and the spatial module's C [P, d] when it has one) → logits [P, answers]. */
+  apply(h: tf.Tensor2D, spatial?: tf.Tensor2D, dropout: Dropout = noDropout): tf.Tensor2D {
+    return tf.tidy(() => {
+      let x: tf.Tensor = h;
+      if (this.fuse && this.fused) {
+        if (!spatial) throw new Error('AnswerHead: built with the spatial module, given no spatial features');
+        x = this.fused.apply(dropout(tf.relu(this.fuse.apply(tf.concat([h, spatial], 1))), 0.5));
+      }
+      const t = this.transformNorm.apply(geluErf(this.transform.apply(x)));
+      return this.classifier.apply(dropout(t, 0.5)) as tf.Tensor2D;
+    });
+  }
+
+  /** Classifier row c ← the mean of the word embeddings `words[c]` ([n_c, d] each), bias 0. */
+  initClassifierRows(words: readonly tf.Tensor2D[]): void {
+    if (words.length !== this.answers)
+      throw new Error(`AnswerHead: ${words.length} answer names for ${this.answers} answers`);
+    tf.tidy(() => {
+      // the classifier's weight is [d, answers]: column c is answer c's row of PyTorch's [answers, d]
+      this.classifier.weight.assign(tf.transpose(tf.stack(words.map((w) => tf.mean(w, 0)))));
+      this.classifier.bias!.assign(tf.zerosLike(this.classifier.bias!));
+    });
+  }
+}
