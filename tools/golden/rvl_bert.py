@@ -154,7 +154,7 @@ for spatial in (False, True):
     with torch.no_grad():
         ln.weight.add_(torch.randn(D) * 0.3)
         ln.bias.add_(torch.randn(D) * 0.3)
-    params = {'transform': lin(dense), 'transformNorm': {'weight': arr(ln.weight), 'bias': arr(ln.bias)},
+    params = {'transform.dense': lin(dense), 'transform.norm': {'weight': arr(ln.weight), 'bias': arr(ln.bias)},
               'classifier': lin(cls)}
     x = h
     if spatial:

@@ -13,6 +13,7 @@ import {
   type TapValues,
 } from '@kd/core';
 import { linearLastAxis as linear } from './linear-last-axis.js';
+import { geluErf } from './mlm-transform.js';
 import { ModuleList } from './module-list.js';
 import { TapRecorder } from './tap-recorder.js';
 import { keyPaddingMask, maskedMean } from './token-masks.js';
@@ -89,10 +90,7 @@ export class TransformerEncoderLayer extends Module {
   private feedForward(x: tf.Tensor): tf.Tensor {
     const h = linear(this.ffn1, x);
     // gelu: the tanh approximation's exact sibling is not in tfjs; use x·Φ(x) via erf
-    const a =
-      this.config.activation === 'relu'
-        ? tf.relu(h)
-        : tf.mul(tf.mul(h, 0.5), tf.add(1, tf.erf(tf.mul(h, Math.SQRT1_2))));
+    const a = this.config.activation === 'relu' ? tf.relu(h) : geluErf(h);
     return linear(this.ffn2, a);
   }
 

@@ -102,11 +102,17 @@ export class VlSceneModel extends TappedModel {
         kind: 'feature',
         description: 'backbone map (stride 4) the regions are pooled from',
       },
-      regions: {
-        shape: [config.regions, regionFeatures],
-        kind: 'region',
-        description: 'RoIAlign-pooled region features of the first R proposals',
-      },
+      regions: config.textVisual
+        ? {
+            shape: [1 + config.regions, regionFeatures],
+            kind: 'region',
+            description: 'RoIAlign-pooled features of the whole image, then of the first R proposals (textVisual)',
+          }
+        : {
+            shape: [config.regions, regionFeatures],
+            kind: 'region',
+            description: 'RoIAlign-pooled region features of the first R proposals',
+          },
     };
   }
 
@@ -180,17 +186,56 @@ export class VlSceneModel extends TappedModel {
   ): TapValues {
     const [h, w] = this.inputShape;
     const regionBoxes = tf.div(proposals.boxes, tf.tensor1d([w, h, w, h]));
-    return this.transformer.forward({ ...batch, regions, regionBoxes, regionMask: proposals.mask }, options);
+    if (!this.config.textVisual)
+      return this.transformer.forward({ ...batch, regions, regionBoxes, regionMask: proposals.mask }, options);
+    // the whole image first (textVisual): its vector goes to every text token, the rest are the regions
+    const [b, n, f] = regions.shape as [number, number, number];
+    const whole = tf.reshape(tf.slice(regions, [0, 0, 0], [b, 1, f]), [b, f]);
+    const v = this.transformer.regionVector(whole, tf.tile(tf.tensor2d([[0, 0, 1, 1]]), [b, 1]));
+    const textVisual = tf.tile(tf.reshape(v, [b, 1, -1]), [1, this.config.textLength, 1]);
+    return this.transformer.forward(
+      {
+        ...batch,
+        regions: tf.slice(regions, [0, 1, 0], [b, n - 1, f]),
+        regionBoxes,
+        regionMask: proposals.mask,
+        textVisual,
+      },
+      options,
+    );
+  }
+
+  /** The CNN backbone's map (stride 4) of images x [B, H, W, C]: conv3x3 → batch norm → ReLU, three times. */
+  backbone(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    return tf.tidy(() => {
+      let h = x;
+      this.convs.forEach((conv, i) => (h = tf.relu(this.bns[i]!.apply(conv.apply(h), training)) as tf.Tensor4D));
+      return h;
+    });
+  }
+
+  /** The whole image's RoIAlign features [B, 1, pool²·C] (its box: the image). */
+  private wholeImage(feature: tf.Tensor4D): tf.Tensor3D {
+    const [b] = feature.shape;
+    const [h, w] = this.inputShape;
+    const boxes = tf.tile(tf.tensor2d([[0, 0, w, h]]), [b, 1]) as tf.Tensor2D;
+    const index = tf.tensor1d(
+      Int32Array.from({ length: b }, (_, i) => i),
+      'int32',
+    );
+    return tf.reshape(roiAlign(feature, boxes, index, [h, w], [this.config.pool, this.config.pool]), [
+      b,
+      1,
+      -1,
+    ]) as tf.Tensor3D;
   }
 
   forward(batch: Batch, options: ForwardOptions): TapValues {
     return tf.tidy(() => {
       const proposals = this.proposalsOf(batch);
-      let x = batch.x as tf.Tensor4D;
-      this.convs.forEach(
-        (conv, i) => (x = tf.relu(this.bns[i]!.apply(conv.apply(x), options.training)) as tf.Tensor4D),
-      );
-      const regions = this.pool(x, proposals.boxes);
+      const x = this.backbone(batch.x as tf.Tensor4D, options.training);
+      const pooled = this.pool(x, proposals.boxes);
+      const regions = this.config.textVisual ? tf.concat([this.wholeImage(x), pooled], 1) : pooled;
       const out = this.fromRegions(regions, batch, proposals, options);
       const wanted = (k: string) => !options.taps || options.taps.has(k);
       return { ...out, ...(wanted('feature') ? { feature: x } : {}), ...(wanted('regions') ? { regions } : {}) };
@@ -209,7 +254,7 @@ export class VlSceneModel extends TappedModel {
    */
   override forwardFrom(tap: string, value: tf.Tensor, batch: Batch, options: ForwardOptions): TapValues {
     if (tap !== 'regions') throw new Error(`model '${this.arch}' cannot resume at tap '${tap}'; resumable: regions`);
-    const want = [this.config.regions, this.specs['regions']!.shape[1]!];
+    const want = [this.specs['regions']!.shape[0]!, this.specs['regions']!.shape[1]!];
     if (value.rank !== 3 || value.shape[1] !== want[0] || value.shape[2] !== want[1]) {
       throw new Error(`vl-scene: forwardFrom('regions') got [${value.shape}], the model takes [B, ${want.join(', ')}]`);
     }

@@ -14,6 +14,7 @@ import {
   type TapValues,
 } from '@kd/core';
 import { linearLastAxis as linear } from './linear-last-axis.js';
+import { BERT_LAYER_NORM_EPS, MlmTransform } from './mlm-transform.js';
 import { ModuleList } from './module-list.js';
 import { TapRecorder } from './tap-recorder.js';
 import { TransformerEncoderLayer, type EncoderLayerConfig } from './transformer.js';
@@ -33,6 +34,15 @@ export interface VlTransformerConfig extends EncoderLayerConfig {
   readonly predicates: number;
   /** 'causal': text token i attends to text tokens ≤ i and to every region (captioning) */
   readonly textAttention: 'bidirectional' | 'causal';
+  /**
+   * VL-BERT's visual embedding of text tokens: each text token's embedding gets LN_text(v) added,
+   * v [B, T, d] from the batch's `textVisual` (the whole image's region vector, or a role's pooled
+   * feature in RVL-BERT). LN_text's scale starts at 0 (VL-BERT's `visual_scale_text_init`), so a new
+   * model starts as one without it. Default false.
+   */
+  readonly textVisual?: boolean;
+  /** BERT's masked-token transform (Dense → erf GELU → LayerNorm) before the `mlm` classifier. Default false. */
+  readonly mlmTransform?: boolean;
   readonly seed: number;
   readonly arch?: string;
 }
@@ -69,6 +79,8 @@ export class VlTransformer extends TappedModel {
   readonly mlm: Linear;
   readonly itm: Linear;
   readonly relation?: Linear;
+  readonly textVisualNorm?: LayerNorm;
+  readonly mlmTransform?: MlmTransform;
   private readonly specs: TapSpecs;
 
   constructor(readonly config: VlTransformerConfig) {
@@ -94,6 +106,12 @@ export class VlTransformer extends TappedModel {
     this.mlm = this.addChild('mlm', new Linear(d, config.vocabSize, rng));
     this.itm = this.addChild('itm', new Linear(d, 2, rng));
     if (config.predicates > 0) this.relation = this.addChild('relation', new Linear(2 * d, config.predicates, rng));
+    // after every other child: the options draw their initial values last, so the others' stay as without them
+    if (config.textVisual) {
+      this.textVisualNorm = this.addChild('textVisualNorm', new LayerNorm(d, BERT_LAYER_NORM_EPS));
+      this.textVisualNorm.gamma.assign(tf.zeros([d]));
+    }
+    if (config.mlmTransform) this.mlmTransform = this.addChild('mlmTransform', new MlmTransform(d, rng));
     const n = t + r;
     const specs: Record<string, TapSpec> = {};
     for (let i = 1; i <= config.layers; i++) {
@@ -128,12 +146,36 @@ export class VlTransformer extends TappedModel {
   }
 
   override requiredBatchKeys(): readonly BatchKeyRequest[] {
-    const { textLength: t, regions: r, regionFeatures: f } = this.config;
+    const { textLength: t, regions: r, regionFeatures: f, dModel: d } = this.config;
     return [
       { key: 'tokens', dtype: 'int32', shape: [t] },
       { key: 'regions', dtype: 'float32', shape: [r, f] },
       { key: 'regionBoxes', dtype: 'float32', shape: [r, 4] },
+      ...(this.config.textVisual
+        ? [
+            {
+              key: 'textVisual',
+              dtype: 'float32' as const,
+              shape: [t, d],
+              why: 'visual embeddings of the text tokens (textVisual)',
+            },
+          ]
+        : []),
     ];
+  }
+
+  /**
+   * A region's vector in model space before its token's layer norm: the projection of its features
+   * plus that of its box geometry (x1, y1, x2, y2, area; normalised). VL-BERT gives the whole image's
+   * to every text token (`textVisual`). features [..., F], boxes [..., 4] → [..., d].
+   */
+  regionVector(features: tf.Tensor, boxes: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const rank = boxes.rank;
+      const [x1, y1, x2, y2] = tf.split(boxes, 4, rank - 1);
+      const geometry = tf.concat([x1!, y1!, x2!, y2!, tf.mul(tf.sub(x2!, x1!), tf.sub(y2!, y1!))], rank - 1);
+      return tf.add(linear(this.regionProjection, features), linear(this.boxProjection, geometry));
+    });
   }
 
   /** Additive attention mask [B, 1, T+R, T+R]: −1e9 on padded keys (and on future text for causal text). */
@@ -169,12 +211,12 @@ export class VlTransformer extends TappedModel {
       if (t !== this.config.textLength)
         throw new UserError(`vl-transformer: tokens have length ${t}, the model expects ${this.config.textLength}`);
       const boxes = need('regionBoxes');
-      const text = this.textNorm.apply(
-        tf.add(
-          tf.add(this.tokens.apply(ids), this.positions.apply(tf.range(0, t, 1, 'int32'))),
-          this.segments.apply(tf.zeros([1, 1], 'int32')),
-        ),
+      let textSum = tf.add(
+        tf.add(this.tokens.apply(ids), this.positions.apply(tf.range(0, t, 1, 'int32'))),
+        this.segments.apply(tf.zeros([1, 1], 'int32')),
       );
+      if (this.textVisualNorm) textSum = tf.add(textSum, this.textVisualNorm.apply(need('textVisual')));
+      const text = this.textNorm.apply(textSum);
       const [x1, y1, x2, y2] = tf.split(boxes, 4, 2);
       const geometry = tf.concat([x1!, y1!, x2!, y2!, tf.mul(tf.sub(x2!, x1!), tf.sub(y2!, y1!))], 2);
       const region = this.regionNorm.apply(
@@ -199,7 +241,11 @@ export class VlTransformer extends TappedModel {
       taps.record('regionStates', regionStates);
       taps.record('embedding', clsState);
       taps.record('logits', this.cls.apply(clsState));
-      if (taps.wants('mlmLogits')) taps.record('mlmLogits', linear(this.mlm, textStates));
+      if (taps.wants('mlmLogits'))
+        taps.record(
+          'mlmLogits',
+          linear(this.mlm, this.mlmTransform ? this.mlmTransform.apply(textStates) : textStates),
+        );
       if (taps.wants('itmLogits')) taps.record('itmLogits', this.itm.apply(clsState));
       const pairs = batch['pairs'];
       if (this.relation && pairs && taps.wants('relationLogits')) {

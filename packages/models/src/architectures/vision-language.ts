@@ -79,7 +79,8 @@ export const vlScene: ModelArchitecture = {
   description:
     'Vision-language model over images with region proposals (data: scene-captions): small CNN backbone (stride 4) → RoIAlign of the first R proposals → ' +
     'vl-transformer over caption tokens + region tokens. Options: width (16), pool (2), regions (8), proposals ("" | "biased"), layers (2), dModel (64), ' +
-    'heads (4), ffn (128), normFirst, activation, predicates (0), textAttention, head (classes: the [CLS] head over the object classes | answers: over the answer vocabulary, for VQA).',
+    'heads (4), ffn (128), normFirst, activation, predicates (0), textAttention, head (classes: the [CLS] head over the object classes | answers: over the answer vocabulary, for VQA), ' +
+    "textVisual (VL-BERT: the whole image's region vector added to every text token's embedding), mlmTransform (BERT's Dense–GELU–LayerNorm before the masked-token classifier).",
   build(input) {
     const o = parseOptions('vl-scene', input.options, {
       width: positiveInt.default(16),
@@ -95,6 +96,8 @@ export const vlScene: ModelArchitecture = {
       predicates: z.number().int().min(0).default(0),
       textAttention: z.enum(['bidirectional', 'causal']).default('bidirectional'),
       head: z.enum(['classes', 'answers']).default('classes'),
+      textVisual: z.boolean().default(false),
+      mlmTransform: z.boolean().default(false),
     });
     const text = input.data?.text;
     if (!text)

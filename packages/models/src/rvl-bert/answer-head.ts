@@ -1,31 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
-import { LayerNorm, Linear, Module, type Rng } from '@kd/core';
+import { Linear, Module, type Rng } from '@kd/core';
+import { MlmTransform } from '../mlm-transform.js';
 import { noDropout, type Dropout } from './dropout.js';
-
-/** BERT's layer-norm ε (the official code's every LayerNorm; tfjs layers default to 1e-3). */
-export const BERT_LAYER_NORM_EPS = 1e-12;
-
-/** Exact GELU: x · Φ(x) = x · ½ (1 + erf(x / √2)) (BERT's, not the tanh approximation). */
-export function geluErf(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
-}
 
 /**
  * RVL-BERT's answer head on the [MASK] state h (official code `final_mlp`, `spa_fusion_linear`,
  * `spa_linear`):
  *
  *   with the spatial module:  h ← W_out · Dropout₀.₅(ReLU(W_fuse · [h; C_so]))   (`fuse`, `fused`)
- *   logits = W_cls · Dropout₀.₅(LN_{ε=1e-12}(GELU(W_t h)))                   (`transform`, `transformNorm`, `classifier`)
+ *   logits = W_cls · Dropout₀.₅(LN_{ε=1e-12}(GELU(W_t h)))                   (`transform`, `classifier`)
  *
- * The transform is BERT's masked-token transform, loaded from the pre-trained model's; the
+ * The transform is BERT's masked-token transform (`MlmTransform`), loaded from the pre-trained
+ * model's (a VL transformer with `mlmTransform`: its `mlmTransform`); the
  * classifier's rows start as the mean word embedding of each answer's name, bias 0
  * (`CLASSIFIER_PRETRAINED`) — `initClassifierRows` does that.
  */
 export class AnswerHead extends Module {
   readonly fuse?: Linear;
   readonly fused?: Linear;
-  readonly transform: Linear;
-  readonly transformNorm: LayerNorm;
+  readonly transform: MlmTransform;
   readonly classifier: Linear;
 
   constructor(
@@ -39,8 +32,7 @@ export class AnswerHead extends Module {
       this.fuse = this.addChild('fuse', new Linear(2 * width, width, rng));
       this.fused = this.addChild('fused', new Linear(width, width, rng));
     }
-    this.transform = this.addChild('transform', new Linear(width, width, rng));
-    this.transformNorm = this.addChild('transformNorm', new LayerNorm(width, BERT_LAYER_NORM_EPS));
+    this.transform = this.addChild('transform', new MlmTransform(width, rng));
     this.classifier = this.addChild('classifier', new Linear(width, answers, rng));
   }
 
@@ -52,7 +44,7 @@ export class AnswerHead extends Module {
         if (!spatial) throw new Error('AnswerHead: built with the spatial module, given no spatial features');
         x = this.fused.apply(dropout(tf.relu(this.fuse.apply(tf.concat([h, spatial], 1))), 0.5));
       }
-      const t = this.transformNorm.apply(geluErf(this.transform.apply(x)));
+      const t = this.transform.apply(x);
       return this.classifier.apply(dropout(t, 0.5)) as tf.Tensor2D;
     });
   }
