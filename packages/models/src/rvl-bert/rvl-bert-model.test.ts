@@ -1,0 +1,150 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '@kd/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { VlSceneConfig } from '../vl-scene-model.js';
+import { RvlBertModel, type RvlBertConfig } from './rvl-bert-model.js';
+
+const T = 8;
+const encoder: VlSceneConfig = {
+  inputShape: [32, 32, 1],
+  width: 4,
+  pool: 2,
+  proposals: '',
+  regions: 4,
+  vocabSize: 12,
+  textLength: T,
+  layers: 1,
+  dModel: 8,
+  heads: 2,
+  ffn: 16,
+  normFirst: false,
+  activation: 'gelu',
+  numClasses: 3,
+  predicates: 0,
+  textAttention: 'bidirectional',
+  textVisual: true,
+  mlmTransform: true,
+  seed: 3,
+};
+const config = (over: Partial<RvlBertConfig> = {}): RvlBertConfig => ({
+  encoder,
+  predicates: 5,
+  spatial: 'vrd',
+  maskAttention: true,
+  maskPool: 4,
+  maskEpsilon: 1e-6,
+  unionMargin: 1,
+  classWords: [[5], [6], [7, 8]],
+  ids: { cls: 2, sep: 3, mask: 4, pad: 0 },
+  seed: 1,
+  ...over,
+});
+
+const batch = (pairs: number[][][]): Batch => ({
+  x: tf.randomUniform([2, 32, 32, 1], 0, 1, 'float32', 5),
+  boxes: tf.tensor3d([
+    [
+      [2, 2, 12, 14],
+      [16, 4, 30, 20],
+      [5, 18, 15, 30],
+    ],
+    [
+      [1, 1, 10, 10],
+      [20, 20, 31, 31],
+      [0, 0, 0, 0],
+    ],
+  ]),
+  boxClasses: tf.tensor2d(
+    [
+      [0, 2, 1],
+      [1, 0, 0],
+    ],
+    [2, 3],
+    'int32',
+  ),
+  pairs: tf.tensor3d(pairs, [2, pairs[0]!.length, 2], 'int32'),
+});
+const PAIRS = [
+  [
+    [0, 1],
+    [1, 2],
+    [2, 0],
+  ],
+  [
+    [0, 1],
+    [1, 0],
+    [0, 0],
+  ],
+];
+
+describe('rvl-bert: one sequence per object pair through the VL encoder, the answer head on [MASK]', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('declares and returns relationLogits [B, Q, 1 + N], and with the mask module the role masks and their boxes', () => {
+    const model = new RvlBertModel(config());
+    tf.tidy(() => {
+      const out = model.forward(batch(PAIRS), { training: false });
+      expect(out['relationLogits']!.shape).toEqual([2, 3, 6]);
+      expect(out['roleMasks']!.shape).toEqual([2, 3, 2, 4, 4]);
+      expect(out['roleBoxes']!.shape).toEqual([2, 3, 2, 4]);
+      // subject and object boxes of image 0's first pair, / 32
+      expect(Array.from(out['roleBoxes']!.slice([0, 0, 0, 0], [1, 1, 2, 4]).dataSync())).toEqual(
+        [2, 2, 12, 14, 16, 4, 30, 20].map((v) => v / 32),
+      );
+      const masks = out['roleMasks']!.dataSync();
+      expect(Math.min(...masks)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...masks)).toBeLessThanOrEqual(1 + 1e-6);
+      for (const [name, spec] of Object.entries(model.tapSpecs()))
+        expect(out[name]!.shape.slice(2), name).toEqual(spec.shape.slice(1));
+    });
+    expect(Object.keys(new RvlBertModel(config({ maskAttention: false, spatial: 'none' })).tapSpecs())).toEqual([
+      'relationLogits',
+    ]);
+  });
+
+  it('in evaluation a pair is scored alone: its logits do not depend on the other pairs of the batch', () => {
+    const model = new RvlBertModel(config());
+    tf.tidy(() => {
+      const all = model.forward(batch(PAIRS), { training: false })['relationLogits']!;
+      const one = model.forward(batch(PAIRS.map((ps) => [ps[1]!])), { training: false })['relationLogits']!;
+      const a = all.slice([0, 1, 0], [2, 1, 6]).dataSync();
+      const o = one.dataSync();
+      expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - o[i]!)))).toBeLessThan(1e-5);
+    });
+  });
+
+  it('with the encoder frozen, the heads learn and the encoder gets no gradient; the masks’ final bias gets none either', () => {
+    const model = new RvlBertModel(config());
+    model.encoder.setFrozen(true);
+    const encoderVars = new Set([...model.encoder.namedParameters().values()].map((v) => v.name));
+    const trainable = model.trainableVariables();
+    expect(trainable.some((v) => encoderVars.has(v.name))).toBe(false);
+    const before = [...model.encoder.namedVariables().values()].map((v) => Array.from(v.dataSync()));
+    const { grads } = tf.variableGrads(() => {
+      const out = model.forward(batch(PAIRS), { training: true });
+      return tf.add(
+        tf.sum(tf.mul(out['relationLogits']!, tf.randomNormal([2, 3, 6], 0, 1, 'float32', 2))),
+        tf.mean(out['roleMasks']!),
+      ) as tf.Scalar;
+    }, trainable);
+    const norm = (name: string) => tf.norm(grads[name]!).dataSync()[0]!;
+    const byPath = model.namedParameters();
+    for (const path of [
+      'answer.classifier.weight',
+      'answer.fuse.weight',
+      'spatial.subject.weight',
+      'maskAttention.role0.weight',
+      'maskAttention.downsample.weight',
+    ])
+      expect(norm(byPath.get(path)!.name), path).toBeGreaterThan(0);
+    expect(norm(byPath.get('maskAttention.final.bias')!.name)).toBeLessThan(1e-5);
+    // the frozen encoder, running statistics included, is unchanged by a training forward
+    expect([...model.encoder.namedVariables().values()].map((v) => Array.from(v.dataSync()))).toEqual(before);
+  });
+
+  it('refuses an encoder without textVisual', () => {
+    expect(() => new RvlBertModel(config({ encoder: { ...encoder, textVisual: false } }))).toThrow(/textVisual/);
+  });
+});

@@ -1,0 +1,232 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  Rng,
+  TappedModel,
+  UserError,
+  type Batch,
+  type BatchKeyRequest,
+  type ForwardOptions,
+  type TapSpecs,
+  type TapValues,
+} from '@kd/core';
+import { roiAlign } from '../roi-pool.js';
+import { TapRecorder } from '../tap-recorder.js';
+import { VlSceneModel, type VlSceneConfig } from '../vl-scene-model.js';
+import { AnswerHead } from './answer-head.js';
+import { noDropout, type Dropout } from './dropout.js';
+import { MaskAttention } from './mask-attention.js';
+import { pairInput, type PairTextIds } from './pair-inputs.js';
+import { SpatialModule, type SpatialVariant } from './spatial-module.js';
+
+export interface RvlBertConfig {
+  /** The VL encoder (a `vl-scene`, with `textVisual`), usually loaded from a pre-training recipe and frozen. */
+  readonly encoder: VlSceneConfig;
+  /** N: the answer head scores background + N predicates (`relationLogits` [Q, 1 + N]). */
+  readonly predicates: number;
+  /** The spatial module's variant, or none (the ablation's "+S"). */
+  readonly spatial: 'none' | SpatialVariant;
+  /** The mask attention module (the ablation's "+M"). */
+  readonly maskAttention: boolean;
+  /** k: the whole image's map for the mask module is RoIAligned to k × k. */
+  readonly maskPool: number;
+  /** ε of the masks' min–max normalisation (0 = the official code's: NaN on a constant map). */
+  readonly maskEpsilon: number;
+  /** Pixels around the union box (the code: 10 on ≈ 600-px images). */
+  readonly unionMargin: number;
+  /** The word ids of each object class's name (the role words of the text). */
+  readonly classWords: readonly (readonly number[])[];
+  readonly ids: PairTextIds;
+  readonly seed: number;
+}
+
+/**
+ * RVL-BERT for predicate detection (VRD-like): per ordered object pair of the batch (`pairs`
+ * [B, Q, 2] into the annotated `boxes`, with `boxClasses`), one sequence through the VL encoder —
+ * text `[CLS] subject [SEP]`… as `pairInput`, regions the whole image, subject, union and object
+ * (RoIAligned from the encoder's backbone map), every text token carrying the whole image's vector
+ * (VL-BERT) or, with the mask module, its role's mask-pooled feature — and the answer head on the
+ * [MASK] state (with the spatial module's C_so when on).
+ *
+ * Children: `encoder` (a `VlSceneModel`: `student.init {recipe, map: {'': encoder}}` loads a
+ * pre-trained one, `student.freeze: [encoder]` freezes it), `answer`, and `spatial`, `maskAttention`
+ * when on. Taps: `relationLogits` [Q, 1 + N], and with the mask module `roleMasks` [Q, 2, k, k] and
+ * `roleBoxes` [Q, 2, 4] (subject and object boxes normalised by the image size: the mask loss's
+ * targets).
+ */
+export class RvlBertModel extends TappedModel {
+  readonly arch = 'rvl-bert';
+  readonly inputShape: readonly [number, number, number];
+  readonly numClasses: number;
+  readonly encoder: VlSceneModel;
+  readonly answer: AnswerHead;
+  readonly spatial?: SpatialModule;
+  readonly maskAttention?: MaskAttention;
+  /** Dropout of the heads (0.5 where the code has it); the identity until the trainer supplies one. */
+  dropout: Dropout = noDropout;
+  private readonly specs: TapSpecs;
+
+  constructor(readonly config: RvlBertConfig) {
+    super();
+    if (!config.encoder.textVisual)
+      throw new UserError('rvl-bert: its encoder gives each text token a visual vector: build it with textVisual');
+    this.encoder = this.addChild('encoder', new VlSceneModel(config.encoder));
+    this.inputShape = this.encoder.inputShape;
+    this.numClasses = config.encoder.numClasses;
+    const rng = new Rng(config.seed + 7);
+    const d = config.encoder.dModel;
+    this.answer = this.addChild('answer', new AnswerHead(d, 1 + config.predicates, config.spatial !== 'none', rng));
+    if (config.spatial !== 'none') this.spatial = this.addChild('spatial', new SpatialModule(d, config.spatial, rng));
+    const channels = 2 * config.encoder.width;
+    if (config.maskAttention)
+      this.maskAttention = this.addChild(
+        'maskAttention',
+        new MaskAttention({ inChannels: channels, width: d, roles: 2, epsilon: config.maskEpsilon }, rng),
+      );
+    const k = config.maskPool;
+    this.specs = {
+      relationLogits: {
+        shape: [-1, 1 + config.predicates],
+        kind: 'other',
+        description: "background + predicates of the batch's pairs",
+      },
+      ...(config.maskAttention
+        ? {
+            roleMasks: {
+              shape: [-1, 2, k, k],
+              kind: 'other',
+              description: 'subject and object masks on the whole image',
+            },
+            roleBoxes: {
+              shape: [-1, 2, 4],
+              kind: 'other',
+              description: 'subject and object boxes / image size (the masks’ targets)',
+            },
+          }
+        : {}),
+    };
+  }
+
+  tapSpecs(): TapSpecs {
+    return this.specs;
+  }
+
+  override requiredBatchKeys(): readonly BatchKeyRequest[] {
+    return [
+      { key: 'x', dtype: 'float32', shape: this.inputShape },
+      { key: 'boxes', dtype: 'float32', shape: [-1, 4], why: 'the annotated boxes the pairs index (pixels)' },
+      { key: 'boxClasses', dtype: 'int32', rank: 1, why: 'the class of each box (its words in the text)' },
+      { key: 'pairs', dtype: 'int32', shape: [-1, 2], why: '(subject, object) box pairs' },
+    ];
+  }
+
+  forward(batch: Batch, options: ForwardOptions): TapValues {
+    return tf.tidy(() => {
+      const taps = new TapRecorder(options.taps);
+      const { encoder, config } = this;
+      const [h, w] = [this.inputShape[0], this.inputShape[1]];
+      const need = (key: string) => {
+        const v = batch[key];
+        if (!v) throw new UserError(`rvl-bert: the batch has no '${key}'`);
+        return v;
+      };
+      const [b, q] = need('pairs').shape as [number, number];
+      const m = need('boxes').shape[1]!;
+      const pairs = need('pairs').dataSync();
+      const boxes = need('boxes').dataSync();
+      const classes = need('boxClasses').dataSync();
+      const t = config.encoder.textLength;
+      const n = b * q;
+      const tokens = new Int32Array(n * t);
+      const tokenMask = new Float32Array(n * t);
+      const maskAt = new Float32Array(n * t); // one-hot of [MASK]
+      const roleOf = new Float32Array(n * t * 2); // [n, T, 2]: token in the subject's / object's span
+      const rois = new Float32Array(n * 4 * 4);
+      const box = (img: number, i: number) => boxes.subarray((img * m + i) * 4, (img * m + i) * 4 + 4);
+      for (let img = 0; img < b; img++) {
+        for (let j = 0; j < q; j++) {
+          const p = img * q + j;
+          const [s, o] = [pairs[p * 2]!, pairs[p * 2 + 1]!];
+          const words = (i: number) => config.classWords[classes[img * m + i]!] ?? config.classWords[0]!;
+          const input = pairInput([words(s), words(o)], box(img, s), box(img, o), {
+            ids: config.ids,
+            textLength: t,
+            imageSize: [w, h],
+            unionMargin: config.unionMargin,
+          });
+          tokens.set(input.tokens, p * t);
+          tokenMask.set(input.tokenMask, p * t);
+          maskAt[p * t + input.maskPosition] = 1;
+          input.roleSpans.forEach(([from, to], r) => {
+            for (let k = from; k < to; k++) roleOf[(p * t + k) * 2 + r] = 1;
+          });
+          rois.set(input.rois, p * 16);
+        }
+      }
+      const feature = encoder.backbone(need('x') as tf.Tensor4D, options.training);
+      const roiBoxes = tf.tensor2d(rois, [n * 4, 4]);
+      const roiImage = tf.tensor1d(
+        Int32Array.from({ length: n * 4 }, (_, i) => Math.floor(i / (4 * q))),
+        'int32',
+      );
+      const pool = config.encoder.pool;
+      const regions = tf.reshape(roiAlign(feature, roiBoxes, roiImage, [h, w], [pool, pool]), [n, 4, -1]);
+      const unit = tf.tile(tf.tensor2d([[0, 0, 1, 1]]), [n, 1]);
+      const f = regions.shape[2]!;
+      const imageVector = encoder.transformer.regionVector(
+        tf.reshape(tf.slice(regions, [0, 0, 0], [n, 1, f]), [n, f]),
+        unit,
+      );
+      const d = config.encoder.dModel;
+      let textVisual: tf.Tensor = tf.tile(tf.reshape(imageVector, [n, 1, d]), [1, t, 1]);
+      const normalisedRois = tf.div(tf.reshape(tf.tensor3d(rois, [n, 4, 4]), [n, 4, 4]), tf.tensor1d([w, h, w, h]));
+      if (this.maskAttention) {
+        const k = config.maskPool;
+        const maps = tf.reshape(roiAlign(feature, roiBoxes, roiImage, [h, w], [k, k]), [n, 4, k, k, -1]) as tf.Tensor5D;
+        const features = this.maskAttention.imageFeatures(maps, options.training);
+        const roles = tf.tensor3d(roleOf, [n, t, 2]);
+        // e_r: the sum of the role's word embeddings (the encoder's token table)
+        const words = encoder.transformer.tokens.apply(tf.tensor2d(tokens, [n, t], 'int32')); // [n, T, d]
+        const roleEmbeddings = tf.matMul(roles, words, true, false) as tf.Tensor3D; // [n, 2, d]
+        const masks = this.maskAttention.masks(features, roleEmbeddings);
+        const pooled = this.maskAttention.pool(features, masks); // [n, 2, d]
+        // role tokens carry their role's pooled feature, the others the whole image's vector
+        const inRole = tf.sum(roles, 2, true); // [n, T, 1]
+        textVisual = tf.add(tf.mul(textVisual, tf.sub(1, inRole)), tf.matMul(roles, pooled));
+        taps.record('roleMasks', masks);
+        // subject and object boxes (RoIs 1 and 3) / image size
+        taps.record('roleBoxes', tf.gather(normalisedRois, [1, 3], 1));
+      }
+      const out = encoder.transformer.forward(
+        {
+          x: regions,
+          tokens: tf.tensor2d(tokens, [n, t], 'int32'),
+          tokenMask: tf.tensor2d(tokenMask, [n, t]),
+          regions,
+          regionBoxes: normalisedRois,
+          regionMask: tf.ones([n, 4]),
+          textVisual,
+        },
+        { training: options.training, taps: new Set(['text']) },
+      );
+      const states = tf.reshape(tf.matMul(tf.tensor3d(maskAt, [n, 1, t]), out['text']!), [n, d]) as tf.Tensor2D;
+      const spatial = this.spatial?.apply(
+        tf.reshape(tf.slice(normalisedRois, [0, 1, 0], [n, 1, 4]), [n, 4]) as tf.Tensor2D,
+        tf.reshape(tf.slice(normalisedRois, [0, 3, 0], [n, 1, 4]), [n, 4]) as tf.Tensor2D,
+        options.training,
+        options.training ? this.dropout : noDropout,
+      );
+      const logits = this.answer.apply(states, spatial, options.training ? this.dropout : noDropout);
+      taps.record('relationLogits', tf.reshape(logits, [b, q, 1 + config.predicates]));
+      return reshapePerImage(taps.values, b, q);
+    }) as TapValues;
+  }
+}
+
+/** Per-pair taps [B·Q, …] → [B, Q, …] (relationLogits is already per image). */
+function reshapePerImage(values: TapValues, b: number, q: number): TapValues {
+  const out: Record<string, tf.Tensor> = {};
+  for (const [name, v] of Object.entries(values)) {
+    out[name] = name === 'relationLogits' ? v : tf.reshape(v, [b, q, ...v.shape.slice(1)]);
+  }
+  return out as TapValues;
+}
