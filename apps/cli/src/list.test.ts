@@ -78,7 +78,7 @@ describe('kd list', () => {
     ]);
     expect(fit.hparams.every((h: { description: string }) => h.description.length > 0)).toBe(true);
     expect(l.architectures.map((a: { id: string }) => a.id)).toEqual(
-      expect.arrayContaining(['cnn', 'resnet8', 'resnet20', 'wrn', 'wsddn', 'roi-classifier']),
+      expect.arrayContaining(['cnn', 'resnet8', 'resnet20', 'wrn', 'wsddn', 'roi-classifier', 'rvl-bert']),
     );
     expect(l.datasets.map((d: { id: string }) => d.id)).toEqual([
       'captioned',

@@ -19,7 +19,8 @@ describe.each([
 ])('tap shapes at $inputShape', ({ inputShape, sizes }) => {
   // the image classifiers (the transformers take token inputs: src/transformer.test.ts, src/vl-transformer.test.ts;
   // the composite models have their own: src/encoder-with-heads.test.ts, src/crop-teacher.test.ts,
-  // src/crop-classifier-detector.test.ts; the proposal models WSD-KD uses: src/weakly-supervised.test.ts)
+  // src/crop-classifier-detector.test.ts; the proposal models WSD-KD uses: src/weakly-supervised.test.ts;
+  // RVL-BERT's per-pair model: src/rvl-bert/rvl-bert-model.test.ts)
   for (const arch of architectures.filter(
     (a) =>
       ![
@@ -34,6 +35,7 @@ describe.each([
         'crop-classifier-detector',
         'wsddn',
         'roi-classifier',
+        'rvl-bert',
       ].includes(a.id),
   )) {
     it(`${arch.id}: returned shapes equal declared shapes`, () => {

@@ -8,6 +8,7 @@ import { resnet, resnet14, resnet20, resnet32, resnet32x4, resnet56, resnet8, re
 import { transformer } from './transformer.js';
 import { clip, vlScene, vlTransformer } from './vision-language.js';
 import { roiClassifier, wsddn } from './weakly-supervised.js';
+import { rvlBert } from './rvl-bert.js';
 import { wrn, wrn16x2, wrn40x2 } from './wide-resnet.js';
 
 export * from './cnn.js';
@@ -16,6 +17,7 @@ export * from './crop-classifier.js';
 export * from './detection.js';
 export * from './graph-model.js';
 export * from './resnet.js';
+export * from './rvl-bert.js';
 export * from './transformer.js';
 export * from './vision-language.js';
 export * from './weakly-supervised.js';
@@ -46,4 +48,5 @@ export const architectures: readonly ModelArchitecture[] = [
   cropClassifierDetector,
   wsddn,
   roiClassifier,
+  rvlBert,
 ];
