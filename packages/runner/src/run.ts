@@ -248,6 +248,7 @@ export async function runExperiment(
       numerics,
       options,
     );
+    run.student.model.initialised?.();
     const teachers: TeacherOutcome[] = [];
     for (const p of run.participants.filter((q) => q.role === 'teacher')) {
       const tc = run.teacherConfigs.get(p.name)!;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readModelVariables } from '@kd/runner';
 import { describe, expect, it } from 'vitest';
 import { kd, listTree, tempDir, writeFile } from '../../test/kd.js';
 
@@ -39,6 +40,46 @@ describe('kd run: rvl-bert on scene-captions with the relationships task', () =>
     expect(summary.task.id).toBe('relationships');
     expect(summary.student.test.last['R@50']).toBeGreaterThanOrEqual(0);
     expect(summary.student.test.last['verification']).toBeGreaterThan(0);
+  });
+
+  it("before training, the answer classifier's predicate rows are their names' mean word embedding and every bias 0 (train.epochs 0)", async () => {
+    const cwd = tempDir('rvl-bert-init');
+    const r = await kd(
+      [
+        'run',
+        writeFile(cwd, 'rvl.yaml', config('scene-captions')),
+        '--set',
+        'train.epochs=0',
+        '--run-dir',
+        join(cwd, 'run'),
+      ],
+      cwd,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const vars = readModelVariables(join(cwd, 'run', 'student'));
+    const bias = vars['answer.classifier.bias']!.dataSync();
+    expect(bias.length).toBe(7); // background + 6 scene predicates
+    expect(Array.from(bias).every((b) => b === 0)).toBe(true);
+    // each predicate row is the mean embedding of its name's words: 'left-of' of two table rows, 'above' one row
+    const table = vars['encoder.vl.tokens.weight']!.arraySync() as number[][];
+    const w = vars['answer.classifier.weight']!.arraySync() as number[][]; // [d, 7]
+    const column = (c: number) => w.map((row) => row[c]!);
+    const near = (a: number[], b: number[]) => a.every((v, j) => Math.abs(v - b[j]!) < 1e-5);
+    const pairs: [number, number][] = [];
+    table.forEach((a, i) =>
+      table.forEach((b, j) => {
+        if (
+          i < j &&
+          near(
+            column(1),
+            a.map((v, k) => (v + b[k]!) / 2),
+          )
+        )
+          pairs.push([i, j]);
+      }),
+    );
+    expect(pairs).toHaveLength(1);
+    expect(table.filter((row) => near(column(3), row))).toHaveLength(1);
   });
 
   it('a dataset without text is refused at build time in one line, nothing written', async () => {

@@ -48,6 +48,13 @@ export abstract class TappedModel extends Module {
   forwardFrom?(tap: string, value: import('@tensorflow/tfjs').Tensor, batch: Batch, options: ForwardOptions): TapValues;
   /** Taps `forwardFrom` can start at. */
   resumableTaps?(): readonly string[];
+  /**
+   * Optional: called once a run has loaded the student's init sources (`student.init`; also when it
+   * names none), before anything trains — for initial values that depend on loaded weights (RVL-BERT:
+   * the answer classifier's rows from the loaded word embeddings of the predicate names). A resumed run
+   * then restores its checkpoint over them.
+   */
+  initialised?(): void;
 }
 
 /** A model's own computation of a task's loss terms (see `TappedModel.ownTaskLoss`). */

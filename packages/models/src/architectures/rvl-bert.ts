@@ -24,6 +24,17 @@ function classWordIds(names: readonly string[], words: readonly string[]): numbe
   );
 }
 
+/** A predicate name's word ids ('left-of' → left, of), the words the vocabulary lacks left out. */
+function predicateWordIds(names: readonly string[], words: readonly string[]): number[][] {
+  const index = new Map(words.map((w, i) => [w, i]));
+  return names.map((name) =>
+    name
+      .toLowerCase()
+      .split(/[\s-]+/)
+      .flatMap((w) => (index.has(w) ? [index.get(w)!] : [])),
+  );
+}
+
 export const rvlBert: ModelArchitecture = {
   id: 'rvl-bert',
   description:
@@ -83,6 +94,7 @@ export const rvlBert: ModelArchitecture = {
       maskEpsilon,
       unionMargin,
       classWords: classWordIds(data.classNames, vocabulary.words),
+      predicateWords: predicateWordIds(predicates, vocabulary.words),
       ids: { cls: vocabulary.cls, sep: vocabulary.sep, pad: vocabulary.pad, mask },
       seed: input.seed,
     });

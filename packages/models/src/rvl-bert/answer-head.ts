@@ -49,13 +49,18 @@ export class AnswerHead extends Module {
     });
   }
 
-  /** Classifier row c ← the mean of the word embeddings `words[c]` ([n_c, d] each), bias 0. */
-  initClassifierRows(words: readonly tf.Tensor2D[]): void {
+  /**
+   * Classifier row c ← the mean of the word embeddings `words[c]` ([n_c, d]); an answer given no words
+   * (undefined) keeps its row. Every bias ← 0.
+   */
+  initClassifierRows(words: readonly (tf.Tensor2D | undefined)[]): void {
     if (words.length !== this.answers)
       throw new Error(`AnswerHead: ${words.length} answer names for ${this.answers} answers`);
     tf.tidy(() => {
       // the classifier's weight is [d, answers]: column c is answer c's row of PyTorch's [answers, d]
-      this.classifier.weight.assign(tf.transpose(tf.stack(words.map((w) => tf.mean(w, 0)))));
+      const current = tf.unstack(this.classifier.weight, 1);
+      const columns = words.map((w, c) => (w ? tf.mean(w, 0) : current[c]!));
+      this.classifier.weight.assign(tf.stack(columns, 1));
       this.classifier.bias!.assign(tf.zerosLike(this.classifier.bias!));
     });
   }

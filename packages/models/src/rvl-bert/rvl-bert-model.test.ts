@@ -35,6 +35,7 @@ const config = (over: Partial<RvlBertConfig> = {}): RvlBertConfig => ({
   maskEpsilon: 1e-6,
   unionMargin: 1,
   classWords: [[5], [6], [7, 8]],
+  predicateWords: [[9], [10, 11], [], [9, 10], [11]],
   ids: { cls: 2, sep: 3, mask: 4, pad: 0 },
   seed: 1,
   ...over,
@@ -142,6 +143,24 @@ describe('rvl-bert: one sequence per object pair through the VL encoder, the ans
     expect(norm(byPath.get('maskAttention.final.bias')!.name)).toBeLessThan(1e-5);
     // the frozen encoder, running statistics included, is unchanged by a training forward
     expect([...model.encoder.namedVariables().values()].map((v) => Array.from(v.dataSync()))).toEqual(before);
+  });
+
+  it("initialised(): the classifier's predicate rows become the mean embedding of their names' words; the background's and a nameless predicate's stay; biases 0", () => {
+    const model = new RvlBertModel(config());
+    const before = model.answer.classifier.weight.arraySync() as number[][]; // [d, 1 + N]
+    model.initialised();
+    const after = model.answer.classifier.weight.arraySync() as number[][];
+    const table = model.encoder.transformer.tokens.weight.arraySync() as number[][];
+    const column = (w: number[][], c: number) => w.map((row) => row[c]!);
+    const mean = (ids: number[]) => table[0]!.map((_, j) => ids.reduce((a, id) => a + table[id]![j]!, 0) / ids.length);
+    expect(column(after, 0)).toEqual(column(before, 0));
+    expect(column(after, 3)).toEqual(column(before, 3)); // predicate 2 has no words
+    for (const [k, ids] of [[9], [10, 11], [], [9, 10], [11]].entries()) {
+      if (!ids.length) continue;
+      const got = column(after, 1 + k);
+      mean(ids).forEach((v, j) => expect(got[j]!).toBeCloseTo(v, 6));
+    }
+    expect(Array.from(model.answer.classifier.bias!.dataSync()).every((b) => b === 0)).toBe(true);
   });
 
   it('refuses an encoder without textVisual', () => {

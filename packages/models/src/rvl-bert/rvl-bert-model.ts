@@ -35,6 +35,12 @@ export interface RvlBertConfig {
   readonly unionMargin: number;
   /** The word ids of each object class's name (the role words of the text). */
   readonly classWords: readonly (readonly number[])[];
+  /**
+   * The word ids of each predicate's name: the classifier's row 1 + k starts as their mean embedding
+   * (`initialised`; the official `CLASSIFIER_PRETRAINED`). Empty: the row keeps its random start (the
+   * background's, whose name is not a word here).
+   */
+  readonly predicateWords: readonly (readonly number[])[];
   readonly ids: PairTextIds;
   readonly seed: number;
 }
@@ -108,6 +114,17 @@ export class RvlBertModel extends TappedModel {
 
   tapSpecs(): TapSpecs {
     return this.specs;
+  }
+
+  /** The answer classifier's predicate rows from the (loaded) encoder's word embeddings of their names; biases 0. */
+  override initialised(): void {
+    const table = this.encoder.transformer.tokens.weight;
+    const rows = [
+      undefined,
+      ...this.config.predicateWords.map((ids) => (ids.length ? tf.gather(table, ids) : undefined)),
+    ];
+    this.answer.initClassifierRows(rows as (tf.Tensor2D | undefined)[]);
+    tf.dispose(rows.filter((r) => r !== undefined));
   }
 
   override requiredBatchKeys(): readonly BatchKeyRequest[] {
