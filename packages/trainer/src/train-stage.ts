@@ -284,7 +284,11 @@ export async function trainStage(spec: StageSpecRun): Promise<StageResult> {
           });
           const { value, grads } = tf.variableGrads(() => {
             for (const p of live) {
-              const out = p.model.forward(batch, { training: true, taps: spec.taps.get(p.name) });
+              const out = p.model.forward(batch, {
+                training: true,
+                taps: spec.taps.get(p.name),
+                seed: deriveSeed(spec.seed, 'forward', p.name, epoch, s),
+              });
               for (const t of Object.values(out)) kept.push(tf.keep(t));
               outputs[p.name] = out;
             }

@@ -12,6 +12,12 @@ export interface ForwardOptions {
   readonly training: boolean;
   /** Taps wanted besides `logits`; models may return more. Undefined means all. */
   readonly taps?: ReadonlySet<string>;
+  /**
+   * In training, the seed stochastic layers (dropout) draw from: the trainer derives it from the run's
+   * seed, the participant, the epoch and the step, so a resumed run draws what the uninterrupted one
+   * did. Absent (evaluation, frozen models): no dropout.
+   */
+  readonly seed?: number;
 }
 
 /**

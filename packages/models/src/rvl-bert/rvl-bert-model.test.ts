@@ -163,6 +163,18 @@ describe('rvl-bert: one sequence per object pair through the VL encoder, the ans
     expect(Array.from(model.answer.classifier.bias!.dataSync()).every((b) => b === 0)).toBe(true);
   });
 
+  it("training draws the heads' dropout from the step seed: the same seed repeats a forward pass, another changes it, none without one", () => {
+    const model = new RvlBertModel(config());
+    tf.tidy(() => {
+      const run = (seed?: number) =>
+        Array.from(model.forward(batch(PAIRS), { training: true, seed })['relationLogits']!.dataSync());
+      const a = run(11);
+      expect(run(11)).toEqual(a);
+      expect(run(12)).not.toEqual(a);
+      expect(run()).toEqual(run());
+    });
+  });
+
   it('refuses an encoder without textVisual', () => {
     expect(() => new RvlBertModel(config({ encoder: { ...encoder, textVisual: false } }))).toThrow(/textVisual/);
   });

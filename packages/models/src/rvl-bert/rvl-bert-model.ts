@@ -13,7 +13,7 @@ import { roiAlign } from '../roi-pool.js';
 import { TapRecorder } from '../tap-recorder.js';
 import { VlSceneModel, type VlSceneConfig } from '../vl-scene-model.js';
 import { AnswerHead } from './answer-head.js';
-import { noDropout, type Dropout } from './dropout.js';
+import { dropoutFor } from './dropout.js';
 import { MaskAttention } from './mask-attention.js';
 import { pairInput, type PairTextIds } from './pair-inputs.js';
 import { SpatialModule, type SpatialVariant } from './spatial-module.js';
@@ -55,7 +55,9 @@ export interface RvlBertConfig {
  *
  * Children: `encoder` (a `VlSceneModel`: `student.init {recipe, map: {'': encoder}}` loads a
  * pre-trained one, `student.freeze: [encoder]` freezes it), `answer`, and `spatial`, `maskAttention`
- * when on. Taps: `relationLogits` [Q, 1 + N], and with the mask module `roleMasks` [Q, 2, k, k] and
+ * when on. The heads' dropout (0.5) draws from the step's seed in training (`ForwardOptions.seed`);
+ * the encoder has none (the official code keeps VL-BERT's 0.1 on inside the frozen encoder: a
+ * documented deviation). Taps: `relationLogits` [Q, 1 + N], and with the mask module `roleMasks` [Q, 2, k, k] and
  * `roleBoxes` [Q, 2, 4] (subject and object boxes normalised by the image size: the mask loss's
  * targets).
  */
@@ -67,8 +69,6 @@ export class RvlBertModel extends TappedModel {
   readonly answer: AnswerHead;
   readonly spatial?: SpatialModule;
   readonly maskAttention?: MaskAttention;
-  /** Dropout of the heads (0.5 where the code has it); the identity until the trainer supplies one. */
-  dropout: Dropout = noDropout;
   private readonly specs: TapSpecs;
 
   constructor(readonly config: RvlBertConfig) {
@@ -140,6 +140,8 @@ export class RvlBertModel extends TappedModel {
     return tf.tidy(() => {
       const taps = new TapRecorder(options.taps);
       const { encoder, config } = this;
+      // the heads' dropout (0.5 where the official code has it), from the step's seed in training
+      const dropout = dropoutFor(options);
       const [h, w] = [this.inputShape[0], this.inputShape[1]];
       const need = (key: string) => {
         const v = batch[key];
@@ -230,9 +232,9 @@ export class RvlBertModel extends TappedModel {
         tf.reshape(tf.slice(normalisedRois, [0, 1, 0], [n, 1, 4]), [n, 4]) as tf.Tensor2D,
         tf.reshape(tf.slice(normalisedRois, [0, 3, 0], [n, 1, 4]), [n, 4]) as tf.Tensor2D,
         options.training,
-        options.training ? this.dropout : noDropout,
+        dropout,
       );
-      const logits = this.answer.apply(states, spatial, options.training ? this.dropout : noDropout);
+      const logits = this.answer.apply(states, spatial, dropout);
       taps.record('relationLogits', tf.reshape(logits, [b, q, 1 + config.predicates]));
       return reshapePerImage(taps.values, b, q);
     }) as TapValues;
