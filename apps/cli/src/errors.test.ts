@@ -42,7 +42,7 @@ describe('user errors', () => {
     const path = config('unknown-method.yaml', tinyConfig().replace('- id: kd', '- id: nope'));
     await expectUserError(
       ['run', path, '--out-dir', out],
-      /config field 'methods\[0\]\.id': unknown method 'nope' \(installed: adain, at, clip, distillvlm, ffsd, fitnet, kd, vild, vl-pretrain, vlm-kd, wsd-kd\)/,
+      /config field 'methods\[0\]\.id': unknown method 'nope' \(installed: adain, at, clip, distillvlm, ffsd, fitnet, kd, rvl-bert, vild, vl-pretrain, vlm-kd, wsd-kd\)/,
     );
   });
 

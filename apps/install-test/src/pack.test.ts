@@ -24,7 +24,7 @@ describe('npm pack of every publishable package', () => {
     expect(packages.map((p) => p.name)).toContain('@kd/cli');
     expect(packages.map((p) => p.name)).toContain('@kd/testing');
     expect(packages.map((p) => p.name)).not.toContain('@kd/install-test');
-    expect(packages).toHaveLength(25);
+    expect(packages).toHaveLength(26);
   });
 
   describe.each(packages.map((p) => [p.name, p] as const))('%s', (_name, p) => {

@@ -55,3 +55,11 @@ export * from './scored-roi-model.js';
 export function register(container: DependencyContainer): void {
   for (const arch of architectures) registerArchitecture(container, arch);
 }
+export * from './mlm-transform.js';
+export * from './rvl-bert/answer-head.js';
+export * from './rvl-bert/dropout.js';
+export * from './rvl-bert/mask-attention.js';
+export * from './rvl-bert/mask-target.js';
+export * from './rvl-bert/pair-inputs.js';
+export * from './rvl-bert/rvl-bert-model.js';
+export * from './rvl-bert/spatial-module.js';

@@ -23,18 +23,21 @@ const config = (dataset: string, options = 'maskAttention: true, maskPool: 4') =
     `  options: { width: 4, pool: 2, layers: 1, dModel: 16, heads: 2, ffn: 32, ${options} }`,
     'task: { id: relationships }',
     'train: { epochs: 2, batchSize: 8, optimizer: { type: adam, lr: 0.002 } }',
+    ...(options.includes('maskAttention: true') ? ['methods: [{ id: rvl-bert }]'] : []),
   ].join('\n');
 
 /** RVL-BERT (in progress, issue 20): the architecture on scene relationships, tiny, without a pre-trained encoder yet. */
 describe('kd run: rvl-bert on scene-captions with the relationships task', () => {
-  it('trains the per-pair model with the mask module and the spatial module; R@50 and verification are reported', async () => {
+  it('trains the per-pair model with the mask module (and its mask loss, method rvl-bert) and the spatial module; R@50 and verification are reported', async () => {
     const cwd = tempDir('rvl-bert');
     const r = await kd(
       ['run', writeFile(cwd, 'rvl.yaml', config('scene-captions')), '--run-dir', join(cwd, 'run')],
       cwd,
     );
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^\[distill\] epoch 2\/2 {2}loss \d+\.\d{4} {2}val R@50 \d+\.\d{2}%/m);
+    expect(r.stderr).toMatch(
+      /^\[distill\] epoch 2\/2 {2}loss \d+\.\d{4} \(task\.ce \d+\.\d{4}, rvl-bert\.mask \d+\.\d{4}\) {2}val R@50 \d+\.\d{2}%/m,
+    );
     const summary = JSON.parse(readFileSync(join(cwd, 'run', 'summary.json'), 'utf8'));
     expect(summary.student.arch).toBe('rvl-bert');
     expect(summary.task.id).toBe('relationships');

@@ -83,16 +83,16 @@ describe('rvl-bert: one sequence per object pair through the VL encoder, the ans
     await tf.setBackend('cpu');
   });
 
-  it('declares and returns relationLogits [B, Q, 1 + N], and with the mask module the role masks and their boxes', () => {
+  it('declares and returns relationLogits [B, Q, 1 + N], and with the mask module the role masks and the pairs’ boxes', () => {
     const model = new RvlBertModel(config());
     tf.tidy(() => {
       const out = model.forward(batch(PAIRS), { training: false });
       expect(out['relationLogits']!.shape).toEqual([2, 3, 6]);
       expect(out['roleMasks']!.shape).toEqual([2, 3, 2, 4, 4]);
-      expect(out['roleBoxes']!.shape).toEqual([2, 3, 2, 4]);
-      // subject and object boxes of image 0's first pair, / 32
-      expect(Array.from(out['roleBoxes']!.slice([0, 0, 0, 0], [1, 1, 2, 4]).dataSync())).toEqual(
-        [2, 2, 12, 14, 16, 4, 30, 20].map((v) => v / 32),
+      expect(out['pairBoxes']!.shape).toEqual([2, 3, 4, 4]);
+      // image 0's first pair: the image, the subject, the union (± 1 px), the object, / 32
+      expect(Array.from(out['pairBoxes']!.slice([0, 0, 0, 0], [1, 1, 4, 4]).dataSync())).toEqual(
+        [0, 0, 32, 32, 2, 2, 12, 14, 1, 1, 31, 21, 16, 4, 30, 20].map((v) => v / 32),
       );
       const masks = out['roleMasks']!.dataSync();
       expect(Math.min(...masks)).toBeGreaterThanOrEqual(0);

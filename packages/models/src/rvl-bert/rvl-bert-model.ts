@@ -58,8 +58,7 @@ export interface RvlBertConfig {
  * when on. The heads' dropout (0.5) draws from the step's seed in training (`ForwardOptions.seed`);
  * the encoder has none (the official code keeps VL-BERT's 0.1 on inside the frozen encoder: a
  * documented deviation). Taps: `relationLogits` [Q, 1 + N], and with the mask module `roleMasks` [Q, 2, k, k] and
- * `roleBoxes` [Q, 2, 4] (subject and object boxes normalised by the image size: the mask loss's
- * targets).
+ * `pairBoxes` [Q, 4, 4] (the four RoIs normalised by the image size: the mask loss's targets).
  */
 export class RvlBertModel extends TappedModel {
   readonly arch = 'rvl-bert';
@@ -102,10 +101,10 @@ export class RvlBertModel extends TappedModel {
               kind: 'other',
               description: 'subject and object masks on the whole image',
             },
-            roleBoxes: {
-              shape: [-1, 2, 4],
+            pairBoxes: {
+              shape: [-1, 4, 4],
               kind: 'other',
-              description: 'subject and object boxes / image size (the masks’ targets)',
+              description: 'the RoIs (image, subject, union, object) / image size: the masks’ targets',
             },
           }
         : {}),
@@ -212,8 +211,8 @@ export class RvlBertModel extends TappedModel {
         const inRole = tf.sum(roles, 2, true); // [n, T, 1]
         textVisual = tf.add(tf.mul(textVisual, tf.sub(1, inRole)), tf.matMul(roles, pooled));
         taps.record('roleMasks', masks);
-        // subject and object boxes (RoIs 1 and 3) / image size
-        taps.record('roleBoxes', tf.gather(normalisedRois, [1, 3], 1));
+        // the RoIs / image size: the mask loss rasterises the subject's and the object's (or the union's)
+        taps.record('pairBoxes', normalisedRois);
       }
       const out = encoder.transformer.forward(
         {
