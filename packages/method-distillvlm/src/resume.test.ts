@@ -9,7 +9,7 @@ import { register as registerModels } from '@kd/models';
 import { parseRunConfig, runExperiment } from '@kd/runner';
 import { register as registerTasks } from '@kd/tasks';
 import { register as registerText } from '@kd/text';
-import { loadCheckpoint, setReplaceFaultHook } from '@kd/trainer';
+import { loadCheckpoint, setReplaceFaultHook, type TrainEvent } from '@kd/trainer';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,5 +71,22 @@ describe('distillvlm: exact resume with the queue', () => {
     expect(a.values['distillvlm/queue1.filled']).toBe(64);
     expect(a.rows).toEqual(b.rows);
     expect(a.rows.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('stopped in the middle of an epoch (Ctrl-C after its second step), then resumed = the uninterrupted run', async () => {
+    const runDir = join(dir, 'stopped');
+    const stop = new AbortController();
+    const events = (e: TrainEvent) => {
+      if (e.type === 'step' && e.stage === 'distill' && e.epoch === 2 && e.step === 2) stop.abort();
+    };
+    await expect(runExperiment(host, config, { runDir, events, signal: stop.signal })).rejects.toThrow();
+    const resumed = await runExperiment(host, config, { runDir });
+    expect(resumed.completed).toBe(true);
+    const wholeDir = join(dir, 'whole');
+    const whole = await runExperiment(host, config, { runDir: wholeDir });
+    expect(resumed.student).toEqual(whole.student);
+    const [a, b] = [finalQueue(runDir), finalQueue(wholeDir)];
+    expect(a.values).toEqual(b.values);
+    expect(a.rows).toEqual(b.rows);
   });
 });
