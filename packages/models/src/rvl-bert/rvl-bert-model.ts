@@ -180,6 +180,7 @@ export class RvlBertModel extends TappedModel {
           rois.set(input.rois, p * 16);
         }
       }
+      const tokenIds = tf.tensor2d(tokens, [n, t], 'int32');
       const feature = encoder.backbone(need('x') as tf.Tensor4D, options.training);
       const roiBoxes = tf.tensor2d(rois, [n * 4, 4]);
       const roiImage = tf.tensor1d(
@@ -203,7 +204,7 @@ export class RvlBertModel extends TappedModel {
         const features = this.maskAttention.imageFeatures(maps, options.training);
         const roles = tf.tensor3d(roleOf, [n, t, 2]);
         // e_r: the sum of the role's word embeddings (the encoder's token table)
-        const words = encoder.transformer.tokens.apply(tf.tensor2d(tokens, [n, t], 'int32')); // [n, T, d]
+        const words = encoder.transformer.tokens.apply(tokenIds); // [n, T, d]
         const roleEmbeddings = tf.matMul(roles, words, true, false) as tf.Tensor3D; // [n, 2, d]
         const masks = this.maskAttention.masks(features, roleEmbeddings);
         const pooled = this.maskAttention.pool(features, masks); // [n, 2, d]
@@ -217,7 +218,7 @@ export class RvlBertModel extends TappedModel {
       const out = encoder.transformer.forward(
         {
           x: regions,
-          tokens: tf.tensor2d(tokens, [n, t], 'int32'),
+          tokens: tokenIds,
           tokenMask: tf.tensor2d(tokenMask, [n, t]),
           regions,
           regionBoxes: normalisedRois,

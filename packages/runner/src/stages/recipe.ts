@@ -81,7 +81,7 @@ function keyOf(recipe: RunConfig, numerics: Numerics, chain: readonly string[]):
 }
 
 /** The recipes a config names (field → file), each by the field that names it. */
-export function namedRecipes(config: RunConfig): [field: string, path: string][] {
+function namedRecipes(config: RunConfig): [field: string, path: string][] {
   const inits = (where: string, init: ModelInits | undefined): [string, string][] =>
     (init === undefined ? [] : Array.isArray(init) ? init : [init]).flatMap((source, i, all) =>
       source.recipe === undefined
