@@ -444,21 +444,6 @@ function summarize(
   };
 }
 
-/**
- * Runs a config **as a recipe** (`kd run --as-recipe`): into the cache folder where a `teacher.recipe`
- * or `init.recipe` naming its file looks (`<cacheDir>/recipes/<name>-<key>`), unless it has finished
- * there; resumes it if interrupted. Returns the folder of its saved student. Training the recipes of a
- * chain first lets a sweep's parallel runs find them instead of waiting on one another.
- */
-export async function runAsRecipe(
-  host: DependencyContainer,
-  config: RunConfig,
-  options: Pick<RunOptions, 'log' | 'signal' | 'events'> = {},
-): Promise<string> {
-  const numerics = numericsOf(await backendFor(config));
-  return runRecipe(host, 'recipe', config, config, numerics, options);
-}
-
 /** A recipe run's progress event, its stage named `recipe <name> › <stage>`. */
 function inRecipe(name: string, e: TrainEvent): TrainEvent {
   const stage = (s: string) => `recipe ${name} › ${s}`;
@@ -563,8 +548,10 @@ export async function withSavedStudent<T>(
 }
 
 /**
- * The run folder of a config's run as a recipe: trained once into `<cacheDir>/recipes/` unless it is
- * there already — the same cache entry a teacher's `recipe: <config>` uses (same numerics).
+ * The run folder of a config's run as a recipe (`kd run --as-recipe`): trained once into
+ * `<cacheDir>/recipes/` unless it is there already (resumed if interrupted) — the same cache entry a
+ * teacher's `recipe: <config>` or an `init.recipe` naming its file uses (same numerics). Training the
+ * recipes of a chain first lets a sweep's parallel runs find them instead of waiting on one another.
  */
 export async function recipeRun(
   host: DependencyContainer,

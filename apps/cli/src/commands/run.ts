@@ -7,7 +7,7 @@ import {
   parseRunConfig,
   resumeRun,
   RunFolder,
-  runAsRecipe,
+  recipeRun,
   runExperiment,
   type RunConfig,
 } from '@kd/runner';
@@ -49,13 +49,13 @@ export async function runCommand(configPath: string, flags: RunFlags, io: Io): P
   const orphaned = stopWithParent(io);
   try {
     if (flags.asRecipe) {
-      const modelDir = await runAsRecipe(host, config, {
+      const runDir = await recipeRun(host, config, {
         log: reporter.log,
         events: reporter.events,
         signal: AbortSignal.any([stop.signal, orphaned.signal]),
       });
       reporter.close();
-      io.out(`recipe ${config.name}: its saved student is ${resolve(modelDir)}\n`);
+      io.out(`recipe ${config.name}: its saved student is ${resolve(runDir, 'student')}\n`);
       return;
     }
     const summary = await runExperiment(host, config, {
