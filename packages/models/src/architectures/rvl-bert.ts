@@ -1,6 +1,7 @@
 import { ConfigError, facetOf, PREDICATE_NAMES, TEXT_WORDS, z, type ModelArchitecture } from '@kd/core';
 import { parseOptions } from '../options.js';
 import { RvlBertModel } from '../rvl-bert/rvl-bert-model.js';
+import { vlSceneEncoderOptions } from './vision-language.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -45,14 +46,7 @@ export const rvlBert: ModelArchitecture = {
     'maskEpsilon (1e-6; 0: the official code, NaN on a constant map), unionMargin (1 px).',
   build(input) {
     const o = parseOptions('rvl-bert', input.options, {
-      width: positiveInt.default(16),
-      pool: positiveInt.default(2),
-      layers: positiveInt.default(2),
-      dModel: positiveInt.default(64),
-      heads: positiveInt.default(4),
-      ffn: positiveInt.default(128),
-      normFirst: z.boolean().default(false),
-      activation: z.enum(['relu', 'gelu']).default('gelu'),
+      ...vlSceneEncoderOptions,
       mlmTransform: z.boolean().default(true),
       spatial: z.enum(['vrd', 'spatialsense', 'none']).default('vrd'),
       maskAttention: z.boolean().default(false),

@@ -74,6 +74,18 @@ export const clip: ModelArchitecture = {
   },
 };
 
+/** The options of a vl-scene's backbone and transformer (shared by architectures that build one inside, e.g. rvl-bert). */
+export const vlSceneEncoderOptions = {
+  width: positiveInt.default(16),
+  pool: positiveInt.default(2),
+  layers: positiveInt.default(2),
+  dModel: positiveInt.default(64),
+  heads: positiveInt.default(4),
+  ffn: positiveInt.default(128),
+  normFirst: z.boolean().default(false),
+  activation: z.enum(['relu', 'gelu']).default('gelu'),
+};
+
 export const vlScene: ModelArchitecture = {
   id: 'vl-scene',
   description:
@@ -83,16 +95,9 @@ export const vlScene: ModelArchitecture = {
     "textVisual (VL-BERT: the whole image's region vector added to every text token's embedding), mlmTransform (BERT's Dense–GELU–LayerNorm before the masked-token classifier).",
   build(input) {
     const o = parseOptions('vl-scene', input.options, {
-      width: positiveInt.default(16),
-      pool: positiveInt.default(2),
+      ...vlSceneEncoderOptions,
       regions: positiveInt.default(8),
       proposals: z.string().default(''),
-      layers: positiveInt.default(2),
-      dModel: positiveInt.default(64),
-      heads: positiveInt.default(4),
-      ffn: positiveInt.default(128),
-      normFirst: z.boolean().default(false),
-      activation: z.enum(['relu', 'gelu']).default('gelu'),
       predicates: z.number().int().min(0).default(0),
       textAttention: z.enum(['bidirectional', 'causal']).default('bidirectional'),
       head: z.enum(['classes', 'answers']).default('classes'),
