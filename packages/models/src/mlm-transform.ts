@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { LayerNorm, Linear, Module, type Rng } from '@kd/core';
+import { linearLastAxis } from './linear-last-axis.js';
 
 /** BERT's layer-norm ε (VL-BERT's and RVL-BERT's every LayerNorm; tfjs layers default to 1e-3). */
 export const BERT_LAYER_NORM_EPS = 1e-12;
@@ -24,7 +25,8 @@ export class MlmTransform extends Module {
     this.norm = this.addChild('norm', new LayerNorm(width, BERT_LAYER_NORM_EPS));
   }
 
+  /** x [..., d] → [..., d] (any rank: tfjs's broadcast matMul has no gradient for a batched input). */
   apply(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.norm.apply(geluErf(this.dense.apply(x))));
+    return tf.tidy(() => this.norm.apply(geluErf(linearLastAxis(this.dense, x))));
   }
 }

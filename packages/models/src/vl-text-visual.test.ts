@@ -108,4 +108,25 @@ describe("vl-scene's VL-BERT options: the whole image's vector on every text tok
       expect(close(expected, out['mlmLogits']!)).toBeLessThan(1e-5);
     });
   });
+
+  it('mlmTransform trains: every one of its variables gets a finite, non-zero gradient from the masked-token logits of [B, T] text', () => {
+    const model = build({ mlmTransform: true, textVisual: true });
+    const vars = [...model.namedVariables()].filter(([p]) => p.startsWith('vl.mlmTransform'));
+    expect(vars.map(([p]) => p).sort()).toEqual([
+      'vl.mlmTransform.dense.bias',
+      'vl.mlmTransform.dense.weight',
+      'vl.mlmTransform.norm.bias',
+      'vl.mlmTransform.norm.weight',
+    ]);
+    const { grads } = tf.variableGrads(
+      () => tf.sum(tf.square(model.forward(batch(), { training: true })['mlmLogits']!)) as tf.Scalar,
+      vars.map(([, v]) => v),
+    );
+    for (const [path, v] of vars) {
+      const g = grads[v.name]!;
+      expect(g.shape, path).toEqual(v.shape);
+      const norm = tf.norm(g).dataSync()[0]!;
+      expect(Number.isFinite(norm) && norm > 0, path).toBe(true);
+    }
+  });
 });
