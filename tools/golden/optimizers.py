@@ -6,6 +6,7 @@ Each case minimises f(w) = sum(a * w**2 + b * w) + 0.5*sum(w)**2 (coupled, so di
 for 5 steps from fixed w0 and records w after every step.
 """
 import json
+import math
 import os
 
 import torch
@@ -36,6 +37,34 @@ def run(make, lrs):
     return traj
 
 
+class BertAdamW(torch.optim.Optimizer):
+    """pytorch-transformers' AdamW as VL-BERT / RVL-BERT ship it (common/nlp/bert/optimization.py, read at
+    coldmanck/RVL-BERT 8acf083): eps added to the UNcorrected sqrt(v), step size lr*sqrt(1-b2^t)/(1-b1^t),
+    then decoupled decay of the already updated weights."""
+
+    def __init__(self, params, lr, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            b1, b2 = group['betas']
+            for p in group['params']:
+                st = self.state[p]
+                if not st:
+                    st['step'] = 0
+                    st['m'] = torch.zeros_like(p)
+                    st['v'] = torch.zeros_like(p)
+                st['step'] += 1
+                st['m'].mul_(b1).add_(p.grad, alpha=1 - b1)
+                st['v'].mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
+                denom = st['v'].sqrt().add_(group['eps'])
+                size = group['lr'] * math.sqrt(1 - b2 ** st['step']) / (1 - b1 ** st['step'])
+                p.addcdiv_(st['m'], denom, value=-size)
+                if group['weight_decay'] > 0:
+                    p.add_(p, alpha=-group['lr'] * group['weight_decay'])
+
+
 lrs = [0.1, 0.1, 0.05, 0.05, 0.02]
 cases = {
     'sgd': dict(cfg=dict(type='sgd', momentum=0.0, nesterov=False, weightDecay=0.0),
@@ -48,6 +77,11 @@ cases = {
                  traj=run(lambda p: torch.optim.Adam(p, lr=0.1, weight_decay=1e-2), lrs)),
     'adamw': dict(cfg=dict(type='adamw', weightDecay=0.1, beta1=0.8, beta2=0.99, eps=1e-8),
                   traj=run(lambda p: torch.optim.AdamW(p, lr=0.1, betas=(0.8, 0.99), weight_decay=0.1), lrs)),
+    # a large eps and decay so that where each goes shows in 5 decimals
+    'adamw_bert': dict(cfg=dict(type='adamw', variant='bert', weightDecay=0.5, beta1=0.8, beta2=0.99, eps=0.05),
+                       traj=run(lambda p: BertAdamW(p, lr=0.1, betas=(0.8, 0.99), eps=0.05, weight_decay=0.5), lrs)),
+    'adamw_torch_same_settings': dict(cfg=dict(type='adamw', weightDecay=0.5, beta1=0.8, beta2=0.99, eps=0.05),
+                                      traj=run(lambda p: torch.optim.AdamW(p, lr=0.1, betas=(0.8, 0.99), eps=0.05, weight_decay=0.5), lrs)),
 }
 
 # clip_grad_norm_

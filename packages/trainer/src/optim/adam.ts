@@ -4,6 +4,10 @@ import type { Optimizer } from './optimizer.js';
 /**
  * torch.optim.Adam (coupled L2: g ← g + wd·w) or torch.optim.AdamW (decoupled: w ← w − lr·wd·w),
  * with bias correction: w ← w − lr·m̂/(√v̂ + ε).
+ *
+ * Variant 'bert' is pytorch-transformers' AdamW (BERT, VL-BERT, RVL-BERT:
+ * `common/nlp/bert/optimization.py`): w ← w − lr·√(1−β2^t)/(1−β1^t) · m/(√v + ε), ε on the
+ * *uncorrected* √v, then (decoupled) w ← w − lr·wd·w of the *updated* w.
  */
 export class Adam implements Optimizer {
   private readonly m = new Map<string, tf.Variable>();
@@ -16,6 +20,7 @@ export class Adam implements Optimizer {
     private readonly eps: number,
     private readonly weightDecay: number,
     private readonly decoupled: boolean,
+    private readonly variant: 'torch' | 'bert' = 'torch',
   ) {}
 
   step(vars: ReadonlyMap<string, tf.Variable>, grads: Readonly<Record<string, tf.Tensor>>, lr: number): void {
@@ -37,9 +42,15 @@ export class Adam implements Optimizer {
         }
         m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
         v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
-        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), this.eps);
-        let next = tf.sub(w, tf.mul(tf.div(m, denom), lr / bc1));
-        if (this.weightDecay !== 0 && this.decoupled) next = tf.sub(next, tf.mul(w, lr * this.weightDecay));
+        let next: tf.Tensor;
+        if (this.variant === 'bert') {
+          next = tf.sub(w, tf.mul(tf.div(m, tf.add(tf.sqrt(v), this.eps)), (lr * Math.sqrt(bc2)) / bc1));
+          if (this.weightDecay !== 0 && this.decoupled) next = tf.sub(next, tf.mul(next, lr * this.weightDecay));
+        } else {
+          const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), this.eps);
+          next = tf.sub(w, tf.mul(tf.div(m, denom), lr / bc1));
+          if (this.weightDecay !== 0 && this.decoupled) next = tf.sub(next, tf.mul(w, lr * this.weightDecay));
+        }
         w.assign(next);
       }
     });

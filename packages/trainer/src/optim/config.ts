@@ -11,6 +11,12 @@ export const OptimizerConfigSchema = z
     beta1: z.number().min(0).max(1).default(0.9),
     beta2: z.number().min(0).max(1).default(0.999),
     eps: z.number().positive().default(1e-8),
+    variant: z
+      .enum(['torch', 'bert'])
+      .default('torch')
+      .describe(
+        "adam/adamw update: 'torch' (torch.optim: ε on the bias-corrected √v̂; AdamW decays the weights before the step) or 'bert' (pytorch-transformers' AdamW of BERT, VL-BERT and RVL-BERT: ε on the uncorrected √v with step size lr·√(1−β2^t)/(1−β1^t); AdamW decays the updated weights after the step)",
+      ),
   })
   .strict();
 export type OptimizerConfig = z.infer<typeof OptimizerConfigSchema>;

@@ -8,8 +8,8 @@ export function createOptimizer(c: OptimizerConfig): Optimizer {
     case 'sgd':
       return new Sgd(c.momentum, c.nesterov, c.weightDecay);
     case 'adam':
-      return new Adam(c.beta1, c.beta2, c.eps, c.weightDecay, false);
+      return new Adam(c.beta1, c.beta2, c.eps, c.weightDecay, false, c.variant);
     case 'adamw':
-      return new Adam(c.beta1, c.beta2, c.eps, c.weightDecay, true);
+      return new Adam(c.beta1, c.beta2, c.eps, c.weightDecay, true, c.variant);
   }
 }

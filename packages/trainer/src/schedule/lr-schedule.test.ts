@@ -31,4 +31,18 @@ describe('learningRate', () => {
     expect(learningRate(1, s, 2, 12)).toBeCloseTo(1);
     expect(learningRate(1, s, 7, 12)).toBeCloseTo(0.5);
   });
+
+  it("linear with a warm-up from 0 is BERT's WarmupLinearSchedule (VL-BERT's 'triangle') at step k = e · steps per epoch", () => {
+    // official lr_lambda (common/nlp/bert/optimization.py): k < W ? k / W : max(0, (T − k) / (T − W))
+    const perEpoch = 100;
+    const epochs = 10;
+    const warmupSteps = 250;
+    const T = perEpoch * epochs;
+    const official = (k: number) => (k < warmupSteps ? k / warmupSteps : Math.max(0, (T - k) / (T - warmupSteps)));
+    const s = cfg({ type: 'linear', warmupEpochs: warmupSteps / perEpoch, warmupStartFactor: 0 });
+    for (const k of [0, 1, 100, 249, 250, 251, 600, 999, 1000])
+      expect(learningRate(3e-4, s, k / perEpoch, epochs), `step ${k}`).toBeCloseTo(3e-4 * official(k), 12);
+    const floor = cfg({ type: 'linear', minLr: 0.01 });
+    expect([0, 5, 10].map((e) => learningRate(0.11, floor, e, 10))).toEqual([0.11, 0.060000000000000005, 0.01]);
+  });
 });
