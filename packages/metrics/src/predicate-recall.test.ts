@@ -50,6 +50,25 @@ describe('predicateRecallAtK', () => {
     expect(r.recall[50]).toBeCloseTo(4 / 6, 12);
   });
 
+  it('per predicate: its triples and the matched ones at each K (hand-counted from the images above)', () => {
+    const r = predicateRecallAtK([image1, image2, image3], [1, 3, 50]);
+    // predicate 1: (1,2,1) of image 1 (rank 4: K ≥ 4), image 2's two duplicates (one matched at rank 1)
+    expect(r.perPredicate.get(1)).toEqual({
+      total: 3,
+      matched: { 1: 1, 3: 1, 50: 2 },
+      recall: { 1: 1 / 3, 3: 1 / 3, 50: 2 / 3 },
+    });
+    // predicate 2: (0,1,2) of image 1 (rank 3), (1,0,2) of image 2 (never)
+    expect(r.perPredicate.get(2)).toEqual({
+      total: 2,
+      matched: { 1: 0, 3: 1, 50: 1 },
+      recall: { 1: 0, 3: 0.5, 50: 0.5 },
+    });
+    // predicate 3: (0,2,3) of image 1 (rank 2)
+    expect(r.perPredicate.get(3)).toEqual({ total: 1, matched: { 1: 0, 3: 1, 50: 1 }, recall: { 1: 0, 3: 1, 50: 1 } });
+    expect([...r.perPredicate.keys()].sort()).toEqual([1, 2, 3]);
+  });
+
   it('defaults to K = 50 and 100', () => {
     const r = predicateRecallAtK([image1, image2]);
     expect(Object.keys(r.recall).map(Number)).toEqual([50, 100]);

@@ -30,6 +30,15 @@ export interface PredicateRecallResult {
   readonly matched: Readonly<Record<number, number>>;
   /** matched / total at each K (NaN when total = 0) */
   readonly recall: Readonly<Record<number, number>>;
+  /** per ground-truth predicate p (index ≥ 1): its triples, matched ones at each K, their recall (NaN without triples) */
+  readonly perPredicate: ReadonlyMap<
+    number,
+    {
+      readonly total: number;
+      readonly matched: Readonly<Record<number, number>>;
+      readonly recall: Readonly<Record<number, number>>;
+    }
+  >;
 }
 
 /**
@@ -50,6 +59,15 @@ export function predicateRecallAtK(
   let total = 0;
   const matched: Record<number, number> = {};
   for (const k of ks) matched[k] = 0;
+  const byPredicate = new Map<number, { total: number; matched: Record<number, number> }>();
+  const ofPredicate = (p: number) => {
+    let entry = byPredicate.get(p);
+    if (!entry) {
+      entry = { total: 0, matched: Object.fromEntries(ks.map((k) => [k, 0])) };
+      byPredicate.set(p, entry);
+    }
+    return entry;
+  };
 
   images.forEach((image, imageIndex) => {
     const where = `image ${imageIndex}`;
@@ -59,6 +77,7 @@ export function predicateRecallAtK(
       assertInteger(what, `${where} groundTruth[${i}].predicate`, g.predicate, 1);
     });
     total += image.groundTruth.length;
+    for (const g of image.groundTruth) ofPredicate(g.predicate).total++;
     const predicate = new Int32Array(image.candidates.length);
     const confidence = new Float64Array(image.candidates.length);
     image.candidates.forEach((c, i) => {
@@ -92,6 +111,7 @@ export function predicateRecallAtK(
         if (g >= 0) {
           used[g] = 1;
           hits++;
+          ofPredicate(p).matched[k]!++;
         }
       }
       matched[k]! += hits;
@@ -99,5 +119,11 @@ export function predicateRecallAtK(
   });
   const recall: Record<number, number> = {};
   for (const k of ks) recall[k] = matched[k]! / total;
-  return { total, matched, recall };
+  const perPredicate = new Map(
+    [...byPredicate].map(([p, e]) => [
+      p,
+      { ...e, recall: Object.fromEntries(ks.map((k) => [k, e.matched[k]! / e.total])) },
+    ]),
+  );
+  return { total, matched, recall, perPredicate };
 }

@@ -202,15 +202,24 @@ describe('relationships task: metrics on hand-made logits', () => {
       expect(m[predicateVerificationMetric('above')]).toBeCloseTo(3 / 4, 12);
       expect(m[predicateVerificationMetric('near')]).toBeCloseTo(2 / 4, 12);
       expect(m['loss']).toBeCloseTo(ce, 5);
+      // per predicate: left of 1 of 1 triples matched, above 1 of 2 (image 1's), near 0 of 1
+      expect(m['R@50.left-of']).toBe(1);
+      expect(m['R@50.above']).toBe(0.5);
+      expect(m['R@50.near']).toBe(0);
+      expect(m['R@all']).toBeCloseTo(2 / 4, 12);
     }
     expect(task.metrics().map((s) => s.name)).toEqual([
       'R@50',
       'R@100',
+      'R@all',
       'verification',
       'loss',
       'verification.left-of',
       'verification.above',
       'verification.near',
+      'R@50.left-of',
+      'R@50.above',
+      'R@50.near',
     ]);
     expect(task.metrics().every((s) => s.unit === (s.name === 'loss' ? 'score' : 'fraction'))).toBe(true);
   });
@@ -243,6 +252,22 @@ describe('relationships task: metrics on hand-made logits', () => {
     const m = taskFor(model).evaluate({ model, split, batchSize: 1, data: info });
     expect(m['R@50']).toBe(0);
     expect(m['R@100']).toBeCloseTo(10 / 60, 12);
+    expect(m['R@all']).toBeCloseTo(10 / 60, 12);
+  });
+
+  it("R@all has no cut, as the official VRD test script: an image's 120 pairs all count", () => {
+    // the 100 most confident pairs predict 'near' (wrong), the 20 others 'left of' (right)
+    const pairs: ToyPair[] = Array.from({ length: 120 }, (_, j) => ({
+      pair: [j, j + 1],
+      holds: [0],
+      logits: j < 100 ? [0, 0, 0, 5] : [0, 2, 0, 0],
+    }));
+    const { split, model } = toySplit([pairs], 120);
+    const m = taskFor(model).evaluate({ model, split, batchSize: 1, data: info });
+    expect(m['R@50']).toBe(0);
+    expect(m['R@100']).toBe(0);
+    expect(m['R@all']).toBeCloseTo(20 / 120, 12);
+    expect(m['R@50.left-of']).toBe(0);
   });
 
   it('an empty split reports zeros, not NaN', () => {

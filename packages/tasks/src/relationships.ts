@@ -82,6 +82,10 @@ export const relationshipsMetrics: readonly MetricSpec[] = [
   ),
   fraction('R@100', 'predicate recall@100 (as R@50 with the 100 most confident pairs of each image)'),
   fraction(
+    'R@all',
+    "predicate recall with no top-K cut: every real pair's prediction counts (what RVL-BERT's VRD test script prints as its R@50 and R@100)",
+  ),
+  fraction(
     'verification',
     'triple-verification accuracy: for every real pair and every predicate, "does it hold" (probability ≥ threshold) against the annotation',
   ),
@@ -92,9 +96,16 @@ export const relationshipsMetrics: readonly MetricSpec[] = [
   ),
 ];
 
+const metricSuffix = (predicate: string) => predicate.trim().toLowerCase().replace(/\s+/g, '-');
+
 /** The metric name of one predicate's verification accuracy (`verification.left-of`). */
-export const predicateVerificationMetric = (predicate: string) =>
-  `verification.${predicate.trim().toLowerCase().replace(/\s+/g, '-')}`;
+export const predicateVerificationMetric = (predicate: string) => `verification.${metricSuffix(predicate)}`;
+
+/** The metric name of one predicate's recall@50 (`R@50.left-of`): its triples matched in the top 50 / its triples. */
+export const predicateRecallMetric = (predicate: string) => `R@50.${metricSuffix(predicate)}`;
+
+/** No cut: a K above any image's pair count (the official test script's recall). */
+const UNCUT = Number.MAX_SAFE_INTEGER;
 
 /**
  * Predicate classification over object pairs (RVL-BERT's VRD *predicate detection*: boxes and classes
@@ -191,6 +202,12 @@ export class RelationshipsTask implements Task<RelationshipsHParams> {
       ...this.predicates.map((p) =>
         fraction(predicateVerificationMetric(p), `triple-verification accuracy on the triples of predicate '${p}'`),
       ),
+      ...this.predicates.map((p) =>
+        fraction(
+          predicateRecallMetric(p),
+          `recall@50 of the ground-truth triples of predicate '${p}' (where a predicate is recognised, e.g. the spatial module on left/right/above/below)`,
+        ),
+      ),
     ];
   }
 
@@ -262,15 +279,19 @@ export class RelationshipsTask implements Task<RelationshipsHParams> {
         }
       });
     }
-    const recall = predicateRecallAtK(images, RECALL_AT);
+    const recall = predicateRecallAtK(images, [...RECALL_AT, UNCUT]);
     // no triples / no pairs (an empty split): 0, as the classification task reports an empty split
     const orZero = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? 0 : v);
     const out: Record<string, number> = {
       'R@50': orZero(recall.recall[50]),
       'R@100': orZero(recall.recall[100]),
+      'R@all': orZero(recall.recall[UNCUT]),
       verification: 0,
       loss: lossRows > 0 ? lossSum / lossRows : 0,
     };
+    this.predicates.forEach(
+      (p, k) => (out[predicateRecallMetric(p)] = orZero(recall.perPredicate.get(k + 1)?.recall[50])),
+    );
     if (holds.length > 0) {
       const v = tripleVerificationAccuracy(verified, holds, ofPredicate, n);
       out['verification'] = v.accuracy;
