@@ -21,7 +21,8 @@ import { resolveSceneConfig, type ResolvedSceneConfig, type SceneConfigInput } f
  * items are composited with max() onto a zero canvas.
  *
  * Annotations: `scene.*` are the base annotations (objects of `novelClasses` removed), `scene.full`
- * those of every object (`annotateObjects`); questions use rng `deriveSeed(seed, 'questions', index)`.
+ * those of every object (`annotateObjects`); questions use rng `deriveSeed(seed, 'questions', index)`,
+ * the relations' true-or-false queries `deriveSeed(seed, 'triple-queries', index)`.
  */
 export function generateScene(
   source: ItemSource,
@@ -87,11 +88,12 @@ export function generateScene(
     });
   }
   const questionSeed = deriveSeed(seed, 'questions', index);
-  const full = annotateObjects(objects, () => true, cfg, false, questionSeed);
+  const querySeed = deriveSeed(seed, 'triple-queries', index);
+  const full = annotateObjects(objects, () => true, cfg, false, questionSeed, querySeed);
   const base =
     cfg.baseClasses.length === cfg.numClasses
       ? full
-      : annotateObjects(objects, (o) => !o.novel, cfg, true, questionSeed);
+      : annotateObjects(objects, (o) => !o.novel, cfg, true, questionSeed, querySeed);
   return { index, height: H, width: W, image, ...base, full };
 }
 

@@ -5,6 +5,7 @@ import { sceneCaption } from './scene-caption.js';
 import type { ResolvedSceneConfig } from './scene-config.js';
 import { sceneQuestions } from './scene-questions.js';
 import { spatialRelations } from './spatial-relations.js';
+import { tripleQueries } from './triple-queries.js';
 
 /**
  * The annotations of a scene's objects when only those with `annotated(o)` are annotated:
@@ -12,7 +13,7 @@ import { spatialRelations } from './spatial-relations.js';
  * ordered pair of them, the caption over them (`sceneCaption`), and questions (`sceneQuestions`,
  * which see every object so that no answer is falsified by an unannotated one; classes named
  * in questions: all for `base = false`, base classes only for `base = true`). Questions draw from
- * `new Rng(questionSeed)`.
+ * `new Rng(questionSeed)`, the relations' true-or-false queries (`tripleQueries`) from `new Rng(querySeed)`.
  */
 export function annotateObjects(
   all: readonly SceneObject[],
@@ -20,6 +21,7 @@ export function annotateObjects(
   config: ResolvedSceneConfig,
   base: boolean,
   questionSeed: number,
+  querySeed: number,
 ): SceneAnnotations {
   const visible = all.filter(annotated);
   const objects = readingOrder(visible.map((o) => o.box)).map((i) => visible[i]!);
@@ -40,13 +42,15 @@ export function annotateObjects(
     },
     new Rng(questionSeed),
   );
+  const relations = spatialRelations(
+    objects.map((o) => o.box),
+    config.relations,
+  );
   return {
     objects,
     labels,
-    relations: spatialRelations(
-      objects.map((o) => o.box),
-      config.relations,
-    ),
+    relations,
+    queries: tripleQueries(relations, new Rng(querySeed)),
     questions,
     caption: sceneCaption(objects, config.relations),
   };

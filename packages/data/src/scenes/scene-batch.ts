@@ -64,6 +64,8 @@ export function sceneBatchKeys(options: {
     pairMask: f([q], '1 for a real pair, 0 for padding'),
     pairPredicate: i([q], 'the primary predicate of each pair (index into the predicates facet), −1 padding'),
     pairPredicates: f([q, PREDICATES.length], 'multi-hot: every predicate that holds for the pair'),
+    pairQuery: i([q], "the predicate a SpatialSense-like query asks about the pair (the scene's queries), −1 padding"),
+    pairTruth: f([q], "1 when the pair's queried predicate holds, 0 when it does not (or padding)"),
     index: i([], 'scene index'),
   };
   for (const [name, topK] of Object.entries(options.proposals)) {
@@ -112,6 +114,8 @@ export function proposalKeys(name: string): { boxes: string; scores: string; mas
  * | `pairMask` | [B, Q] | float32 | 1 for a real pair |
  * | `pairPredicate` | [B, Q] | int32 | primary predicate id (`PREDICATES`), −1 padding |
  * | `pairPredicates` | [B, Q, 6] | float32 | every predicate that holds |
+ * | `pairQuery` | [B, Q] | int32 | the predicate the pair's query asks about (`tripleQueries`), −1 padding |
+ * | `pairTruth` | [B, Q] | float32 | 1 when the queried predicate holds, else 0 |
  * | `index` | [B] | int32 | scene indices |
  *
  * plus the three proposal keys of every other named source (`proposalKeys`) and of `objects` (the
@@ -137,6 +141,8 @@ export function sceneBatch(scenes: readonly Scene[], options: SceneBatchOptions)
   const pairMask = new Float32Array(b * q);
   const pairPredicate = new Int32Array(b * q).fill(-1);
   const pairPredicates = new Float32Array(b * q * np);
+  const pairQuery = new Int32Array(b * q).fill(-1);
+  const pairTruth = new Float32Array(b * q);
   const objectScores = new Float32Array(b * m);
   const index = new Int32Array(b);
   scenes.forEach((scene, i) => {
@@ -173,6 +179,9 @@ export function sceneBatch(scenes: readonly Scene[], options: SceneBatchOptions)
       pairMask[slot] = 1;
       pairPredicate[slot] = PREDICATES.indexOf(r.primary);
       for (const p of r.predicates) pairPredicates[slot * np + PREDICATES.indexOf(p)] = 1;
+      const query = ann.queries[j]!;
+      pairQuery[slot] = PREDICATES.indexOf(query.predicate);
+      pairTruth[slot] = query.truth ? 1 : 0;
     });
     index[i] = scene.index;
   });
@@ -203,6 +212,8 @@ export function sceneBatch(scenes: readonly Scene[], options: SceneBatchOptions)
     batch['pairMask'] = tf.tensor2d(pairMask, [b, q], 'float32');
     batch['pairPredicate'] = tf.tensor2d(pairPredicate, [b, q], 'int32');
     batch['pairPredicates'] = tf.tensor3d(pairPredicates, [b, q, np], 'float32');
+    batch['pairQuery'] = tf.tensor2d(pairQuery, [b, q], 'int32');
+    batch['pairTruth'] = tf.tensor2d(pairTruth, [b, q], 'float32');
     const objectKeys = proposalKeys(OBJECT_REGIONS);
     batch[objectKeys.boxes] = batch['boxes'].clone();
     batch[objectKeys.scores] = tf.tensor2d(objectScores, [b, m], 'float32');

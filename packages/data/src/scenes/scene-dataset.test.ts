@@ -43,13 +43,20 @@ describe('scenes as a dataset', () => {
     const primary = b.pairPredicate!.dataSync();
     const all = b.pairPredicates!.dataSync();
     const pairs = b.pairs!.dataSync();
+    const query = b.pairQuery!.dataSync();
+    const truth = b.pairTruth!.dataSync();
     scenes.forEach((s, i) => {
       expect(Array.from(pairMask.subarray(i * q, (i + 1) * q)).reduce((a, v) => a + v, 0)).toBe(s.relations.length);
       s.relations.forEach((r, j) => {
         expect([pairs[(i * q + j) * 2], pairs[(i * q + j) * 2 + 1]]).toEqual([r.subject, r.object]);
         expect(PREDICATES[primary[i * q + j]!]).toBe(r.primary);
         expect(PREDICATES.filter((_, k) => all[(i * q + j) * PREDICATES.length + k] === 1)).toEqual(r.predicates);
+        // the query's truth is whether its predicate holds for the pair
+        const asked = query[i * q + j]!;
+        expect(PREDICATES[asked]).toBe(s.queries[j]!.predicate);
+        expect(truth[i * q + j]).toBe(all[(i * q + j) * PREDICATES.length + asked]);
       });
+      for (let j = s.relations.length; j < q; j++) expect([query[i * q + j], truth[i * q + j]]).toEqual([-1, 0]);
     });
     expect(Array.from(b.objectsProposals!.dataSync())).toEqual(Array.from(b.boxes!.dataSync()));
     tf.dispose(Object.values(b) as tf.Tensor[]);

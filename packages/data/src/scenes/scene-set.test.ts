@@ -64,6 +64,8 @@ describe('SceneSet', () => {
       'pairMask',
       'pairPredicate',
       'pairPredicates',
+      'pairQuery',
+      'pairTruth',
       'objectsProposals',
       'objectsProposalScores',
       'objectsProposalMask',

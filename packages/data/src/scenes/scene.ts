@@ -1,6 +1,7 @@
 import type { Box } from '../proposals/box.js';
 import type { SceneQuestion } from './scene-questions.js';
 import type { SpatialRelation } from './spatial-relations.js';
+import type { TripleQuery } from './triple-queries.js';
 
 /** One object of a scene. */
 export interface SceneObject {
@@ -30,6 +31,8 @@ export interface SceneAnnotations {
   readonly labels: Float32Array;
   /** Every ordered pair of `objects` (indices into `objects`). */
   readonly relations: readonly SpatialRelation[];
+  /** One SpatialSense-like query per relation (same order): a predicate, true or false (`tripleQueries`). */
+  readonly queries: readonly TripleQuery[];
   readonly questions: readonly SceneQuestion[];
   readonly caption: string;
 }
