@@ -79,6 +79,21 @@ bce = F.binary_cross_entropy_with_logits(z.reshape(B * Q, C)[real][:, 1:], holds
 (g,) = torch.autograd.grad(bce, z)
 out['bce'] = {'loss': float(bce), 'grad': arr(g)}
 
+# SpatialSense triple verification (RVL-BERT spasen/modules: logit = (logits * onehot(pred)).sum(-1),
+# BCEWithLogits against the True/False label, mean over the batch's queries), over the real pair slots
+gen = torch.Generator().manual_seed(11)
+query = torch.randint(0, N, (B, Q), generator=gen)
+query[mask == 0] = -1
+truth = torch.randint(0, 2, (B, Q), generator=gen).float() * mask
+z = logits.double().requires_grad_(True)
+onehot = F.one_hot(query.clamp(min=0) + 1, C).double()
+queried = (z * onehot).sum(-1).reshape(-1)[real]
+qbce = F.binary_cross_entropy_with_logits(queried, truth.double().reshape(-1)[real])
+(g,) = torch.autograd.grad(qbce, z)
+out['pairQuery'] = {'shape': list(query.shape), 'data': [int(v) for v in query.reshape(-1)]}
+out['pairTruth'] = arr(truth)
+out['queried_bce'] = {'loss': float(qbce), 'grad': arr(g)}
+
 path = 'packages/tasks/src/__fixtures__/relationships.golden.json'
 os.makedirs(os.path.dirname(path), exist_ok=True)
 with open(path, 'w') as f:

@@ -10,6 +10,12 @@ import { MultiLabelTask, multiLabelHParams, multiLabelMetrics, multiLabelTerms }
 import { RelationshipsTask, relationshipsHParams, relationshipsMetrics, relationshipsTerms } from './relationships.js';
 import { CaptioningTask, captioningHParams, captioningMetrics, captioningTerms } from './captioning.js';
 import { VqaTask, vqaHParams, vqaMetrics, vqaTerms } from './vqa.js';
+import {
+  TripleVerificationTask,
+  tripleVerificationHParams,
+  tripleVerificationMetrics,
+  tripleVerificationTerms,
+} from './triple-verification.js';
 
 export const classificationDescriptor: TaskDescriptor = {
   id: 'classification',
@@ -44,6 +50,18 @@ export const relationshipsDescriptor: TaskDescriptor = {
   metrics: relationshipsMetrics,
   primary: 'R@50',
   impl: RelationshipsTask,
+};
+
+export const tripleVerificationDescriptor: TaskDescriptor = {
+  id: 'triple-verification',
+  title: 'Triple verification (SpatialSense-like)',
+  description:
+    "whether a queried (subject, predicate, object) holds for a pair of annotated boxes (RVL-BERT on SpatialSense): BCE of the queried predicate's logit; accuracy (primary), per queried predicate",
+  hparams: tripleVerificationHParams,
+  terms: tripleVerificationTerms,
+  metrics: tripleVerificationMetrics,
+  primary: 'accuracy',
+  impl: TripleVerificationTask,
 };
 
 export const detectionDescriptor: TaskDescriptor = {

@@ -5,6 +5,7 @@ import {
   detectionDescriptor,
   multiLabelDescriptor,
   relationshipsDescriptor,
+  tripleVerificationDescriptor,
   vqaDescriptor,
 } from './descriptors.js';
 
@@ -23,6 +24,7 @@ export * from './detection/anchor-targets.js';
 export * from './detection/rpn-losses.js';
 export * from './relationships.js';
 export * from './relationship-losses.js';
+export * from './triple-verification.js';
 export * from './vqa.js';
 export * from './answer-bce.js';
 export * from './captioning.js';
@@ -36,6 +38,7 @@ export function register(container: DependencyContainer): void {
   registerTask(container, multiLabelDescriptor);
   registerTask(container, detectionDescriptor);
   registerTask(container, relationshipsDescriptor);
+  registerTask(container, tripleVerificationDescriptor);
   registerTask(container, vqaDescriptor);
   registerTask(container, captioningDescriptor);
 }
