@@ -43,7 +43,8 @@ export const rvlBert: ModelArchitecture = {
     'through a VL encoder (a vl-scene with textVisual: load a pre-trained one with student.init {recipe, map: {"": encoder}} and freeze it), ' +
     "the answer head on [MASK] over background + predicates (relationLogits). Options: the encoder's (width 16, pool 2, layers 2, dModel 64, heads 4, ffn 128, " +
     'normFirst, activation, mlmTransform true: as the pre-trained model), spatial (vrd | spatialsense | none), maskAttention (false), maskPool (7), ' +
-    'maskEpsilon (1e-6; 0: the official code, NaN on a constant map), unionMargin (1 px).',
+    'maskEpsilon (1e-6; 0: the official code, NaN on a constant map), unionMargin (1 px), ' +
+    'query (false; true: SpatialSense-like, the text names the queried predicate (batch key pairQuery) between subject and object: task triple-verification).',
   build(input) {
     const o = parseOptions('rvl-bert', input.options, {
       ...vlSceneEncoderOptions,
@@ -53,6 +54,7 @@ export const rvlBert: ModelArchitecture = {
       maskPool: positiveInt.default(7),
       maskEpsilon: z.number().min(0).default(1e-6),
       unionMargin: z.number().min(0).default(1),
+      query: z.boolean().default(false),
     });
     const data = input.data;
     const text = data?.text;
@@ -66,7 +68,7 @@ export const rvlBert: ModelArchitecture = {
     const mask = vocabulary.words.indexOf('[MASK]');
     if (mask < 0)
       throw new ConfigError('arch', "rvl-bert's text has a [MASK] token, and the dataset's vocabulary has none");
-    const { spatial, maskAttention, maskPool, maskEpsilon, unionMargin, ...encoder } = o;
+    const { spatial, maskAttention, maskPool, maskEpsilon, unionMargin, query, ...encoder } = o;
     return new RvlBertModel({
       encoder: {
         ...encoder,
@@ -87,6 +89,7 @@ export const rvlBert: ModelArchitecture = {
       maskPool,
       maskEpsilon,
       unionMargin,
+      query,
       classWords: classWordIds(data.classNames, vocabulary.words),
       predicateWords: predicateWordIds(predicates, vocabulary.words),
       ids: { cls: vocabulary.cls, sep: vocabulary.sep, pad: vocabulary.pad, mask },

@@ -36,12 +36,14 @@ const config = (over: Partial<RvlBertConfig> = {}): RvlBertConfig => ({
   unionMargin: 1,
   classWords: [[5], [6], [7, 8]],
   predicateWords: [[9], [10, 11], [], [9, 10], [11]],
+  query: false,
   ids: { cls: 2, sep: 3, mask: 4, pad: 0 },
   seed: 1,
   ...over,
 });
 
-const batch = (pairs: number[][][]): Batch => ({
+/** Pair slots with subject = object are padding (pairMask 0) unless `mask` says otherwise. */
+const batch = (pairs: number[][][], mask?: number[][], query?: number[][]): Batch => ({
   x: tf.randomUniform([2, 32, 32, 1], 0, 1, 'float32', 5),
   boxes: tf.tensor3d([
     [
@@ -64,6 +66,8 @@ const batch = (pairs: number[][][]): Batch => ({
     'int32',
   ),
   pairs: tf.tensor3d(pairs, [2, pairs[0]!.length, 2], 'int32'),
+  pairMask: tf.tensor2d(mask ?? pairs.map((ps) => ps.map(([s, o]) => (s === o ? 0 : 1)))),
+  ...(query ? { pairQuery: tf.tensor2d(query, undefined, 'int32') } : {}),
 });
 const PAIRS = [
   [
@@ -172,6 +176,57 @@ describe('rvl-bert: one sequence per object pair through the VL encoder, the ans
       expect(run(11)).toEqual(a);
       expect(run(12)).not.toEqual(a);
       expect(run()).toEqual(run());
+    });
+  });
+
+  it('only real pair slots are encoded: padding slots give zeros, and the real pairs the same logits as without them', () => {
+    const model = new RvlBertModel(config());
+    tf.tidy(() => {
+      const out = model.forward(batch(PAIRS), { training: false });
+      const logits = out['relationLogits']!.arraySync() as number[][][];
+      expect(logits[1]![2]!.every((v) => v === 0)).toBe(true); // image 1's slot 2 is padding
+      expect((out['roleMasks']!.arraySync() as number[][][][][])[1]![2]!.flat(2).every((v) => v === 0)).toBe(true);
+      // the first two pairs of each image, without the third slot at all
+      const two = model.forward(batch(PAIRS.map((ps) => ps.slice(0, 2))), { training: false })['relationLogits']!;
+      const a = out['relationLogits']!.slice([0, 0, 0], [2, 2, 6]).dataSync();
+      const o = two.dataSync();
+      expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - o[i]!)))).toBeLessThan(1e-5);
+      // no real pair at all: zeros of every tap's shape
+      const none = model.forward(
+        batch(PAIRS, [
+          [0, 0, 0],
+          [0, 0, 0],
+        ]),
+        { training: true },
+      );
+      expect(none['relationLogits']!.shape).toEqual([2, 3, 6]);
+      expect(none['roleMasks']!.shape).toEqual([2, 3, 2, 4, 4]);
+      expect(Array.from(none['relationLogits']!.dataSync()).every((v) => v === 0)).toBe(true);
+    });
+  });
+
+  it('query: the text names the queried predicate (SpatialSense-like), so the answer depends on the question; pairQuery is required', () => {
+    const model = new RvlBertModel(config({ query: true }));
+    expect(model.requiredBatchKeys().map((k) => k.key)).toContain('pairQuery');
+    expect(new RvlBertModel(config()).requiredBatchKeys().map((k) => k.key)).not.toContain('pairQuery');
+    tf.tidy(() => {
+      const ask = (k: number) =>
+        model
+          .forward(
+            batch(PAIRS, undefined, [
+              [k, k, k],
+              [k, k, k],
+            ]),
+            { training: false },
+          )
+          ['relationLogits']!.dataSync();
+      const left = ask(0); // 'left' and another one-word predicate (the test vocabulary's text length is 8)
+      const above = ask(4);
+      expect(Math.max(...Array.from(left, (v, i) => Math.abs(v - above[i]!)))).toBeGreaterThan(1e-4);
+      // a predicate without words (2) leaves the text as without a query
+      const plain = new RvlBertModel(config()).forward(batch(PAIRS), { training: false })['relationLogits']!.dataSync();
+      const nameless = ask(2);
+      expect(Math.max(...Array.from(plain, (v, i) => Math.abs(v - nameless[i]!)))).toBeLessThan(1e-5);
     });
   });
 

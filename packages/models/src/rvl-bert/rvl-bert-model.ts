@@ -41,6 +41,11 @@ export interface RvlBertConfig {
    * background's, whose name is not a word here).
    */
   readonly predicateWords: readonly (readonly number[])[];
+  /**
+   * SpatialSense-like queries: the text names the predicate asked about (`pairQuery`) between the
+   * subject's and the object's words, as the official SpatialSense variant.
+   */
+  readonly query: boolean;
   readonly ids: PairTextIds;
   readonly seed: number;
 }
@@ -132,6 +137,17 @@ export class RvlBertModel extends TappedModel {
       { key: 'boxes', dtype: 'float32', shape: [-1, 4], why: 'the annotated boxes the pairs index (pixels)' },
       { key: 'boxClasses', dtype: 'int32', rank: 1, why: 'the class of each box (its words in the text)' },
       { key: 'pairs', dtype: 'int32', shape: [-1, 2], why: '(subject, object) box pairs' },
+      { key: 'pairMask', dtype: 'float32', shape: [-1], why: 'which pair slots are real (only they are encoded)' },
+      ...(this.config.query
+        ? [
+            {
+              key: 'pairQuery',
+              dtype: 'int32' as const,
+              shape: [-1],
+              why: 'the predicate each query names in the text',
+            },
+          ]
+        : []),
     ];
   }
 
@@ -152,39 +168,48 @@ export class RvlBertModel extends TappedModel {
       const pairs = need('pairs').dataSync();
       const boxes = need('boxes').dataSync();
       const classes = need('boxClasses').dataSync();
+      const pairMask = need('pairMask').dataSync();
+      const queried = config.query ? need('pairQuery').dataSync() : undefined;
+      // only the real pair slots are encoded (padding would cost as much and, with the mask module,
+      // enter its batch-norm statistics); their outputs go back to their slots, zeros elsewhere
+      const slots = Array.from({ length: b * q }, (_, p) => p).filter((p) => pairMask[p] === 1);
       const t = config.encoder.textLength;
-      const n = b * q;
+      const n = slots.length;
+      if (n === 0) return this.emptyTaps(b, q, taps);
       const tokens = new Int32Array(n * t);
       const tokenMask = new Float32Array(n * t);
       const maskAt = new Float32Array(n * t); // one-hot of [MASK]
       const roleOf = new Float32Array(n * t * 2); // [n, T, 2]: token in the subject's / object's span
       const rois = new Float32Array(n * 4 * 4);
+      const imageOf = new Int32Array(n);
       const box = (img: number, i: number) => boxes.subarray((img * m + i) * 4, (img * m + i) * 4 + 4);
-      for (let img = 0; img < b; img++) {
-        for (let j = 0; j < q; j++) {
-          const p = img * q + j;
-          const [s, o] = [pairs[p * 2]!, pairs[p * 2 + 1]!];
-          const words = (i: number) => config.classWords[classes[img * m + i]!] ?? config.classWords[0]!;
-          const input = pairInput([words(s), words(o)], box(img, s), box(img, o), {
-            ids: config.ids,
-            textLength: t,
-            imageSize: [w, h],
-            unionMargin: config.unionMargin,
-          });
-          tokens.set(input.tokens, p * t);
-          tokenMask.set(input.tokenMask, p * t);
-          maskAt[p * t + input.maskPosition] = 1;
-          input.roleSpans.forEach(([from, to], r) => {
-            for (let k = from; k < to; k++) roleOf[(p * t + k) * 2 + r] = 1;
-          });
-          rois.set(input.rois, p * 16);
-        }
-      }
+      slots.forEach((slot, p) => {
+        const img = Math.floor(slot / q);
+        imageOf[p] = img;
+        const [s, o] = [pairs[slot * 2]!, pairs[slot * 2 + 1]!];
+        const words = (i: number) => config.classWords[classes[img * m + i]!] ?? config.classWords[0]!;
+        const predicate = queried ? (config.predicateWords[queried[slot]!] ?? []) : undefined;
+        const input = pairInput(
+          predicate ? [words(s), predicate, words(o)] : [words(s), words(o)],
+          box(img, s),
+          box(img, o),
+          { ids: config.ids, textLength: t, imageSize: [w, h], unionMargin: config.unionMargin },
+        );
+        tokens.set(input.tokens, p * t);
+        tokenMask.set(input.tokenMask, p * t);
+        maskAt[p * t + input.maskPosition] = 1;
+        // the mask module's roles: subject and object (a query's predicate words keep the image's vector)
+        const roleSpans = predicate ? [input.roleSpans[0]!, input.roleSpans[2]!] : input.roleSpans;
+        roleSpans.forEach(([from, to], r) => {
+          for (let k = from; k < to; k++) roleOf[(p * t + k) * 2 + r] = 1;
+        });
+        rois.set(input.rois, p * 16);
+      });
       const tokenIds = tf.tensor2d(tokens, [n, t], 'int32');
       const feature = encoder.backbone(need('x') as tf.Tensor4D, options.training);
       const roiBoxes = tf.tensor2d(rois, [n * 4, 4]);
       const roiImage = tf.tensor1d(
-        Int32Array.from({ length: n * 4 }, (_, i) => Math.floor(i / (4 * q))),
+        Int32Array.from({ length: n * 4 }, (_, i) => imageOf[Math.floor(i / 4)]!),
         'int32',
       );
       const pool = config.encoder.pool;
@@ -235,17 +260,29 @@ export class RvlBertModel extends TappedModel {
         dropout,
       );
       const logits = this.answer.apply(states, spatial, dropout);
-      taps.record('relationLogits', tf.reshape(logits, [b, q, 1 + config.predicates]));
-      return reshapePerImage(taps.values, b, q);
+      taps.record('relationLogits', logits);
+      return toSlots(taps.values, slots, b, q);
     }) as TapValues;
+  }
+
+  /** A batch without a real pair: every requested tap is zeros of its per-slot shape. */
+  private emptyTaps(b: number, q: number, taps: TapRecorder): TapValues {
+    for (const [name, spec] of Object.entries(this.specs))
+      taps.record(name, tf.zeros([b, q, ...spec.shape.slice(1).map((x) => Math.max(x, 0))]));
+    return taps.values;
   }
 }
 
-/** Per-pair taps [B·Q, …] → [B, Q, …] (relationLogits is already per image). */
-function reshapePerImage(values: TapValues, b: number, q: number): TapValues {
+/**
+ * Per-pair taps [n, …] of the encoded (real) pairs → [B, Q, …] with each pair at its slot and zeros
+ * in the padding slots (a placement product, so gradients flow back to the pairs).
+ */
+function toSlots(values: TapValues, slots: readonly number[], b: number, q: number): TapValues {
+  const place = tf.oneHot(tf.tensor1d(Int32Array.from(slots), 'int32'), b * q); // [n, B·Q]
   const out: Record<string, tf.Tensor> = {};
   for (const [name, v] of Object.entries(values)) {
-    out[name] = name === 'relationLogits' ? v : tf.reshape(v, [b, q, ...v.shape.slice(1)]);
+    const flat = tf.reshape(v, [v.shape[0]!, -1]);
+    out[name] = tf.reshape(tf.matMul(place, flat, true, false), [b, q, ...v.shape.slice(1)]);
   }
   return out as TapValues;
 }
