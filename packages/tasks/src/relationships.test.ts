@@ -241,6 +241,24 @@ describe('relationships task: metrics on hand-made logits', () => {
     expect(m['loss']).toBeCloseTo(mean, 5);
   });
 
+  it("annotation: primary — only each pair's primary predicate is ground truth (training rows, R@K, verification)", () => {
+    const { split, model } = toySplit(IMAGES, 4);
+    const task = taskFor(model, { annotation: 'primary' });
+    const m = task.evaluate({ model, split, batchSize: 2, data: info });
+    // primaries (the first that holds): (0,1) left of ✓ predicted left of; (1,0) above ✗ (near); (0,2) none; image 1 above ✓
+    expect(m['R@50']).toBeCloseTo(2 / 3, 12);
+    expect(m['R@50.left-of']).toBe(1);
+    expect(m['R@50.above']).toBe(0.5);
+    // softmax ≥ 0.5 against the one-hot primaries: (0,1) ✓ ✓ ✓ (near no longer annotated, 0.11 < 0.5); (1,0) ✓ ✗ ✗;
+    // (0,2) ✓ ✓ ✓; image 1 ✓ ✓ ✓
+    expect(m['verification']).toBeCloseTo(10 / 12, 12);
+    // training rows: (0,1)→left of, (1,0)→above, (0,2)→background, image 1 (1,0)→above
+    const [p0, p1, p2] = IMAGES[0]!.map((p) => p.logits);
+    const p3 = IMAGES[1]![0]!.logits;
+    const ce = -(logSoftmax(p0!, 1) + logSoftmax(p1!, 2) + logSoftmax(p2!, 0) + logSoftmax(p3, 2)) / 4;
+    expect(m['loss']).toBeCloseTo(ce, 5);
+  });
+
   it('R@50 keeps the 50 most confident pairs of an image, R@100 the 100 most confident', () => {
     // 60 pairs, predicate 0 holds for each: the 50 most confident predict 'near' (wrong), the 10 others 'left of'
     const pairs: ToyPair[] = Array.from({ length: 60 }, (_, j) => ({

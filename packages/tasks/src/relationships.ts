@@ -39,6 +39,12 @@ export const relationshipsHParams = z
       .describe(
         "rows of task.ce: 'triples' = one per (pair, predicate) that holds, as RVL-BERT's VRD loader (a pair with two predicates is two rows); 'primary' = one per pair, its primary predicate",
       ),
+    annotation: z
+      .enum(['all', 'primary'])
+      .default('all')
+      .describe(
+        "which predicates of a pair count as annotated — for the training rows, R@K's ground truth and verification: 'all' that hold (pairPredicates; scenes annotate densely, ≈ 2 per pair, so a pair's one prediction caps R@K near #pairs / #triples) or only its primary one (pairPredicate; as VRD, whose pairs mostly carry one predicate: R@K can reach 100 %)",
+      ),
     scores: z
       .enum(['softmax', 'sigmoid'])
       .default('softmax')
@@ -215,7 +221,7 @@ export class RelationshipsTask implements Task<RelationshipsHParams> {
     const out: Record<string, tf.Scalar> = {};
     if (!step.active.has('ce') && !step.active.has('bce')) return out;
     const logits = step.student[RELATION_TAP]!;
-    const labels = pairLabels(step.batch);
+    const labels = pairLabels(step.batch, this.hp.annotation);
     if (step.active.has('ce')) out['ce'] = predicateCrossEntropy(logits, labels, this.hp.target);
     if (step.active.has('bce')) out['bce'] = predicateBinaryCrossEntropy(logits, labels);
     return out;
@@ -234,7 +240,7 @@ export class RelationshipsTask implements Task<RelationshipsHParams> {
       tf.tidy(() => {
         const batch = split.batch(idx);
         const logits = model.forward(batch, { training: false, taps: RELATION })[RELATION_TAP];
-        const labels = pairLabels(batch);
+        const labels = pairLabels(batch, this.hp.annotation);
         const [b, q] = labels.pairMask.shape as [number, number];
         const c = n + 1;
         if (!logits || logits.shape.join() !== [b, q, c].join()) {
@@ -306,17 +312,24 @@ export class RelationshipsTask implements Task<RelationshipsHParams> {
 const RELATION_TAP = 'relationLogits';
 const RELATION = new Set([RELATION_TAP]);
 
-/** The pair annotations of a batch (its keys were checked at build time). */
-function pairLabels(batch: Batch): PairLabels & { pairs: tf.Tensor } {
+/**
+ * The pair annotations of a batch (its keys were checked at build time); with `annotation: primary`
+ * a pair's annotated predicates are only its primary one (none for a pair without one).
+ */
+function pairLabels(batch: Batch, annotation: 'all' | 'primary'): PairLabels & { pairs: tf.Tensor } {
   const get = (key: string) => {
     const t = batch[key];
     if (!t) throw new Error(`relationships task: the batch has no '${key}'`);
     return t;
   };
+  const all = get('pairPredicates');
+  const primary = get('pairPredicate');
   return {
     pairs: get('pairs'),
     pairMask: get('pairMask'),
-    pairPredicates: get('pairPredicates'),
-    pairPredicate: get('pairPredicate'),
+    // tf.oneHot of −1 (no primary / padding) is a zero row
+    pairPredicates:
+      annotation === 'primary' ? tf.oneHot(tf.cast(primary, 'int32'), all.shape[all.shape.length - 1]!) : all,
+    pairPredicate: primary,
   };
 }
