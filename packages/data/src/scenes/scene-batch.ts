@@ -21,7 +21,20 @@ export interface SceneBatchOptions {
   readonly proposals?: Readonly<Record<string, BatchProposals>>;
   /** `y` as multi-hot [B, K] (default) or, for scenes of exactly one object, its class [B] int32. */
   readonly labels?: SceneLabels;
+  /** Which pairs carry relation annotations (`pairPredicate`, `pairPredicates`); default 'all'. */
+  readonly relationPairs?: RelationPairs;
 }
+
+/**
+ * Which ordered pairs of a scene carry relation annotations: 'all' — every pair, every predicate that
+ * holds (dense); 'near' — only the pairs that are near or overlapping (as VRD, whose annotators label
+ * interacting, mostly close objects), the others stay real pairs with no predicate: background.
+ */
+export type RelationPairs = 'all' | 'near';
+
+/** Whether a relation is annotated under `relationPairs`. */
+export const relationAnnotated = (predicates: readonly string[], pairs: RelationPairs = 'all'): boolean =>
+  pairs === 'all' || predicates.includes('near') || predicates.includes('overlapping');
 
 /** How a scene batch gives its labels `y`: multi-hot over classes, or the class of a scene's single object. */
 export type SceneLabels = 'multi-hot' | 'class';
@@ -112,7 +125,7 @@ export function proposalKeys(name: string): { boxes: string; scores: string; mas
  * | `fullBoxes`, `fullBoxClasses`, `fullBoxCount` | as above | | every object, novel ones included |
  * | `pairs` | [B, Q, 2] | int32 | (subject, object) indices into `boxes`, Q = M·(M−1), zero padded |
  * | `pairMask` | [B, Q] | float32 | 1 for a real pair |
- * | `pairPredicate` | [B, Q] | int32 | primary predicate id (`PREDICATES`), −1 padding |
+ * | `pairPredicate` | [B, Q] | int32 | primary predicate id (`PREDICATES`), −1 padding or not annotated (`relationPairs`) |
  * | `pairPredicates` | [B, Q, 6] | float32 | every predicate that holds |
  * | `pairQuery` | [B, Q] | int32 | the predicate the pair's query asks about (`tripleQueries`), −1 padding |
  * | `pairTruth` | [B, Q] | float32 | 1 when the queried predicate holds, else 0 |
@@ -177,8 +190,10 @@ export function sceneBatch(scenes: readonly Scene[], options: SceneBatchOptions)
       pairs[slot * 2] = r.subject;
       pairs[slot * 2 + 1] = r.object;
       pairMask[slot] = 1;
-      pairPredicate[slot] = PREDICATES.indexOf(r.primary);
-      for (const p of r.predicates) pairPredicates[slot * np + PREDICATES.indexOf(p)] = 1;
+      if (relationAnnotated(r.predicates, options.relationPairs)) {
+        pairPredicate[slot] = PREDICATES.indexOf(r.primary);
+        for (const p of r.predicates) pairPredicates[slot * np + PREDICATES.indexOf(p)] = 1;
+      }
       const query = ann.queries[j]!;
       pairQuery[slot] = PREDICATES.indexOf(query.predicate);
       pairTruth[slot] = query.truth ? 1 : 0;

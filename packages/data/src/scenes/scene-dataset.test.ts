@@ -63,6 +63,44 @@ describe('scenes as a dataset', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("relationPairs 'near': only near or overlapping pairs keep their predicates, the others are real pairs without one (background)", async () => {
+    const dense = (await loadScenes({ train: 20, val: 1, test: 1 })).split('train');
+    const sparse = (await loadScenes({ train: 20, val: 1, test: 1, relationPairs: 'near' })).split('train');
+    const idx = Int32Array.from({ length: 20 }, (_, i) => i);
+    const [a, b] = [dense.batch(idx), sparse.batch(idx)];
+    const n = PREDICATES.length;
+    const near = PREDICATES.indexOf('near');
+    const overlapping = PREDICATES.indexOf('overlapping');
+    const [mask, allA, allB, primA, primB] = [
+      a.pairMask!.dataSync(),
+      a.pairPredicates!.dataSync(),
+      b.pairPredicates!.dataSync(),
+      a.pairPredicate!.dataSync(),
+      b.pairPredicate!.dataSync(),
+    ];
+    let background = 0;
+    let annotated = 0;
+    for (let s = 0; s < mask.length; s++) {
+      if (mask[s] !== 1) continue;
+      const row = (t: ArrayLike<number>) => Array.from({ length: n }, (_, k) => t[s * n + k]);
+      const close = allA[s * n + near] === 1 || allA[s * n + overlapping] === 1;
+      if (close) {
+        annotated++;
+        expect(row(allB)).toEqual(row(allA));
+        expect(primB[s]).toBe(primA[s]);
+      } else {
+        background++;
+        expect(row(allB).every((v) => v === 0)).toBe(true);
+        expect(primB[s]).toBe(-1);
+      }
+    }
+    expect(Array.from(b.pairMask!.dataSync())).toEqual(Array.from(mask)); // the same pairs, all real
+    expect(background).toBeGreaterThan(10);
+    expect(annotated).toBeGreaterThan(10);
+    // the queries are the scenes' own, whatever the annotation
+    expect(Array.from(b.pairQuery!.dataSync())).toEqual(Array.from(a.pairQuery!.dataSync()));
+  });
+
   it("one-object scenes with labels: 'class' give y int32 [B] and propose classification; other layouts are refused", async () => {
     const ds = await loadScenes({ train: 5, val: 1, test: 1, minObjects: 1, maxObjects: 1, labels: 'class' });
     expect(ds.task).toBe('classification');

@@ -70,6 +70,12 @@ export const sceneOptionsSchema = z
       .describe(
         "y: 'multi-hot' over classes (task multi-label), or 'class': the class of a scene's one object (needs minObjects = maxObjects = 1; task classification)",
       ),
+    relationPairs: z
+      .enum(['all', 'near'])
+      .default('all')
+      .describe(
+        "which ordered pairs carry relation annotations (pairPredicate, pairPredicates): 'all' — every pair, every predicate that holds; 'near' — only pairs that are near or overlapping, as VRD (annotators label interacting, mostly close objects): the others are real pairs with no predicate, background for the relationships task",
+      ),
     proposals: z
       .enum(['one', 'two', 'edges', 'none'])
       .default('two')
@@ -244,6 +250,7 @@ export async function loadScenes(
         seed: deriveSeed(o.splitSeed, 'scenes', name),
         proposals,
         labels: o.labels,
+        relationPairs: o.relationPairs,
         cacheSize: o.cacheSize,
         scene: {
           height: o.size,

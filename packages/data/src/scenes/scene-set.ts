@@ -7,7 +7,13 @@ import type { AnswerVocabulary } from './answer-vocabulary.js';
 import { generateScene } from './generate-scene.js';
 import type { ItemSource } from './item-source.js';
 import type { Scene } from './scene.js';
-import { OBJECT_REGIONS, sceneBatch, type BatchProposals, type SceneLabels } from './scene-batch.js';
+import {
+  OBJECT_REGIONS,
+  sceneBatch,
+  type BatchProposals,
+  type RelationPairs,
+  type SceneLabels,
+} from './scene-batch.js';
 import { resolveSceneConfig, type ResolvedSceneConfig, type SceneConfigInput } from './scene-config.js';
 
 export interface SceneSetOptions {
@@ -27,6 +33,8 @@ export interface SceneSetOptions {
   readonly proposals?: Readonly<Record<string, ProposalConfig>>;
   /** `y` of a batch: multi-hot (default) or, for one-object scenes, the object's class (`SceneLabels`). */
   readonly labels?: SceneLabels;
+  /** Which pairs carry relation annotations in batches (`RelationPairs`); default 'all'. */
+  readonly relationPairs?: RelationPairs;
   /** Scenes (with their proposals) kept in memory, least recently used evicted first; 0 (default) = none. */
   readonly cacheSize?: number;
 }
@@ -49,6 +57,7 @@ export class SceneSet {
   readonly config: ResolvedSceneConfig;
   readonly proposalConfigs: Readonly<Record<string, ProposalConfig>>;
   readonly labels: SceneLabels;
+  readonly relationPairs: RelationPairs;
   private readonly cacheSize: number;
   private readonly cache = new Map<number, Entry>();
 
@@ -75,6 +84,7 @@ export class SceneSet {
     }
     this.cacheSize = cacheSize;
     this.labels = options.labels ?? 'multi-hot';
+    this.relationPairs = options.relationPairs ?? 'all';
     if (
       this.labels === 'class' &&
       (this.config.minObjects !== 1 || this.config.maxObjects !== 1 || this.config.novelClasses.length > 0)
@@ -144,6 +154,7 @@ export class SceneSet {
       annotations: options.annotations,
       proposals: sources,
       labels: this.labels,
+      relationPairs: this.relationPairs,
     });
   }
 
