@@ -24,6 +24,7 @@ function shrink(config: Mapping): Mapping {
     options: {
       ...(data['options'] as Mapping),
       scenes: {
+        ...((data['options'] as Mapping)['scenes'] as Mapping),
         size: 32,
         minItemSize: 10,
         maxItemSize: 16,
@@ -31,7 +32,6 @@ function shrink(config: Mapping): Mapping {
         train: 32,
         val: 8,
         test: 8,
-        proposals: 'one',
       },
       length: 10,
     },
