@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { detach } from '@kd/core';
+import { binaryCrossEntropyWithLogits, detach } from '@kd/core';
 
 /**
  * Prediction-level KD on a VQA answer head [R]: binary cross-entropy of σ(z_S / t) against the
@@ -9,9 +9,7 @@ export function answerLogitKd(student: tf.Tensor, teacher: tf.Tensor, t = 1): tf
   return tf.tidy(() => {
     const target = tf.sigmoid(tf.div(detach(teacher), t));
     const z = tf.div(student, t);
-    // log(1 + e^z) − y·z, in the overflow-safe form max(z, 0) − y·z + log(1 + e^−|z|)
-    const bce = tf.add(tf.sub(tf.relu(z), tf.mul(target, z)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
-    return tf.mean(bce) as tf.Scalar;
+    return binaryCrossEntropyWithLogits(z, target);
   });
 }
 

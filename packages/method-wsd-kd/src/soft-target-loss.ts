@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { binaryCrossEntropyWithLogitsPerEntry } from '@kd/core';
 
 /**
  * WSD-KD's prediction-level soft-target loss (stage 2; the official SigmoidCrossEntropyLoss between
@@ -11,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 export function softTargetLoss(logits: tf.Tensor, scale: tf.Tensor, targets: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const x = tf.mul(logits, scale);
-    const loss = tf.add(tf.sub(tf.relu(x), tf.mul(x, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
+    const loss = binaryCrossEntropyWithLogitsPerEntry(x, targets);
     return tf.div(tf.sum(loss), logits.shape[0]!) as tf.Scalar;
   });
 }

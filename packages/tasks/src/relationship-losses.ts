@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { binaryCrossEntropyWithLogitsPerEntry } from '@kd/core';
 
 /**
  * The pair annotations of a batch (scenes: `sceneBatchKeys`), B scenes × Q pair slots, N predicates.
@@ -66,7 +67,7 @@ export function predicateBinaryCrossEntropy(logits: tf.Tensor, labels: PairLabel
     const z = tf.slice(tf.reshape(logits, [-1, c]), [0, 1], [-1, n]);
     const y = tf.reshape(tf.cast(labels.pairPredicates, 'float32'), [-1, n]);
     const real = tf.reshape(tf.cast(labels.pairMask, 'float32'), [-1, 1]);
-    const perEntry = tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
+    const perEntry = binaryCrossEntropyWithLogitsPerEntry(z, y);
     return tf.div(tf.sum(tf.mul(perEntry, real)), tf.maximum(tf.mul(tf.sum(real), n), 1)) as tf.Scalar;
   });
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  binaryCrossEntropyWithLogitsPerEntry,
   facetOf,
   injectable,
   PREDICATE_NAMES,
@@ -77,7 +78,7 @@ export function queriedBinaryCrossEntropy(logits: tf.Tensor, q: Queries): tf.Sca
     const z = queriedLogits(logits, q.query);
     const y = tf.reshape(tf.cast(q.truth, 'float32'), [-1]);
     const real = tf.reshape(tf.cast(q.mask, 'float32'), [-1]);
-    const perQuery = tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
+    const perQuery = binaryCrossEntropyWithLogitsPerEntry(z, y);
     return tf.div(tf.sum(tf.mul(perQuery, real)), tf.maximum(tf.sum(real), 1)) as tf.Scalar;
   });
 }
