@@ -44,7 +44,7 @@ export const relationshipsDescriptor: TaskDescriptor = {
   id: 'relationships',
   title: 'Relationship predicates over object pairs',
   description:
-    'the predicate of each (subject, object) pair of annotated boxes, with a background class (RVL-BERT predicate detection): softmax cross-entropy (or per-predicate BCE); predicate recall@50 (primary) and @100, triple-verification accuracy',
+    'the predicate of each (subject, object) pair of annotated boxes, with a background class (RVL-BERT predicate detection): softmax cross-entropy (or per-predicate BCE); predicate recall@50 (primary), @100 and uncut (as the official test script), recall per predicate, triple-verification accuracy',
   hparams: relationshipsHParams,
   terms: relationshipsTerms,
   metrics: relationshipsMetrics,
