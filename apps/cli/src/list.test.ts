@@ -110,7 +110,14 @@ describe('kd list', () => {
       '@kd/text',
     ]);
     expect(l.tasks.map((t: { id: string }) => t.id)).toEqual(
-      expect.arrayContaining(['classification', 'multi-label', 'relationships', 'triple-verification', 'vqa', 'captioning']),
+      expect.arrayContaining([
+        'classification',
+        'multi-label',
+        'relationships',
+        'triple-verification',
+        'vqa',
+        'captioning',
+      ]),
     );
     expect(l.tasks.find((t: { id: string }) => t.id === 'multi-label')).toMatchObject({
       primary: 'mAP',

@@ -230,7 +230,7 @@ describe('tasks in runs', () => {
       task: { id: 'nope' },
     });
     await expect(runExperiment(host, config, { runDir: join(dir, 'nope') })).rejects.toThrow(
-      /config field 'task\.id': unknown task 'nope' \(installed: captioning, classification, detection, margin-test, multi-label, relationships, vqa\)/,
+      /config field 'task\.id': unknown task 'nope' \(installed: captioning, classification, detection, margin-test, multi-label, relationships, triple-verification, vqa\)/,
     );
     const bad = parseRunConfig({
       ...tiny,
