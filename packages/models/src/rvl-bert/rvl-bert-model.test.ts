@@ -203,6 +203,23 @@ describe('rvl-bert: one sequence per object pair through the VL encoder, the ans
       expect(none['roleMasks']!.shape).toEqual([2, 3, 2, 4, 4]);
       expect(Array.from(none['relationLogits']!.dataSync()).every((v) => v === 0)).toBe(true);
     });
+    // a training step on such a batch still has a loss connected to the variables (zero gradients), not an error
+    const { grads } = tf.variableGrads(
+      () =>
+        tf.sum(
+          model.forward(
+            batch(PAIRS, [
+              [0, 0, 0],
+              [0, 0, 0],
+            ]),
+            { training: true },
+          )['relationLogits']!,
+        ) as tf.Scalar,
+      model.trainableVariables(),
+    );
+    const values = Object.values(grads);
+    expect(values.length).toBeGreaterThan(0);
+    expect(values.every((g) => Array.from(g.dataSync()).every((v) => v === 0))).toBe(true);
   });
 
   it('query: the text names the queried predicate (SpatialSense-like), so the answer depends on the question; pairQuery is required', () => {

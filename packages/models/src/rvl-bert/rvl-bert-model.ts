@@ -265,10 +265,15 @@ export class RvlBertModel extends TappedModel {
     }) as TapValues;
   }
 
-  /** A batch without a real pair: every requested tap is zeros of its per-slot shape. */
+  /**
+   * A batch without a real pair (every scene of it has one object): every requested tap is zeros of
+   * its per-slot shape, tied to the answer classifier's bias with weight 0 so that a training step's
+   * loss still reaches a variable (its gradient 0) instead of having none at all.
+   */
   private emptyTaps(b: number, q: number, taps: TapRecorder): TapValues {
+    const tie = tf.mul(tf.sum(this.answer.classifier.bias ?? tf.zeros([1])), 0);
     for (const [name, spec] of Object.entries(this.specs))
-      taps.record(name, tf.zeros([b, q, ...spec.shape.slice(1).map((x) => Math.max(x, 0))]));
+      taps.record(name, tf.add(tf.zeros([b, q, ...spec.shape.slice(1).map((x) => Math.max(x, 0))]), tie));
     return taps.values;
   }
 }
