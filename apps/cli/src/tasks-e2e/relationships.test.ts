@@ -30,7 +30,7 @@ describe('kd run: relationships on scenes', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^student +vl-scene .* params {2}test R@50 \d+\.\d\d% \(last\)/m);
     expect(r.stdout).toMatch(
-      /^ +test \(last\): R@100 \d+\.\d\d%, verification \d+\.\d\d%, loss \d+\.\d{4}, verification\.left-of \d+\.\d\d%/m,
+      /^ +test \(last\): R@100 \d+\.\d\d%, R@all \d+\.\d\d%, verification \d+\.\d\d%, loss \d+\.\d{4}, verification\.left-of \d+\.\d\d%/m,
     );
     expect(r.stderr).toMatch(/^\[distill\] epoch 1\/1 {2}loss \d+\.\d{4} {2}val R@50 \d+\.\d\d%/m);
     const summary = JSON.parse(readFileSync(join(cwd, 'run', 'summary.json'), 'utf8'));
@@ -38,9 +38,24 @@ describe('kd run: relationships on scenes', () => {
     expect(summary.weights).toEqual({ 'task.ce': 1, 'task.bce': 0 }); // bce (SpatialSense) is off by default
     const test = summary.student.test.last;
     expect(Object.keys(test).sort()).toEqual(
-      ['R@100', 'R@50', 'loss', 'verification', ...PREDICATES.map((p) => `verification.${p}`)].sort(),
+      [
+        'R@100',
+        'R@50',
+        'R@all',
+        'loss',
+        'verification',
+        ...PREDICATES.map((p) => `verification.${p}`),
+        ...PREDICATES.map((p) => `R@50.${p}`),
+      ].sort(),
     );
-    for (const m of ['R@50', 'R@100', 'verification', ...PREDICATES.map((p) => `verification.${p}`)]) {
+    for (const m of [
+      'R@50',
+      'R@100',
+      'R@all',
+      'verification',
+      ...PREDICATES.map((p) => `verification.${p}`),
+      ...PREDICATES.map((p) => `R@50.${p}`),
+    ]) {
       expect(test[m], m).toBeGreaterThanOrEqual(0);
       expect(test[m], m).toBeLessThanOrEqual(1);
     }
