@@ -4,7 +4,6 @@ import {
   injectable,
   PREDICATE_NAMES,
   sequentialBatches,
-  UserError,
   z,
   type Batch,
   type BatchKeyRequest,
@@ -30,6 +29,7 @@ import {
   type PairLabels,
 } from './relationship-losses.js';
 import { fraction, score } from './metric-spec.js';
+import { RELATION_TAP, relationHeadPredicates } from './relation-head.js';
 
 export const relationshipsHParams = z
   .object({
@@ -150,23 +150,7 @@ export class RelationshipsTask implements Task<RelationshipsHParams> {
 
   setup(ctx: TaskSetupContext<RelationshipsHParams>): void {
     this.hp = ctx.hparams;
-    // a dataset without the facet is refused by the run's data check (right after setup), in one line
-    const predicates = facetOf(ctx.data, PREDICATE_NAMES);
-    if (!predicates) return;
-    this.predicates = predicates;
-    const model = ctx.student.model;
-    const wanted = `${predicates.length + 1} (${predicates.length} predicates + background)`;
-    const spec = model.tapSpecs()[RELATION_TAP];
-    if (!spec)
-      throw new UserError(
-        `task 'relationships': the student (${model.arch}) has no relation head (tap '${RELATION_TAP}'); set student.options.predicates: ${wanted}`,
-      );
-    const outputs = spec.shape[spec.shape.length - 1];
-    if (spec.shape.length !== 2 || outputs !== predicates.length + 1) {
-      throw new UserError(
-        `task 'relationships': the student's relation head has ${outputs} outputs, dataset '${ctx.data.name}' needs ${wanted}: set student.options.predicates: ${predicates.length + 1}`,
-      );
-    }
+    this.predicates = relationHeadPredicates(ctx, 'relationships', (n) => `set student.options.predicates: ${n}`) ?? [];
   }
 
   requiredTaps() {
@@ -309,7 +293,6 @@ export class RelationshipsTask implements Task<RelationshipsHParams> {
   }
 }
 
-const RELATION_TAP = 'relationLogits';
 const RELATION = new Set([RELATION_TAP]);
 
 /**

@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   binaryCrossEntropyWithLogitsPerEntry,
-  facetOf,
   injectable,
   PREDICATE_NAMES,
   sequentialBatches,
-  UserError,
   z,
   type Batch,
   type BatchKeyRequest,
@@ -19,6 +17,7 @@ import {
   type TermSpec,
 } from '@kd/core';
 import { fraction, score } from './metric-spec.js';
+import { RELATION_TAP, relationHeadPredicates } from './relation-head.js';
 
 export const tripleVerificationHParams = z.object({}).strict();
 export type TripleVerificationHParams = z.output<typeof tripleVerificationHParams>;
@@ -44,7 +43,6 @@ export const tripleVerificationMetrics: readonly MetricSpec[] = [
 export const queryAccuracyMetric = (predicate: string) =>
   `accuracy.${predicate.trim().toLowerCase().replace(/\s+/g, '-')}`;
 
-const RELATION_TAP = 'relationLogits';
 const RELATION = new Set([RELATION_TAP]);
 
 /** The queries of a batch: [B, Q] queried predicate (−1 padding), truth, real-pair mask. */
@@ -101,21 +99,7 @@ export class TripleVerificationTask implements Task<TripleVerificationHParams> {
   private predicates: readonly string[] = [];
 
   setup(ctx: TaskSetupContext<TripleVerificationHParams>): void {
-    const predicates = facetOf(ctx.data, PREDICATE_NAMES);
-    if (!predicates) return; // refused by the run's data check, in one line
-    this.predicates = predicates;
-    const model = ctx.student.model;
-    const spec = model.tapSpecs()[RELATION_TAP];
-    const wanted = `${predicates.length + 1} (${predicates.length} predicates + background)`;
-    if (!spec)
-      throw new UserError(
-        `task 'triple-verification': the student (${model.arch}) has no relation head (tap '${RELATION_TAP}')`,
-      );
-    const outputs = spec.shape[spec.shape.length - 1];
-    if (outputs !== predicates.length + 1)
-      throw new UserError(
-        `task 'triple-verification': the student's relation head has ${outputs} outputs, dataset '${ctx.data.name}' needs ${wanted}`,
-      );
+    this.predicates = relationHeadPredicates(ctx, 'triple-verification') ?? [];
   }
 
   requiredTaps() {
