@@ -58,3 +58,4 @@ export * from './scenes/scene-questions.js';
 export * from './scenes/scene-set.js';
 export * from './scenes/scene.js';
 export * from './scenes/spatial-relations.js';
+export * from './scenes/training-pairs.js';

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Batch, BatchKeySpec, BatchKeySpecs } from '@kd/core';
+import { Rng, deriveSeed, type Batch, type BatchKeySpec, type BatchKeySpecs } from '@kd/core';
 import type { RegionProposals } from '../proposals/proposals.js';
 import type { Scene } from './scene.js';
 import { PREDICATES } from './spatial-relations.js';
+import { sampleTrainingPairs } from './training-pairs.js';
 
 /** The proposals of every scene of a batch, from one source, padded to `topK`. */
 export interface BatchProposals {
@@ -23,6 +24,12 @@ export interface SceneBatchOptions {
   readonly labels?: SceneLabels;
   /** Which pairs carry relation annotations (`pairPredicate`, `pairPredicates`); default 'all'. */
   readonly relationPairs?: RelationPairs;
+  /**
+   * Training batches only: per scene, `count` pairs drawn by RVL-BERT's VRD sampler
+   * (`sampleTrainingPairs`) with the rng `deriveSeed(seed, 'training-pairs', scene index)`, instead of
+   * every pair; background draws carry no predicate. Default: every pair, in relation order.
+   */
+  readonly trainingPairs?: { readonly count: number; readonly seed: number };
 }
 
 /**
@@ -110,6 +117,34 @@ export function proposalKeys(name: string): { boxes: string; scores: string; mas
 }
 
 /**
+ * The pairs a scene shows in a batch, as indices into its relations: every relation in order, or the
+ * training sampler's draw (`trainingPairs`). `background`: the pair carries no predicate.
+ */
+function scenePairs(
+  ann: Pick<Scene, 'objects' | 'relations'>,
+  sceneIndex: number,
+  options: SceneBatchOptions,
+): { relation: number; background: boolean }[] {
+  const annotated = (r: Scene['relations'][number]) => relationAnnotated(r.predicates, options.relationPairs);
+  if (!options.trainingPairs) return ann.relations.map((r, relation) => ({ relation, background: !annotated(r) }));
+  const n = ann.objects.length;
+  const slot = new Map(ann.relations.map((r, relation) => [r.subject * n + r.object, relation]));
+  const { count, seed } = options.trainingPairs;
+  const drawn = sampleTrainingPairs(
+    ann.relations.filter(annotated),
+    n,
+    count,
+    new Rng(deriveSeed(seed, 'training-pairs', sceneIndex)),
+  );
+  return drawn.map((p) => {
+    const relation = slot.get(p.subject * n + p.object);
+    if (relation === undefined)
+      throw new RangeError(`sceneBatch: scene ${sceneIndex} has no relation for pair (${p.subject}, ${p.object})`);
+    return { relation, background: p.background };
+  });
+}
+
+/**
  * A batch of scenes (B = scenes.length, H×W canvas, K classes, M = maxObjects, P = topK):
  *
  * | key | shape | dtype | content |
@@ -123,7 +158,7 @@ export function proposalKeys(name: string): { boxes: string; scores: string; mas
  * | `proposalScores` | [B, P] | float32 | their objectness, 0 padding |
  * | `proposalMask` | [B, P] | float32 | 1 for real proposals, 0 for padding |
  * | `fullBoxes`, `fullBoxClasses`, `fullBoxCount` | as above | | every object, novel ones included |
- * | `pairs` | [B, Q, 2] | int32 | (subject, object) indices into `boxes`, Q = M·(M−1), zero padded |
+ * | `pairs` | [B, Q, 2] | int32 | (subject, object) indices into `boxes`, Q = M·(M−1), zero padded (every pair in relation order, or the `trainingPairs` draw) |
  * | `pairMask` | [B, Q] | float32 | 1 for a real pair |
  * | `pairPredicate` | [B, Q] | int32 | primary predicate id (`PREDICATES`), −1 padding or not annotated (`relationPairs`) |
  * | `pairPredicates` | [B, Q, 6] | float32 | every predicate that holds |
@@ -185,19 +220,20 @@ export function sceneBatch(scenes: readonly Scene[], options: SceneBatchOptions)
       fullBoxClasses[i * m + j] = o.classId;
     });
     fullBoxCount[i] = scene.full.objects.length;
-    ann.relations.forEach((r, j) => {
+    for (const [j, { relation, background }] of scenePairs(ann, scene.index, options).entries()) {
+      const r = ann.relations[relation]!;
       const slot = i * q + j;
       pairs[slot * 2] = r.subject;
       pairs[slot * 2 + 1] = r.object;
       pairMask[slot] = 1;
-      if (relationAnnotated(r.predicates, options.relationPairs)) {
+      if (!background) {
         pairPredicate[slot] = PREDICATES.indexOf(r.primary);
         for (const p of r.predicates) pairPredicates[slot * np + PREDICATES.indexOf(p)] = 1;
       }
-      const query = ann.queries[j]!;
+      const query = ann.queries[relation]!;
       pairQuery[slot] = PREDICATES.indexOf(query.predicate);
       pairTruth[slot] = query.truth ? 1 : 0;
-    });
+    }
     index[i] = scene.index;
   });
   const batch: Record<string, tf.Tensor> = {};

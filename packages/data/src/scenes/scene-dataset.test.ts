@@ -101,6 +101,71 @@ describe('scenes as a dataset', () => {
     expect(Array.from(b.pairQuery!.dataSync())).toEqual(Array.from(a.pairQuery!.dataSync()));
   });
 
+  it("trainingPairs: training batches with an augmentSeed show the sampler's pairs (a new draw per seed), other batches every pair", async () => {
+    const ds = await loadScenes({ train: 30, val: 4, test: 4, relationPairs: 'near', trainingPairs: 32 });
+    const plain = await loadScenes({ train: 30, val: 4, test: 4, relationPairs: 'near' });
+    const train = ds.split('train');
+    expect(train.augments).toBe(true);
+    expect(ds.split('val').augments).toBe(false);
+    expect(plain.split('train').augments).toBe(false);
+    const idx = Int32Array.from({ length: 30 }, (_, i) => i);
+    const read = (b: Batch) => ({
+      pairs: Array.from(b.pairs!.dataSync()),
+      mask: Array.from(b.pairMask!.dataSync()),
+      primary: Array.from(b.pairPredicate!.dataSync()),
+      all: Array.from(b.pairPredicates!.dataSync()),
+      query: Array.from(b.pairQuery!.dataSync()),
+    });
+    const batches = [train.batch(idx), plain.split('train').batch(idx), train.batch(idx, { augmentSeed: 7 })];
+    const [unsampled, reference, sampled] = batches.map(read);
+    expect(unsampled).toEqual(reference); // no augmentSeed: every pair, as without the option
+    expect(read(plain.split('train').batch(idx, { augmentSeed: 7 }))).toEqual(reference);
+    const again = train.batch(idx, { augmentSeed: 7 });
+    expect(read(again)).toEqual(sampled);
+    const other = train.batch(idx, { augmentSeed: 8 });
+    expect(read(other).pairs).not.toEqual(sampled.pairs);
+    const q = 12;
+    const n = PREDICATES.length;
+    let missed = 0;
+    for (let i = 0; i < 30; i++) {
+      const scene = train.scenes.get(i);
+      const objects = scene.objects.length;
+      const relation = new Map(scene.relations.map((r, j) => [`${r.subject},${r.object}`, j]));
+      const shown = new Set<string>();
+      let real = 0;
+      for (let j = 0; j < q; j++) {
+        const slot = i * q + j;
+        if (sampled.mask[slot] === 0) {
+          expect([sampled.primary[slot], sampled.query[slot]]).toEqual([-1, -1]);
+          continue;
+        }
+        real++;
+        const pair = `${sampled.pairs[slot * 2]},${sampled.pairs[slot * 2 + 1]}`;
+        expect(shown.has(pair)).toBe(false);
+        shown.add(pair);
+        const r = relation.get(pair)!;
+        // the pair keeps its own predicate (annotated) or none (background), and its own query:
+        // those of its slot in the unsampled batch, which lists the relations in order
+        const at = i * q + r;
+        expect(`${reference.pairs[at * 2]},${reference.pairs[at * 2 + 1]}`).toBe(pair);
+        expect(sampled.primary[slot]).toBe(reference.primary[at]);
+        expect(sampled.all.slice(slot * n, (slot + 1) * n)).toEqual(reference.all.slice(at * n, (at + 1) * n));
+        expect(sampled.query[slot]).toBe(reference.query[at]);
+      }
+      // every annotated pair is shown (≤ 12 < 24); unannotated ones may be missed by the rejection rule
+      for (const r of scene.relations)
+        if (reference.primary[i * q + relation.get(`${r.subject},${r.object}`)!]! >= 0)
+          expect(shown.has(`${r.subject},${r.object}`)).toBe(true);
+      expect(real).toBeLessThanOrEqual(objects * (objects - 1));
+      missed += objects * (objects - 1) - real;
+    }
+    expect(missed).toBeGreaterThan(0); // the official rule leaves some background pairs out
+    expect(read(ds.split('val').batch(Int32Array.of(0, 1, 2, 3), { augmentSeed: 7 }))).toEqual(
+      read(plain.split('val').batch(Int32Array.of(0, 1, 2, 3))),
+    );
+    tf.dispose([...batches, again, other].flatMap((b) => Object.values(b) as tf.Tensor[]));
+  });
+
   it("one-object scenes with labels: 'class' give y int32 [B] and propose classification; other layouts are refused", async () => {
     const ds = await loadScenes({ train: 5, val: 1, test: 1, minObjects: 1, maxObjects: 1, labels: 'class' });
     expect(ds.task).toBe('classification');

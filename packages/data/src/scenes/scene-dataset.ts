@@ -76,6 +76,14 @@ export const sceneOptionsSchema = z
       .describe(
         "which ordered pairs carry relation annotations (pairPredicate, pairPredicates): 'all' — every pair, every predicate that holds; 'near' — only pairs that are near or overlapping, as VRD (annotators label interacting, mostly close objects): the others are real pairs with no predicate, background for the relationships task",
       ),
+    trainingPairs: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe(
+        "pairs per training scene and epoch, drawn by RVL-BERT's VRD sampler (TRAIN.SAMPLE_RELS, 32 in its configs): up to ¾ of them annotated pairs (drawn without replacement when there are more), the rest unannotated pairs as background (a draw already taken is rejected; more than 10 rejections in a row end it), shuffled; val/test batches keep every pair. 0: every pair",
+      ),
     proposals: z
       .enum(['one', 'two', 'edges', 'none'])
       .default('two')
@@ -109,7 +117,8 @@ export class SceneSplit implements DataSplit {
   readonly size: number;
   /** The annotations behind `y`, `boxes`, `boxClasses`, `boxCount`: 'base' (novel objects left out) or 'full'. */
   readonly annotations: 'base' | 'full';
-  readonly augments = false;
+  /** True when training batches draw their pairs (`trainingPairs`): a batch's pairs depend on its `augmentSeed`. */
+  readonly augments: boolean;
   /** The class of each scene's one object with `labels: 'class'`; undefined for multi-hot scenes. */
   readonly labels?: Int32Array;
 
@@ -119,13 +128,14 @@ export class SceneSplit implements DataSplit {
   ) {
     this.size = scenes.size;
     this.annotations = options.annotations ?? 'base';
+    this.augments = scenes.trainingPairs > 0;
     if (scenes.labels === 'class')
       this.labels = Int32Array.from({ length: this.size }, (_, i) => scenes.get(i).objects[0]!.classId);
   }
 
   /** x [B,H,W,1], y multi-hot [B,K], boxes, pairs, proposals… (`sceneBatchKeys`; scenes/README.md). */
-  batch(indices: Int32Array): Batch {
-    return this.scenes.batch(indices, { annotations: this.annotations });
+  batch(indices: Int32Array, options: { augmentSeed?: number } = {}): Batch {
+    return this.scenes.batch(indices, { annotations: this.annotations, augmentSeed: options.augmentSeed });
   }
 
   preview(index: number): SamplePreview {
@@ -251,6 +261,7 @@ export async function loadScenes(
         proposals,
         labels: o.labels,
         relationPairs: o.relationPairs,
+        trainingPairs: name === 'train' ? o.trainingPairs : 0,
         cacheSize: o.cacheSize,
         scene: {
           height: o.size,

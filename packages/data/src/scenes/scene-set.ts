@@ -35,6 +35,11 @@ export interface SceneSetOptions {
   readonly labels?: SceneLabels;
   /** Which pairs carry relation annotations in batches (`RelationPairs`); default 'all'. */
   readonly relationPairs?: RelationPairs;
+  /**
+   * Pairs per scene drawn by RVL-BERT's VRD training sampler (`sampleTrainingPairs`) in the batches that
+   * get an `augmentSeed` (training batches, a new draw each epoch); 0 (default): every pair.
+   */
+  readonly trainingPairs?: number;
   /** Scenes (with their proposals) kept in memory, least recently used evicted first; 0 (default) = none. */
   readonly cacheSize?: number;
 }
@@ -58,6 +63,7 @@ export class SceneSet {
   readonly proposalConfigs: Readonly<Record<string, ProposalConfig>>;
   readonly labels: SceneLabels;
   readonly relationPairs: RelationPairs;
+  readonly trainingPairs: number;
   private readonly cacheSize: number;
   private readonly cache = new Map<number, Entry>();
 
@@ -85,6 +91,9 @@ export class SceneSet {
     this.cacheSize = cacheSize;
     this.labels = options.labels ?? 'multi-hot';
     this.relationPairs = options.relationPairs ?? 'all';
+    this.trainingPairs = options.trainingPairs ?? 0;
+    if (!Number.isInteger(this.trainingPairs) || this.trainingPairs < 0)
+      throw new RangeError(`SceneSet: trainingPairs must be an integer ≥ 0, got ${this.trainingPairs}`);
     if (
       this.labels === 'class' &&
       (this.config.minObjects !== 1 || this.config.maxObjects !== 1 || this.config.novelClasses.length > 0)
@@ -135,8 +144,11 @@ export class SceneSet {
     return this.fillProposals(this.entry(index));
   }
 
-  /** Tensors of the given scenes (`sceneBatch`), with every proposal source; the caller disposes them. */
-  batch(indices: ArrayLike<number>, options: { annotations?: 'base' | 'full' } = {}): Batch {
+  /**
+   * Tensors of the given scenes (`sceneBatch`), with every proposal source; the caller disposes them.
+   * With `trainingPairs` > 0, a batch given an `augmentSeed` shows the sampler's pairs.
+   */
+  batch(indices: ArrayLike<number>, options: { annotations?: 'base' | 'full'; augmentSeed?: number } = {}): Batch {
     const names = Object.keys(this.proposalConfigs);
     const scenes: Scene[] = [];
     const perScene: RegionProposals[][] = names.map(() => []);
@@ -155,6 +167,10 @@ export class SceneSet {
       proposals: sources,
       labels: this.labels,
       relationPairs: this.relationPairs,
+      trainingPairs:
+        this.trainingPairs > 0 && options.augmentSeed !== undefined
+          ? { count: this.trainingPairs, seed: options.augmentSeed }
+          : undefined,
     });
   }
 
