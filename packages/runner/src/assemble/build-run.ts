@@ -424,7 +424,7 @@ export async function buildRun(
     if (tc?.cacheOutputs && dataset.split('train').augments) {
       throw new ConfigError(
         `${where}.cacheOutputs`,
-        'cached outputs would not match augmented samples; turn data augmentation off or cacheOutputs off',
+        "cached outputs would not match training batches that change each epoch (the dataset's augmentation or sampled pairs); turn that off or cacheOutputs off",
       );
     }
   }
