@@ -10,7 +10,8 @@ import type { WordTokenizer } from '../tokenizer/word-tokenizer.js';
  */
 export class SceneCaptionsSplit implements DataSplit {
   readonly size: number;
-  readonly augments = false;
+  /** As the scenes: true when training batches draw their pairs (`trainingPairs`). */
+  readonly augments: boolean;
   /** The scenes' single labels, when they have them (`labels: 'class'`). */
   readonly labels?: Int32Array;
 
@@ -20,6 +21,7 @@ export class SceneCaptionsSplit implements DataSplit {
     readonly length: number,
   ) {
     this.size = scenes.size;
+    this.augments = scenes.augments;
     this.labels = scenes.labels;
   }
 
@@ -28,12 +30,13 @@ export class SceneCaptionsSplit implements DataSplit {
     return this.scenes.scenes.get(index).caption;
   }
 
-  batch(indices: Int32Array): Batch {
+  /** The scene batch (given `augmentSeed`: a training batch, see `SceneSplit.batch`) with the captions. */
+  batch(indices: Int32Array, options: { augmentSeed?: number } = {}): Batch {
     const encoded = this.tokenizer.encodeBatch(
       Array.from(indices, (i) => this.caption(i)),
       { length: this.length },
     );
-    const base = this.scenes.batch(indices);
+    const base = this.scenes.batch(indices, options);
     const shape: [number, number] = [indices.length, this.length];
     return {
       ...base,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import type { Batch } from '@kd/core';
 import { loadSceneCaptions } from './scene-captions-dataset.js';
 
 describe('scene-captions dataset', () => {
@@ -22,5 +23,31 @@ describe('scene-captions dataset', () => {
     expect(decoded).toEqual(words.slice(0, 14));
     expect(decoded).not.toContain('[UNK]');
     tf.dispose(Object.values(batch));
+  });
+
+  it('passes a training batch’s augmentSeed on to the scenes: with trainingPairs the pairs are the sampler’s', async () => {
+    await tf.setBackend('cpu');
+    const options = {
+      train: 12,
+      val: 4,
+      test: 4,
+      proposals: 'none',
+      relationPairs: 'near',
+      trainingPairs: 32,
+    } as const;
+    const data = await loadSceneCaptions({ scenes: options, length: 12 });
+    const split = data.split('train');
+    expect(split.augments).toBe(true);
+    expect(data.split('val').augments).toBe(false);
+    expect((await loadSceneCaptions({ scenes: { ...options, trainingPairs: 0 } })).split('train').augments).toBe(false);
+    const idx = Int32Array.from({ length: 12 }, (_, i) => i);
+    const keys = ['pairs', 'pairMask', 'pairPredicate'];
+    const read = (b: Batch) => keys.map((k) => Array.from(b[k]!.dataSync()));
+    const sampled = split.batch(idx, { augmentSeed: 5 });
+    const scenes = split.scenes.batch(idx, { augmentSeed: 5 });
+    const plain = split.batch(idx);
+    expect(read(sampled)).toEqual(read(scenes));
+    expect(read(sampled)[0]).not.toEqual(read(plain)[0]);
+    tf.dispose([sampled, scenes, plain].flatMap((b) => Object.values(b)));
   });
 });

@@ -14,7 +14,8 @@ import { vqaAnswerScores } from './vqa-answer-scores.js';
  */
 export class SceneVqaSplit implements DataSplit {
   readonly size: number;
-  readonly augments = false;
+  /** As the scenes: true when training batches draw their pairs (`trainingPairs`). */
+  readonly augments: boolean;
 
   constructor(
     readonly scenes: SceneSplit,
@@ -24,6 +25,7 @@ export class SceneVqaSplit implements DataSplit {
     readonly numAnswers: number,
   ) {
     this.size = questions.scene.length;
+    this.augments = scenes.augments;
   }
 
   /** The scene index of sample `index`. */
@@ -37,7 +39,7 @@ export class SceneVqaSplit implements DataSplit {
     return this.scenes.scenes.get(this.sceneOf(index)).questions[this.questions.question[index]!]!;
   }
 
-  batch(indices: Int32Array): Batch {
+  batch(indices: Int32Array, options: { augmentSeed?: number } = {}): Batch {
     const b = indices.length;
     const questions = Array.from(indices, (i) => this.question(i));
     const encoded = this.tokenizer.encodeBatch(
@@ -47,7 +49,7 @@ export class SceneVqaSplit implements DataSplit {
     const scores = new Float32Array(b * this.numAnswers);
     questions.forEach((q, i) => scores.set(vqaAnswerScores(q.answerId, this.numAnswers), i * this.numAnswers));
     const sceneIndex = Int32Array.from(indices, (i) => this.sceneOf(i));
-    const { index, ...scene } = this.scenes.batch(sceneIndex);
+    const { index, ...scene } = this.scenes.batch(sceneIndex, options);
     index?.dispose();
     const shape: [number, number] = [b, this.length];
     return {

@@ -71,4 +71,23 @@ describe('scene-vqa dataset', () => {
     expect(data.text.classPrompts.ids.length).toBe(10 * 16);
     expect(data.split('train').preview(0).lines![0]).toMatch(/^Q: /);
   });
+
+  it('passes a training batch’s augmentSeed on to the scenes (trainingPairs)', async () => {
+    const data = await loadSceneVqa({
+      scenes: { train: 10, val: 4, test: 4, proposals: 'none', trainingPairs: 32 },
+      length: 12,
+    });
+    const split = data.split('train');
+    expect(split.augments).toBe(true);
+    const idx = Int32Array.from({ length: 8 }, (_, i) => i);
+    const sampled = split.batch(idx, { augmentSeed: 5 });
+    const scenes = split.scenes.batch(
+      Int32Array.from(idx, (i) => split.sceneOf(i)),
+      { augmentSeed: 5 },
+    );
+    const plain = split.batch(idx);
+    expect(Array.from(sampled['pairs']!.dataSync())).toEqual(Array.from(scenes['pairs']!.dataSync()));
+    expect(Array.from(sampled['pairs']!.dataSync())).not.toEqual(Array.from(plain['pairs']!.dataSync()));
+    tf.dispose([sampled, scenes, plain].flatMap((b) => Object.values(b)));
+  });
 });
