@@ -142,4 +142,28 @@ describe('examples/', () => {
     expect(detector).toEqual(vild.student.options);
     expect({ ...ensemble, name: vild.name, student: vild.student }).toEqual(vild);
   });
+
+  it('fashion-mnist-full/: every config is valid; the cells of the baselines and AdaIN sweeps differ from kd.yaml only in their methods (one teacher recipe, one student, one budget)', () => {
+    const dir = join(examples, 'fashion-mnist-full');
+    for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml') && !f.endsWith('.sweep.yaml')))
+      expect(() => loadConfigFile(join(dir, f)), f).not.toThrow();
+    const kdFull = loadConfigFile(join(dir, 'kd.yaml'));
+    const alone = loadConfigFile(join(dir, 'student.yaml'));
+    const teacher = loadConfigFile(join(dir, 'teacher.yaml'));
+    expect([alone.student, alone.train, alone.data]).toEqual([kdFull.student, kdFull.train, kdFull.data]);
+    expect([teacher.student.arch, teacher.data]).toEqual([kdFull.teacher!.arch, kdFull.data]);
+    const baselines = planSweep({ configPath: join(dir, 'baselines.sweep.yaml'), out: 'sweeps' });
+    const adain = planSweep({ configPath: join(dir, 'adain.sweep.yaml'), out: 'sweeps' });
+    expect(baselines.cells.map((c) => c.name)).toEqual(['student', 'kd', 'fitnet', 'at']);
+    expect(adain.cells.map((c) => c.name)).toEqual(['stat', 'ain-kl', 'ain-ce', 'both']);
+    for (const plan of [baselines, adain]) {
+      expect(plan.seeds).toEqual([1, 2, 3]);
+      for (const { name, config } of plan.cells) {
+        expect([config.student, config.train, config.data], name).toEqual([kdFull.student, kdFull.train, kdFull.data]);
+        if (name !== 'student') expect(config.teacher, name).toEqual(kdFull.teacher);
+      }
+    }
+    const budget = planSweep({ configPath: join(dir, 'budget.sweep.yaml'), out: 'sweeps' });
+    expect(budget.cells.map((c) => c.config.train.epochs)).toEqual([15, 30, 60]);
+  });
 });
