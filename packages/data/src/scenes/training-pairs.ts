@@ -36,8 +36,9 @@ export function sampleTrainingPairs(
   if (!Number.isInteger(count) || count < 1)
     throw new RangeError(`sampleTrainingPairs: count must be an integer ≥ 1, got ${count}`);
   const keep = Math.min(Math.floor((count * 3) / 4), annotated.length);
-  const chosen = keep < annotated.length ? drawWithoutReplacement(annotated.length, keep, rng) : [...annotated.keys()];
-  const list: TrainingPair[] = chosen.map((i) => ({ ...pairOf(annotated[i]!), background: false }));
+  // a uniform draw without replacement (random.sample) when some must be left out
+  const chosen = keep < annotated.length ? rng.permutation(annotated.length).subarray(0, keep) : annotated.keys();
+  const list: TrainingPair[] = Array.from(chosen, (i) => ({ ...pairOf(annotated[i]!), background: false }));
   const taken = new Set(list.map((p) => p.subject * numObjects + p.object));
   let patience = 0;
   while (list.length < count) {
@@ -54,25 +55,7 @@ export function sampleTrainingPairs(
     list.push({ subject, object, background: true });
     patience = 0;
   }
-  shuffleInPlace(list, rng);
-  return list;
+  return Array.from(rng.permutation(list.length), (i) => list[i]!); // random.shuffle
 }
 
 const pairOf = (p: { readonly subject: number; readonly object: number }) => ({ subject: p.subject, object: p.object });
-
-/** `k` distinct indices of 0…n−1, uniformly (a partial Fisher–Yates). */
-function drawWithoutReplacement(n: number, k: number, rng: Rng): number[] {
-  const pool = Array.from({ length: n }, (_, i) => i);
-  for (let i = 0; i < k; i++) {
-    const j = i + rng.int(n - i);
-    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
-  }
-  return pool.slice(0, k);
-}
-
-function shuffleInPlace<T>(items: T[], rng: Rng): void {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-}
