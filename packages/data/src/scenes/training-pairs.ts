@@ -8,7 +8,7 @@ export interface TrainingPair {
   readonly background: boolean;
 }
 
-/** Default of `rejectionPatience`: the official loop stops when its rejection count exceeds 10. */
+/** The official loop stops when more than this many background draws in a row were rejected. */
 export const PAIR_REJECTION_PATIENCE = 10;
 
 /**
@@ -38,7 +38,10 @@ export function sampleTrainingPairs(
   const keep = Math.min(Math.floor((count * 3) / 4), annotated.length);
   // a uniform draw without replacement (random.sample) when some must be left out
   const chosen = keep < annotated.length ? rng.permutation(annotated.length).subarray(0, keep) : annotated.keys();
-  const list: TrainingPair[] = Array.from(chosen, (i) => ({ ...pairOf(annotated[i]!), background: false }));
+  const list: TrainingPair[] = Array.from(chosen, (i) => {
+    const { subject, object } = annotated[i]!;
+    return { subject, object, background: false };
+  });
   const taken = new Set(list.map((p) => p.subject * numObjects + p.object));
   let patience = 0;
   while (list.length < count) {
@@ -57,5 +60,3 @@ export function sampleTrainingPairs(
   }
   return Array.from(rng.permutation(list.length), (i) => list[i]!); // random.shuffle
 }
-
-const pairOf = (p: { readonly subject: number; readonly object: number }) => ({ subject: p.subject, object: p.object });
