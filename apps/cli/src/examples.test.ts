@@ -143,7 +143,7 @@ describe('examples/', () => {
     expect({ ...ensemble, name: vild.name, student: vild.student }).toEqual(vild);
   });
 
-  it('fashion-mnist-full/: every config is valid; the cells of the baselines and AdaIN sweeps differ from kd.yaml only in their methods (one teacher recipe, one student, one budget)', () => {
+  it('fashion-mnist-full/: every config is valid; the cells of the baselines and AdaIN sweeps differ from kd.yaml only in their methods (one teacher recipe, one student, one budget); FFSD has the same student, data and budget', () => {
     const dir = join(examples, 'fashion-mnist-full');
     for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml') && !f.endsWith('.sweep.yaml')))
       expect(() => loadConfigFile(join(dir, f)), f).not.toThrow();
@@ -162,6 +162,16 @@ describe('examples/', () => {
         expect([config.student, config.train, config.data], name).toEqual([kdFull.student, kdFull.train, kdFull.data]);
         if (name !== 'student') expect(config.teacher, name).toEqual(kdFull.teacher);
       }
+    }
+    const ffsd = planSweep({ configPath: join(dir, 'ffsd.sweep.yaml'), out: 'sweeps' });
+    expect(ffsd.cells.map((c) => c.name)).toEqual(['independent', 'dml', 'ff', 'ff-sd', 'full']);
+    for (const { name, config } of ffsd.cells) {
+      expect([config.student, config.data, config.train.epochs], name).toEqual([
+        kdFull.student,
+        kdFull.data,
+        kdFull.train.epochs,
+      ]);
+      expect(config.teacher, name).toBeUndefined();
     }
     const budget = planSweep({ configPath: join(dir, 'budget.sweep.yaml'), out: 'sweeps' });
     expect(budget.cells.map((c) => c.config.train.epochs)).toEqual([15, 30, 60]);
