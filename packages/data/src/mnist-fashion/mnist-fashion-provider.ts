@@ -5,8 +5,11 @@ import { fashionMnistOptionsSchema, loadFashionMnist } from '../fashion-mnist/fa
 import { FASHION_MNIST_CLASSES, loadFashionMnistArrays } from '../fashion-mnist/fashion-mnist-source.js';
 import { MNIST_MAX_SHIFT, loadMnist, mnistOptionsSchema } from '../mnist/mnist-provider.js';
 import { MNIST_CLASSES, loadMnistArrays } from '../mnist/mnist-source.js';
+import { longTailOptionsSchema } from '../long-tail.js';
+import { applyLongTail } from '../long-tail-splits.js';
 import { MNIST_FASHION_NORMALIZATION } from '../normalize.js';
 import { parseDatasetOptions } from '../options.js';
+import type { SplitIndices } from '../split.js';
 
 const ITEM_SIZE = 28 * 28;
 
@@ -41,6 +44,11 @@ export const mnistFashionOptionsSchema = z
       .default(true)
       .describe('normalise with mean 0.2084, std 0.3403 (the statistics of an equal mixture of the two)'),
     augment: z.boolean().default(false).describe('random ±2 px translation of train batches (no flip: digits)'),
+    longTail: longTailOptionsSchema
+      .optional()
+      .describe(
+        "make train long-tailed over the 20 classes (val/test stay as split); order 'shuffled' is seeded by mnist.splitSeed — with order 'index' the digits are the head and the Fashion-MNIST classes the tail",
+      ),
   })
   .strict();
 
@@ -77,10 +85,13 @@ export async function loadMnistFashion(
   }
   const joined = (name: 'train' | 'val' | 'test') =>
     Int32Array.from(parts.flatMap((p, k) => Array.from(p.split(name).sourceIndices, (i) => i + offsets[k]!)));
+  let splits: SplitIndices = { train: joined('train'), val: joined('val'), test: joined('test') };
+  let info = MNIST_FASHION_INFO;
+  if (o.longTail) ({ splits, info } = applyLongTail(splits, labels, info, o.longTail, o.mnist.splitSeed));
   return new ArrayDataset(
-    { info: MNIST_FASHION_INFO, images, labels },
+    { info, images, labels },
     {
-      splits: { train: joined('train'), val: joined('val'), test: joined('test') },
+      splits,
       normalization: o.normalize ? MNIST_FASHION_NORMALIZATION : null,
       augmentation: o.augment ? randomTranslate(MNIST_MAX_SHIFT, 0) : null,
     },

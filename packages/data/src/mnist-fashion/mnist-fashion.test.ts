@@ -78,4 +78,32 @@ describe('mnist+fashion-mnist: MNIST digits and Fashion-MNIST items in one 20-cl
     );
     await expect(loadMnistFashion({ items: 'mnist' } as never)).rejects.toThrow(/data\.options\.items/);
   });
+
+  it('longTail: train follows the exponential profile over the 20 classes in a seeded order, val/test unchanged; Many / Medium / Few from the counts', async () => {
+    const parts = { mnist: { val: 1000, test: 2000 }, fashionMnist: { val: 5000, test: 2000 } };
+    const longTail = { imbalance: 100, order: 'shuffled', groups: { many: 100, few: 20, scale: 'none' } } as const;
+    const [plain, lt] = await Promise.all([loadMnistFashion(parts), loadMnistFashion({ ...parts, longTail })]);
+    expect(lt.name).toBe('mnist+fashion-mnist-lt100');
+    for (const name of ['val', 'test'] as const)
+      expect(Array.from(lt.split(name).sourceIndices)).toEqual(Array.from(plain.split(name).sourceIndices));
+    const count = (d: typeof lt) => {
+      const c = new Array<number>(20).fill(0);
+      for (const l of d.split('train').labels) c[l]!++;
+      return c;
+    };
+    const available = count(plain);
+    const counts = count(lt);
+    const nMax = Math.min(...available);
+    const ranked = [...counts].sort((a, b) => b - a);
+    ranked.forEach((n, rank) => expect(n).toBe(Math.max(1, Math.floor(nMax * 100 ** (-rank / 19)))));
+    // a shuffled order: digits and Fashion-MNIST classes in both head and tail
+    const head = counts.map((n, k) => [n, k] as const).sort((a, b) => b[0] - a[0]);
+    expect(head.slice(0, 10).some(([, k]) => k >= 10)).toBe(true);
+    expect(head.slice(10).some(([, k]) => k < 10)).toBe(true);
+    const groups = lt.classGroups!;
+    expect(groups.names).toEqual(['many', 'medium', 'few']);
+    counts.forEach((n, k) => expect(groups.ofClass[k]).toBe(n > 100 ? 0 : n < 20 ? 2 : 1));
+    // this profile gives every group at least 3 classes (issue 21's VLM-KD setting)
+    for (const g of [0, 1, 2]) expect(groups.ofClass.filter((x) => x === g).length).toBeGreaterThanOrEqual(3);
+  });
 });
