@@ -176,4 +176,27 @@ describe('examples/', () => {
     const budget = planSweep({ configPath: join(dir, 'budget.sweep.yaml'), out: 'sweeps' });
     expect(budget.cells.map((c) => c.config.train.epochs)).toEqual([15, 30, 60]);
   });
+
+  it('mnist-fashion-lt/: every config is valid; the recipes and every cell read the same data (the CLIP vocabulary must be the run’s)', () => {
+    const dir = join(examples, 'mnist-fashion-lt');
+    for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml') && !f.endsWith('.sweep.yaml')))
+      expect(() => loadConfigFile(join(dir, f)), f).not.toThrow();
+    const vlmKd = loadConfigFile(join(dir, 'vlm-kd.yaml'));
+    // the same images and captions (captionKinds only picks which captions a batch shows; the vocabulary is built from all)
+    const { captionKinds, ...sameData } = vlmKd.data.options;
+    expect(captionKinds).toBe('all');
+    for (const f of ['cnn-teacher.yaml', 'clip.yaml'])
+      expect(loadConfigFile(join(dir, f)).data.options, f).toEqual(sameData);
+    expect(vlmKd.data.options['base']).toBe('mnist+fashion-mnist');
+    const ablation = planSweep({ configPath: join(dir, 'vlm-kd.sweep.yaml'), out: 'sweeps' });
+    expect(ablation.cells.map((c) => c.name)).toEqual(['baseline', 'vision-kd', 'text-general', 'full', 'text-only']);
+    expect(ablation.seeds).toEqual([1, 2, 3]);
+    for (const { name, config } of ablation.cells) {
+      expect([config.student, config.train], name).toEqual([vlmKd.student, vlmKd.train]);
+      expect(config.data.options['baseOptions'], name).toEqual(vlmKd.data.options['baseOptions']);
+    }
+    const budget = planSweep({ configPath: join(dir, 'budget.sweep.yaml'), out: 'sweeps' });
+    expect(budget.cells.map((c) => c.config.train.epochs)).toEqual([30, 60, 120]);
+    expect(budget.cells.every((c) => c.config.teacher === undefined)).toBe(true);
+  });
 });
