@@ -66,7 +66,7 @@ console.log(
   `kernel time ${total.toFixed(1)} ms in ${prof.kernels.length / profiled} calls per step (mean of ${profiled} profiled steps)`,
 );
 for (const [k, v] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20)) {
-  console.log(`${k.padEnd(30)} ${v.ms.toFixed(1).padStart(8)} ms  x${v.n}`);
+  console.log(`${k.padEnd(30)} ${v.ms.toFixed(1).padStart(8)} ms  x${v.n / profiled}`);
 }
 console.log(`costliest single calls (of all ${profiled} profiled steps):`);
 for (const k of [...kernels].sort((a, b) => b.kernelTimeMs - a.kernelTimeMs).slice(0, 12)) {

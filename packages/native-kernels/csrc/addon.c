@@ -399,12 +399,47 @@ static napi_value sum_rows(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// Max pool and its gradient on the threads: one task per image (each image's windows are its own;
+// max is exact, so the bits do not depend on the split).
+typedef struct {
+  const f32 *x, *dy;
+  f32* out;
+  int d[12];  // N H W C Ho Wo KH KW sh sw pt pl
+} pool_ctx;
+
+static void max_pool_task(void* p, int n) {
+  const pool_ctx* c = (const pool_ctx*)p;
+  const int* d = c->d;
+  kernels->max_pool(c->x + (size_t)n * d[1] * d[2] * d[3], c->out + (size_t)n * d[4] * d[5] * d[3], 1, d[1], d[2], d[3],
+                    d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]);
+}
+
+static void max_pool_grad_task(void* p, int n) {
+  const pool_ctx* c = (const pool_ctx*)p;
+  const int* d = c->d;
+  const size_t image = (size_t)n * d[1] * d[2] * d[3];
+  kernels->max_pool_grad(c->x + image, c->dy + (size_t)n * d[4] * d[5] * d[3], c->out + image, 1, d[1], d[2], d[3],
+                         d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]);
+}
+
+// Work of one pool call in the units of PARALLEL_MIN_WORK: a compare per window element.
+static double pool_work(const int* d) { return (double)d[0] * d[4] * d[5] * d[3] * d[6] * d[7]; }
+
+static napi_value max_pool(napi_env env, napi_callback_info info) {
+  BEGIN(14);
+  pool_ctx c = {P(0), NULL, P(1), {0}};
+  for (int i = 0; i < 12; i++) c.d[i] = I(2 + i);
+  CHECK_POINTERS();
+  run_tasks(c.d[0], max_pool_task, &c, pool_work(c.d));
+  return NULL;
+}
+
 static napi_value max_pool_grad(napi_env env, napi_callback_info info) {
   BEGIN(15);
-  const f32 *x = P(0), *dy = P(1);
-  f32* dx = P(2);
+  pool_ctx c = {P(0), P(1), P(2), {0}};
+  for (int i = 0; i < 12; i++) c.d[i] = I(3 + i);
   CHECK_POINTERS();
-  kernels->max_pool_grad(x, dy, dx, I(3), I(4), I(5), I(6), I(7), I(8), I(9), I(10), I(11), I(12), I(13), I(14));
+  run_tasks(c.d[0], max_pool_grad_task, &c, pool_work(c.d));
   return NULL;
 }
 
@@ -680,6 +715,7 @@ NAPI_MODULE_INIT() {
       {"ln_forward", ln_forward},
       {"ln_backward", ln_backward},
       {"sum_rows", sum_rows},
+      {"max_pool", max_pool},
       {"max_pool_grad", max_pool_grad},
       {"unsorted_segment_sum", unsorted_segment_sum},
       {"sgd_momentum_step", sgd_momentum_step},

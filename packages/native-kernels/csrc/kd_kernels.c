@@ -758,6 +758,72 @@ void sum_rows(const f32* x, f32* out, int R, int C) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Max pool: each output is the maximum of its window, windows clipped at the border (padding never
+// wins, as TensorFlow.js's cpu kernel). The window is scanned in row-major order and a value
+// replaces the running maximum only when strictly greater — the order and test of max_pool_grad
+// below, so the gradient goes to the value the forward pass returned. Exact: no rounding, so any
+// split over images gives the same bits.
+// ---------------------------------------------------------------------------------------------
+EXPORT("max_pool")
+void max_pool(const f32* x, f32* y, int N, int H, int W, int C, int Ho, int Wo, int KH, int KW, int sh, int sw,
+              int pt, int pl) {
+  for (int n = 0; n < N; n++) {
+    const f32* xn = x + n * H * W * C;
+    for (int oh = 0; oh < Ho; oh++) {
+      const int ih0 = oh * sh - pt;
+      const int khLo = imax(0, -ih0), khHi = imin(KH, H - ih0);
+      for (int ow = 0; ow < Wo; ow++) {
+        const int iw0 = ow * sw - pl;
+        const int kwLo = imax(0, -iw0), kwHi = imin(KW, W - iw0);
+        f32* yp = y + ((n * Ho + oh) * Wo + ow) * C;
+        if (khLo >= khHi || kwLo >= kwHi) {
+          for (int c = 0; c < C; c++) yp[c] = -__builtin_inff();
+          continue;
+        }
+        const f32* first = xn + ((ih0 + khLo) * W + iw0 + kwLo) * C;
+        int c = 0;
+        for (; c + 16 <= C; c += 16) {
+          v128_t b0 = wasm_v128_load(first + c), b1 = wasm_v128_load(first + c + 4);
+          v128_t b2 = wasm_v128_load(first + c + 8), b3 = wasm_v128_load(first + c + 12);
+          for (int kh = khLo; kh < khHi; kh++)
+            for (int kw = kwLo; kw < kwHi; kw++) {
+              const f32* p = xn + ((ih0 + kh) * W + iw0 + kw) * C + c;
+              const v128_t v0 = wasm_v128_load(p), v1 = wasm_v128_load(p + 4);
+              const v128_t v2 = wasm_v128_load(p + 8), v3 = wasm_v128_load(p + 12);
+              b0 = wasm_v128_bitselect(v0, b0, wasm_f32x4_gt(v0, b0));
+              b1 = wasm_v128_bitselect(v1, b1, wasm_f32x4_gt(v1, b1));
+              b2 = wasm_v128_bitselect(v2, b2, wasm_f32x4_gt(v2, b2));
+              b3 = wasm_v128_bitselect(v3, b3, wasm_f32x4_gt(v3, b3));
+            }
+          wasm_v128_store(yp + c, b0);
+          wasm_v128_store(yp + c + 4, b1);
+          wasm_v128_store(yp + c + 8, b2);
+          wasm_v128_store(yp + c + 12, b3);
+        }
+        for (; c + 4 <= C; c += 4) {
+          v128_t b = wasm_v128_load(first + c);
+          for (int kh = khLo; kh < khHi; kh++)
+            for (int kw = kwLo; kw < kwHi; kw++) {
+              const v128_t v = wasm_v128_load(xn + ((ih0 + kh) * W + iw0 + kw) * C + c);
+              b = wasm_v128_bitselect(v, b, wasm_f32x4_gt(v, b));
+            }
+          wasm_v128_store(yp + c, b);
+        }
+        for (; c < C; c++) {
+          f32 b = first[c];
+          for (int kh = khLo; kh < khHi; kh++)
+            for (int kw = kwLo; kw < kwHi; kw++) {
+              const f32 v = xn[((ih0 + kh) * W + iw0 + kw) * C + c];
+              if (v > b) b = v;
+            }
+          yp[c] = b;
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Max-pool gradient: each output's gradient goes to the first maximum of its window (row-major
 // order, strictly greater replaces; TensorFlow.js's cpu semantics). Windows clipped at the border.
 // ---------------------------------------------------------------------------------------------

@@ -386,6 +386,21 @@ describe('BatchMatMul with transposes (wasm vs cpu)', () => {
   });
 });
 
+describe('MaxPool native (wasm vs cpu): exact', () => {
+  it.each([
+    [[2, 8, 8, 16], 2, 2, 'valid'],
+    [[2, 7, 9, 21], 2, 2, 'valid'], // 16 + 4 + 1 channels; odd sizes: the last row/column is never pooled
+    [[1, 9, 9, 5], 3, 2, 'same'], // overlapping windows, clipped at the border
+    [[2, 6, 5, 3], 3, 1, 'same'],
+  ] as const)('x=%j k=%i s=%i pad=%s', async (shape, k, s, pad) => {
+    const xv = seeded(size(shape), 93).map((v) => Math.round(v * 3) / 3);
+    const run = () => tf.maxPool(tf.tensor4d(xv, [...shape]), k, s, pad);
+    expect(await compare(run)).toBe(0);
+  });
+
+  it('replaces the stock kernel', () => expect(composedKernelsFor('wasm')).toContain(tf.MaxPool));
+});
+
 describe('MaxPoolGrad native (wasm vs cpu)', () => {
   it.each([
     [[2, 8, 8, 16], 2, 2, 'valid'],

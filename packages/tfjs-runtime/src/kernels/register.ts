@@ -8,6 +8,7 @@ import { nativeConv2DBackpropInputConfig } from '../native/conv2d-backprop-input
 import { nativeConv2DConfig } from '../native/conv2d.js';
 import { nativeBatchMatMulConfig } from '../native/batch-matmul.js';
 import { nativeSumConfig } from '../native/sum.js';
+import { nativeMaxPoolConfig } from '../native/max-pool.js';
 import { nativeMaxPoolGradConfig } from '../native/max-pool-grad.js';
 import { unsortedSegmentSumConfig } from '../native/unsorted-segment-sum.js';
 import { SGD_MOMENTUM_STEP_KERNEL, sgdMomentumStepConfig } from '../native/sgd-momentum-step.js';
@@ -53,6 +54,7 @@ const replacements: ReadonlyArray<{ backend: string; make: (backendName: string)
   { backend: 'wasm', make: layerNormGradConfig },
   { backend: 'wasm', make: nativeBatchMatMulConfig },
   { backend: 'wasm', make: nativeSumConfig },
+  { backend: 'wasm', make: nativeMaxPoolConfig },
   { backend: 'wasm', make: nativeMaxPoolGradConfig },
   { backend: 'wasm', make: unsortedSegmentSumConfig },
   { backend: 'wasm', make: sgdMomentumStepConfig },
@@ -80,6 +82,7 @@ export const COMPOSED_KERNEL_NAMES: readonly string[] = [
   LAYER_NORM_GRAD_KERNEL,
   tf.BatchMatMul,
   tf.Sum,
+  tf.MaxPool,
   tf.MaxPoolGrad,
   tf.UnsortedSegmentSum,
   SGD_MOMENTUM_STEP_KERNEL,

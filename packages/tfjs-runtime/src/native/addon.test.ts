@@ -152,5 +152,26 @@ describe.skipIf(!runs).each(tileWidths)(
       });
       addon!.setThreads(1);
     });
+
+    // 21 channels = 16 + 4 + 1 (every path of the scan); 3 x 3 windows at stride 2 with padding 1,
+    // clipped at every border; values on a coarse grid, so windows hold ties (the first maximum wins
+    // in both passes); 9 images, one task each on 2 threads
+    it.each([1, 2])('max pool and its gradient on %i thread(s)', (threads) => {
+      addon!.setThreads(threads);
+      const [N, H, W, C, Ho, Wo] = [9, 11, 10, 21, 6, 5];
+      const x = alloc(N * H * W * C, 11);
+      const xs = new Float32Array(memory.buffer, x, N * H * W * C);
+      for (let i = 0; i < xs.length; i++) xs[i] = Math.round(xs[i]! * 4) / 4;
+      const dy = alloc(N * Ho * Wo * C, 12);
+      const [y, dx] = [alloc(N * Ho * Wo * C), alloc(N * H * W * C)];
+      const dims = [N, H, W, C, Ho, Wo, 3, 3, 2, 2, 1, 1] as const;
+      same(y, N * Ho * Wo * C, (k) =>
+        k === 'wasm' ? wasm.max_pool(x, y, ...dims) : addon!.max_pool(memory.buffer, x, y, ...dims),
+      );
+      same(dx, N * H * W * C, (k) =>
+        k === 'wasm' ? wasm.max_pool_grad(x, dy, dx, ...dims) : addon!.max_pool_grad(memory.buffer, x, dy, dx, ...dims),
+      );
+      addon!.setThreads(1);
+    });
   },
 );
