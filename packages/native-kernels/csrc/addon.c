@@ -399,6 +399,28 @@ static napi_value sum_rows(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// Sums over middle axes on the threads: one task per outer slice (each slice summed alone).
+typedef struct {
+  const f32* x;
+  f32* out;
+  int R, C;
+  f32 divisor;
+} middle_ctx;
+
+static void sum_middle_task(void* p, int o) {
+  const middle_ctx* c = (const middle_ctx*)p;
+  kernels->sum_middle(c->x + (size_t)o * c->R * c->C, c->out + (size_t)o * c->C, 1, c->R, c->C, c->divisor);
+}
+
+static napi_value sum_middle(napi_env env, napi_callback_info info) {
+  BEGIN(6);
+  middle_ctx c = {P(0), P(1), I(3), I(4), F(5)};
+  const int outer = I(2);
+  CHECK_POINTERS();
+  run_tasks(outer, sum_middle_task, &c, (double)outer * c.R * c.C);
+  return NULL;
+}
+
 // Max pool and its gradient on the threads: one task per image (each image's windows are its own;
 // max is exact, so the bits do not depend on the split).
 typedef struct {
@@ -715,6 +737,7 @@ NAPI_MODULE_INIT() {
       {"ln_forward", ln_forward},
       {"ln_backward", ln_backward},
       {"sum_rows", sum_rows},
+      {"sum_middle", sum_middle},
       {"max_pool", max_pool},
       {"max_pool_grad", max_pool_grad},
       {"unsorted_segment_sum", unsorted_segment_sum},

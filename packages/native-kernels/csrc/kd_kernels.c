@@ -757,6 +757,19 @@ void sum_rows(const f32* x, f32* out, int R, int C) {
   }
 }
 
+// out[o, c] = (sum_r x[o, r, c]) / divisor for x of shape [O, R, C]: a reduction over contiguous
+// middle axes (a global average pool over H, W of NHWC with divisor H·W; a sum with divisor 1), each
+// outer slice summed as sum_rows sums its rows. The stock wasm kernels transpose first.
+EXPORT("sum_middle")
+void sum_middle(const f32* x, f32* out, int O, int R, int C, f32 divisor) {
+  for (int o = 0; o < O; o++) {
+    f32* row = out + o * C;
+    sum_rows(x + o * R * C, row, R, C);
+    if (divisor != 1)
+      for (int c = 0; c < C; c++) row[c] /= divisor;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Max pool: each output is the maximum of its window, windows clipped at the border (padding never
 // wins, as TensorFlow.js's cpu kernel). The window is scanned in row-major order and a value

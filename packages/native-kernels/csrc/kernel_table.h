@@ -28,6 +28,7 @@ typedef struct {
   void (*batch_matmul)(const f32* A, const f32* B, f32* C, int batch, int M, int N, int K, int strideA, int strideB,
                        int transA, int transB, f32* scratch);
   void (*sum_rows)(const f32* x, f32* out, int R, int C);
+  void (*sum_middle)(const f32* x, f32* out, int O, int R, int C, f32 divisor);
   void (*max_pool)(const f32* x, f32* y, int N, int H, int W, int C, int Ho, int Wo, int KH, int KW, int sh, int sw,
                    int pt, int pl);
   void (*max_pool_grad)(const f32* x, const f32* dy, f32* dx, int N, int H, int W, int C, int Ho, int Wo, int KH,
@@ -54,7 +55,7 @@ typedef struct {
 #define KD_KERNEL_TABLE(name, tiles)                                                                             \
   {                                                                                                              \
     name, tiles, MM_MR, conv2d_backprop_filter, gather_conv, pad_nhwc, rotate_transpose_filter, bn_train_forward,       \
-        bn_train_backward, ln_forward, ln_backward, batch_matmul, sum_rows, max_pool, max_pool_grad, unsorted_segment_sum, \
+        bn_train_backward, ln_forward, ln_backward, batch_matmul, sum_rows, sum_middle, max_pool, max_pool_grad, unsorted_segment_sum, \
         sgd_momentum_step, binary_op, binary_rows, relu, relu_grad, transpose_blocks, bn_chunk_sums, bn_forward_stats, \
         bn_affine_rows, bn_backward_coefs, bn_dx_rows \
   }

@@ -14,6 +14,7 @@ export const ADDON_KERNELS = [
   'ln_backward',
   'batch_matmul',
   'sum_rows',
+  'sum_middle',
   'max_pool',
   'max_pool_grad',
   'unsorted_segment_sum',

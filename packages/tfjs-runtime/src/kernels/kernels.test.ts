@@ -386,6 +386,42 @@ describe('BatchMatMul with transposes (wasm vs cpu)', () => {
   });
 });
 
+describe('Sum and Mean native over contiguous axes short of the last (wasm vs cpu)', () => {
+  // the native paths: leading axes (bias gradients), middle axes (global average pools); then
+  // reductions they must leave to the stock kernel (the last axis, axes with a gap, int32)
+  it.each([
+    [[37, 21], [0], false],
+    [[6, 5, 7, 33], [0, 1, 2], false],
+    [[6, 5, 7, 33], [1, 2], false],
+    [[6, 5, 7, 33], [1, 2], true],
+    [[4, 300, 19], [-2], false],
+    [[3, 4, 5, 6], [1], true],
+    [[3, 4, 5, 6], [3], false],
+    [[3, 4, 5, 6], [0, 2], false],
+    [[3, 4, 5, 6], null, false],
+  ] as const)('x=%j axes=%j keepDims=%s', async (shape, axes, keepDims) => {
+    const xv = seeded(size(shape), 95).map((v) => 4 * v + 1);
+    const axis = axes === null ? undefined : [...axes];
+    const run = () => {
+      const x = tf.tensor(xv, [...shape]);
+      return [tf.sum(x, axis, keepDims), tf.mean(x, axis, keepDims)];
+    };
+    expect(await compare(run)).toBeLessThanOrEqual(TOL);
+  });
+
+  it('leaves int32 to the stock kernels', async () => {
+    const run = () => {
+      const x = tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2], 'int32');
+      return [tf.sum(x, [1]), tf.mean(x, [1])];
+    };
+    expect(await compare(run)).toBe(0);
+  });
+
+  it('replaces both stock kernels', () => {
+    expect(composedKernelsFor('wasm')).toEqual(expect.arrayContaining([tf.Sum, tf.Mean]));
+  });
+});
+
 describe('MaxPool native (wasm vs cpu): exact', () => {
   it.each([
     [[2, 8, 8, 16], 2, 2, 'valid'],

@@ -8,6 +8,7 @@ import { nativeConv2DBackpropInputConfig } from '../native/conv2d-backprop-input
 import { nativeConv2DConfig } from '../native/conv2d.js';
 import { nativeBatchMatMulConfig } from '../native/batch-matmul.js';
 import { nativeSumConfig } from '../native/sum.js';
+import { nativeMeanConfig } from '../native/mean.js';
 import { nativeMaxPoolConfig } from '../native/max-pool.js';
 import { nativeMaxPoolGradConfig } from '../native/max-pool-grad.js';
 import { unsortedSegmentSumConfig } from '../native/unsorted-segment-sum.js';
@@ -54,6 +55,7 @@ const replacements: ReadonlyArray<{ backend: string; make: (backendName: string)
   { backend: 'wasm', make: layerNormGradConfig },
   { backend: 'wasm', make: nativeBatchMatMulConfig },
   { backend: 'wasm', make: nativeSumConfig },
+  { backend: 'wasm', make: nativeMeanConfig },
   { backend: 'wasm', make: nativeMaxPoolConfig },
   { backend: 'wasm', make: nativeMaxPoolGradConfig },
   { backend: 'wasm', make: unsortedSegmentSumConfig },
@@ -82,6 +84,7 @@ export const COMPOSED_KERNEL_NAMES: readonly string[] = [
   LAYER_NORM_GRAD_KERNEL,
   tf.BatchMatMul,
   tf.Sum,
+  tf.Mean,
   tf.MaxPool,
   tf.MaxPoolGrad,
   tf.UnsortedSegmentSum,

@@ -153,6 +153,18 @@ describe.skipIf(!runs).each(tileWidths)(
       addon!.setThreads(1);
     });
 
+    // 21 columns = 16 + 4 + 1; 300 rows = a chunk of 256 and a rest; 7 slices, one task each on 2 threads
+    it.each([1, 2])('sum over middle axes (sum and mean) on %i thread(s)', (threads) => {
+      addon!.setThreads(threads);
+      const [O, R, C] = [7, 300, 21];
+      const [x, out] = [alloc(O * R * C, 13), alloc(O * C)];
+      for (const divisor of [1, R]) {
+        const args = [x, out, O, R, C, divisor] as const;
+        same(out, O * C, (k) => (k === 'wasm' ? wasm.sum_middle(...args) : addon!.sum_middle(memory.buffer, ...args)));
+      }
+      addon!.setThreads(1);
+    });
+
     // 21 channels = 16 + 4 + 1 (every path of the scan); 3 x 3 windows at stride 2 with padding 1,
     // clipped at every border; values on a coarse grid, so windows hold ties (the first maximum wins
     // in both passes); 9 images, one task each on 2 threads

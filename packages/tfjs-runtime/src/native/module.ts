@@ -97,6 +97,8 @@ export interface NativeKernels {
     scratch: number,
   ): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
+  /** out[o, c] = Σ_r x[o, r, c] / divisor */
+  sum_middle(x: number, out: number, outer: number, rows: number, cols: number, divisor: number): void;
   max_pool(x: number, y: number, ...dims: number[]): void;
   max_pool_grad(x: number, dy: number, dx: number, ...dims: number[]): void;
   unsorted_segment_sum(x: number, ids: number, out: number, n: number, inner: number, segments: number): void;
@@ -211,6 +213,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
     ln_backward: exports.ln_backward,
     batch_matmul: exports.batch_matmul,
     sum_rows: exports.sum_rows,
+    sum_middle: exports.sum_middle,
     max_pool: exports.max_pool,
     max_pool_grad: exports.max_pool_grad,
     unsorted_segment_sum: exports.unsorted_segment_sum,

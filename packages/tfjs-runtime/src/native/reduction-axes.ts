@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * A reduction over contiguous axes that leave the last axis alone, as [outer, rows, cols] with the
+ * `rows` reduced: x of shape [..outer, ..rows, ..cols] → [..outer, ..cols] (ones in place of the
+ * reduced axes with keepDims). Bias gradients (leading axes: outer 1) and global average pools
+ * (H, W of NHWC) have this form; the stock wasm kernels transpose such input before reducing.
+ * Undefined for any other reduction.
+ */
+export interface MiddleReduction {
+  outer: number;
+  rows: number;
+  cols: number;
+  outShape: number[];
+}
+
+export function middleReduction(
+  shape: readonly number[],
+  axis: number | number[],
+  keepDims: boolean,
+): MiddleReduction | undefined {
+  const rank = shape.length;
+  const axes = [...new Set(tf.util.parseAxisParam(axis, [...shape]))].sort((p, q) => p - q);
+  if (axes.length === 0 || axes[axes.length - 1]! >= rank - 1) return undefined;
+  if (!axes.every((ax, i) => ax === axes[0]! + i)) return undefined;
+  const first = axes[0]!;
+  const last = axes[axes.length - 1]!;
+  const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
+  const outShape = keepDims
+    ? shape.map((d, i) => (i >= first && i <= last ? 1 : d))
+    : shape.filter((_, i) => i < first || i > last);
+  return {
+    outer: product(shape.slice(0, first)),
+    rows: product(shape.slice(first, last + 1)),
+    cols: product(shape.slice(last + 1)),
+    outShape,
+  };
+}
