@@ -150,17 +150,19 @@ describe('examples/', () => {
     const kdFull = loadConfigFile(join(dir, 'kd.yaml'));
     const alone = loadConfigFile(join(dir, 'student.yaml'));
     const teacher = loadConfigFile(join(dir, 'teacher.yaml'));
-    expect([alone.student, alone.train, alone.data]).toEqual([kdFull.student, kdFull.train, kdFull.data]);
+    // the student alone is kd.yaml without teacher and methods: the budget study's cell at the chosen
+    // budget is the baselines' student row (not run twice)
+    expect(alone).toEqual({ ...kdFull, name: alone.name, teacher: undefined, methods: [] });
     expect([teacher.student.arch, teacher.data]).toEqual([kdFull.teacher!.arch, kdFull.data]);
     const baselines = planSweep({ configPath: join(dir, 'baselines.sweep.yaml'), out: 'sweeps' });
     const adain = planSweep({ configPath: join(dir, 'adain.sweep.yaml'), out: 'sweeps' });
-    expect(baselines.cells.map((c) => c.name)).toEqual(['student', 'kd', 'fitnet', 'at']);
+    expect(baselines.cells.map((c) => c.name)).toEqual(['kd', 'fitnet', 'at']);
     expect(adain.cells.map((c) => c.name)).toEqual(['stat', 'ain-kl', 'ain-ce', 'both']);
     for (const plan of [baselines, adain]) {
       expect(plan.seeds).toEqual([1, 2, 3]);
       for (const { name, config } of plan.cells) {
         expect([config.student, config.train, config.data], name).toEqual([kdFull.student, kdFull.train, kdFull.data]);
-        if (name !== 'student') expect(config.teacher, name).toEqual(kdFull.teacher);
+        expect(config.teacher, name).toEqual(kdFull.teacher);
       }
     }
     const ffsd = planSweep({ configPath: join(dir, 'ffsd.sweep.yaml'), out: 'sweeps' });
@@ -175,6 +177,8 @@ describe('examples/', () => {
     }
     const budget = planSweep({ configPath: join(dir, 'budget.sweep.yaml'), out: 'sweeps' });
     expect(budget.cells.map((c) => c.config.train.epochs)).toEqual([15, 30, 60]);
+    expect(budget.seeds).toEqual([1, 2, 3]);
+    for (const { config } of budget.cells) expect({ ...config, train: alone.train }).toEqual(alone);
   });
 
   it('mnist-fashion-lt/: every config is valid; the recipes and every cell read the same data (the CLIP vocabulary must be the run’s)', () => {
@@ -196,7 +200,8 @@ describe('examples/', () => {
       expect(config.data.options['baseOptions'], name).toEqual(vlmKd.data.options['baseOptions']);
     }
     const budget = planSweep({ configPath: join(dir, 'budget.sweep.yaml'), out: 'sweeps' });
-    expect(budget.cells.map((c) => c.config.train.epochs)).toEqual([30, 60, 120]);
+    expect(budget.cells.map((c) => c.config.train.epochs)).toEqual([30, 60, 120, 240]);
+    expect(budget.seeds).toEqual([1, 2, 3]);
     expect(budget.cells.every((c) => c.config.teacher === undefined)).toBe(true);
   });
 });
