@@ -61,7 +61,7 @@ export class BasicBlock extends Module {
   }
 
   apply(x: tf.Tensor4D, training: boolean): BlockOutput {
-    let h = tf.relu(this.bn1.apply(this.conv1.apply(x), training));
+    let h = this.bn1.applyRelu(this.conv1.apply(x), training);
     h = this.bn2.apply(this.conv2.apply(h as tf.Tensor4D), training);
     const residual = this.downsample ? this.downsample.apply(x, training) : x;
     const preact = tf.add(h, residual) as tf.Tensor4D;

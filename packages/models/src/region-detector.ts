@@ -350,9 +350,7 @@ export class RegionDetector extends TappedModel {
       const r = this.config.regions;
       const taps = new TapRecorder(options.taps);
       let x = batch['x'] as tf.Tensor4D;
-      this.convs.forEach(
-        (conv, i) => (x = tf.relu(this.bns[i]!.apply(conv.apply(x), options.training)) as tf.Tensor4D),
-      );
+      this.convs.forEach((conv, i) => (x = this.bns[i]!.applyRelu(conv.apply(x), options.training) as tf.Tensor4D));
       taps.record('feature', x);
       const { boxes, mask } = this.rpn
         ? this.proposeRegions(x, batch, options.training, taps)

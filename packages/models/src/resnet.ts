@@ -108,7 +108,7 @@ export class CifarResNet extends PooledClassifier {
   }
 
   protected features(input: tf.Tensor4D, training: boolean, taps: TapRecorder): tf.Tensor4D {
-    const x = tf.relu(this.bn1.apply(this.conv1.apply(input), training)) as tf.Tensor4D;
+    const x = this.bn1.applyRelu(this.conv1.apply(input), training) as tf.Tensor4D;
     taps.record('stem', x);
     return this.stagesFrom(0, x, training, taps);
   }

@@ -82,9 +82,14 @@ export class SmallCnn extends PooledClassifier {
     let x = input;
     for (let s = first; s < this.convs.length; s++) {
       if (s > 0) x = tf.maxPool(x, 2, 2, 'valid');
-      const pre = this.bns[s]!.apply(this.convs[s]!.apply(x), training) as tf.Tensor4D;
-      x = tf.relu(pre);
-      taps.record(`stage${s + 1}.pre`, pre);
+      const conv = this.convs[s]!.apply(x);
+      if (taps.wants(`stage${s + 1}.pre`)) {
+        const pre = this.bns[s]!.apply(conv, training) as tf.Tensor4D;
+        x = tf.relu(pre);
+        taps.record(`stage${s + 1}.pre`, pre);
+      } else {
+        x = this.bns[s]!.applyRelu(conv, training) as tf.Tensor4D; // the ReLU inside the batch norm's kernel
+      }
       taps.record(`stage${s + 1}`, x);
     }
     return x;

@@ -67,7 +67,7 @@ export class VggBackbone extends Module {
       let y = x;
       this.convs.forEach((stage, s) => {
         if (s > 0) y = tf.maxPool(y, 2, 2, 'valid');
-        stage.forEach((conv, i) => (y = tf.relu(this.bns[s]![i]!.apply(conv.apply(y), training)) as tf.Tensor4D));
+        stage.forEach((conv, i) => (y = this.bns[s]![i]!.applyRelu(conv.apply(y), training) as tf.Tensor4D));
       });
       return y;
     });

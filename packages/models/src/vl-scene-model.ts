@@ -209,7 +209,7 @@ export class VlSceneModel extends TappedModel {
   backbone(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
     return tf.tidy(() => {
       let h = x;
-      this.convs.forEach((conv, i) => (h = tf.relu(this.bns[i]!.apply(conv.apply(h), training)) as tf.Tensor4D));
+      this.convs.forEach((conv, i) => (h = this.bns[i]!.applyRelu(conv.apply(h), training) as tf.Tensor4D));
       return h;
     });
   }

@@ -49,7 +49,7 @@ export class WideBasicBlock extends Module {
   apply(x: tf.Tensor4D, training: boolean): WideBlockOutput {
     const inputPre = this.bn1.apply(x, training) as tf.Tensor4D;
     const inputPost = tf.relu(inputPre);
-    const h = tf.relu(this.bn2.apply(this.conv1.apply(inputPost), training)) as tf.Tensor4D;
+    const h = this.bn2.applyRelu(this.conv1.apply(inputPost), training) as tf.Tensor4D;
     const residual = this.conv2.apply(h);
     const shortcut = this.convShortcut ? this.convShortcut.apply(inputPost) : x;
     return { out: tf.add(shortcut, residual), inputPre, inputPost };

@@ -213,7 +213,7 @@ export class WideResNet extends PooledClassifier {
         const block = this.resumableBlock(stage);
         if (block) {
           // The block's own computation after its BN–ReLU (WideBasicBlock.apply with inputPost given).
-          const h = tf.relu(block.bn2.apply(block.conv1.apply(post), training)) as tf.Tensor4D;
+          const h = block.bn2.applyRelu(block.conv1.apply(post), training) as tf.Tensor4D;
           const out = tf.add(block.convShortcut!.apply(post), block.conv2.apply(h)) as tf.Tensor4D;
           post = this.blocksFrom(stage, 1, out, training, taps);
         }

@@ -285,7 +285,7 @@ static napi_value rotate_transpose_filter(napi_env env, napi_callback_info info)
 typedef struct {
   const f32 *a, *b, *center, *k1, *k2, *k3;
   f32 *part, *out;
-  int M, C, pair, chunks;
+  int M, C, pair, chunks, relu;
 } bn_ctx;
 
 static void bn_sums_task(void* p, int t) {
@@ -298,7 +298,7 @@ static void bn_rows_task(void* p, int t) {
   const bn_ctx* c = (const bn_ctx*)p;
   const int rows = BN_TASK_CHUNKS * KD_BN_CHUNK;
   const int m0 = t * rows, m1 = m0 + rows < c->M ? m0 + rows : c->M;
-  if (c->pair == 0) kernels->bn_affine_rows(c->a, c->k1, c->k2, c->out, m0, m1, c->C);
+  if (c->pair == 0) kernels->bn_affine_rows(c->a, c->k1, c->k2, c->out, m0, m1, c->C, c->relu);
   else kernels->bn_dx_rows(c->b, c->a, c->k1, c->k2, c->k3, c->out, m0, m1, c->C);
 }
 
@@ -334,16 +334,16 @@ static void bn_rows(bn_ctx* c) {
 }
 
 static napi_value bn_train_forward(napi_env env, napi_callback_info info) {
-  BEGIN(10);
+  BEGIN(11);
   const f32 *x = P(0), *gamma = P(1), *beta = P(2);
   f32 *y = P(3), *mean = P(4), *var = P(5);
-  double* scratch = P(9);
+  double* scratch = P(10);
   CHECK_POINTERS();
   const int M = I(6), C = I(7);
   if (M <= 0 || C <= 0) return NULL;
   f32* scale = (f32*)(scratch + 2 * C);
   f32* shift = scale + C;
-  bn_ctx c = {x, NULL, x, scale, shift, NULL, NULL, y, M, C, 0, 0};
+  bn_ctx c = {x, NULL, x, scale, shift, NULL, NULL, y, M, C, 0, 0, I(9)};
   if (!bn_sums(&c, scratch, scratch + C)) {
     napi_throw_error(env, NULL, "kd native kernel: out of memory");
     return NULL;

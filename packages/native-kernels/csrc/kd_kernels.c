@@ -430,15 +430,22 @@ INLINE void bn_col_sums2(const f32* a, const f32* b, const f32* center, double* 
 
 // y[m, c] = x[m, c] * scale[c] + shift[c] for rows [m0, m1)
 EXPORT("bn_affine_rows")
-void bn_affine_rows(const f32* x, const f32* scale, const f32* shift, f32* y, int m0, int m1, int C) {
+void bn_affine_rows(const f32* x, const f32* scale, const f32* shift, f32* y, int m0, int m1, int C, int relu) {
   for (int m = m0; m < m1; m++) {
     const f32* xr = x + m * C;
     f32* yr = y + m * C;
     int c = 0;
-    for (; c + 4 <= C; c += 4)
-      wasm_v128_store(yr + c, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(xr + c), wasm_v128_load(scale + c)),
-                                             wasm_v128_load(shift + c)));
-    for (; c < C; c++) yr[c] = xr[c] * scale[c] + shift[c];
+    for (; c + 4 <= C; c += 4) {
+      const v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(xr + c), wasm_v128_load(scale + c)),
+                                      wasm_v128_load(shift + c));
+      // relu: the sign bit clears the lane, as the relu kernel below
+      wasm_v128_store(yr + c, relu ? wasm_v128_andnot(v, wasm_i32x4_shr(v, 31)) : v);
+    }
+    for (; c < C; c++) {
+      const f32 v = xr[c] * scale[c] + shift[c];
+      union { f32 f; int i; } u = {v};
+      yr[c] = relu && u.i < 0 ? 0.0f : v;
+    }
   }
 }
 
@@ -460,15 +467,16 @@ void bn_forward_stats(const f32* x, const f32* gamma, const f32* beta, const dou
 // scratch: 2*C doubles then 2*C floats. Statistics in one pass, shifted by the first row (so the
 // E[d^2] - E[d]^2 form does not cancel catastrophically when |mean| >> std).
 EXPORT("bn_train_forward")
+// relu 1: y = relu(batch norm), the ReLU that follows most batch norms, without a pass of its own.
 void bn_train_forward(const f32* x, const f32* gamma, const f32* beta, f32* y, f32* mean, f32* var,
-                      int M, int C, f32 eps, double* scratch) {
+                      int M, int C, f32 eps, int relu, double* scratch) {
   double* s1 = scratch;
   double* s2 = scratch + C;
   f32* scale = (f32*)(scratch + 2 * C);
   f32* shift = scale + C;
   bn_col_sums2(x, 0, x, s1, s2, scale, M, C, 0);  // centre = row 0; scale/shift hold each chunk's sums
   bn_forward_stats(x, gamma, beta, s1, s2, mean, var, scale, shift, M, C, eps);
-  bn_affine_rows(x, scale, shift, y, 0, M, C);
+  bn_affine_rows(x, scale, shift, y, 0, M, C, relu);
 }
 
 // dx = dy * k1[c] + x * k2[c] + k3[c] for rows [m0, m1): the backward's closed form regrouped per channel.

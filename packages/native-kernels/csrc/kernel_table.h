@@ -18,7 +18,7 @@ typedef struct {
   void (*pad_nhwc)(const f32* src, f32* dst, int N, int H, int W, int C, int Hp, int Wp, int top, int left);
   void (*rotate_transpose_filter)(const f32* w, f32* wt, int taps, int C, int Co);
   void (*bn_train_forward)(const f32* x, const f32* gamma, const f32* beta, f32* y, f32* mean, f32* var, int M, int C,
-                           f32 eps, double* scratch);
+                           f32 eps, int relu, double* scratch);
   void (*bn_train_backward)(const f32* dy, const f32* x, const f32* mean, const f32* var, const f32* gamma, f32* dx,
                             f32* dgamma, f32* dbeta, int M, int C, f32 eps, double* scratch);
   void (*ln_forward)(const f32* x, const f32* gamma, const f32* beta, f32* y, f32* mean, f32* rstd, int R, int C,
@@ -45,7 +45,7 @@ typedef struct {
   void (*bn_chunk_sums)(const f32* a, const f32* b, const f32* center, f32* part, int k0, int k1, int M, int C, int pair);
   void (*bn_forward_stats)(const f32* x, const f32* gamma, const f32* beta, const double* s1, const double* s2, f32* mean,
                            f32* var, f32* scale, f32* shift, int M, int C, f32 eps);
-  void (*bn_affine_rows)(const f32* x, const f32* scale, const f32* shift, f32* y, int m0, int m1, int C);
+  void (*bn_affine_rows)(const f32* x, const f32* scale, const f32* shift, f32* y, int m0, int m1, int C, int relu);
   void (*bn_backward_coefs)(const double* s1, const double* s2, const f32* mean, const f32* var, const f32* gamma,
                             f32* dgamma, f32* dbeta, f32* k1, f32* k2, f32* k3, int M, int C, f32 eps);
   void (*bn_dx_rows)(const f32* dy, const f32* x, const f32* k1, const f32* k2, const f32* k3, f32* dx, int m0, int m1,

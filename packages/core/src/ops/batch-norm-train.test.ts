@@ -57,6 +57,41 @@ describe.each(['cpu', 'wasm'])('batchNormTrain (fused forward + closed-form back
     });
   }
 
+  for (const shape of [
+    [4, 5, 5, 3],
+    [6, 3, 4, 16],
+  ]) {
+    it(`with relu: the very values and gradients of tf.relu after it, shape [${shape}]`, () => {
+      const rng = new Rng(5);
+      const x = tf.add(tf.mul(normalTensor(shape, 1, rng), 2), 0.5);
+      const c = shape.at(-1)!;
+      const g = tf.add(normalTensor([c], 0.5, rng), 1) as tf.Tensor1D;
+      const b = normalTensor([c], 0.5, rng) as tf.Tensor1D;
+      const w = normalTensor(shape, 1, rng);
+      const fused = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) =>
+        batchNormTrain(xi, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5, true).y;
+      const separate = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) =>
+        tf.relu(batchNormTrain(xi, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5).y);
+      const y = fused(x, g, b);
+      expect(y.min().dataSync()[0]).toBe(0); // some units are cut
+      expect(y.dataSync()).toEqual(separate(x, g, b).dataSync());
+      const gf = tf.grads((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(fused(xi, gi, bi), w)))([
+        x,
+        g,
+        b,
+      ]);
+      const gs = tf.grads((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(separate(xi, gi, bi), w)))([
+        x,
+        g,
+        b,
+      ]);
+      gf.forEach((t, i) => expect(t.dataSync()).toEqual(gs[i]!.dataSync()));
+      // and the ReLU does cut the gradient: not the plain batch norm's
+      const plain = tf.grads((xi: tf.Tensor) => tf.sum(tf.mul(batchNormTrain(xi, g, b, 1e-5).y, w)))([x]);
+      expect(maxDiff(gf[0]!, plain[0]!)).toBeGreaterThan(1e-3);
+    });
+  }
+
   it('leaks no tensor inside tidy, forward and backward', () => {
     const x = tf.randomNormal([3, 4, 4, 2], 0, 1, 'float32', 1);
     const g = tf.ones([2]) as tf.Tensor1D;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { BATCH_NORM_TRAIN_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL } from '@kd/tfjs-runtime';
+import { BATCH_NORM_TRAIN_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, RELU_GRAD_KERNEL } from '@kd/tfjs-runtime';
 import { hasFusedKernels } from './fused-kernels.js';
 
 /**
@@ -9,37 +9,46 @@ import { hasFusedKernels } from './fused-kernels.js';
  *   x̂ = (x − μ)·r,  r = 1/√(σ² + ε),  y = γ·x̂ + β            (σ² biased, over the M reduced entries)
  *   ∂β = Σ dy,  ∂γ = Σ dy·x̂,  ∂x = γ·r·(dy − ∂β/M − x̂·∂γ/M)
  * Returns y and the batch mean / biased variance (for the running statistics; not differentiated).
+ * With `relu`, y = relu(γ·x̂ + β): the ReLU that follows most batch norms (the same values and
+ * gradients as `tf.relu` after it).
  * On backends with the fused kernels of @kd/tfjs-runtime (wasm), forward and backward are one
- * kernel each; elsewhere they are composed from tfjs ops.
+ * kernel each (the ReLU inside the forward kernel, its gradient one kernel before the backward);
+ * elsewhere they are composed from tfjs ops.
  */
 export function batchNormTrain(
   x: tf.Tensor,
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   eps: number,
+  relu = false,
 ): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const m = x.size / x.shape[x.rank - 1]!;
   let mean!: tf.Tensor1D;
   let variance!: tf.Tensor1D;
-  if (hasFusedKernels(x, BATCH_NORM_TRAIN_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL)) {
+  const kernels = relu
+    ? [BATCH_NORM_TRAIN_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL, RELU_GRAD_KERNEL]
+    : [BATCH_NORM_TRAIN_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL];
+  if (hasFusedKernels(x, ...kernels)) {
     const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
       const [y, mu, v] = tf
         .engine()
-        .runKernel(BATCH_NORM_TRAIN_KERNEL, { x: xi, gamma: g, beta: b }, { epsilon: eps }) as tf.Tensor[];
+        .runKernel(BATCH_NORM_TRAIN_KERNEL, { x: xi, gamma: g, beta: b }, { epsilon: eps, relu }) as tf.Tensor[];
       mean = tf.keep(mu as tf.Tensor1D);
       variance = tf.keep(v as tf.Tensor1D);
-      save([xi, mu!, v!, g]);
+      save(relu ? [xi, mu!, v!, g, y!] : [xi, mu!, v!, g]);
       return {
         value: y!,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [sx, smu, sv, sg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          const [sx, smu, sv, sg, sy] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor?];
+          // relu: y > 0 exactly where γ·x̂ + β > 0, so y masks the gradient as the ReLU's input would
+          const dyBn = sy ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, x: sy }) as tf.Tensor) : dy;
           return tf
             .engine()
             .runKernel(
               BATCH_NORM_TRAIN_GRAD_KERNEL,
-              { dy, x: sx, mean: smu, variance: sv, gamma: sg },
+              { dy: dyBn, x: sx, mean: smu, variance: sv, gamma: sg },
               { epsilon: eps },
             ) as tf.Tensor[];
         },
@@ -71,7 +80,7 @@ export function batchNormTrain(
       },
     };
   });
-  const y = op(x, gamma, beta);
+  const y = relu ? tf.relu(op(x, gamma, beta)) : op(x, gamma, beta);
   const out = { y, mean: mean.clone(), variance: variance.clone() };
   mean.dispose();
   variance.dispose();

@@ -130,10 +130,12 @@ describe.skipIf(!runs).each(tileWidths)(
         alloc(C),
         alloc(8 * C),
       ];
-      const bn = [x, gamma, beta, y, mean, variance, M, C, 1e-3, scratch] as const;
-      same(y, M * C, (k) =>
-        k === 'wasm' ? wasm.bn_train_forward(...bn) : addon!.bn_train_forward(memory.buffer, ...bn),
-      );
+      for (const relu of [1, 0]) {
+        const bn = [x, gamma, beta, y, mean, variance, M, C, 1e-3, relu, scratch] as const;
+        same(y, M * C, (k) =>
+          k === 'wasm' ? wasm.bn_train_forward(...bn) : addon!.bn_train_forward(memory.buffer, ...bn),
+        );
+      }
       const bnGrad = [dy, x, mean, variance, gamma, dx, dgamma, dbeta, M, C, 1e-3, scratch] as const;
       same(dx, M * C, (k) =>
         k === 'wasm' ? wasm.bn_train_backward(...bnGrad) : addon!.bn_train_backward(memory.buffer, ...bnGrad),

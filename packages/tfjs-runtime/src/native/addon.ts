@@ -201,7 +201,7 @@ function parityProbe(candidate: NativeAddon): string | undefined {
       name: 'bn_train_forward',
       out: y,
       floats: rows * c,
-      run: (kk) => kk.bn_train_forward(x, gamma, beta, y, mean, variance, rows, c, 1e-3, scratch),
+      run: (kk) => kk.bn_train_forward(x, gamma, beta, y, mean, variance, rows, c, 1e-3, 0, scratch),
     });
   }
   for (const probe of cases) {

@@ -5,7 +5,8 @@ import { nativeKernelsForFloat } from './module.js';
  * Names of the fused training batch-norm kernels. @kd/core's `batchNormTrain` uses them when the
  * active backend has them (the wasm backend, via `registerComposedKernels`) and composes tfjs ops
  * otherwise. Both normalise over every axis but the last.
- *   BatchNormTrain      inputs x, gamma, beta; attr epsilon → [y, mean, biased variance]
+ *   BatchNormTrain      inputs x, gamma, beta; attrs epsilon, relu (optional: y = relu(batch norm),
+ *                       in the same pass) → [y, mean, biased variance]
  *   BatchNormTrainGrad  inputs dy, x, mean, variance, gamma; attr epsilon → [dx, dgamma, dbeta]
  */
 export const BATCH_NORM_TRAIN_KERNEL = 'KdBatchNormTrain';
@@ -35,6 +36,7 @@ export function batchNormTrainConfig(backendName: string): tf.KernelConfig {
           m,
           c,
           (attrs as { epsilon: number }).epsilon,
+          (attrs as { relu?: boolean }).relu ? 1 : 0,
           scratch,
         );
       } finally {

@@ -43,6 +43,8 @@ export interface NativeKernels {
     m: number,
     c: number,
     eps: number,
+    /** 1: y = relu(batch norm) */
+    relu: number,
     scratch: number,
   ): void;
   ln_forward(
