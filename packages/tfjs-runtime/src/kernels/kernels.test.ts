@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chooseConv2DBackpropFilterMethod, conv2DBackpropFilterNHWC } from './Conv2DBackpropFilter.js';
-import { COMPOSED_KERNEL_NAMES, composedKernelsFor, registerComposedKernels } from './register.js';
+import {
+  COMPOSED_KERNEL_NAMES,
+  composedKernelsFor,
+  registerComposedKernels,
+  unregisterComposedKernels,
+} from './register.js';
 import { maxScaledDiff, onBackend, seeded, size } from '../test-utils.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -415,6 +420,36 @@ describe('Sum and Mean native over contiguous axes short of the last (wasm vs cp
       return [tf.sum(x, [1]), tf.mean(x, [1])];
     };
     expect(await compare(run)).toBe(0);
+  });
+
+  // the native paths add the rows in order, as the stock kernels do: the same bits (longer columns
+  // and every other reduction stay with the stock kernels). Sum over leading axes is the exception:
+  // native since the bias gradients, in chunks of 256 rows, whatever their number.
+  it.each([
+    [
+      [128, 7, 7, 64],
+      [1, 2],
+      ['sum', 'mean'],
+    ],
+    [
+      [5, 16, 16, 8],
+      [1, 2],
+      ['sum', 'mean'],
+    ], // 256 rows: the longest in-order column
+    [
+      [3, 20, 20, 5],
+      [1, 2],
+      ['sum', 'mean'],
+    ], // 400 rows: the stock kernels
+    [[300, 17], [0], ['mean']], // Mean over 300 leading rows: the stock kernel
+  ] as const)('the stock kernels’ bits: x=%j axes=%j (%j)', (shape, axes, ops) => {
+    const x = tf.tensor(seeded(size(shape), 96), [...shape]);
+    const run = () => ops.map((op) => (op === 'sum' ? tf.sum : tf.mean)(x, [...axes]).dataSync());
+    const ours = run();
+    unregisterComposedKernels('wasm');
+    const stock = run();
+    registerComposedKernels('wasm');
+    expect(ours).toEqual(stock);
   });
 
   it('replaces both stock kernels', () => {

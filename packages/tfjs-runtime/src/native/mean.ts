@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernelsFor } from './module.js';
-import { middleReduction } from './reduction-axes.js';
+import { IN_ORDER_ROWS, middleReduction } from './reduction-axes.js';
 
 /**
- * Mean over contiguous axes short of the last — the global average pool over H, W of NHWC at the
- * end of every CNN and ResNet here — by one native pass (the sum as the native Sum adds it, then
- * divided by the count); the stock wasm kernel transposes first. Any other reduction, and
- * non-float32 input, goes to the stock kernel.
+ * Mean over contiguous axes short of the last, of at most IN_ORDER_ROWS rows — the global average
+ * pool over H, W of NHWC at the end of every CNN and ResNet here — by one native pass: the rows
+ * added in order, then divided by their count, the stock kernel's bits; the stock wasm kernel
+ * transposes first. Any other reduction, and non-float32 input, goes to the stock kernel.
  */
 export function nativeMeanConfig(backendName: string): tf.KernelConfig {
   const stock = tf.getKernel(tf.Mean, backendName);
@@ -20,7 +20,9 @@ export function nativeMeanConfig(backendName: string): tf.KernelConfig {
       const x = inputs['x']!;
       const native = nativeKernelsFor(backend);
       const r = middleReduction(x.shape, axis, keepDims);
-      if (!native || x.dtype !== 'float32' || !r || r.rows === 0) return stock.kernelFunc(args);
+      if (!native || x.dtype !== 'float32' || !r || r.rows === 0 || r.rows > IN_ORDER_ROWS) {
+        return stock.kernelFunc(args);
+      }
       const out = native.output(r.outShape);
       native.sum_middle(native.offsetOf(x), out.offset, r.outer, r.rows, r.cols, r.rows);
       return out.info;

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
+ * Up to this many rows, the native sums (sum_rows, sum_middle: chunks of 256 rows) add the rows of
+ * a column one after another — the order of the stock wasm Sum and Mean, so the same bits. Longer
+ * columns are summed chunk by chunk, which rounds differently.
+ */
+export const IN_ORDER_ROWS = 256;
+
+/**
  * A reduction over contiguous axes that leave the last axis alone, as [outer, rows, cols] with the
  * `rows` reduced: x of shape [..outer, ..rows, ..cols] → [..outer, ..cols] (ones in place of the
  * reduced axes with keepDims). Bias gradients (leading axes: outer 1) and global average pools
