@@ -194,7 +194,7 @@ describe('examples/', () => {
     expect(vlmKd.data.options['base']).toBe('mnist+fashion-mnist');
     const ablation = planSweep({ configPath: join(dir, 'vlm-kd.sweep.yaml'), out: 'sweeps' });
     expect(ablation.cells.map((c) => c.name)).toEqual(['baseline', 'vision-kd', 'text-general', 'full', 'text-only']);
-    expect(ablation.seeds).toEqual([1, 2, 3]);
+    expect(ablation.seeds).toEqual([1, 2, 3, 4, 5]);
     for (const { name, config } of ablation.cells) {
       expect([config.student, config.train], name).toEqual([vlmKd.student, vlmKd.train]);
       expect(config.data.options['baseOptions'], name).toEqual(vlmKd.data.options['baseOptions']);

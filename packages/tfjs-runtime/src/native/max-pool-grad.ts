@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernelsFor } from './module.js';
+import { poolDims } from './pool-dims.js';
 
 /**
- * MaxPoolGrad by one native pass: each window's argmax (first maximum, as the cpu backend) found
+ * MaxPoolGrad by one native pass per image (on the addon's threads): each window's argmax (first
+ * maximum, as the cpu backend) found
  * 4 channels at a time, its gradient added there. Replaces the stock wasm kernel (the largest item
  * of a small CNN's training step) for float32 inputs; anything else goes to the stock kernel.
  */
@@ -14,37 +16,13 @@ export function nativeMaxPoolGradConfig(backendName: string): tf.KernelConfig {
     backendName,
     kernelFunc: (args) => {
       const { inputs, backend, attrs } = args;
-      const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
       const dy = inputs['dy']!;
       const x = inputs['input']!;
       const native = nativeKernelsFor(backend);
       if (!native || x.dtype !== 'float32' || dy.dtype !== 'float32') return stock.kernelFunc(args);
-      const info = tf.backend_util.computePool2DInfo(
-        x.shape as [number, number, number, number],
-        filterSize,
-        strides,
-        1,
-        pad,
-        dimRoundingMode,
-      );
+      const { dims } = poolDims(x.shape, attrs as unknown as tf.MaxPoolGradAttrs);
       const out = native.output([...x.shape]);
-      native.max_pool_grad(
-        native.offsetOf(x),
-        native.offsetOf(dy),
-        out.offset,
-        info.batchSize,
-        info.inHeight,
-        info.inWidth,
-        info.inChannels,
-        info.outHeight,
-        info.outWidth,
-        info.filterHeight,
-        info.filterWidth,
-        info.strideHeight,
-        info.strideWidth,
-        info.padInfo.top,
-        info.padInfo.left,
-      );
+      native.max_pool_grad(native.offsetOf(x), native.offsetOf(dy), out.offset, ...dims);
       return out.info;
     },
   };
