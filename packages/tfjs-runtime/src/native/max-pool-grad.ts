@@ -4,9 +4,9 @@ import { poolDims } from './pool-dims.js';
 
 /**
  * MaxPoolGrad by one native pass per image (on the addon's threads): each window's argmax (first
- * maximum, as the cpu backend) found
- * 4 channels at a time, its gradient added there. Replaces the stock wasm kernel (the largest item
- * of a small CNN's training step) for float32 inputs; anything else goes to the stock kernel.
+ * maximum, as the cpu backend) found 4 channels at a time, its gradient added there. Replaces the
+ * stock wasm kernel (the largest item of a small CNN's training step) for float32 inputs; anything
+ * else goes to the stock kernel.
  */
 export function nativeMaxPoolGradConfig(backendName: string): tf.KernelConfig {
   const stock = tf.getKernel(tf.MaxPoolGrad, backendName);
