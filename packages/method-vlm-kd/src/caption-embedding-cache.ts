@@ -52,14 +52,16 @@ export class CaptionEmbeddingCache {
       }
     }
     if (missing.length > 0) {
-      const computed = tf.tidy(() => {
+      // read outside the tidy: a tidy walks every element of a typed array it returns
+      const out = tf.tidy(() => {
         const rows = tf.tensor1d(missing, 'int32');
-        const out = this.encode(
+        return this.encode(
           tf.gather(tokens, rows) as tf.Tensor2D,
           tf.gather(tf.cast(mask, 'float32'), rows) as tf.Tensor2D,
         );
-        return { values: Float32Array.from(out.dataSync()), dim: out.shape[1]! };
       });
+      const computed = { values: Float32Array.from(out.dataSync()), dim: out.shape[1]! };
+      out.dispose();
       missing.forEach((row, k) =>
         this.rows.set(keys[row]!, computed.values.slice(k * computed.dim, (k + 1) * computed.dim)),
       );
