@@ -168,6 +168,9 @@ void conv2d_backprop_filter(const f32* x, const f32* dy, f32* dw,
         f32* dwt = dw + (kh * KW + kw) * C * Co;
         int c = 0;
 #ifdef KD_AVX512_TILES
+        if (Co == 16)
+          for (; c + Z_MR_ONE_BF <= C; c += Z_MR_ONE_BF)
+            bf_tile_z(xs + c, ds, dwt + c * Co, Z_MR_ONE_BF, 1, rows, cols, sh * W * C, sw * C, Wo * Co, Co);
         for (; c < C; c += Z_MR) bf_rows_z(xs + c, ds, dwt + c * Co, imin(Z_MR, C - c), rows, cols, sh * W * C, sw * C, Wo * Co, Co);
 #endif
         for (; c + 4 <= C; c += 4) bf_rows(xs + c, ds, dwt + c * Co, 4, 0, rows, cols, sh * W * C, sw * C, Wo * Co, Co);
@@ -313,6 +316,10 @@ void gather_conv(const f32* src, const f32* w, f32* dst,
         const int count = (Wo - r + Sw - 1) / Sw;  // columns ow = r + m*Sw
         int m = 0;
 #ifdef KD_AVX512_TILES
+        if (Cout == 16)
+          for (; m + Z_MR_ONE <= count; m += Z_MR_ONE)
+            gc_tile_z(srcN, w, dstRow + (r + m * Sw) * Cout, Z_MR_ONE, 1, oh, r + m * Sw, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh,
+                      Bw, Dh, Dw, Sh, Sw, Sw * Cout);
         for (; m < count; m += Z_MR)
           gc_columns_z(srcN, w, dstRow + (r + m * Sw) * Cout, imin(Z_MR, count - m), oh, r + m * Sw, Ws, Cin, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw);
 #endif

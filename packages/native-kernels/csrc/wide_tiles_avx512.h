@@ -13,16 +13,22 @@
 
 #include <immintrin.h>
 
-#define Z_MR 8  // most columns (or input channels) per tile
+#define Z_MR 8       // most columns (or input channels) per tile
+// When the output channels are one 512-bit vector (16), a tile of 8 has only 8 accumulators, which
+// barely cover the FMA units' latency: such convolutions take 14 columns per tile, and their filter
+// gradients 16 input channels.
+#define Z_MR_ONE 14
+#define Z_MR_ONE_BF 16
 
 // Forward / input-gradient convolution: MR output columns x 16*NZ output channels.
 INLINE void gc_tile_z(const f32* srcN, const f32* w, f32* dstp, const int MR, const int NZ,
                       int oh, int ow0, int Ws, int Cin, int Cout, int KH, int KW,
                       int Ah, int Aw, int Bh, int Bw, int Dh, int Dw, int Sh, int Sw, int dstColStep) {
-  __m512 acc[Z_MR][2];
+  __m512 acc[Z_MR_ONE][2];
   for (int j = 0; j < MR; j++)
     for (int v = 0; v < NZ; v++) acc[j][v] = _mm512_setzero_ps();
   const int srcColStep = Aw * Cin;
+  const kd_size cs = (kd_size)srcColStep;
   const int merged = Sw == 1 && Dw == 1;
   for (int kh = 0; kh < KH; kh++) {
     const int th = oh * Ah + Bh + kh * Dh;
@@ -34,15 +40,18 @@ INLINE void gc_tile_z(const f32* srcN, const f32* w, f32* dstp, const int MR, co
       const f32* sp = srcRow + (tw / Sw) * Cin;
       const f32* wp = w + (kh * KW + kw) * Cin * Cout;
       const int run = merged ? KW * Cin : Cin;
+      // a base pointer per 4 columns, the 4 sharing the index registers 0, cs, 2·cs, 3·cs: few
+      // enough registers that none is spilled to the stack inside the loop
+      const f32* quad[4] = {sp, sp + 4 * cs, sp + 8 * cs, sp + 12 * cs};
       for (int i = 0; i < run; i++) {
         const __m512 w0 = _mm512_loadu_ps(wp);
         const __m512 w1 = NZ > 1 ? _mm512_loadu_ps(wp + 16) : w0;
         for (int j = 0; j < MR; j++) {
-          const __m512 s = _mm512_set1_ps(sp[j * srcColStep]);
+          const __m512 s = _mm512_set1_ps(quad[j >> 2][(kd_size)(j & 3) * cs]);
           acc[j][0] = _mm512_fmadd_ps(s, w0, acc[j][0]);
           if (NZ > 1) acc[j][1] = _mm512_fmadd_ps(s, w1, acc[j][1]);
         }
-        sp++;
+        for (int q = 0; q < 4; q++) quad[q]++;
         wp += Cout;
       }
     }
@@ -55,7 +64,7 @@ INLINE void gc_tile_z(const f32* srcN, const f32* w, f32* dstp, const int MR, co
 // added to dw (one add per element, as the 4-wide tile).
 INLINE void bf_tile_z(const f32* x, const f32* dy, f32* dw, const int MR, const int NZ,
                       int rows, int cols, int xRowStep, int xColStep, int dyRowStep, int Co) {
-  __m512 acc[Z_MR][2];
+  __m512 acc[Z_MR_ONE_BF][2];
   for (int j = 0; j < MR; j++)
     for (int v = 0; v < NZ; v++) acc[j][v] = _mm512_setzero_ps();
   for (int r = 0; r < rows; r++) {

@@ -27,6 +27,14 @@ export const ADDON_KERNELS = [
 ] as const;
 export type AddonKernel = (typeof ADDON_KERNELS)[number];
 
+/**
+ * Kernels only the addon has, composed in C from the ones above and its threads:
+ * `gather_conv_padded(src, w, dst, N, H, W, Cin, top, left, Hp, Wp, Ho, Wo, Cout, KH, KW, Ah, Aw,
+ * Bh, Bw, Dh, Dw, Sh, Sw)` pads each image into its thread's scratch and runs `gather_conv` on it.
+ */
+export const ADDON_ONLY_KERNELS = ['gather_conv_padded'] as const;
+export type AddonOnlyKernel = (typeof ADDON_ONLY_KERNELS)[number];
+
 /** Which build of the kernels runs: FMA (x86-64 with AVX2 and FMA) or SSE2 (any x86-64). */
 export type AddonIsa = 'fma' | 'sse2';
 /**
@@ -52,7 +60,7 @@ export interface AddonInfo {
  * call because growing the memory detaches the old buffer) and then exactly the arguments of the
  * wasm build: byte offsets into the heap for tensors and scratch, then the sizes.
  */
-export type NativeAddon = Record<AddonKernel, (heap: ArrayBuffer, ...args: number[]) => void> & {
+export type NativeAddon = Record<AddonKernel | AddonOnlyKernel, (heap: ArrayBuffer, ...args: number[]) => void> & {
   info(): AddonInfo;
   /** threads for the large kernels (results do not depend on it); returns the number in use */
   setThreads(n: number): number;

@@ -5,7 +5,7 @@ import { relaxedSimdAvailable, wasmApi, wasmKernelsOn } from './wasm-builds.js';
 
 // The addon's FMA build is the wasm relaxed-SIMD build's C compiled for x86-64 (SSE registers
 // through simd128_x86.h, 256-bit tiles for 16 output channels at a time, and 512-bit tiles of up to
-// 8 columns x 32 channels where the CPU has AVX-512F): every kernel that it does not split
+// 8 columns x 32 channels — 14 columns x 16 channels when there are 16 — where the CPU has AVX-512F): every kernel that it does not split
 // differently must give the very same bits, with either tile width. Kernels on one
 // WebAssembly.Memory, side by side.
 const load = loadNativeAddon();
@@ -59,6 +59,8 @@ describe.skipIf(!runs).each(tileWidths)(
     // Cout 37 = 16 + 16 (256-bit tiles) or 32 (512-bit tile), then 4 + 1: the scalar tail; Cout 53
     // adds a 16-channel 512-bit tile. Widths 10, 13, 7 give 8, 11 (8 + 3) and 5 output columns at
     // stride 1: 512-bit tiles of 8, 3 and 5 columns (4 + 4, 4 + 3 and 4 + 1 with 256-bit ones).
+    // Cout 16 alone takes 512-bit tiles of 14 columns: widths 32 and 31 give 30 (14 + 14 + 2) and
+    // 15 (14 + 1) columns.
     it.each([
       [1, 1, 10, 37],
       [2, 1, 10, 37],
@@ -66,6 +68,9 @@ describe.skipIf(!runs).each(tileWidths)(
       [1, 1, 13, 53],
       [1, 1, 7, 53],
       [2, 1, 13, 16],
+      [1, 1, 32, 16],
+      [2, 1, 31, 16],
+      [1, 2, 33, 16],
     ])(
       'gather_conv (forward conv, stride %i, dilation %i): 6 images of width %i, %i output channels',
       (s, d, W, Co) => {
@@ -94,11 +99,53 @@ describe.skipIf(!runs).each(tileWidths)(
       );
     });
 
+    // 16 output channels: the phases' 15 and 14 columns in 512-bit tiles of 14
+    it('gather_conv as the stride-2 input gradient into 16 channels (tiles of 14 columns)', () => {
+      const [N, Hs, Ws, C, Co, K] = [3, 17, 17, 9, 16, 3];
+      const [Ho, Wo] = [29, 29];
+      const src = alloc(N * Hs * Ws * C, 13);
+      const w = alloc(K * K * C * Co, 14);
+      const dst = alloc(N * Ho * Wo * Co);
+      const args = [src, w, dst, N, Hs, Ws, C, Ho, Wo, Co, K, K, 1, 1, 0, 0, 1, 1, 2, 2] as const;
+      same(dst, N * Ho * Wo * Co, (k) =>
+        k === 'wasm' ? wasm.gather_conv(...args) : addon!.gather_conv(memory.buffer, ...args),
+      );
+    });
+
+    // The addon pads image by image into each thread's scratch; the wasm build padding the whole
+    // batch first must give the same bits, on 1 and 2 threads (asymmetric padding, stride 2).
+    it.each([
+      [16, 1],
+      [37, 2],
+    ])('gather_conv_padded (%i output channels, %i thread(s)) = pad_nhwc, then gather_conv', (Co, threads) => {
+      addon!.setThreads(threads);
+      const [N, H, W, C, K, s, top, left, bottom, right] = [11, 28, 27, 6, 3, 2, 1, 1, 0, 1];
+      const [Hp, Wp] = [H + top + bottom, W + left + right];
+      const [Ho, Wo] = [Math.floor((Hp - K) / s) + 1, Math.floor((Wp - K) / s) + 1];
+      const x = alloc(N * H * W * C, 15);
+      const w = alloc(K * K * C * Co, 16);
+      const padded = alloc(N * Hp * Wp * C);
+      const y = alloc(N * Ho * Wo * Co);
+      const geometry = [Ho, Wo, Co, K, K, s, s, 0, 0, 1, 1, 1, 1] as const;
+      same(y, N * Ho * Wo * Co, (k) => {
+        if (k === 'wasm') {
+          wasm.pad_nhwc(x, padded, N, H, W, C, Hp, Wp, top, left);
+          wasm.gather_conv(padded, w, y, N, Hp, Wp, C, ...geometry);
+        } else {
+          addon!.gather_conv_padded(memory.buffer, x, w, y, N, H, W, C, top, left, Hp, Wp, ...geometry);
+        }
+      });
+      addon!.setThreads(1);
+    });
+
     // input channels 6 (one tile of 6, or 4 + 1 + 1) and 13 (8 + 5, or 4 + 4 + 4 + 1); output channels
-    // 35 (32 + 3 or 16 + 16 + 3) and 53 (32 + 16 + 4 + 1)
+    // 35 (32 + 3 or 16 + 16 + 3) and 53 (32 + 16 + 4 + 1); 16 output channels take 512-bit tiles of
+    // 16 input channels (35 = 16 + 16 + 3)
     it.each([
       [6, 35],
       [13, 53],
+      [16, 16],
+      [35, 16],
     ])(
       'conv2d_backprop_filter over ≤ 8 images (one chunk: the same sums), %i → %i channels, padding and stride 2',
       (C, Co) => {

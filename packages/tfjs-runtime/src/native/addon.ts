@@ -1,11 +1,13 @@
 import os from 'node:os';
 import {
   ADDON_KERNELS,
+  ADDON_ONLY_KERNELS,
   loadNativeAddon,
   type AddonGemm,
   type AddonInfo,
   type AddonIsa,
   type AddonKernel,
+  type AddonOnlyKernel,
   type AddonTiles,
   type NativeAddon,
 } from '@kd/native-kernels';
@@ -113,18 +115,18 @@ export function selectAddonBuild(build: string): void {
 }
 
 /** The addon's kernels on `memory` (the wasm backend's WebAssembly.Memory). */
-export function addonKernelsOn(memory: { buffer: ArrayBuffer }): Pick<NativeKernels, AddonKernel> {
+export function addonKernelsOn(memory: { buffer: ArrayBuffer }): Pick<NativeKernels, AddonKernel | AddonOnlyKernel> {
   if (!addon) throw new Error('the native addon is not in use');
   return bind(addon, memory);
 }
 
-function bind(a: NativeAddon, memory: { buffer: ArrayBuffer }): Pick<NativeKernels, AddonKernel> {
-  const bound = {} as Record<AddonKernel, (...args: number[]) => void>;
-  for (const name of ADDON_KERNELS) {
+function bind(a: NativeAddon, memory: { buffer: ArrayBuffer }): Pick<NativeKernels, AddonKernel | AddonOnlyKernel> {
+  const bound = {} as Record<AddonKernel | AddonOnlyKernel, (...args: number[]) => void>;
+  for (const name of [...ADDON_KERNELS, ...ADDON_ONLY_KERNELS]) {
     const fn = a[name];
     bound[name] = (...args: number[]) => fn(memory.buffer, ...args);
   }
-  return bound as unknown as Pick<NativeKernels, AddonKernel>;
+  return bound as unknown as Pick<NativeKernels, AddonKernel | AddonOnlyKernel>;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   selectAddonBuild,
   type AddonKernelBuild,
 } from './addon.js';
+import { gatherConvPaddedByImage } from './gather-conv.js';
 import { bestWasmBuild, relaxedSimdAvailable, wasmApi, wasmKernelsOn, type WasmKernelBuild } from './wasm-builds.js';
 
 export type { AddonKernelBuild } from './addon.js';
@@ -20,6 +21,11 @@ export interface NativeKernels {
   conv2d_backprop_filter(x: number, dy: number, dw: number, ...dims: number[]): void;
   /** see kd_kernels.c: the forward conv and the input gradient, over a zero-padded source */
   gather_conv(src: number, w: number, dst: number, ...dims: number[]): void;
+  /**
+   * gather_conv over `src` zero-padded image by image (see gather-conv.ts): (src, w, dst, N, H, W,
+   * Cin, top, left, Hp, Wp, Ho, Wo, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw)
+   */
+  gather_conv_padded(src: number, w: number, dst: number, ...dims: number[]): void;
   pad_nhwc(
     src: number,
     dst: number,
@@ -195,18 +201,20 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
   const cached = instances.get(b);
   if (cached) return cached;
   const current = nativeKernelBuild();
-  const exports =
-    current === 'relaxed-simd' || current === 'simd128'
-      ? wasmKernelsOn(memory, current)
-      : addonKernelsOn(memory as { buffer: ArrayBuffer });
+  const onWasm = current === 'relaxed-simd' || current === 'simd128';
+  const addon = onWasm ? undefined : addonKernelsOn(memory as { buffer: ArrayBuffer });
+  const exports = addon ?? wasmKernelsOn(memory, current as WasmKernelBuild);
   const offsetOf = (t: tf.TensorInfo): number => {
     const data = b.dataIdMap.get(t.dataId);
     if (!data) throw new Error('tensor data is not on the wasm backend');
     return data.memoryOffset;
   };
+  const malloc = (bytes: number) => b.wasm._malloc(bytes);
+  const free = (offset: number) => b.wasm._free(offset);
   const kernels: NativeKernels = {
     conv2d_backprop_filter: exports.conv2d_backprop_filter,
     gather_conv: exports.gather_conv,
+    gather_conv_padded: addon ? addon.gather_conv_padded : gatherConvPaddedByImage(exports, malloc, free),
     pad_nhwc: exports.pad_nhwc,
     rotate_transpose_filter: exports.rotate_transpose_filter,
     bn_train_forward: exports.bn_train_forward,
@@ -230,10 +238,10 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
       const info = b.makeOutput(shape, 'float32');
       return { info, offset: offsetOf(info) };
     },
-    malloc: (bytes) => b.wasm._malloc(bytes),
-    gemmScratch: current === 'relaxed-simd' || current === 'simd128',
-    onAddon: !(current === 'relaxed-simd' || current === 'simd128'),
-    free: (offset) => b.wasm._free(offset),
+    malloc,
+    gemmScratch: onWasm,
+    onAddon: !onWasm,
+    free,
   };
   instances.set(b, kernels);
   return kernels;
