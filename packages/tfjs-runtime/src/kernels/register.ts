@@ -8,7 +8,8 @@ import { nativeConv2DBackpropInputConfig } from '../native/conv2d-backprop-input
 import { nativeConv2DConfig } from '../native/conv2d.js';
 import { nativeBatchMatMulConfig } from '../native/batch-matmul.js';
 import { nativeSumConfig } from '../native/sum.js';
-import { nativeMeanConfig } from '../native/mean.js';
+import { meanGradient, nativeMeanConfig } from '../native/mean.js';
+import { nativeTileConfig } from '../native/tile.js';
 import { nativeMaxPoolConfig } from '../native/max-pool.js';
 import { nativeMaxPoolGradConfig } from '../native/max-pool-grad.js';
 import { unsortedSegmentSumConfig } from '../native/unsorted-segment-sum.js';
@@ -66,6 +67,7 @@ const replacements: ReadonlyArray<{ backend: string; make: (backendName: string)
   { backend: 'wasm', make: nativeReluConfig },
   { backend: 'wasm', make: reluGradConfig },
   { backend: 'wasm', make: nativeTransposeConfig },
+  { backend: 'wasm', make: nativeTileConfig },
   { backend: 'wasm', make: identityConfig },
   { backend: 'wasm', make: castConfig },
 ];
@@ -95,6 +97,7 @@ export const COMPOSED_KERNEL_NAMES: readonly string[] = [
   tf.Relu,
   RELU_GRAD_KERNEL,
   tf.Transpose,
+  tf.Tile,
   tf.Identity,
   tf.Cast,
   tf.DepthwiseConv2dNativeBackpropFilter,
@@ -113,6 +116,8 @@ export function registerComposedKernels(backendName = 'wasm'): string[] {
   const registered: string[] = [];
   // ReLU's gradient as one kernel where it is registered (the same composition elsewhere)
   if (tf.getGradient(tf.Relu) !== reluGradient) tf.registerGradient(reluGradient);
+  // Mean's gradient without a tensor of ones filled in JavaScript (the same values)
+  if (tf.getGradient(tf.Mean) !== meanGradient) tf.registerGradient(meanGradient);
   for (const r of replacements) {
     if (r.backend !== backendName || ours.get(backendName)?.has(r.make(backendName).kernelName)) continue;
     const config = r.make(backendName);

@@ -133,6 +133,8 @@ export interface NativeKernels {
   transpose_blocks(x: number, out: number, a0: number, a1: number, b: number, c: number, d: number): void;
   /** byte offset of a tensor's data in the shared heap */
   offsetOf(t: tf.TensorInfo): number;
+  /** the heap's bytes now (a new view: growing the memory detaches the old one) */
+  heapBytes(): Uint8Array;
   /** output tensor allocated by the backend; returns it with its offset */
   output(shape: number[]): { info: tf.TensorInfo; offset: number };
   /** scratch space from the backend's allocator; release with `free` */
@@ -234,6 +236,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
     relu_grad: exports.relu_grad,
     transpose_blocks: exports.transpose_blocks,
     offsetOf,
+    heapBytes: () => new Uint8Array((memory as { buffer: ArrayBuffer }).buffer),
     output: (shape) => {
       const info = b.makeOutput(shape, 'float32');
       return { info, offset: offsetOf(info) };
