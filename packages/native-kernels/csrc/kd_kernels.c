@@ -153,6 +153,13 @@ void conv2d_backprop_filter(const f32* x, const f32* dy, f32* dw,
   for (int n = 0; n < N; n++) {
     const f32* xn = x + n * H * W * C;
     const f32* dyn = dy + n * Ho * Wo * Co;
+#ifdef KD_AVX512_TILES
+    if (C == 1 && KH == 3 && KW == 3 && (Co == 16 || Co == 32)) {
+      if (Co == 16) bf_taps3x3_z(xn, dyn, dw, 1, H, W, Ho, Wo, Co, sh, sw, ph, pw, dh, dwl);
+      else bf_taps3x3_z(xn, dyn, dw, 2, H, W, Ho, Wo, Co, sh, sw, ph, pw, dh, dwl);
+      continue;
+    }
+#endif
     for (int kh = 0; kh < KH; kh++) {
       // rows with 0 <= ho*sh - ph + kh*dh < H
       const int hoLo = imax(0, ceil_div(ph - kh * dh, sh));

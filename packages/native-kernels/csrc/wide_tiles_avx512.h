@@ -89,6 +89,64 @@ INLINE void bf_tile_z(const f32* x, const f32* dy, f32* dw, const int MR, const 
     }
 }
 
+// Filter gradient of a 3x3 convolution of ONE input channel (a grayscale stem) into 16·NZ output
+// channels, for one image: the 9 taps at once. Tap by tap (bf_tile_z) a tap's sum is one chain of
+// dependent multiply-adds; here the 9 chains interleave. Each tap still adds its valid pixels in
+// row-major order from zero, and its sum is added to dw once per image, so the bits are those of
+// the tap-by-tap loop.
+INLINE void bf_taps3x3_z(const f32* x, const f32* dy, f32* dw, const int NZ, int H, int W, int Ho, int Wo, int Co,
+                         int sh, int sw, int ph, int pw, int dh, int dwl) {
+  __m512 acc[9][2];
+  for (int t = 0; t < 9; t++)
+    for (int v = 0; v < NZ; v++) acc[t][v] = _mm512_setzero_ps();
+  int hoLo[3], hoHi[3], woLo[3], woHi[3];
+  for (int k = 0; k < 3; k++) {
+    hoLo[k] = imax(0, ceil_div(ph - k * dh, sh));
+    hoHi[k] = imin(Ho - 1, floor_div(H - 1 + ph - k * dh, sh));
+    woLo[k] = imax(0, ceil_div(pw - k * dwl, sw));
+    woHi[k] = imin(Wo - 1, floor_div(W - 1 + pw - k * dwl, sw));
+  }
+  // columns where every kw is valid
+  const int inLo = imax(woLo[0], imax(woLo[1], woLo[2])), inHi = imin(woHi[0], imin(woHi[1], woHi[2]));
+  for (int ho = 0; ho < Ho; ho++) {
+    const int rowOk[3] = {ho >= hoLo[0] && ho <= hoHi[0], ho >= hoLo[1] && ho <= hoHi[1], ho >= hoLo[2] && ho <= hoHi[2]};
+    const f32* xr[3];
+    for (int kh = 0; kh < 3; kh++) xr[kh] = rowOk[kh] ? x + (ho * sh - ph + kh * dh) * W : x;
+    const f32* d = dy + ho * Wo * Co;
+    for (int wo = 0; wo < Wo; wo++, d += Co) {
+      const __m512 d0 = _mm512_loadu_ps(d);
+      const __m512 d1 = NZ > 1 ? _mm512_loadu_ps(d + 16) : d0;
+      const int c0 = wo * sw - pw;
+      if (rowOk[0] && rowOk[1] && rowOk[2] && wo >= inLo && wo <= inHi) {
+        for (int kh = 0; kh < 3; kh++)
+          for (int kw = 0; kw < 3; kw++) {
+            const __m512 s = _mm512_set1_ps(xr[kh][c0 + kw * dwl]);
+            acc[kh * 3 + kw][0] = _mm512_fmadd_ps(s, d0, acc[kh * 3 + kw][0]);
+            if (NZ > 1) acc[kh * 3 + kw][1] = _mm512_fmadd_ps(s, d1, acc[kh * 3 + kw][1]);
+          }
+      } else {
+        for (int kh = 0; kh < 3; kh++) {
+          if (!rowOk[kh]) continue;
+          for (int kw = 0; kw < 3; kw++) {
+            if (wo < woLo[kw] || wo > woHi[kw]) continue;
+            const __m512 s = _mm512_set1_ps(xr[kh][c0 + kw * dwl]);
+            acc[kh * 3 + kw][0] = _mm512_fmadd_ps(s, d0, acc[kh * 3 + kw][0]);
+            if (NZ > 1) acc[kh * 3 + kw][1] = _mm512_fmadd_ps(s, d1, acc[kh * 3 + kw][1]);
+          }
+        }
+      }
+    }
+  }
+  for (int kh = 0; kh < 3; kh++)
+    for (int kw = 0; kw < 3; kw++) {
+      if (hoHi[kh] < hoLo[kh] || woHi[kw] < woLo[kw]) continue;  // no pixel: the tap-by-tap loop skips it too
+      for (int v = 0; v < NZ; v++) {
+        f32* o = dw + (kh * 3 + kw) * Co + 16 * v;
+        _mm512_storeu_ps(o, _mm512_add_ps(_mm512_loadu_ps(o), acc[kh * 3 + kw][v]));
+      }
+    }
+}
+
 // Dispatch a runtime mr (1..8) to the tile specialised for it.
 #define Z_SWITCH(mr, CALL) \
   switch (mr) {            \

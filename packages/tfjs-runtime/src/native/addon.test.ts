@@ -161,6 +161,28 @@ describe.skipIf(!runs).each(tileWidths)(
       },
     );
 
+    // one input channel and 16 or 32 output channels: the 512-bit build takes the 9 taps at once;
+    // strides, paddings (0 leaves border taps without some rows) and dilations
+    it.each([
+      [16, 1, 1, 1],
+      [32, 1, 1, 1],
+      [16, 2, 1, 1],
+      [32, 2, 0, 1],
+      [16, 1, 2, 2],
+      [32, 1, 0, 2],
+    ])('conv2d_backprop_filter of one input channel into %i, stride %i, padding %i, dilation %i', (Co, s, p, d) => {
+      const [N, H, W, K] = [8, 13, 12, 3];
+      const Ho = Math.floor((H + 2 * p - d * (K - 1) - 1) / s) + 1;
+      const Wo = Math.floor((W + 2 * p - d * (K - 1) - 1) / s) + 1;
+      const x = alloc(N * H * W, 17);
+      const dy = alloc(N * Ho * Wo * Co, 18);
+      const dw = alloc(K * K * Co);
+      const args = [x, dy, dw, N, H, W, 1, Ho, Wo, Co, K, K, s, s, p, p, d, d] as const;
+      same(dw, K * K * Co, (k) =>
+        k === 'wasm' ? wasm.conv2d_backprop_filter(...args) : addon!.conv2d_backprop_filter(memory.buffer, ...args),
+      );
+    });
+
     // 5000 x 64: 20 chunks of 256 rows, summed in 3 tasks on 2 threads (and its rows on both)
     it.each([
       [300, 21, 1],
