@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Side-by-side training-step benchmark: TFJS (kd runtime + models) vs PyTorch, interleaved.
-//   npm run bench [-- --reps 3 --steps 10 --warmup 3 --workloads resnet8,resnet20,transformer,cnn
+//   npm run bench [-- --reps 3 --steps 10 --warmup 20 --workloads resnet8,resnet20,transformer,cnn
 //                    --threads 1,all --kernels native,wasm --torch warm,default]
 // For each thread setting (1, and `all` = every core) each repetition runs every workload once per
 // TFJS kernel side (`native`: kd's native addon, KD_THREADS=<threads>; `wasm`: KD_NATIVE=0, the
@@ -11,7 +11,10 @@
 // returning large blocks to the OS (MALLOC_MMAP_THRESHOLD_=32 MiB, MALLOC_TRIM_THRESHOLD_=4 GiB),
 // so no step pays page faults for its activations (this VM's page faults are costly and erratic);
 // `default`: the allocator as it comes. Each side's CPU time / wall time is printed, so the thread
-// count is visible. The last lines are
+// count is visible. 20 warm-up steps by default: a training run is measured at its steady state;
+// kd's first ≈ 10 steps are slower (V8 optimises the tfjs engine's JavaScript as it runs, the wasm
+// heap grows to its working size) — a ResNet-8 step at 2 threads ≈ 52 ms over steps 4–11, ≈ 44 ms
+// after — while PyTorch is at its steady state from step 3. The last lines are
 // `<workload> threads=<n> <side>_ms=<median> ... ratio=<first kd side / first torch side> ...`.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +28,7 @@ const arg = (name, fallback) => {
 };
 const reps = Number(arg('reps', '3'));
 const steps = arg('steps', '10');
-const warmup = arg('warmup', '3');
+const warmup = arg('warmup', '20');
 const workloads = arg('workloads', 'resnet8,resnet20,transformer,cnn').split(',');
 const cores = availableParallelism();
 const threadSettings = arg('threads', '1,all')
