@@ -87,27 +87,18 @@ describe.skipIf(!runs).each(tileWidths)(
       },
     );
 
-    it('gather_conv as the stride-2 input gradient (the source read with stride 2)', () => {
-      const [N, Hs, Ws, C, Co, K] = [5, 9, 9, 33, 20, 3];
-      const [Ho, Wo] = [15, 15];
-      const src = alloc(N * Hs * Ws * C, 3);
-      const w = alloc(K * K * C * Co, 4);
-      const dst = alloc(N * Ho * Wo * Co);
-      const args = [src, w, dst, N, Hs, Ws, C, Ho, Wo, Co, K, K, 1, 1, 0, 0, 1, 1, 2, 2] as const;
-      same(dst, N * Ho * Wo * Co, (k) =>
-        k === 'wasm' ? wasm.gather_conv(...args) : addon!.gather_conv(memory.buffer, ...args),
-      );
-    });
-
-    // 16 output channels: the phases' 15 and 14 columns in 512-bit tiles of 14
-    it('gather_conv as the stride-2 input gradient into 16 channels (tiles of 14 columns)', () => {
-      const [N, Hs, Ws, C, Co, K] = [3, 17, 17, 9, 16, 3];
-      const [Ho, Wo] = [29, 29];
-      const src = alloc(N * Hs * Ws * C, 13);
-      const w = alloc(K * K * C * Co, 14);
-      const dst = alloc(N * Ho * Wo * Co);
-      const args = [src, w, dst, N, Hs, Ws, C, Ho, Wo, Co, K, K, 1, 1, 0, 0, 1, 1, 2, 2] as const;
-      same(dst, N * Ho * Wo * Co, (k) =>
+    // the source read with stride 2; 16 output channels put the phases' 15 and 14 columns in
+    // 512-bit tiles of 14
+    it.each([
+      [5, 9, 33, 20, 15],
+      [3, 17, 9, 16, 29],
+    ])('gather_conv as the stride-2 input gradient: %i images of %i², %i → %i channels, %i² out', (N, S, C, Co, O) => {
+      const K = 3;
+      const src = alloc(N * S * S * C, 3 + Co);
+      const w = alloc(K * K * C * Co, 4 + Co);
+      const dst = alloc(N * O * O * Co);
+      const args = [src, w, dst, N, S, S, C, O, O, Co, K, K, 1, 1, 0, 0, 1, 1, 2, 2] as const;
+      same(dst, N * O * O * Co, (k) =>
         k === 'wasm' ? wasm.gather_conv(...args) : addon!.gather_conv(memory.buffer, ...args),
       );
     });
