@@ -86,12 +86,13 @@ export function gatherConvPaddedByImage(
   free: (offset: number) => void,
 ): NativeKernels['gather_conv_padded'] {
   return (src, w, dst, ...dims) => {
-    const [n, h, wd, c, top, left, hp, wp, ho, wo, co, ...rest] = dims as [number, ...number[]];
-    const scratch = malloc(hp! * wp! * c! * 4);
+    type Sizes = [number, number, number, number, number, number, number, number, number, number, number];
+    const [n, h, wd, c, top, left, hp, wp, ho, wo, co, ...rest] = dims as [...Sizes, ...number[]];
+    const scratch = malloc(hp * wp * c * 4);
     try {
       for (let i = 0; i < n; i++) {
-        k.pad_nhwc(src + i * h! * wd! * c! * 4, scratch, 1, h!, wd!, c!, hp!, wp!, top!, left!);
-        k.gather_conv(scratch, w, dst + i * ho! * wo! * co! * 4, 1, hp!, wp!, c!, ho!, wo!, co!, ...rest);
+        k.pad_nhwc(src + i * h * wd * c * 4, scratch, 1, h, wd, c, hp, wp, top, left);
+        k.gather_conv(scratch, w, dst + i * ho * wo * co * 4, 1, hp, wp, c, ho, wo, co, ...rest);
       }
     } finally {
       free(scratch);
