@@ -557,7 +557,7 @@ typedef struct {
   const f32 *a, *b;
   f32* out;
   int n, rows, cols, op, per_task;
-  int kind;  // 0 binary_op, 1 binary_rows, 2 relu, 3 relu_grad, 4 transpose_blocks
+  int kind;  // 0 binary_op, 1 binary_rows, 2 relu, 3 relu_grad, 4 transpose_blocks, 5 softmax_grad
   int B, C, D;
 } ew_ctx;
 
@@ -572,6 +572,9 @@ static void ew_task(void* p, int t) {
       break;
     case 2: kernels->relu(e->a, e->out, lo, lo + e->per_task < e->n ? lo + e->per_task : e->n); break;
     case 3: kernels->relu_grad(e->a, e->b, e->out, lo, lo + e->per_task < e->n ? lo + e->per_task : e->n); break;
+    case 5:
+      kernels->softmax_grad(e->a, e->b, e->out, lo, lo + e->per_task < e->rows ? lo + e->per_task : e->rows, e->cols);
+      break;
     default:
       kernels->transpose_blocks(e->a, e->out, lo, lo + e->per_task < e->rows ? lo + e->per_task : e->rows, e->B, e->C,
                                 e->D);
@@ -613,6 +616,20 @@ static napi_value binary_rows(napi_env env, napi_callback_info info) {
   CHECK_POINTERS();
   const int r0 = I(3), r1 = I(4);
   e.a += (size_t)r0 * e.cols;
+  e.out += (size_t)r0 * e.cols;
+  e.rows = r1 - r0;
+  ew_run(&e, e.rows, e.cols);
+  return NULL;
+}
+
+/** softmax_grad(y, dy, out, r0, r1, C): rows [r0, r1) split over the threads (each row alone). */
+static napi_value softmax_grad(napi_env env, napi_callback_info info) {
+  BEGIN(6);
+  ew_ctx e = {P(0), P(1), P(2), 0, 0, I(5), 0, 0, 5, 0, 0, 0};
+  CHECK_POINTERS();
+  const int r0 = I(3), r1 = I(4);
+  e.a += (size_t)r0 * e.cols;
+  e.b += (size_t)r0 * e.cols;
   e.out += (size_t)r0 * e.cols;
   e.rows = r1 - r0;
   ew_run(&e, e.rows, e.cols);
@@ -810,6 +827,7 @@ NAPI_MODULE_INIT() {
       {"binary_rows", binary_rows},
       {"relu", relu},
       {"relu_grad", relu_grad},
+      {"softmax_grad", softmax_grad},
       {"transpose_blocks", transpose_blocks},
       {"info", get_info},
       {"setThreads", set_threads},

@@ -1028,6 +1028,52 @@ void relu_grad(const f32* dy, const f32* x, f32* out, int i0, int i1) {
   for (; i < i1; i++) out[i] = dy[i] * (x[i] > 0 ? 1.0f : x[i] != x[i] ? x[i] : 0.0f);
 }
 
+// The gradient of Softmax over the last axis, rows [r0, r1) of C: with t = dy · y,
+//   out[r, c] = t[r, c] - s[r] · y[r, c],  s[r] = sum over c of t[r, c], added in order from 0
+// — tfjs's composition sub(dy · y, sum(dy · y, last axis, keepDims) · y), each operation rounded as
+// its kernel rounds it (sum_middle adds a row's values in order), in one pass over each row instead
+// of four kernels. Four rows at a time, so that their sums' additions overlap.
+INLINE f32 softmax_grad_dot(const f32* y, const f32* dy, int C) {
+  f32 s = 0;
+  for (int c = 0; c < C; c++) s += dy[c] * y[c];
+  return s;
+}
+
+INLINE void softmax_grad_row(const f32* y, const f32* dy, f32* out, int C, f32 s) {
+  const v128_t sv = wasm_f32x4_splat(s);
+  int c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const v128_t yv = wasm_v128_load(y + c);
+    wasm_v128_store(out + c, wasm_f32x4_sub(wasm_f32x4_mul(wasm_v128_load(dy + c), yv), wasm_f32x4_mul(sv, yv)));
+  }
+  for (; c < C; c++) out[c] = dy[c] * y[c] - s * y[c];
+}
+
+EXPORT("softmax_grad")
+void softmax_grad(const f32* y, const f32* dy, f32* out, int r0, int r1, int C) {
+  int r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const f32 *y0 = y + (kd_size)r * C, *y1 = y0 + C, *y2 = y1 + C, *y3 = y2 + C;
+    const f32 *d0 = dy + (kd_size)r * C, *d1 = d0 + C, *d2 = d1 + C, *d3 = d2 + C;
+    f32 s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (int c = 0; c < C; c++) {
+      s0 += d0[c] * y0[c];
+      s1 += d1[c] * y1[c];
+      s2 += d2[c] * y2[c];
+      s3 += d3[c] * y3[c];
+    }
+    f32* o = out + (kd_size)r * C;
+    softmax_grad_row(y0, d0, o, C, s0);
+    softmax_grad_row(y1, d1, o + C, C, s1);
+    softmax_grad_row(y2, d2, o + 2 * C, C, s2);
+    softmax_grad_row(y3, d3, o + 3 * C, C, s3);
+  }
+  for (; r < r1; r++) {
+    const f32 *yr = y + (kd_size)r * C, *dr = dy + (kd_size)r * C;
+    softmax_grad_row(yr, dr, out + (kd_size)r * C, C, softmax_grad_dot(yr, dr, C));
+  }
+}
+
 // out[a, c, b, d] = x[a, b, c, d]: the transposes that swap two adjacent groups of axes (attention
 // heads in and out, 2-D transposes), in tiles of 8 x 8 blocks of d floats; rows [a0, a1) of a.
 EXPORT("transpose_blocks")

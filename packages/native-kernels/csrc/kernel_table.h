@@ -41,6 +41,7 @@ typedef struct {
   void (*relu)(const f32* x, f32* out, int i0, int i1);
   void (*relu_grad)(const f32* dy, const f32* x, f32* out, int i0, int i1);
   void (*transpose_blocks)(const f32* x, f32* out, int a0, int a1, int B, int C, int D);
+  void (*softmax_grad)(const f32* y, const f32* dy, f32* out, int r0, int r1, int C);
   // batch norm's parts, for the addon's threads (bn_train_forward/backward run them in one go)
   void (*bn_chunk_sums)(const f32* a, const f32* b, const f32* center, f32* part, int k0, int k1, int M, int C, int pair);
   void (*bn_forward_stats)(const f32* x, const f32* gamma, const f32* beta, const double* s1, const double* s2, f32* mean,
@@ -56,7 +57,7 @@ typedef struct {
   {                                                                                                              \
     name, tiles, MM_MR, conv2d_backprop_filter, gather_conv, pad_nhwc, rotate_transpose_filter, bn_train_forward,       \
         bn_train_backward, ln_forward, ln_backward, batch_matmul, sum_rows, sum_middle, max_pool, max_pool_grad, unsorted_segment_sum, \
-        sgd_momentum_step, binary_op, binary_rows, relu, relu_grad, transpose_blocks, bn_chunk_sums, bn_forward_stats, \
+        sgd_momentum_step, binary_op, binary_rows, relu, relu_grad, transpose_blocks, softmax_grad, bn_chunk_sums, bn_forward_stats, \
         bn_affine_rows, bn_backward_coefs, bn_dx_rows \
   }
 

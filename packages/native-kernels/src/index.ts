@@ -24,6 +24,7 @@ export const ADDON_KERNELS = [
   'relu',
   'relu_grad',
   'transpose_blocks',
+  'softmax_grad',
 ] as const;
 export type AddonKernel = (typeof ADDON_KERNELS)[number];
 

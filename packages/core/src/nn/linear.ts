@@ -20,10 +20,16 @@ export class Linear extends Module {
     if (bias) this.bias = this.addParam('bias', uniformTensor([outFeatures], bound, rng));
   }
 
+  /**
+   * x · weight + bias. With a bias, one fused product (tf.fused.matMul: the bias added to the
+   * product's output in the same kernel on kd's wasm kernels and on the cpu backend — the bits of
+   * matMul then add, one tensor fewer per layer).
+   */
   apply(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const y = tf.matMul(x as tf.Tensor2D, this.weight as tf.Tensor2D);
-      return this.bias ? tf.add(y, this.bias) : y;
-    });
+    return tf.tidy(() =>
+      this.bias
+        ? tf.fused.matMul({ a: x as tf.Tensor2D, b: this.weight as tf.Tensor2D, bias: this.bias })
+        : tf.matMul(x as tf.Tensor2D, this.weight as tf.Tensor2D),
+    );
   }
 }

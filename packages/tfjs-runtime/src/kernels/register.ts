@@ -7,9 +7,11 @@ import { nativeConv2DBackpropFilterConfig } from '../native/conv2d-backprop-filt
 import { nativeConv2DBackpropInputConfig } from '../native/conv2d-backprop-input.js';
 import { nativeConv2DConfig } from '../native/conv2d.js';
 import { nativeBatchMatMulConfig } from '../native/batch-matmul.js';
+import { fusedMatMulConfig } from '../native/fused-matmul.js';
 import { nativeSumConfig } from '../native/sum.js';
 import { meanGradient, nativeMeanConfig } from '../native/mean.js';
 import { nativeTileConfig } from '../native/tile.js';
+import { SOFTMAX_GRAD_KERNEL, softmaxGradConfig, softmaxGradient } from '../native/softmax-grad.js';
 import { nativeMaxPoolConfig } from '../native/max-pool.js';
 import { nativeMaxPoolGradConfig } from '../native/max-pool-grad.js';
 import { unsortedSegmentSumConfig } from '../native/unsorted-segment-sum.js';
@@ -55,6 +57,7 @@ const replacements: ReadonlyArray<{ backend: string; make: (backendName: string)
   { backend: 'wasm', make: layerNormConfig },
   { backend: 'wasm', make: layerNormGradConfig },
   { backend: 'wasm', make: nativeBatchMatMulConfig },
+  { backend: 'wasm', make: fusedMatMulConfig },
   { backend: 'wasm', make: nativeSumConfig },
   { backend: 'wasm', make: nativeMeanConfig },
   { backend: 'wasm', make: nativeMaxPoolConfig },
@@ -66,6 +69,7 @@ const replacements: ReadonlyArray<{ backend: string; make: (backendName: string)
   { backend: 'wasm', make: nativeBinaryConfig(tf.Multiply) },
   { backend: 'wasm', make: nativeReluConfig },
   { backend: 'wasm', make: reluGradConfig },
+  { backend: 'wasm', make: softmaxGradConfig },
   { backend: 'wasm', make: nativeTransposeConfig },
   { backend: 'wasm', make: nativeTileConfig },
   { backend: 'wasm', make: identityConfig },
@@ -85,6 +89,7 @@ export const COMPOSED_KERNEL_NAMES: readonly string[] = [
   LAYER_NORM_KERNEL,
   LAYER_NORM_GRAD_KERNEL,
   tf.BatchMatMul,
+  tf._FusedMatMul,
   tf.Sum,
   tf.Mean,
   tf.MaxPool,
@@ -96,6 +101,7 @@ export const COMPOSED_KERNEL_NAMES: readonly string[] = [
   tf.Multiply,
   tf.Relu,
   RELU_GRAD_KERNEL,
+  SOFTMAX_GRAD_KERNEL,
   tf.Transpose,
   tf.Tile,
   tf.Identity,
@@ -118,6 +124,8 @@ export function registerComposedKernels(backendName = 'wasm'): string[] {
   if (tf.getGradient(tf.Relu) !== reluGradient) tf.registerGradient(reluGradient);
   // Mean's gradient without a tensor of ones filled in JavaScript (the same values)
   if (tf.getGradient(tf.Mean) !== meanGradient) tf.registerGradient(meanGradient);
+  // Softmax's gradient as one kernel where it is registered (the same composition elsewhere)
+  if (tf.getGradient(tf.Softmax) !== softmaxGradient) tf.registerGradient(softmaxGradient);
   for (const r of replacements) {
     if (r.backend !== backendName || ours.get(backendName)?.has(r.make(backendName).kernelName)) continue;
     const config = r.make(backendName);

@@ -131,6 +131,8 @@ export interface NativeKernels {
   relu_grad(dy: number, x: number, out: number, i0: number, i1: number): void;
   /** out[a, c, b, d] = x[a, b, c, d] for a in [a0, a1) */
   transpose_blocks(x: number, out: number, a0: number, a1: number, b: number, c: number, d: number): void;
+  /** Softmax's gradient over the last axis, rows [r0, r1) of `cols`: dy·y − (Σ dy·y)·y */
+  softmax_grad(y: number, dy: number, out: number, r0: number, r1: number, cols: number): void;
   /** byte offset of a tensor's data in the shared heap */
   offsetOf(t: tf.TensorInfo): number;
   /** the heap's bytes now (a new view: growing the memory detaches the old one) */
@@ -235,6 +237,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
     relu: exports.relu,
     relu_grad: exports.relu_grad,
     transpose_blocks: exports.transpose_blocks,
+    softmax_grad: exports.softmax_grad,
     offsetOf,
     heapBytes: () => new Uint8Array((memory as { buffer: ArrayBuffer }).buffer),
     output: (shape) => {
