@@ -40,4 +40,5 @@ export * from './ops/detach.js';
 export * from './ops/batch-norm-train.js';
 export * from './ops/layer-norm.js';
 export * from './ops/sgd-momentum-step.js';
+export * from './ops/attention-heads.js';
 export * from './nn/learned-temperature.js';

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   LayerNorm,
+  headContext,
+  headScores,
   Linear,
   Module,
   Rng,
@@ -46,14 +48,15 @@ export class MultiHeadAttention extends Module {
   apply(x: tf.Tensor3D, mask?: tf.Tensor): { y: tf.Tensor3D; probs: tf.Tensor4D } {
     const [b, n] = x.shape;
     const dh = this.dModel / this.heads;
-    const split = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [b, n, this.heads, dh]), [0, 2, 1, 3]);
+    // heads stay where the projections put them ([B, N, heads, dh]): no transposes
+    const split = (t: tf.Tensor) => tf.reshape(t, [b, n, this.heads, dh]) as tf.Tensor4D;
     const q = split(linear(this.q, x));
     const k = split(linear(this.k, x));
     const v = split(linear(this.v, x));
-    let scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh));
+    let scores = tf.mul(headScores(q, k), 1 / Math.sqrt(dh));
     if (mask) scores = tf.add(scores, mask);
     const probs = tf.softmax(scores) as tf.Tensor4D;
-    const context = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [b, n, this.dModel]);
+    const context = tf.reshape(headContext(probs, v), [b, n, this.dModel]);
     return { y: linear(this.out, context) as tf.Tensor3D, probs };
   }
 }

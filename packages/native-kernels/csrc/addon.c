@@ -165,6 +165,50 @@ static napi_value batch_matmul(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// Products of attention heads where they lie: operands and output in [batch, tokens, heads, dims]
+// (rows strided by heads · dims) or [batch, heads, rows, cols] layout, one BLAS call per (batch,
+// head) with the leading dimensions doing what the head transposes did. BLAS packs its operands
+// before it multiplies, so the bits are those of the transposed copies' products (tests compare).
+// OpenBLAS only: without it, kd composes the transposes and BatchMatMul.
+typedef struct {
+  const f32 *A, *B;
+  f32* C;
+  int heads, M, N, K, lda, ldb, ldc, transA, transB;
+  size_t a_batch, a_head, b_batch, b_head, c_batch, c_head;
+} heads_ctx;
+
+static void heads_task(void* p, int t) {
+  const heads_ctx* g = (const heads_ctx*)p;
+  const size_t b = (size_t)(t / g->heads), h = (size_t)(t % g->heads);
+  blas.sgemm(KD_CBLAS_ROW_MAJOR, g->transA ? KD_CBLAS_TRANS : KD_CBLAS_NO_TRANS,
+             g->transB ? KD_CBLAS_TRANS : KD_CBLAS_NO_TRANS, g->M, g->N, g->K, 1.0f, g->A + b * g->a_batch + h * g->a_head,
+             g->lda, g->B + b * g->b_batch + h * g->b_head, g->ldb, 0.0f, g->C + b * g->c_batch + h * g->c_head, g->ldc);
+}
+
+/**
+ * heads_matmul(A, B, C, batch, heads, M, N, K, aBatch, aHead, lda, transA, bBatch, bHead, ldb, transB,
+ * cBatch, cHead, ldc): C[b, h] = op(A[b, h]) · op(B[b, h]), strides and leading dimensions in floats.
+ */
+static napi_value heads_matmul(napi_env env, napi_callback_info info) {
+  BEGIN(19);
+  heads_ctx g = {P(0), P(1), P(2), I(4), I(5), I(6), I(7), I(10), I(14), I(18), I(11), I(15),
+                 (size_t)a.num[8], (size_t)a.num[9], (size_t)a.num[12], (size_t)a.num[13], (size_t)a.num[16],
+                 (size_t)a.num[17]};
+  const int batch = I(3);
+  CHECK_POINTERS();
+  if (!use_blas) {
+    napi_throw_error(env, NULL, "heads_matmul needs OpenBLAS (setGemm('openblas'))");
+    return NULL;
+  }
+  if (batch == 0 || g.heads == 0 || g.M == 0 || g.N == 0) return NULL;
+  if (g.K == 0) {
+    napi_throw_range_error(env, NULL, "heads_matmul: K must be positive");
+    return NULL;
+  }
+  run_tasks(batch * g.heads, heads_task, &g, (double)batch * g.heads * g.M * g.N * g.K);
+  return NULL;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Convolutions
 
@@ -810,6 +854,7 @@ NAPI_MODULE_INIT() {
       {"batch_matmul", batch_matmul},
       {"gather_conv", gather_conv},
       {"gather_conv_padded", gather_conv_padded},
+      {"heads_matmul", heads_matmul},
       {"conv2d_backprop_filter", conv2d_backprop_filter},
       {"pad_nhwc", pad_nhwc},
       {"rotate_transpose_filter", rotate_transpose_filter},

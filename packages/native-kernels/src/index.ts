@@ -31,9 +31,11 @@ export type AddonKernel = (typeof ADDON_KERNELS)[number];
 /**
  * Kernels only the addon has, composed in C from the ones above and its threads:
  * `gather_conv_padded(src, w, dst, N, H, W, Cin, top, left, Hp, Wp, Ho, Wo, Cout, KH, KW, Ah, Aw,
- * Bh, Bw, Dh, Dw, Sh, Sw)` pads each image into its thread's scratch and runs `gather_conv` on it.
+ * Bh, Bw, Dh, Dw, Sh, Sw)` pads each image into its thread's scratch and runs `gather_conv` on it;
+ * `heads_matmul(A, B, C, batch, heads, M, N, K, aBatch, aHead, lda, transA, bBatch, bHead, ldb, transB,
+ * cBatch, cHead, ldc)` multiplies attention heads where they lie (strided operands, OpenBLAS only).
  */
-export const ADDON_ONLY_KERNELS = ['gather_conv_padded'] as const;
+export const ADDON_ONLY_KERNELS = ['gather_conv_padded', 'heads_matmul'] as const;
 export type AddonOnlyKernel = (typeof ADDON_ONLY_KERNELS)[number];
 
 /** Which build of the kernels runs: FMA (x86-64 with AVX2 and FMA) or SSE2 (any x86-64). */

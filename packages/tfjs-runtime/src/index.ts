@@ -25,6 +25,7 @@ export { BATCH_NORM_TRAIN_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL } from './native/
 export { RELU_GRAD_KERNEL } from './native/elementwise.js';
 export { SGD_MOMENTUM_STEP_KERNEL, type SgdMomentumStepAttrs } from './native/sgd-momentum-step.js';
 export { LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL } from './native/layer-norm.js';
+export { headScores, headContext, HEAD_SCORES_KERNEL, HEAD_CONTEXT_KERNEL } from './native/heads-matmul.js';
 export {
   nativeKernelBuild,
   availableNativeKernelBuilds,

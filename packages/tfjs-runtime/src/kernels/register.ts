@@ -8,6 +8,14 @@ import { nativeConv2DBackpropInputConfig } from '../native/conv2d-backprop-input
 import { nativeConv2DConfig } from '../native/conv2d.js';
 import { nativeBatchMatMulConfig } from '../native/batch-matmul.js';
 import { fusedMatMulConfig } from '../native/fused-matmul.js';
+import {
+  HEAD_CONTEXT_KERNEL,
+  HEAD_SCORES_KERNEL,
+  headContextConfig,
+  headContextGradient,
+  headScoresConfig,
+  headScoresGradient,
+} from '../native/heads-matmul.js';
 import { nativeSumConfig } from '../native/sum.js';
 import { meanGradient, nativeMeanConfig } from '../native/mean.js';
 import { nativeTileConfig } from '../native/tile.js';
@@ -58,6 +66,8 @@ const replacements: ReadonlyArray<{ backend: string; make: (backendName: string)
   { backend: 'wasm', make: layerNormGradConfig },
   { backend: 'wasm', make: nativeBatchMatMulConfig },
   { backend: 'wasm', make: fusedMatMulConfig },
+  { backend: 'wasm', make: headScoresConfig },
+  { backend: 'wasm', make: headContextConfig },
   { backend: 'wasm', make: nativeSumConfig },
   { backend: 'wasm', make: nativeMeanConfig },
   { backend: 'wasm', make: nativeMaxPoolConfig },
@@ -90,6 +100,8 @@ export const COMPOSED_KERNEL_NAMES: readonly string[] = [
   LAYER_NORM_GRAD_KERNEL,
   tf.BatchMatMul,
   tf._FusedMatMul,
+  HEAD_SCORES_KERNEL,
+  HEAD_CONTEXT_KERNEL,
   tf.Sum,
   tf.Mean,
   tf.MaxPool,
@@ -126,6 +138,9 @@ export function registerComposedKernels(backendName = 'wasm'): string[] {
   if (tf.getGradient(tf.Mean) !== meanGradient) tf.registerGradient(meanGradient);
   // Softmax's gradient as one kernel where it is registered (the same composition elsewhere)
   if (tf.getGradient(tf.Softmax) !== softmaxGradient) tf.registerGradient(softmaxGradient);
+  // the products of attention heads (their kernels are registered for wasm below)
+  if (tf.getGradient(HEAD_SCORES_KERNEL) !== headScoresGradient) tf.registerGradient(headScoresGradient);
+  if (tf.getGradient(HEAD_CONTEXT_KERNEL) !== headContextGradient) tf.registerGradient(headContextGradient);
   for (const r of replacements) {
     if (r.backend !== backendName || ours.get(backendName)?.has(r.make(backendName).kernelName)) continue;
     const config = r.make(backendName);

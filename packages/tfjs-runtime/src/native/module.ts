@@ -26,6 +26,12 @@ export interface NativeKernels {
    * Cin, top, left, Hp, Wp, Ho, Wo, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw, Sh, Sw)
    */
   gather_conv_padded(src: number, w: number, dst: number, ...dims: number[]): void;
+  /**
+   * Products of attention heads where they lie, strided (see heads-matmul.ts): (A, B, C, batch, heads,
+   * M, N, K, aBatch, aHead, lda, transA, bBatch, bHead, ldb, transB, cBatch, cHead, ldc). Only on the
+   * addon with OpenBLAS's products: undefined elsewhere.
+   */
+  heads_matmul?: (...args: number[]) => void;
   pad_nhwc(
     src: number,
     dst: number,
@@ -219,6 +225,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
     conv2d_backprop_filter: exports.conv2d_backprop_filter,
     gather_conv: exports.gather_conv,
     gather_conv_padded: addon ? addon.gather_conv_padded : gatherConvPaddedByImage(exports, malloc, free),
+    heads_matmul: addon && current.endsWith('-openblas') ? addon.heads_matmul : undefined,
     pad_nhwc: exports.pad_nhwc,
     rotate_transpose_filter: exports.rotate_transpose_filter,
     bn_train_forward: exports.bn_train_forward,
