@@ -555,82 +555,142 @@ INLINE f32 hsum(v128_t v) {
          wasm_f32x4_extract_lane(v, 3);
 }
 
+// The forward pass takes rows four at a time so that their sums' additions overlap (one row's sum is
+// a chain of dependent additions); each row's operations and their order are those of the row
+// alone (the remainder rows), so the bits do not depend on the grouping. Written out for four named
+// rows: the wasm build must keep everything in locals (no linear-memory stack).
+
+// mean and 1/sqrt(var + eps) of one row: the reference order
+INLINE void ln_row_stats(const f32* xr, int C, f32 eps, f32* mu, f32* rs) {
+  const int C4 = C & ~3;
+  v128_t acc = wasm_f32x4_splat(0);
+  int c = 0;
+  for (; c < C4; c += 4) acc = wasm_f32x4_add(acc, wasm_v128_load(xr + c));
+  f32 sum = hsum(acc);
+  for (; c < C; c++) sum += xr[c];
+  const f32 m = sum / (f32)C;
+  const v128_t mv = wasm_f32x4_splat(m);
+  acc = wasm_f32x4_splat(0);
+  for (c = 0; c < C4; c += 4) {
+    const v128_t d = wasm_f32x4_sub(wasm_v128_load(xr + c), mv);
+    MADD(acc, d, d);
+  }
+  f32 sq = hsum(acc);
+  for (; c < C; c++) sq += (xr[c] - m) * (xr[c] - m);
+  *mu = m;
+  *rs = 1.0f / __builtin_sqrtf(sq / (f32)C + eps);
+}
+
+// the same for rows x0..x3 (C a multiple of 4: no scalar tails), into mu[0..3], rs[0..3]
+INLINE void ln_stats4(const f32* x0, const f32* x1, const f32* x2, const f32* x3, int C, f32 eps, f32* mu, f32* rs) {
+  v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+  for (int c = 0; c < C; c += 4) {
+    a0 = wasm_f32x4_add(a0, wasm_v128_load(x0 + c));
+    a1 = wasm_f32x4_add(a1, wasm_v128_load(x1 + c));
+    a2 = wasm_f32x4_add(a2, wasm_v128_load(x2 + c));
+    a3 = wasm_f32x4_add(a3, wasm_v128_load(x3 + c));
+  }
+  const f32 m0 = hsum(a0) / (f32)C, m1 = hsum(a1) / (f32)C, m2 = hsum(a2) / (f32)C, m3 = hsum(a3) / (f32)C;
+  const v128_t v0 = wasm_f32x4_splat(m0), v1 = wasm_f32x4_splat(m1), v2 = wasm_f32x4_splat(m2),
+               v3 = wasm_f32x4_splat(m3);
+  a0 = a1 = a2 = a3 = wasm_f32x4_splat(0);
+  for (int c = 0; c < C; c += 4) {
+    const v128_t d0 = wasm_f32x4_sub(wasm_v128_load(x0 + c), v0), d1 = wasm_f32x4_sub(wasm_v128_load(x1 + c), v1);
+    const v128_t d2 = wasm_f32x4_sub(wasm_v128_load(x2 + c), v2), d3 = wasm_f32x4_sub(wasm_v128_load(x3 + c), v3);
+    MADD(a0, d0, d0);
+    MADD(a1, d1, d1);
+    MADD(a2, d2, d2);
+    MADD(a3, d3, d3);
+  }
+  mu[0] = m0;
+  mu[1] = m1;
+  mu[2] = m2;
+  mu[3] = m3;
+  rs[0] = 1.0f / __builtin_sqrtf(hsum(a0) / (f32)C + eps);
+  rs[1] = 1.0f / __builtin_sqrtf(hsum(a1) / (f32)C + eps);
+  rs[2] = 1.0f / __builtin_sqrtf(hsum(a2) / (f32)C + eps);
+  rs[3] = 1.0f / __builtin_sqrtf(hsum(a3) / (f32)C + eps);
+}
+
+INLINE void ln_row_out(const f32* xr, f32* yr, const f32* gamma, const f32* beta, int C, f32 mu, f32 rs) {
+  const int C4 = C & ~3;
+  const v128_t m = wasm_f32x4_splat(mu), vr = wasm_f32x4_splat(rs);
+  int c = 0;
+  for (; c < C4; c += 4) {
+    const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + c), m), vr);
+    wasm_v128_store(yr + c, wasm_f32x4_add(wasm_f32x4_mul(xh, wasm_v128_load(gamma + c)), wasm_v128_load(beta + c)));
+  }
+  for (; c < C; c++) yr[c] = (xr[c] - mu) * rs * gamma[c] + beta[c];
+}
+
 EXPORT("ln_forward")
 void ln_forward(const f32* x, const f32* gamma, const f32* beta, f32* y, f32* mean, f32* rstd, int R, int C,
                 f32 eps) {
-  const int C4 = C & ~3;
-  for (int r = 0; r < R; r++) {
-    const f32* xr = x + r * C;
-    f32* yr = y + r * C;
-    v128_t acc = wasm_f32x4_splat(0);
-    int c = 0;
-    for (; c < C4; c += 4) acc = wasm_f32x4_add(acc, wasm_v128_load(xr + c));
-    f32 sum = hsum(acc);
-    for (; c < C; c++) sum += xr[c];
-    const f32 mu = sum / (f32)C;
-    const v128_t m = wasm_f32x4_splat(mu);
-    acc = wasm_f32x4_splat(0);
-    for (c = 0; c < C4; c += 4) {
-      const v128_t d = wasm_f32x4_sub(wasm_v128_load(xr + c), m);
-      MADD(acc, d, d);
+  int r = 0;
+  if ((C & 3) == 0)
+    for (; r + 4 <= R; r += 4) {
+      const f32* xr = x + (kd_size)r * C;
+      ln_stats4(xr, xr + C, xr + 2 * C, xr + 3 * C, C, eps, mean + r, rstd + r);
+      for (int i = 0; i < 4; i++)
+        ln_row_out(xr + (kd_size)i * C, y + (kd_size)(r + i) * C, gamma, beta, C, mean[r + i], rstd[r + i]);
     }
-    f32 sq = hsum(acc);
-    for (; c < C; c++) sq += (xr[c] - mu) * (xr[c] - mu);
-    const f32 rs = 1.0f / __builtin_sqrtf(sq / (f32)C + eps);
-    mean[r] = mu;
-    rstd[r] = rs;
-    const v128_t vr = wasm_f32x4_splat(rs);
-    for (c = 0; c < C4; c += 4) {
-      const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + c), m), vr);
-      wasm_v128_store(yr + c, wasm_f32x4_add(wasm_f32x4_mul(xh, wasm_v128_load(gamma + c)), wasm_v128_load(beta + c)));
-    }
-    for (; c < C; c++) yr[c] = (xr[c] - mu) * rs * gamma[c] + beta[c];
+  for (; r < R; r++) {
+    ln_row_stats(x + (kd_size)r * C, C, eps, mean + r, rstd + r);
+    ln_row_out(x + (kd_size)r * C, y + (kd_size)r * C, gamma, beta, C, mean[r], rstd[r]);
   }
+}
+
+// dx of one row from its sums a = mean_c(g), b = mean_c(g * xhat)
+INLINE void ln_row_dx(const f32* xr, const f32* dr, const f32* gamma, f32* o, int C, f32 mu, f32 rs, f32 a, f32 b) {
+  const int C4 = C & ~3;
+  const v128_t m = wasm_f32x4_splat(mu), vr = wasm_f32x4_splat(rs), va = wasm_f32x4_splat(a), vb = wasm_f32x4_splat(b);
+  int c = 0;
+  for (; c < C4; c += 4) {
+    const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + c), m), vr);
+    const v128_t g = wasm_f32x4_mul(wasm_v128_load(dr + c), wasm_v128_load(gamma + c));
+    wasm_v128_store(o + c, wasm_f32x4_mul(vr, wasm_f32x4_sub(wasm_f32x4_sub(g, va), wasm_f32x4_mul(xh, vb))));
+  }
+  for (; c < C; c++) o[c] = rs * (dr[c] * gamma[c] - a - (xr[c] - mu) * rs * b);
+}
+
+// one row: its sums, its share of dgamma and dbeta (added after the rows before it), its dx
+INLINE void ln_row_backward(const f32* xr, const f32* dr, const f32* gamma, f32* o, f32* dgamma, f32* dbeta, int C,
+                            f32 mu, f32 rs) {
+  const int C4 = C & ~3;
+  const v128_t m = wasm_f32x4_splat(mu), vr = wasm_f32x4_splat(rs);
+  v128_t sg = wasm_f32x4_splat(0), sgx = sg;
+  int c = 0;
+  for (; c < C4; c += 4) {
+    const v128_t d = wasm_v128_load(dr + c);
+    const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + c), m), vr);
+    const v128_t g = wasm_f32x4_mul(d, wasm_v128_load(gamma + c));
+    sg = wasm_f32x4_add(sg, g);
+    MADD(sgx, g, xh);
+    wasm_v128_store(dbeta + c, wasm_f32x4_add(wasm_v128_load(dbeta + c), d));
+    v128_t dg = wasm_v128_load(dgamma + c);
+    MADD(dg, d, xh);
+    wasm_v128_store(dgamma + c, dg);
+  }
+  f32 a = hsum(sg), b = hsum(sgx);
+  for (; c < C; c++) {
+    const f32 xh = (xr[c] - mu) * rs;
+    const f32 g = dr[c] * gamma[c];
+    a += g;
+    b += g * xh;
+    dbeta[c] += dr[c];
+    dgamma[c] += dr[c] * xh;
+  }
+  ln_row_dx(xr, dr, gamma, o, C, mu, rs, a / (f32)C, b / (f32)C);
 }
 
 EXPORT("ln_backward")
 void ln_backward(const f32* dy, const f32* x, const f32* mean, const f32* rstd, const f32* gamma, f32* dx,
                  f32* dgamma, f32* dbeta, int R, int C) {
-  const int C4 = C & ~3;
   for (int c = 0; c < C; c++) dgamma[c] = dbeta[c] = 0;
-  for (int r = 0; r < R; r++) {
-    const f32* xr = x + r * C;
-    const f32* dr = dy + r * C;
-    f32* o = dx + r * C;
-    const f32 mu = mean[r], rs = rstd[r];
-    const v128_t m = wasm_f32x4_splat(mu), vr = wasm_f32x4_splat(rs);
-    v128_t sg = wasm_f32x4_splat(0), sgx = sg;
-    int c = 0;
-    for (; c < C4; c += 4) {
-      const v128_t d = wasm_v128_load(dr + c);
-      const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + c), m), vr);
-      const v128_t g = wasm_f32x4_mul(d, wasm_v128_load(gamma + c));
-      sg = wasm_f32x4_add(sg, g);
-      MADD(sgx, g, xh);
-      wasm_v128_store(dbeta + c, wasm_f32x4_add(wasm_v128_load(dbeta + c), d));
-      v128_t dg = wasm_v128_load(dgamma + c);
-      MADD(dg, d, xh);
-      wasm_v128_store(dgamma + c, dg);
-    }
-    f32 a = hsum(sg), b = hsum(sgx);
-    for (; c < C; c++) {
-      const f32 xh = (xr[c] - mu) * rs;
-      const f32 g = dr[c] * gamma[c];
-      a += g;
-      b += g * xh;
-      dbeta[c] += dr[c];
-      dgamma[c] += dr[c] * xh;
-    }
-    a /= (f32)C;
-    b /= (f32)C;
-    const v128_t va = wasm_f32x4_splat(a), vb = wasm_f32x4_splat(b);
-    for (c = 0; c < C4; c += 4) {
-      const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + c), m), vr);
-      const v128_t g = wasm_f32x4_mul(wasm_v128_load(dr + c), wasm_v128_load(gamma + c));
-      wasm_v128_store(o + c, wasm_f32x4_mul(vr, wasm_f32x4_sub(wasm_f32x4_sub(g, va), wasm_f32x4_mul(xh, vb))));
-    }
-    for (; c < C; c++) o[c] = rs * (dr[c] * gamma[c] - a - (xr[c] - mu) * rs * b);
-  }
+  // row by row: four rows at a time need more registers than 128-bit SIMD has, and were slower
+  for (int r = 0; r < R; r++)
+    ln_row_backward(x + (kd_size)r * C, dy + (kd_size)r * C, gamma, dx + (kd_size)r * C, dgamma, dbeta, C, mean[r],
+                    rstd[r]);
 }
 
 // ---------------------------------------------------------------------------------------------

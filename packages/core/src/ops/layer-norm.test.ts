@@ -81,3 +81,45 @@ describe.each(['cpu', 'wasm'])('layerNorm (one node, closed-form backward) on %s
     tf.dispose([x, gamma, beta]);
   });
 });
+
+// kd's kernel only (the cpu path composes tfjs ops, whose sums round with the batch's shape)
+describe('layerNorm on kd kernels (wasm)', () => {
+  beforeAll(async () => {
+    await tf.setBackend('wasm');
+    await tf.ready();
+    registerComposedKernels('wasm');
+  });
+
+  it('gives each row the bits it gets alone (the kernel takes rows four at a time)', () => {
+    tf.tidy(() => {
+      const R = 7; // a group of four and three rows left over
+      const x = tf.randomNormal([R, 128], 0.5, 2, 'float32', 8);
+      const gamma = tf.randomNormal([128], 1, 0.3, 'float32', 9);
+      const beta = tf.randomNormal([128], 0, 0.3, 'float32', 10);
+      const w = tf.randomNormal([R, 128], 0, 1, 'float32', 11);
+      const run = (xr: tf.Tensor, wr: tf.Tensor) =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(layerNorm(a, b, c, 1e-5), wr)))([
+          xr,
+          gamma,
+          beta,
+        ]);
+      const bits = (t: tf.Tensor) => {
+        const d = t.dataSync();
+        return Array.from(new Uint32Array(d.buffer, d.byteOffset, d.length));
+      };
+      const y = layerNorm(x, gamma, beta, 1e-5);
+      const [dx, , dbeta] = run(x, w);
+      const rows = tf.split(x, R);
+      const wRows = tf.split(w, R);
+      let sum = new Float32Array(128);
+      rows.forEach((xr, r) => {
+        expect(bits(tf.slice(y, [r, 0], [1, 128]))).toEqual(bits(layerNorm(xr, gamma, beta, 1e-5)));
+        const [dxr] = run(xr, wRows[r]!);
+        expect(bits(tf.slice(dx!, [r, 0], [1, 128]))).toEqual(bits(dxr!));
+        // dbeta adds the rows in order: ((0 + dy_0) + dy_1) + …, in float32
+        sum = Float32Array.from(sum, (v, c) => v + wRows[r]!.dataSync()[c]!);
+      });
+      expect(bits(dbeta!)).toEqual(Array.from(new Uint32Array(sum.buffer)));
+    });
+  });
+});
