@@ -7,11 +7,8 @@
 // Workloads as in tools/bench/workloads.mjs. Prints ms/step, then the kernels by time per step and
 // the costliest kernel × input shapes. Run after `npm test` (or `npx nx run-many -t build`).
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy } from '@kd/core';
-import { architectures } from '@kd/models';
 import { selectBackend, backendSummary, useNativeKernelBuild } from '@kd/tfjs-runtime';
-import { createOptimizer, OptimizerConfigSchema } from '@kd/trainer';
-import { WORKLOADS } from './workloads.mjs';
+import { WORKLOADS, trainingStep } from './workloads.mjs';
 
 const [name = 'transformer', stepsArg = '10', warmupArg = '20', backend = 'wasm', build] = process.argv.slice(2);
 const w = WORKLOADS[name];
@@ -24,29 +21,7 @@ tf.enableProdMode();
 const report = await selectBackend({ backend });
 if (build) useNativeKernelBuild(build); // e.g. native-fma-own, relaxed-simd
 console.log(backendSummary(report));
-const model = architectures
-  .find((a) => a.id === w.arch)
-  .build({ inputShape: w.shape, numClasses: 10, seed: 0, options: w.options });
-const vars = model.namedParameters();
-const list = [...vars.values()];
-const names = new Map([...vars].map(([k, v]) => [v.name, k]));
-const opt = createOptimizer(OptimizerConfigSchema.parse({ type: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4 }));
-const x = tf.randomNormal([w.batch, ...w.shape], 0, 1, 'float32', 1);
-const y = tf.tensor1d(
-  Array.from({ length: w.batch }, (_, i) => i % 10),
-  'int32',
-);
-const taps = new Set(['logits']);
-const step = () => {
-  tf.tidy(() => {
-    const { grads } = tf.variableGrads(
-      () => crossEntropy(model.forward({ x, y }, { training: true, taps }).logits, y),
-      list,
-    );
-    opt.step(vars, Object.fromEntries(Object.entries(grads).map(([k, g]) => [names.get(k), g])), 0.1);
-  });
-  list[0].dataSync();
-};
+const step = trainingStep(w);
 for (let i = 0; i < Number(warmupArg); i++) step();
 
 let recording = false;

@@ -7,11 +7,8 @@
 // divided by their number: one step alone is too noisy on a shared VM), then the 12 costliest calls
 // with their input shapes.
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropy } from '@kd/core';
-import { architectures } from '@kd/models';
 import { selectBackend, backendSummary } from '@kd/tfjs-runtime';
-import { createOptimizer, OptimizerConfigSchema } from '@kd/trainer';
-import { WORKLOADS } from './workloads.mjs';
+import { WORKLOADS, trainingStep } from './workloads.mjs';
 
 const [name = 'resnet8', batchArg, warmup = '5', backend = 'wasm', profiledArg = '5'] = process.argv.slice(2);
 const profiled = Math.max(1, Number(profiledArg));
@@ -23,29 +20,7 @@ if (!w) {
 const batch = Number(batchArg ?? w.batch);
 tf.enableProdMode();
 console.log(backendSummary(await selectBackend({ backend })));
-const model = architectures
-  .find((a) => a.id === w.arch)
-  .build({ inputShape: w.shape, numClasses: 10, seed: 0, options: w.options });
-const vars = model.namedParameters();
-const list = [...vars.values()];
-const names = new Map([...vars].map(([k, v]) => [v.name, k]));
-const opt = createOptimizer(OptimizerConfigSchema.parse({ type: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4 }));
-const x = tf.randomNormal([batch, ...w.shape], 0, 1, 'float32', 1);
-const y = tf.tensor1d(
-  Array.from({ length: batch }, (_, i) => i % 10),
-  'int32',
-);
-const taps = new Set(['logits']);
-const step = () => {
-  tf.tidy(() => {
-    const { grads } = tf.variableGrads(
-      () => crossEntropy(model.forward({ x, y }, { training: true, taps }).logits, y),
-      list,
-    );
-    opt.step(vars, Object.fromEntries(Object.entries(grads).map(([k, g]) => [names.get(k), g])), 0.1);
-  });
-  list[0].dataSync();
-};
+const step = trainingStep(w, batch);
 for (let i = 0; i < Number(warmup); i++) step();
 const t = performance.now();
 for (let i = 0; i < 5; i++) step();

@@ -1,4 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import { setNativeThreads } from './native/addon.js';
+import {
+  availableNativeKernelBuilds,
+  nativeKernelBuild,
+  useNativeKernelBuild,
+  type NativeKernelBuild,
+} from './native/module.js';
 
 /** Deterministic uniform [-1, 1) values (mulberry32), identical on every backend. */
 export function seeded(n: number, seed: number): Float32Array {
@@ -32,4 +39,35 @@ export function maxScaledDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
   return m;
+}
+
+/** The first index where the two differ in their bits (or -1; -2 for other lengths); `toEqual` on 600 000 floats takes seconds. */
+export function firstDifference(a: tf.TypedArray, b: tf.TypedArray): number {
+  if (a.length !== b.length) return -2;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}
+
+/**
+ * Runs `fn` on every build of kd's kernels this machine has (the addon's on 1 and 2 threads, the
+ * wasm builds on one), that build active; restores the build and one thread after.
+ */
+export function forEachKernelBuild(fn: (build: NativeKernelBuild, threads: number) => void): void {
+  const initial = nativeKernelBuild();
+  const builds = availableNativeKernelBuilds();
+  if (builds.length === 0) throw new Error('no kernel build to test');
+  try {
+    for (const build of builds) {
+      useNativeKernelBuild(build);
+      for (const threads of build.startsWith('native-') ? [1, 2] : [1]) {
+        setNativeThreads(threads);
+        fn(build, threads);
+      }
+    }
+  } finally {
+    useNativeKernelBuild(initial);
+    setNativeThreads(1);
+  }
 }

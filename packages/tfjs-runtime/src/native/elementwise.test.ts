@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerComposedKernels, unregisterComposedKernels } from '../kernels/register.js';
 import { nativeAddonStatus, setNativeThreads } from './addon.js';
+import { firstDifference } from '../test-utils.js';
 import { RELU_GRAD_KERNEL, swappedGroups } from './elementwise.js';
 import {
   availableNativeKernelBuilds,
@@ -62,15 +63,6 @@ const cases: Array<[string, () => tf.Tensor]> = [
   ],
   ['Transpose [2, 1, 0] (stock)', () => tf.transpose(tf.tensor3d(values(24, 26), [2, 3, 4]), [2, 1, 0])],
 ];
-
-/** The first index where the two differ in their bits (or -1); `toEqual` on 600 000 floats takes seconds. */
-function firstDifference(a: tf.TypedArray, b: tf.TypedArray): number {
-  if (a.length !== b.length) return -2;
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
-  return -1;
-}
 
 const addonBuilds = () => availableNativeKernelBuilds().filter((b) => b.startsWith('native-'));
 

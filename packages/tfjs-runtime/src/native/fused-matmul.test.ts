@@ -2,13 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerComposedKernels } from '../kernels/register.js';
-import { setNativeThreads } from './addon.js';
-import {
-  availableNativeKernelBuilds,
-  nativeKernelBuild,
-  useNativeKernelBuild,
-  type NativeKernelBuild,
-} from './module.js';
+import { firstDifference, forEachKernelBuild } from '../test-utils.js';
 
 // tf.fused.matMul on kd's kernels = matMul, then add, then relu on kd's kernels, bit for bit —
 // values, and the gradients of a, b and the bias — for every build here, on one and two threads.
@@ -63,43 +57,24 @@ function run(c: Case, fused: boolean): tf.TypedArray[] {
   });
 }
 
-function firstDifference(a: tf.TypedArray, b: tf.TypedArray): number {
-  if (a.length !== b.length) return -2;
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
-  return -1;
-}
-
 describe('_FusedMatMul on kd kernels = matMul + add + relu, bit for bit', () => {
-  let initial: NativeKernelBuild;
   beforeAll(async () => {
     await tf.setBackend('wasm');
     await tf.ready();
     registerComposedKernels('wasm');
-    initial = nativeKernelBuild();
   });
   afterAll(async () => {
-    useNativeKernelBuild(initial);
-    setNativeThreads(1);
     await tf.setBackend('cpu');
   });
 
   it.each(cases.map((c) => [c.name]))('%s', (name) => {
     const c = cases.find((x) => x.name === name)!;
-    expect(availableNativeKernelBuilds().length).toBeGreaterThan(0);
-    for (const build of availableNativeKernelBuilds()) {
-      useNativeKernelBuild(build);
-      for (const threads of build.startsWith('native-') ? [1, 2] : [1]) {
-        setNativeThreads(threads);
-        const want = run(c, false);
-        const got = run(c, true);
-        expect(got.length).toBe(want.length);
-        got.forEach((g, i) =>
-          expect([build, threads, i, firstDifference(g, want[i]!)]).toEqual([build, threads, i, -1]),
-        );
-      }
-    }
+    forEachKernelBuild((build, threads) => {
+      const want = run(c, false);
+      const got = run(c, true);
+      expect(got.length).toBe(want.length);
+      got.forEach((g, i) => expect([build, threads, i, firstDifference(g, want[i]!)]).toEqual([build, threads, i, -1]));
+    });
   });
 
   it('leaves other activations to the stock kernel (values as the unfused ops, within rounding)', () => {

@@ -2,15 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerComposedKernels } from '../kernels/register.js';
-import { setNativeThreads } from './addon.js';
 import { HEAD_CONTEXT_KERNEL, HEAD_SCORES_KERNEL, headContext, headScores } from './heads-matmul.js';
-import {
-  availableNativeKernelBuilds,
-  nativeKernelBuild,
-  nativeKernelsFor,
-  useNativeKernelBuild,
-  type NativeKernelBuild,
-} from './module.js';
+import { firstDifference, forEachKernelBuild } from '../test-utils.js';
+import { nativeKernelsFor } from './module.js';
 
 // The products of attention heads where they lie give the bits of the transposes and BatchMatMul
 // they replace — values and gradients of a whole attention (scores, softmax, context) — for every
@@ -47,25 +41,13 @@ const shapes = [
   { B: 4, N: 48, M: 48, H: 4, D: 32 }, // the bench transformer's heads (threads)
 ];
 
-function firstDifference(a: tf.TypedArray, b: tf.TypedArray): number {
-  if (a.length !== b.length) return -2;
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
-  return -1;
-}
-
 describe('attention heads multiplied where they lie = transposes + BatchMatMul, bit for bit', () => {
-  let initial: NativeKernelBuild;
   beforeAll(async () => {
     await tf.setBackend('wasm');
     await tf.ready();
     registerComposedKernels('wasm');
-    initial = nativeKernelBuild();
   });
   afterAll(async () => {
-    useNativeKernelBuild(initial);
-    setNativeThreads(1);
     await tf.setBackend('cpu');
   });
 
@@ -76,24 +58,16 @@ describe('attention heads multiplied where they lie = transposes + BatchMatMul, 
 
   it.each(shapes.map((s) => [JSON.stringify(s)]))('values and gradients, %s', (key) => {
     const shape = JSON.parse(key) as (typeof shapes)[number];
-    const builds = availableNativeKernelBuilds();
-    expect(builds.length).toBeGreaterThan(0);
-    for (const build of builds) {
-      useNativeKernelBuild(build);
+    forEachKernelBuild((build, threads) => {
       // the OpenBLAS builds multiply the heads in place; the others compose
       expect([build, nativeKernelsFor(tf.backend())?.heads_matmul !== undefined]).toEqual([
         build,
         build.endsWith('-openblas'),
       ]);
-      for (const threads of build.startsWith('native-') ? [1, 2] : [1]) {
-        setNativeThreads(threads);
-        const want = attention(shape, false);
-        const got = attention(shape, true);
-        got.forEach((g, i) =>
-          expect([build, threads, i, firstDifference(g, want[i]!)]).toEqual([build, threads, i, -1]),
-        );
-      }
-    }
+      const want = attention(shape, false);
+      const got = attention(shape, true);
+      got.forEach((g, i) => expect([build, threads, i, firstDifference(g, want[i]!)]).toEqual([build, threads, i, -1]));
+    });
   });
 
   it('the ops are the transposes and matMul where the kernels are not registered (cpu)', async () => {

@@ -2,13 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerComposedKernels, unregisterComposedKernels } from '../kernels/register.js';
-import { setNativeThreads } from './addon.js';
-import {
-  availableNativeKernelBuilds,
-  nativeKernelBuild,
-  useNativeKernelBuild,
-  type NativeKernelBuild,
-} from './module.js';
+import { firstDifference, forEachKernelBuild } from '../test-utils.js';
 import { SOFTMAX_GRAD_KERNEL, softmaxGradient } from './softmax-grad.js';
 
 // Softmax's gradient as one kernel gives the bits of tfjs's composition (Multiply, Sum, Multiply,
@@ -34,16 +28,7 @@ const gradient = (shape: number[]) =>
     return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.softmax(a), w)))(x);
   });
 
-function firstDifference(a: tf.TypedArray, b: tf.TypedArray): number {
-  if (a.length !== b.length) return -2;
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
-  return -1;
-}
-
 describe('the Softmax gradient as one kernel = tfjs composition on the stock kernels, bit for bit', () => {
-  let initial: NativeKernelBuild;
   const stock = new Map<string, tf.TypedArray>();
   beforeAll(async () => {
     await tf.setBackend('wasm');
@@ -51,11 +36,8 @@ describe('the Softmax gradient as one kernel = tfjs composition on the stock ker
     unregisterComposedKernels('wasm');
     for (const shape of shapes) stock.set(JSON.stringify(shape), gradient(shape).dataSync());
     registerComposedKernels('wasm');
-    initial = nativeKernelBuild();
   });
   afterAll(async () => {
-    useNativeKernelBuild(initial);
-    setNativeThreads(1);
     await tf.setBackend('cpu');
   });
 
@@ -66,15 +48,10 @@ describe('the Softmax gradient as one kernel = tfjs composition on the stock ker
 
   it.each(shapes.map((s) => [JSON.stringify(s)]))('shape %s', (key) => {
     const shape = JSON.parse(key) as number[];
-    expect(availableNativeKernelBuilds().length).toBeGreaterThan(0);
-    for (const build of availableNativeKernelBuilds()) {
-      useNativeKernelBuild(build);
-      for (const threads of build.startsWith('native-') ? [1, 2] : [1]) {
-        setNativeThreads(threads);
-        const got = gradient(shape).dataSync();
-        expect([build, threads, firstDifference(got, stock.get(key)!)]).toEqual([build, threads, -1]);
-      }
-    }
+    forEachKernelBuild((build, threads) => {
+      const got = gradient(shape).dataSync();
+      expect([build, threads, firstDifference(got, stock.get(key)!)]).toEqual([build, threads, -1]);
+    });
   });
 
   it('gives the values of the softmax Jacobian (cpu backend, float64 reference)', () => {
