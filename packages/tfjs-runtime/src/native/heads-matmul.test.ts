@@ -70,6 +70,15 @@ describe('attention heads multiplied where they lie = transposes + BatchMatMul, 
     });
   });
 
+  it('refuses operands whose batch, heads or dims differ', () => {
+    const q = tf.zeros([2, 5, 3, 4]) as tf.Tensor4D;
+    expect(() => headScores(q, tf.zeros([2, 5, 2, 4]) as tf.Tensor4D)).toThrow(/do not match/);
+    expect(() => headScores(q, tf.zeros([2, 5, 3, 8]) as tf.Tensor4D)).toThrow(/do not match/);
+    expect(() => headContext(tf.zeros([2, 3, 5, 6]) as tf.Tensor4D, tf.zeros([2, 5, 3, 4]) as tf.Tensor4D)).toThrow(
+      /6 keys in p, 5 in v/,
+    );
+  });
+
   it('the ops are the transposes and matMul where the kernels are not registered (cpu)', async () => {
     await tf.setBackend('cpu');
     try {

@@ -57,6 +57,17 @@ function dispose(args: KernelArgs, ...infos: tf.TensorInfo[]) {
 
 const float32 = (...ts: tf.TensorInfo[]) => ts.every((t) => t.dtype === 'float32');
 
+/** Both operands rank 4 with the same batch, heads and dims per head (the strided path checks nothing else). */
+function checkHeads(kernel: string, a: tf.TensorInfo, b: tf.TensorInfo, headsA: number, headsB: number): void {
+  const ok =
+    a.shape.length === 4 &&
+    b.shape.length === 4 &&
+    a.shape[0] === b.shape[0] &&
+    a.shape[headsA] === b.shape[headsB] &&
+    (kernel === HEAD_SCORES_KERNEL ? a.shape[3] === b.shape[3] : true);
+  if (!ok) throw new Error(`${kernel}: operands of shapes [${a.shape}] and [${b.shape}] do not match`);
+}
+
 export function headScoresConfig(backendName: string): tf.KernelConfig {
   const run = composer(backendName);
   return {
@@ -64,6 +75,7 @@ export function headScoresConfig(backendName: string): tf.KernelConfig {
     backendName,
     kernelFunc: (args) => {
       const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      checkHeads(HEAD_SCORES_KERNEL, a, b, 2, 2);
       const [B, N, H, D] = a.shape as [number, number, number, number];
       const M = b.shape[1]!;
       const k = nativeKernelsFor(args.backend);
@@ -95,8 +107,10 @@ export function headContextConfig(backendName: string): tf.KernelConfig {
     kernelFunc: (args) => {
       const { p, v } = args.inputs as { p: tf.TensorInfo; v: tf.TensorInfo };
       const { transposeP } = args.attrs as unknown as { transposeP: boolean };
+      checkHeads(HEAD_CONTEXT_KERNEL, p, v, 1, 2);
       const [B, H, P0, P1] = p.shape as [number, number, number, number];
       const [rows, K] = transposeP ? [P1, P0] : [P0, P1];
+      if (v.shape[1] !== K) throw new Error(`${HEAD_CONTEXT_KERNEL}: ${K} keys in p, ${v.shape[1]} in v`);
       const D = v.shape[3]!;
       const k = nativeKernelsFor(args.backend);
       if (k?.heads_matmul && float32(p, v) && K > 0) {
