@@ -3,19 +3,24 @@
 // a working session on the team's machines only through git. This carries their state into
 // experiments/state/ (committed) and back, so that `kd sweep` and `kd run --as-recipe` resume where
 // the last session stopped:
-//   node tools/carry-experiments.mjs save    --sweeps <dir> --cache <dir>   # before the session ends
-//   node tools/carry-experiments.mjs restore --sweeps <dir> --cache <dir>   # on a fresh checkout
-// <sweeps> is the sweeps' --out folder, <cache> the runs' cacheDir (the recipes live in <cache>/recipes).
+//   node tools/carry-experiments.mjs save    --sweeps <dir> --cache <dir> [--runs <dir>]   # before the session ends
+//   node tools/carry-experiments.mjs restore --sweeps <dir> --cache <dir> [--runs <dir>]   # on a fresh checkout
+// <sweeps> is the sweeps' --out folder, <cache> the runs' cacheDir (the recipes live in <cache>/recipes),
+// <runs> a folder of single runs (`kd run --run-dir <runs>/<name>`, e.g. a teacher trained over
+// several sessions: a run resumes on another machine, a recipe would not — its key holds the numerics).
 // What is kept:
 //   - a finished recipe (a published cache entry: kd-cache-entry.json) whole — its manifest checks
 //     every file, and its model is what the sweeps distil from;
-//   - a finished sweep run: its records (config, environment, summary, log) and metrics.jsonl without
+//   - a finished run: its records (config, environment and each resume's, summary, log) and metrics.jsonl without
 //     most per-step lines (every STEP_EVERY-th is kept: the loss curves keep their shape);
 //   - an unfinished run or recipe: the same, plus its `last` checkpoint (to resume from) and its
 //     `best` one (the run reports the best epoch's model at the end);
 //   - each sweep's own files (sweep.json, results.md, results.csv).
-// Lock files and everything else (other checkpoints, charts) are left behind.
+// Lock files and everything else (other checkpoints, charts) are left behind. After saving, the tool
+// checks that git would carry every file it wrote (a .gitignore pattern such as `sweeps/` once kept a
+// whole session's sweeps out of the commit) and fails if not.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,20 +28,26 @@ const STEP_EVERY = 50;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const state = join(root, 'experiments', 'state');
 const RUN_RECORDS = ['config.json', 'environment.json', 'summary.json', 'log.txt'];
+/** environment.resume-<stamp>.json: what each resumed segment of a run ran on */
+const isRunRecord = (name) => RUN_RECORDS.includes(name) || /^environment\.resume-.*\.json$/.test(name);
 
 function usage(message) {
-  console.error(`${message}\nusage: node tools/carry-experiments.mjs save|restore --sweeps <dir> --cache <dir>`);
+  console.error(
+    `${message}\nusage: node tools/carry-experiments.mjs save|restore --sweeps <dir> --cache <dir> [--runs <dir>]`,
+  );
   process.exit(2);
 }
 
 const [command, ...rest] = process.argv.slice(2);
-const flag = (name) => {
+const flag = (name, optional = false) => {
   const i = rest.indexOf(`--${name}`);
-  return i >= 0 && rest[i + 1] ? resolve(rest[i + 1]) : usage(`--${name} <dir> is required`);
+  if (i >= 0 && rest[i + 1]) return resolve(rest[i + 1]);
+  return optional && i < 0 ? undefined : usage(`--${name} <dir> is required`);
 };
 if (command !== 'save' && command !== 'restore') usage(`unknown command '${command ?? ''}'`);
 const sweeps = flag('sweeps');
 const cache = flag('cache');
+const runs = flag('runs', true);
 
 const isDir = (p) => existsSync(p) && statSync(p).isDirectory();
 const files = (dir) => (isDir(dir) ? readdirSync(dir, { withFileTypes: true }) : []);
@@ -71,7 +82,8 @@ function finished(runDir) {
 /** A run folder's records, thinned metrics and (unfinished) its last and best checkpoints. */
 function saveRun(from, to) {
   mkdirSync(to, { recursive: true });
-  for (const f of RUN_RECORDS) if (existsSync(join(from, f))) cpSync(join(from, f), join(to, f));
+  for (const f of files(from).filter((e) => e.isFile() && isRunRecord(e.name)))
+    cpSync(join(from, f.name), join(to, f.name));
   if (existsSync(join(from, 'metrics.jsonl')))
     writeFileSync(join(to, 'metrics.jsonl'), thinnedMetrics(join(from, 'metrics.jsonl')));
   if (finished(from)) return 'finished';
@@ -109,6 +121,20 @@ function save() {
       }
     }
   }
+  if (runs) {
+    for (const run of files(runs).filter((e) => e.isDirectory())) {
+      const dir = join(runs, run.name);
+      if (existsSync(join(dir, 'config.json'))) counts[saveRun(dir, join(state, 'runs', run.name))]++;
+    }
+  }
+  const ignored = execFileSync('git', ['ls-files', '--others', '--ignored', '--exclude-standard', '--', state], {
+    cwd: root,
+    encoding: 'utf8',
+  }).trim();
+  if (ignored) {
+    console.error(`git ignores files the state needs (fix .gitignore, then save again):\n${ignored}`);
+    process.exit(1);
+  }
   console.log(
     `saved into ${relative(root, state)}: ${counts.recipes} finished recipe(s), ${counts.finished} finished run(s), ` +
       `${counts.unfinished} unfinished run(s) or recipe(s) with their last checkpoints`,
@@ -120,6 +146,7 @@ function restore() {
   const pairs = [
     [join(state, 'kd-cache'), cache],
     [join(state, 'sweeps'), sweeps],
+    ...(runs ? [[join(state, 'runs'), runs]] : []),
   ];
   for (const [from, to] of pairs) {
     if (!isDir(from)) continue;

@@ -176,7 +176,7 @@ describe('examples/', () => {
       expect(config.teacher, name).toBeUndefined();
     }
     const budget = planSweep({ configPath: join(dir, 'budget.sweep.yaml'), out: 'sweeps' });
-    expect(budget.cells.map((c) => c.config.train.epochs)).toEqual([120, 60, 30, 15]);
+    expect(budget.cells.map((c) => c.config.train.epochs)).toEqual([60, 30, 15, 120]);
     expect(budget.seeds).toEqual([1, 2, 3]);
     for (const { config } of budget.cells) expect({ ...config, train: alone.train }).toEqual(alone);
   });
