@@ -154,6 +154,9 @@ describe('examples/', () => {
     // budget is the baselines' student row (not run twice)
     expect(alone).toEqual({ ...kdFull, name: alone.name, teacher: undefined, methods: [] });
     expect([teacher.student.arch, teacher.data]).toEqual([kdFull.teacher!.arch, kdFull.data]);
+    // the chosen budget (docs/design/converged-budgets.md); the teacher trains at least as long
+    expect(kdFull.train.epochs).toBe(60);
+    expect(teacher.train.epochs).toBeGreaterThanOrEqual(kdFull.train.epochs);
     const baselines = planSweep({ configPath: join(dir, 'baselines.sweep.yaml'), out: 'sweeps' });
     const adain = planSweep({ configPath: join(dir, 'adain.sweep.yaml'), out: 'sweeps' });
     expect(baselines.cells.map((c) => c.name)).toEqual(['kd', 'fitnet', 'at']);
@@ -174,6 +177,9 @@ describe('examples/', () => {
         kdFull.train.epochs,
       ]);
       expect(config.teacher, name).toBeUndefined();
+      // the official warm-up, 5 of 300 epochs, scaled to the budget
+      for (const m of config.methods)
+        expect(m.hparams['warmupEpochs'], name).toBeCloseTo((5 / 300) * config.train.epochs, 9);
     }
     const budget = planSweep({ configPath: join(dir, 'budget.sweep.yaml'), out: 'sweeps' });
     expect(budget.cells.map((c) => c.config.train.epochs)).toEqual([60, 30, 15, 120]);
