@@ -13,6 +13,7 @@
 //     every file, and its model is what the sweeps distil from;
 //   - a finished run: its records (config, environment and each resume's, summary, log) and metrics.jsonl without
 //     most per-step lines (every STEP_EVERY-th is kept: the loss curves keep their shape);
+//   - a finished single run (--runs): the same, and its saved model (student/);
 //   - an unfinished run or recipe: the same, plus its `last` checkpoint (to resume from) and its
 //     `best` one (the run reports the best epoch's model at the end);
 //   - each sweep's own files (sweep.json, results.md, results.csv).
@@ -79,14 +80,21 @@ function finished(runDir) {
   }
 }
 
-/** A run folder's records, thinned metrics and (unfinished) its last and best checkpoints. */
-function saveRun(from, to) {
+/**
+ * A run folder's records, thinned metrics and (unfinished) its last and best checkpoints; with
+ * `keepModel`, a finished run's saved model (student/) too — a single run's model is what others use.
+ */
+function saveRun(from, to, keepModel = false) {
   mkdirSync(to, { recursive: true });
   for (const f of files(from).filter((e) => e.isFile() && isRunRecord(e.name)))
     cpSync(join(from, f.name), join(to, f.name));
   if (existsSync(join(from, 'metrics.jsonl')))
     writeFileSync(join(to, 'metrics.jsonl'), thinnedMetrics(join(from, 'metrics.jsonl')));
-  if (finished(from)) return 'finished';
+  if (finished(from)) {
+    if (keepModel && isDir(join(from, 'student')))
+      cpSync(join(from, 'student'), join(to, 'student'), { recursive: true });
+    return 'finished';
+  }
   for (const stage of files(join(from, 'checkpoints')).filter((e) => e.isDirectory())) {
     for (const which of ['last', 'best']) {
       const dir = join(from, 'checkpoints', stage.name, which);
@@ -124,7 +132,7 @@ function save() {
   if (runs) {
     for (const run of files(runs).filter((e) => e.isDirectory())) {
       const dir = join(runs, run.name);
-      if (existsSync(join(dir, 'config.json'))) counts[saveRun(dir, join(state, 'runs', run.name))]++;
+      if (existsSync(join(dir, 'config.json'))) counts[saveRun(dir, join(state, 'runs', run.name), true)]++;
     }
   }
   const ignored = execFileSync('git', ['ls-files', '--others', '--ignored', '--exclude-standard', '--', state], {

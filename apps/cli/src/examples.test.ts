@@ -182,9 +182,13 @@ describe('examples/', () => {
         expect(m.hparams['warmupEpochs'], name).toBeCloseTo((5 / 300) * config.train.epochs, 9);
     }
     const budget = planSweep({ configPath: join(dir, 'budget.sweep.yaml'), out: 'sweeps' });
-    expect(budget.cells.map((c) => c.config.train.epochs)).toEqual([60, 30, 15, 120]);
-    expect(budget.seeds).toEqual([1, 2, 3]);
-    for (const { config } of budget.cells) expect({ ...config, train: alone.train }).toEqual(alone);
+    const beyond = planSweep({ configPath: join(dir, 'budget-120.sweep.yaml'), out: 'sweeps' });
+    expect(budget.cells.map((c) => c.config.train.epochs)).toEqual([60, 30, 15]);
+    expect(beyond.cells.map((c) => c.config.train.epochs)).toEqual([120]);
+    for (const plan of [budget, beyond]) {
+      expect(plan.seeds).toEqual([1, 2, 3]);
+      for (const { config } of plan.cells) expect({ ...config, train: alone.train }).toEqual(alone);
+    }
   });
 
   it('mnist-fashion-lt/: every config is valid; the recipes and every cell read the same data (the CLIP vocabulary must be the run’s)', () => {
