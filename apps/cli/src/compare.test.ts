@@ -66,14 +66,41 @@ describe('kd compare (two tiny MNIST runs)', () => {
     expect(data.runs[0].metrics.seconds).toBe(a.seconds);
   });
 
+  it('compares sweep cell folders (seed-<n> runs): mean ± std per cell, differences to the first paired by seed', async () => {
+    for (const c of ['x', 'y']) {
+      cpSync(join(cwd, 'runs/a'), join(cwd, `cells/${c}/seed-1`), { recursive: true });
+      cpSync(join(cwd, 'runs/b'), join(cwd, `cells/${c}/seed-2`), { recursive: true });
+    }
+    const [a, b] = [summary('runs/a'), summary('runs/b')];
+    const r = await kd(['compare', 'cells/x', 'cells/y'], cwd);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.split('\n');
+    expect(rows).toContain('  Δ y−x: paired over seeds 1 2');
+    expect(rows).toContain('  (no differences but the seeds)');
+    const accuracy = rows
+      .find((l) => l.startsWith('  student test accuracy % (last) '))!
+      .trim()
+      .split(/\s{2,}/);
+    const mean = (((a.student.test.last.accuracy + b.student.test.last.accuracy) / 2) * 100).toFixed(2);
+    expect(accuracy.slice(1).map((v) => v.split(' ± ')[0])).toEqual([mean, mean, '+0.00']);
+    const json = JSON.parse((await kd(['compare', 'cells/x', 'cells/y', '--json'], cwd)).stdout);
+    expect(json.cells[1].metrics['student.test.last.accuracy'].paired).toEqual({
+      mean: 0,
+      std: 0,
+      n: 2,
+      seeds: [1, 2],
+    });
+  });
+
   it('refuses fewer than two folders or one that is not a finished run: one line, exit 2, nothing on stdout', async () => {
     cpSync(join(cwd, 'runs/a'), join(cwd, 'runs/stopped'), { recursive: true });
     const stopped = join(cwd, 'runs/stopped/summary.json');
     writeFileSync(stopped, JSON.stringify({ ...JSON.parse(readFileSync(stopped, 'utf8')), completed: false }));
     for (const [args, message] of [
-      [['runs/a'], 'kd: kd compare needs at least two run folders (got 1: runs/a)\n'],
+      [['runs/a'], 'kd: kd compare needs at least two run folders or two cell folders (got 1: runs/a)\n'],
       [['runs/a', 'runs'], 'kd: runs is not a run folder (no config.json)\n'],
       [['runs/a', 'runs/c'], 'kd: runs/c: no such run folder\n'],
+      [['cells/x', 'runs/a'], 'kd: runs/a is not a sweep cell folder (seed-<n> run folders inside)\n'],
       [['runs/stopped', 'runs/a'], 'kd: runs/stopped has not finished; continue it with kd resume runs/stopped\n'],
     ] as const) {
       const r = await kd(['compare', ...args], cwd);

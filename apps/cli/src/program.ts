@@ -245,8 +245,13 @@ export function buildProgram(io: Io, argv: readonly string[]): Command {
 
   program
     .command('compare')
-    .description('config differences (and seeds) and metrics of finished runs, side by side')
-    .argument('<run-dirs...>', 'two or more run folders')
+    .description(
+      'config differences (and seeds) and metrics of finished runs, side by side; or of sweep cells: mean ± std over their seeds and paired differences to the first cell',
+    )
+    .argument(
+      '<dirs...>',
+      'two or more run folders, or two or more sweep cell folders (<sweep>/<cell>, holding seed-<n> runs; the first is the reference)',
+    )
     .option('--json', 'machine-readable output (fractions as fractions)')
     .action((runDirs, opts) => {
       compareCommand(runDirs, opts, io);

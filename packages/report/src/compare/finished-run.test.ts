@@ -52,7 +52,7 @@ describe('readFinishedRun', () => {
     expect(message(() => readFinishedRun(empty))).toBe(`${empty} is not a run folder (no config.json)`);
     const sweep = folder('sweep', { 'results.csv': 'cell\n' });
     expect(message(() => readFinishedRun(sweep))).toMatch(
-      /is a sweep folder, not a run folder: compare its runs, e\.g\. .*seed-1$/,
+      /is a sweep folder, not a run folder: compare its cells \(e\.g\. .*<cell>\) or runs \(.*seed-1\)$/,
     );
     const running = folder('running', { 'config.json': {} });
     expect(message(() => readFinishedRun(running))).toBe(

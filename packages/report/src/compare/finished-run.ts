@@ -24,7 +24,7 @@ export function readFinishedRun(dir: string): FinishedRun {
     const sweep = existsSync(join(dir, 'results.csv'));
     throw new UserError(
       sweep
-        ? `${dir} is a sweep folder, not a run folder: compare its runs, e.g. ${join(dir, '<cell>', 'seed-1')}`
+        ? `${dir} is a sweep folder, not a run folder: compare its cells (e.g. ${join(dir, '<cell>')}) or runs (${join(dir, '<cell>', 'seed-1')})`
         : `${dir} is not a run folder (no config.json)`,
     );
   }
