@@ -169,7 +169,7 @@ describe('examples/', () => {
       }
     }
     const ffsd = planSweep({ configPath: join(dir, 'ffsd.sweep.yaml'), out: 'sweeps' });
-    expect(ffsd.cells.map((c) => c.name)).toEqual(['independent', 'dml', 'ff', 'ff-sd', 'full']);
+    expect(ffsd.cells.map((c) => c.name)).toEqual(['independent', 'full', 'dml', 'ff', 'ff-sd']);
     for (const { name, config } of ffsd.cells) {
       expect([config.student, config.data, config.train.epochs], name).toEqual([
         kdFull.student,
