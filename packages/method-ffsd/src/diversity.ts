@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '@kd/core';
-import { attentionMap, l2NormalizeRows } from './attention.js';
+import { attentionMap, l2NormalizeRows, rowNorms } from './attention.js';
 
 /**
  * Which norm n the attention-shift target uses: `raw` = ‖a(F)‖₂ of the un-normalised attention map
@@ -34,7 +34,7 @@ export function attentionShift(attention: tf.Tensor2D, norm: DiversityNorm = 'ra
     throw new UserError(`method 'ffsd': the diversity shift needs attention maps of at least 3 positions, got ${hw}`);
   }
   return tf.tidy(() => {
-    const rawNorm = tf.norm(attention, 'euclidean', 1, true) as tf.Tensor2D;
+    const rawNorm = rowNorms(attention);
     const normalized = l2NormalizeRows(attention);
     // k-th smallest = −(k-th largest of −ŷ)
     const smallest = tf.topk(tf.neg(normalized), k).values;

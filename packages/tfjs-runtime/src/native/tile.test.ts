@@ -32,11 +32,29 @@ describe('tileBytes (the copies of the native Tile)', () => {
       [2, 3, 2],
     ],
     [[1], [5]],
+    // a last axis of 1 broadcast (a channel mean's gradient): the small-block word loop
+    [
+      [4, 3, 3, 1],
+      [1, 1, 1, 16],
+    ],
+    // small blocks under a repeated outer axis; a block too large for the word loop
+    [
+      [2, 3, 2],
+      [3, 1, 5],
+    ],
+    [
+      [2, 300],
+      [2, 2],
+    ],
   ])('shape %j reps %j = tf.tile on the cpu backend', (shape, reps) => {
-    for (const bytes of [1, 4]) {
+    // 1- and 4-byte elements; 4-byte ones also at an unaligned offset (the copies without the word loop)
+    for (const [bytes, src] of [
+      [1, 8],
+      [4, 8],
+      [4, 9],
+    ] as const) {
       const n = shape.reduce((a, b) => a * b, 1);
-      const heap = new Uint8Array(8 + n * bytes * reps.reduce((a, b) => a * b, 1) + n * bytes + 8).fill(255);
-      const src = 8;
+      const heap = new Uint8Array(src + n * bytes * reps.reduce((a, b) => a * b, 1) + n * bytes + 8).fill(255);
       const dst = src + n * bytes;
       for (let i = 0; i < n * bytes; i++) heap[src + i] = (i * 7 + 3) % 251;
       tileBytes(heap, src, dst, shape, reps, bytes);
