@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The converged-budget experiments of issue 21 as two lanes, one per core (each run at one thread).
-# Every step resumes where it stopped and skips what has finished, so a session starts both lanes
-# again after `carry-experiments.mjs restore` (experiments/README.md) and they go on.
+# Every step resumes where it stopped and skips what has finished; two lanes in one sweep share its
+# runs (a run another process trains is left to it). A session starts both lanes again after
+# `carry-experiments.mjs restore` (experiments/README.md) and they go on.
 #   lane a: the teacher (60 epochs) → its model into examples/fashion-mnist-full/teacher-model →
-#           the baselines sweep → the AdaIN sweep (both distil from that model)
-#   lane b: the budget study (60, 30, 15 epochs) → the FFSD sweep (no teacher) → the 120-epoch check
+#           the baselines sweep → the AdaIN sweep (both distil from that model) → FFSD → 120 epochs
+#   lane b: the budget study (60, 30, 15 epochs) → the FFSD sweep (no teacher) → baselines → AdaIN
+#           (once the teacher's model is there) → the 120-epoch check
 # Run from /work/exp/main:  KD_THREADS=1 nohup bash experiments/lane.sh a > /work/exp/logs/lane-a.log 2>&1 &
 set -euo pipefail
 lane=${1:?usage: bash experiments/lane.sh a|b}
@@ -21,10 +23,16 @@ case "$lane" in
     fi
     sweep baselines
     sweep adain
+    sweep ffsd
+    sweep budget-120
     ;;
   b)
     sweep budget
     sweep ffsd
+    if [ -f "$ex/teacher-model/model.json" ]; then
+      sweep baselines
+      sweep adain
+    fi
     sweep budget-120
     ;;
   *) echo "usage: bash experiments/lane.sh a|b" >&2; exit 2 ;;
