@@ -1,9 +1,10 @@
-import { UserError, type MetricSpec } from '@kd/core';
+import type { MetricSpec } from '@kd/core';
 import type { RunSummary } from '@kd/runner';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { userErrorMessage as message } from '../test-utils.js';
 import { cellComparisonJson, formatCellComparison, formatPaired } from './compare-cells-table.js';
 import { compareCells, isCellFolder, readFinishedCell } from './compare-cells.js';
 
@@ -45,16 +46,6 @@ function cell(name: string, config: object, accuracies: Record<number, number | 
   }
   return dir;
 }
-
-const message = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    return (e as Error).message;
-  }
-  throw new Error('no error');
-};
 
 const alone = cell('student', { train: { epochs: 60 }, methods: [] }, { 1: 0.9, 2: 0.92, 3: 0.94 });
 const kd = cell('kd', { train: { epochs: 60 }, methods: [{ id: 'kd' }] }, { 3: 0.96, 1: 0.91, 2: 0.95 });

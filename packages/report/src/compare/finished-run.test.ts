@@ -1,8 +1,8 @@
-import { UserError } from '@kd/core';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { userErrorMessage as message } from '../test-utils.js';
 import { readFinishedRun } from './finished-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kd-report-finished-'));
@@ -25,16 +25,6 @@ const legacy = {
   stages: [],
   teachers: [{ name: 'teacher', arch: 'resnet8', params: 1, source: 'cache', path: 'p', test: 0.97 }],
   student: { arch: 'cnn', params: 1, test: { last: 0.9, best: 0.91 }, val: { best: 0.92, bestEpoch: 2, last: 0.9 } },
-};
-
-const message = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    return (e as Error).message;
-  }
-  throw new Error('no error');
 };
 
 describe('readFinishedRun', () => {
