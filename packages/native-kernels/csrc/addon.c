@@ -307,47 +307,74 @@ typedef struct {
   const f32 *x, *dy;
   f32* partials;
   size_t total;
-  int d[15];  // N H W C Ho Wo Co KH KW sh sw ph pw dh dwl
+  int depthwise;  // depthwise_filter_grad (Co = C, KH KW sh sw ph pw used; dh dwl 1), else conv2d_backprop_filter
+  int d[15];      // N H W C Ho Wo Co KH KW sh sw ph pw dh dwl
 } filter_ctx;
+
+// One filter gradient over images [n0, n0 + n) into dw.
+static void filter_grad(const filter_ctx* f, int n0, int n, f32* dw) {
+  const int* d = f->d;
+  const f32* x = f->x + (size_t)n0 * d[1] * d[2] * d[3];
+  const f32* dy = f->dy + (size_t)n0 * d[4] * d[5] * d[6];
+  if (f->depthwise)
+    kernels->depthwise_filter_grad(x, dy, dw, n, d[1], d[2], d[3], d[4], d[5], d[7], d[8], d[9], d[10], d[11], d[12]);
+  else
+    kernels->conv2d_backprop_filter(x, dy, dw, n, d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11],
+                                    d[12], d[13], d[14]);
+}
 
 static void filter_task(void* p, int t) {
   const filter_ctx* f = (const filter_ctx*)p;
-  const int* d = f->d;
   const int n0 = t * FILTER_GRAD_CHUNK;
-  const int n = d[0] - n0 < FILTER_GRAD_CHUNK ? d[0] - n0 : FILTER_GRAD_CHUNK;
-  kernels->conv2d_backprop_filter(f->x + (size_t)n0 * d[1] * d[2] * d[3], f->dy + (size_t)n0 * d[4] * d[5] * d[6],
-                                  f->partials + (size_t)t * f->total, n, d[1], d[2], d[3], d[4], d[5], d[6], d[7],
-                                  d[8], d[9], d[10], d[11], d[12], d[13], d[14]);
+  const int n = f->d[0] - n0 < FILTER_GRAD_CHUNK ? f->d[0] - n0 : FILTER_GRAD_CHUNK;
+  filter_grad(f, n0, n, f->partials + (size_t)t * f->total);
+}
+
+// Chunks of FILTER_GRAD_CHUNK images over the threads, each into its own partial sum, then the
+// partials added in chunk order: the same bits on any number of threads.
+static napi_value run_filter_grad(napi_env env, filter_ctx* f, f32* dw) {
+  const int* d = f->d;
+  f->total = (size_t)d[7] * d[8] * d[3] * (f->depthwise ? 1 : d[6]);
+  const int chunks = (d[0] + FILTER_GRAD_CHUNK - 1) / FILTER_GRAD_CHUNK;
+  if (chunks <= 1) {
+    filter_grad(f, 0, d[0], dw);
+    return NULL;
+  }
+  f->partials = partial_sums((size_t)chunks * f->total);
+  if (!f->partials) {
+    napi_throw_error(env, NULL, "kd native kernel: out of memory");
+    return NULL;
+  }
+  const double work = (double)d[0] * d[4] * d[5] * d[3] * d[7] * d[8] * (f->depthwise ? 1 : d[6]);
+  run_tasks(chunks, filter_task, f, work);
+  memcpy(dw, f->partials, f->total * sizeof(f32));
+  for (int c = 1; c < chunks; c++) {
+    const f32* part = f->partials + (size_t)c * f->total;
+    for (size_t i = 0; i < f->total; i++) dw[i] += part[i];
+  }
+  release_partial_sums(f->partials);
+  return NULL;
 }
 
 static napi_value conv2d_backprop_filter(napi_env env, napi_callback_info info) {
   BEGIN(18);
-  filter_ctx f = {P(0), P(1), NULL, 0, {0}};
+  filter_ctx f = {P(0), P(1), NULL, 0, 0, {0}};
   f32* dw = P(2);
   for (int i = 0; i < 15; i++) f.d[i] = I(3 + i);
   CHECK_POINTERS();
-  const int* d = f.d;
-  f.total = (size_t)d[7] * d[8] * d[3] * d[6];
-  const int chunks = (d[0] + FILTER_GRAD_CHUNK - 1) / FILTER_GRAD_CHUNK;
-  if (chunks <= 1) {
-    kernels->conv2d_backprop_filter(f.x, f.dy, dw, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10],
-                                    d[11], d[12], d[13], d[14]);
-    return NULL;
-  }
-  f.partials = partial_sums((size_t)chunks * f.total);
-  if (!f.partials) {
-    napi_throw_error(env, NULL, "kd native kernel: out of memory");
-    return NULL;
-  }
-  const double work = (double)d[0] * d[4] * d[5] * d[6] * d[3] * d[7] * d[8];
-  run_tasks(chunks, filter_task, &f, work);
-  memcpy(dw, f.partials, f.total * sizeof(f32));
-  for (int c = 1; c < chunks; c++) {
-    const f32* part = f.partials + (size_t)c * f.total;
-    for (size_t i = 0; i < f.total; i++) dw[i] += part[i];
-  }
-  release_partial_sums(f.partials);
-  return NULL;
+  return run_filter_grad(env, &f, dw);
+}
+
+/** (x, dy, dw, N, H, W, C, Ho, Wo, KH, KW, sh, sw, ph, pw) */
+static napi_value depthwise_filter_grad(napi_env env, napi_callback_info info) {
+  BEGIN(15);
+  filter_ctx f = {P(0), P(1), NULL, 0, 1, {0}};
+  f32* dw = P(2);
+  const int N = I(3), H = I(4), W = I(5), C = I(6), Ho = I(7), Wo = I(8);
+  const int dims[15] = {N, H, W, C, Ho, Wo, C, I(9), I(10), I(11), I(12), I(13), I(14), 1, 1};
+  for (int i = 0; i < 15; i++) f.d[i] = dims[i];
+  CHECK_POINTERS();
+  return run_filter_grad(env, &f, dw);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -852,6 +879,7 @@ NAPI_MODULE_INIT() {
     napi_callback fn;
   } fns[] = {
       {"batch_matmul", batch_matmul},
+      {"depthwise_filter_grad", depthwise_filter_grad},
       {"gather_conv", gather_conv},
       {"gather_conv_padded", gather_conv_padded},
       {"heads_matmul", heads_matmul},

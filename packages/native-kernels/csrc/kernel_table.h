@@ -13,6 +13,8 @@ typedef struct {
   int gemm_tile_rows;  // MM_MR: rows of the GEMM register tile (scratch size)
   void (*conv2d_backprop_filter)(const f32* x, const f32* dy, f32* dw, int N, int H, int W, int C, int Ho, int Wo,
                                  int Co, int KH, int KW, int sh, int sw, int ph, int pw, int dh, int dwl);
+  void (*depthwise_filter_grad)(const f32* x, const f32* dy, f32* dw, int N, int H, int W, int C, int Ho, int Wo,
+                                int KH, int KW, int sh, int sw, int ph, int pw);
   void (*gather_conv)(const f32* src, const f32* w, f32* dst, int N, int Hs, int Ws, int Cin, int Ho, int Wo, int Cout,
                       int KH, int KW, int Ah, int Aw, int Bh, int Bw, int Dh, int Dw, int Sh, int Sw);
   void (*pad_nhwc)(const f32* src, f32* dst, int N, int H, int W, int C, int Hp, int Wp, int top, int left);
@@ -55,7 +57,7 @@ typedef struct {
 
 #define KD_KERNEL_TABLE(name, tiles)                                                                             \
   {                                                                                                              \
-    name, tiles, MM_MR, conv2d_backprop_filter, gather_conv, pad_nhwc, rotate_transpose_filter, bn_train_forward,       \
+    name, tiles, MM_MR, conv2d_backprop_filter, depthwise_filter_grad, gather_conv, pad_nhwc, rotate_transpose_filter, bn_train_forward,       \
         bn_train_backward, ln_forward, ln_backward, batch_matmul, sum_rows, sum_middle, max_pool, max_pool_grad, unsorted_segment_sum, \
         sgd_momentum_step, binary_op, binary_rows, relu, relu_grad, transpose_blocks, softmax_grad, bn_chunk_sums, bn_forward_stats, \
         bn_affine_rows, bn_backward_coefs, bn_dx_rows \

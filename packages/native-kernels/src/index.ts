@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 /** The kernels of csrc/kd_kernels.c the addon exposes (the same arguments as the wasm build's). */
 export const ADDON_KERNELS = [
   'conv2d_backprop_filter',
+  'depthwise_filter_grad',
   'gather_conv',
   'pad_nhwc',
   'rotate_transpose_filter',

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { allOnes, asTensor4D, cropHW, explicitPads, readWindow } from './common.js';
 
 /**
- * DepthwiseConv2dNativeBackpropFilter for backends that lack it (tfjs-backend-wasm 4.x).
+ * DepthwiseConv2dNativeBackpropFilter for backends that lack it (tfjs-backend-wasm 4.x), composed of
+ * tfjs ops; where kd's kernels are loaded, ../native/depthwise-filter-grad.ts runs the native one.
  *
  *   dW[kh,kw,c,m] = Σ_{b,oh,ow} xpad[b, oh·sh+kh, ow·sw+kw, c] · dy[b,oh,ow,c·M+m]
  *
@@ -46,11 +47,3 @@ export const depthwiseConv2dNativeBackpropFilterKernelFunc: tf.KernelFunc = ({ i
     return depthwiseConv2dBackpropFilterNHWC(x, dy, info);
   });
 };
-
-export function depthwiseConv2dNativeBackpropFilterConfig(backendName: string): tf.KernelConfig {
-  return {
-    kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
-    backendName,
-    kernelFunc: depthwiseConv2dNativeBackpropFilterKernelFunc,
-  };
-}

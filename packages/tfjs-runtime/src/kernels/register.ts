@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.js';
 import { castConfig, identityConfig } from './Identity.js';
-import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.js';
 import { nativeConv2DBackpropFilterConfig } from '../native/conv2d-backprop-filter.js';
+import { nativeDepthwiseConv2dBackpropFilterConfig } from '../native/depthwise-filter-grad.js';
 import { nativeConv2DBackpropInputConfig } from '../native/conv2d-backprop-input.js';
 import { nativeConv2DConfig } from '../native/conv2d.js';
 import { nativeBatchMatMulConfig } from '../native/batch-matmul.js';
@@ -47,7 +47,7 @@ import {
 
 const factories: ReadonlyArray<(backendName: string) => tf.KernelConfig> = [
   conv2DBackpropFilterConfig,
-  depthwiseConv2dNativeBackpropFilterConfig,
+  nativeDepthwiseConv2dBackpropFilterConfig, // the native kernel where kd's kernels are loaded, else composed
   depthwiseConv2dNativeBackpropInputConfig,
 ];
 

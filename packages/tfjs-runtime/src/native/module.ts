@@ -19,6 +19,8 @@ export type { WasmKernelBuild } from './wasm-builds.js';
  */
 export interface NativeKernels {
   conv2d_backprop_filter(x: number, dy: number, dw: number, ...dims: number[]): void;
+  /** (x, dy, dw, N, H, W, C, Ho, Wo, KH, KW, sh, sw, ph, pw): a depthwise convolution's filter gradient (multiplier 1) */
+  depthwise_filter_grad(x: number, dy: number, dw: number, ...dims: number[]): void;
   /** see kd_kernels.c: the forward conv and the input gradient, over a zero-padded source */
   gather_conv(src: number, w: number, dst: number, ...dims: number[]): void;
   /**
@@ -223,6 +225,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
   const free = (offset: number) => b.wasm._free(offset);
   const kernels: NativeKernels = {
     conv2d_backprop_filter: exports.conv2d_backprop_filter,
+    depthwise_filter_grad: exports.depthwise_filter_grad,
     gather_conv: exports.gather_conv,
     gather_conv_padded: addon ? addon.gather_conv_padded : gatherConvPaddedByImage(exports, malloc, free),
     heads_matmul: addon && current.endsWith('-openblas') ? addon.heads_matmul : undefined,
