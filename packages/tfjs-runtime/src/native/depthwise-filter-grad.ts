@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { allOnes } from '../kernels/common.js';
 import { depthwiseConv2dNativeBackpropFilterKernelFunc } from '../kernels/DepthwiseConv2dNativeBackpropFilter.js';
 import { nativeKernelsFor } from './module.js';
+import { windowDims } from './pool-dims.js';
 
 /**
  * DepthwiseConv2dNativeBackpropFilter by the native kernel (kd_kernels.c `depthwise_filter_grad`:
@@ -32,23 +33,7 @@ export const nativeDepthwiseConv2dBackpropFilter: tf.KernelFunc = (args) => {
     true,
   );
   const out = native.output([...info.filterShape]);
-  native.depthwise_filter_grad(
-    native.offsetOf(x),
-    native.offsetOf(dy),
-    out.offset,
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-  );
+  native.depthwise_filter_grad(native.offsetOf(x), native.offsetOf(dy), out.offset, ...windowDims(info));
   return out.info;
 };
 

@@ -16,21 +16,27 @@ export function poolDims(
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  return {
-    outShape: [info.batchSize, info.outHeight, info.outWidth, info.inChannels],
-    dims: [
-      info.batchSize,
-      info.inHeight,
-      info.inWidth,
-      info.inChannels,
-      info.outHeight,
-      info.outWidth,
-      info.filterHeight,
-      info.filterWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.padInfo.top,
-      info.padInfo.left,
-    ],
-  };
+  return { outShape: [info.batchSize, info.outHeight, info.outWidth, info.inChannels], dims: windowDims(info) };
+}
+
+/**
+ * A window's geometry over NHWC input as kd's windowed kernels take it (the pools, the depthwise
+ * filter gradient): batch, input height, width, channels, output height, width, window height,
+ * width, strides, top and left padding.
+ */
+export function windowDims(info: tf.backend_util.Conv2DInfo): number[] {
+  return [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  ];
 }
