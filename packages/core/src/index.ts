@@ -41,4 +41,5 @@ export * from './ops/batch-norm-train.js';
 export * from './ops/layer-norm.js';
 export * from './ops/sgd-momentum-step.js';
 export * from './ops/attention-heads.js';
+export * from './ops/channel-mean-of-squares.js';
 export * from './nn/learned-temperature.js';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { channelMeanOfSquares } from '@kd/core';
 
 /**
  * Spatial attention map of an NHWC feature map, as in the official attention-transfer code
@@ -11,8 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 export function attentionMap(feature: tf.Tensor, p: number): tf.Tensor2D {
   return tf.tidy(() => {
     const [b] = feature.shape;
-    const powered = p === 2 ? tf.square(feature) : tf.pow(tf.abs(feature), p);
-    const flat = tf.reshape(tf.mean(powered, -1), [b!, -1]) as tf.Tensor2D;
+    const meanPowered = p === 2 ? channelMeanOfSquares(feature) : tf.mean(tf.pow(tf.abs(feature), p), -1);
+    const flat = tf.reshape(meanPowered, [b!, -1]) as tf.Tensor2D;
     const norm = tf.maximum(tf.norm(flat, 'euclidean', 1, true), 1e-12);
     return tf.div(flat, norm) as tf.Tensor2D;
   });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { channelMeanOfSquares } from '@kd/core';
 
 /** F.normalize's floor on the norm (torch default eps). */
 const NORM_EPS = 1e-12;
@@ -6,12 +7,13 @@ const NORM_EPS = 1e-12;
 /**
  * FFSD's spatial attention map of an NHWC feature map: the channel mean of the squared activations,
  * flattened per sample, a(F)_b = vec(1/C · Σ_c F_b[:, :, c]²) ∈ R^{HW}  →  [B, H·W].
- * (Official code: `F.pow(2).mean(1, keepdim=True)` on NCHW maps.)
+ * (Official code: `F.pow(2).mean(1, keepdim=True)` on NCHW maps.) Its gradient is one product
+ * (`channelMeanOfSquares`), the composition's bits.
  */
 export function attentionMap(feature: tf.Tensor): tf.Tensor2D {
   return tf.tidy(() => {
     const [b] = feature.shape;
-    return tf.reshape(tf.mean(tf.square(feature), feature.rank - 1), [b!, -1]) as tf.Tensor2D;
+    return tf.reshape(channelMeanOfSquares(feature), [b!, -1]) as tf.Tensor2D;
   });
 }
 

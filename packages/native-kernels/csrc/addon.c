@@ -628,7 +628,7 @@ typedef struct {
   const f32 *a, *b;
   f32* out;
   int n, rows, cols, op, per_task;
-  int kind;  // 0 binary_op, 1 binary_rows, 2 relu, 3 relu_grad, 4 transpose_blocks, 5 softmax_grad
+  int kind;  // 0 binary_op, 1 binary_rows, 2 relu, 3 relu_grad, 4 transpose_blocks, 5 softmax_grad, 6 binary_cols
   int B, C, D;
 } ew_ctx;
 
@@ -639,6 +639,10 @@ static void ew_task(void* p, int t) {
     case 0: kernels->binary_op(e->a, e->b, e->out, lo, lo + e->per_task < e->n ? lo + e->per_task : e->n, e->op); break;
     case 1:
       kernels->binary_rows(e->a, e->b, e->out, lo, lo + e->per_task < e->rows ? lo + e->per_task : e->rows, e->cols,
+                           e->op);
+      break;
+    case 6:
+      kernels->binary_cols(e->a, e->b, e->out, lo, lo + e->per_task < e->rows ? lo + e->per_task : e->rows, e->cols,
                            e->op);
       break;
     case 2: kernels->relu(e->a, e->out, lo, lo + e->per_task < e->n ? lo + e->per_task : e->n); break;
@@ -681,17 +685,22 @@ static napi_value binary_op(napi_env env, napi_callback_info info) { return ew_e
 static napi_value relu(napi_env env, napi_callback_info info) { return ew_elements(env, info, 2, 1, 0); }
 static napi_value relu_grad(napi_env env, napi_callback_info info) { return ew_elements(env, info, 3, 2, 0); }
 
-static napi_value binary_rows(napi_env env, napi_callback_info info) {
+/** binary_rows (kind 1: b per column) and binary_cols (kind 6: b per row) over rows [r0, r1). */
+static napi_value binary_by_rows(napi_env env, napi_callback_info info, int kind) {
   BEGIN(7);
-  ew_ctx e = {P(0), P(1), P(2), 0, 0, I(5), I(6), 0, 1, 0, 0, 0};
+  ew_ctx e = {P(0), P(1), P(2), 0, 0, I(5), I(6), 0, kind, 0, 0, 0};
   CHECK_POINTERS();
   const int r0 = I(3), r1 = I(4);
   e.a += (size_t)r0 * e.cols;
+  if (kind == 6) e.b += r0;
   e.out += (size_t)r0 * e.cols;
   e.rows = r1 - r0;
   ew_run(&e, e.rows, e.cols);
   return NULL;
 }
+
+static napi_value binary_rows(napi_env env, napi_callback_info info) { return binary_by_rows(env, info, 1); }
+static napi_value binary_cols(napi_env env, napi_callback_info info) { return binary_by_rows(env, info, 6); }
 
 /** softmax_grad(y, dy, out, r0, r1, C): rows [r0, r1) split over the threads (each row alone). */
 static napi_value softmax_grad(napi_env env, napi_callback_info info) {
@@ -898,6 +907,7 @@ NAPI_MODULE_INIT() {
       {"sgd_momentum_step", sgd_momentum_step},
       {"binary_op", binary_op},
       {"binary_rows", binary_rows},
+      {"binary_cols", binary_cols},
       {"relu", relu},
       {"relu_grad", relu_grad},
       {"softmax_grad", softmax_grad},

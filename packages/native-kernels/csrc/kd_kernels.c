@@ -1067,13 +1067,18 @@ void sgd_momentum_step(const f32* w, const f32* g, const f32* b, f32* w_out, f32
 // Element-wise work of a training step, on ranges [i0, i1) so that the addon can split it over
 // threads (any split gives the same bits: each element is computed alone). The operations and
 // their roundings are those of the stock tfjs kernels they stand in for:
-//   binary_op   out = a (op) b, one shape; op 0 add, 1 subtract, 2 multiply
+//   binary_op   out = a (op) b, one shape; op 0 add, 1 subtract, 2 multiply, 3 divide
 //   binary_rows out[r, c] = a[r, c] (op) b[c]   (a bias over the last axis)
+//   binary_cols out[r, c] = a[r, c] (op) b[r]   (a per-row value: a last axis of 1 broadcast)
 //   relu        out = sign bit of x set ? +0 : x (as tfjs-wasm's: -0 → 0, -NaN → 0, NaN stays)
 //   relu_grad   out = dy * step(x), step(x) = x > 0 ? 1 : x is NaN ? NaN : 0 (tfjs's dy * step(x))
 // ---------------------------------------------------------------------------------------------
-#define EW_OP(op, x, y) ((op) == 0 ? wasm_f32x4_add((x), (y)) : (op) == 1 ? wasm_f32x4_sub((x), (y)) : wasm_f32x4_mul((x), (y)))
-#define EW_OP1(op, x, y) ((op) == 0 ? (x) + (y) : (op) == 1 ? (x) - (y) : (x) * (y))
+#define EW_OP(op, x, y)                                                                                    \
+  ((op) == 0   ? wasm_f32x4_add((x), (y))                                                                  \
+   : (op) == 1 ? wasm_f32x4_sub((x), (y))                                                                  \
+   : (op) == 2 ? wasm_f32x4_mul((x), (y))                                                                  \
+               : wasm_f32x4_div((x), (y)))
+#define EW_OP1(op, x, y) ((op) == 0 ? (x) + (y) : (op) == 1 ? (x) - (y) : (op) == 2 ? (x) * (y) : (x) / (y))
 
 INLINE void binary_same(const f32* a, const f32* b, f32* out, int i0, int i1, const int op) {
   int i = i0;
@@ -1085,7 +1090,8 @@ EXPORT("binary_op")
 void binary_op(const f32* a, const f32* b, f32* out, int i0, int i1, int op) {
   if (op == 0) binary_same(a, b, out, i0, i1, 0);
   else if (op == 1) binary_same(a, b, out, i0, i1, 1);
-  else binary_same(a, b, out, i0, i1, 2);
+  else if (op == 2) binary_same(a, b, out, i0, i1, 2);
+  else binary_same(a, b, out, i0, i1, 3);
 }
 
 INLINE void binary_rows_op(const f32* a, const f32* b, f32* out, int r0, int r1, int C, const int op) {
@@ -1102,7 +1108,28 @@ EXPORT("binary_rows")
 void binary_rows(const f32* a, const f32* b, f32* out, int r0, int r1, int C, int op) {
   if (op == 0) binary_rows_op(a, b, out, r0, r1, C, 0);
   else if (op == 1) binary_rows_op(a, b, out, r0, r1, C, 1);
-  else binary_rows_op(a, b, out, r0, r1, C, 2);
+  else if (op == 2) binary_rows_op(a, b, out, r0, r1, C, 2);
+  else binary_rows_op(a, b, out, r0, r1, C, 3);
+}
+
+INLINE void binary_cols_op(const f32* a, const f32* b, f32* out, int r0, int r1, int C, const int op) {
+  for (int r = r0; r < r1; r++) {
+    const f32* ar = a + (kd_size)r * C;
+    f32* o = out + (kd_size)r * C;
+    const f32 br = b[r];
+    const v128_t vb = wasm_f32x4_splat(br);
+    int c = 0;
+    for (; c + 4 <= C; c += 4) wasm_v128_store(o + c, EW_OP(op, wasm_v128_load(ar + c), vb));
+    for (; c < C; c++) o[c] = EW_OP1(op, ar[c], br);
+  }
+}
+
+EXPORT("binary_cols")
+void binary_cols(const f32* a, const f32* b, f32* out, int r0, int r1, int C, int op) {
+  if (op == 0) binary_cols_op(a, b, out, r0, r1, C, 0);
+  else if (op == 1) binary_cols_op(a, b, out, r0, r1, C, 1);
+  else if (op == 2) binary_cols_op(a, b, out, r0, r1, C, 2);
+  else binary_cols_op(a, b, out, r0, r1, C, 3);
 }
 
 EXPORT("relu")

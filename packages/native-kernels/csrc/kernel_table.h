@@ -40,6 +40,7 @@ typedef struct {
                             f32 wd, int nesterov);
   void (*binary_op)(const f32* a, const f32* b, f32* out, int i0, int i1, int op);
   void (*binary_rows)(const f32* a, const f32* b, f32* out, int r0, int r1, int C, int op);
+  void (*binary_cols)(const f32* a, const f32* b, f32* out, int r0, int r1, int C, int op);
   void (*relu)(const f32* x, f32* out, int i0, int i1);
   void (*relu_grad)(const f32* dy, const f32* x, f32* out, int i0, int i1);
   void (*transpose_blocks)(const f32* x, f32* out, int a0, int a1, int B, int C, int D);
@@ -59,7 +60,7 @@ typedef struct {
   {                                                                                                              \
     name, tiles, MM_MR, conv2d_backprop_filter, depthwise_filter_grad, gather_conv, pad_nhwc, rotate_transpose_filter, bn_train_forward,       \
         bn_train_backward, ln_forward, ln_backward, batch_matmul, sum_rows, sum_middle, max_pool, max_pool_grad, unsorted_segment_sum, \
-        sgd_momentum_step, binary_op, binary_rows, relu, relu_grad, transpose_blocks, softmax_grad, bn_chunk_sums, bn_forward_stats, \
+        sgd_momentum_step, binary_op, binary_rows, binary_cols, relu, relu_grad, transpose_blocks, softmax_grad, bn_chunk_sums, bn_forward_stats, \
         bn_affine_rows, bn_backward_coefs, bn_dx_rows \
   }
 

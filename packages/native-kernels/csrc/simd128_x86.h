@@ -19,6 +19,7 @@ typedef __m128 v128_t;
 #define wasm_f32x4_add(a, b) _mm_add_ps((a), (b))
 #define wasm_f32x4_sub(a, b) _mm_sub_ps((a), (b))
 #define wasm_f32x4_mul(a, b) _mm_mul_ps((a), (b))
+#define wasm_f32x4_div(a, b) _mm_div_ps((a), (b))
 #define wasm_f32x4_gt(a, b) _mm_cmpgt_ps((a), (b))
 #define wasm_f32x4_lt(a, b) _mm_cmplt_ps((a), (b))
 #define wasm_f32x4_ne(a, b) _mm_cmpneq_ps((a), (b))

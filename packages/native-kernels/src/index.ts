@@ -22,6 +22,7 @@ export const ADDON_KERNELS = [
   'sgd_momentum_step',
   'binary_op',
   'binary_rows',
+  'binary_cols',
   'relu',
   'relu_grad',
   'transpose_blocks',

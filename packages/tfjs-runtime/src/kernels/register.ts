@@ -16,7 +16,7 @@ import {
   headScoresConfig,
   headScoresGradient,
 } from '../native/heads-matmul.js';
-import { nativeSumConfig } from '../native/sum.js';
+import { nativeSumConfig, sumGradient } from '../native/sum.js';
 import { meanGradient, nativeMeanConfig } from '../native/mean.js';
 import { nativeTileConfig } from '../native/tile.js';
 import { SOFTMAX_GRAD_KERNEL, softmaxGradConfig, softmaxGradient } from '../native/softmax-grad.js';
@@ -77,6 +77,7 @@ const replacements: ReadonlyArray<{ backend: string; make: (backendName: string)
   { backend: 'wasm', make: nativeBinaryConfig(tf.Add) },
   { backend: 'wasm', make: nativeBinaryConfig(tf.Sub) },
   { backend: 'wasm', make: nativeBinaryConfig(tf.Multiply) },
+  { backend: 'wasm', make: nativeBinaryConfig(tf.RealDiv) },
   { backend: 'wasm', make: nativeReluConfig },
   { backend: 'wasm', make: reluGradConfig },
   { backend: 'wasm', make: softmaxGradConfig },
@@ -111,6 +112,7 @@ export const COMPOSED_KERNEL_NAMES: readonly string[] = [
   tf.Add,
   tf.Sub,
   tf.Multiply,
+  tf.RealDiv,
   tf.Relu,
   RELU_GRAD_KERNEL,
   SOFTMAX_GRAD_KERNEL,
@@ -136,6 +138,8 @@ export function registerComposedKernels(backendName = 'wasm'): string[] {
   if (tf.getGradient(tf.Relu) !== reluGradient) tf.registerGradient(reluGradient);
   // Mean's gradient without a tensor of ones filled in JavaScript (the same values)
   if (tf.getGradient(tf.Mean) !== meanGradient) tf.registerGradient(meanGradient);
+  // Sum's gradient likewise (dy · ones = dy)
+  if (tf.getGradient(tf.Sum) !== sumGradient) tf.registerGradient(sumGradient);
   // Softmax's gradient as one kernel where it is registered (the same composition elsewhere)
   if (tf.getGradient(tf.Softmax) !== softmaxGradient) tf.registerGradient(softmaxGradient);
   // the products of attention heads (their kernels are registered for wasm below)

@@ -8,6 +8,7 @@ import { RELU_GRAD_KERNEL, swappedGroups } from './elementwise.js';
 import {
   availableNativeKernelBuilds,
   nativeKernelBuild,
+  nativeKernelsFor,
   useNativeKernelBuild,
   type NativeKernelBuild,
 } from './module.js';
@@ -39,6 +40,43 @@ const cases: Array<[string, () => tf.Tensor]> = [
   ],
   ['Sub, x − bias', () => tf.sub(tf.tensor2d(values(40, 13), [5, 8]), tf.tensor1d(values(8, 14)))],
   ['Sub, bias − x (stock)', () => tf.sub(tf.tensor1d(values(8, 15)), tf.tensor2d(values(40, 16), [5, 8]))],
+  [
+    'RealDiv, one shape',
+    () => tf.div(tf.tensor2d(values(37 * 11, 40), [37, 11]), tf.tensor2d(values(407, 41), [37, 11])),
+  ],
+  ['RealDiv, x / bias', () => tf.div(tf.tensor2d(values(6 * 9, 42), [6, 9]), tf.tensor1d(values(9, 43)))],
+  [
+    'Multiply, x × a value per row [B, H, W, 1] (a channel mean; 401 408: threads)',
+    () => tf.mul(tf.tensor4d(values(401_408, 44), [32, 28, 28, 16]), tf.tensor4d(values(25_088, 45), [32, 28, 28, 1])),
+  ],
+  [
+    'Multiply, a value per row first',
+    () => tf.mul(tf.tensor3d(values(3 * 5, 46), [3, 5, 1]), tf.tensor3d(values(3 * 5 * 7, 47), [3, 5, 7])),
+  ],
+  [
+    'Add, x + a value per row',
+    () => tf.add(tf.tensor2d(values(5 * 13, 48), [5, 13]), tf.tensor2d(values(5, 49), [5, 1])),
+  ],
+  [
+    'Sub, x − a value per row',
+    () => tf.sub(tf.tensor2d(values(5 * 13, 50), [5, 13]), tf.tensor2d(values(5, 51), [5, 1])),
+  ],
+  [
+    'Sub, a value per row − x (stock)',
+    () => tf.sub(tf.tensor2d(values(5, 52), [5, 1]), tf.tensor2d(values(65, 53), [5, 13])),
+  ],
+  [
+    'RealDiv, rows / their norms [128, 1] (l2-normalised rows)',
+    () => tf.div(tf.tensor2d(values(128 * 300, 54), [128, 300]), tf.tensor2d(values(128, 55), [128, 1])),
+  ],
+  [
+    'RealDiv, a value per row / x (stock)',
+    () => tf.div(tf.tensor2d(values(5, 56), [5, 1]), tf.tensor2d(values(65, 57), [5, 13])),
+  ],
+  [
+    'Multiply, [B, 1] × [1, C] (stock)',
+    () => tf.mul(tf.tensor2d(values(5, 58), [5, 1]), tf.tensor2d(values(7, 59), [1, 7])),
+  ],
   ['Multiply by a scalar (stock)', () => tf.mul(tf.tensor1d(values(9, 17)), tf.scalar(0.3))],
   ['Add, int32 (stock)', () => tf.add(tf.tensor1d([1, 2, 3], 'int32'), tf.tensor1d([4, 5, 6], 'int32'))],
   ['Relu', () => tf.relu(tf.tensor1d(values(4101, 18)))],
@@ -97,9 +135,31 @@ describe.skipIf(nativeAddonStatus().state !== 'used')(
     });
 
     it('registers them, and the fused ReLU gradient', () => {
-      for (const name of [tf.Add, tf.Sub, tf.Multiply, tf.Relu, tf.Transpose, RELU_GRAD_KERNEL]) {
+      for (const name of [tf.Add, tf.Sub, tf.Multiply, tf.RealDiv, tf.Relu, tf.Transpose, RELU_GRAD_KERNEL]) {
         expect(tf.getKernel(name, 'wasm')).toBeDefined();
       }
+    });
+
+    it('a value per row (x [B, H, W, C] op y [B, H, W, 1]) and RealDiv take the addon, not the stock kernel', () => {
+      const k = nativeKernelsFor(tf.backend())!;
+      const calls: string[] = [];
+      const original = { cols: k.binary_cols, op: k.binary_op };
+      k.binary_cols = (...a) => (calls.push(`cols ${a[6]}`), original.cols(...a));
+      k.binary_op = (...a) => (calls.push(`op ${a[5]}`), original.op(...a));
+      try {
+        tf.tidy(() => {
+          const x = tf.ones([2, 3, 3, 4]);
+          const y = tf.ones([2, 3, 3, 1]);
+          tf.mul(x, y);
+          tf.mul(y, x);
+          tf.div(x, y);
+          tf.sub(x, y);
+          tf.div(x, x);
+        });
+      } finally {
+        Object.assign(k, { binary_cols: original.cols, binary_op: original.op });
+      }
+      expect(calls).toEqual(['cols 2', 'cols 2', 'cols 3', 'cols 1', 'op 3']);
     });
 
     it.each(cases.map(([name]) => name))('%s', (name) => {

@@ -24,13 +24,42 @@ function stockOf(kernelName: string, backendName: string): tf.KernelConfig {
   return stock;
 }
 
-const BINARY_OPS = { [tf.Add]: 0, [tf.Sub]: 1, [tf.Multiply]: 2 } as const;
+const BINARY_OPS = { [tf.Add]: 0, [tf.Sub]: 1, [tf.Multiply]: 2, [tf.RealDiv]: 3 } as const;
+type BinaryKernel = keyof typeof BINARY_OPS;
+const COMMUTATIVE: Record<BinaryKernel, boolean> = {
+  [tf.Add]: true,
+  [tf.Sub]: false,
+  [tf.Multiply]: true,
+  [tf.RealDiv]: false,
+};
 
-/** Add, Sub, Multiply: one shape, or a bias over the last axis (b of shape [C] or [1, …, C]; a for Add / Multiply). */
-export function nativeBinaryConfig(kernelName: typeof tf.Add | typeof tf.Sub | typeof tf.Multiply) {
+/** `row` is a bias over `full`'s last axis: of shape [C] or [1, …, 1, C]. */
+const isRowOf = (row: tf.TensorInfo, full: tf.TensorInfo) =>
+  full.shape.length >= 2 &&
+  row.shape.length >= 1 &&
+  row.shape.length <= full.shape.length &&
+  row.shape.at(-1) === full.shape.at(-1) &&
+  row.shape.at(-1)! > 1 &&
+  row.shape.slice(0, -1).every((d) => d === 1);
+
+/** `col` is one value per row of `full`: `full`'s shape with a last axis of 1 (a channel mean, a row norm). */
+const isColOf = (col: tf.TensorInfo, full: tf.TensorInfo) =>
+  full.shape.length >= 2 &&
+  col.shape.length === full.shape.length &&
+  col.shape.at(-1) === 1 &&
+  full.shape.at(-1)! > 1 &&
+  col.shape.slice(0, -1).every((d, i) => d === full.shape[i]);
+
+/**
+ * Add, Sub, Multiply, RealDiv: one shape; a bias over the last axis (b of shape [C] or
+ * [1, …, C]); or one value per row (b of a's shape with a last axis of 1). a may be the broadcast
+ * operand where the operation commutes (Add, Multiply): x (op) y = y (op) x in IEEE arithmetic.
+ */
+export function nativeBinaryConfig(kernelName: BinaryKernel) {
   return (backendName: string): tf.KernelConfig => {
     const stock = stockOf(kernelName, backendName);
     const op = BINARY_OPS[kernelName];
+    const commutes = COMMUTATIVE[kernelName];
     return {
       kernelName,
       backendName,
@@ -44,19 +73,16 @@ export function nativeBinaryConfig(kernelName: typeof tf.Add | typeof tf.Sub | t
           k.binary_op(k.offsetOf(a), k.offsetOf(b), out.offset, 0, n, op);
           return out.info;
         }
-        const isRowOf = (row: tf.TensorInfo, full: tf.TensorInfo) =>
-          full.shape.length >= 2 &&
-          row.shape.length >= 1 &&
-          row.shape.length <= full.shape.length &&
-          row.shape.at(-1) === full.shape.at(-1) &&
-          row.shape.at(-1)! > 1 &&
-          row.shape.slice(0, -1).every((d) => d === 1);
-        const [full, row] = isRowOf(b, a) ? [a, b] : op !== 1 && isRowOf(a, b) ? [b, a] : [undefined, undefined];
-        if (!full || !row) return stock.kernelFunc(args);
-        const cols = full.shape.at(-1)!;
-        const out = k.output([...full.shape]);
-        k.binary_rows(k.offsetOf(full), k.offsetOf(row), out.offset, 0, size(full.shape) / cols, cols, op);
-        return out.info;
+        for (const kernel of ['binary_rows', 'binary_cols'] as const) {
+          const fits = kernel === 'binary_rows' ? isRowOf : isColOf;
+          const [full, part] = fits(b, a) ? [a, b] : commutes && fits(a, b) ? [b, a] : [undefined, undefined];
+          if (!full || !part) continue;
+          const cols = full.shape.at(-1)!;
+          const out = k.output([...full.shape]);
+          k[kernel](k.offsetOf(full), k.offsetOf(part), out.offset, 0, size(full.shape) / cols, cols, op);
+          return out.info;
+        }
+        return stock.kernelFunc(args);
       },
     };
   };

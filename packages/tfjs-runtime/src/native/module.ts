@@ -130,10 +130,12 @@ export interface NativeKernels {
     weightDecay: number,
     nesterov: number,
   ): void;
-  /** out[i0..i1) = a (op) b, one shape; op 0 add, 1 subtract, 2 multiply */
+  /** out[i0..i1) = a (op) b, one shape; op 0 add, 1 subtract, 2 multiply, 3 divide */
   binary_op(a: number, b: number, out: number, i0: number, i1: number, op: number): void;
   /** out[r, c] = a[r, c] (op) b[c] for rows [r0, r1) */
   binary_rows(a: number, b: number, out: number, r0: number, r1: number, cols: number, op: number): void;
+  /** out[r, c] = a[r, c] (op) b[r] for rows [r0, r1) (b: a last axis of 1, broadcast) */
+  binary_cols(a: number, b: number, out: number, r0: number, r1: number, cols: number, op: number): void;
   relu(x: number, out: number, i0: number, i1: number): void;
   /** dy * (x > 0 ? 1 : 0) */
   relu_grad(dy: number, x: number, out: number, i0: number, i1: number): void;
@@ -244,6 +246,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
     sgd_momentum_step: exports.sgd_momentum_step,
     binary_op: exports.binary_op,
     binary_rows: exports.binary_rows,
+    binary_cols: exports.binary_cols,
     relu: exports.relu,
     relu_grad: exports.relu_grad,
     transpose_blocks: exports.transpose_blocks,

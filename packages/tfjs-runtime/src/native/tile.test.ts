@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../select-backend.js';
 import { meanGradient } from './mean.js';
+import { sumGradient } from './sum.js';
 import { tileBytes } from './tile.js';
 
 describe('tileBytes (the copies of the native Tile)', () => {
@@ -99,6 +100,23 @@ describe('native Tile and the Mean gradient on the wasm backend', () => {
     expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
     // and through autodiff with the gradient registered
     const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.mean(t, [1, 2]), dy)))(x);
+    expect(Array.from(g.dataSync())).toEqual(Array.from(want.dataSync()));
+    tf.dispose([x, dy, got, want, g]);
+  });
+
+  it.each([
+    ['[1, 2] of [4, 7, 7, 6]', [4, 7, 7, 6], [1, 2], [4, 6], [4, 1, 1, 6]],
+    ['1 of [5, 300] (a row norm)', [5, 300], [1], [5], [5, 1]],
+    ['every axis of [3, 4]', [3, 4], [0, 1], [], [1, 1]],
+  ])("Sum's gradient over %s: tfjs's own values bit for bit (dy · ones)", (_, shape, axis, dyShape, expanded) => {
+    const x = tf.randomNormal(shape, 0, 1, 'float32', 5);
+    const dy = tf.randomNormal(dyShape, 0, 1e-3, 'float32', 6);
+    const ours = sumGradient.gradFunc(dy, [x], { axis, keepDims: false }) as { x: () => tf.Tensor };
+    const got = tf.tidy(() => ours.x());
+    const want = tf.tidy(() => tf.mul(tf.reshape(dy, expanded), tf.ones(x.shape)));
+    expect(got.shape).toEqual(shape);
+    expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.sum(t, axis), dy)))(x);
     expect(Array.from(g.dataSync())).toEqual(Array.from(want.dataSync()));
     tf.dispose([x, dy, got, want, g]);
   });
