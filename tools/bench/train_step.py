@@ -37,11 +37,9 @@ WORKLOADS = {
 }
 
 
-def main():
-    name, steps, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    threads = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+def build(name):
+    """The workload's model (training mode), its SGD optimiser and a fixed random batch."""
     w = WORKLOADS[name]
-    torch.set_num_threads(threads)
     torch.manual_seed(0)
     if name == 'transformer':
         model = TransformerClassifier(*w['shape']).train()
@@ -52,6 +50,14 @@ def main():
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
     x = torch.randn(w['batch'], *w['shape'])
     y = torch.randint(0, 10, (w['batch'],))
+    return model, opt, x, y
+
+
+def main():
+    name, steps, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    threads = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    torch.set_num_threads(threads)
+    model, opt, x, y = build(name)
     times = []
     wall = cpu = 0.0
     for i in range(warmup + steps):
