@@ -1079,6 +1079,12 @@ void sgd_momentum_step(const f32* w, const f32* g, const f32* b, f32* w_out, f32
    : (op) == 2 ? wasm_f32x4_mul((x), (y))                                                                  \
                : wasm_f32x4_div((x), (y)))
 #define EW_OP1(op, x, y) ((op) == 0 ? (x) + (y) : (op) == 1 ? (x) - (y) : (op) == 2 ? (x) * (y) : (x) / (y))
+// Calls impl(..., op) with op as a constant in each branch, so that every loop is specialised.
+#define EW_DISPATCH(op, impl, ...)   \
+  if ((op) == 0) impl(__VA_ARGS__, 0);      \
+  else if ((op) == 1) impl(__VA_ARGS__, 1); \
+  else if ((op) == 2) impl(__VA_ARGS__, 2); \
+  else impl(__VA_ARGS__, 3)
 
 INLINE void binary_same(const f32* a, const f32* b, f32* out, int i0, int i1, const int op) {
   int i = i0;
@@ -1088,10 +1094,7 @@ INLINE void binary_same(const f32* a, const f32* b, f32* out, int i0, int i1, co
 
 EXPORT("binary_op")
 void binary_op(const f32* a, const f32* b, f32* out, int i0, int i1, int op) {
-  if (op == 0) binary_same(a, b, out, i0, i1, 0);
-  else if (op == 1) binary_same(a, b, out, i0, i1, 1);
-  else if (op == 2) binary_same(a, b, out, i0, i1, 2);
-  else binary_same(a, b, out, i0, i1, 3);
+  EW_DISPATCH(op, binary_same, a, b, out, i0, i1);
 }
 
 INLINE void binary_rows_op(const f32* a, const f32* b, f32* out, int r0, int r1, int C, const int op) {
@@ -1106,10 +1109,7 @@ INLINE void binary_rows_op(const f32* a, const f32* b, f32* out, int r0, int r1,
 
 EXPORT("binary_rows")
 void binary_rows(const f32* a, const f32* b, f32* out, int r0, int r1, int C, int op) {
-  if (op == 0) binary_rows_op(a, b, out, r0, r1, C, 0);
-  else if (op == 1) binary_rows_op(a, b, out, r0, r1, C, 1);
-  else if (op == 2) binary_rows_op(a, b, out, r0, r1, C, 2);
-  else binary_rows_op(a, b, out, r0, r1, C, 3);
+  EW_DISPATCH(op, binary_rows_op, a, b, out, r0, r1, C);
 }
 
 INLINE void binary_cols_op(const f32* a, const f32* b, f32* out, int r0, int r1, int C, const int op) {
@@ -1126,10 +1126,7 @@ INLINE void binary_cols_op(const f32* a, const f32* b, f32* out, int r0, int r1,
 
 EXPORT("binary_cols")
 void binary_cols(const f32* a, const f32* b, f32* out, int r0, int r1, int C, int op) {
-  if (op == 0) binary_cols_op(a, b, out, r0, r1, C, 0);
-  else if (op == 1) binary_cols_op(a, b, out, r0, r1, C, 1);
-  else if (op == 2) binary_cols_op(a, b, out, r0, r1, C, 2);
-  else binary_cols_op(a, b, out, r0, r1, C, 3);
+  EW_DISPATCH(op, binary_cols_op, a, b, out, r0, r1, C);
 }
 
 EXPORT("relu")
