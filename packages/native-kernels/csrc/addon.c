@@ -702,6 +702,35 @@ static napi_value binary_by_rows(napi_env env, napi_callback_info info, int kind
 static napi_value binary_rows(napi_env env, napi_callback_info info) { return binary_by_rows(env, info, 1); }
 static napi_value binary_cols(napi_env env, napi_callback_info info) { return binary_by_rows(env, info, 6); }
 
+// Sums over the trailing axes on the threads: tasks of whole rows (each row summed alone).
+typedef struct {
+  const f32* x;
+  f32* out;
+  int rows, C, per_task;
+  f32 divisor;
+} last_ctx;
+
+static void sum_last_task(void* p, int t) {
+  const last_ctx* c = (const last_ctx*)p;
+  const int lo = t * c->per_task, hi = lo + c->per_task < c->rows ? lo + c->per_task : c->rows;
+  kernels->sum_last(c->x, c->out, lo, hi, c->C, c->divisor);
+}
+
+/** sum_last(x, out, r0, r1, C, divisor): rows [r0, r1), in tasks of about EW_TASK elements. */
+static napi_value sum_last(napi_env env, napi_callback_info info) {
+  BEGIN(6);
+  last_ctx c = {P(0), P(1), 0, I(4), 0, F(5)};
+  CHECK_POINTERS();
+  const int r0 = I(2), r1 = I(3);
+  c.x += (size_t)r0 * c.C;
+  c.out += r0;
+  c.rows = r1 - r0;
+  if (c.rows <= 0) return NULL;
+  c.per_task = c.C >= EW_TASK ? 1 : EW_TASK / (c.C > 0 ? c.C : 1);
+  run_tasks((c.rows + c.per_task - 1) / c.per_task, sum_last_task, &c, (double)c.rows * c.C);
+  return NULL;
+}
+
 /** softmax_grad(y, dy, out, r0, r1, C): rows [r0, r1) split over the threads (each row alone). */
 static napi_value softmax_grad(napi_env env, napi_callback_info info) {
   BEGIN(6);
@@ -901,6 +930,7 @@ NAPI_MODULE_INIT() {
       {"ln_backward", ln_backward},
       {"sum_rows", sum_rows},
       {"sum_middle", sum_middle},
+      {"sum_last", sum_last},
       {"max_pool", max_pool},
       {"max_pool_grad", max_pool_grad},
       {"unsorted_segment_sum", unsorted_segment_sum},

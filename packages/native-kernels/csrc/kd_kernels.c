@@ -894,6 +894,42 @@ void sum_middle(const f32* x, f32* out, int O, int R, int C, f32 divisor) {
   }
 }
 
+// out[r] = (sum_c x[r, c]) / divisor for rows [r0, r1) of x [R, C]: a reduction over the trailing
+// axes (an attention map's channel mean, a row norm's sum of squares; a sum with divisor 1). As the
+// stock wasm Sum and Mean: one chain of additions per row, from +0 in order, then the division.
+// Four rows at a time, so that four chains overlap; each row is still summed in its own order.
+EXPORT("sum_last")
+void sum_last(const f32* x, f32* out, int r0, int r1, int C, f32 divisor) {
+  int r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const f32* a = x + (kd_size)r * C;
+    const f32 *b = a + C, *c = b + C, *d = c + C;
+    f32 s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (int k = 0; k < C; k++) {
+      s0 += a[k];
+      s1 += b[k];
+      s2 += c[k];
+      s3 += d[k];
+    }
+    if (divisor != 1) {
+      s0 /= divisor;
+      s1 /= divisor;
+      s2 /= divisor;
+      s3 /= divisor;
+    }
+    out[r] = s0;
+    out[r + 1] = s1;
+    out[r + 2] = s2;
+    out[r + 3] = s3;
+  }
+  for (; r < r1; r++) {
+    const f32* a = x + (kd_size)r * C;
+    f32 s = 0;
+    for (int k = 0; k < C; k++) s += a[k];
+    out[r] = divisor != 1 ? s / divisor : s;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Max pool: each output is the maximum of its window, windows clipped at the border (padding never
 // wins, as TensorFlow.js's cpu kernel). The window is scanned in row-major order and a value

@@ -31,6 +31,7 @@ typedef struct {
                        int transA, int transB, f32* scratch);
   void (*sum_rows)(const f32* x, f32* out, int R, int C);
   void (*sum_middle)(const f32* x, f32* out, int O, int R, int C, f32 divisor);
+  void (*sum_last)(const f32* x, f32* out, int r0, int r1, int C, f32 divisor);
   void (*max_pool)(const f32* x, f32* y, int N, int H, int W, int C, int Ho, int Wo, int KH, int KW, int sh, int sw,
                    int pt, int pl);
   void (*max_pool_grad)(const f32* x, const f32* dy, f32* dx, int N, int H, int W, int C, int Ho, int Wo, int KH,
@@ -59,7 +60,7 @@ typedef struct {
 #define KD_KERNEL_TABLE(name, tiles)                                                                             \
   {                                                                                                              \
     name, tiles, MM_MR, conv2d_backprop_filter, depthwise_filter_grad, gather_conv, pad_nhwc, rotate_transpose_filter, bn_train_forward,       \
-        bn_train_backward, ln_forward, ln_backward, batch_matmul, sum_rows, sum_middle, max_pool, max_pool_grad, unsorted_segment_sum, \
+        bn_train_backward, ln_forward, ln_backward, batch_matmul, sum_rows, sum_middle, sum_last, max_pool, max_pool_grad, unsorted_segment_sum, \
         sgd_momentum_step, binary_op, binary_rows, binary_cols, relu, relu_grad, transpose_blocks, softmax_grad, bn_chunk_sums, bn_forward_stats, \
         bn_affine_rows, bn_backward_coefs, bn_dx_rows \
   }

@@ -16,6 +16,7 @@ export const ADDON_KERNELS = [
   'batch_matmul',
   'sum_rows',
   'sum_middle',
+  'sum_last',
   'max_pool',
   'max_pool_grad',
   'unsorted_segment_sum',

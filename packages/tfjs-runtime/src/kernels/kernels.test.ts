@@ -9,6 +9,8 @@ import {
   unregisterComposedKernels,
 } from './register.js';
 import { maxScaledDiff, onBackend, seeded, size } from '../test-utils.js';
+import { nativeAddonStatus, setNativeThreads } from '../native/addon.js';
+import { nativeKernelsFor } from '../native/module.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 const TOL = 1e-5;
@@ -456,6 +458,56 @@ describe('Sum and Mean native over contiguous axes short of the last (wasm vs cp
     expect(composedKernelsFor('wasm')).toEqual(expect.arrayContaining([tf.Sum, tf.Mean]));
   });
 });
+
+describe.skipIf(nativeAddonStatus().state !== 'used')(
+  'Sum and Mean over the trailing axes on the addon: the stock kernels’ bits, 1 and 2 threads',
+  () => {
+    const special = (n: number, seed: number) =>
+      seeded(n, seed).map((v, i) => (i % 97 === 5 ? -0 : i % 89 === 7 ? 1e30 * v : i % 83 === 3 ? 1e-30 * v : v));
+    it.each([
+      ['an attention map’s channel mean', [64, 14, 14, 16], [3], false],
+      ['a row’s sum of squares over 12,544 values', [128, 12544], [1], true],
+      ['two trailing axes, rows not a multiple of 4', [7, 5, 9, 33], [2, 3], false],
+      ['every axis', [3, 4, 5, 6], null, false],
+      ['one row of -0 (the sum starts from +0)', [1, 6], [1], false],
+    ] as const)('%s: x=%j axes=%j', (_, shape, axes, keepDims) => {
+      const xv = special(size(shape), 97);
+      if (shape[0] === 1) xv.fill(-0);
+      const x = tf.tensor(xv, [...shape]);
+      const axis = axes === null ? undefined : [...axes];
+      const run = () => [tf.sum(x, axis, keepDims), tf.mean(x, axis, keepDims)].map((t) => Array.from(t.dataSync()));
+      unregisterComposedKernels('wasm');
+      const stock = run();
+      registerComposedKernels('wasm');
+      for (const threads of [1, 2]) {
+        setNativeThreads(threads);
+        expect([threads, run()]).toEqual([threads, stock]); // toEqual: 0 is not -0, NaN equals NaN
+      }
+      setNativeThreads(1);
+      x.dispose();
+    });
+
+    it('takes the native kernel (not the stock one)', () => {
+      const k = nativeKernelsFor(tf.backend())!;
+      const original = k.sum_last;
+      const calls: number[][] = [];
+      k.sum_last = (...a) => (calls.push([a[3], a[4], a[5]]), original(...a));
+      try {
+        tf.tidy(() => {
+          tf.mean(tf.ones([2, 3, 3, 4]), 3);
+          tf.sum(tf.ones([5, 7]), 1);
+          tf.sum(tf.ones([5, 7]), 0); // leading axis: sum_rows
+        });
+      } finally {
+        k.sum_last = original;
+      }
+      expect(calls).toEqual([
+        [18, 4, 4],
+        [5, 7, 1],
+      ]);
+    });
+  },
+);
 
 describe('MaxPool native (wasm vs cpu): exact', () => {
   it.each([

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernelsFor } from './module.js';
-import { IN_ORDER_ROWS, middleReduction } from './reduction-axes.js';
+import { IN_ORDER_ROWS, lastReduction, middleReduction } from './reduction-axes.js';
 
 /**
  * Mean over contiguous axes short of the last, of at most IN_ORDER_ROWS rows — the global average
  * pool over H, W of NHWC at the end of every CNN and ResNet here — by one native pass: the rows
  * added in order, then divided by their count, the stock kernel's bits; the stock wasm kernel
- * transposes first. Any other reduction, and non-float32 input, goes to the stock kernel.
+ * transposes first. On the addon, means over the trailing axes too (an attention map's channel
+ * mean), each row in order then divided, as the stock kernel, four rows at a time and threaded. Any other reduction, and non-float32 input, goes to the stock kernel.
  */
 export function nativeMeanConfig(backendName: string): tf.KernelConfig {
   const stock = tf.getKernel(tf.Mean, backendName);
@@ -19,6 +20,12 @@ export function nativeMeanConfig(backendName: string): tf.KernelConfig {
       const { axis, keepDims } = attrs as unknown as tf.MeanAttrs;
       const x = inputs['x']!;
       const native = nativeKernelsFor(backend);
+      const last = native?.onAddon && x.dtype === 'float32' ? lastReduction(x.shape, axis, keepDims) : undefined;
+      if (native && last && last.rows > 0 && last.cols > 0) {
+        const out = native.output(last.outShape);
+        native.sum_last(native.offsetOf(x), out.offset, 0, last.rows, last.cols, last.cols);
+        return out.info;
+      }
       const r = middleReduction(x.shape, axis, keepDims);
       if (!native || x.dtype !== 'float32' || !r || r.rows === 0 || r.rows > IN_ORDER_ROWS) {
         return stock.kernelFunc(args);

@@ -115,6 +115,8 @@ export interface NativeKernels {
   sum_rows(x: number, out: number, rows: number, cols: number): void;
   /** out[o, c] = Σ_r x[o, r, c] / divisor */
   sum_middle(x: number, out: number, outer: number, rows: number, cols: number, divisor: number): void;
+  /** out[r] = Σ_c x[r, c] / divisor for rows [r0, r1) of `cols` values: each row in order */
+  sum_last(x: number, out: number, r0: number, r1: number, cols: number, divisor: number): void;
   max_pool(x: number, y: number, ...dims: number[]): void;
   max_pool_grad(x: number, dy: number, dx: number, ...dims: number[]): void;
   unsorted_segment_sum(x: number, ids: number, out: number, n: number, inner: number, segments: number): void;
@@ -240,6 +242,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
     batch_matmul: exports.batch_matmul,
     sum_rows: exports.sum_rows,
     sum_middle: exports.sum_middle,
+    sum_last: exports.sum_last,
     max_pool: exports.max_pool,
     max_pool_grad: exports.max_pool_grad,
     unsorted_segment_sum: exports.unsorted_segment_sum,

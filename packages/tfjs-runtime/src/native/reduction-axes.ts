@@ -43,3 +43,32 @@ export function middleReduction(
     outShape,
   };
 }
+
+/**
+ * A reduction over the trailing axes, as [rows, cols] with each row reduced: x of shape
+ * [..rows, ..cols] → [..rows] (ones in place of the reduced axes with keepDims) — a channel mean
+ * of NHWC, a row's sum. The stock wasm kernels reduce such input without a transpose, one chain of
+ * additions per row, in order. Undefined for any other reduction.
+ */
+export interface LastReduction {
+  rows: number;
+  cols: number;
+  outShape: number[];
+}
+
+export function lastReduction(
+  shape: readonly number[],
+  axis: number | number[],
+  keepDims: boolean,
+): LastReduction | undefined {
+  const rank = shape.length;
+  const axes = [...new Set(tf.util.parseAxisParam(axis, [...shape]))].sort((p, q) => p - q);
+  if (axes.length === 0 || !axes.every((ax, i) => ax === rank - axes.length + i)) return undefined;
+  const first = axes[0]!;
+  const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
+  return {
+    rows: product(shape.slice(0, first)),
+    cols: product(shape.slice(first)),
+    outShape: keepDims ? shape.map((d, i) => (i >= first ? 1 : d)) : shape.slice(0, first),
+  };
+}

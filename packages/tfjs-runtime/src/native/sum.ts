@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernelsFor } from './module.js';
-import { IN_ORDER_ROWS, middleReduction } from './reduction-axes.js';
+import { IN_ORDER_ROWS, lastReduction, middleReduction } from './reduction-axes.js';
 
 /**
  * Sum over leading axes (bias and batch-norm-style gradients: [rows, features] → [features]) and
  * over contiguous middle axes of at most IN_ORDER_ROWS rows (per-image sums over H, W: the stock
- * kernel's bits) by one native pass; the stock wasm kernel transposes first. Any other reduction,
- * and non-float32 input, goes to the stock kernel.
+ * kernel's bits) by one native pass; the stock wasm kernel transposes first. On the addon, sums over
+ * the trailing axes too (a row's sum of squares): each row in order as the stock kernel, four rows
+ * at a time and over the threads. Any other reduction, and non-float32 input, goes to the stock
+ * kernel.
  */
 export function nativeSumConfig(backendName: string): tf.KernelConfig {
   const stock = tf.getKernel(tf.Sum, backendName);
@@ -19,6 +21,12 @@ export function nativeSumConfig(backendName: string): tf.KernelConfig {
       const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
       const x = inputs['x']!;
       const native = nativeKernelsFor(backend);
+      const last = native?.onAddon && x.dtype === 'float32' ? lastReduction(x.shape, axis, keepDims) : undefined;
+      if (native && last && last.rows > 0 && last.cols > 0) {
+        const out = native.output(last.outShape);
+        native.sum_last(native.offsetOf(x), out.offset, 0, last.rows, last.cols, 1);
+        return out.info;
+      }
       const r = middleReduction(x.shape, axis, keepDims);
       if (!native || x.dtype !== 'float32' || !r || (r.outer > 1 && r.rows > IN_ORDER_ROWS)) {
         return stock.kernelFunc(args);
