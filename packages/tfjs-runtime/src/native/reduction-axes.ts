@@ -27,12 +27,11 @@ export function middleReduction(
   keepDims: boolean,
 ): MiddleReduction | undefined {
   const rank = shape.length;
-  const axes = [...new Set(tf.util.parseAxisParam(axis, [...shape]))].sort((p, q) => p - q);
+  const axes = sortedAxes(shape, axis);
   if (axes.length === 0 || axes[axes.length - 1]! >= rank - 1) return undefined;
   if (!axes.every((ax, i) => ax === axes[0]! + i)) return undefined;
   const first = axes[0]!;
   const last = axes[axes.length - 1]!;
-  const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
   const outShape = keepDims
     ? shape.map((d, i) => (i >= first && i <= last ? 1 : d))
     : shape.filter((_, i) => i < first || i > last);
@@ -62,13 +61,19 @@ export function lastReduction(
   keepDims: boolean,
 ): LastReduction | undefined {
   const rank = shape.length;
-  const axes = [...new Set(tf.util.parseAxisParam(axis, [...shape]))].sort((p, q) => p - q);
+  const axes = sortedAxes(shape, axis);
   if (axes.length === 0 || !axes.every((ax, i) => ax === rank - axes.length + i)) return undefined;
   const first = axes[0]!;
-  const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
   return {
     rows: product(shape.slice(0, first)),
     cols: product(shape.slice(first)),
     outShape: keepDims ? shape.map((d, i) => (i >= first ? 1 : d)) : shape.slice(0, first),
   };
 }
+
+/** The reduced axes, each once, ascending (negative ones counted from the end). */
+function sortedAxes(shape: readonly number[], axis: number | number[]): number[] {
+  return [...new Set(tf.util.parseAxisParam(axis, [...shape]))].sort((p, q) => p - q);
+}
+
+const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
