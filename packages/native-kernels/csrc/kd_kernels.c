@@ -180,6 +180,10 @@ void conv2d_backprop_filter(const f32* x, const f32* dy, f32* dw,
             bf_tile_z(xs + c, ds, dwt + c * Co, Z_MR_ONE_BF, 1, rows, cols, sh * W * C, sw * C, Wo * Co, Co);
         for (; c < C; c += Z_MR) bf_rows_z(xs + c, ds, dwt + c * Co, imin(Z_MR, C - c), rows, cols, sh * W * C, sw * C, Wo * Co, Co);
 #endif
+#ifdef KD_FLAT_TILES
+        if (Co % 16 == 0)
+          for (; c + 6 <= C; c += 6) bf_flat16_6(xs + c, ds, dwt + c * Co, rows, cols, sh * W * C, sw * C, Wo * Co, Co);
+#endif
         for (; c + 4 <= C; c += 4) bf_rows(xs + c, ds, dwt + c * Co, 4, 0, rows, cols, sh * W * C, sw * C, Wo * Co, Co);
         for (; c < C; c++) bf_rows(xs + c, ds, dwt + c * Co, 1, 0, rows, cols, sh * W * C, sw * C, Wo * Co, Co);
       }
@@ -359,6 +363,12 @@ void gather_conv(const f32* src, const f32* w, f32* dst,
                  int Ah, int Aw, int Bh, int Bw, int Dh, int Dw, int Sh, int Sw) {
   for (int n = 0; n < N; n++) {
     const f32* srcN = src + n * Hs * Ws * Cin;
+#ifdef KD_FLAT_TILES
+    if (Sh == 1 && Sw == 1 && Cout % 16 == 0 && Cout > 16) {
+      gather_conv_flat(srcN, w, dst + (kd_size)n * Ho * Wo * Cout, Ws, Cin, Ho, Wo, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw);
+      continue;
+    }
+#endif
     for (int oh = 0; oh < Ho; oh++) {
       f32* dstRow = dst + (n * Ho + oh) * Wo * Cout;
       for (int r = 0; r < Sw && r < Wo; r++) {

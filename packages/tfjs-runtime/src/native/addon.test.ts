@@ -4,8 +4,10 @@ import { nativeAddonStatus } from './addon.js';
 import { relaxedSimdAvailable, wasmApi, wasmKernelsOn } from './wasm-builds.js';
 
 // The addon's FMA build is the wasm relaxed-SIMD build's C compiled for x86-64 (SSE registers
-// through simd128_x86.h, 256-bit tiles for 16 output channels at a time, and 512-bit tiles of up to
-// 8 columns x 32 channels — 14 columns x 16 channels when there are 16 — where the CPU has AVX-512F): every kernel that it does not split
+// through simd128_x86.h, 256-bit tiles for 16 output channels at a time — of 6 output pixels that
+// run on across rows, or 6 input channels of the filter gradient, where the output channels are a
+// multiple of 16 — and 512-bit tiles of up to 8 columns x 32 channels — 14 columns x 16 channels
+// when there are 16 — where the CPU has AVX-512F): every kernel that it does not split
 // differently must give the very same bits, with either tile width. Kernels on one
 // WebAssembly.Memory, side by side.
 const load = loadNativeAddon();
@@ -60,8 +62,15 @@ describe.skipIf(!runs).each(tileWidths)(
     // adds a 16-channel 512-bit tile. Widths 10, 13, 7 give 8, 11 (8 + 3) and 5 output columns at
     // stride 1: 512-bit tiles of 8, 3 and 5 columns (4 + 4, 4 + 3 and 4 + 1 with 256-bit ones).
     // Cout 16 alone takes 512-bit tiles of 14 columns: widths 32 and 31 give 30 (14 + 14 + 2) and
-    // 15 (14 + 1) columns.
+    // 15 (14 + 1) columns. Cout 32, 48, 64 at source stride 1 take the 256-bit tiles of 6 pixels
+    // across rows: 9 × 8 = 72 pixels (12 tiles), 9 × 11 = 99 (16 + 3), 9 × 5 = 45 (7 + 3), and with
+    // dilation 2 (taps not contiguous) 7 × 6 = 42; at stride 2, 5 × 4 = 20 (3 + 2).
     it.each([
+      [1, 1, 10, 32],
+      [1, 1, 13, 48],
+      [1, 1, 7, 64],
+      [1, 2, 10, 32],
+      [2, 1, 10, 32],
       [1, 1, 10, 37],
       [2, 1, 10, 37],
       [1, 2, 10, 37],
@@ -131,8 +140,10 @@ describe.skipIf(!runs).each(tileWidths)(
 
     // input channels 6 (one tile of 6, or 4 + 1 + 1) and 13 (8 + 5, or 4 + 4 + 4 + 1); output channels
     // 35 (32 + 3 or 16 + 16 + 3) and 53 (32 + 16 + 4 + 1); 16 output channels take 512-bit tiles of
-    // 16 input channels (35 = 16 + 16 + 3)
+    // 16 input channels (35 = 16 + 16 + 3); with 256-bit tiles, output channels a multiple of 16
+    // take 6 input channels at a time (16 = 6 + 6 + 4, 13 = 6 + 6 + 1, 35 = 6 × 5 + 4 + 1)
     it.each([
+      [13, 32],
       [6, 35],
       [13, 53],
       [16, 16],
