@@ -182,7 +182,8 @@ void conv2d_backprop_filter(const f32* x, const f32* dy, f32* dw,
 #endif
 #ifdef KD_FLAT_TILES
         if (Co % 16 == 0)
-          for (; c + 6 <= C; c += 6) bf_flat16_6(xs + c, ds, dwt + c * Co, rows, cols, sh * W * C, sw * C, Wo * Co, Co);
+          for (const int end = 6 * bf_groups_of_6(C); c < end; c += 6)
+            bf_flat16_6(xs + c, ds, dwt + c * Co, rows, cols, sh * W * C, sw * C, Wo * Co, Co);
 #endif
         for (; c + 4 <= C; c += 4) bf_rows(xs + c, ds, dwt + c * Co, 4, 0, rows, cols, sh * W * C, sw * C, Wo * Co, Co);
         for (; c < C; c++) bf_rows(xs + c, ds, dwt + c * Co, 1, 0, rows, cols, sh * W * C, sw * C, Wo * Co, Co);

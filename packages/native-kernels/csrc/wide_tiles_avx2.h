@@ -183,8 +183,13 @@ INLINE void gather_conv_flat(const f32* srcN, const f32* w, f32* dstN, int Ws, i
   const int rowStep = Dh * Ws * Cin, colStep = Dw * Cin;
   const f32* sp[6];
   f32* dp[6];
-  for (int p = 0; p < pixels; p += 6) {
-    const int mr = imin(6, pixels - p);
+  // A tail of 1–3 pixels would run at a third of the speed or less (2–6 accumulators): it takes the
+  // last group of 6 with it, as two tiles of 4–5 (49 pixels: 7 × 6, then 4 + 3).
+  const int rem = pixels % 6;
+  const int whole = rem > 0 && rem < 4 && pixels > 6 ? pixels - rem - 6 : pixels - rem;
+  for (int p = 0; p < pixels;) {
+    const int left = pixels - p;
+    const int mr = p < whole ? 6 : left > 6 ? (left + 1) / 2 : left;
     for (int j = 0; j < mr; j++) {
       const int oh = (p + j) / Wo, ow = (p + j) % Wo;
       sp[j] = srcN + ((kd_size)(oh * Ah + Bh) * Ws + (kd_size)(ow * Aw + Bw)) * Cin;
@@ -196,6 +201,7 @@ INLINE void gather_conv_flat(const f32* srcN, const f32* w, f32* dstN, int Ws, i
       if (mr == 6) gc_flat16_6(sp, w + o, d, KH, KW, Cin, Cout, rowStep, colStep);
       else gc_flat16_tail(sp, w + o, d, mr, KH, KW, Cin, Cout, rowStep, colStep);
     }
+    p += mr;
   }
 }
 
@@ -235,6 +241,14 @@ INLINE void bf_flat16_body(const f32* x, const f32* dy, f32* dw, const int MR,
   if (MR > 4) BF_FLAT_ADD(4, a40, a41);
   if (MR > 5) BF_FLAT_ADD(5, a50, a51);
 #undef BF_FLAT_ADD
+}
+
+// How many groups of 6 of C input channels the filter gradient takes: as many as leave a multiple of
+// 4 to the 4-channel tiles (32 = 4 × 6 + 2 × 4, not 5 × 6 and two single channels), else C / 6.
+INLINE int bf_groups_of_6(int C) {
+  for (int k = C / 6; k > 0; k--)
+    if ((C - 6 * k) % 4 == 0) return k;
+  return C / 6;
 }
 
 // 6 input channels x all output channels (Co a multiple of 16), out of line as gc_flat16_6.

@@ -63,10 +63,13 @@ describe.skipIf(!runs).each(tileWidths)(
     // stride 1: 512-bit tiles of 8, 3 and 5 columns (4 + 4, 4 + 3 and 4 + 1 with 256-bit ones).
     // Cout 16 alone takes 512-bit tiles of 14 columns: widths 32 and 31 give 30 (14 + 14 + 2) and
     // 15 (14 + 1) columns. Cout 32, 48, 64 at source stride 1 take the 256-bit tiles of 6 pixels
-    // across rows: 9 × 8 = 72 pixels (12 tiles), 9 × 11 = 99 (16 + 3), 9 × 5 = 45 (7 + 3), and with
-    // dilation 2 (taps not contiguous) 7 × 6 = 42; at stride 2, 5 × 4 = 20 (3 + 2).
+    // across rows, a tail of 1–3 pixels going with the last 6 as two tiles: 9 × 8 = 72 pixels (12 × 6),
+    // 9 × 11 = 99 (15 × 6 + 5 + 4), 9 × 5 = 45 (6 × 6 + 5 + 4), with dilation 2 (taps not contiguous)
+    // 7 × 6 = 42; at stride 2, 5 × 4 = 20 (2 × 6 + 4 + 4), 5 × 5 = 25 (3 × 6 + 4 + 3), 5 × 2 = 10 (6 + 4).
     it.each([
       [1, 1, 10, 32],
+      [2, 1, 11, 32],
+      [2, 1, 5, 48],
       [1, 1, 13, 48],
       [1, 1, 7, 64],
       [1, 2, 10, 32],
@@ -141,9 +144,11 @@ describe.skipIf(!runs).each(tileWidths)(
     // input channels 6 (one tile of 6, or 4 + 1 + 1) and 13 (8 + 5, or 4 + 4 + 4 + 1); output channels
     // 35 (32 + 3 or 16 + 16 + 3) and 53 (32 + 16 + 4 + 1); 16 output channels take 512-bit tiles of
     // 16 input channels (35 = 16 + 16 + 3); with 256-bit tiles, output channels a multiple of 16
-    // take 6 input channels at a time (16 = 6 + 6 + 4, 13 = 6 + 6 + 1, 35 = 6 × 5 + 4 + 1)
+    // take 6 input channels at a time, leaving a multiple of 4 where they can (16 = 6 + 6 + 4,
+    // 32 = 4 × 6 + 4 + 4, 13 = 6 + 6 + 1, 35 = 5 × 6 + 4 + 1)
     it.each([
       [13, 32],
+      [32, 32],
       [6, 35],
       [13, 53],
       [16, 16],
