@@ -365,8 +365,9 @@ void gather_conv(const f32* src, const f32* w, f32* dst,
   for (int n = 0; n < N; n++) {
     const f32* srcN = src + n * Hs * Ws * Cin;
 #ifdef KD_FLAT_TILES
-    if (Sh == 1 && Sw == 1 && Cout % 16 == 0 && Cout > 16) {
-      gather_conv_flat(srcN, w, dst + (kd_size)n * Ho * Wo * Cout, Ws, Cin, Ho, Wo, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw);
+    if (gather_conv_flat_fits(Cout, KH, KW, Ah, Aw, Sh, Sw)) {
+      gather_conv_flat(srcN, w, dst + (kd_size)n * Ho * Wo * Cout, Ws, Cin, Ho, Wo, Cout, KH, KW, Ah, Aw, Bh, Bw, Dh, Dw,
+                       Sh, Sw);
       continue;
     }
 #endif

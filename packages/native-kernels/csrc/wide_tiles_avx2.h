@@ -112,41 +112,46 @@ INLINE void bf_tile16(const f32* x, const f32* dy, f32* dw, int mr,
 // The FMA build without the 512-bit tiles (KD_AVX512_TILES) takes wider 256-bit tiles where the
 // channels allow: 12 accumulators instead of 8, which cover the FMA units' latency with room to
 // spare and read each filter row once per 6 pixels (or 6 input channels) instead of 4. On a Zen 3
-// core, 32 → 32 and 64 → 64 convolutions at 14×14 and 7×7: 67–73 → 85–90 GFLOP/s (16-channel
-// outputs keep the 4-column tiles, as fast there). The same products in the same order per output.
+// core, 32 → 32 and 64 → 64 convolutions at 14×14 and 7×7: 67–73 → 85–90 GFLOP/s; the input
+// gradient of a stride-2 convolution into 32 channels ≈ 20 % faster (16-channel outputs keep the
+// 4-column tiles, as fast or faster there). The same products in the same order per output.
 #ifndef KD_AVX512_TILES
 #define KD_FLAT_TILES
 
-// MR (1..6) output pixels anywhere in the image (sp[j], dp[j]) x 16 output channels, for unit source
-// strides (Sh == Sw == 1): each pixel's taps start at sp[j] + kh*rowStep + kw*colStep.
-INLINE void gc_flat16_body(const f32* const* sp, const f32* w, f32* const* dp, const int MR,
-                           int KH, int KW, int Cin, int Cout, int rowStep, int colStep) {
+// One run of a pixel's taps: `run` source values from its pixel's start + src, against the filter
+// rows from w (taps of one filter row are one run of KW*Cin where they lie side by side).
+typedef struct {
+  int src, w, run;
+} kd_tap;
+#define KD_FLAT_MAX_TAPS 64
+
+// MR (1..6) output pixels anywhere in the image (sources sp[j], outputs dp[j]) x 16 output
+// channels, over the same taps for every pixel.
+INLINE void gc_flat16_body(const f32* const* sp, const f32* w, f32* const* dp, const int MR, const kd_tap* taps,
+                           int ntaps, int Cout) {
   __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00,
          a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-  const int merged = colStep == Cin;  // the taps of a row are contiguous: one run of KW*Cin
-  const int run = merged ? KW * Cin : Cin;
-  for (int kh = 0; kh < KH; kh++) {
-    for (int kw = 0; kw < (merged ? 1 : KW); kw++) {
-      const kd_size off = (kd_size)kh * rowStep + (kd_size)kw * colStep;
-      const f32* p0 = sp[0] + off;
-      const f32* p1 = MR > 1 ? sp[1] + off : p0;
-      const f32* p2 = MR > 2 ? sp[2] + off : p0;
-      const f32* p3 = MR > 3 ? sp[3] + off : p0;
-      const f32* p4 = MR > 4 ? sp[4] + off : p0;
-      const f32* p5 = MR > 5 ? sp[5] + off : p0;
-      const f32* wp = w + (kh * KW + kw) * Cin * Cout;
-      for (int i = 0; i < run; i++) {
-        const __m256 w0 = _mm256_loadu_ps(wp), w1 = _mm256_loadu_ps(wp + 8);
-        __m256 s = _mm256_broadcast_ss(p0 + i);
-        FMA8(a00, s, w0);
-        FMA8(a01, s, w1);
-        if (MR > 1) { s = _mm256_broadcast_ss(p1 + i); FMA8(a10, s, w0); FMA8(a11, s, w1); }
-        if (MR > 2) { s = _mm256_broadcast_ss(p2 + i); FMA8(a20, s, w0); FMA8(a21, s, w1); }
-        if (MR > 3) { s = _mm256_broadcast_ss(p3 + i); FMA8(a30, s, w0); FMA8(a31, s, w1); }
-        if (MR > 4) { s = _mm256_broadcast_ss(p4 + i); FMA8(a40, s, w0); FMA8(a41, s, w1); }
-        if (MR > 5) { s = _mm256_broadcast_ss(p5 + i); FMA8(a50, s, w0); FMA8(a51, s, w1); }
-        wp += Cout;
-      }
+  for (int t = 0; t < ntaps; t++) {
+    const kd_size off = (kd_size)taps[t].src;
+    const f32* p0 = sp[0] + off;
+    const f32* p1 = MR > 1 ? sp[1] + off : p0;
+    const f32* p2 = MR > 2 ? sp[2] + off : p0;
+    const f32* p3 = MR > 3 ? sp[3] + off : p0;
+    const f32* p4 = MR > 4 ? sp[4] + off : p0;
+    const f32* p5 = MR > 5 ? sp[5] + off : p0;
+    const f32* wp = w + taps[t].w;
+    const int run = taps[t].run;
+    for (int i = 0; i < run; i++) {
+      const __m256 w0 = _mm256_loadu_ps(wp), w1 = _mm256_loadu_ps(wp + 8);
+      __m256 s = _mm256_broadcast_ss(p0 + i);
+      FMA8(a00, s, w0);
+      FMA8(a01, s, w1);
+      if (MR > 1) { s = _mm256_broadcast_ss(p1 + i); FMA8(a10, s, w0); FMA8(a11, s, w1); }
+      if (MR > 2) { s = _mm256_broadcast_ss(p2 + i); FMA8(a20, s, w0); FMA8(a21, s, w1); }
+      if (MR > 3) { s = _mm256_broadcast_ss(p3 + i); FMA8(a30, s, w0); FMA8(a31, s, w1); }
+      if (MR > 4) { s = _mm256_broadcast_ss(p4 + i); FMA8(a40, s, w0); FMA8(a41, s, w1); }
+      if (MR > 5) { s = _mm256_broadcast_ss(p5 + i); FMA8(a50, s, w0); FMA8(a51, s, w1); }
+      wp += Cout;
     }
   }
   _mm256_storeu_ps(dp[0], a00);
@@ -160,49 +165,84 @@ INLINE void gc_flat16_body(const f32* const* sp, const f32* w, f32* const* dp, c
 
 // Out of line, one function per MR: inlined into gather_conv's loops, the compiler ran out of
 // registers and kept the six source pointers on the stack.
-NOINLINE void gc_flat16_6(const f32* const* sp, const f32* w, f32* const* dp, int KH, int KW, int Cin, int Cout,
-                          int rowStep, int colStep) {
-  gc_flat16_body(sp, w, dp, 6, KH, KW, Cin, Cout, rowStep, colStep);
+NOINLINE void gc_flat16_6(const f32* const* sp, const f32* w, f32* const* dp, const kd_tap* taps, int ntaps,
+                          int Cout) {
+  gc_flat16_body(sp, w, dp, 6, taps, ntaps, Cout);
 }
-NOINLINE void gc_flat16_tail(const f32* const* sp, const f32* w, f32* const* dp, int mr, int KH, int KW, int Cin,
-                             int Cout, int rowStep, int colStep) {
+NOINLINE void gc_flat16_tail(const f32* const* sp, const f32* w, f32* const* dp, int mr, const kd_tap* taps,
+                             int ntaps, int Cout) {
   switch (mr) {
-    case 5: gc_flat16_body(sp, w, dp, 5, KH, KW, Cin, Cout, rowStep, colStep); break;
-    case 4: gc_flat16_body(sp, w, dp, 4, KH, KW, Cin, Cout, rowStep, colStep); break;
-    case 3: gc_flat16_body(sp, w, dp, 3, KH, KW, Cin, Cout, rowStep, colStep); break;
-    case 2: gc_flat16_body(sp, w, dp, 2, KH, KW, Cin, Cout, rowStep, colStep); break;
-    default: gc_flat16_body(sp, w, dp, 1, KH, KW, Cin, Cout, rowStep, colStep); break;
+    case 5: gc_flat16_body(sp, w, dp, 5, taps, ntaps, Cout); break;
+    case 4: gc_flat16_body(sp, w, dp, 4, taps, ntaps, Cout); break;
+    case 3: gc_flat16_body(sp, w, dp, 3, taps, ntaps, Cout); break;
+    case 2: gc_flat16_body(sp, w, dp, 2, taps, ntaps, Cout); break;
+    default: gc_flat16_body(sp, w, dp, 1, taps, ntaps, Cout); break;
   }
 }
 
-// One image of gather_conv for Sh == Sw == 1 and Cout a multiple of 16: its Ho*Wo output pixels in
-// groups of 6 that run on across rows (a 7-wide map is 8 groups and 1 pixel, not 7 tiles of 4 + 3).
+// Whether gather_conv_flat takes a convolution: output channels a multiple of 16 and more than 16
+// (with 16, the 4-column tiles are as fast or faster), unit output strides where the source is
+// strided (the input gradient's phases), and few enough taps.
+INLINE int gather_conv_flat_fits(int Cout, int KH, int KW, int Ah, int Aw, int Sh, int Sw) {
+  if (Cout % 16 != 0 || Cout == 16 || KH * KW > KD_FLAT_MAX_TAPS) return 0;
+  return (Sh == 1 && Sw == 1) || (Ah == 1 && Aw == 1);
+}
+
+// One image of gather_conv (as gather_conv_flat_fits allows): the output pixels of each phase (the
+// rows oh ≡ ph, columns ow ≡ pw modulo the source strides, which share their taps; one phase at
+// unit strides) in groups of 6 that run on across rows: a 7-wide map is 8 groups and 1 pixel, not 7
+// tiles of 4 + 3. Each output adds its taps' products in gather_conv's order (kh, kw, channel).
 INLINE void gather_conv_flat(const f32* srcN, const f32* w, f32* dstN, int Ws, int Cin, int Ho, int Wo, int Cout,
-                             int KH, int KW, int Ah, int Aw, int Bh, int Bw, int Dh, int Dw) {
-  const int pixels = Ho * Wo;
-  const int rowStep = Dh * Ws * Cin, colStep = Dw * Cin;
+                             int KH, int KW, int Ah, int Aw, int Bh, int Bw, int Dh, int Dw, int Sh, int Sw) {
+  kd_tap taps[KD_FLAT_MAX_TAPS];
   const f32* sp[6];
   f32* dp[6];
-  // A tail of 1–3 pixels would run at a third of the speed or less (2–6 accumulators): it takes the
-  // last group of 6 with it, as two tiles of 4–5 (49 pixels: 7 × 6, then 4 + 3).
-  const int rem = pixels % 6;
-  const int whole = rem > 0 && rem < 4 && pixels > 6 ? pixels - rem - 6 : pixels - rem;
-  for (int p = 0; p < pixels;) {
-    const int left = pixels - p;
-    const int mr = p < whole ? 6 : left > 6 ? (left + 1) / 2 : left;
-    for (int j = 0; j < mr; j++) {
-      const int oh = (p + j) / Wo, ow = (p + j) % Wo;
-      sp[j] = srcN + ((kd_size)(oh * Ah + Bh) * Ws + (kd_size)(ow * Aw + Bw)) * Cin;
-      dp[j] = dstN + (kd_size)(p + j) * Cout;
+  for (int ph = 0; ph < Sh && ph < Ho; ph++)
+    for (int pw = 0; pw < Sw && pw < Wo; pw++) {
+      // this phase's taps: th = oh*Ah + Bh + kh*Dh must be a multiple of Sh (likewise tw)
+      const int rh = ((ph * Ah + Bh) % Sh + Sh) % Sh, rw = ((pw * Aw + Bw) % Sw + Sw) % Sw;
+      int ntaps = 0;
+      const int merged = Sw == 1 && Dw == 1;
+      for (int kh = 0; kh < KH; kh++) {
+        if ((rh + kh * Dh) % Sh != 0) continue;
+        for (int kw = 0; kw < (merged ? 1 : KW); kw++) {
+          if ((rw + kw * Dw) % Sw != 0) continue;
+          taps[ntaps].src = (((rh + kh * Dh) / Sh) * Ws + (rw + kw * Dw) / Sw) * Cin;
+          taps[ntaps].w = (kh * KW + kw) * Cin * Cout;
+          taps[ntaps].run = merged ? KW * Cin : Cin;
+          ntaps++;
+        }
+      }
+      const int rows = (Ho - ph + Sh - 1) / Sh, cols = (Wo - pw + Sw - 1) / Sw;
+      const int pixels = rows * cols;
+      // A tail of 1–3 pixels would run at a third of the speed or less (2–6 accumulators): it takes
+      // the last group of 6 with it, as two tiles of 4–5 (49 pixels: 7 × 6, then 4 + 3).
+      const int rem = pixels % 6;
+      const int whole = rem > 0 && rem < 4 && pixels > 6 ? pixels - rem - 6 : pixels - rem;
+      for (int p = 0; p < pixels;) {
+        const int left = pixels - p;
+        const int mr = p < whole ? 6 : left > 6 ? (left + 1) / 2 : left;
+        for (int j = 0; j < mr; j++) {
+          const int oh = ph + ((p + j) / cols) * Sh, ow = pw + ((p + j) % cols) * Sw;
+          // the pixel's first source row and column, less its phase's offset (taps[].src adds it)
+          const int sh0 = (oh * Ah + Bh - rh) / Sh, sw0 = (ow * Aw + Bw - rw) / Sw;
+          sp[j] = srcN + ((kd_size)sh0 * Ws + sw0) * Cin;
+          dp[j] = dstN + ((kd_size)oh * Wo + ow) * Cout;
+        }
+        if (ntaps == 0) {  // no tap reaches these pixels: zeros, as gather_conv's empty sums
+          for (int j = 0; j < mr; j++)
+            for (int o = 0; o < Cout; o++) dp[j][o] = 0;
+        } else {
+          for (int o = 0; o < Cout; o += 16) {
+            f32* d[6];
+            for (int j = 0; j < mr; j++) d[j] = dp[j] + o;
+            if (mr == 6) gc_flat16_6(sp, w + o, d, taps, ntaps, Cout);
+            else gc_flat16_tail(sp, w + o, d, mr, taps, ntaps, Cout);
+          }
+        }
+        p += mr;
+      }
     }
-    for (int o = 0; o < Cout; o += 16) {
-      f32* d[6];
-      for (int j = 0; j < mr; j++) d[j] = dp[j] + o;
-      if (mr == 6) gc_flat16_6(sp, w + o, d, KH, KW, Cin, Cout, rowStep, colStep);
-      else gc_flat16_tail(sp, w + o, d, mr, KH, KW, Cin, Cout, rowStep, colStep);
-    }
-    p += mr;
-  }
 }
 
 // Filter gradient: MR (1..6) input channels x 16 output channels, summed over rows x cols pixels,

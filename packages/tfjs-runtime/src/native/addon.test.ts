@@ -100,10 +100,13 @@ describe.skipIf(!runs).each(tileWidths)(
     );
 
     // the source read with stride 2; 16 output channels put the phases' 15 and 14 columns in
-    // 512-bit tiles of 14
+    // 512-bit tiles of 14; 32 and 48 take the 256-bit tiles of 6 pixels of one phase (rows and
+    // columns of one parity: 7 × 7 = 6 × 7 + 4 + 3, and 9 × 9, 9 × 8, 8 × 8 at 17 × 17)
     it.each([
       [5, 9, 33, 20, 15],
       [3, 17, 9, 16, 29],
+      [4, 8, 24, 32, 14],
+      [3, 9, 16, 48, 17],
     ])('gather_conv as the stride-2 input gradient: %i images of %i², %i → %i channels, %i² out', (N, S, C, Co, O) => {
       const K = 3;
       const src = alloc(N * S * S * C, 3 + Co);
