@@ -214,6 +214,9 @@ INLINE void gather_conv_flat(const f32* srcN, const f32* w, f32* dstN, int Ws, i
         }
       }
       const int rows = (Ho - ph + Sh - 1) / Sh, cols = (Wo - pw + Sw - 1) / Sw;
+      // pixel (ph + row*Sh, pw + col*Sw) reads from source row h0 + row*Ah, column w0 + col*Aw, plus
+      // its taps' offsets ((oh*Ah + Bh - rh) / Sh: exact, and Ah == 1 where Sh > 1)
+      const int h0 = (ph * Ah + Bh - rh) / Sh, w0 = (pw * Aw + Bw - rw) / Sw;
       const int pixels = rows * cols;
       // A tail of 1–3 pixels would run at a third of the speed or less (2–6 accumulators): it takes
       // the last group of 6 with it, as two tiles of 4–5 (49 pixels: 7 × 6, then 4 + 3).
@@ -222,12 +225,16 @@ INLINE void gather_conv_flat(const f32* srcN, const f32* w, f32* dstN, int Ws, i
       for (int p = 0; p < pixels;) {
         const int left = pixels - p;
         const int mr = p < whole ? 6 : left > 6 ? (left + 1) / 2 : left;
+        // the phase's row and column of pixel p, then on along the row (no division per pixel)
+        int row = p / cols, col = p % cols;
         for (int j = 0; j < mr; j++) {
-          const int oh = ph + ((p + j) / cols) * Sh, ow = pw + ((p + j) % cols) * Sw;
           // the pixel's first source row and column, less its phase's offset (taps[].src adds it)
-          const int sh0 = (oh * Ah + Bh - rh) / Sh, sw0 = (ow * Aw + Bw - rw) / Sw;
-          sp[j] = srcN + ((kd_size)sh0 * Ws + sw0) * Cin;
-          dp[j] = dstN + ((kd_size)oh * Wo + ow) * Cout;
+          sp[j] = srcN + ((kd_size)(h0 + row * Ah) * Ws + (w0 + col * Aw)) * Cin;
+          dp[j] = dstN + ((kd_size)(ph + row * Sh) * Wo + (pw + col * Sw)) * Cout;
+          if (++col == cols) {
+            col = 0;
+            row++;
+          }
         }
         if (ntaps == 0) {  // no tap reaches these pixels: zeros, as gather_conv's empty sums
           for (int j = 0; j < mr; j++)
