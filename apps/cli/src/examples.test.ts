@@ -150,9 +150,11 @@ describe('examples/', () => {
     const kdFull = loadConfigFile(join(dir, 'kd.yaml'));
     const alone = loadConfigFile(join(dir, 'student.yaml'));
     const teacher = loadConfigFile(join(dir, 'teacher.yaml'));
-    // the student alone is kd.yaml without teacher and methods: the budget study's cell at the chosen
-    // budget is the baselines' student row (not run twice)
-    expect(alone).toEqual({ ...kdFull, name: alone.name, teacher: undefined, methods: [] });
+    // the student alone is kd.yaml without teacher and methods (and KD's 0.1 on the labels): the budget
+    // study's cell at the chosen budget is the baselines' student row (not run twice)
+    expect(alone).toEqual({ ...kdFull, name: alone.name, teacher: undefined, methods: [], task: alone.task });
+    expect(alone.task).toEqual({ ...kdFull.task, weight: 1 });
+    expect(kdFull.task.weight).toBe(0.1);
     expect([teacher.student.arch, teacher.data]).toEqual([kdFull.teacher!.arch, kdFull.data]);
     // the chosen budget (docs/design/converged-budgets.md); the teacher trains at least as long
     expect(kdFull.train.epochs).toBe(60);
@@ -166,6 +168,8 @@ describe('examples/', () => {
       for (const { name, config } of plan.cells) {
         expect([config.student, config.train, config.data], name).toEqual([kdFull.student, kdFull.train, kdFull.data]);
         expect(config.teacher, name).toEqual(kdFull.teacher);
+        // RepDistiller's KD weighs the labels 0.1; FitNets, AT and AdaIN keep 1
+        expect(config.task, name).toEqual({ ...kdFull.task, weight: name === 'kd' ? 0.1 : 1 });
       }
     }
     const ffsd = planSweep({ configPath: join(dir, 'ffsd.sweep.yaml'), out: 'sweeps' });
