@@ -252,10 +252,10 @@ INLINE void gather_conv_flat(const f32* srcN, const f32* w, f32* dstN, int Ws, i
     }
 }
 
-// Filter gradient: MR (1..6) input channels x 16 output channels, summed over rows x cols pixels,
-// added to dw (rows of Co).
-INLINE void bf_flat16_body(const f32* x, const f32* dy, f32* dw, const int MR,
-                           int rows, int cols, int xRowStep, int xColStep, int dyRowStep, int Co) {
+// Filter gradient: 6 input channels x 16 output channels, summed over rows x cols pixels, added to
+// dw (rows of Co).
+INLINE void bf_flat16_body(const f32* x, const f32* dy, f32* dw, int rows, int cols, int xRowStep, int xColStep,
+                           int dyRowStep, int Co) {
   __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00,
          a40 = a00, a41 = a00, a50 = a00, a51 = a00;
   for (int r = 0; r < rows; r++) {
@@ -266,28 +266,31 @@ INLINE void bf_flat16_body(const f32* x, const f32* dy, f32* dw, const int MR,
       __m256 s = _mm256_broadcast_ss(xp);
       FMA8(a00, s, d0);
       FMA8(a01, s, d1);
-      if (MR > 1) { s = _mm256_broadcast_ss(xp + 1); FMA8(a10, s, d0); FMA8(a11, s, d1); }
-      if (MR > 2) { s = _mm256_broadcast_ss(xp + 2); FMA8(a20, s, d0); FMA8(a21, s, d1); }
-      if (MR > 3) { s = _mm256_broadcast_ss(xp + 3); FMA8(a30, s, d0); FMA8(a31, s, d1); }
-      if (MR > 4) { s = _mm256_broadcast_ss(xp + 4); FMA8(a40, s, d0); FMA8(a41, s, d1); }
-      if (MR > 5) { s = _mm256_broadcast_ss(xp + 5); FMA8(a50, s, d0); FMA8(a51, s, d1); }
+      s = _mm256_broadcast_ss(xp + 1);
+      FMA8(a10, s, d0);
+      FMA8(a11, s, d1);
+      s = _mm256_broadcast_ss(xp + 2);
+      FMA8(a20, s, d0);
+      FMA8(a21, s, d1);
+      s = _mm256_broadcast_ss(xp + 3);
+      FMA8(a30, s, d0);
+      FMA8(a31, s, d1);
+      s = _mm256_broadcast_ss(xp + 4);
+      FMA8(a40, s, d0);
+      FMA8(a41, s, d1);
+      s = _mm256_broadcast_ss(xp + 5);
+      FMA8(a50, s, d0);
+      FMA8(a51, s, d1);
       xp += xColStep;
       dp += Co;
     }
   }
-#define BF_FLAT_ADD(J, A0, A1)                                                  \
-  do {                                                                          \
-    f32* o = dw + (J) * Co;                                                     \
-    _mm256_storeu_ps(o, _mm256_add_ps(_mm256_loadu_ps(o), A0));                 \
-    _mm256_storeu_ps(o + 8, _mm256_add_ps(_mm256_loadu_ps(o + 8), A1));         \
-  } while (0)
-  BF_FLAT_ADD(0, a00, a01);
-  if (MR > 1) BF_FLAT_ADD(1, a10, a11);
-  if (MR > 2) BF_FLAT_ADD(2, a20, a21);
-  if (MR > 3) BF_FLAT_ADD(3, a30, a31);
-  if (MR > 4) BF_FLAT_ADD(4, a40, a41);
-  if (MR > 5) BF_FLAT_ADD(5, a50, a51);
-#undef BF_FLAT_ADD
+  const __m256 acc[6][2] = {{a00, a01}, {a10, a11}, {a20, a21}, {a30, a31}, {a40, a41}, {a50, a51}};
+  for (int j = 0; j < 6; j++) {
+    f32* o = dw + j * Co;
+    _mm256_storeu_ps(o, _mm256_add_ps(_mm256_loadu_ps(o), acc[j][0]));
+    _mm256_storeu_ps(o + 8, _mm256_add_ps(_mm256_loadu_ps(o + 8), acc[j][1]));
+  }
 }
 
 // How many groups of 6 of C input channels the filter gradient takes: as many as leave a multiple of
@@ -302,7 +305,7 @@ INLINE int bf_groups_of_6(int C) {
 NOINLINE void bf_flat16_6(const f32* x, const f32* dy, f32* dw, int rows, int cols, int xRowStep, int xColStep,
                           int dyRowStep, int Co) {
   for (int co = 0; co < Co; co += 16)
-    bf_flat16_body(x, dy + co, dw + co, 6, rows, cols, xRowStep, xColStep, dyRowStep, Co);
+    bf_flat16_body(x, dy + co, dw + co, rows, cols, xRowStep, xColStep, dyRowStep, Co);
 }
 #endif
 
