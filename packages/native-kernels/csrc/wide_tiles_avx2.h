@@ -263,24 +263,20 @@ INLINE void bf_flat16_body(const f32* x, const f32* dy, f32* dw, int rows, int c
     const f32* dp = dy + r * dyRowStep;
     for (int q = 0; q < cols; q++) {
       const __m256 d0 = _mm256_loadu_ps(dp), d1 = _mm256_loadu_ps(dp + 8);
-      __m256 s = _mm256_broadcast_ss(xp);
-      FMA8(a00, s, d0);
-      FMA8(a01, s, d1);
-      s = _mm256_broadcast_ss(xp + 1);
-      FMA8(a10, s, d0);
-      FMA8(a11, s, d1);
-      s = _mm256_broadcast_ss(xp + 2);
-      FMA8(a20, s, d0);
-      FMA8(a21, s, d1);
-      s = _mm256_broadcast_ss(xp + 3);
-      FMA8(a30, s, d0);
-      FMA8(a31, s, d1);
-      s = _mm256_broadcast_ss(xp + 4);
-      FMA8(a40, s, d0);
-      FMA8(a41, s, d1);
-      s = _mm256_broadcast_ss(xp + 5);
-      FMA8(a50, s, d0);
-      FMA8(a51, s, d1);
+      // input channel J's value times the 16 dy values, into its two accumulators
+#define BF_FLAT_CHANNEL(J, A0, A1)                    \
+  do {                                                \
+    const __m256 s = _mm256_broadcast_ss(xp + (J));   \
+    FMA8(A0, s, d0);                                  \
+    FMA8(A1, s, d1);                                  \
+  } while (0)
+      BF_FLAT_CHANNEL(0, a00, a01);
+      BF_FLAT_CHANNEL(1, a10, a11);
+      BF_FLAT_CHANNEL(2, a20, a21);
+      BF_FLAT_CHANNEL(3, a30, a31);
+      BF_FLAT_CHANNEL(4, a40, a41);
+      BF_FLAT_CHANNEL(5, a50, a51);
+#undef BF_FLAT_CHANNEL
       xp += xColStep;
       dp += Co;
     }
