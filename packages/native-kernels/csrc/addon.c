@@ -628,8 +628,10 @@ typedef struct {
   const f32 *a, *b;
   f32* out;
   int n, rows, cols, op, per_task;
-  int kind;  // 0 binary_op, 1 binary_rows, 2 relu, 3 relu_grad, 4 transpose_blocks, 5 softmax_grad, 6 binary_cols
+  int kind;  // 0 binary_op, 1 binary_rows, 2 relu, 3 relu_grad, 4 transpose_blocks, 5 softmax_grad, 6 binary_cols,
+             // 7 bn_affine_rows (b the scale, shift the shift, op the relu flag)
   int B, C, D;
+  const f32* shift;
 } ew_ctx;
 
 static void ew_task(void* p, int t) {
@@ -647,6 +649,10 @@ static void ew_task(void* p, int t) {
       break;
     case 2: kernels->relu(e->a, e->out, lo, lo + e->per_task < e->n ? lo + e->per_task : e->n); break;
     case 3: kernels->relu_grad(e->a, e->b, e->out, lo, lo + e->per_task < e->n ? lo + e->per_task : e->n); break;
+    case 7:
+      kernels->bn_affine_rows(e->a, e->b, e->shift, e->out, lo, lo + e->per_task < e->rows ? lo + e->per_task : e->rows,
+                              e->cols, e->op);
+      break;
     case 5:
       kernels->softmax_grad(e->a, e->b, e->out, lo, lo + e->per_task < e->rows ? lo + e->per_task : e->rows, e->cols);
       break;
@@ -684,6 +690,20 @@ static napi_value ew_elements(napi_env env, napi_callback_info info, int kind, i
 static napi_value binary_op(napi_env env, napi_callback_info info) { return ew_elements(env, info, 0, 2, 1); }
 static napi_value relu(napi_env env, napi_callback_info info) { return ew_elements(env, info, 2, 1, 0); }
 static napi_value relu_grad(napi_env env, napi_callback_info info) { return ew_elements(env, info, 3, 2, 0); }
+
+// Inference batch norm, y = x·scale + shift per channel (then relu when asked), over rows [m0, m1):
+// (x, scale, shift, y, m0, m1, C, relu), as kd_kernels.c's bn_affine_rows, split over the threads.
+static napi_value bn_affine_rows(napi_env env, napi_callback_info info) {
+  BEGIN(8);
+  const int m0 = I(4), C = I(6);
+  ew_ctx e = {P(0), P(1), P(3), 0, 0, C, I(7), 0, 7, 0, 0, 0, P(2)};
+  CHECK_POINTERS();
+  e.a += (size_t)m0 * C;
+  e.out += (size_t)m0 * C;
+  e.rows = I(5) - m0;
+  ew_run(&e, e.rows, C);
+  return NULL;
+}
 
 /** binary_rows (kind 1: b per column) and binary_cols (kind 6: b per row) over rows [r0, r1). */
 static napi_value binary_by_rows(napi_env env, napi_callback_info info, int kind) {
@@ -926,6 +946,7 @@ NAPI_MODULE_INIT() {
       {"rotate_transpose_filter", rotate_transpose_filter},
       {"bn_train_forward", bn_train_forward},
       {"bn_train_backward", bn_train_backward},
+      {"bn_affine_rows", bn_affine_rows},
       {"ln_forward", ln_forward},
       {"ln_backward", ln_backward},
       {"sum_rows", sum_rows},

@@ -11,6 +11,7 @@ export const ADDON_KERNELS = [
   'rotate_transpose_filter',
   'bn_train_forward',
   'bn_train_backward',
+  'bn_affine_rows',
   'ln_forward',
   'ln_backward',
   'batch_matmul',

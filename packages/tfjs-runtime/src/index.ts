@@ -22,6 +22,7 @@ export {
 export { depthwiseConv2dBackpropFilterNHWC } from './kernels/DepthwiseConv2dNativeBackpropFilter.js';
 export { depthwiseConv2dBackpropInputNHWC } from './kernels/DepthwiseConv2dNativeBackpropInput.js';
 export { BATCH_NORM_TRAIN_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL } from './native/batch-norm-train.js';
+export { batchNormInfer, BATCH_NORM_INFER_KERNEL } from './native/batch-norm-infer.js';
 export { RELU_GRAD_KERNEL } from './native/elementwise.js';
 export { SGD_MOMENTUM_STEP_KERNEL, type SgdMomentumStepAttrs } from './native/sgd-momentum-step.js';
 export { LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL } from './native/layer-norm.js';

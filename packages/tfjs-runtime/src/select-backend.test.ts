@@ -203,7 +203,7 @@ describe('backendSummary', () => {
     };
     expect(backendSummary(report)).toBe(
       'wasm (simd, 1 thread; kd kernels (relaxed-simd): Conv2DBackpropInput, Conv2DBackpropFilter, Conv2D, KdBatchNormTrain, ' +
-        'KdBatchNormTrainGrad, KdLayerNorm, KdLayerNormGrad, BatchMatMul, _FusedMatMul, KdHeadScores, KdHeadContext, Sum, ' +
+        'KdBatchNormTrainGrad, KdBatchNormInfer, KdLayerNorm, KdLayerNormGrad, BatchMatMul, _FusedMatMul, KdHeadScores, KdHeadContext, Sum, ' +
         'Mean, MaxPool, MaxPoolGrad, UnsortedSegmentSum, KdSgdMomentumStep, Add, Sub, Multiply, RealDiv, Relu, KdReluGrad, ' +
         'KdSoftmaxGrad, Transpose, Tile, Identity, Cast, ' +
         'DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput); ' +

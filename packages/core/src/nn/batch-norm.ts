@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../contract/module.js';
+import { batchNormInfer } from '@kd/tfjs-runtime';
 import { batchNormTrain } from '../ops/batch-norm-train.js';
 
 /**
@@ -43,10 +44,11 @@ export class BatchNorm extends Module {
   private run(x: tf.Tensor, training: boolean, relu: boolean): tf.Tensor {
     return tf.tidy(() => {
       if (!training || this.isFrozen) {
-        // y = x·scale + shift with per-channel scale = γ/√(var+ε), shift = β − mean·scale
-        const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(this.runningVar, this.eps)));
-        const y = tf.add(tf.mul(x, scale), tf.sub(this.beta, tf.mul(this.runningMean, scale)));
-        return relu ? tf.relu(y) : y;
+        // y = x·scale + shift with per-channel scale = γ/√(var+ε), shift = β − mean·scale (one pass
+        // with the ReLU where the backend has the fused kernel; the same bits as tfjs's three)
+        const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(this.runningVar, this.eps))) as tf.Tensor1D;
+        const shift = tf.sub(this.beta, tf.mul(this.runningMean, scale)) as tf.Tensor1D;
+        return batchNormInfer(x, scale, shift, relu);
       }
       const { y, mean, variance } = batchNormTrain(
         x,

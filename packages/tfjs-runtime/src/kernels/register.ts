@@ -38,6 +38,7 @@ import {
   batchNormTrainConfig,
   batchNormTrainGradConfig,
 } from '../native/batch-norm-train.js';
+import { BATCH_NORM_INFER_KERNEL, batchNormInferConfig, batchNormInferGradient } from '../native/batch-norm-infer.js';
 import {
   LAYER_NORM_GRAD_KERNEL,
   LAYER_NORM_KERNEL,
@@ -62,6 +63,7 @@ const replacements: ReadonlyArray<{ backend: string; make: (backendName: string)
   { backend: 'wasm', make: nativeConv2DConfig },
   { backend: 'wasm', make: batchNormTrainConfig },
   { backend: 'wasm', make: batchNormTrainGradConfig },
+  { backend: 'wasm', make: batchNormInferConfig },
   { backend: 'wasm', make: layerNormConfig },
   { backend: 'wasm', make: layerNormGradConfig },
   { backend: 'wasm', make: nativeBatchMatMulConfig },
@@ -97,6 +99,7 @@ export const COMPOSED_KERNEL_NAMES: readonly string[] = [
   tf.Conv2D,
   BATCH_NORM_TRAIN_KERNEL,
   BATCH_NORM_TRAIN_GRAD_KERNEL,
+  BATCH_NORM_INFER_KERNEL,
   LAYER_NORM_KERNEL,
   LAYER_NORM_GRAD_KERNEL,
   tf.BatchMatMul,
@@ -142,6 +145,8 @@ export function registerComposedKernels(backendName = 'wasm'): string[] {
   if (tf.getGradient(tf.Sum) !== sumGradient) tf.registerGradient(sumGradient);
   // Softmax's gradient as one kernel where it is registered (the same composition elsewhere)
   if (tf.getGradient(tf.Softmax) !== softmaxGradient) tf.registerGradient(softmaxGradient);
+  // inference batch norm as one pass (its kernel is registered for wasm below)
+  if (tf.getGradient(BATCH_NORM_INFER_KERNEL) !== batchNormInferGradient) tf.registerGradient(batchNormInferGradient);
   // the products of attention heads (their kernels are registered for wasm below)
   if (tf.getGradient(HEAD_SCORES_KERNEL) !== headScoresGradient) tf.registerGradient(headScoresGradient);
   if (tf.getGradient(HEAD_CONTEXT_KERNEL) !== headContextGradient) tf.registerGradient(headContextGradient);

@@ -84,6 +84,17 @@ export interface NativeKernels {
     rows: number,
     c: number,
   ): void;
+  /** inference batch norm over rows [m0, m1) of x [M, c]: y = x·scale + shift per channel, then relu when 1 */
+  bn_affine_rows(
+    x: number,
+    scale: number,
+    shift: number,
+    y: number,
+    m0: number,
+    m1: number,
+    c: number,
+    relu: number,
+  ): void;
   bn_train_backward(
     dy: number,
     x: number,
@@ -237,6 +248,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
     rotate_transpose_filter: exports.rotate_transpose_filter,
     bn_train_forward: exports.bn_train_forward,
     bn_train_backward: exports.bn_train_backward,
+    bn_affine_rows: exports.bn_affine_rows,
     ln_forward: exports.ln_forward,
     ln_backward: exports.ln_backward,
     batch_matmul: exports.batch_matmul,
