@@ -10,6 +10,9 @@
 # Run from /work/exp/main:  KD_THREADS=1 nohup bash experiments/lane.sh a > /work/exp/logs/lane-a.log 2>&1 &
 set -euo pipefail
 lane=${1:?usage: bash experiments/lane.sh a|b}
+# The products as the sweeps began them (OpenBLAS; the addon's default on AVX2 CPUs is now kd's own
+# GEMM, other bits): every run of a sweep keeps one numerics.
+export KD_NATIVE_GEMM=${KD_NATIVE_GEMM:-openblas}
 kd() { node apps/cli/dist/main.js "$@"; }
 ex=examples/fashion-mnist-full
 sweep() { kd sweep "$ex/$1.sweep.yaml" --jobs 1 --out "${KD_SWEEPS:-/work/exp/sweeps}"; }

@@ -146,6 +146,16 @@ static void gemm_own_task(void* p, int b) {
                         1, g->M, g->N, g->K, 0, 0, g->transA, g->transB, scratch);
 }
 
+// One block of rows of one product with the build's wider tiles (kernels->gemm_rows).
+static void gemm_rows_task(void* p, int t) {
+  const gemm_ctx* g = (const gemm_ctx*)p;
+  const int b = t / g->blocks, m0 = (t % g->blocks) * g->block_rows;
+  const int m1 = g->M - m0 < g->block_rows ? g->M : m0 + g->block_rows;
+  float* scratch = thread_scratch(KD_GEMM_ROWS_SCRATCH(g->N));
+  kernels->gemm_rows(g->A + (size_t)b * g->strideA, g->B + (size_t)b * g->strideB, g->C + (size_t)b * g->M * g->N,
+                     g->M, g->N, g->K, m0, m1, g->transA, g->transB, scratch);
+}
+
 static napi_value batch_matmul(napi_env env, napi_callback_info info) {
   BEGIN(12);
   gemm_ctx g = {P(0), P(1), P(2), I(4), I(5), I(6), I(7), I(8), I(9), I(10), 0, 0};
@@ -159,6 +169,13 @@ static napi_value batch_matmul(napi_env env, napi_callback_info info) {
     g.block_rows = gemm_block_rows(g.M);
     g.blocks = (g.M + g.block_rows - 1) / g.block_rows;
     run_tasks(batch * g.blocks, gemm_blas_task, &g, work);
+  } else if (kernels->gemm_rows) {
+    // whole products on the threads, or, fewer products than threads, one block of rows per thread
+    // (each block packs op(B) again; the rows' split changes no bits)
+    const int threads = kd_pool_threads();
+    g.block_rows = batch < threads ? ((g.M + threads - 1) / threads + 5) / 6 * 6 : g.M;
+    g.blocks = (g.M + g.block_rows - 1) / g.block_rows;
+    run_tasks(batch * g.blocks, gemm_rows_task, &g, work);
   } else {
     run_tasks(batch, gemm_own_task, &g, work);
   }
@@ -928,7 +945,13 @@ NAPI_MODULE_INIT() {
   } else {
     blas = kd_blas_load(blas_env && *blas_env ? named : openblas, core, force);
   }
-  use_blas = blas.sgemm != NULL;
+  // The products: kd's own GEMM where the build has its 6 × 16 tiles (gemm_rows: faster than
+  // OpenBLAS on the transformer's shapes on AVX2 CPUs, docs/benchmarks.md), else OpenBLAS where it
+  // loaded; KD_NATIVE_GEMM=openblas or own chooses (e.g. to keep a sweep's numerics).
+  const char* gemm_env = getenv("KD_NATIVE_GEMM");
+  if (gemm_env && strcmp(gemm_env, "openblas") == 0) use_blas = blas.sgemm != NULL;
+  else if (gemm_env && strcmp(gemm_env, "own") == 0) use_blas = 0;
+  else use_blas = blas.sgemm != NULL && kernels->gemm_rows == NULL;
   // one thread until told otherwise (@kd/tfjs-runtime sets KD_THREADS or every core)
   kd_pool_set_threads(1);
 

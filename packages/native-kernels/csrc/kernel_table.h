@@ -55,14 +55,21 @@ typedef struct {
                             f32* dgamma, f32* dbeta, f32* k1, f32* k2, f32* k3, int M, int C, f32 eps);
   void (*bn_dx_rows)(const f32* dy, const f32* x, const f32* k1, const f32* k2, const f32* k3, f32* dx, int m0, int m1,
                      int C);
+  // rows [m0, m1) of one product C = op(A) · op(B), the bits of batch_matmul, with wider tiles (the
+  // FMA build's 6 × 16); NULL where batch_matmul's own tiles are the widest. scratch:
+  // KD_GEMM_ROWS_SCRATCH(N) floats.
+  void (*gemm_rows)(const f32* A, const f32* B, f32* C, int M, int N, int K, int m0, int m1, int transA, int transB,
+                    f32* scratch);
 } kd_kernel_table;
+
+#define KD_GEMM_ROWS_SCRATCH(N) ((size_t)256 * (((N) + 15) / 16 * 16) + (96 + 6) * 256 + 6 * 16)  // GEMM_ROWS_MC 96
 
 #define KD_KERNEL_TABLE(name, tiles)                                                                             \
   {                                                                                                              \
     name, tiles, MM_MR, conv2d_backprop_filter, depthwise_filter_grad, gather_conv, pad_nhwc, rotate_transpose_filter, bn_train_forward,       \
         bn_train_backward, ln_forward, ln_backward, batch_matmul, sum_rows, sum_middle, sum_last, max_pool, max_pool_grad, unsorted_segment_sum, \
         sgd_momentum_step, binary_op, binary_rows, binary_cols, relu, relu_grad, transpose_blocks, softmax_grad, bn_chunk_sums, bn_forward_stats, \
-        bn_affine_rows, bn_backward_coefs, bn_dx_rows \
+        bn_affine_rows, bn_backward_coefs, bn_dx_rows, KD_GEMM_ROWS \
   }
 
 #ifdef BN_CHUNK

@@ -223,7 +223,7 @@ describe('backendSummary', () => {
 
 describe('the native addon switched off or missing', () => {
   // a fresh process (the addon is loaded once per process), on the built package
-  const probe = (env: Record<string, string>) => {
+  const probe = (env: Record<string, string>, base: NodeJS.ProcessEnv = process.env) => {
     const script = `import * as tf from '@tensorflow/tfjs';
 tf.env().set('IS_TEST', true);
 const { selectBackend } = await import('@kd/tfjs-runtime');
@@ -231,7 +231,7 @@ const r = await selectBackend({ backend: 'wasm' });
 console.log(JSON.stringify({ build: r.kernelBuild, native: r.native }));`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
-      env: { ...process.env, ...env },
+      env: { ...base, ...env },
       encoding: 'utf8',
     });
     expect(r.status, r.stderr).toBe(0);
@@ -256,11 +256,23 @@ console.log(JSON.stringify({ build: r.kernelBuild, native: r.native }));`;
     });
   });
 
+  it("KD_NATIVE_GEMM chooses the products; unset, kd's own where the FMA build has its 256-bit tiles", () => {
+    const status = nativeAddonStatus();
+    if (status.state !== 'used' || !status.blas) return expect(status.state).toBeDefined();
+    const own = probe({ KD_NATIVE_GEMM: 'own' });
+    expect([own.build, own.native.gemm]).toEqual([`native-${status.isa}-own`, 'own']);
+    const openblas = probe({ KD_NATIVE_GEMM: 'openblas' });
+    expect([openblas.build, openblas.native.gemm]).toEqual([`native-${status.isa}-openblas`, 'openblas']);
+    const unset = probe({}, Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'KD_NATIVE_GEMM')));
+    const ownByDefault = status.isa === 'fma' && unset.native.tiles === 'avx2';
+    expect(unset.native.gemm).toBe(ownByDefault ? 'own' : 'openblas');
+  });
+
   it("OPENBLAS_CORETYPE picks OpenBLAS's kernels; KD_NATIVE_BLAS_CORE picks them for kd over it", () => {
     const status = nativeAddonStatus();
     if (status.state !== 'used' || !status.blas || status.isa !== 'fma') return expect(status.state).toBeDefined();
     expect(probe({ OPENBLAS_CORETYPE: 'Prescott' }).native).toMatchObject({ blas: { core: 'Prescott' } });
-    const forced = probe({ OPENBLAS_CORETYPE: 'Prescott', KD_NATIVE_BLAS_CORE: 'Haswell' });
+    const forced = probe({ OPENBLAS_CORETYPE: 'Prescott', KD_NATIVE_BLAS_CORE: 'Haswell', KD_NATIVE_GEMM: 'openblas' });
     expect(forced.native).toMatchObject({ state: 'used', gemm: 'openblas', blas: { core: 'Haswell' } });
     expect(forced.build).toMatch(/^native-fma-openblas$/);
   });

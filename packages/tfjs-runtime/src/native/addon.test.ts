@@ -235,6 +235,31 @@ describe.skipIf(!runs).each(tileWidths)(
     });
 
     // 21 columns = 16 + 4 + 1; 300 rows = a chunk of 256 and a rest; 7 slices, one task each on 2 threads
+    // kd's own GEMM (the addon's is 6 × 16 tiles with A read in place, the wasm build's 5 × 8 with A
+    // packed): rows 100 = 16 × 6 + 4 (a tail of rows, packed), 37 = 2 × 16 + 5 columns (a tail of
+    // columns), K 300 and 257 = two blocks of 256 products; 600 rows are 3 tasks on 2 threads
+    it.each([
+      [1, 100, 37, 300, 0, 0],
+      [2, 13, 16, 257, 1, 0],
+      [1, 64, 48, 40, 0, 1],
+      [3, 7, 5, 9, 1, 1],
+      [1, 600, 128, 128, 0, 0],
+    ])('batch_matmul batch %i, %i×%i×%i, transposes %i/%i, own GEMM, on 1 and 2 threads', (batch, m, n, k, ta, tb) => {
+      const [A, B, C] = [alloc(batch * m * k, 21), alloc(batch * k * n, 22), alloc(batch * m * n)];
+      const scratch = alloc(256 * (n + 16) + 256 * 8 + 64);
+      const blas = addon!.info().blas;
+      addon!.setGemm('own');
+      for (const threads of [1, 2]) {
+        addon!.setThreads(threads);
+        const args = [A, B, C, batch, m, n, k, m * k, k * n, ta, tb, scratch] as const;
+        same(C, batch * m * n, (w) =>
+          w === 'wasm' ? wasm.batch_matmul(...args) : addon!.batch_matmul(memory.buffer, ...args),
+        );
+      }
+      addon!.setThreads(1);
+      if (blas) addon!.setGemm('openblas');
+    });
+
     it.each([1, 2])('sum over middle axes (sum and mean) on %i thread(s)', (threads) => {
       addon!.setThreads(threads);
       const [O, R, C] = [7, 300, 21];

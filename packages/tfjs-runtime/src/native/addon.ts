@@ -89,7 +89,10 @@ export function setNativeThreads(n: number): number {
   return addon!.setThreads(n);
 }
 
-/** The addon's best build here (its CPU build and OpenBLAS when found), or undefined without it. */
+/**
+ * The addon's best build here (its CPU build; its own GEMM where the build has its 6 × 16 tiles, else
+ * OpenBLAS when found; KD_NATIVE_GEMM chooses), or undefined without it.
+ */
 export function bestAddonBuild(): AddonKernelBuild | undefined {
   if (nativeAddonStatus().state !== 'used') return undefined;
   return `native-${loadedInfo!.isa}-${loadedInfo!.gemm}`;
@@ -99,7 +102,12 @@ export function bestAddonBuild(): AddonKernelBuild | undefined {
 export function availableAddonBuilds(): AddonKernelBuild[] {
   if (nativeAddonStatus().state !== 'used') return [];
   const isas: AddonIsa[] = loadedInfo!.isa === 'fma' ? ['fma', 'sse2'] : ['sse2'];
-  const gemms: AddonGemm[] = loadedInfo!.blas ? ['openblas', 'own'] : ['own'];
+  // the GEMM the addon chose at load first (its own where its wide tiles beat OpenBLAS)
+  const gemms: AddonGemm[] = !loadedInfo!.blas
+    ? ['own']
+    : loadedInfo!.gemm === 'own'
+      ? ['own', 'openblas']
+      : ['openblas', 'own'];
   return isas.flatMap((isa) => gemms.map((gemm): AddonKernelBuild => `native-${isa}-${gemm}`));
 }
 

@@ -39,9 +39,13 @@ it('Node 20 runs the relaxed-SIMD build (its V8 flag is switched on) unless KD_W
 it('the native addon offers its CPU builds with OpenBLAS and with its own GEMM, best first, where it loaded', () => {
   const native = availableNativeKernelBuilds().filter((b) => b.startsWith('native-'));
   if (nativeAddonStatus().state !== 'used') return expect(native).toEqual([]);
-  const { isa, blas } = nativeAddonStatus();
+  const { isa, blas, tiles } = nativeAddonStatus();
   const isas = isa === 'fma' ? ['fma', 'sse2'] : ['sse2'];
-  const gemms = blas ? ['openblas', 'own'] : ['own'];
+  // its own GEMM first where the FMA build has its 6 × 16 tiles (256-bit tiles), unless KD_NATIVE_GEMM says
+  const ownFirst = process.env.KD_NATIVE_GEMM
+    ? process.env.KD_NATIVE_GEMM === 'own'
+    : isa === 'fma' && tiles === 'avx2';
+  const gemms = !blas ? ['own'] : ownFirst ? ['own', 'openblas'] : ['openblas', 'own'];
   expect(native).toEqual(isas.flatMap((i) => gemms.map((g) => `native-${i}-${g}`)));
   expect(initial).toBe(native[0]);
 });
