@@ -42,4 +42,5 @@ export {
   defaultNativeThreads,
   type NativeAddonStatus,
 } from './native/addon.js';
+export { lightenGradientSaves } from './engine/saved-tensors.js';
 export { numericsOf, numericsLabel, type Numerics } from './numerics.js';

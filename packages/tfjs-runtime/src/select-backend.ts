@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { lightenGradientSaves } from './engine/saved-tensors.js';
 import { composedKernelsFor, registerComposedKernels } from './kernels/register.js';
 import { nativeAddonReport, type NativeAddonStatus } from './native/addon.js';
 import { nativeKernelBuild, type NativeKernelBuild } from './native/module.js';
@@ -155,6 +156,7 @@ export async function selectBackendWith(
       attempts.push({ candidate, ok: false, error: oneLine(err), ms: Math.round(performance.now() - t0) });
       continue;
     }
+    lightenGradientSaves();
     const backend = tf.getBackend();
     const report: BackendReport = { requested, backend, attempts, kernels: [], tfjsVersion: tfjsVersion() };
     if (backend === 'wasm') {
