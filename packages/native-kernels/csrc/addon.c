@@ -945,13 +945,14 @@ NAPI_MODULE_INIT() {
   } else {
     blas = kd_blas_load(blas_env && *blas_env ? named : openblas, core, force);
   }
-  // The products: kd's own GEMM where the build has its 6 × 16 tiles (gemm_rows: faster than
-  // OpenBLAS on the transformer's shapes on AVX2 CPUs, docs/benchmarks.md), else OpenBLAS where it
-  // loaded; KD_NATIVE_GEMM=openblas or own chooses (e.g. to keep a sweep's numerics).
+  // The products: kd's own GEMM (its 6 × 16 tiles, gemm_rows) on AVX2 CPUs without AVX-512, where
+  // it was measured faster than OpenBLAS on the transformer's shapes (docs/benchmarks.md); else
+  // OpenBLAS where it loaded (not measured against the 256-bit tiles on an AVX-512 CPU yet).
+  // KD_NATIVE_GEMM=openblas or own chooses (e.g. to keep a sweep's numerics).
   const char* gemm_env = getenv("KD_NATIVE_GEMM");
   if (gemm_env && strcmp(gemm_env, "openblas") == 0) use_blas = blas.sgemm != NULL;
   else if (gemm_env && strcmp(gemm_env, "own") == 0) use_blas = 0;
-  else use_blas = blas.sgemm != NULL && kernels->gemm_rows == NULL;
+  else use_blas = blas.sgemm != NULL && !(kernels == &kd_kernels_fma && kernels->gemm_rows != NULL);
   // one thread until told otherwise (@kd/tfjs-runtime sets KD_THREADS or every core)
   kd_pool_set_threads(1);
 

@@ -45,7 +45,7 @@ INLINE int imin(int a, int b) { return a < b ? a : b; }
 #include "wide_tiles_avx512.h"
 #endif
 // the product's rows with wider tiles (kernel_table.h gemm_rows), where a build has them
-#if defined(KD_WIDE_TILES) && !defined(KD_AVX512_TILES)
+#if defined(KD_WIDE_TILES)
 #define KD_GEMM_ROWS gemm_rows_avx2
 #else
 #define KD_GEMM_ROWS 0
@@ -761,7 +761,7 @@ void ln_backward(const f32* dy, const f32* x, const f32* mean, const f32* rstd, 
 // ---------------------------------------------------------------------------------------------
 
 #define MM_KC 256
-#if defined(KD_WIDE_TILES) && !defined(KD_AVX512_TILES)
+#if defined(KD_WIDE_TILES)
 _Static_assert(MM_KC == 256, "gemm_rows_avx2 (wide_tiles_avx2.h) blocks k by 256, as batch_matmul");
 #endif
 

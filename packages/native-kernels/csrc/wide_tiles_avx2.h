@@ -304,6 +304,8 @@ NOINLINE void bf_flat16_6(const f32* x, const f32* dy, f32* dw, int rows, int co
     bf_flat16_body(x, dy + co, dw + co, rows, cols, xRowStep, xColStep, dyRowStep, Co);
 }
 
+#endif
+
 // ---------------------------------------------------------------------------------------------
 // Matrix product rows with 6 × 16 tiles: C[m0..m1) = op(A) · op(B), row-major, as batch_matmul
 // computes them (each output the fused multiply-add chain over a block of MM_KC products from 0,
@@ -431,6 +433,5 @@ NOINLINE void gemm_rows_avx2(const f32* A, const f32* B, f32* C, int M, int N, i
     }
   }
 }
-#endif
 
 #endif
