@@ -8,28 +8,10 @@
 // repetition, in alternating order (the VM's speed drifts; pairing keeps the comparison fair); per kernel and shape it
 // prints each build's min and median ms and GFLOP/s, the ratio of medians to the first build, and
 // whether every build wrote the very same bits.
-import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchArgs, benchHeap, loadAddons, median } from './addon-bench.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const value = Number(args[i + 1]);
-  args.splice(i, 2);
-  return value;
-};
-const reps = option('--reps', 10);
-const threads = option('--threads', 1);
-const paths = args.length > 0 ? args : [resolve(root, 'packages/native-kernels/build/kd_native.node')];
-const require = createRequire(import.meta.url);
-const builds = paths.map((path) => {
-  const addon = require(resolve(path));
-  addon.setThreads(threads);
-  return { path, addon, info: addon.info() };
-});
+const { reps, threads, paths } = benchArgs();
+const builds = loadAddons(paths, threads);
 
 const N = 128;
 // [name, kind, geometry]: 'conv' = forward over a padded source (3x3, pad 1), 'igrad2' = the input
@@ -48,20 +30,10 @@ const cases = [
   ['dW 28² 1→16', 'filter', { H: 28, C: 1, Co: 16, s: 1 }],
 ];
 
-const memory = new WebAssembly.Memory({ initial: 1024 }); // 64 MiB
-let top = 64;
-const alloc = (floats, seed) => {
-  const offset = top;
-  top += Math.ceil((floats * 4) / 64) * 64 + 64;
-  if (seed !== undefined) {
-    const v = new Float32Array(memory.buffer, offset, floats);
-    for (let i = 0; i < floats; i++) v[i] = Math.sin(i * 0.61 + seed) * 0.7;
-  }
-  return offset;
-};
+const { memory, alloc, reset } = benchHeap(1024); // 64 MiB
 
 function prepare(kind, g) {
-  top = 64;
+  reset();
   if (kind === 'conv') {
     const Hp = g.H + 2;
     const Ho = Math.floor((g.H - 1) / g.s) + 1;
@@ -93,7 +65,6 @@ function prepare(kind, g) {
   return { call, out, floats: 9 * g.C * g.Co, flops };
 }
 
-const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 console.log(
   `${builds.length} build(s), ${threads} thread(s), ${reps} repetitions, batch ${N}:\n` +
     builds.map((b, i) => `  [${i}] ${b.path} (${b.info.isa}, ${b.info.tiles ?? '-'} tiles)`).join('\n'),

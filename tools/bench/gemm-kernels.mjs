@@ -7,29 +7,16 @@
 // (KD_NATIVE_OUT=/tmp/old node packages/native-kernels/scripts/build-addon.mjs) to compare versions
 // of csrc/. Every (build, GEMM) runs once per repetition, in alternating order; per shape it prints
 // each one's median ms and GFLOP/s and whether the own GEMMs of every build wrote the same bits.
-import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchArgs, benchHeap, loadAddons, median } from './addon-bench.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const value = Number(args[i + 1]);
-  args.splice(i, 2);
-  return value;
-};
-const reps = option('--reps', 10);
-const threads = option('--threads', 1);
-const paths = args.length > 0 ? args : [resolve(root, 'packages/native-kernels/build/kd_native.node')];
-const require = createRequire(import.meta.url);
-const sides = paths.flatMap((path, b) => {
-  const addon = require(resolve(path));
-  addon.setThreads(threads);
-  const gemms = addon.info().blas ? ['openblas', 'own'] : ['own'];
-  return gemms.map((gemm) => ({ name: `${paths.length > 1 ? `#${b} ` : ''}${gemm}`, addon, gemm }));
-});
+const { reps, threads, paths } = benchArgs();
+const sides = loadAddons(paths, threads).flatMap(({ addon, info }, b) =>
+  (info.blas ? ['openblas', 'own'] : ['own']).map((gemm) => ({
+    name: `${paths.length > 1 ? `#${b} ` : ''}${gemm}`,
+    addon,
+    gemm,
+  })),
+);
 
 // [name, M, N, K, transA, transB]: C[M, N] = op(A) · op(B), row-major
 const cases = [
@@ -44,18 +31,7 @@ const cases = [
   ['hᵀ·dY (3072×512)ᵀ · 3072×128', 512, 128, 3072, 1, 0],
 ];
 
-const memory = new WebAssembly.Memory({ initial: 2048 }); // 128 MiB
-let top = 64;
-const alloc = (floats, seed) => {
-  const offset = top;
-  top += Math.ceil((floats * 4) / 64) * 64 + 64;
-  if (seed !== undefined) {
-    const v = new Float32Array(memory.buffer, offset, floats);
-    for (let i = 0; i < floats; i++) v[i] = Math.sin(i * 0.61 + seed) * 0.7;
-  }
-  return offset;
-};
-const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
+const { memory, alloc, reset } = benchHeap(2048); // 128 MiB
 
 console.log(`${reps} repetitions, ${threads} thread(s); ${sides.map((s) => s.name).join(', ')}`);
 for (const [name, M, N, K, ta, tb] of cases) {
@@ -81,6 +57,8 @@ for (const [name, M, N, K, ta, tb] of cases) {
     const ms = median(times[i]);
     return `${s.name} ${ms.toFixed(3)} ms ${(flop / ms / 1e6).toFixed(1)} GFLOP/s`;
   });
-  console.log(`${name.padEnd(34)} ${cells.join(' | ')}${own.length > 1 ? ` | own bits ${same ? 'same' : 'DIFFER'}` : ''}`);
-  top = 64;
+  console.log(
+    `${name.padEnd(34)} ${cells.join(' | ')}${own.length > 1 ? ` | own bits ${same ? 'same' : 'DIFFER'}` : ''}`,
+  );
+  reset();
 }

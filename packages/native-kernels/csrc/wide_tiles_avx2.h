@@ -323,29 +323,19 @@ INLINE void gemm_tile_6x16(const f32* a, int ars, int aks, const f32* bp, int kc
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
          c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   const f32 *a0 = a, *a1 = a + ars, *a2 = a + 2 * ars, *a3 = a + 3 * ars, *a4 = a + 4 * ars, *a5 = a + 5 * ars;
+#define GEMM_ROW(i)                             \
+  {                                             \
+    const __m256 s = _mm256_broadcast_ss(a##i + o); \
+    FMA8(c##i##0, s, b0);                       \
+    FMA8(c##i##1, s, b1);                       \
+  }
   for (int k = 0; k < kc; k++) {
     const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
     const kd_size o = (kd_size)k * aks;
-    __m256 s = _mm256_broadcast_ss(a0 + o);
-    FMA8(c00, s, b0);
-    FMA8(c01, s, b1);
-    s = _mm256_broadcast_ss(a1 + o);
-    FMA8(c10, s, b0);
-    FMA8(c11, s, b1);
-    s = _mm256_broadcast_ss(a2 + o);
-    FMA8(c20, s, b0);
-    FMA8(c21, s, b1);
-    s = _mm256_broadcast_ss(a3 + o);
-    FMA8(c30, s, b0);
-    FMA8(c31, s, b1);
-    s = _mm256_broadcast_ss(a4 + o);
-    FMA8(c40, s, b0);
-    FMA8(c41, s, b1);
-    s = _mm256_broadcast_ss(a5 + o);
-    FMA8(c50, s, b0);
-    FMA8(c51, s, b1);
+    GEMM_ROW(0) GEMM_ROW(1) GEMM_ROW(2) GEMM_ROW(3) GEMM_ROW(4) GEMM_ROW(5)
     bp += 16;
   }
+#undef GEMM_ROW
   const __m256 z = _mm256_setzero_ps();
 #define GEMM_STORE(i)                                                              \
   {                                                                                \
