@@ -952,7 +952,7 @@ NAPI_MODULE_INIT() {
   const char* gemm_env = getenv("KD_NATIVE_GEMM");
   if (gemm_env && strcmp(gemm_env, "openblas") == 0) use_blas = blas.sgemm != NULL;
   else if (gemm_env && strcmp(gemm_env, "own") == 0) use_blas = 0;
-  else use_blas = blas.sgemm != NULL && !(kernels == &kd_kernels_fma && kernels->gemm_rows != NULL);
+  else use_blas = blas.sgemm != NULL && kernels != &kd_kernels_fma;  // the FMA build without 512-bit tiles: own
   // one thread until told otherwise (@kd/tfjs-runtime sets KD_THREADS or every core)
   kd_pool_set_threads(1);
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../contract/module.js';
 import { batchNormInfer } from '@kd/tfjs-runtime';
+import { Module } from '../contract/module.js';
 import { batchNormTrain } from '../ops/batch-norm-train.js';
 
 /**

@@ -90,8 +90,8 @@ export function setNativeThreads(n: number): number {
 }
 
 /**
- * The addon's best build here (its CPU build; its own GEMM where the build has its 6 × 16 tiles, else
- * OpenBLAS when found; KD_NATIVE_GEMM chooses), or undefined without it.
+ * The addon's best build here (its CPU build; its own GEMM on FMA CPUs without AVX-512, else OpenBLAS
+ * when found; KD_NATIVE_GEMM chooses), or undefined without it.
  */
 export function bestAddonBuild(): AddonKernelBuild | undefined {
   if (nativeAddonStatus().state !== 'used') return undefined;
@@ -102,7 +102,7 @@ export function bestAddonBuild(): AddonKernelBuild | undefined {
 export function availableAddonBuilds(): AddonKernelBuild[] {
   if (nativeAddonStatus().state !== 'used') return [];
   const isas: AddonIsa[] = loadedInfo!.isa === 'fma' ? ['fma', 'sse2'] : ['sse2'];
-  // the GEMM the addon chose at load first (its own where its wide tiles beat OpenBLAS)
+  // the GEMM the addon chose at load first
   const gemms: AddonGemm[] = !loadedInfo!.blas
     ? ['own']
     : loadedInfo!.gemm === 'own'
