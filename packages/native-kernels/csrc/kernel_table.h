@@ -62,7 +62,8 @@ typedef struct {
                     f32* scratch);
 } kd_kernel_table;
 
-#define KD_GEMM_ROWS_SCRATCH(N) ((size_t)256 * (((N) + 15) / 16 * 16) + (96 + 6) * 256 + 6 * 16)  // GEMM_ROWS_MC 96
+#define KD_GEMM_ROWS_MC 192  // wide_tiles_avx2.h GEMM_ROWS_MC
+#define KD_GEMM_ROWS_SCRATCH(N) ((size_t)256 * (((N) + 15) / 16 * 16) + (KD_GEMM_ROWS_MC + 6) * 256 + 6 * 16)
 
 #define KD_KERNEL_TABLE(name, tiles)                                                                             \
   {                                                                                                              \
@@ -74,6 +75,9 @@ typedef struct {
 
 #ifdef BN_CHUNK
 _Static_assert(BN_CHUNK == KD_BN_CHUNK, "kernel_table.h KD_BN_CHUNK must be kd_kernels.c BN_CHUNK");
+#endif
+#ifdef GEMM_ROWS_MC
+_Static_assert(GEMM_ROWS_MC == KD_GEMM_ROWS_MC, "kernel_table.h KD_GEMM_ROWS_MC must be wide_tiles_avx2.h GEMM_ROWS_MC");
 #endif
 
 extern const kd_kernel_table kd_kernels_fma;
