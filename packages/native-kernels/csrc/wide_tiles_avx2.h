@@ -395,8 +395,12 @@ NOINLINE void gemm_rows_avx2(const f32* A, const f32* B, f32* C, int M, int N, i
     gemm_pack_b16(B, Bp, k0, kc, N, K, transB);
     for (int mb = m0; mb < m1; mb += GEMM_ROWS_MC) {
       const int me = imin(m1, mb + GEMM_ROWS_MC);
-      if (transA)
+      if (transA) {
         for (int r = mb; r < me; r += 6) gemm_pack_a6(A, Ap + (kd_size)(r - mb) * kc, r, imin(6, me - r), k0, kc, M, K, 1);
+      } else if ((me - mb) % 6 != 0) {  // untransposed rows are read in place, but a tail of fewer than 6
+        const int r = me - (me - mb) % 6;  // is packed with zero rows below it, once for all the panels
+        gemm_pack_a6(A, Ap + (kd_size)(r - mb) * kc, r, me - r, k0, kc, M, K, 0);
+      }
       for (int n0 = 0; n0 < N; n0 += 16) {
         const int nn = imin(16, N - n0);
         const f32* bp = Bp + (kd_size)(n0 / 16) * kc * 16;
@@ -408,9 +412,6 @@ NOINLINE void gemm_rows_avx2(const f32* A, const f32* B, f32* C, int M, int N, i
             a = A + (kd_size)r * K + k0;
             rs = K;
             ks = 1;
-          } else if (!transA) {  // a tail of rows, packed with zero rows below it
-            gemm_pack_a6(A, Ap, r, mm, k0, kc, M, K, 0);
-            a = Ap;
           }
           f32* c = C + (kd_size)r * N + n0;
           if (mm == 6 && nn == 16) {
