@@ -153,7 +153,8 @@ static void gemm_rows_task(void* p, int t) {
   const int m1 = g->M - m0 < g->block_rows ? g->M : m0 + g->block_rows;
   float* scratch = thread_scratch(KD_GEMM_ROWS_SCRATCH(g->N));
   kernels->gemm_rows(g->A + (size_t)b * g->strideA, g->B + (size_t)b * g->strideB, g->C + (size_t)b * g->M * g->N,
-                     g->M, g->N, g->K, m0, m1, g->transA, g->transB, scratch);
+                     g->M, g->N, g->K, m0, m1, g->transA, g->transB, g->transA ? g->M : g->K, g->transB ? g->K : g->N,
+                     g->N, scratch);
 }
 
 static napi_value batch_matmul(napi_env env, napi_callback_info info) {
@@ -183,16 +184,27 @@ static napi_value batch_matmul(napi_env env, napi_callback_info info) {
 }
 
 // Products of attention heads where they lie: operands and output in [batch, tokens, heads, dims]
-// (rows strided by heads · dims) or [batch, heads, rows, cols] layout, one BLAS call per (batch,
-// head) with the leading dimensions doing what the head transposes did. BLAS packs its operands
-// before it multiplies, so the bits are those of the transposed copies' products (tests compare).
-// OpenBLAS only: without it, kd composes the transposes and BatchMatMul.
+// (rows strided by heads · dims) or [batch, heads, rows, cols] layout, one product per (batch, head)
+// with the leading dimensions doing what the head transposes did. With OpenBLAS one BLAS call each:
+// BLAS packs its operands before it multiplies, so the bits are those of the transposed copies'
+// products. With kd's own GEMM the build's wider tiles (gemm_rows) over the strided operands: each
+// output the same chain of products as batch_matmul's over the copies. Tests compare bit for bit.
+// Builds with neither (the SSE2 table has no gemm_rows): kd composes the transposes and BatchMatMul.
 typedef struct {
   const f32 *A, *B;
   f32* C;
   int heads, M, N, K, lda, ldb, ldc, transA, transB;
   size_t a_batch, a_head, b_batch, b_head, c_batch, c_head;
 } heads_ctx;
+
+static void heads_own_task(void* p, int t) {
+  const heads_ctx* g = (const heads_ctx*)p;
+  const size_t b = (size_t)(t / g->heads), h = (size_t)(t % g->heads);
+  float* scratch = thread_scratch(KD_GEMM_ROWS_SCRATCH(g->N));
+  kernels->gemm_rows(g->A + b * g->a_batch + h * g->a_head, g->B + b * g->b_batch + h * g->b_head,
+                     g->C + b * g->c_batch + h * g->c_head, g->M, g->N, g->K, 0, g->M, g->transA, g->transB, g->lda,
+                     g->ldb, g->ldc, scratch);
+}
 
 static void heads_task(void* p, int t) {
   const heads_ctx* g = (const heads_ctx*)p;
@@ -213,8 +225,8 @@ static napi_value heads_matmul(napi_env env, napi_callback_info info) {
                  (size_t)a.num[17]};
   const int batch = I(3);
   CHECK_POINTERS();
-  if (!use_blas) {
-    napi_throw_error(env, NULL, "heads_matmul needs OpenBLAS (setGemm('openblas'))");
+  if (!use_blas && !kernels->gemm_rows) {
+    napi_throw_error(env, NULL, "heads_matmul needs OpenBLAS or the FMA build's own tiles");
     return NULL;
   }
   if (batch == 0 || g.heads == 0 || g.M == 0 || g.N == 0) return NULL;
@@ -222,7 +234,7 @@ static napi_value heads_matmul(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "heads_matmul: K must be positive");
     return NULL;
   }
-  run_tasks(batch * g.heads, heads_task, &g, (double)batch * g.heads * g.M * g.N * g.K);
+  run_tasks(batch * g.heads, use_blas ? heads_task : heads_own_task, &g, (double)batch * g.heads * g.M * g.N * g.K);
   return NULL;
 }
 

@@ -56,10 +56,11 @@ typedef struct {
   void (*bn_dx_rows)(const f32* dy, const f32* x, const f32* k1, const f32* k2, const f32* k3, f32* dx, int m0, int m1,
                      int C);
   // rows [m0, m1) of one product C = op(A) · op(B), the bits of batch_matmul, with wider tiles (the
-  // FMA build's 6 × 16); NULL where batch_matmul's own tiles are the widest. scratch:
+  // FMA build's 6 × 16); NULL where batch_matmul's own tiles are the widest. Rows of A, B and C
+  // lda, ldb, ldc floats apart (contiguous: transA ? M : K, transB ? K : N, N). scratch:
   // KD_GEMM_ROWS_SCRATCH(N) floats.
   void (*gemm_rows)(const f32* A, const f32* B, f32* C, int M, int N, int K, int m0, int m1, int transA, int transB,
-                    f32* scratch);
+                    int lda, int ldb, int ldc, f32* scratch);
 } kd_kernel_table;
 
 #define KD_GEMM_ROWS_MC 192  // wide_tiles_avx2.h GEMM_ROWS_MC

@@ -349,57 +349,61 @@ INLINE void gemm_tile_6x16(const f32* a, int ars, int aks, const f32* bp, int kc
 #undef GEMM_STORE
 }
 
-// Bp[panel][k][16] from op(B) rows k0..k0+kc, columns zero-padded to a multiple of 16.
-INLINE void gemm_pack_b16(const f32* B, f32* Bp, int k0, int kc, int N, int K, int transB) {
+// Bp[panel][k][16] from op(B) rows k0..k0+kc, columns zero-padded to a multiple of 16 (B's rows
+// ldb floats apart: op(B)[k][n] = transB ? B[n·ldb + k] : B[k·ldb + n]).
+INLINE void gemm_pack_b16(const f32* B, f32* Bp, int k0, int kc, int N, int ldb, int transB) {
   for (int n0 = 0; n0 < N; n0 += 16) {
     f32* d = Bp + (kd_size)(n0 / 16) * kc * 16;
     const int nn = imin(16, N - n0);
     if (!transB && nn == 16) {
       for (int k = 0; k < kc; k++) {
-        const f32* src = B + (kd_size)(k0 + k) * N + n0;
+        const f32* src = B + (kd_size)(k0 + k) * ldb + n0;
         _mm256_storeu_ps(d + k * 16, _mm256_loadu_ps(src));
         _mm256_storeu_ps(d + k * 16 + 8, _mm256_loadu_ps(src + 8));
       }
     } else {
       for (int k = 0; k < kc; k++)
         for (int j = 0; j < 16; j++)
-          d[k * 16 + j] = j < nn ? (transB ? B[(kd_size)(n0 + j) * K + k0 + k] : B[(kd_size)(k0 + k) * N + n0 + j]) : 0;
+          d[k * 16 + j] = j < nn ? (transB ? B[(kd_size)(n0 + j) * ldb + k0 + k] : B[(kd_size)(k0 + k) * ldb + n0 + j]) : 0;
     }
   }
 }
 
-// op(A)'s rows [r, r + mm) (mm ≤ 6), products k0..k0+kc, as a micro-panel Ap[k][6], zero rows below.
-INLINE void gemm_pack_a6(const f32* A, f32* Ap, int r, int mm, int k0, int kc, int M, int K, int transA) {
+// op(A)'s rows [r, r + mm) (mm ≤ 6), products k0..k0+kc, as a micro-panel Ap[k][6], zero rows below
+// (A's rows lda floats apart: op(A)[i][k] = transA ? A[k·lda + i] : A[i·lda + k]).
+INLINE void gemm_pack_a6(const f32* A, f32* Ap, int r, int mm, int k0, int kc, int lda, int transA) {
   if (transA && mm == 6) {  // six neighbours in each row of A: a copy
-    const f32* a = A + (kd_size)k0 * M + r;
-    for (int k = 0; k < kc; k++, a += M)
+    const f32* a = A + (kd_size)k0 * lda + r;
+    for (int k = 0; k < kc; k++, a += lda)
       for (int i = 0; i < 6; i++) Ap[k * 6 + i] = a[i];
     return;
   }
   for (int k = 0; k < kc; k++)
     for (int i = 0; i < 6; i++)
-      Ap[k * 6 + i] = i < mm ? (transA ? A[(kd_size)(k0 + k) * M + r + i] : A[(kd_size)(r + i) * K + k0 + k]) : 0;
+      Ap[k * 6 + i] = i < mm ? (transA ? A[(kd_size)(k0 + k) * lda + r + i] : A[(kd_size)(r + i) * lda + k0 + k]) : 0;
 }
 
-// Rows [m0, m1) of C = op(A) · op(B) for one product (A [M, K] or, transposed, [K, M]). Untransposed,
-// op(A)'s rows are read where they lie (six sequential streams); transposed, each of its rows is a
-// column of A (a cache line per product), so the block's rows are packed first, once for all the
-// column panels.
+// Rows [m0, m1) of C = op(A) · op(B) for one product (A [M, K] or, transposed, [K, M]), rows of A, B
+// and C lda, ldb and ldc floats apart (a contiguous product: lda = transA ? M : K, ldb = transB ? K :
+// N, ldc = N; attention's heads where they lie: wider). Untransposed, op(A)'s rows are read where
+// they lie (six sequential streams); transposed, each of its rows is a column of A (a cache line per
+// product), so the block's rows are packed first, once for all the column panels. The strides
+// change which addresses are read, never which products each output adds in which order.
 NOINLINE void gemm_rows_avx2(const f32* A, const f32* B, f32* C, int M, int N, int K, int m0, int m1, int transA,
-                             int transB, f32* scratch) {
+                             int transB, int lda, int ldb, int ldc, f32* scratch) {
   f32* Bp = scratch;
   f32* Ap = Bp + (kd_size)256 * ((N + 15) / 16 * 16);
   f32* tmp = Ap + (kd_size)(GEMM_ROWS_MC + 6) * 256;
   for (int k0 = 0; k0 < K; k0 += 256) {
     const int kc = imin(256, K - k0), first = k0 == 0;
-    gemm_pack_b16(B, Bp, k0, kc, N, K, transB);
+    gemm_pack_b16(B, Bp, k0, kc, N, ldb, transB);
     for (int mb = m0; mb < m1; mb += GEMM_ROWS_MC) {
       const int me = imin(m1, mb + GEMM_ROWS_MC);
       if (transA) {
-        for (int r = mb; r < me; r += 6) gemm_pack_a6(A, Ap + (kd_size)(r - mb) * kc, r, imin(6, me - r), k0, kc, M, K, 1);
+        for (int r = mb; r < me; r += 6) gemm_pack_a6(A, Ap + (kd_size)(r - mb) * kc, r, imin(6, me - r), k0, kc, lda, 1);
       } else if ((me - mb) % 6 != 0) {  // untransposed rows are read in place, but a tail of fewer than 6
         const int r = me - (me - mb) % 6;  // is packed with zero rows below it, once for all the panels
-        gemm_pack_a6(A, Ap + (kd_size)(r - mb) * kc, r, me - r, k0, kc, M, K, 0);
+        gemm_pack_a6(A, Ap + (kd_size)(r - mb) * kc, r, me - r, k0, kc, lda, 0);
       }
       for (int n0 = 0; n0 < N; n0 += 16) {
         const int nn = imin(16, N - n0);
@@ -409,17 +413,18 @@ NOINLINE void gemm_rows_avx2(const f32* A, const f32* B, f32* C, int M, int N, i
           const f32* a = Ap + (kd_size)(r - mb) * kc;  // the packed micro-panel (r - mb is a multiple of 6)
           int rs = 1, ks = 6;
           if (!transA && mm == 6) {  // in place
-            a = A + (kd_size)r * K + k0;
-            rs = K;
+            a = A + (kd_size)r * lda + k0;
+            rs = lda;
             ks = 1;
           }
-          f32* c = C + (kd_size)r * N + n0;
+          f32* c = C + (kd_size)r * ldc + n0;
           if (mm == 6 && nn == 16) {
-            gemm_tile_6x16(a, rs, ks, bp, kc, c, N, first);
+            gemm_tile_6x16(a, rs, ks, bp, kc, c, ldc, first);
           } else {
             gemm_tile_6x16(a, rs, ks, bp, kc, tmp, 16, 1);
             for (int i = 0; i < mm; i++)
-              for (int j = 0; j < nn; j++) c[(kd_size)i * N + j] = (first ? 0.0f : c[(kd_size)i * N + j]) + tmp[i * 16 + j];
+              for (int j = 0; j < nn; j++)
+                c[(kd_size)i * ldc + j] = (first ? 0.0f : c[(kd_size)i * ldc + j]) + tmp[i * 16 + j];
           }
         }
       }

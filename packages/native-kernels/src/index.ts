@@ -37,7 +37,8 @@ export type AddonKernel = (typeof ADDON_KERNELS)[number];
  * `gather_conv_padded(src, w, dst, N, H, W, Cin, top, left, Hp, Wp, Ho, Wo, Cout, KH, KW, Ah, Aw,
  * Bh, Bw, Dh, Dw, Sh, Sw)` pads each image into its thread's scratch and runs `gather_conv` on it;
  * `heads_matmul(A, B, C, batch, heads, M, N, K, aBatch, aHead, lda, transA, bBatch, bHead, ldb, transB,
- * cBatch, cHead, ldc)` multiplies attention heads where they lie (strided operands, OpenBLAS only).
+ * cBatch, cHead, ldc)` multiplies attention heads where they lie (strided operands; with OpenBLAS,
+ * or with the FMA build's own 6 × 16 tiles).
  */
 export const ADDON_ONLY_KERNELS = ['gather_conv_padded', 'heads_matmul'] as const;
 export type AddonOnlyKernel = (typeof ADDON_ONLY_KERNELS)[number];

@@ -8,7 +8,8 @@ import { nativeKernelsFor } from './module.js';
 
 // The products of attention heads where they lie give the bits of the transposes and BatchMatMul
 // they replace — values and gradients of a whole attention (scores, softmax, context) — for every
-// build of kd's kernels here (the addon's OpenBLAS builds multiply strided heads), on 1 and 2 threads.
+// build of kd's kernels here (the addon's OpenBLAS and FMA own-GEMM builds multiply strided heads),
+// on 1 and 2 threads.
 const values = (n: number, seed: number) =>
   Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.53 + seed) * 10 ** ((i % 4) - 2));
 
@@ -39,6 +40,7 @@ const shapes = [
   { B: 2, N: 5, M: 5, H: 3, D: 4 },
   { B: 1, N: 3, M: 7, H: 2, D: 1 }, // keys ≠ queries, one dimension per head
   { B: 4, N: 48, M: 48, H: 4, D: 32 }, // the bench transformer's heads (threads)
+  { B: 1, N: 7, M: 300, H: 2, D: 20 }, // 300 keys: the context's products over two blocks of 256; 20 = 16 + a tail
 ];
 
 describe('attention heads multiplied where they lie = transposes + BatchMatMul, bit for bit', () => {
@@ -59,10 +61,10 @@ describe('attention heads multiplied where they lie = transposes + BatchMatMul, 
   it.each(shapes.map((s) => [JSON.stringify(s)]))('values and gradients, %s', (key) => {
     const shape = JSON.parse(key) as (typeof shapes)[number];
     forEachKernelBuild((build, threads) => {
-      // the OpenBLAS builds multiply the heads in place; the others compose
+      // the OpenBLAS builds and the FMA build's own GEMM multiply the heads in place; the others compose
       expect([build, nativeKernelsFor(tf.backend())?.heads_matmul !== undefined]).toEqual([
         build,
-        build.endsWith('-openblas'),
+        build.endsWith('-openblas') || build === 'native-fma-own',
       ]);
       const want = attention(shape, false);
       const got = attention(shape, true);

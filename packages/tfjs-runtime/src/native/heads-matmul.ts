@@ -9,10 +9,11 @@ import { nativeKernelsFor } from './module.js';
  *   KdHeadContext  p [B, H, N, M] (transposeP: [B, H, M, N]),
  *                  v [B, M, H, D]                                → [B, N, H, D]:  op(p_h) · v_h
  *
- * On the native addon with OpenBLAS's products, one strided BLAS call per (batch, head): the
- * leading dimensions do what the 8 head transposes of a layer's step did, and BLAS packs its
- * operands before it multiplies, so the bits are those of the transposes' products. Elsewhere the
- * kernels compose exactly those: Transpose and BatchMatMul. The gradients of each are products of
+ * On the native addon (`headsInPlace`), one strided product per (batch, head): the leading
+ * dimensions do what the 8 head transposes of a layer's step did. With OpenBLAS, BLAS packs its
+ * operands before it multiplies; with kd's own GEMM, each output is the same chain of products as
+ * over the transposed copies: either way the bits are those of the transposes' products. Elsewhere
+ * the kernels compose exactly those: Transpose and BatchMatMul. The gradients of each are products of
  * the same two kinds, so a training step has no head transpose left.
  */
 export const HEAD_SCORES_KERNEL = 'KdHeadScores';

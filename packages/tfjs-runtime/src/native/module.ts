@@ -31,7 +31,7 @@ export interface NativeKernels {
   /**
    * Products of attention heads where they lie, strided (see heads-matmul.ts): (A, B, C, batch, heads,
    * M, N, K, aBatch, aHead, lda, transA, bBatch, bHead, ldb, transB, cBatch, cHead, ldc). Only on the
-   * addon with OpenBLAS's products: undefined elsewhere.
+   * addon builds `headsInPlace` names: undefined elsewhere.
    */
   heads_matmul?: (...args: number[]) => void;
   pad_nhwc(
@@ -218,6 +218,15 @@ export function useNativeKernelBuild(next: NativeKernelBuild): void {
 }
 
 /**
+ * Whether an addon build multiplies attention heads where they lie (`heads_matmul`): with OpenBLAS
+ * (strided BLAS calls), or with kd's own GEMM on the FMA builds (their 6 × 16 tiles read strided
+ * operands); the SSE2 build's own GEMM composes the transposes and BatchMatMul instead.
+ */
+export function headsInPlace(build: NativeKernelBuild): boolean {
+  return build.endsWith('-openblas') || build === 'native-fma-own';
+}
+
+/**
  * The native kernels bound to `backend` (a tfjs wasm backend), or undefined when the backend does
  * not expose its memory the way tfjs-backend-wasm 4.x does (the composed kernels are used then).
  */
@@ -243,7 +252,7 @@ export function nativeKernelsFor(backend: unknown): NativeKernels | undefined {
     depthwise_filter_grad: exports.depthwise_filter_grad,
     gather_conv: exports.gather_conv,
     gather_conv_padded: addon ? addon.gather_conv_padded : gatherConvPaddedByImage(exports, malloc, free),
-    heads_matmul: addon && current.endsWith('-openblas') ? addon.heads_matmul : undefined,
+    heads_matmul: addon && headsInPlace(current) ? addon.heads_matmul : undefined,
     pad_nhwc: exports.pad_nhwc,
     rotate_transpose_filter: exports.rotate_transpose_filter,
     bn_train_forward: exports.bn_train_forward,
