@@ -4,7 +4,7 @@ import { register as registerFitnet } from '@kd/method-fitnet';
 import { register as registerKd } from '@kd/method-kd';
 import { readModelCard, register as registerModels } from '@kd/models';
 import { setReplaceFaultHook } from '@kd/trainer';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -113,9 +113,27 @@ describe('crash safety and caches of a whole run', () => {
     await expect(runExperiment(host, config, { runDir })).rejects.toThrow('killed');
     setReplaceFaultHook(undefined);
     expect(epochLines(runDir, 'distill')).toEqual([1, 2]); // epoch 2 logged, its checkpoint not in place
+    // the first process's epoch 1 as if it had taken 1000 s: the resumed run's time counts it
+    const metricsPath = join(runDir, 'metrics.jsonl');
+    const lines = readFileSync(metricsPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    for (const r of lines) if (r.type === 'epoch' && r.stage === 'distill' && r.epoch === 1) r.seconds = 1000;
+    writeFileSync(metricsPath, lines.map((r) => JSON.stringify(r) + '\n').join(''));
+    // what the first process trained and the resume keeps: the teacher's epoch and distill epoch 1
+    const earlier = lines
+      .filter((r) => r.type === 'epoch' && !(r.stage === 'distill' && r.epoch >= 2))
+      .reduce((sum, r) => sum + r.seconds, 0);
+    const before = Date.now();
     const resumed = await runExperiment(host, config, { runDir });
+    const wall = (Date.now() - before) / 1000;
     expect(resumed.completed).toBe(true);
     expect(epochLines(runDir, 'distill')).toEqual([1, 2, 3]);
+    // epoch 2 was logged by the first process but is trained again (its checkpoint was lost): once
+    expect(earlier).toBeGreaterThanOrEqual(1000);
+    expect(resumed.seconds).toBeGreaterThanOrEqual(earlier);
+    expect(resumed.seconds).toBeLessThanOrEqual(earlier + wall);
     const whole = await runExperiment(host, config, { runDir: join(dir, 'crash-reference') });
     expect(resumed.student).toEqual(whole.student);
     // per-step records (total loss, lr) for the reports' curves: one per step, as the uninterrupted run has

@@ -223,9 +223,12 @@ export async function runExperiment(
       resuming ? `environment.resume-${RunFolder.stamp()}.json` : 'environment.json',
       environmentRecord(backend),
     );
+    let segmentEpochSeconds = 0; // the epochs this process trained (a resumed run's earlier ones are on record)
     const events: EventSink = (e) => {
-      if (e.type === 'epoch') folder.appendMetric({ type: 'epoch', ...e.record });
-      else if (e.type === 'step') {
+      if (e.type === 'epoch') {
+        folder.appendMetric({ type: 'epoch', ...e.record });
+        segmentEpochSeconds += e.record.seconds;
+      } else if (e.type === 'step') {
         // per-step curves (total loss, learning rate) for reports; the terms are per epoch
         const { stage, epoch, step, stepsPerEpoch, loss, lr } = e;
         folder.appendMetric({ type: 'step', stage, epoch, step, stepsPerEpoch, loss, lr });
@@ -296,7 +299,8 @@ export async function runExperiment(
     stages.push(distill);
     const reported = distill.completed ? methodReports(run) : {};
     for (const [k, v] of Object.entries(reported)) log(`${k}: ${(v * 100).toFixed(2)}%`);
-    const summary = summarize(run, folder, backend, numerics, teachers, stages, distill, started, reported);
+    const seconds = runSeconds(folder, started, segmentEpochSeconds);
+    const summary = summarize(run, folder, backend, numerics, teachers, stages, distill, seconds, reported);
     if (distill.completed) {
       saveTappedModelSync(run.student.model, folder.studentDir, {
         arch: config.student.arch,
@@ -402,6 +406,19 @@ async function loadInits(
   return loaded;
 }
 
+/**
+ * A run's time over all the processes that trained it: this one's wall time since `started`, plus
+ * the epochs that earlier processes trained and metrics.jsonl keeps (a resumed run's summary counts
+ * them; an epoch cut short by a kill and trained again counts once, as the run does).
+ */
+function runSeconds(folder: RunFolder, started: number, segmentEpochSeconds: number): number {
+  const recorded = folder
+    .metrics()
+    .filter((r) => r['type'] === 'epoch' && typeof r['seconds'] === 'number')
+    .reduce((sum, r) => sum + (r['seconds'] as number), 0);
+  return (Date.now() - started) / 1000 + Math.max(0, recorded - segmentEpochSeconds);
+}
+
 function summarize(
   run: BuiltRun,
   folder: RunFolder,
@@ -410,7 +427,7 @@ function summarize(
   teachers: TeacherOutcome[],
   stages: StageResult[],
   distill: StageResult | InitialEvaluation,
-  started: number,
+  seconds: number,
   reported: Record<string, number>,
 ): RunSummary {
   const history: readonly EpochRecord[] = distill.epochs;
@@ -439,7 +456,7 @@ function summarize(
     },
     ...(Object.keys(reported).length ? { reported } : {}),
     stages: stages.map((s) => ({ name: s.stage, epochs: s.epochs.length, completed: s.completed })),
-    seconds: (Date.now() - started) / 1000,
+    seconds,
     completed: distill.completed,
   };
 }

@@ -30,6 +30,7 @@ export interface RunSummary {
   /** Further test metrics methods report (e.g. `ffsd.peer1`, `ffsd.ensemble`), by `<method>.<name>`. */
   readonly reported?: Readonly<Record<string, number>>;
   readonly stages: readonly { name: string; epochs: number; completed: boolean }[];
+  /** Wall time of the run over all its processes: a resumed run counts its earlier processes' epochs. */
   readonly seconds: number;
   readonly completed: boolean;
 }
